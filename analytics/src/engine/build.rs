@@ -1,0 +1,303 @@
+//! `analytics build`: sources → validated frames → model facts → roll-up → the cube
+//! (internal and public variants), with quarantine files and a reconciliation.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use super::ingest::{self, Reconciliation};
+use super::keys::PersonHasher;
+use super::models::{self, concat_facts, Sources, DIM, MEASURE, REGION, VALUE, YEAR};
+use super::rollup::{self, KIND, LEVEL, NUM};
+use crate::cube::{Alert, AlertKind, Cube, Severity, SourceReport, ZoneStatus};
+use crate::period::Period;
+use crate::region::{Level, RegionTree};
+use crate::schema::SOURCES;
+use crate::suppress;
+
+pub const INTERNAL_CUBE: &str = "cube.internal.bin";
+pub const PUBLIC_CUBE_JSON: &str = "cube.public.json";
+pub const PUBLIC_CUBE_BIN: &str = "cube.public.bin";
+pub const RECONCILIATION: &str = "reconciliation.json";
+pub const QUARANTINE_DIR: &str = "quarantine";
+
+#[derive(Clone, Debug)]
+pub struct BuildConfig {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    /// Suppression threshold of the public cube.
+    pub k: u32,
+}
+
+pub struct BuildOutput {
+    pub internal: Cube,
+    pub public: Cube,
+    pub reconciliation: Vec<Reconciliation>,
+}
+
+/// Progress callback: (step, done, total).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+fn scalar_date(df: &DataFrame, column: &str) -> Option<NaiveDate> {
+    let c = df.column(column).ok()?.cast(&DataType::Int32).ok()?;
+    let days = c.i32().ok()?.get(0)?;
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days as i64))
+}
+
+fn month_grid(first: i64, last: i64) -> PolarsResult<LazyFrame> {
+    let years: Vec<i32> = (first..=last).map(|i| i.div_euclid(12) as i32).collect();
+    let months: Vec<i32> = (first..=last).map(|i| i.rem_euclid(12) as i32 + 1).collect();
+    Ok(df!(YEAR => years, models::MONTH => months)?.lazy())
+}
+
+pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
+    let hasher = PersonHasher::from_env();
+    let quarantine = cfg.out.join(QUARANTINE_DIR);
+    let total_steps = SOURCES.len() as u64 + 4;
+    let mut step = 0;
+    let mut tick = |name: &str| {
+        step += 1;
+        progress(name, step, total_steps);
+    };
+
+    // 1. Ingest: validate, quarantine, reconcile.
+    let mut reconciliation = Vec::new();
+    let mut frames = HashMap::new();
+    for schema in SOURCES {
+        let files = ingest::source_files(&cfg.input, schema)?;
+        let checked = ingest::check(schema, files, &hasher)?;
+        let rec = ingest::reconcile(&checked, &quarantine)?;
+        anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined);
+        tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
+        reconciliation.push(rec);
+        frames.insert(schema.name, checked.accepted());
+        tick(schema.name);
+    }
+    let sources = Sources::new(frames);
+
+    // 2. The window: from the first month of employment registrations to the latest
+    //    month with data in the monthly sources.
+    let bounds = sources
+        .get("employment_registrations")
+        .select([col("date").min().alias("first"), col("date").max().alias("last")])
+        .collect()
+        .context("finding the data window")?;
+    let first = scalar_date(&bounds, "first").context("employment_registrations has no valid rows")?;
+    let last = scalar_date(&bounds, "last").context("employment_registrations has no valid rows")?;
+    let as_of = NaiveDate::from_ymd_opt(last.year(), last.month(), 1).unwrap() + chrono::Months::new(1) - chrono::Duration::days(1);
+    let window_start = Period::month(first.year(), first.month()).month_index() as i64;
+    let as_of_index = Period::month(as_of.year(), as_of.month()).month_index() as i64;
+    let earliest_spell = sources
+        .get("unemployment_registrations")
+        .select([col("start_date").min().alias("first")])
+        .collect()?;
+    let grid_start = scalar_date(&earliest_spell, "first")
+        .map(|d| Period::month(d.year(), d.month()).month_index() as i64)
+        .unwrap_or(window_start)
+        .min(window_start);
+    let history = month_grid(grid_start, as_of_index)?;
+    let window = month_grid(window_start, as_of_index)?;
+
+    // 3. Models → facts → roll-up.
+    let zone_status = models::zones::status(&sources, as_of_index);
+    let mut facts = Vec::new();
+    facts.extend(models::supply_demand::facts(&sources)?);
+    facts.extend(models::employment::facts(&sources, &history)?);
+    facts.extend(models::enterprise::facts(&sources)?);
+    facts.extend(models::subsidy::facts(&sources)?);
+    facts.extend(models::zones::facts(&sources, &window, &zone_status)?);
+    facts.extend(models::macro_mobile::facts(&sources)?);
+    let facts = concat_facts(facts)?;
+    // The registered-unemployment rate's denominator: insured employed + registered unemployed.
+    let labour_force = facts
+        .clone()
+        .filter(col(MEASURE).is_in(lit(Series::new("parts".into(), ["insured_headcount", "registered_unemployed"])).implode(), false).and(col(DIM).eq(lit(""))))
+        .group_by([col(REGION), col(YEAR), col(models::MONTH)])
+        .agg([col(VALUE).sum()])
+        .select([lit("labour_force_registered").alias(MEASURE), col(REGION), col(YEAR), col(models::MONTH), lit("").alias(DIM), col(VALUE)]);
+    let facts = concat_facts(vec![facts, labour_force])?;
+    let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone(), as_of_index)?;
+    let rolled = rollup::rollup(facts, &window, window_start, as_of_index)?.cache();
+    let shortage = models::shortage::cells(&rolled)?;
+    let published = concat([rolled, shortage], UnionArgs::default())?
+        // Breakdowns are published for the province and cities only.
+        .filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
+    let layoffs = models::enterprise::layoffs(by_month(&sources));
+    let collected = ingest::collect_all([published, zone_status, layoffs, policy_groups]).context("running the models")?;
+    let [cells, zones, layoffs, policy_groups]: [DataFrame; 4] = collected.try_into().expect("four frames");
+    tick("models");
+
+    // 4. The cube.
+    let mut cube = Cube::new(as_of, cfg.input.join(super::generate::MANIFEST).exists());
+    cube.sources = reconciliation
+        .iter()
+        .map(|r| SourceReport { source: r.source.clone(), rows_in: r.rows_in, accepted: r.accepted, quarantined: r.quarantined })
+        .collect();
+    fill_cells(&mut cube, &cells)?;
+    cube.zones = zone_rows(&zones)?;
+    cube.evaluations = models::policy::evaluations(&policy_groups)?;
+    cube.alerts = alerts(&cube, &layoffs)?;
+    cube.seal();
+    tick("cube");
+
+    let public = suppress::public_cube(&cube, cfg.k, RegionTree::shandong());
+    tick("suppression");
+    std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
+    cube.save(&cfg.out.join(INTERNAL_CUBE))?;
+    public.save(&cfg.out.join(PUBLIC_CUBE_JSON))?;
+    public.save(&cfg.out.join(PUBLIC_CUBE_BIN))?;
+    crate::cube::write_atomically(&cfg.out.join(RECONCILIATION), &serde_json::to_vec_pretty(&reconciliation)?)?;
+    tick("written");
+    Ok(BuildOutput { internal: cube, public, reconciliation })
+}
+
+fn by_month(sources: &Sources) -> LazyFrame {
+    models::by_county_month(sources.get("social_insurance"), "month", "county")
+}
+
+fn str_col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    Ok(df.column(name)?.str()?)
+}
+
+fn i64_col(df: &DataFrame, name: &str) -> Result<Int64Chunked> {
+    Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.clone())
+}
+
+fn f64_col(df: &DataFrame, name: &str) -> Result<Float64Chunked> {
+    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
+}
+
+fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
+    let (measure, kind, dim) = (str_col(df, MEASURE)?, str_col(df, KIND)?, str_col(df, DIM)?);
+    let (region, year, num, value) = (i64_col(df, REGION)?, i64_col(df, YEAR)?, i64_col(df, NUM)?, f64_col(df, VALUE)?);
+    // Insert in a canonical order so the cube's bytes do not depend on Polars' row order.
+    let mut order: Vec<usize> = (0..df.height()).collect();
+    let key = |i: usize| (measure.get(i), region.get(i), kind.get(i), year.get(i), num.get(i), dim.get(i));
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    for i in order {
+        let (Some(m), Some(r), Some(k), Some(y), Some(n), Some(d), Some(v)) =
+            (measure.get(i), region.get(i), kind.get(i), year.get(i), num.get(i), dim.get(i), value.get(i))
+        else {
+            continue;
+        };
+        if !v.is_finite() {
+            continue;
+        }
+        let (y, n) = (y as i32, n as u32);
+        let period = match k {
+            "M" => Period::Month { year: y, month: n },
+            "Q" => Period::Quarter { year: y, quarter: n },
+            "Y" => Period::Year { year: y },
+            _ => Period::YearToDate { year: y, month: n },
+        };
+        cube.insert(m, r as u32, period, d, v, 0);
+    }
+    Ok(())
+}
+
+fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {
+    let (id, name, kind) = (str_col(df, "zone_id")?, str_col(df, "name")?, str_col(df, "kind")?);
+    let (county, year, months) = (i64_col(df, "county")?, i64_col(df, YEAR)?, i64_col(df, "months_observed")?);
+    let (services, services_target) = (i64_col(df, "services")?, i64_col(df, "services_target")?);
+    let (records, records_target, functions) = (i64_col(df, "valid_records")?, i64_col(df, "records_target")?, i64_col(df, "functions_used")?);
+    let meets = df.column("meets_targets")?.bool()?.clone();
+    Ok((0..df.height())
+        .map(|i| ZoneStatus {
+            zone_id: id.get(i).unwrap_or_default().to_string(),
+            name: name.get(i).unwrap_or_default().to_string(),
+            kind: kind.get(i).unwrap_or_default().to_string(),
+            county: county.get(i).unwrap_or_default() as u32,
+            year: year.get(i).unwrap_or_default() as i32,
+            months_observed: months.get(i).unwrap_or_default() as u32,
+            services: services.get(i).unwrap_or_default() as u64,
+            services_target: services_target.get(i).unwrap_or_default() as u64,
+            valid_records: records.get(i).unwrap_or_default() as u64,
+            records_target: records_target.get(i).unwrap_or_default() as u64,
+            functions_used: functions.get(i).unwrap_or_default() as u32,
+            functions_target: models::zones::FUNCTIONS_TARGET,
+            meets_targets: meets.get(i).unwrap_or(false),
+        })
+        .collect())
+}
+
+/// Registered unemployment up this much on a year earlier (and by at least
+/// [`UNEMPLOYMENT_RISE_MIN`] persons) raises an alert.
+pub const UNEMPLOYMENT_RISE_PCT: f64 = 20.0;
+pub const UNEMPLOYMENT_RISE_MIN: f64 = 20.0;
+/// Subsidy execution this many points behind the calendar raises an alert.
+pub const EXECUTION_LAG_POINTS: f64 = 10.0;
+
+fn alerts(cube: &Cube, layoffs: &DataFrame) -> Result<Vec<Alert>> {
+    let mut alerts = Vec::new();
+    let (employer, region, year, month, cut, previous) = (
+        str_col(layoffs, "employer_id")?,
+        i64_col(layoffs, REGION)?,
+        i64_col(layoffs, YEAR)?,
+        i64_col(layoffs, models::MONTH)?,
+        i64_col(layoffs, "cut")?,
+        i64_col(layoffs, "previous")?,
+    );
+    for i in 0..layoffs.height() {
+        let (Some(c), Some(p)) = (cut.get(i), previous.get(i)) else { continue };
+        alerts.push(Alert {
+            kind: AlertKind::Layoff,
+            severity: if c >= 50 || c as f64 >= 0.3 * p as f64 { Severity::Severe } else { Severity::Warning },
+            region: region.get(i).unwrap_or_default() as u32,
+            period: Period::month(year.get(i).unwrap_or_default() as i32, month.get(i).unwrap_or_default() as u32),
+            subject: employer.get(i).map(str::to_string),
+            value: c as f64,
+            threshold: if c >= models::enterprise::LAYOFF_MIN_CUT { models::enterprise::LAYOFF_MIN_CUT as f64 } else { (p as f64 * 0.1).ceil() },
+        });
+    }
+    let tree = RegionTree::shandong();
+    let latest = cube.latest_month();
+    for county in tree.at_level(Level::County) {
+        for (measure, kind) in [("subsidy_duplicate_payments", AlertKind::DuplicatePayments), ("subsidy_unregistered_payments", AlertKind::UnregisteredPayments)] {
+            for period in cube.periods(measure, county.adcode, crate::period::PeriodKind::Month) {
+                if let Some(n) = cube.total(measure, county.adcode, period).value().filter(|&n| n > 0.0) {
+                    alerts.push(Alert { kind, severity: if n >= 10.0 { Severity::Severe } else { Severity::Warning }, region: county.adcode, period, subject: None, value: n, threshold: 0.0 });
+                }
+            }
+        }
+        for period in cube.periods("registered_unemployed", county.adcode, crate::period::PeriodKind::Month) {
+            let now = cube.total("registered_unemployed", county.adcode, period).value();
+            let before = cube.total("registered_unemployed", county.adcode, period.year_ago()).value();
+            if let (Some(a), Some(b)) = (now, before) {
+                if b > 0.0 && a - b >= UNEMPLOYMENT_RISE_MIN && (a - b) / b * 100.0 >= UNEMPLOYMENT_RISE_PCT {
+                    alerts.push(Alert { kind: AlertKind::UnemploymentRise, severity: Severity::Warning, region: county.adcode, period, subject: None, value: (a - b) / b * 100.0, threshold: UNEMPLOYMENT_RISE_PCT });
+                }
+            }
+        }
+    }
+    let ytd = Period::YearToDate { year: latest.year(), month: latest.last_month() };
+    let pace = latest.last_month() as f64 / 12.0 * 100.0;
+    for city in tree.at_level(Level::City) {
+        if let Some(rate) = cube.total("subsidy_execution_rate", city.adcode, ytd).value() {
+            if rate < pace - EXECUTION_LAG_POINTS {
+                let severity = if rate < pace - 2.0 * EXECUTION_LAG_POINTS { Severity::Severe } else { Severity::Warning };
+                alerts.push(Alert { kind: AlertKind::SubsidyExecutionLag, severity, region: city.adcode, period: latest, subject: None, value: rate, threshold: pace - EXECUTION_LAG_POINTS });
+            }
+        }
+    }
+    for zone in cube.zones.iter().filter(|z| z.year == latest.year() && !z.meets_targets) {
+        alerts.push(Alert {
+            kind: AlertKind::ZoneBehindTarget,
+            severity: Severity::Notice,
+            region: zone.county,
+            period: latest,
+            subject: Some(zone.zone_id.clone()),
+            value: zone.services as f64,
+            threshold: zone.services_target as f64,
+        });
+    }
+    alerts.sort_by(|a, b| (a.period, a.region, a.kind as u8, &a.subject).cmp(&(b.period, b.region, b.kind as u8, &b.subject)));
+    Ok(alerts)
+}
+
+/// Loads the cube a build wrote (the internal variant).
+pub fn load_internal(out: &Path) -> Result<Cube> {
+    Ok(Cube::load(&out.join(INTERNAL_CUBE))?)
+}

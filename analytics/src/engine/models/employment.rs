@@ -1,0 +1,62 @@
+//! 就业与失业: new urban jobs (once per person and year), the registered-unemployed
+//! stock, inflow and outflow, by county and month with key-group breakdowns.
+
+use polars::prelude::*;
+
+use super::*;
+
+pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
+    // 城镇新增就业 counts a person once a year: keep each person's first registration.
+    let registrations = by_county_month(sources.get("employment_registrations"), "date", "county")
+        .group_by([col("person_key"), col(YEAR)])
+        .agg([
+            col(REGION).sort_by([col("date")], SortMultipleOptions::default()).first(),
+            col(MONTH).sort_by([col("date")], SortMultipleOptions::default()).first(),
+            col("key_group").sort_by([col("date")], SortMultipleOptions::default()).first(),
+        ]);
+    let mut out = facts_with_dims(registrations, "new_urban_jobs", &[("grp", "key_group")], len());
+
+    let spells = sources.get("unemployment_registrations");
+    let starts = by_county_month(spells.clone(), "start_date", "county");
+    let ends = by_county_month(spells.filter(col("end_date").is_not_null()), "end_date", "county");
+    out.extend(facts_with_dims(starts.clone(), "unemployment_inflow", &[], len()));
+    out.extend(facts_with_dims(ends.clone(), "unemployment_outflow", &[], len()));
+
+    // Stock at month end = all registrations started so far − all ended so far, over a
+    // dense county × month grid (registrations before the window count too).
+    for (dim, column) in [(None, None), (Some("grp"), Some("key_group"))] {
+        let keys: Vec<&str> = [REGION].into_iter().chain(column).collect();
+        let count = |lf: LazyFrame, name: &str| {
+            let mut by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+            by.extend([col(YEAR), col(MONTH)]);
+            lf.group_by(by).agg([len().cast(DataType::Int64).alias(name)])
+        };
+        let combos = starts.clone().select(keys.iter().map(|k| col(*k)).collect::<Vec<_>>()).unique(None, UniqueKeepStrategy::Any);
+        let grid = combos.cross_join(months.clone(), None);
+        let join_on: Vec<Expr> = keys.iter().map(|k| col(*k)).chain([col(YEAR), col(MONTH)]).collect();
+        let mut over: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        let sort_by: Vec<PlSmallStr> = keys.iter().map(|k| PlSmallStr::from(*k)).chain([YEAR.into(), MONTH.into()]).collect();
+        let stock = grid
+            .join(count(starts.clone(), "in"), join_on.clone(), join_on.clone(), JoinArgs::new(JoinType::Left))
+            .join(count(ends.clone(), "out"), join_on.clone(), join_on.clone(), JoinArgs::new(JoinType::Left))
+            .sort(sort_by, SortMultipleOptions::default())
+            .with_column(
+                (col("in").fill_null(lit(0i64)).cum_sum(false) - col("out").fill_null(lit(0i64)).cum_sum(false))
+                    .over(over.drain(..).collect::<Vec<_>>())
+                    .alias(VALUE),
+            );
+        let dim_expr = match (dim, column) {
+            (Some(prefix), Some(c)) => concat_str([lit(format!("{prefix}:")), col(c)], "", true),
+            _ => lit(""),
+        };
+        out.push(stock.select([
+            lit("registered_unemployed").alias(MEASURE),
+            col(REGION),
+            col(YEAR),
+            col(MONTH),
+            dim_expr.alias(DIM),
+            col(VALUE).cast(DataType::Float64),
+        ]));
+    }
+    Ok(out)
+}

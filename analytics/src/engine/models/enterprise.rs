@@ -1,0 +1,51 @@
+//! 企业用工: insured headcount and its net change by county, month and industry, and
+//! layoff alerts under the mass-layoff reporting rule.
+
+use polars::prelude::*;
+
+use super::*;
+
+/// 裁减人员二十人以上，或者裁减不足二十人但占企业职工总数百分之十以上 (劳动合同法
+/// 第四十一条). The 10% branch also needs at least five people, so one departure at a
+/// micro firm does not count as a layoff.
+pub const LAYOFF_MIN_CUT: i64 = 20;
+pub const LAYOFF_SHARE: f64 = 0.10;
+pub const LAYOFF_SHARE_MIN_CUT: i64 = 5;
+
+pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
+    let contributions = by_county_month(sources.get("social_insurance"), "month", "county");
+    let mut out = facts_with_dims(contributions.clone(), "insured_headcount", &[("ind", "industry")], col("insured").sum());
+    out.extend(facts_with_dims(
+        contributions.clone(),
+        "insured_net_change",
+        &[("ind", "industry")],
+        (col("new_insured").cast(DataType::Int64) - col("terminated").cast(DataType::Int64)).sum(),
+    ));
+    let alerts = layoffs(contributions);
+    out.extend(facts_with_dims(alerts.clone(), "layoff_alerts", &[], len()));
+    out.extend(facts_with_dims(alerts, "layoff_cut", &[], col("cut").sum()));
+    Ok(out)
+}
+
+/// Employer-months whose insured headcount fell by the reporting threshold against the
+/// previous month: `employer_id, region, year, month, previous, insured, cut`.
+pub fn layoffs(contributions: LazyFrame) -> LazyFrame {
+    let m = month_index(col(YEAR), col(MONTH));
+    contributions
+        .select([col("employer_id"), col(REGION), col(YEAR), col(MONTH), col("insured").cast(DataType::Int64)])
+        .sort(["employer_id", YEAR, MONTH], SortMultipleOptions::default())
+        .with_columns([
+            col("insured").shift(lit(1)).over([col("employer_id")]).alias("previous"),
+            m.clone().shift(lit(1)).over([col("employer_id")]).alias("previous_month"),
+            m.alias("month_index"),
+        ])
+        // Only consecutive months are compared: a gap in filings is not a layoff.
+        .filter(col("previous_month").eq(col("month_index") - lit(1i64)))
+        .with_column((col("previous") - col("insured")).alias("cut"))
+        .filter(
+            col("cut").gt_eq(lit(LAYOFF_MIN_CUT)).or(col("cut")
+                .gt_eq(lit(LAYOFF_SHARE_MIN_CUT))
+                .and(col("cut").cast(DataType::Float64).gt_eq(col("previous").cast(DataType::Float64) * lit(LAYOFF_SHARE)))),
+        )
+        .select([col("employer_id"), col(REGION), col(YEAR), col(MONTH), col("previous"), col("insured"), col("cut")])
+}

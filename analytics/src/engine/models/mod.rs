@@ -1,0 +1,84 @@
+//! The models. Each reads validated sources as lazy frames and returns *facts*: one long
+//! frame `measure | region | year | month | dim | value` at the measure's finest region
+//! level and native period (quarterly facts sit on the quarter's last month, yearly
+//! facts on December). The roll-up turns facts into every level and period.
+
+pub mod employment;
+pub mod enterprise;
+pub mod macro_mobile;
+pub mod policy;
+pub mod shortage;
+pub mod subsidy;
+pub mod supply_demand;
+pub mod zones;
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+/// Validated sources by name.
+pub struct Sources {
+    frames: HashMap<&'static str, LazyFrame>,
+}
+
+impl Sources {
+    pub fn new(frames: HashMap<&'static str, LazyFrame>) -> Self {
+        Sources { frames }
+    }
+
+    pub fn get(&self, name: &str) -> LazyFrame {
+        self.frames.get(name).cloned().unwrap_or_else(|| panic!("source {name} was not loaded"))
+    }
+}
+
+pub const MEASURE: &str = "measure";
+pub const REGION: &str = "region";
+pub const YEAR: &str = "year";
+pub const MONTH: &str = "month";
+pub const DIM: &str = "dim";
+pub const VALUE: &str = "value";
+
+/// Adds `region`, `year`, `month` from a county column and a date column.
+pub fn by_county_month(lf: LazyFrame, date: &str, county: &str) -> LazyFrame {
+    lf.with_columns([
+        col(county).cast(DataType::Int64).alias(REGION),
+        col(date).dt().year().cast(DataType::Int32).alias(YEAR),
+        col(date).dt().month().cast(DataType::Int32).alias(MONTH),
+    ])
+}
+
+/// Groups by region, year, month (and a dimension) and emits facts of one measure.
+pub fn facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, value: Expr) -> LazyFrame {
+    let mut keys = vec![col(REGION), col(YEAR), col(MONTH)];
+    let dim_expr = match dim {
+        Some((prefix, column)) => {
+            keys.push(col(column));
+            concat_str([lit(format!("{prefix}:")), col(column)], "", true)
+        }
+        None => lit(""),
+    };
+    lf.group_by(keys).agg([value.alias(VALUE)]).select([
+        lit(measure).alias(MEASURE),
+        col(REGION),
+        col(YEAR),
+        col(MONTH),
+        dim_expr.alias(DIM),
+        col(VALUE).cast(DataType::Float64),
+    ])
+}
+
+/// The total and one breakdown per dimension, all of one measure.
+pub fn facts_with_dims(lf: LazyFrame, measure: &str, dims: &[(&str, &str)], value: Expr) -> Vec<LazyFrame> {
+    std::iter::once(facts(lf.clone(), measure, None, value.clone()))
+        .chain(dims.iter().map(|&d| facts(lf.clone(), measure, Some(d), value.clone())))
+        .collect()
+}
+
+/// Month index (year × 12 + month − 1), for month arithmetic in expressions.
+pub fn month_index(year: Expr, month: Expr) -> Expr {
+    year.cast(DataType::Int64) * lit(12i64) + month.cast(DataType::Int64) - lit(1i64)
+}
+
+pub fn concat_facts(frames: Vec<LazyFrame>) -> PolarsResult<LazyFrame> {
+    concat(frames, UnionArgs { rechunk: false, parallel: true, ..Default::default() })
+}

@@ -1,0 +1,60 @@
+//! 就业补助资金: disbursements and payments by county, month and type; budgets by city,
+//! year and type; and two anomaly checks: duplicate payments and payments to recipients
+//! with no registration or service record.
+
+use polars::prelude::*;
+
+use super::*;
+use crate::codes;
+
+/// A second payment with the same recipient, type and amount within this many days is
+/// a suspected duplicate. Recurring subsidies are paid monthly, so they stay clear of it.
+pub const DUPLICATE_WINDOW_DAYS: i64 = 15;
+
+pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
+    let payments = by_county_month(sources.get("subsidy_disbursements"), "date", "county");
+    let mut out = facts_with_dims(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], (col("amount_yuan").sum() / lit(10_000.0)));
+    out.extend(facts_with_dims(payments.clone(), "subsidy_beneficiaries", &[("sub", "subsidy_type")], len()));
+    out.extend(facts_with_dims(duplicates(payments.clone()), "subsidy_duplicate_payments", &[], len()));
+    out.extend(facts_with_dims(unregistered(payments, sources), "subsidy_unregistered_payments", &[], len()));
+
+    let budgets = sources.get("subsidy_budgets").with_columns([
+        col("city").cast(DataType::Int64).alias(REGION),
+        col("year").cast(DataType::Int32).alias(YEAR),
+        lit(12i32).alias(MONTH),
+    ]);
+    out.extend(facts_with_dims(budgets, "subsidy_budget", &[("sub", "subsidy_type")], col("budget_10k_yuan").sum()));
+    Ok(out)
+}
+
+/// Payments that repeat an earlier payment's recipient, type and amount within the window.
+pub fn duplicates(payments: LazyFrame) -> LazyFrame {
+    let group = [col("recipient_key"), col("subsidy_type"), col("amount_yuan")];
+    payments
+        .sort(["recipient_key", "subsidy_type", "amount_yuan", "date", "payment_id"], SortMultipleOptions::default())
+        .with_column(col("date").shift(lit(1)).over(group).alias("previous_date"))
+        .filter(
+            (col("date").cast(DataType::Int64) - col("previous_date").cast(DataType::Int64))
+                .lt_eq(lit(DUPLICATE_WINDOW_DAYS)),
+        )
+}
+
+/// Personal subsidies whose recipient appears in no employment, unemployment or
+/// job-seeker registration and no service-zone record.
+pub fn unregistered(payments: LazyFrame, sources: &Sources) -> LazyFrame {
+    let personal = lit(Series::new("types".into(), codes::PERSONAL_SUBSIDY_TYPES.to_vec())).implode();
+    let known = concat(
+        [
+            sources.get("employment_registrations").select([col("person_key")]),
+            sources.get("unemployment_registrations").select([col("person_key")]),
+            sources.get("job_seekers").select([col("person_key")]),
+            sources.get("service_transactions").select([col("person_key")]),
+        ],
+        UnionArgs::default(),
+    )
+    .expect("same schema")
+    .unique(None, UniqueKeepStrategy::Any);
+    payments
+        .filter(col("subsidy_type").is_in(personal, false))
+        .join(known, [col("recipient_key")], [col("person_key")], JoinArgs::new(JoinType::Anti))
+}

@@ -1,0 +1,23 @@
+//! 供需匹配: vacancies, job seekers and the inputs of 求人倍率 and the posted wage, by
+//! county and month, with occupation and industry breakdowns.
+
+use polars::prelude::*;
+
+use super::*;
+
+pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
+    let postings = by_county_month(sources.get("job_postings"), "date", "county")
+        .with_column(((col("wage_min") + col("wage_max")) / lit(2.0) * col("vacancies").cast(DataType::Float64)).alias("wage_x_vacancies"));
+    let mut out = facts_with_dims(postings.clone(), "vacancies", &[("occ", "occupation"), ("ind", "industry")], col("vacancies").sum());
+    out.extend(facts_with_dims(postings, "posted_wage_sum", &[("occ", "occupation")], col("wage_x_vacancies").sum()));
+
+    // A person registering twice in a month counts once, under their first registration,
+    // so that the occupation breakdown adds up to the total.
+    let seekers = by_county_month(sources.get("job_seekers"), "date", "county")
+        .group_by([col("person_key"), col(REGION), col(YEAR), col(MONTH)])
+        .agg([col("desired_occupation")
+            .sort_by([col("date"), col("desired_occupation")], SortMultipleOptions::default())
+            .first()]);
+    out.extend(facts_with_dims(seekers, "job_seekers", &[("occ", "desired_occupation")], len()));
+    Ok(out)
+}

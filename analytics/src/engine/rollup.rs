@@ -1,0 +1,207 @@
+//! The roll-up: facts at each measure's finest level and native period become cells for
+//! every region level (county → city → province) and period kind (month, quarter, year,
+//! year-to-date), then ratios and target progress are computed from the aggregated
+//! parts. One lazy pipeline for all measures, driven by the catalogue.
+
+use polars::prelude::*;
+
+use super::models::{concat_facts, month_index, DIM, MEASURE, MONTH, REGION, VALUE, YEAR};
+use crate::catalogue::{self, Aggregation, MEASURES};
+use crate::period::PeriodKind;
+use crate::region::{Level, RegionTree, PROVINCE};
+
+pub const KIND: &str = "kind";
+pub const NUM: &str = "num";
+pub const LEVEL: &str = "level";
+
+fn meta() -> PolarsResult<LazyFrame> {
+    let ids: Vec<&str> = MEASURES.iter().map(|m| m.id).collect();
+    let agg: Vec<&str> = MEASURES
+        .iter()
+        .map(|m| match m.aggregation {
+            Aggregation::Sum => "sum",
+            Aggregation::Stock => "stock",
+            Aggregation::Mean => "mean",
+            Aggregation::Ratio { .. } | Aggregation::Progress { .. } | Aggregation::Model => "derived",
+        })
+        .collect();
+    let native: Vec<&str> = MEASURES
+        .iter()
+        .map(|m| match m.native_period {
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Year | PeriodKind::YearToDate => "year",
+        })
+        .collect();
+    let finest: Vec<&str> = MEASURES.iter().map(|m| if m.finest_level == Level::County { "county" } else { "city" }).collect();
+    let ytd: Vec<bool> = MEASURES.iter().map(|m| m.year_to_date).collect();
+    Ok(df!(MEASURE => ids, "agg" => agg, "native" => native, "finest" => finest, "ytd" => ytd)?.lazy())
+}
+
+/// County → city mapping, and the city list.
+fn region_frames() -> PolarsResult<(LazyFrame, LazyFrame)> {
+    let tree = RegionTree::shandong();
+    let counties: Vec<i64> = tree.at_level(Level::County).map(|r| r.adcode as i64).collect();
+    let parents: Vec<i64> = tree.at_level(Level::County).map(|r| r.parent.unwrap() as i64).collect();
+    let cities: Vec<i64> = tree.at_level(Level::City).map(|r| r.adcode as i64).collect();
+    Ok((df!(REGION => counties, "city" => parents)?.lazy(), df!(REGION => cities)?.lazy()))
+}
+
+/// Aggregates `value` within a group according to the measure's rule.
+fn aggregate() -> Expr {
+    when(col("agg").first().eq(lit("mean")))
+        .then(col(VALUE).mean())
+        .otherwise(col(VALUE).sum())
+}
+
+/// Fills zeros for month-native flow totals that have no fact in a region and month of
+/// the window (no event is a count of zero), so that year-to-date sums and maps have no
+/// holes. Stocks are left alone: a missing stock is unknown, not zero.
+fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
+    let (counties, cities) = region_frames()?;
+    let meta = meta()?;
+    let dense_measures = |finest: &str| {
+        meta.clone()
+            .filter(col("native").eq(lit("month")).and(col("finest").eq(lit(finest))).and(col("agg").eq(lit("sum"))))
+            .select([col(MEASURE)])
+    };
+    let grid = concat(
+        [
+            dense_measures("county").cross_join(counties.select([col(REGION)]), None),
+            dense_measures("city").cross_join(cities, None),
+        ],
+        UnionArgs::default(),
+    )?
+    .cross_join(months.clone(), None)
+    .with_column(lit("").alias(DIM));
+    // Only measures the models produced get a grid (an absent source stays absent).
+    let present = facts.clone().select([col(MEASURE)]).unique(None, UniqueKeepStrategy::Any);
+    let grid = grid.join(present, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi));
+    let keys = [col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM)];
+    let missing = grid.join(facts.clone(), keys.clone(), keys, JoinArgs::new(JoinType::Anti)).with_column(lit(0.0).alias(VALUE));
+    concat_facts(vec![facts, missing.select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE)])])
+}
+
+/// Facts at all three region levels, tagged with `level`.
+fn by_level(facts: LazyFrame) -> PolarsResult<LazyFrame> {
+    let (counties, _) = region_frames()?;
+    let facts = facts.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner));
+    let keys = |region: Expr| vec![col(MEASURE), region, col(YEAR), col(MONTH), col(DIM)];
+    let county = facts.clone().filter(col("finest").eq(lit("county")));
+    let from_counties = county
+        .clone()
+        .join(counties, [col(REGION)], [col(REGION)], JoinArgs::new(JoinType::Inner))
+        .group_by(keys(col("city").alias(REGION)))
+        .agg([aggregate().alias(VALUE), col("agg").first()]);
+    let city_native = facts.filter(col("finest").eq(lit("city"))).select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE), col("agg")]);
+    let city = concat([from_counties, city_native], UnionArgs::default())?;
+    let province = city
+        .clone()
+        .group_by(keys(lit(PROVINCE as i64).alias(REGION)))
+        .agg([aggregate().alias(VALUE), col("agg").first()]);
+    let cols = [col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE)];
+    concat(
+        [
+            county.select(cols.clone()).with_column(lit("county").alias(LEVEL)),
+            city.select(cols.clone()).with_column(lit("city").alias(LEVEL)),
+            province.select(cols).with_column(lit("province").alias(LEVEL)),
+        ],
+        UnionArgs::default(),
+    )
+}
+
+/// Month, quarter, year and year-to-date cells from leveled facts. Quarters and years
+/// are published once complete; the running year is covered by year-to-date cells.
+fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
+    let leveled = leveled.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner));
+    let out_cols = || [col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)];
+    let period_value = || {
+        when(col("agg").first().eq(lit("stock")))
+            .then(col(VALUE).sort_by([col(MONTH)], SortMultipleOptions::default()).last())
+            .otherwise(when(col("agg").first().eq(lit("mean"))).then(col(VALUE).mean()).otherwise(col(VALUE).sum()))
+    };
+    let months = leveled
+        .clone()
+        .filter(col("native").eq(lit("month")))
+        .with_columns([lit("M").alias(KIND), col(MONTH).alias(NUM)])
+        .select(out_cols());
+    let quarter_of = ((col(MONTH) - lit(1i32)) / lit(3i32) + lit(1i32)).cast(DataType::Int32);
+    let quarters = leveled
+        .clone()
+        .filter(col("native").neq(lit("year")))
+        .with_column(quarter_of.alias(NUM))
+        .filter(month_index(col(YEAR), col(NUM) * lit(3i32)).lt_eq(lit(as_of_index)))
+        .group_by([col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(NUM), col(DIM)])
+        .agg([period_value().alias(VALUE), col("agg").first()])
+        .with_column(lit("Q").alias(KIND))
+        .select(out_cols());
+    let years = leveled
+        .clone()
+        // Yearly facts (budgets, targets) exist for the running year too.
+        .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(lit("year"))))
+        .group_by([col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(DIM)])
+        .agg([period_value().alias(VALUE), col("agg").first()])
+        .with_columns([lit("Y").alias(KIND), lit(0i32).alias(NUM)])
+        .select(out_cols());
+    let ytd = leveled
+        .filter(col("ytd").and(col("agg").eq(lit("sum"))))
+        .sort([MEASURE, LEVEL, DIM, "region", YEAR, MONTH], SortMultipleOptions::default())
+        .with_column(col(VALUE).cum_sum(false).over([col(MEASURE), col(REGION), col(DIM), col(YEAR)]).alias(VALUE))
+        .with_columns([lit("YTD").alias(KIND), col(MONTH).alias(NUM)])
+        .select(out_cols());
+    concat([months, quarters, years, ytd], UnionArgs::default())
+}
+
+/// Ratios and target progress, computed from the rolled-up parts.
+fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
+    let mut out = Vec::new();
+    let part = |id: &str, name: &str| cells.clone().filter(col(MEASURE).eq(lit(id))).select([col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE).alias(name)]);
+    for m in MEASURES {
+        match m.aggregation {
+            Aggregation::Ratio { numerator, denominator, scale } => {
+                let keys = [col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM)];
+                out.push(
+                    part(numerator, "n")
+                        .join(part(denominator, "d"), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
+                        .filter(col("d").gt(lit(0.0)))
+                        .with_columns([lit(m.id).alias(MEASURE), (col("n") / col("d") * lit(scale)).alias(VALUE)])
+                        .select([col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)]),
+                );
+            }
+            Aggregation::Progress { actual, target } => {
+                let keys = [col(LEVEL), col(REGION), col(YEAR), col(DIM)];
+                let targets = part(target, "t").filter(col(KIND).eq(lit("Y"))).select([col(LEVEL), col(REGION), col(YEAR), col(DIM), col("t")]);
+                out.push(
+                    part(actual, "a")
+                        .filter(col(KIND).eq(lit("YTD")))
+                        .join(targets, keys.clone(), keys, JoinArgs::new(JoinType::Inner))
+                        .filter(col("t").gt(lit(0.0)))
+                        .with_columns([lit(m.id).alias(MEASURE), (col("a") / col("t") * lit(100.0)).alias(VALUE)])
+                        .select([col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)]),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The full roll-up. `months` is the dense month grid of the window (`year`, `month`);
+/// `window_start` and `as_of_index` are month indexes. Returns
+/// `measure | level | region | kind | year | num | dim | value`.
+pub fn rollup(facts: LazyFrame, months: &LazyFrame, window_start: i64, as_of_index: i64) -> PolarsResult<LazyFrame> {
+    let facts = facts.filter(
+        month_index(col(YEAR), col(MONTH)).gt_eq(lit(window_start)).and(month_index(col(YEAR), col(MONTH)).lt_eq(lit(as_of_index))),
+    );
+    let dense = densify(facts, months)?;
+    // Materialise once: both the base cells and the derived measures read them.
+    let cells = by_period(by_level(dense)?, as_of_index)?.cache();
+    let mut all = vec![cells.clone()];
+    all.extend(derived(cells)?);
+    let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();
+    let internal = lit(Series::new("internal".into(), internal)).implode();
+    Ok(concat(all, UnionArgs::default())?
+        .filter(col(MEASURE).is_in(internal, false).not())
+        // Breakdowns are published for the province and cities only.
+        .filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit("")))))
+}

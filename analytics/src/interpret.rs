@@ -1,0 +1,261 @@
+//! 数据解读: short interpretation text written from the cube by templates, so the
+//! native cockpit, the browser and the CLI say exactly the same thing.
+
+use crate::catalogue::{self, Topic};
+use crate::cube::{AlertKind, Cube, Lookup};
+use crate::period::Period;
+use crate::region::{Adcode, RegionTree};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// Formats a value with its measure's decimals and unit, e.g. `1.25万人` / `12,500 persons`.
+pub fn format_value(measure: &str, value: f64, lang: Lang) -> String {
+    let def = catalogue::measure(measure);
+    let decimals = def.map_or(0, |d| d.decimals as usize);
+    let unit = def.map_or("", |d| if lang == Lang::Zh { d.unit_zh } else { d.unit_en });
+    match lang {
+        Lang::Zh if decimals == 0 && value.abs() >= 10_000.0 => format!("{:.2}万{unit}", value / 10_000.0),
+        Lang::Zh => format!("{value:.decimals$}{unit}"),
+        Lang::En => {
+            let number = group_thousands(&format!("{value:.decimals$}"));
+            if unit.is_empty() || unit == "%" { format!("{number}{unit}") } else { format!("{number} {unit}") }
+        }
+    }
+}
+
+fn group_thousands(number: &str) -> String {
+    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// Relative change in percent, when both values are known and the base is not zero.
+pub fn change_pct(now: Lookup, before: Lookup) -> Option<f64> {
+    match (now, before) {
+        (Lookup::Value(a), Lookup::Value(b)) if b != 0.0 => Some((a - b) / b.abs() * 100.0),
+        _ => None,
+    }
+}
+
+struct Writer<'a> {
+    cube: &'a Cube,
+    region: Adcode,
+    lang: Lang,
+    place: String,
+    out: Vec<String>,
+}
+
+impl Writer<'_> {
+    fn zh(&self) -> bool {
+        self.lang == Lang::Zh
+    }
+    fn v(&self, measure: &str, period: Period) -> Lookup {
+        self.cube.total(measure, self.region, period)
+    }
+    fn fmt(&self, measure: &str, value: f64) -> String {
+        format_value(measure, value, self.lang)
+    }
+    fn say(&mut self, zh: String, en: String) {
+        self.out.push(if self.zh() { zh } else { en });
+    }
+}
+
+fn trend_word(change: f64, lang: Lang) -> String {
+    match lang {
+        Lang::Zh if change >= 0.0 => format!("增长{change:.1}%"),
+        Lang::Zh => format!("下降{:.1}%", -change),
+        Lang::En if change >= 0.0 => format!("up {change:.1}%"),
+        Lang::En => format!("down {:.1}%", -change),
+    }
+}
+
+/// Interpretation paragraphs for a topic, region and month.
+pub fn interpret(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang: Lang) -> Vec<String> {
+    let tree = RegionTree::shandong();
+    let place = tree
+        .get(region)
+        .map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
+        .unwrap_or_else(|| region.to_string());
+    let mut w = Writer { cube, region, lang, place, out: Vec::new() };
+    let ytd = Period::YearToDate { year: month.year(), month: month.last_month() };
+    match topic {
+        Topic::Overview | Topic::Employment | Topic::Macro => employment(&mut w, month, ytd),
+        Topic::SupplyDemand => supply_demand(&mut w, month),
+        Topic::Shortage => shortage(&mut w, month.quarter_of()),
+        Topic::Enterprise => enterprise(&mut w, month, ytd),
+        Topic::Subsidy => subsidy(&mut w, ytd),
+        Topic::ServiceZones => zones(&mut w, ytd),
+    }
+    if topic == Topic::Overview {
+        supply_demand(&mut w, month);
+        let alerts = cube.alerts.iter().filter(|a| a.period == month && in_region(tree, a.region, region)).count();
+        if alerts > 0 {
+            w.say(format!("本月触发预警{alerts}条，请在预警专题查看。"), format!("{alerts} alerts this month; see the alerts page."));
+        }
+    }
+    if w.out.is_empty() {
+        w.say(format!("{}暂无{}的可发布数据。", w.place, month.label_zh()), format!("No publishable data for {} in {}.", w.place, month.label_en()));
+    }
+    w.out
+}
+
+fn in_region(tree: &RegionTree, adcode: Adcode, ancestor: Adcode) -> bool {
+    tree.path(adcode).iter().any(|r| r.adcode == ancestor)
+}
+
+fn employment(w: &mut Writer, month: Period, ytd: Period) {
+    if let Lookup::Value(jobs) = w.v("new_urban_jobs", ytd) {
+        let yoy = change_pct(w.v("new_urban_jobs", ytd), w.v("new_urban_jobs", ytd.year_ago()));
+        let (mut zh, mut en) = (
+            format!("{}{}城镇新增就业{}", w.place, ytd.label_zh(), w.fmt("new_urban_jobs", jobs)),
+            format!("{}: {} new urban jobs in {}", w.place, w.fmt("new_urban_jobs", jobs), ytd.label_en()),
+        );
+        if let Some(c) = yoy {
+            zh += &format!("，同比{}", trend_word(c, Lang::Zh));
+            en += &format!(", {} year on year", trend_word(c, Lang::En));
+        }
+        if let Lookup::Value(p) = w.v("new_urban_jobs_progress", ytd) {
+            let pace = ytd.last_month() as f64 / 12.0 * 100.0;
+            let verdict_zh = if p >= pace { "快于" } else { "慢于" };
+            let verdict_en = if p >= pace { "ahead of" } else { "behind" };
+            zh += &format!("，完成年度目标的{p:.1}%，{verdict_zh}时间进度（{pace:.1}%）");
+            en += &format!("; {p:.1}% of the annual target, {verdict_en} the calendar ({pace:.1}%)");
+        }
+        w.say(zh + "。", en + ".");
+    }
+    if let Lookup::Value(rate) = w.v("registered_unemployment_rate", month) {
+        let before = w.v("registered_unemployment_rate", month.previous());
+        let (zh_change, en_change) = match before {
+            Lookup::Value(b) => (format!("，较上月{}{:.2}个百分点", if rate >= b { "上升" } else { "下降" }, (rate - b).abs()),
+                                 format!(", {:+.2} points on the previous month", rate - b)),
+            _ => (String::new(), String::new()),
+        };
+        w.say(
+            format!("{}末城镇登记失业率{rate:.2}%{zh_change}（登记失业口径，非调查失业率）。", month.label_zh()),
+            format!("Registered unemployment rate at the end of {}: {rate:.2}%{en_change} (registered, not surveyed).", month.label_en()),
+        );
+    }
+}
+
+fn supply_demand(w: &mut Writer, month: Period) {
+    if let Lookup::Value(ratio) = w.v("demand_supply_ratio", month) {
+        let (zh, en) = if ratio > 1.5 {
+            ("岗位明显多于求职者，招工偏紧", "jobs clearly outnumber seekers; hiring is tight")
+        } else if ratio >= 1.0 {
+            ("岗位略多于求职者，供需基本平衡", "slightly more jobs than seekers; broadly balanced")
+        } else {
+            ("求职者多于岗位，就业压力较大", "more seekers than jobs; pressure on job seekers")
+        };
+        w.say(format!("{}求人倍率{ratio:.2}，{zh}。", month.label_zh()), format!("Vacancy-to-seeker ratio in {}: {ratio:.2}; {en}.", month.label_en()));
+    }
+}
+
+fn shortage(w: &mut Writer, quarter: Period) {
+    let mut ranked: Vec<(String, f64)> = w
+        .cube
+        .breakdown("shortage_rank", w.region, quarter, "occ")
+        .into_iter()
+        .filter_map(|(code, v)| v.value().map(|r| (code, r)))
+        .collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let names: Vec<String> = ranked
+        .iter()
+        .take(3)
+        .filter_map(|(code, _)| crate::codes::occupation_name(code))
+        .map(|o| if w.zh() { o.name_zh.clone() } else { o.name_en.clone() })
+        .collect();
+    if !names.is_empty() {
+        w.say(
+            format!("{}{}最紧缺的工种是{}。", w.place, quarter.label_zh(), names.join("、")),
+            format!("Most needed occupations in {}, {}: {}.", w.place, quarter.label_en(), names.join(", ")),
+        );
+    }
+}
+
+fn enterprise(w: &mut Writer, month: Period, ytd: Period) {
+    if let (Lookup::Value(h), Lookup::Value(net)) = (w.v("insured_headcount", month), w.v("insured_net_change", ytd)) {
+        w.say(
+            format!("{}末参保职工{}，{}净增{}。", month.label_zh(), w.fmt("insured_headcount", h), ytd.label_zh(), w.fmt("insured_net_change", net)),
+            format!("Insured employees at the end of {}: {}; net change {} in {}.", month.label_en(), w.fmt("insured_headcount", h), w.fmt("insured_net_change", net), ytd.label_en()),
+        );
+    }
+    if let Lookup::Value(n) = w.v("layoff_alerts", month) {
+        if n > 0.0 {
+            w.say(format!("本月{n:.0}家企业触发规模裁员预警。"), format!("{n:.0} employers triggered a layoff alert this month."));
+        }
+    }
+}
+
+fn subsidy(w: &mut Writer, ytd: Period) {
+    if let Lookup::Value(rate) = w.v("subsidy_execution_rate", ytd) {
+        let pace = ytd.last_month() as f64 / 12.0 * 100.0;
+        let gap = rate - pace;
+        w.say(
+            format!("{}就业补助资金预算执行率{rate:.1}%，{}时间进度{:.1}个百分点。", ytd.label_zh(), if gap >= 0.0 { "快于" } else { "落后" }, gap.abs()),
+            format!("Subsidy budget execution in {}: {rate:.1}%, {:.1} points {} the calendar.", ytd.label_en(), gap.abs(), if gap >= 0.0 { "ahead of" } else { "behind" }),
+        );
+    }
+    let flagged = [("subsidy_duplicate_payments", "疑似重复发放", "suspected duplicates"), ("subsidy_unregistered_payments", "无登记记录发放", "payments without registration")];
+    for (measure, zh, en) in flagged {
+        if let Lookup::Value(n) = w.v(measure, ytd) {
+            if n > 0.0 {
+                w.say(format!("识别{zh}{n:.0}笔，需核查。"), format!("{n:.0} {en} found; to be checked."));
+            }
+        }
+    }
+}
+
+fn zones(w: &mut Writer, ytd: Period) {
+    let year = Period::Year { year: ytd.year() };
+    if let (Lookup::Value(pass), Lookup::Value(all)) = (w.v("zones_meeting_targets", year), w.v("zones_evaluated", year)) {
+        w.say(
+            format!("{}年参评服务区{all:.0}个，达标{pass:.0}个。", ytd.year()),
+            format!("{all:.0} service zones evaluated in {}, {pass:.0} met all targets.", ytd.year()),
+        );
+    }
+    if let Lookup::Value(s) = w.v("zone_services", ytd) {
+        w.say(format!("{}服务区服务{}。", ytd.label_zh(), w.fmt("zone_services", s)), format!("Service zones served {} in {}.", w.fmt("zone_services", s), ytd.label_en()));
+    }
+    let behind = w.cube.alerts.iter().filter(|a| a.kind == AlertKind::ZoneBehindTarget && a.period.year() == ytd.year()).count();
+    if behind > 0 {
+        w.say(format!("{behind}个服务区进度落后于全年目标。"), format!("{behind} zones are behind their yearly targets."));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cube::TOTAL;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn writes_from_the_cube_in_both_languages() {
+        let mut cube = Cube::new(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(), true);
+        let ytd = Period::YearToDate { year: 2026, month: 6 };
+        cube.insert("new_urban_jobs", 370100, ytd, TOTAL, 61_000.0, 0);
+        cube.insert("new_urban_jobs", 370100, ytd.year_ago(), TOTAL, 50_000.0, 0);
+        cube.insert("new_urban_jobs_progress", 370100, ytd, TOTAL, 55.0, 0);
+        cube.insert("demand_supply_ratio", 370100, Period::month(2026, 6), TOTAL, 1.23, 0);
+        let zh = interpret(&cube, Topic::Overview, 370100, Period::month(2026, 6), Lang::Zh);
+        assert_eq!(zh[0], "济南市2026年1–6月累计城镇新增就业6.10万人，同比增长22.0%，完成年度目标的55.0%，快于时间进度（50.0%）。");
+        assert!(zh[1].contains("求人倍率1.23"), "{zh:?}");
+        let en = interpret(&cube, Topic::Overview, 370100, Period::month(2026, 6), Lang::En);
+        assert!(en[0].starts_with("Jinan: 61,000 persons new urban jobs"), "{en:?}");
+        let empty = interpret(&cube, Topic::Subsidy, 370200, Period::month(2026, 6), Lang::Zh);
+        assert_eq!(empty, vec!["青岛市暂无2026年6月的可发布数据。"]);
+    }
+}

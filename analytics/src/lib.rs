@@ -1,0 +1,22 @@
+//! 数智就业 employment monitoring: the data model and, with the `engine` feature, the
+//! Polars pipelines that fill it.
+//!
+//! Without `engine` this crate is Polars-free and compiles for wasm32: regions, periods,
+//! code lists, source schemas, the measure catalogue, the cube, suppression and the
+//! interpretation templates. The cockpit depends on it that way.
+
+pub mod catalogue;
+pub mod codes;
+pub mod cube;
+pub mod interpret;
+pub mod period;
+pub mod region;
+pub mod schema;
+pub mod suppress;
+
+#[cfg(feature = "engine")]
+pub mod engine;
+
+pub use cube::{Cube, Lookup};
+pub use period::Period;
+pub use region::{Adcode, RegionTree};

@@ -1,0 +1,211 @@
+//! `analytics`: generate demo data, ingest and validate sources, build the cube.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use analytics::catalogue::Topic;
+use analytics::cube::{Cube, TOTAL};
+use analytics::engine::{build, generate, ingest, keys::PersonHasher};
+use analytics::interpret::{self, Lang};
+use analytics::period::Period;
+use analytics::region::PROVINCE;
+use analytics::{schema, suppress};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// 数智就业 employment monitoring: data, models and the cockpit cube.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the synthetic demo sources (Parquet, hive-partitioned by year).
+    Generate {
+        /// Approximate total rows across all sources.
+        #[arg(long, default_value_t = DEFAULT_SCALE)]
+        scale: u64,
+        #[arg(long, default_value_t = 20251)]
+        seed: u64,
+        #[arg(long, default_value = "data/generated")]
+        out: PathBuf,
+        /// Also write every partition as CSV.
+        #[arg(long)]
+        csv: bool,
+        /// Share of rows made invalid on purpose, to exercise the quarantine.
+        #[arg(long, default_value_t = 0.002)]
+        dirty_rate: f64,
+    },
+    /// Validate files of one source; write accepted rows as Parquet and rejects to a
+    /// quarantine CSV; print the reconciliation.
+    Ingest {
+        /// Source name, e.g. employment_registrations.
+        #[arg(long)]
+        source: String,
+        /// CSV (UTF-8 or GBK) or Parquet files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, default_value = "data/ingested")]
+        out: PathBuf,
+    },
+    /// Build the cube from a data folder.
+    Build {
+        #[arg(long = "in", default_value = "data/generated")]
+        input: PathBuf,
+        #[arg(long, default_value = "data/cube")]
+        out: PathBuf,
+        /// Public cube: hide person counts below k.
+        #[arg(long, default_value_t = suppress::DEFAULT_K)]
+        k: u32,
+    },
+    /// Print a summary of a cube.
+    Summary {
+        #[arg(long, default_value = "data/cube/cube.public.bin")]
+        cube: PathBuf,
+    },
+    /// Print the source schemas as Markdown (the tables in data/README.md).
+    Schemas,
+    /// The main job on the embedded default data: generate (if missing) → build → summary.
+    Run {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// Regenerate even if the data exists.
+        #[arg(long)]
+        fresh: bool,
+    },
+}
+
+const DEFAULT_SCALE: u64 = 1_000_000;
+const DEFAULT_SEED: u64 = 20251;
+
+fn bar(label: &str) -> ProgressBar {
+    let bar = ProgressBar::new(1);
+    bar.set_style(ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg} ({elapsed})").unwrap().progress_chars("=> "));
+    bar.set_prefix(label.to_string());
+    bar
+}
+
+fn progress(bar: &ProgressBar) -> impl Fn(&str, u64, u64) + Sync + '_ {
+    move |step, done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(step.to_string());
+    }
+}
+
+fn run_generate(cfg: &generate::GenerateConfig) -> Result<()> {
+    let started = Instant::now();
+    let bar = bar("generate");
+    let manifest = generate::generate(cfg, &progress(&bar))?;
+    bar.finish();
+    let rows: u64 = manifest.rows.values().sum();
+    let dirty: u64 = manifest.dirty_rows.values().sum();
+    println!(
+        "generated {rows} rows ({dirty} deliberately invalid) in {} sources under {} in {:.1}s",
+        manifest.rows.len(),
+        cfg.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn run_build(cfg: &build::BuildConfig) -> Result<build::BuildOutput> {
+    let started = Instant::now();
+    let bar = bar("build");
+    let output = build::build(cfg, &progress(&bar))?;
+    bar.finish();
+    print_reconciliation(&output.reconciliation);
+    println!(
+        "cube {}: {} cells ({} public, k = {}), {} alerts, written to {} in {:.1}s",
+        output.internal.data_version,
+        output.internal.cells.len(),
+        output.public.cells.iter().filter(|c| c.value.is_some()).count(),
+        cfg.k,
+        output.internal.alerts.len(),
+        cfg.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(output)
+}
+
+fn print_reconciliation(rows: &[ingest::Reconciliation]) {
+    println!("{:<28} {:>6} {:>12} {:>12} {:>12}", "source", "files", "rows in", "accepted", "quarantined");
+    for r in rows {
+        println!("{:<28} {:>6} {:>12} {:>12} {:>12}", r.source, r.files, r.rows_in, r.accepted, r.quarantined);
+    }
+}
+
+fn print_summary(cube: &Cube) {
+    let month = cube.latest_month();
+    println!("\n数据截至 {} · 版本 {}{}", cube.as_of, cube.data_version, if cube.demo_data { " · 演示数据（合成）" } else { "" });
+    let ytd = Period::YearToDate { year: month.year(), month: month.last_month() };
+    for (measure, period) in [
+        ("new_urban_jobs", ytd),
+        ("new_urban_jobs_progress", ytd),
+        ("registered_unemployment_rate", month),
+        ("demand_supply_ratio", month),
+        ("insured_headcount", month),
+        ("subsidy_execution_rate", ytd),
+    ] {
+        let def = analytics::catalogue::measure(measure).expect("catalogue measure");
+        let value = match cube.get(measure, PROVINCE, period, TOTAL) {
+            analytics::Lookup::Value(v) => interpret::format_value(measure, v, Lang::Zh),
+            analytics::Lookup::Suppressed => "（已隐藏）".into(),
+            analytics::Lookup::Missing => "—".into(),
+        };
+        println!("  {:<16} {:<16} {}", def.name_zh, period.label_zh(), value);
+    }
+    println!();
+    for topic in [Topic::Overview, Topic::Shortage, Topic::Subsidy, Topic::ServiceZones] {
+        for line in interpret::interpret(cube, topic, PROVINCE, month, Lang::Zh) {
+            println!("  {line}");
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Generate { scale, seed, out, csv, dirty_rate } => {
+            run_generate(&generate::GenerateConfig { scale, seed, out, csv, dirty_rate })?;
+        }
+        Command::Ingest { source, files, out } => {
+            let schema = schema::source(&source).with_context(|| {
+                let names: Vec<&str> = schema::SOURCES.iter().map(|s| s.name).collect();
+                format!("unknown source {source:?}; one of: {}", names.join(", "))
+            })?;
+            let files = files.into_iter().map(ingest::InputFile::new).collect::<Result<Vec<_>, _>>()?;
+            let checked = ingest::check(schema, files, &PersonHasher::from_env())?;
+            let rec = ingest::reconcile(&checked, &out.join(build::QUARANTINE_DIR))?;
+            let mut accepted = checked.accepted().collect()?;
+            let dir = out.join(schema.name);
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("part-0.parquet");
+            polars::prelude::ParquetWriter::new(std::fs::File::create(&path)?).finish(&mut accepted)?;
+            print_reconciliation(std::slice::from_ref(&rec));
+            println!("accepted rows → {}; quarantined rows → {}", path.display(), out.join(build::QUARANTINE_DIR).display());
+            anyhow::ensure!(rec.balances(), "reconciliation does not balance");
+        }
+        Command::Build { input, out, k } => {
+            run_build(&build::BuildConfig { input, out, k })?;
+        }
+        Command::Schemas => print!("{}", schema::markdown()),
+        Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
+        Command::Run { data, fresh } => {
+            let generated = data.join("generated");
+            if fresh || !generated.join(generate::MANIFEST).exists() {
+                run_generate(&generate::GenerateConfig { scale: DEFAULT_SCALE, seed: DEFAULT_SEED, out: generated.clone(), csv: false, dirty_rate: 0.002 })?;
+            }
+            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K })?;
+            print_summary(&output.public);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The generator's data through the real build, held to the events in its manifest.
+
+use std::collections::HashSet;
+
+use analytics::catalogue::{self, Disclosure};
+use analytics::cube::AlertKind;
+use analytics::engine::build::{build, BuildConfig};
+use analytics::engine::generate::{generate, read_manifest, GenerateConfig};
+use analytics::engine::ingest;
+use analytics::engine::keys::PersonHasher;
+use analytics::engine::models::{subsidy, Sources};
+use analytics::period::{Period, PeriodKind};
+use analytics::region::{Level, RegionTree};
+use analytics::schema;
+use analytics::suppress::additive_relations;
+use polars::prelude::*;
+
+use crate::temp_dir;
+
+#[test]
+fn generated_data_meets_its_manifest() {
+    let dir = temp_dir("generated");
+    let data = dir.join("data");
+    let cfg = GenerateConfig { scale: 150_000, seed: 11, out: data.clone(), csv: false, dirty_rate: 0.002 };
+    let manifest = generate(&cfg, &|_, _, _| {}).unwrap();
+    assert_eq!(read_manifest(&data).unwrap().seed, 11);
+    let total: u64 = manifest.rows.values().sum();
+    assert!((120_000..200_000).contains(&total), "--scale 150000 wrote {total} rows");
+
+    let out = build(&BuildConfig { input: data.clone(), out: dir.join("cube"), k: 5 }, &|_, _, _| {}).unwrap();
+    let cube = &out.internal;
+    assert!(cube.demo_data);
+    assert_eq!(cube.as_of.to_string(), "2026-10-31");
+
+    // Every deliberately broken row, and only those, is quarantined.
+    for rec in &out.reconciliation {
+        assert!(rec.balances(), "{rec:?}");
+        assert_eq!(rec.rows_in, manifest.rows[&rec.source], "{}", rec.source);
+        assert_eq!(rec.quarantined, manifest.dirty_rows[&rec.source], "{}", rec.source);
+    }
+    assert!(manifest.dirty_rows.values().sum::<u64>() > 0);
+
+    // The layoff wave raises an alert for each of its employers, in its county and month.
+    let layoff = &manifest.events.layoff;
+    let alerted: HashSet<&str> = cube
+        .alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::Layoff && a.region == layoff.county && a.period == layoff.month)
+        .filter_map(|a| a.subject.as_deref())
+        .collect();
+    for employer in &layoff.employers {
+        assert!(alerted.contains(employer.as_str()), "no layoff alert for {employer}: {alerted:?}");
+    }
+
+    // At least 80% of city-months have an overall 求人倍率 in 0.9–1.5.
+    let tree = RegionTree::shandong();
+    let (mut inside, mut all) = (0, 0);
+    for city in tree.at_level(Level::City) {
+        for p in cube.periods("demand_supply_ratio", city.adcode, PeriodKind::Month) {
+            let r = cube.total("demand_supply_ratio", city.adcode, p).value().unwrap();
+            all += 1;
+            inside += usize::from((0.9..=1.5).contains(&r));
+        }
+    }
+    assert_eq!(all, 16 * 70);
+    assert!(inside as f64 >= 0.8 * all as f64, "{inside} of {all} city-months in 0.9–1.5");
+
+    // Shortage occupations rank at 求人倍率 2–3 at the province.
+    let top = cube
+        .breakdown("shortage_rank", 370000, "2026Q3".parse().unwrap(), "occ")
+        .into_iter()
+        .find(|(_, rank)| rank.value() == Some(1.0))
+        .expect("a top shortage occupation");
+    let ratio = cube.get("demand_supply_ratio", 370000, "2026Q3".parse().unwrap(), &format!("occ:{}", top.0)).value().unwrap();
+    assert!((1.8..=3.5).contains(&ratio), "top shortage occupation {} has ratio {ratio}", top.0);
+
+    // The policy evaluation's 95% interval covers the injected effect on new jobs.
+    let evaluation = cube.evaluations.iter().find(|e| e.policy == manifest.events.policy.name).expect("policy evaluated");
+    let truth = (manifest.events.policy.effect_on_new_jobs - 1.0) * 100.0;
+    assert_eq!(evaluation.waves.len(), 3);
+    assert!(evaluation.ci_low_pct <= truth && truth <= evaluation.ci_high_pct, "{truth}% outside {evaluation:?}");
+
+    // Duplicate payments: the model finds the injected ones (recall ≥ 0.95).
+    let files = ingest::source_files(&data, &schema::SUBSIDY_DISBURSEMENTS).unwrap();
+    let checked = ingest::check(&schema::SUBSIDY_DISBURSEMENTS, files, &PersonHasher::new(b"unused")).unwrap();
+    let found = subsidy::duplicates(checked.accepted()).select([col("payment_id")]).collect().unwrap();
+    let found: HashSet<String> = found.column("payment_id").unwrap().str().unwrap().into_no_null_iter().map(str::to_string).collect();
+    let injected = &manifest.events.duplicate_payments.payment_ids;
+    assert!(injected.len() >= 5, "the burst injected {} duplicates", injected.len());
+    let recalled = injected.iter().filter(|id| found.contains(*id)).count();
+    assert!(recalled as f64 >= 0.95 * injected.len() as f64, "recall {recalled}/{}", injected.len());
+    let burst: f64 = manifest.events.duplicate_payments.months.iter().map(|m| cube.total("subsidy_duplicate_payments", manifest.events.duplicate_payments.county, *m).value().unwrap()).sum();
+    assert!(burst >= recalled as f64);
+
+    // Unregistered recipients are found too.
+    let mut frames = std::collections::HashMap::new();
+    for s in schema::SOURCES {
+        let files = ingest::source_files(&data, s).unwrap();
+        frames.insert(s.name, ingest::check(s, files, &PersonHasher::new(b"unused")).unwrap().accepted());
+    }
+    let sources = Sources::new(frames);
+    let flagged = subsidy::unregistered(sources.get("subsidy_disbursements"), &sources).select([col("payment_id")]).collect().unwrap();
+    let flagged: HashSet<String> = flagged.column("payment_id").unwrap().str().unwrap().into_no_null_iter().map(str::to_string).collect();
+    let planted = &manifest.events.unregistered_payments.payment_ids;
+    let caught = planted.iter().filter(|id| flagged.contains(*id)).count();
+    assert!(!planted.is_empty() && caught as f64 >= 0.95 * planted.len() as f64, "caught {caught}/{}", planted.len());
+
+    // The public cube: no visible person count below k, and no relation that gives a
+    // hidden cell away.
+    let public = &out.public;
+    for cell in &public.cells {
+        let def = catalogue::measure(public.measure_id(cell)).unwrap();
+        if def.disclosure == Disclosure::PersonCount {
+            if let Some(v) = cell.value {
+                assert!(v >= 5.0, "{} {} {} = {v}", def.id, cell.region, cell.period);
+            }
+        }
+    }
+    let relations = additive_relations(public, tree);
+    assert!(relations.len() > 1000);
+    for rel in &relations {
+        let hidden = rel.iter().filter(|&&c| public.cells[c].is_suppressed()).count();
+        assert_ne!(hidden, 1, "a hidden cell is recoverable from {:?}", rel.iter().map(|&c| public.cells[c]).collect::<Vec<_>>());
+    }
+    assert!(public.cells.iter().any(|c| c.is_suppressed()), "small counties should have suppressed cells at this scale");
+    assert!(public.total("new_urban_jobs", 370000, Period::YearToDate { year: 2026, month: 10 }).value().is_some());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn generator_output_does_not_depend_on_thread_count() {
+    let dir = temp_dir("determinism");
+    let run = |threads: &str, out: &str| {
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_analytics"))
+            .args(["generate", "--scale", "30000", "--seed", "5", "--out"])
+            .arg(dir.join(out))
+            .env("RAYON_NUM_THREADS", threads)
+            .env("POLARS_MAX_THREADS", threads)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    run("1", "one");
+    run("3", "three");
+    let mut files = Vec::new();
+    let mut stack = vec![dir.join("one")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            if e.path().is_dir() { stack.push(e.path()) } else { files.push(e.path()) }
+        }
+    }
+    assert!(files.len() > 30, "{} files", files.len());
+    for f in files {
+        let other = dir.join("three").join(f.strip_prefix(dir.join("one")).unwrap());
+        assert!(std::fs::read(&f).unwrap() == std::fs::read(&other).unwrap(), "{} differs between 1 and 3 threads", f.display());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

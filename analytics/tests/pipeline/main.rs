@@ -1,0 +1,15 @@
+//! End-to-end tests of the analytics engine, in one test binary (each binary links
+//! Polars again, so there is one).
+
+mod fixtures;
+mod generated;
+mod ingest_errors;
+
+use std::path::PathBuf;
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("szjy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
