@@ -8,7 +8,7 @@ use crate::region::Level;
 
 /// How a measure combines from children to a parent region and from months to
 /// quarters, years and year-to-date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Aggregation {
     /// Flows: sum over regions and over the months of a period.

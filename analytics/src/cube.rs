@@ -66,9 +66,10 @@ impl Cell {
     }
 }
 
-/// Which audience a cube is for.
+/// Which audience a cube is for. (Externally tagged: the binary form cannot read
+/// self-describing tags.)
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case")]
 pub enum Variant {
     /// Unsuppressed aggregates for authorised analysts (still no person-level rows).
     Internal,

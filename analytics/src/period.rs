@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A reporting period. Its text form is the cube's period key:
 /// `2025-06`, `2025Q2`, `2025`, and `2025-01..06` for 2025年1–6月累计.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
     Month { year: i32, month: u32 },
     Quarter { year: i32, quarter: u32 },
@@ -157,16 +156,52 @@ impl FromStr for Period {
     }
 }
 
-impl From<Period> for String {
-    fn from(p: Period) -> String {
-        p.to_string()
+impl Period {
+    /// Compact code for binary forms: kind in the top bits, then year, then month/quarter.
+    fn code(self) -> u32 {
+        let (kind, n) = match self {
+            Period::Month { month, .. } => (0, month),
+            Period::Quarter { quarter, .. } => (1, quarter),
+            Period::Year { .. } => (2, 0),
+            Period::YearToDate { month, .. } => (3, month),
+        };
+        (kind << 20) | ((self.year() as u32) << 4) | n
+    }
+
+    fn from_code(code: u32) -> Option<Self> {
+        let (year, n) = (((code >> 4) & 0xffff) as i32, code & 15);
+        let p = match code >> 20 {
+            0 if (1..=12).contains(&n) => Period::Month { year, month: n },
+            1 if (1..=4).contains(&n) => Period::Quarter { year, quarter: n },
+            2 => Period::Year { year },
+            3 if (1..=12).contains(&n) => Period::YearToDate { year, month: n },
+            _ => return None,
+        };
+        Some(p)
     }
 }
 
-impl TryFrom<String> for Period {
-    type Error = ParsePeriodError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+/// Text (`2025-06`) in human-readable formats such as JSON; a compact integer in binary.
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_u32(self.code())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            s.parse().map_err(D::Error::custom)
+        } else {
+            let code = u32::deserialize(d)?;
+            Period::from_code(code).ok_or_else(|| D::Error::custom(format!("bad period code {code}")))
+        }
     }
 }
 
@@ -182,6 +217,12 @@ mod tests {
         assert!("2025-13".parse::<Period>().is_err());
         assert!("2025Q5".parse::<Period>().is_err());
         assert!("abc".parse::<Period>().is_err());
+        for s in ["2025-06", "2025Q2", "2025", "2026-01..10"] {
+            let p: Period = s.parse().unwrap();
+            assert_eq!(Period::from_code(p.code()), Some(p));
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{s}\""));
+            assert_eq!(postcard::from_bytes::<Period>(&postcard::to_stdvec(&p).unwrap()).unwrap(), p);
+        }
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub struct Region {
 pub struct RegionTree {
     regions: Vec<Region>,
     by_code: HashMap<Adcode, usize>,
+    children: HashMap<Adcode, Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -88,7 +89,13 @@ impl RegionTree {
             }));
         }
         let by_code = regions.iter().enumerate().map(|(i, r)| (r.adcode, i)).collect();
-        Ok(RegionTree { regions, by_code })
+        let mut children: HashMap<Adcode, Vec<usize>> = HashMap::new();
+        for (i, r) in regions.iter().enumerate() {
+            if let Some(p) = r.parent {
+                children.entry(p).or_default().push(i);
+            }
+        }
+        Ok(RegionTree { regions, by_code, children })
     }
 
     pub fn all(&self) -> &[Region] {
@@ -104,7 +111,7 @@ impl RegionTree {
     }
 
     pub fn children(&self, adcode: Adcode) -> impl Iterator<Item = &Region> {
-        self.regions.iter().filter(move |r| r.parent == Some(adcode))
+        self.children.get(&adcode).into_iter().flatten().map(|&i| &self.regions[i])
     }
 
     pub fn parent(&self, adcode: Adcode) -> Option<&Region> {

@@ -27,7 +27,8 @@ impl ColumnType {
 /// A rule on one value (after it parsed as its type).
 #[derive(Clone, Copy, Debug)]
 pub enum Rule {
-    None,
+    /// No rule beyond the type.
+    Any,
     /// One of a code list.
     OneOf(&'static [CodeEntry]),
     /// A county-level adcode of Shandong.
@@ -100,7 +101,7 @@ pub const SERVICE_TRANSACTIONS: SourceSchema = SourceSchema {
     zh: "业务经办",
     columns: &[
         col("date", Date, DateInRange, "办理日期"),
-        col("zone_id", Text, None, "服务区编号"),
+        col("zone_id", Text, Any, "服务区编号"),
         col("county", Int, County, "县（市、区）代码"),
         col("function", Text, OneOf(codes::SERVICE_FUNCTIONS), "服务功能"),
         col("channel", Text, OneOf(codes::CHANNELS), "服务渠道"),
@@ -117,7 +118,7 @@ pub const EMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
     columns: &[
         col("date", Date, DateInRange, "登记日期"),
         col("county", Int, County, "县（市、区）代码"),
-        col("employer_id", Text, None, "用人单位编号"),
+        col("employer_id", Text, Any, "用人单位编号"),
         col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
         col("occupation", Text, OccupationCode, "职业代码"),
         col("key_group", Text, OneOf(codes::KEY_GROUPS), "重点群体"),
@@ -156,7 +157,7 @@ pub const SOCIAL_INSURANCE: SourceSchema = SourceSchema {
     zh: "社保缴纳",
     columns: &[
         col("month", Date, DateInRange, "缴费月份（月初日期）"),
-        col("employer_id", Text, None, "用人单位编号"),
+        col("employer_id", Text, Any, "用人单位编号"),
         col("county", Int, County, "县（市、区）代码"),
         col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
         col("insured", Int, Range(0.0, 1e6), "在缴人数"),
@@ -174,9 +175,9 @@ pub const JOB_POSTINGS: SourceSchema = SourceSchema {
     zh: "市场供需·招聘岗位",
     columns: &[
         col("date", Date, DateInRange, "发布日期"),
-        col("posting_id", Text, None, "岗位编号"),
+        col("posting_id", Text, Any, "岗位编号"),
         col("county", Int, County, "县（市、区）代码"),
-        col("employer_id", Text, None, "用人单位编号"),
+        col("employer_id", Text, Any, "用人单位编号"),
         col("occupation", Text, OccupationCode, "职业代码"),
         col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
         col("vacancies", Int, Range(1.0, 10000.0), "招聘人数"),
@@ -272,7 +273,7 @@ pub const SUBSIDY_DISBURSEMENTS: SourceSchema = SourceSchema {
     zh: "就业补助资金·拨付",
     columns: &[
         col("date", Date, DateInRange, "拨付日期"),
-        col("payment_id", Text, None, "拨付编号"),
+        col("payment_id", Text, Any, "拨付编号"),
         col("county", Int, County, "县（市、区）代码"),
         col("subsidy_type", Text, OneOf(codes::SUBSIDY_TYPES), "补贴类型"),
         col("amount_yuan", Float, MONEY, "金额（元）"),
@@ -287,8 +288,8 @@ pub const SERVICE_ZONES: SourceSchema = SourceSchema {
     name: "service_zones",
     zh: "服务区名录",
     columns: &[
-        col("zone_id", Text, None, "服务区编号"),
-        col("name", Text, None, "服务区名称"),
+        col("zone_id", Text, Any, "服务区编号"),
+        col("name", Text, Any, "服务区名称"),
         col("kind", Text, OneOf(codes::ZONE_KINDS), "建设主体类型"),
         col("county", Int, County, "县（市、区）代码"),
         col("functions", Text, FunctionList, "提供的服务功能（|分隔）"),
@@ -303,7 +304,7 @@ pub const POLICY_ROLLOUTS: SourceSchema = SourceSchema {
     name: "policy_rollouts",
     zh: "政策实施台账",
     columns: &[
-        col("policy", Text, None, "政策名称"),
+        col("policy", Text, Any, "政策名称"),
         col("county", Int, County, "实施县（市、区）代码"),
         col("start_month", Date, DateInRange, "实施起始月（月初日期）"),
     ],
@@ -365,7 +366,7 @@ pub fn markdown() -> String {
         out += "| column | type | required | allowed values | 含义 |\n|---|---|---|---|---|\n";
         for c in s.columns {
             let allowed = match c.rule {
-                Rule::None => "any".to_string(),
+                Rule::Any => "any".to_string(),
                 Rule::OneOf(list) => list.iter().map(|e| e.0).collect::<Vec<_>>().join(" / "),
                 Rule::County => "a Shandong county-level adcode (136, data/geo)".into(),
                 Rule::City => "a Shandong city adcode (16, data/geo)".into(),

@@ -12,7 +12,7 @@ use super::ingest::{self, Reconciliation};
 use super::keys::PersonHasher;
 use super::models::{self, concat_facts, Sources, DIM, MEASURE, REGION, VALUE, YEAR};
 use super::rollup::{self, KIND, LEVEL, NUM};
-use crate::cube::{Alert, AlertKind, Cube, Severity, SourceReport, ZoneStatus};
+use crate::cube::{Alert, AlertKind, Cube, Severity, SourceReport, ZoneStatus, TOTAL};
 use crate::period::Period;
 use crate::region::{Level, RegionTree};
 use crate::schema::SOURCES;
@@ -84,6 +84,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
         .get("employment_registrations")
         .select([col("date").min().alias("first"), col("date").max().alias("last")])
         .collect()
+        .map_err(anyhow::Error::from)
         .context("finding the data window")?;
     let first = scalar_date(&bounds, "first").context("employment_registrations has no valid rows")?;
     let last = scalar_date(&bounds, "last").context("employment_registrations has no valid rows")?;
@@ -110,23 +111,25 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     facts.extend(models::subsidy::facts(&sources)?);
     facts.extend(models::zones::facts(&sources, &window, &zone_status)?);
     facts.extend(models::macro_mobile::facts(&sources)?);
-    let facts = concat_facts(facts)?;
+    let facts = concat_facts(facts)?.collect().map_err(anyhow::Error::from).context("running the models")?.lazy();
     // The registered-unemployment rate's denominator: insured employed + registered unemployed.
     let labour_force = facts
         .clone()
-        .filter(col(MEASURE).is_in(lit(Series::new("parts".into(), ["insured_headcount", "registered_unemployed"])).implode(), false).and(col(DIM).eq(lit(""))))
+        .filter(col(MEASURE).is_in(lit(Series::new("parts".into(), ["insured_headcount", "registered_unemployed"])).implode(false), false).and(col(DIM).eq(lit(""))))
         .group_by([col(REGION), col(YEAR), col(models::MONTH)])
         .agg([col(VALUE).sum()])
         .select([lit("labour_force_registered").alias(MEASURE), col(REGION), col(YEAR), col(models::MONTH), lit("").alias(DIM), col(VALUE)]);
-    let facts = concat_facts(vec![facts, labour_force])?;
-    let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone(), as_of_index)?;
-    let rolled = rollup::rollup(facts, &window, window_start, as_of_index)?.cache();
+    let facts = concat_facts(vec![facts, labour_force])?.collect()?;
+    let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone().lazy(), as_of_index)?;
+    let rolled = rollup::rollup(facts, &window, window_start, as_of_index)?.lazy();
     let shortage = models::shortage::cells(&rolled)?;
     let published = concat([rolled, shortage], UnionArgs::default())?
         // Breakdowns are published for the province and cities only.
         .filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
-    let layoffs = models::enterprise::layoffs(by_month(&sources));
-    let collected = ingest::collect_all([published, zone_status, layoffs, policy_groups]).context("running the models")?;
+    let layoffs = models::enterprise::layoffs(by_month(&sources))?;
+    let collected = ingest::collect_all([published, zone_status, layoffs, policy_groups])
+        .map_err(anyhow::Error::from)
+        .context("running the models")?;
     let [cells, zones, layoffs, policy_groups]: [DataFrame; 4] = collected.try_into().expect("four frames");
     tick("models");
 
@@ -254,22 +257,28 @@ fn alerts(cube: &Cube, layoffs: &DataFrame) -> Result<Vec<Alert>> {
     }
     let tree = RegionTree::shandong();
     let latest = cube.latest_month();
-    for county in tree.at_level(Level::County) {
-        for (measure, kind) in [("subsidy_duplicate_payments", AlertKind::DuplicatePayments), ("subsidy_unregistered_payments", AlertKind::UnregisteredPayments)] {
-            for period in cube.periods(measure, county.adcode, crate::period::PeriodKind::Month) {
-                if let Some(n) = cube.total(measure, county.adcode, period).value().filter(|&n| n > 0.0) {
-                    alerts.push(Alert { kind, severity: if n >= 10.0 { Severity::Severe } else { Severity::Warning }, region: county.adcode, period, subject: None, value: n, threshold: 0.0 });
-                }
-            }
+    // One pass over the county-month totals.
+    for cell in &cube.cells {
+        let is_county = tree.get(cell.region).is_some_and(|r| r.level == Level::County);
+        if !is_county || cube.dim_key(cell) != TOTAL || cell.period.kind() != crate::period::PeriodKind::Month {
+            continue;
         }
-        for period in cube.periods("registered_unemployed", county.adcode, crate::period::PeriodKind::Month) {
-            let now = cube.total("registered_unemployed", county.adcode, period).value();
-            let before = cube.total("registered_unemployed", county.adcode, period.year_ago()).value();
-            if let (Some(a), Some(b)) = (now, before) {
-                if b > 0.0 && a - b >= UNEMPLOYMENT_RISE_MIN && (a - b) / b * 100.0 >= UNEMPLOYMENT_RISE_PCT {
-                    alerts.push(Alert { kind: AlertKind::UnemploymentRise, severity: Severity::Warning, region: county.adcode, period, subject: None, value: (a - b) / b * 100.0, threshold: UNEMPLOYMENT_RISE_PCT });
+        let Some(n) = cell.value else { continue };
+        let (region, period) = (cell.region, cell.period);
+        match cube.measure_id(cell) {
+            "subsidy_duplicate_payments" | "subsidy_unregistered_payments" if n > 0.0 => {
+                let kind = if cube.measure_id(cell) == "subsidy_duplicate_payments" { AlertKind::DuplicatePayments } else { AlertKind::UnregisteredPayments };
+                alerts.push(Alert { kind, severity: if n >= 10.0 { Severity::Severe } else { Severity::Warning }, region, period, subject: None, value: n, threshold: 0.0 });
+            }
+            "registered_unemployed" => {
+                if let Some(before) = cube.total("registered_unemployed", region, period.year_ago()).value() {
+                    if before > 0.0 && n - before >= UNEMPLOYMENT_RISE_MIN && (n - before) / before * 100.0 >= UNEMPLOYMENT_RISE_PCT {
+                        let rise = (n - before) / before * 100.0;
+                        alerts.push(Alert { kind: AlertKind::UnemploymentRise, severity: Severity::Warning, region, period, subject: None, value: rise, threshold: UNEMPLOYMENT_RISE_PCT });
+                    }
                 }
             }
+            _ => {}
         }
     }
     let ytd = Period::YearToDate { year: latest.year(), month: latest.last_month() };

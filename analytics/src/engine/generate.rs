@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use polars::prelude::*;
+use polars::prelude::{CsvWriter, ParquetCompression, ParquetWriter, SerWriter};
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
@@ -382,6 +382,7 @@ fn transactions(ctx: &Ctx, mi: usize) -> Table {
     table
 }
 
+const DUPLICATES_PER_BURST: f64 = 40.0;
 const SUBSIDY_MIX: [f64; 10] = [0.22, 0.08, 0.25, 0.12, 0.08, 0.08, 0.08, 0.05, 0.02, 0.02];
 /// Mean and spread of a payment (元), by subsidy type.
 const SUBSIDY_AMOUNT: [(f64, f64); 10] = [
@@ -402,6 +403,9 @@ fn disbursements(ctx: &Ctx, mi: usize, duplicates: &mut Vec<String>, unregistere
         let mut rng = rng_for(world.seed, "disbursements", county.adcode as u64, mi as u64);
         let n = stochastic_round(ctx.per_month(SHARE_DISBURSEMENTS, county) * SPENDING_SEASON[moy] / mean_season, &mut rng);
         let burst = county.adcode == world.duplicate_county && world.duplicate_months.contains(&month);
+        // About DUPLICATES_PER_BURST double payments over the burst, whatever the scale.
+        let burst_payments: f64 = world.duplicate_months.iter().map(|m| ctx.per_month(SHARE_DISBURSEMENTS, county) * SPENDING_SEASON[m.last_month() as usize - 1] / mean_season).sum::<f64>() * 0.7;
+        let duplicate_share = (DUPLICATES_PER_BURST / burst_payments.max(1.0)).min(1.0);
         for p in 0..n {
             let t = pick_weighted(&SUBSIDY_MIX, &mut rng);
             let subsidy = codes::SUBSIDY_TYPES[t].0;
@@ -429,7 +433,7 @@ fn disbursements(ctx: &Ctx, mi: usize, duplicates: &mut Vec<String>, unregistere
             };
             // A burst of double payments: the same recipient, type and amount again
             // within ten days.
-            if burst && personal && !is_unregistered && rng.random::<f64>() < 0.15 {
+            if burst && personal && !is_unregistered && rng.random::<f64>() < duplicate_share {
                 let dup_id = format!("{payment_id}D");
                 table.push_protected(row(payment_id, date));
                 table.push_protected(row(dup_id.clone(), date + chrono::Duration::days(rng.random_range(0..=10))));
@@ -562,7 +566,7 @@ fn macro_quarterly(world: &World) -> Table {
         let (primary, secondary) = (rng.random_range(0.05..0.11), rng.random_range(0.36..0.45));
         for year in FIRST_MONTH.0..=LAST_MONTH.0 {
             for q in 1..=4u32 {
-                if Period::Quarter { year, quarter: q }.month_index() > Period::month(LAST_MONTH.0, LAST_MONTH.1).month_index() {
+                if (Period::Quarter { year, quarter: q }).month_index() > Period::month(LAST_MONTH.0, LAST_MONTH.1).month_index() {
                     continue;
                 }
                 let gdp = gdp_2023 * 1.05f64.powi(year - 2023) * quarter_share[q as usize - 1] * rng.random_range(0.98..1.02);

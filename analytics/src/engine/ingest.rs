@@ -162,12 +162,12 @@ fn compatible(found: &DataType, ty: ColumnType) -> bool {
 }
 
 fn codes_series(list: &[codes::CodeEntry]) -> Expr {
-    lit(Series::new("codes".into(), codes::codes(list))).implode()
+    lit(Series::new("codes".into(), codes::codes(list))).implode(false)
 }
 
 fn adcodes(level: Level) -> Expr {
     let codes: Vec<i64> = RegionTree::shandong().at_level(level).map(|r| r.adcode as i64).collect();
-    lit(Series::new("adcodes".into(), codes)).implode()
+    lit(Series::new("adcodes".into(), codes)).implode(false)
 }
 
 fn date_lit(s: &str) -> Expr {
@@ -176,6 +176,11 @@ fn date_lit(s: &str) -> Expr {
 }
 
 /// `field <name>: '<value>' <problem>`.
+/// The reason text when `condition` holds, null otherwise.
+fn reason_if(condition: Expr, reason: Expr) -> Expr {
+    when(condition).then(reason).otherwise(lit(NULL).cast(DataType::String))
+}
+
 fn complaint(name: &str, raw: Expr, problem: &str) -> Expr {
     concat_str([lit(format!("field {name}: '")), raw.cast(DataType::String), lit(format!("' {problem}"))], "", true)
 }
@@ -202,16 +207,15 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr,
     let mut reasons = Vec::new();
     if text_input && column.ty != ColumnType::Text {
         reasons.push(
-            when(raw.clone().is_not_null().and(parsed.clone().is_null()))
-                .then(complaint(name, raw.clone(), &format!("is not a {}", column.ty.describe()))),
+            reason_if(raw.clone().is_not_null().and(parsed.clone().is_null()), complaint(name, raw.clone(), &format!("is not a {}", column.ty.describe()))),
         );
     }
     if column.required {
-        reasons.push(when(raw.clone().is_null()).then(lit(format!("field {name}: missing"))));
+        reasons.push(reason_if(raw.clone().is_null(), lit(format!("field {name}: missing"))));
     }
     let p = parsed.clone();
     let bad = match column.rule {
-        Rule::None => None,
+        Rule::Any => None,
         Rule::OneOf(list) => Some((p.clone().is_in(codes_series(list), false).not(), "is not an allowed code".to_string())),
         Rule::County => Some((p.clone().is_in(adcodes(Level::County), false).not(), "is not a Shandong county adcode".into())),
         Rule::City => Some((p.clone().is_in(adcodes(Level::City), false).not(), "is not a Shandong city adcode".into())),
@@ -235,7 +239,7 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr,
         }
     };
     if let Some((condition, problem)) = bad {
-        reasons.push(when(p.clone().is_not_null().and(condition)).then(complaint(name, p.clone(), &problem)));
+        reasons.push(reason_if(p.clone().is_not_null().and(condition), complaint(name, p.clone(), &problem)));
     }
     (parsed, reasons)
 }
@@ -245,7 +249,7 @@ fn row_rule_check(rule: &RowRule) -> Expr {
         RowRule::NotBefore { later, earlier } => (later, earlier, format!("field {later}: before {earlier}")),
         RowRule::NotBelow { upper, lower } => (upper, lower, format!("field {upper}: below {lower}")),
     };
-    when(col(a).is_not_null().and(col(b).is_not_null()).and(col(a).lt(col(b)))).then(lit(message))
+    reason_if(col(a).is_not_null().and(col(b).is_not_null()).and(col(a).lt(col(b))), lit(message))
 }
 
 /// A source's rows, typed, with the reason each invalid row fails (null when valid).
@@ -294,7 +298,7 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
         for column in schema.columns {
             if raw_ids && column.name == "person_key" {
                 let raw = col(RAW_ID_COL).cast(DataType::String).str().strip_chars(lit(NULL));
-                reasons.push(when(raw.clone().is_null()).then(lit(format!("field {RAW_ID_COL}: missing"))));
+                reasons.push(reason_if(raw.clone().is_null(), lit(format!("field {RAW_ID_COL}: missing"))));
                 let valid_id = raw.clone().map(
                     |c| {
                         let ca = c.str()?;
@@ -304,10 +308,10 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
                     |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
                 );
                 // The message never repeats the ID number itself.
-                reasons.push(
-                    when(raw.clone().is_not_null().and(valid_id.not()))
-                        .then(lit(format!("field {RAW_ID_COL}: not a valid 18-digit ID number (check digit)"))),
-                );
+                reasons.push(reason_if(
+                    raw.clone().is_not_null().and(valid_id.not()),
+                    lit(format!("field {RAW_ID_COL}: not a valid 18-digit ID number (check digit)")),
+                ));
                 let h = hasher.clone();
                 let key = raw.map(
                     move |c| {

@@ -54,9 +54,10 @@ fn aggregate() -> Expr {
         .otherwise(col(VALUE).sum())
 }
 
-/// Fills zeros for month-native flow totals that have no fact in a region and month of
-/// the window (no event is a count of zero), so that year-to-date sums and maps have no
-/// holes. Stocks are left alone: a missing stock is unknown, not zero.
+/// Fills zeros for month-native flows that have no fact in a region and month of the
+/// window (no event is a count of zero), so that year-to-date sums and maps have no
+/// holes: totals for every region, breakdown categories wherever they occur at all.
+/// Stocks are left alone: a missing stock is unknown, not zero.
 fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
     let (counties, cities) = region_frames()?;
     let meta = meta()?;
@@ -77,6 +78,17 @@ fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
     // Only measures the models produced get a grid (an absent source stays absent).
     let present = facts.clone().select([col(MEASURE)]).unique(None, UniqueKeepStrategy::Any);
     let grid = grid.join(present, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi));
+    // Breakdown categories get every month once they appear in a region, so their
+    // year-to-date cells continue through months without events.
+    let flows = meta.filter(col("native").eq(lit("month")).and(col("agg").eq(lit("sum")))).select([col(MEASURE)]);
+    let categories = facts
+        .clone()
+        .filter(col(DIM).neq(lit("")))
+        .join(flows, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi))
+        .select([col(MEASURE), col(REGION), col(DIM)])
+        .unique(None, UniqueKeepStrategy::Any)
+        .cross_join(months.clone(), None);
+    let grid = concat([grid.select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM)]), categories.select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM)])], UnionArgs::default())?;
     let keys = [col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM)];
     let missing = grid.join(facts.clone(), keys.clone(), keys, JoinArgs::new(JoinType::Anti)).with_column(lit(0.0).alias(VALUE));
     concat_facts(vec![facts, missing.select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE)])])
@@ -97,7 +109,7 @@ fn by_level(facts: LazyFrame) -> PolarsResult<LazyFrame> {
     let city = concat([from_counties, city_native], UnionArgs::default())?;
     let province = city
         .clone()
-        .group_by(keys(lit(PROVINCE as i64).alias(REGION)))
+        .group_by(keys(lit(PROVINCE as i64).cast(DataType::Int64).alias(REGION)))
         .agg([aggregate().alias(VALUE), col("agg").first()]);
     let cols = [col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE)];
     concat(
@@ -141,12 +153,12 @@ fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
         .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(lit("year"))))
         .group_by([col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(DIM)])
         .agg([period_value().alias(VALUE), col("agg").first()])
-        .with_columns([lit("Y").alias(KIND), lit(0i32).alias(NUM)])
+        .with_columns([lit("Y").alias(KIND), lit(0i32).cast(DataType::Int32).alias(NUM)])
         .select(out_cols());
     let ytd = leveled
         .filter(col("ytd").and(col("agg").eq(lit("sum"))))
         .sort([MEASURE, LEVEL, DIM, "region", YEAR, MONTH], SortMultipleOptions::default())
-        .with_column(col(VALUE).cum_sum(false).over([col(MEASURE), col(REGION), col(DIM), col(YEAR)]).alias(VALUE))
+        .with_column(col(VALUE).cum_sum(false).over([col(MEASURE), col(REGION), col(DIM), col(YEAR)])?.alias(VALUE))
         .with_columns([lit("YTD").alias(KIND), col(MONTH).alias(NUM)])
         .select(out_cols());
     concat([months, quarters, years, ytd], UnionArgs::default())
@@ -186,22 +198,24 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
     Ok(out)
 }
 
-/// The full roll-up. `months` is the dense month grid of the window (`year`, `month`);
-/// `window_start` and `as_of_index` are month indexes. Returns
-/// `measure | level | region | kind | year | num | dim | value`.
-pub fn rollup(facts: LazyFrame, months: &LazyFrame, window_start: i64, as_of_index: i64) -> PolarsResult<LazyFrame> {
+/// The full roll-up of collected facts. `months` is the dense month grid of the window
+/// (`year`, `month`); `window_start` and `as_of_index` are month indexes. Returns
+/// `measure | level | region | kind | year | num | dim | value`, county breakdowns
+/// included (the shortage model's breadth reads them).
+///
+/// Facts arrive collected, and the base cells are collected before the derived measures
+/// read them: every stage reads its input several times, and a lazy plan would repeat
+/// (and re-plan) all the work upstream of it for each read.
+pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_index: i64) -> PolarsResult<DataFrame> {
+    let facts = facts.lazy();
     let facts = facts.filter(
         month_index(col(YEAR), col(MONTH)).gt_eq(lit(window_start)).and(month_index(col(YEAR), col(MONTH)).lt_eq(lit(as_of_index))),
     );
     let dense = densify(facts, months)?;
-    // Materialise once: both the base cells and the derived measures read them.
-    let cells = by_period(by_level(dense)?, as_of_index)?.cache();
+    let cells = by_period(by_level(dense)?, as_of_index)?.collect()?.lazy();
     let mut all = vec![cells.clone()];
     all.extend(derived(cells)?);
     let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();
-    let internal = lit(Series::new("internal".into(), internal)).implode();
-    Ok(concat(all, UnionArgs::default())?
-        .filter(col(MEASURE).is_in(internal, false).not())
-        // Breakdowns are published for the province and cities only.
-        .filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit("")))))
+    let internal = lit(Series::new("internal".into(), internal)).implode(false);
+    concat(all, UnionArgs::default())?.filter(col(MEASURE).is_in(internal, false).not()).collect()
 }

@@ -158,7 +158,7 @@ impl Table {
             let use_null = rng.random::<f64>() < 0.25;
             match &mut self.columns[ci] {
                 Data::Text(v) => {
-                    v[row] = if use_null || matches!(column.rule, Rule::None) {
+                    v[row] = if use_null || matches!(column.rule, Rule::Any) {
                         None
                     } else {
                         Some(match column.rule {

@@ -51,7 +51,7 @@ pub const SPENDING_SEASON: [f64; 12] = [0.40, 0.50, 0.80, 0.90, 1.00, 1.00, 1.00
 pub const SHARE_TRANSACTIONS: f64 = 0.28;
 pub const SHARE_EMPLOYMENT: f64 = 0.12;
 pub const SHARE_UNEMPLOYMENT: f64 = 0.05;
-pub const SHARE_SEEKERS: f64 = 0.16;
+pub const SHARE_SEEKERS: f64 = 0.14;
 pub const SHARE_DISBURSEMENTS: f64 = 0.10;
 
 /// Mean months a registered unemployed person stays registered.
@@ -307,7 +307,7 @@ impl World {
             let mut rng = rng_for(self.seed, "employers", county.adcode as u64, 0);
             let stock = self.unemployment_inflow(county) * MEAN_UNEMPLOYMENT_MONTHS;
             let insured = stock / TARGET_UNEMPLOYMENT_RATE * (1.0 - TARGET_UNEMPLOYMENT_RATE);
-            let n = ((insured / MEAN_EMPLOYER_SIZE).round() as usize).max(6);
+            let n = ((insured / MEAN_EMPLOYER_SIZE).round() as usize).max(3);
             for i in 0..n {
                 // Heavy-tailed sizes: many small firms, a few large ones.
                 let u: f64 = rng.random_range(0.0..1.0);
@@ -342,7 +342,14 @@ impl World {
             (Period::month(2024, 9), sorted(pool[8..16].to_vec())),
             (Period::month(2025, 3), sorted(pool[16..24].to_vec())),
         ];
-        self.duplicate_county = pool[30];
+        // The burst hits the most populous county the layoff wave did not.
+        self.duplicate_county = self
+            .counties
+            .iter()
+            .filter(|c| c.adcode != self.layoff.county)
+            .max_by(|a, b| a.pop_share.total_cmp(&b.pop_share))
+            .map(|c| c.adcode)
+            .expect("counties");
     }
 
     /// The policy multiplier on new urban jobs for a county and month.
@@ -354,8 +361,8 @@ impl World {
     fn make_zones(&self) -> Vec<Zone> {
         let mut rng = rng_for(self.seed, "zones", 0, 0);
         // Size the number of zones so a typical zone serves a realistic ~450 person-times
-        // a month whatever the scale.
-        let visits_total = self.scale as f64 * SHARE_TRANSACTIONS;
+        // a month whatever the scale (a visit writes two records on average).
+        let visits_total = self.scale as f64 * SHARE_TRANSACTIONS / 2.0;
         let typical_zone_months = 24.0;
         let n = ((visits_total / (450.0 * typical_zone_months)).round() as usize).clamp(3, 400);
         let mut zones = Vec::with_capacity(n);

@@ -25,7 +25,8 @@ fn generated_data_meets_its_manifest() {
     let manifest = generate(&cfg, &|_, _, _| {}).unwrap();
     assert_eq!(read_manifest(&data).unwrap().seed, 11);
     let total: u64 = manifest.rows.values().sum();
-    assert!((120_000..200_000).contains(&total), "--scale 150000 wrote {total} rows");
+    // Mobile-network, macro and budget tables (~28k rows) do not scale; the rest does.
+    assert!((135_000..205_000).contains(&total), "--scale 150000 wrote {total} rows");
 
     let out = build(&BuildConfig { input: data.clone(), out: dir.join("cube"), k: 5 }, &|_, _, _| {}).unwrap();
     let cube = &out.internal;
@@ -83,8 +84,8 @@ fn generated_data_meets_its_manifest() {
     // Duplicate payments: the model finds the injected ones (recall ≥ 0.95).
     let files = ingest::source_files(&data, &schema::SUBSIDY_DISBURSEMENTS).unwrap();
     let checked = ingest::check(&schema::SUBSIDY_DISBURSEMENTS, files, &PersonHasher::new(b"unused")).unwrap();
-    let found = subsidy::duplicates(checked.accepted()).select([col("payment_id")]).collect().unwrap();
-    let found: HashSet<String> = found.column("payment_id").unwrap().str().unwrap().into_no_null_iter().map(str::to_string).collect();
+    let found = subsidy::duplicates(checked.accepted()).unwrap().select([col("payment_id")]).collect().unwrap();
+    let found: HashSet<String> = found.column("payment_id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
     let injected = &manifest.events.duplicate_payments.payment_ids;
     assert!(injected.len() >= 5, "the burst injected {} duplicates", injected.len());
     let recalled = injected.iter().filter(|id| found.contains(*id)).count();
@@ -100,7 +101,7 @@ fn generated_data_meets_its_manifest() {
     }
     let sources = Sources::new(frames);
     let flagged = subsidy::unregistered(sources.get("subsidy_disbursements"), &sources).select([col("payment_id")]).collect().unwrap();
-    let flagged: HashSet<String> = flagged.column("payment_id").unwrap().str().unwrap().into_no_null_iter().map(str::to_string).collect();
+    let flagged: HashSet<String> = flagged.column("payment_id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
     let planted = &manifest.events.unregistered_payments.payment_ids;
     let caught = planted.iter().filter(|id| flagged.contains(*id)).count();
     assert!(!planted.is_empty() && caught as f64 >= 0.95 * planted.len() as f64, "caught {caught}/{}", planted.len());

@@ -42,7 +42,7 @@ pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFram
             .sort(sort_by, SortMultipleOptions::default())
             .with_column(
                 (col("in").fill_null(lit(0i64)).cum_sum(false) - col("out").fill_null(lit(0i64)).cum_sum(false))
-                    .over(over.drain(..).collect::<Vec<_>>())
+                    .over(over.drain(..).collect::<Vec<_>>())?
                     .alias(VALUE),
             );
         let dim_expr = match (dim, column) {

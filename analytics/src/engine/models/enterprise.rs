@@ -21,7 +21,7 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
         &[("ind", "industry")],
         (col("new_insured").cast(DataType::Int64) - col("terminated").cast(DataType::Int64)).sum(),
     ));
-    let alerts = layoffs(contributions);
+    let alerts = layoffs(contributions)?;
     out.extend(facts_with_dims(alerts.clone(), "layoff_alerts", &[], len()));
     out.extend(facts_with_dims(alerts, "layoff_cut", &[], col("cut").sum()));
     Ok(out)
@@ -29,14 +29,14 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
 
 /// Employer-months whose insured headcount fell by the reporting threshold against the
 /// previous month: `employer_id, region, year, month, previous, insured, cut`.
-pub fn layoffs(contributions: LazyFrame) -> LazyFrame {
+pub fn layoffs(contributions: LazyFrame) -> PolarsResult<LazyFrame> {
     let m = month_index(col(YEAR), col(MONTH));
-    contributions
+    Ok(contributions
         .select([col("employer_id"), col(REGION), col(YEAR), col(MONTH), col("insured").cast(DataType::Int64)])
         .sort(["employer_id", YEAR, MONTH], SortMultipleOptions::default())
         .with_columns([
-            col("insured").shift(lit(1)).over([col("employer_id")]).alias("previous"),
-            m.clone().shift(lit(1)).over([col("employer_id")]).alias("previous_month"),
+            col("insured").shift(lit(1)).over([col("employer_id")])?.alias("previous"),
+            m.clone().shift(lit(1)).over([col("employer_id")])?.alias("previous_month"),
             m.alias("month_index"),
         ])
         // Only consecutive months are compared: a gap in filings is not a layoff.
@@ -47,5 +47,5 @@ pub fn layoffs(contributions: LazyFrame) -> LazyFrame {
                 .gt_eq(lit(LAYOFF_SHARE_MIN_CUT))
                 .and(col("cut").cast(DataType::Float64).gt_eq(col("previous").cast(DataType::Float64) * lit(LAYOFF_SHARE)))),
         )
-        .select([col("employer_id"), col(REGION), col(YEAR), col(MONTH), col("previous"), col("insured"), col("cut")])
+        .select([col("employer_id"), col(REGION), col(YEAR), col(MONTH), col("previous"), col("insured"), col("cut")]))
 }

@@ -1,7 +1,8 @@
 //! The models. Each reads validated sources as lazy frames and returns *facts*: one long
 //! frame `measure | region | year | month | dim | value` at the measure's finest region
 //! level and native period (quarterly facts sit on the quarter's last month, yearly
-//! facts on December). The roll-up turns facts into every level and period.
+//! facts on January, so the running year's budgets and targets fall inside the window).
+//! The roll-up turns facts into every level and period.
 
 pub mod employment;
 pub mod enterprise;

@@ -66,18 +66,20 @@ pub fn cells(rolled: &LazyFrame) -> PolarsResult<LazyFrame> {
         .agg([(col("gap").gt(lit(0.0)).cast(DataType::Float64).sum() / col("siblings").first().cast(DataType::Float64)).alias("breadth")]);
 
     let series = [col(LEVEL), col(REGION), col(DIM)];
-    let tight = |k: i32| col("ratio").gt(lit(PERSISTENT_RATIO)).cast(DataType::Float64).shift(lit(k)).over(series.clone()).fill_null(lit(0.0));
+    let tight = |k: i32| -> PolarsResult<Expr> {
+        Ok(col("ratio").gt(lit(PERSISTENT_RATIO)).cast(DataType::Float64).shift(lit(k)).over(series.clone())?.fill_null(lit(0.0)))
+    };
     let quarter = [col(LEVEL), col(REGION), col(YEAR), col(NUM)];
     let scored = base
         .filter(col(LEVEL).neq(lit("county")))
         .join(breadth, [col(REGION), col(YEAR), col(NUM), col(DIM)], [col("parent"), col(YEAR), col(NUM), col(DIM)], JoinArgs::new(JoinType::Left))
         .sort([LEVEL, REGION, DIM, YEAR, NUM], SortMultipleOptions::default())
         .with_columns([
-            (tight(0) + tight(1) + tight(2) + tight(3)).alias("persistence"),
-            (col("w") / col("w").shift(lit(4)).over(series.clone()) - lit(1.0)).alias("wage_growth"),
+            (tight(0)? + tight(1)? + tight(2)? + tight(3)?).alias("persistence"),
+            (col("w") / col("w").shift(lit(4)).over(series.clone())? - lit(1.0)).alias("wage_growth"),
         ])
         .with_column(
-            (lit(35.0) * col("gap") / col("gap").max().over(quarter.clone())
+            (lit(35.0) * col("gap") / col("gap").max().over(quarter.clone())?
                 + lit(25.0) * when(col("ratio").lt(lit(3.0))).then(col("ratio")).otherwise(lit(3.0)) / lit(3.0)
                 + lit(20.0) * col("persistence") / lit(4.0)
                 + lit(10.0) * (col("wage_growth").fill_null(lit(0.0)) / lit(WAGE_GROWTH_FULL_MARKS)).clip(lit(0.0), lit(1.0))
@@ -91,7 +93,7 @@ pub fn cells(rolled: &LazyFrame) -> PolarsResult<LazyFrame> {
             [col(LEVEL), col(REGION), col(YEAR), col(NUM), col("score"), col(DIM)],
             SortMultipleOptions::default().with_order_descending_multi([false, false, false, false, true, false]),
         )
-        .with_column((int_range(lit(0), len(), 1, DataType::Int64).over(quarter) + lit(1i64)).cast(DataType::Float64).alias("rank"));
+        .with_column((int_range(lit(0), len(), 1, DataType::Int64).over(quarter)? + lit(1i64)).cast(DataType::Float64).alias("rank"));
     let emit = |lf: LazyFrame, measure: &str, value: &str| {
         lf.select([lit(measure).alias(MEASURE), col(LEVEL), col(REGION), lit("Q").alias(KIND), col(YEAR), col(NUM), col(DIM), col(value).alias(VALUE)])
     };

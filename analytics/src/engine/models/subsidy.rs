@@ -13,36 +13,36 @@ pub const DUPLICATE_WINDOW_DAYS: i64 = 15;
 
 pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     let payments = by_county_month(sources.get("subsidy_disbursements"), "date", "county");
-    let mut out = facts_with_dims(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], (col("amount_yuan").sum() / lit(10_000.0)));
+    let mut out = facts_with_dims(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], col("amount_yuan").sum() / lit(10_000.0));
     out.extend(facts_with_dims(payments.clone(), "subsidy_beneficiaries", &[("sub", "subsidy_type")], len()));
-    out.extend(facts_with_dims(duplicates(payments.clone()), "subsidy_duplicate_payments", &[], len()));
+    out.extend(facts_with_dims(duplicates(payments.clone())?, "subsidy_duplicate_payments", &[], len()));
     out.extend(facts_with_dims(unregistered(payments, sources), "subsidy_unregistered_payments", &[], len()));
 
     let budgets = sources.get("subsidy_budgets").with_columns([
         col("city").cast(DataType::Int64).alias(REGION),
         col("year").cast(DataType::Int32).alias(YEAR),
-        lit(12i32).alias(MONTH),
+        lit(1i32).cast(DataType::Int32).alias(MONTH),
     ]);
     out.extend(facts_with_dims(budgets, "subsidy_budget", &[("sub", "subsidy_type")], col("budget_10k_yuan").sum()));
     Ok(out)
 }
 
 /// Payments that repeat an earlier payment's recipient, type and amount within the window.
-pub fn duplicates(payments: LazyFrame) -> LazyFrame {
+pub fn duplicates(payments: LazyFrame) -> PolarsResult<LazyFrame> {
     let group = [col("recipient_key"), col("subsidy_type"), col("amount_yuan")];
-    payments
+    Ok(payments
         .sort(["recipient_key", "subsidy_type", "amount_yuan", "date", "payment_id"], SortMultipleOptions::default())
-        .with_column(col("date").shift(lit(1)).over(group).alias("previous_date"))
+        .with_column(col("date").shift(lit(1)).over(group)?.alias("previous_date"))
         .filter(
             (col("date").cast(DataType::Int64) - col("previous_date").cast(DataType::Int64))
                 .lt_eq(lit(DUPLICATE_WINDOW_DAYS)),
-        )
+        ))
 }
 
 /// Personal subsidies whose recipient appears in no employment, unemployment or
 /// job-seeker registration and no service-zone record.
 pub fn unregistered(payments: LazyFrame, sources: &Sources) -> LazyFrame {
-    let personal = lit(Series::new("types".into(), codes::PERSONAL_SUBSIDY_TYPES.to_vec())).implode();
+    let personal = lit(Series::new("types".into(), codes::PERSONAL_SUBSIDY_TYPES.to_vec())).implode(false);
     let known = concat(
         [
             sources.get("employment_registrations").select([col("person_key")]),

@@ -45,7 +45,7 @@ pub fn facts(sources: &Sources, months: &LazyFrame, status: &LazyFrame) -> Polar
     let person_days = visits.unique(Some(cols(["person_key", "zone_id", "date"])), UniqueKeepStrategy::Any);
     out.extend(facts_with_dims(person_days, "zone_services", &[], len()));
 
-    let yearly = status.clone().with_columns([col("county").alias(REGION), lit(12i32).alias(MONTH)]);
+    let yearly = status.clone().with_columns([col("county").alias(REGION), lit(1i32).cast(DataType::Int32).alias(MONTH)]);
     out.extend(facts_with_dims(yearly.clone(), "zones_evaluated", &[], len()));
     out.extend(facts_with_dims(yearly, "zones_meeting_targets", &[], col("meets_targets").cast(DataType::Int64).sum()));
     Ok(out)
