@@ -164,13 +164,17 @@ fn supply_demand(w: &mut Writer, month: Period) {
     }
 }
 
+/// The ranking of the month's quarter, or of the latest complete quarter before it (a
+/// quarter is published once it is complete).
 fn shortage(w: &mut Writer, quarter: Period) {
-    let mut ranked: Vec<(String, f64)> = w
-        .cube
-        .breakdown("shortage_rank", w.region, quarter, "occ")
-        .into_iter()
-        .filter_map(|(code, v)| v.value().map(|r| (code, r)))
-        .collect();
+    let ranking = |q: Period| -> Vec<(String, f64)> {
+        w.cube.breakdown("shortage_rank", w.region, q, "occ").into_iter().filter_map(|(code, v)| v.value().map(|r| (code, r))).collect()
+    };
+    let Some((quarter, mut ranked)) =
+        std::iter::successors(Some(quarter), |q| Some(q.previous())).take(4).map(|q| (q, ranking(q))).find(|(_, r)| !r.is_empty())
+    else {
+        return;
+    };
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
     let names: Vec<String> = ranked
         .iter()
@@ -255,6 +259,11 @@ mod tests {
         assert!(zh[1].contains("求人倍率1.23"), "{zh:?}");
         let en = interpret(&cube, Topic::Overview, 370100, Period::month(2026, 6), Lang::En);
         assert!(en[0].starts_with("Jinan: 61,000 persons new urban jobs"), "{en:?}");
+        // The running quarter is not complete: the latest complete one is used.
+        cube.insert("shortage_rank", 370100, "2026Q1".parse().unwrap(), "occ:6-18-02-04", 2.0, 0);
+        cube.insert("shortage_rank", 370100, "2026Q1".parse().unwrap(), "occ:4-02-07-08", 1.0, 0);
+        let shortage = interpret(&cube, Topic::Shortage, 370100, Period::month(2026, 6), Lang::Zh);
+        assert_eq!(shortage, vec!["济南市2026年一季度最紧缺的工种是快递员、焊工。"]);
         let empty = interpret(&cube, Topic::Subsidy, 370200, Period::month(2026, 6), Lang::Zh);
         assert_eq!(empty, vec!["青岛市暂无2026年6月的可发布数据。"]);
     }

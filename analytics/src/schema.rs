@@ -300,6 +300,19 @@ pub const SERVICE_ZONES: SourceSchema = SourceSchema {
     has_person: false,
 };
 
+pub const EMPLOYMENT_TARGETS: SourceSchema = SourceSchema {
+    name: "employment_targets",
+    zh: "年度目标任务",
+    columns: &[
+        col("year", Int, Range(2015.0, 2030.0), "年度"),
+        col("city", Int, City, "市代码"),
+        col("new_urban_jobs_target", Int, Range(0.0, 1e7), "城镇新增就业目标（人）"),
+    ],
+    row_rules: &[],
+    partition_date: None,
+    has_person: false,
+};
+
 pub const POLICY_ROLLOUTS: SourceSchema = SourceSchema {
     name: "policy_rollouts",
     zh: "政策实施台账",
@@ -327,6 +340,7 @@ pub const SOURCES: &[SourceSchema] = &[
     MOBILE_FLOWS,
     SUBSIDY_BUDGETS,
     SUBSIDY_DISBURSEMENTS,
+    EMPLOYMENT_TARGETS,
     POLICY_ROLLOUTS,
 ];
 

@@ -160,22 +160,10 @@ fn pick<'a, T>(items: &'a [T], rng: &mut Pcg64Mcg) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
-fn pick_weighted(weights: &[f64], rng: &mut Pcg64Mcg) -> usize {
-    let total: f64 = weights.iter().sum();
-    let mut x = rng.random_range(0.0..total);
-    for (i, w) in weights.iter().enumerate() {
-        x -= w;
-        if x <= 0.0 {
-            return i;
-        }
-    }
-    weights.len() - 1
-}
-
 fn key_group(month: Period, rng: &mut Pcg64Mcg) -> &'static str {
     let graduates = if (6..=8).contains(&month.last_month()) { 0.35 } else { 0.12 };
     let weights = [graduates, 0.28, 0.15, 0.06, 0.03, 0.36 - graduates + 0.12];
-    codes::KEY_GROUPS[pick_weighted(&weights, rng)].0
+    codes::KEY_GROUPS[pick_weighted(weights, rng)].0
 }
 
 fn person_traits(group: &str, rng: &mut Pcg64Mcg) -> (u32, &'static str, &'static str) {
@@ -186,17 +174,16 @@ fn person_traits(group: &str, rng: &mut Pcg64Mcg) -> (u32, &'static str, &'stati
         _ => rng.random_range(18..=58),
     };
     let education = match group {
-        "高校毕业生" => codes::EDUCATION[pick_weighted(&[0.0, 0.0, 0.4, 0.5, 0.1], rng)].0,
-        "农民工" => codes::EDUCATION[pick_weighted(&[0.55, 0.35, 0.08, 0.02, 0.0], rng)].0,
-        _ => codes::EDUCATION[pick_weighted(&[0.25, 0.35, 0.2, 0.17, 0.03], rng)].0,
+        "高校毕业生" => codes::EDUCATION[pick_weighted([0.0, 0.0, 0.4, 0.5, 0.1], rng)].0,
+        "农民工" => codes::EDUCATION[pick_weighted([0.55, 0.35, 0.08, 0.02, 0.0], rng)].0,
+        _ => codes::EDUCATION[pick_weighted([0.25, 0.35, 0.2, 0.17, 0.03], rng)].0,
     };
     let sex = if rng.random::<f64>() < 0.54 { "男" } else { "女" };
     (age, sex, education)
 }
 
 fn occupation_index(world: &World, rng: &mut Pcg64Mcg) -> usize {
-    let shares: Vec<f64> = world.occupations.iter().map(|o| o.seeker_share).collect();
-    pick_weighted(&shares, rng)
+    pick_weighted(world.occupations.iter().map(|o| o.seeker_share), rng)
 }
 
 // ---------------------------------------------------------------- per-month sources
@@ -320,7 +307,7 @@ fn unemployment(ctx: &Ctx, mi: i64) -> Table {
             } else if group == "高校毕业生" {
                 "毕业未就业"
             } else {
-                codes::UNEMPLOYMENT_REASONS[pick_weighted(&[0.35, 0.15, 0.3, 0.0, 0.2], &mut rng)].0
+                codes::UNEMPLOYMENT_REASONS[pick_weighted([0.35, 0.15, 0.3, 0.0, 0.2], &mut rng)].0
             };
             let (age, sex, education) = person_traits(group, &mut rng);
             let start = day(month, rng.random_range(1..=28));
@@ -365,7 +352,7 @@ fn transactions(ctx: &Ctx, mi: usize) -> Table {
             };
             let key = ctx.key(&token);
             let date = day(month, rng.random_range(first_day..=28.max(first_day)));
-            let channel = codes::CHANNELS[pick_weighted(&[0.45, 0.3, 0.15, 0.1], &mut rng)].0;
+            let channel = codes::CHANNELS[pick_weighted([0.45, 0.3, 0.15, 0.1], &mut rng)].0;
             // One visit handles one to three functions, each a record.
             for _ in 0..rng.random_range(1..=3) {
                 table.push(vec![
@@ -407,7 +394,7 @@ fn disbursements(ctx: &Ctx, mi: usize, duplicates: &mut Vec<String>, unregistere
         let burst_payments: f64 = world.duplicate_months.iter().map(|m| ctx.per_month(SHARE_DISBURSEMENTS, county) * SPENDING_SEASON[m.last_month() as usize - 1] / mean_season).sum::<f64>() * 0.7;
         let duplicate_share = (DUPLICATES_PER_BURST / burst_payments.max(1.0)).min(1.0);
         for p in 0..n {
-            let t = pick_weighted(&SUBSIDY_MIX, &mut rng);
+            let t = pick_weighted(SUBSIDY_MIX, &mut rng);
             let subsidy = codes::SUBSIDY_TYPES[t].0;
             let personal = codes::PERSONAL_SUBSIDY_TYPES.contains(&subsidy);
             let (mean, spread) = SUBSIDY_AMOUNT[t];
@@ -541,6 +528,34 @@ fn service_zones(world: &World) -> Table {
             zone.functions.join("|").into(),
             NaiveDate::from_ymd_opt(zone.opened.0, zone.opened.1, zone.opened.2).unwrap().into(),
         ]);
+    }
+    table
+}
+
+/// Each city's annual target: its expected new urban jobs, set a little above or below.
+fn employment_targets(ctx: &Ctx) -> Table {
+    let world = ctx.world;
+    let mut table = Table::new(&schema::EMPLOYMENT_TARGETS);
+    for year in FIRST_MONTH.0..=LAST_MONTH.0 {
+        for city in &world.cities {
+            let mut rng = rng_for(world.seed, "targets", city.adcode as u64, year as u64);
+            let expected: f64 = world
+                .counties
+                .iter()
+                .filter(|c| c.city == city.adcode)
+                .map(|c| {
+                    (1..=12u32)
+                        .map(|m| {
+                            let month = Period::month(year, m);
+                            let trend = 1.0 + 0.02 * (year - 2021) as f64;
+                            ctx.per_month(SHARE_EMPLOYMENT, c) * HIRING_SEASON[m as usize - 1] * trend * world.policy_effect(c.adcode, month)
+                        })
+                        .sum::<f64>()
+                })
+                .sum();
+            let target = (expected * rng.random_range(0.92..1.06) / 10.0).round() * 10.0;
+            table.push(vec![(year as i64).into(), city.adcode.into(), (target as i64).into()]);
+        }
     }
     table
 }
@@ -715,6 +730,7 @@ pub fn generate(cfg: &GenerateConfig, progress: Progress) -> Result<Manifest> {
     out.write(&schema::SERVICE_ZONES, None, service_zones(&world))?;
     out.write(&schema::MACRO_QUARTERLY, None, macro_quarterly(&world))?;
     out.write(&schema::POLICY_ROLLOUTS, None, policy_rollouts(&world))?;
+    out.write(&schema::EMPLOYMENT_TARGETS, None, employment_targets(&ctx))?;
     tick("service_zones, macro_quarterly, policy_rollouts");
 
     let market: Vec<(Table, Table)> = months.par_iter().map(|&mi| job_market(&ctx, mi)).collect();

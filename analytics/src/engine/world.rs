@@ -411,30 +411,30 @@ pub fn shuffle<T>(v: &mut [T], rng: &mut Pcg64Mcg) {
     }
 }
 
-/// Index of a county drawn in proportion to its population share.
-pub fn pick_by_share(counties: &[County], rng: &mut Pcg64Mcg) -> usize {
-    let mut x: f64 = rng.random_range(0.0..1.0);
-    for (i, c) in counties.iter().enumerate() {
-        x -= c.pop_share;
+/// An index drawn with probability proportional to its weight.
+pub fn pick_weighted(weights: impl IntoIterator<Item = f64> + Clone, rng: &mut Pcg64Mcg) -> usize {
+    let total: f64 = weights.clone().into_iter().sum();
+    let mut x = rng.random_range(0.0..total);
+    let mut last = 0;
+    for (i, w) in weights.into_iter().enumerate() {
+        x -= w;
+        last = i;
         if x <= 0.0 {
             return i;
         }
     }
-    counties.len() - 1
+    last
+}
+
+/// Index of a county drawn in proportion to its population share.
+pub fn pick_by_share(counties: &[County], rng: &mut Pcg64Mcg) -> usize {
+    pick_weighted(counties.iter().map(|c| c.pop_share), rng)
 }
 
 /// Industry mix of insured employers (indexes into INDUSTRIES).
 fn weighted_industry(rng: &mut Pcg64Mcg) -> usize {
     const WEIGHTS: [f64; 20] = [2., 2., 30., 2., 10., 14., 6., 6., 4., 2., 3., 5., 3., 2., 3., 3., 2., 1., 0.5, 0.05];
-    let total: f64 = WEIGHTS.iter().sum();
-    let mut x = rng.random_range(0.0..total);
-    for (i, w) in WEIGHTS.iter().enumerate() {
-        x -= w;
-        if x <= 0.0 {
-            return i;
-        }
-    }
-    2
+    pick_weighted(WEIGHTS, rng)
 }
 
 #[cfg(test)]

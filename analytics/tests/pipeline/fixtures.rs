@@ -99,6 +99,7 @@ pub fn fixture_sources(dir: &Path) {
         "2025-01-01,370102,80.5,50.1".into(),
         "2025-01-01,370103,70.0,40.0".into(),
     ]);
+    write(dir, "employment_targets", "year,city,new_urban_jobs_target", &["2025,370100,20".into(), "2025,370200,10".into()]);
     write(dir, "policy_rollouts", "policy,county,start_month", &["一次性吸纳就业补贴扩围,370102,2025-02-01".into()]);
     write(dir, "mobile_flows", "month,origin_city,dest_city,trips_10k", &[
         "2025-01-01,370100,370200,3.0".into(),
@@ -160,6 +161,10 @@ fn every_model_gives_the_hand_worked_answer() {
     assert_eq!(v(cube, "new_urban_jobs", 370100, "2025-01..03"), 2.0);
     assert_eq!(v(cube, "new_urban_jobs", 370000, "2025-01..03"), 3.0);
     assert_eq!(d(cube, "new_urban_jobs", 370100, "2025-02", "grp:高校毕业生"), 1.0);
+    // Targets: Jinan 2 of 20 by March = 10%; the province 3 of 30.
+    assert_eq!(v(cube, "new_urban_jobs_progress", 370100, "2025-01..03"), 10.0);
+    assert_eq!(v(cube, "new_urban_jobs_progress", 370000, "2025-01..03"), 10.0);
+    assert_eq!(v(cube, "new_urban_jobs_target", 370000, "2025"), 30.0);
     // Unemployment stock: u1 (from 2024) and u2 at the end of January; u1 left in February.
     assert_eq!(v(cube, "registered_unemployed", 370102, "2025-01"), 2.0);
     assert_eq!(v(cube, "registered_unemployed", 370102, "2025-02"), 1.0);

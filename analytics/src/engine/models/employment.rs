@@ -1,5 +1,6 @@
-//! 就业与失业: new urban jobs (once per person and year), the registered-unemployed
-//! stock, inflow and outflow, by county and month with key-group breakdowns.
+//! 就业与失业: new urban jobs (once per person and year) and their annual targets, the
+//! registered-unemployed stock, inflow and outflow, by county and month with key-group
+//! breakdowns.
 
 use polars::prelude::*;
 
@@ -14,13 +15,19 @@ pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFram
             col(MONTH).sort_by([col("date")], SortMultipleOptions::default()).first(),
             col("key_group").sort_by([col("date")], SortMultipleOptions::default()).first(),
         ]);
-    let mut out = facts_with_dims(registrations, "new_urban_jobs", &[("grp", "key_group")], len());
+    let mut out = measure_facts_by(registrations, "new_urban_jobs", &[("grp", "key_group")], len());
+    let targets = sources.get("employment_targets").with_columns([
+        col("city").cast(DataType::Int64).alias(REGION),
+        col("year").cast(DataType::Int32).alias(YEAR),
+        lit(1i32).cast(DataType::Int32).alias(MONTH),
+    ]);
+    out.push(measure_facts(targets, "new_urban_jobs_target", None, col("new_urban_jobs_target").sum()));
 
     let spells = sources.get("unemployment_registrations");
     let starts = by_county_month(spells.clone(), "start_date", "county");
     let ends = by_county_month(spells.filter(col("end_date").is_not_null()), "end_date", "county");
-    out.extend(facts_with_dims(starts.clone(), "unemployment_inflow", &[], len()));
-    out.extend(facts_with_dims(ends.clone(), "unemployment_outflow", &[], len()));
+    out.extend(measure_facts_by(starts.clone(), "unemployment_inflow", &[], len()));
+    out.extend(measure_facts_by(ends.clone(), "unemployment_outflow", &[], len()));
 
     // Stock at month end = all registrations started so far − all ended so far, over a
     // dense county × month grid (registrations before the window count too).

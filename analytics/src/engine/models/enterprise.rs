@@ -14,16 +14,16 @@ pub const LAYOFF_SHARE_MIN_CUT: i64 = 5;
 
 pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     let contributions = by_county_month(sources.get("social_insurance"), "month", "county");
-    let mut out = facts_with_dims(contributions.clone(), "insured_headcount", &[("ind", "industry")], col("insured").sum());
-    out.extend(facts_with_dims(
+    let mut out = measure_facts_by(contributions.clone(), "insured_headcount", &[("ind", "industry")], col("insured").sum());
+    out.extend(measure_facts_by(
         contributions.clone(),
         "insured_net_change",
         &[("ind", "industry")],
         (col("new_insured").cast(DataType::Int64) - col("terminated").cast(DataType::Int64)).sum(),
     ));
     let alerts = layoffs(contributions)?;
-    out.extend(facts_with_dims(alerts.clone(), "layoff_alerts", &[], len()));
-    out.extend(facts_with_dims(alerts, "layoff_cut", &[], col("cut").sum()));
+    out.extend(measure_facts_by(alerts.clone(), "layoff_alerts", &[], len()));
+    out.extend(measure_facts_by(alerts, "layoff_cut", &[], col("cut").sum()));
     Ok(out)
 }
 

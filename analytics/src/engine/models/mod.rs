@@ -49,7 +49,7 @@ pub fn by_county_month(lf: LazyFrame, date: &str, county: &str) -> LazyFrame {
 }
 
 /// Groups by region, year, month (and a dimension) and emits facts of one measure.
-pub fn facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, value: Expr) -> LazyFrame {
+pub fn measure_facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, value: Expr) -> LazyFrame {
     let mut keys = vec![col(REGION), col(YEAR), col(MONTH)];
     let dim_expr = match dim {
         Some((prefix, column)) => {
@@ -69,9 +69,9 @@ pub fn facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, value: Exp
 }
 
 /// The total and one breakdown per dimension, all of one measure.
-pub fn facts_with_dims(lf: LazyFrame, measure: &str, dims: &[(&str, &str)], value: Expr) -> Vec<LazyFrame> {
-    std::iter::once(facts(lf.clone(), measure, None, value.clone()))
-        .chain(dims.iter().map(|&d| facts(lf.clone(), measure, Some(d), value.clone())))
+pub fn measure_facts_by(lf: LazyFrame, measure: &str, dims: &[(&str, &str)], value: Expr) -> Vec<LazyFrame> {
+    std::iter::once(measure_facts(lf.clone(), measure, None, value.clone()))
+        .chain(dims.iter().map(|&d| measure_facts(lf.clone(), measure, Some(d), value.clone())))
         .collect()
 }
 

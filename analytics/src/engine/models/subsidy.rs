@@ -13,17 +13,17 @@ pub const DUPLICATE_WINDOW_DAYS: i64 = 15;
 
 pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     let payments = by_county_month(sources.get("subsidy_disbursements"), "date", "county");
-    let mut out = facts_with_dims(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], col("amount_yuan").sum() / lit(10_000.0));
-    out.extend(facts_with_dims(payments.clone(), "subsidy_beneficiaries", &[("sub", "subsidy_type")], len()));
-    out.extend(facts_with_dims(duplicates(payments.clone())?, "subsidy_duplicate_payments", &[], len()));
-    out.extend(facts_with_dims(unregistered(payments, sources), "subsidy_unregistered_payments", &[], len()));
+    let mut out = measure_facts_by(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], col("amount_yuan").sum() / lit(10_000.0));
+    out.extend(measure_facts_by(payments.clone(), "subsidy_beneficiaries", &[("sub", "subsidy_type")], len()));
+    out.extend(measure_facts_by(duplicates(payments.clone())?, "subsidy_duplicate_payments", &[], len()));
+    out.extend(measure_facts_by(unregistered(payments, sources), "subsidy_unregistered_payments", &[], len()));
 
     let budgets = sources.get("subsidy_budgets").with_columns([
         col("city").cast(DataType::Int64).alias(REGION),
         col("year").cast(DataType::Int32).alias(YEAR),
         lit(1i32).cast(DataType::Int32).alias(MONTH),
     ]);
-    out.extend(facts_with_dims(budgets, "subsidy_budget", &[("sub", "subsidy_type")], col("budget_10k_yuan").sum()));
+    out.extend(measure_facts_by(budgets, "subsidy_budget", &[("sub", "subsidy_type")], col("budget_10k_yuan").sum()));
     Ok(out)
 }
 

@@ -8,8 +8,8 @@ use super::*;
 pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     let postings = by_county_month(sources.get("job_postings"), "date", "county")
         .with_column(((col("wage_min") + col("wage_max")) / lit(2.0) * col("vacancies").cast(DataType::Float64)).alias("wage_x_vacancies"));
-    let mut out = facts_with_dims(postings.clone(), "vacancies", &[("occ", "occupation"), ("ind", "industry")], col("vacancies").sum());
-    out.extend(facts_with_dims(postings, "posted_wage_sum", &[("occ", "occupation")], col("wage_x_vacancies").sum()));
+    let mut out = measure_facts_by(postings.clone(), "vacancies", &[("occ", "occupation"), ("ind", "industry")], col("vacancies").sum());
+    out.extend(measure_facts_by(postings, "posted_wage_sum", &[("occ", "occupation")], col("wage_x_vacancies").sum()));
 
     // A person registering twice in a month counts once, under their first registration,
     // so that the occupation breakdown adds up to the total.
@@ -18,6 +18,6 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
         .agg([col("desired_occupation")
             .sort_by([col("date"), col("desired_occupation")], SortMultipleOptions::default())
             .first()]);
-    out.extend(facts_with_dims(seekers, "job_seekers", &[("occ", "desired_occupation")], len()));
+    out.extend(measure_facts_by(seekers, "job_seekers", &[("occ", "desired_occupation")], len()));
     Ok(out)
 }

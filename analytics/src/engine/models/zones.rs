@@ -40,14 +40,14 @@ pub fn facts(sources: &Sources, months: &LazyFrame, status: &LazyFrame) -> Polar
     ])];
 
     let visits = by_county_month(sources.get("service_transactions"), "date", "county");
-    out.extend(facts_with_dims(visits.clone(), "zone_records", &[], len()));
+    out.extend(measure_facts_by(visits.clone(), "zone_records", &[], len()));
     // A person served several times on one day at one zone is one person-time.
     let person_days = visits.unique(Some(cols(["person_key", "zone_id", "date"])), UniqueKeepStrategy::Any);
-    out.extend(facts_with_dims(person_days, "zone_services", &[], len()));
+    out.extend(measure_facts_by(person_days, "zone_services", &[], len()));
 
     let yearly = status.clone().with_columns([col("county").alias(REGION), lit(1i32).cast(DataType::Int32).alias(MONTH)]);
-    out.extend(facts_with_dims(yearly.clone(), "zones_evaluated", &[], len()));
-    out.extend(facts_with_dims(yearly, "zones_meeting_targets", &[], col("meets_targets").cast(DataType::Int64).sum()));
+    out.extend(measure_facts_by(yearly.clone(), "zones_evaluated", &[], len()));
+    out.extend(measure_facts_by(yearly, "zones_meeting_targets", &[], col("meets_targets").cast(DataType::Int64).sum()));
     Ok(out)
 }
 
