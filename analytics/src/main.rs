@@ -159,6 +159,22 @@ fn print_summary(cube: &Cube) {
         };
         println!("  {:<16} {:<16} {}", def.name_zh, period.label_zh(), value);
     }
+    let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+    for alert in cube.alerts.iter().filter(|a| a.period == month) {
+        *kinds.entry(format!("{:?}", alert.kind)).or_default() += 1;
+    }
+    println!("  本月预警 {kinds:?}");
+    for e in &cube.evaluations {
+        println!(
+            "  政策评估 {}：对{}的效应 {:+.1}%（95%置信区间 {:+.1}% ~ {:+.1}%，{}个批次）",
+            e.policy,
+            analytics::catalogue::measure(&e.outcome).map_or(e.outcome.as_str(), |m| m.name_zh),
+            e.effect_pct,
+            e.ci_low_pct,
+            e.ci_high_pct,
+            e.waves.len()
+        );
+    }
     println!();
     for topic in [Topic::Overview, Topic::Shortage, Topic::Subsidy, Topic::ServiceZones] {
         for line in interpret::interpret(cube, topic, PROVINCE, month, Lang::Zh) {
