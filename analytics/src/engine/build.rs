@@ -111,13 +111,20 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     facts.extend(models::subsidy::facts(&sources)?);
     facts.extend(models::zones::facts(&sources, &window, &zone_status)?);
     facts.extend(models::macro_mobile::facts(&sources)?);
-    let facts = concat_facts(facts)?.collect().map_err(anyhow::Error::from).context("running the models")?.lazy();
+    // The person-level work runs on the streaming engine, so sources larger than memory
+    // pass through in batches; what comes out are aggregated facts.
+    let facts = concat_facts(facts)?
+        .collect_with_engine(Engine::Streaming)
+        .map_err(anyhow::Error::from)
+        .context("running the models")?
+        .unwrap_single()
+        .lazy();
     // The registered-unemployment rate's denominator: insured employed + registered unemployed.
     let labour_force = facts
         .clone()
         .filter(col(MEASURE).is_in(lit(Series::new("parts".into(), ["insured_headcount", "registered_unemployed"])).implode(false), false).and(col(DIM).eq(lit(""))))
         .group_by([col(REGION), col(YEAR), col(models::MONTH)])
-        .agg([col(VALUE).sum()])
+        .agg([models::exact_sum(col(VALUE))])
         .select([lit("labour_force_registered").alias(MEASURE), col(REGION), col(YEAR), col(models::MONTH), lit("").alias(DIM), col(VALUE)]);
     let facts = concat_facts(vec![facts, labour_force])?.collect()?;
     let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone().lazy(), as_of_index)?;
@@ -142,6 +149,11 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     fill_cells(&mut cube, &cells)?;
     cube.zones = zone_rows(&zones)?;
     cube.evaluations = models::policy::evaluations(&policy_groups)?;
+    for e in cube.evaluations.iter_mut() {
+        for x in [&mut e.effect_pct, &mut e.ci_low_pct, &mut e.ci_high_pct].into_iter().chain(e.waves.iter_mut().map(|w| &mut w.effect_pct)) {
+            *x = stable(*x);
+        }
+    }
     cube.alerts = alerts(&cube, &layoffs)?;
     cube.seal();
     tick("cube");
@@ -189,6 +201,9 @@ fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
         if !v.is_finite() {
             continue;
         }
+        // Parallel sums add in varying order; rounding far below any displayed precision
+        // makes the cube (and its content hash) the same on every run.
+        let v = stable(v);
         let (y, n) = (y as i32, n as u32);
         let period = match k {
             "M" => Period::Month { year: y, month: n },
@@ -199,6 +214,13 @@ fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
         cube.insert(m, r as u32, period, d, v, 0);
     }
     Ok(())
+}
+
+/// A value rounded to 1e-6 (and −0 made 0), so floating-point summation order leaves
+/// no trace.
+pub fn stable(v: f64) -> f64 {
+    let r = (v * 1e6).round() / 1e6;
+    if r == 0.0 { 0.0 } else { r }
 }
 
 fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {

@@ -417,8 +417,9 @@ pub fn reconcile(checked: &Checked, quarantine_dir: &Path) -> Result<Reconciliat
     Ok(rec)
 }
 
-/// Runs several lazy queries together so shared scans are read once.
+/// Runs several lazy queries together on the streaming engine, so shared scans are read
+/// once and large sources pass through in batches.
 pub fn collect_all<const N: usize>(frames: [LazyFrame; N]) -> PolarsResult<Vec<DataFrame>> {
     let plans = frames.into_iter().map(|lf| lf.logical_plan).collect();
-    LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
+    LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
 }

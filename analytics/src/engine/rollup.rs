@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::models::{concat_facts, month_index, DIM, MEASURE, MONTH, REGION, VALUE, YEAR};
+use super::models::{concat_facts, exact_mean, exact_sum, fixed, month_index, unfixed, DIM, MEASURE, MONTH, REGION, VALUE, YEAR};
 use crate::catalogue::{self, Aggregation, MEASURES};
 use crate::period::PeriodKind;
 use crate::region::{Level, RegionTree, PROVINCE};
@@ -49,9 +49,7 @@ fn region_frames() -> PolarsResult<(LazyFrame, LazyFrame)> {
 
 /// Aggregates `value` within a group according to the measure's rule.
 fn aggregate() -> Expr {
-    when(col("agg").first().eq(lit("mean")))
-        .then(col(VALUE).mean())
-        .otherwise(col(VALUE).sum())
+    when(col("agg").first().eq(lit("mean"))).then(exact_mean(col(VALUE))).otherwise(exact_sum(col(VALUE)))
 }
 
 /// Fills zeros for month-native flows that have no fact in a region and month of the
@@ -130,7 +128,7 @@ fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
     let period_value = || {
         when(col("agg").first().eq(lit("stock")))
             .then(col(VALUE).sort_by([col(MONTH)], SortMultipleOptions::default()).last())
-            .otherwise(when(col("agg").first().eq(lit("mean"))).then(col(VALUE).mean()).otherwise(col(VALUE).sum()))
+            .otherwise(when(col("agg").first().eq(lit("mean"))).then(exact_mean(col(VALUE))).otherwise(exact_sum(col(VALUE))))
     };
     let months = leveled
         .clone()
@@ -158,7 +156,7 @@ fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
     let ytd = leveled
         .filter(col("ytd").and(col("agg").eq(lit("sum"))))
         .sort([MEASURE, LEVEL, DIM, "region", YEAR, MONTH], SortMultipleOptions::default())
-        .with_column(col(VALUE).cum_sum(false).over([col(MEASURE), col(REGION), col(DIM), col(YEAR)])?.alias(VALUE))
+        .with_column(unfixed(fixed(col(VALUE)).cum_sum(false).over([col(MEASURE), col(REGION), col(DIM), col(YEAR)])?).alias(VALUE))
         .with_columns([lit("YTD").alias(KIND), col(MONTH).alias(NUM)])
         .select(out_cols());
     concat([months, quarters, years, ytd], UnionArgs::default())

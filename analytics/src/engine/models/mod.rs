@@ -75,6 +75,31 @@ pub fn measure_facts_by(lf: LazyFrame, measure: &str, dims: &[(&str, &str)], val
         .collect()
 }
 
+/// Fixed-point unit for sums of fractional values.
+const FIXED_POINT: f64 = 1e6;
+
+/// The value in fixed-point units (1e-6), as integers.
+pub fn fixed(e: Expr) -> Expr {
+    (e * lit(FIXED_POINT)).round(0, RoundMode::HalfToEven).cast(DataType::Int64)
+}
+
+/// Back from fixed-point units.
+pub fn unfixed(e: Expr) -> Expr {
+    e.cast(DataType::Float64) / lit(FIXED_POINT)
+}
+
+/// Sum of fractional values in fixed point: integer addition is exact, so the result
+/// does not depend on the order in which parallel workers add (and neither does the
+/// cube's content hash).
+pub fn exact_sum(e: Expr) -> Expr {
+    unfixed(fixed(e).sum())
+}
+
+/// Mean with an exact sum.
+pub fn exact_mean(e: Expr) -> Expr {
+    exact_sum(e) / len().cast(DataType::Float64)
+}
+
 /// Month index (year × 12 + month − 1), for month arithmetic in expressions.
 pub fn month_index(year: Expr, month: Expr) -> Expr {
     year.cast(DataType::Int64) * lit(12i64) + month.cast(DataType::Int64) - lit(1i64)

@@ -7,7 +7,7 @@
 
 use polars::prelude::*;
 
-use super::{month_index, MEASURE, MONTH, REGION, VALUE, YEAR};
+use super::{exact_mean, exact_sum, month_index, MEASURE, MONTH, REGION, VALUE, YEAR};
 use crate::cube::{PolicyEvaluation, WaveEffect};
 use crate::period::Period;
 use crate::region::{Level, RegionTree};
@@ -49,7 +49,18 @@ pub fn growth_by_group(rollouts: LazyFrame, facts: LazyFrame, as_of_index: i64) 
         ])
         .with_column(((col("post") + lit(1.0)) / (col("pre") + lit(1.0))).log(lit(std::f64::consts::E)).alias("growth"))
         .group_by([col("policy"), col("start"), col("treated")])
-        .agg([len().cast(DataType::Float64).alias("n"), col("growth").mean().alias("mean"), col("growth").var(1).alias("var")])
+        // Exact sums keep the estimate the same on every run.
+        .agg([
+            len().cast(DataType::Float64).alias("n"),
+            exact_mean(col("growth")).alias("mean"),
+            exact_sum(col("growth") * col("growth")).alias("sum_sq"),
+        ])
+        .with_column(
+            when(col("n").gt(lit(1.0)))
+                .then((col("sum_sq") - col("n") * col("mean") * col("mean")) / (col("n") - lit(1.0)))
+                .otherwise(lit(0.0))
+                .alias("var"),
+        )
         .sort(["policy", "start", "treated"], SortMultipleOptions::default()))
 }
 

@@ -13,7 +13,7 @@ pub const DUPLICATE_WINDOW_DAYS: i64 = 15;
 
 pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     let payments = by_county_month(sources.get("subsidy_disbursements"), "date", "county");
-    let mut out = measure_facts_by(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], col("amount_yuan").sum() / lit(10_000.0));
+    let mut out = measure_facts_by(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], exact_sum(col("amount_yuan")) / lit(10_000.0));
     out.extend(measure_facts_by(payments.clone(), "subsidy_beneficiaries", &[("sub", "subsidy_type")], len()));
     out.extend(measure_facts_by(duplicates(payments.clone())?, "subsidy_duplicate_payments", &[], len()));
     out.extend(measure_facts_by(unregistered(payments, sources), "subsidy_unregistered_payments", &[], len()));
@@ -23,7 +23,7 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
         col("year").cast(DataType::Int32).alias(YEAR),
         lit(1i32).cast(DataType::Int32).alias(MONTH),
     ]);
-    out.extend(measure_facts_by(budgets, "subsidy_budget", &[("sub", "subsidy_type")], col("budget_10k_yuan").sum()));
+    out.extend(measure_facts_by(budgets, "subsidy_budget", &[("sub", "subsidy_type")], exact_sum(col("budget_10k_yuan"))));
     Ok(out)
 }
 
