@@ -56,11 +56,13 @@ fn month_grid(first: i64, last: i64) -> PolarsResult<LazyFrame> {
 pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let hasher = PersonHasher::from_env();
     let quarantine = cfg.out.join(QUARANTINE_DIR);
-    let total_steps = SOURCES.len() as u64 + 4;
+    let total_steps = SOURCES.len() as u64 + 6;
     let mut step = 0;
+    let started = std::time::Instant::now();
     let mut tick = |name: &str| {
         step += 1;
         progress(name, step, total_steps);
+        tracing::info!(step = name, elapsed_s = started.elapsed().as_secs_f64(), "build step done");
     };
 
     // 1. Ingest: validate, quarantine, reconcile.
@@ -127,8 +129,10 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
         .agg([models::exact_sum(col(VALUE))])
         .select([lit("labour_force_registered").alias(MEASURE), col(REGION), col(YEAR), col(models::MONTH), lit("").alias(DIM), col(VALUE)]);
     let facts = concat_facts(vec![facts, labour_force])?.collect()?;
+    tick("model facts");
     let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone().lazy(), as_of_index)?;
     let rolled = rollup::rollup(facts, &window, window_start, as_of_index)?.lazy();
+    tick("roll-up");
     let shortage = models::shortage::cells(&rolled)?;
     let published = concat([rolled, shortage], UnionArgs::default())?
         // Breakdowns are published for the province and cities only.
@@ -186,24 +190,16 @@ fn f64_col(df: &DataFrame, name: &str) -> Result<Float64Chunked> {
 }
 
 fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
-    let (measure, kind, dim) = (str_col(df, MEASURE)?, str_col(df, KIND)?, str_col(df, DIM)?);
-    let (region, year, num, value) = (i64_col(df, REGION)?, i64_col(df, YEAR)?, i64_col(df, NUM)?, f64_col(df, VALUE)?);
     // Insert in a canonical order so the cube's bytes do not depend on Polars' row order.
-    let mut order: Vec<usize> = (0..df.height()).collect();
-    let key = |i: usize| (measure.get(i), region.get(i), kind.get(i), year.get(i), num.get(i), dim.get(i));
-    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
-    for i in order {
-        let (Some(m), Some(r), Some(k), Some(y), Some(n), Some(d), Some(v)) =
-            (measure.get(i), region.get(i), kind.get(i), year.get(i), num.get(i), dim.get(i), value.get(i))
-        else {
-            continue;
-        };
+    let df = df.sort([MEASURE, REGION, KIND, YEAR, NUM, DIM], SortMultipleOptions::default())?;
+    let (measure, kind, dim) = (str_col(&df, MEASURE)?, str_col(&df, KIND)?, str_col(&df, DIM)?);
+    let (region, year, num, value) = (i64_col(&df, REGION)?, i64_col(&df, YEAR)?, i64_col(&df, NUM)?, f64_col(&df, VALUE)?);
+    let rows = measure.iter().zip(kind.iter()).zip(dim.iter()).zip(region.iter()).zip(year.iter()).zip(num.iter()).zip(value.iter());
+    for ((((((m, k), d), r), y), n), v) in rows {
+        let (Some(m), Some(k), Some(d), Some(r), Some(y), Some(n), Some(v)) = (m, k, d, r, y, n, v) else { continue };
         if !v.is_finite() {
             continue;
         }
-        // Parallel sums add in varying order; rounding far below any displayed precision
-        // makes the cube (and its content hash) the same on every run.
-        let v = stable(v);
         let (y, n) = (y as i32, n as u32);
         let period = match k {
             "M" => Period::Month { year: y, month: n },
@@ -211,7 +207,9 @@ fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
             "Y" => Period::Year { year: y },
             _ => Period::YearToDate { year: y, month: n },
         };
-        cube.insert(m, r as u32, period, d, v, 0);
+        // Parallel sums add in varying order; rounding far below any displayed precision
+        // makes the cube (and its content hash) the same on every run.
+        cube.insert(m, r as u32, period, d, stable(v), 0);
     }
     Ok(())
 }

@@ -52,10 +52,9 @@ fn aggregate() -> Expr {
     when(col("agg").first().eq(lit("mean"))).then(exact_mean(col(VALUE))).otherwise(exact_sum(col(VALUE)))
 }
 
-/// Fills zeros for month-native flows that have no fact in a region and month of the
-/// window (no event is a count of zero), so that year-to-date sums and maps have no
-/// holes: totals for every region, breakdown categories wherever they occur at all.
-/// Stocks are left alone: a missing stock is unknown, not zero.
+/// Fills zeros for month-native flow totals that have no fact in a region and month of
+/// the window (no event is a count of zero), so that year-to-date sums and maps have no
+/// holes. Stocks are left alone: a missing stock is unknown, not zero.
 fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
     let (counties, cities) = region_frames()?;
     let meta = meta()?;
@@ -76,17 +75,7 @@ fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
     // Only measures the models produced get a grid (an absent source stays absent).
     let present = facts.clone().select([col(MEASURE)]).unique(None, UniqueKeepStrategy::Any);
     let grid = grid.join(present, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi));
-    // Breakdown categories get every month once they appear in a region, so their
-    // year-to-date cells continue through months without events.
-    let flows = meta.filter(col("native").eq(lit("month")).and(col("agg").eq(lit("sum")))).select([col(MEASURE)]);
-    let categories = facts
-        .clone()
-        .filter(col(DIM).neq(lit("")))
-        .join(flows, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi))
-        .select([col(MEASURE), col(REGION), col(DIM)])
-        .unique(None, UniqueKeepStrategy::Any)
-        .cross_join(months.clone(), None);
-    let grid = concat([grid.select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM)]), categories.select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM)])], UnionArgs::default())?;
+
     let keys = [col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM)];
     let missing = grid.join(facts.clone(), keys.clone(), keys, JoinArgs::new(JoinType::Anti)).with_column(lit(0.0).alias(VALUE));
     concat_facts(vec![facts, missing.select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE)])])
@@ -120,15 +109,41 @@ fn by_level(facts: LazyFrame) -> PolarsResult<LazyFrame> {
     )
 }
 
+/// The same for breakdown categories of cities and the province (counties publish no
+/// breakdowns): every month once a category occurs in a region, so its year-to-date
+/// cells continue through months without events.
+fn densify_categories(leveled: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
+    let flows = meta()?.filter(col("native").eq(lit("month")).and(col("agg").eq(lit("sum")))).select([col(MEASURE)]);
+    let keys = [col(MEASURE), col(LEVEL), col(REGION), col(DIM)];
+    let grid = leveled
+        .clone()
+        .filter(col(DIM).neq(lit("")).and(col(LEVEL).neq(lit("county"))))
+        .join(flows, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi))
+        .select(keys.clone())
+        .unique(None, UniqueKeepStrategy::Any)
+        .cross_join(months.clone(), None);
+    let all_keys: Vec<Expr> = keys.iter().cloned().chain([col(YEAR), col(MONTH)]).collect();
+    let missing = grid.join(leveled.clone(), all_keys.clone(), all_keys, JoinArgs::new(JoinType::Anti)).with_column(lit(0.0).alias(VALUE));
+    let columns = [col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE), col(LEVEL)];
+    concat([leveled.select(columns.clone()), missing.select(columns)], UnionArgs::default())
+}
+
 /// Month, quarter, year and year-to-date cells from leveled facts. Quarters and years
 /// are published once complete; the running year is covered by year-to-date cells.
 fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
     let leveled = leveled.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner));
     let out_cols = || [col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)];
-    let period_value = || {
-        when(col("agg").first().eq(lit("stock")))
-            .then(col(VALUE).sort_by([col(MONTH)], SortMultipleOptions::default()).last())
-            .otherwise(when(col("agg").first().eq(lit("mean"))).then(exact_mean(col(VALUE))).otherwise(exact_sum(col(VALUE))))
+    // One aggregation per rule, so no group pays for the others (a stock's sort is dear).
+    let by_rule = |lf: LazyFrame, keys: Vec<Expr>| -> PolarsResult<LazyFrame> {
+        let rule = |name: &str| lf.clone().filter(col("agg").eq(lit(name))).group_by(keys.clone());
+        concat(
+            [
+                rule("sum").agg([exact_sum(col(VALUE)).alias(VALUE)]),
+                rule("mean").agg([exact_mean(col(VALUE)).alias(VALUE)]),
+                rule("stock").agg([col(VALUE).sort_by([col(MONTH)], SortMultipleOptions::default()).last().alias(VALUE)]),
+            ],
+            UnionArgs::default(),
+        )
     };
     let months = leveled
         .clone()
@@ -136,23 +151,25 @@ fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
         .with_columns([lit("M").alias(KIND), col(MONTH).alias(NUM)])
         .select(out_cols());
     let quarter_of = ((col(MONTH) - lit(1i32)) / lit(3i32) + lit(1i32)).cast(DataType::Int32);
-    let quarters = leveled
-        .clone()
-        .filter(col("native").neq(lit("year")))
-        .with_column(quarter_of.alias(NUM))
-        .filter(month_index(col(YEAR), col(NUM) * lit(3i32)).lt_eq(lit(as_of_index)))
-        .group_by([col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(NUM), col(DIM)])
-        .agg([period_value().alias(VALUE), col("agg").first()])
-        .with_column(lit("Q").alias(KIND))
-        .select(out_cols());
-    let years = leveled
-        .clone()
-        // Yearly facts (budgets, targets) exist for the running year too.
-        .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(lit("year"))))
-        .group_by([col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(DIM)])
-        .agg([period_value().alias(VALUE), col("agg").first()])
-        .with_columns([lit("Y").alias(KIND), lit(0i32).cast(DataType::Int32).alias(NUM)])
-        .select(out_cols());
+    let quarters = by_rule(
+        leveled
+            .clone()
+            .filter(col("native").neq(lit("year")))
+            .with_column(quarter_of.alias(NUM))
+            .filter(month_index(col(YEAR), col(NUM) * lit(3i32)).lt_eq(lit(as_of_index))),
+        vec![col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(NUM), col(DIM)],
+    )?
+    .with_column(lit("Q").alias(KIND))
+    .select(out_cols());
+    let years = by_rule(
+        leveled
+            .clone()
+            // Yearly facts (budgets, targets) exist for the running year too.
+            .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(lit("year")))),
+        vec![col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(DIM)],
+    )?
+    .with_columns([lit("Y").alias(KIND), lit(0i32).cast(DataType::Int32).alias(NUM)])
+    .select(out_cols());
     let ytd = leveled
         .filter(col("ytd").and(col("agg").eq(lit("sum"))))
         .sort([MEASURE, LEVEL, DIM, "region", YEAR, MONTH], SortMultipleOptions::default())
@@ -210,7 +227,9 @@ pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_ind
         month_index(col(YEAR), col(MONTH)).gt_eq(lit(window_start)).and(month_index(col(YEAR), col(MONTH)).lt_eq(lit(as_of_index))),
     );
     let dense = densify(facts, months)?;
-    let cells = by_period(by_level(dense)?, as_of_index)?.collect()?.lazy();
+    // Collected: each period kind and rule reads it again.
+    let leveled = densify_categories(by_level(dense)?, months)?.collect()?.lazy();
+    let cells = by_period(leveled, as_of_index)?.collect()?.lazy();
     let mut all = vec![cells.clone()];
     all.extend(derived(cells)?);
     let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();
