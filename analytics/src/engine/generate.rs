@@ -236,7 +236,7 @@ fn job_market(ctx: &Ctx, mi: usize) -> (Table, Table) {
                 }
             }
             while vacancies > 0 {
-                let size = vacancies.min(rng.random_range(1..=6));
+                let size = vacancies.min(rng.random_range(1..=3));
                 vacancies -= size;
                 let employer = &world.employers[rng.random_range(lo..hi)];
                 let w = wage * rng.random_range(0.92..1.08);

@@ -363,7 +363,8 @@ impl World {
         // Size the number of zones so a typical zone serves a realistic ~450 person-times
         // a month whatever the scale (a visit writes two records on average).
         let visits_total = self.scale as f64 * SHARE_TRANSACTIONS / 2.0;
-        let typical_zone_months = 24.0;
+        // Zones open between 2024-01 and 2026-06 and ramp up: ~18 full months on average.
+        let typical_zone_months = 18.0;
         let n = ((visits_total / (450.0 * typical_zone_months)).round() as usize).clamp(3, 400);
         let mut zones = Vec::with_capacity(n);
         for i in 0..n {
