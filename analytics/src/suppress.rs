@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::catalogue::{self, Aggregation, Disclosure};
-use crate::cube::{flags, Cube, Variant, TOTAL};
+use crate::cube::{flags, AlertKind, Cube, Variant, TOTAL};
 use crate::period::Period;
 use crate::region::RegionTree;
 
@@ -24,11 +24,12 @@ pub fn public_cube(internal: &Cube, k: u32, regions: &RegionTree) -> Cube {
     let relations = additive_relations(&cube, regions);
     suppress_complementary(&mut cube, &relations);
     suppress_derived(&mut cube);
-    // Alerts about persons (payments) are published as counts only where those are
-    // visible; alerts about employers and zones stay.
-    cube.alerts.retain(|a| {
-        !matches!(a.kind, crate::cube::AlertKind::DuplicatePayments | crate::cube::AlertKind::UnregisteredPayments)
-    });
+    // Alerts about payments to persons stay in the (suppressed) counts only; layoff alerts
+    // keep their place and size but not the employer's id. Zones are public institutions.
+    cube.alerts.retain(|a| !matches!(a.kind, AlertKind::DuplicatePayments | AlertKind::UnregisteredPayments));
+    for alert in cube.alerts.iter_mut().filter(|a| a.kind == AlertKind::Layoff) {
+        alert.subject = None;
+    }
     cube.seal();
     cube
 }

@@ -115,7 +115,8 @@ impl Ctx<'_> {
         extra + stochastic_round(expected, &mut rng_for(self.world.seed, "unemployment-count", county.adcode as u64, (mi + 1000) as u64))
     }
 
-    /// A registered person of the county from the last year: (token, registered month).
+    /// The token of a person registered (employment or unemployment) in the county in
+    /// the last twelve months, if any registered at all.
     fn registered_person(&self, county: &County, mi: usize, rng: &mut Pcg64Mcg) -> Option<String> {
         for _ in 0..4 {
             let back = rng.random_range(0..12usize).min(mi);

@@ -124,6 +124,8 @@ fn generated_data_meets_its_manifest() {
         assert_ne!(hidden, 1, "a hidden cell is recoverable from {:?}", rel.iter().map(|&c| public.cells[c]).collect::<Vec<_>>());
     }
     assert!(public.cells.iter().any(|c| c.is_suppressed()), "small counties should have suppressed cells at this scale");
+    assert!(public.alerts.iter().all(|a| a.kind != AlertKind::Layoff || a.subject.is_none()), "no employer ids in public");
+    assert!(public.alerts.iter().all(|a| !matches!(a.kind, AlertKind::DuplicatePayments | AlertKind::UnregisteredPayments)));
     assert!(public.total("new_urban_jobs", 370000, Period::YearToDate { year: 2026, month: 10 }).value().is_some());
 
     // The same sources build the same cube, byte for byte (sums are exact, whatever
