@@ -2,7 +2,7 @@
 //! (internal and public variants), with quarantine files and a reconciliation.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
@@ -104,14 +104,20 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let history = month_grid(grid_start, as_of_index)?;
     let window = month_grid(window_start, as_of_index)?;
 
-    // 3. Models → facts → roll-up.
-    let zone_status = models::zones::status(&sources, as_of_index);
+    // 3. Models → facts → roll-up. Zone standings and layoffs feed both facts and lists:
+    //    collected once.
+    let [zone_status, layoffs]: [DataFrame; 2] = ingest::collect_all([
+        models::zones::status(&sources, as_of_index),
+        models::enterprise::layoffs(models::enterprise::contributions(&sources))?,
+    ])?
+    .try_into()
+    .expect("two frames");
     let mut facts = Vec::new();
     facts.extend(models::supply_demand::facts(&sources)?);
     facts.extend(models::employment::facts(&sources, &history)?);
-    facts.extend(models::enterprise::facts(&sources)?);
+    facts.extend(models::enterprise::facts(&sources, layoffs.clone().lazy())?);
     facts.extend(models::subsidy::facts(&sources)?);
-    facts.extend(models::zones::facts(&sources, &window, &zone_status)?);
+    facts.extend(models::zones::facts(&sources, &window, &zone_status.clone().lazy())?);
     facts.extend(models::macro_mobile::facts(&sources)?);
     // The person-level work runs on the streaming engine, so sources larger than memory
     // pass through in batches; what comes out are aggregated facts.
@@ -137,11 +143,8 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let published = concat([rolled, shortage], UnionArgs::default())?
         // Breakdowns are published for the province and cities only.
         .filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
-    let layoffs = models::enterprise::layoffs(by_month(&sources))?;
-    let collected = ingest::collect_all([published, zone_status, layoffs, policy_groups])
-        .map_err(anyhow::Error::from)
-        .context("running the models")?;
-    let [cells, zones, layoffs, policy_groups]: [DataFrame; 4] = collected.try_into().expect("four frames");
+    let collected = ingest::collect_all([published, policy_groups]).map_err(anyhow::Error::from).context("running the models")?;
+    let [cells, policy_groups]: [DataFrame; 2] = collected.try_into().expect("two frames");
     tick("models");
 
     // 4. The cube.
@@ -151,7 +154,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
         .map(|r| SourceReport { source: r.source.clone(), rows_in: r.rows_in, accepted: r.accepted, quarantined: r.quarantined })
         .collect();
     fill_cells(&mut cube, &cells)?;
-    cube.zones = zone_rows(&zones)?;
+    cube.zones = zone_rows(&zone_status)?;
     cube.evaluations = models::policy::evaluations(&policy_groups)?;
     for e in cube.evaluations.iter_mut() {
         for x in [&mut e.effect_pct, &mut e.ci_low_pct, &mut e.ci_high_pct].into_iter().chain(e.waves.iter_mut().map(|w| &mut w.effect_pct)) {
@@ -171,10 +174,6 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     crate::cube::write_atomically(&cfg.out.join(RECONCILIATION), &serde_json::to_vec_pretty(&reconciliation)?)?;
     tick("written");
     Ok(BuildOutput { internal: cube, public, reconciliation })
-}
-
-fn by_month(sources: &Sources) -> LazyFrame {
-    models::by_county_month(sources.get("social_insurance"), "month", "county")
 }
 
 fn str_col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
@@ -326,7 +325,3 @@ fn alerts(cube: &Cube, layoffs: &DataFrame) -> Result<Vec<Alert>> {
     Ok(alerts)
 }
 
-/// Loads the cube a build wrote (the internal variant).
-pub fn load_internal(out: &Path) -> Result<Cube> {
-    Ok(Cube::load(&out.join(INTERNAL_CUBE))?)
-}

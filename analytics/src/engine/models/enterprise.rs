@@ -12,8 +12,10 @@ pub const LAYOFF_MIN_CUT: i64 = 20;
 pub const LAYOFF_SHARE: f64 = 0.10;
 pub const LAYOFF_SHARE_MIN_CUT: i64 = 5;
 
-pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
-    let contributions = by_county_month(sources.get("social_insurance"), "month", "county");
+/// `layoffs` is the output of [`layoffs`], collected once by the build (the alert list
+/// reads it too).
+pub fn facts(sources: &Sources, layoffs: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
+    let contributions = contributions(sources);
     let mut out = measure_facts_by(contributions.clone(), "insured_headcount", &[("ind", "industry")], col("insured").sum());
     out.extend(measure_facts_by(
         contributions.clone(),
@@ -21,10 +23,14 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
         &[("ind", "industry")],
         (col("new_insured").cast(DataType::Int64) - col("terminated").cast(DataType::Int64)).sum(),
     ));
-    let alerts = layoffs(contributions)?;
-    out.extend(measure_facts_by(alerts.clone(), "layoff_alerts", &[], len()));
-    out.extend(measure_facts_by(alerts, "layoff_cut", &[], col("cut").sum()));
+    out.extend(measure_facts_by(layoffs.clone(), "layoff_alerts", &[], len()));
+    out.extend(measure_facts_by(layoffs, "layoff_cut", &[], col("cut").sum()));
     Ok(out)
+}
+
+/// Monthly contributions with `region`, `year`, `month`.
+pub fn contributions(sources: &Sources) -> LazyFrame {
+    by_county_month(sources.get("social_insurance"), "month", "county")
 }
 
 /// Employer-months whose insured headcount fell by the reporting threshold against the
