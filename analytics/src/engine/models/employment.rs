@@ -33,23 +33,19 @@ pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFram
     // dense county × month grid (registrations before the window count too).
     for (dim, column) in [(None, None), (Some("grp"), Some("key_group"))] {
         let keys: Vec<&str> = [REGION].into_iter().chain(column).collect();
-        let count = |lf: LazyFrame, name: &str| {
-            let mut by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-            by.extend([col(YEAR), col(MONTH)]);
-            lf.group_by(by).agg([len().cast(DataType::Int64).alias(name)])
-        };
-        let combos = starts.clone().select(keys.iter().map(|k| col(*k)).collect::<Vec<_>>()).unique(None, UniqueKeepStrategy::Any);
-        let grid = combos.cross_join(months.clone(), None);
-        let join_on: Vec<Expr> = keys.iter().map(|k| col(*k)).chain([col(YEAR), col(MONTH)]).collect();
-        let mut over: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        let key_cols: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        let join_on: Vec<Expr> = key_cols.iter().cloned().chain([col(YEAR), col(MONTH)]).collect();
+        let count = |lf: LazyFrame, name: &str| lf.group_by(join_on.clone()).agg([len().cast(DataType::Int64).alias(name)]);
+        let combos = starts.clone().select(key_cols.clone()).unique(None, UniqueKeepStrategy::Any);
         let sort_by: Vec<PlSmallStr> = keys.iter().map(|k| PlSmallStr::from(*k)).chain([YEAR.into(), MONTH.into()]).collect();
-        let stock = grid
+        let stock = combos
+            .cross_join(months.clone(), None)
             .join(count(starts.clone(), "in"), join_on.clone(), join_on.clone(), JoinArgs::new(JoinType::Left))
             .join(count(ends.clone(), "out"), join_on.clone(), join_on.clone(), JoinArgs::new(JoinType::Left))
             .sort(sort_by, SortMultipleOptions::default())
             .with_column(
                 (col("in").fill_null(lit(0i64)).cum_sum(false) - col("out").fill_null(lit(0i64)).cum_sum(false))
-                    .over(over.drain(..).collect::<Vec<_>>())?
+                    .over(key_cols.clone())?
                     .alias(VALUE),
             );
         let dim_expr = match (dim, column) {
