@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -187,7 +189,7 @@ pub struct Cube {
     pub zones: Vec<ZoneStatus>,
     pub evaluations: Vec<PolicyEvaluation>,
     #[serde(skip)]
-    index: HashMap<(u16, Adcode, Period, u32), u32>,
+    index: FxHashMap<(u16, Adcode, Period, u32), u32>,
     #[serde(skip)]
     measure_index: HashMap<String, u16>,
     #[serde(skip)]
@@ -238,7 +240,7 @@ impl Cube {
             alerts: Vec::new(),
             zones: Vec::new(),
             evaluations: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             measure_index: HashMap::new(),
             dim_index: HashMap::new(),
         };
@@ -278,6 +280,33 @@ impl Cube {
         self.dims.push(key.to_string());
         self.dim_index.insert(key.to_string(), i);
         i
+    }
+
+    /// Puts dictionaries (alphabetical) and cells (by measure, region, period, dimension)
+    /// in canonical order, so the bytes of a cube depend on its content only, not on the
+    /// order cells were inserted in.
+    pub fn canonicalize(&mut self) {
+        let mut measures: Vec<(String, u16)> = self.measures.drain(..).enumerate().map(|(i, m)| (m, i as u16)).collect();
+        measures.sort();
+        let mut measure_map = vec![0u16; measures.len()];
+        for (new, (_, old)) in measures.iter().enumerate() {
+            measure_map[*old as usize] = new as u16;
+        }
+        // The total keeps index 0.
+        let mut dims: Vec<(String, u32)> = self.dims.drain(..).enumerate().map(|(i, d)| (d, i as u32)).collect();
+        dims.sort_by(|a, b| (a.0 != TOTAL, &a.0).cmp(&(b.0 != TOTAL, &b.0)));
+        let mut dim_map = vec![0u32; dims.len()];
+        for (new, (_, old)) in dims.iter().enumerate() {
+            dim_map[*old as usize] = new as u32;
+        }
+        self.measures = measures.into_iter().map(|(m, _)| m).collect();
+        self.dims = dims.into_iter().map(|(d, _)| d).collect();
+        for cell in &mut self.cells {
+            cell.measure = measure_map[cell.measure as usize];
+            cell.dim = dim_map[cell.dim as usize];
+        }
+        self.cells.sort_unstable_by_key(|c| (c.measure, c.region, c.period, c.dim));
+        self.reindex();
     }
 
     /// Rebuilds the lookup tables after deserializing or editing `cells` directly.

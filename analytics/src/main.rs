@@ -199,8 +199,7 @@ fn main() -> Result<()> {
             })?;
             let files = files.into_iter().map(ingest::InputFile::new).collect::<Result<Vec<_>, _>>()?;
             let checked = ingest::check(schema, files, &PersonHasher::from_env())?;
-            let rec = ingest::reconcile(&checked, &out.join(build::QUARANTINE_DIR))?;
-            let mut accepted = checked.accepted().collect()?;
+            let ingest::Staged { reconciliation: rec, mut accepted } = ingest::stage(&checked, &out.join(build::QUARANTINE_DIR))?;
             let dir = out.join(schema.name);
             std::fs::create_dir_all(&dir)?;
             let path = dir.join("part-0.parquet");

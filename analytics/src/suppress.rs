@@ -5,6 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use crate::catalogue::{self, Aggregation, Disclosure};
 use crate::cube::{flags, AlertKind, Cube, Variant, TOTAL};
 use crate::period::Period;
@@ -48,28 +50,29 @@ fn suppress_primary(cube: &mut Cube, k: f64) {
 /// Runs after complementary suppression so it follows the final pattern; additive
 /// followers (amounts, gaps) were already part of the relations and get the same cells.
 fn suppress_derived(cube: &mut Cube) {
-    let hidden: HashSet<(String, u32, Period, u32)> = cube
-        .cells
-        .iter()
-        .filter(|c| c.is_suppressed())
-        .map(|c| (cube.measure_id(c).to_string(), c.region, c.period, c.dim))
-        .collect();
-    let follows: HashMap<u16, &str> = cube
+    let index_of: HashMap<&str, u16> = cube.measures.iter().enumerate().map(|(i, id)| (id.as_str(), i as u16)).collect();
+    // Follower measure → the count it follows (absent counts hide nothing).
+    let follows: HashMap<u16, u16> = cube
         .measures
         .iter()
         .enumerate()
         .filter_map(|(i, id)| match catalogue::measure(id)?.disclosure {
-            Disclosure::FollowsCount(count) => Some((i as u16, count)),
+            Disclosure::FollowsCount(count) => Some((i as u16, *index_of.get(count)?)),
             _ => None,
         })
         .collect();
-    for cell in cube.cells.iter_mut() {
-        if let Some(count) = follows.get(&cell.measure) {
-            if !cell.is_suppressed() && hidden.contains(&(count.to_string(), cell.region, cell.period, cell.dim)) {
-                cell.value = None;
-                cell.flags |= flags::SUPPRESSED_DERIVED;
-            }
-        }
+    let hidden: Vec<usize> = (0..cube.cells.len())
+        .filter(|&i| {
+            let c = &cube.cells[i];
+            !c.is_suppressed()
+                && follows.get(&c.measure).is_some_and(|&count| {
+                    cube.position(count, c.region, c.period, c.dim).is_some_and(|j| cube.cells[j].is_suppressed())
+                })
+        })
+        .collect();
+    for i in hidden {
+        cube.cells[i].value = None;
+        cube.cells[i].flags |= flags::SUPPRESSED_DERIVED;
     }
 }
 
@@ -97,10 +100,22 @@ pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
         .collect();
     let key = |m: u16, r: u32, p: Period, d: u32| cube.position(m, r, p, d);
     let total_dim = cube.dims.iter().position(|d| d == TOTAL).unwrap_or(0) as u32;
-    let mut dims_by_prefix: HashMap<&str, Vec<u32>> = HashMap::new();
-    for (i, d) in cube.dims.iter().enumerate() {
-        if let Some((prefix, _)) = d.split_once(':') {
-            dims_by_prefix.entry(prefix).or_default().push(i as u32);
+    // Each breakdown dimension's kind (`occ`, `grp`, …) as a small number, in name order.
+    let mut prefixes: Vec<&str> = cube.dims.iter().filter_map(|d| d.split_once(':').map(|(p, _)| p)).collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    let prefix_of: Vec<Option<usize>> =
+        cube.dims.iter().map(|d| d.split_once(':').and_then(|(p, _)| prefixes.binary_search(&p).ok())).collect();
+    // The breakdown cells under each total, grouped by dimension kind, in one pass (a
+    // lookup per possible category would cost thousands per total).
+    let mut breakdowns: FxHashMap<(u16, u32, Period), Vec<Vec<usize>>> = FxHashMap::default();
+    for (i, cell) in cube.cells.iter().enumerate() {
+        if !additive.contains_key(&cell.measure) {
+            continue;
+        }
+        if let Some(kind) = prefix_of[cell.dim as usize] {
+            let groups = breakdowns.entry((cell.measure, cell.region, cell.period)).or_insert_with(|| vec![Vec::new(); prefixes.len()]);
+            groups[kind].push(i);
         }
     }
 
@@ -121,11 +136,8 @@ pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
         }
         // Dimension: total = Σ categories, one relation per dimension kind.
         if d == total_dim {
-            for dims in dims_by_prefix.values() {
-                let parts: Vec<_> = dims.iter().map(|&dd| key(m, r, p, dd)).collect();
-                if parts.iter().any(Option::is_some) {
-                    push(parts);
-                }
+            for parts in breakdowns.get(&(m, r, p)).into_iter().flatten().filter(|parts| !parts.is_empty()) {
+                push(parts.iter().map(|&c| Some(c)).collect());
             }
         }
         // Time.
@@ -159,10 +171,10 @@ pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
 /// Until no relation has exactly one hidden cell: hide the smallest visible part of each
 /// such relation (or its total when every part is hidden).
 fn suppress_complementary(cube: &mut Cube, relations: &[Relation]) {
-    let mut by_cell: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut by_cell: Vec<Vec<usize>> = vec![Vec::new(); cube.cells.len()];
     for (ri, rel) in relations.iter().enumerate() {
         for &c in rel {
-            by_cell.entry(c).or_default().push(ri);
+            by_cell[c].push(ri);
         }
     }
     let mut pending: Vec<usize> = (0..relations.len()).collect();
@@ -183,7 +195,7 @@ fn suppress_complementary(cube: &mut Cube, relations: &[Relation]) {
         let Some(c) = pick else { continue };
         cube.cells[c].value = None;
         cube.cells[c].flags |= flags::SUPPRESSED_COMPLEMENTARY;
-        for &other in by_cell.get(&c).into_iter().flatten() {
+        for &other in &by_cell[c] {
             if !queued[other] {
                 queued[other] = true;
                 pending.push(other);

@@ -69,13 +69,12 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let mut reconciliation = Vec::new();
     let mut frames = HashMap::new();
     for schema in SOURCES {
-        let files = ingest::source_files(&cfg.input, schema)?;
-        let checked = ingest::check(schema, files, &hasher)?;
-        let rec = ingest::reconcile(&checked, &quarantine)?;
+        let staged = ingest::load(&cfg.input, schema, &hasher, &quarantine)?;
+        let rec = staged.reconciliation;
         anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined);
         tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
         reconciliation.push(rec);
-        frames.insert(schema.name, checked.accepted());
+        frames.insert(schema.name, staged.accepted.lazy());
         tick(schema.name);
     }
     let sources = Sources::new(frames);
@@ -137,7 +136,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let facts = concat_facts(vec![facts, labour_force])?.collect()?;
     tick("model facts");
     let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone().lazy(), as_of_index)?;
-    let rolled = rollup::rollup(facts, &window, window_start, as_of_index)?.lazy();
+    let rolled = rollup::rollup(facts, &window, window_start, as_of_index, models::shortage::COUNTY_INPUTS)?.lazy();
     tick("roll-up");
     let shortage = models::shortage::cells(&rolled)?;
     let published = concat([rolled, shortage], UnionArgs::default())?
@@ -189,10 +188,8 @@ fn f64_col(df: &DataFrame, name: &str) -> Result<Float64Chunked> {
 }
 
 fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
-    // Insert in a canonical order so the cube's bytes do not depend on Polars' row order.
-    let df = df.sort([MEASURE, REGION, KIND, YEAR, NUM, DIM], SortMultipleOptions::default())?;
-    let (measure, kind, dim) = (str_col(&df, MEASURE)?, str_col(&df, KIND)?, str_col(&df, DIM)?);
-    let (region, year, num, value) = (i64_col(&df, REGION)?, i64_col(&df, YEAR)?, i64_col(&df, NUM)?, f64_col(&df, VALUE)?);
+    let (measure, kind, dim) = (str_col(df, MEASURE)?, str_col(df, KIND)?, str_col(df, DIM)?);
+    let (region, year, num, value) = (i64_col(df, REGION)?, i64_col(df, YEAR)?, i64_col(df, NUM)?, f64_col(df, VALUE)?);
     let rows = measure.iter().zip(kind.iter()).zip(dim.iter()).zip(region.iter()).zip(year.iter()).zip(num.iter()).zip(value.iter());
     for ((((((m, k), d), r), y), n), v) in rows {
         let (Some(m), Some(k), Some(d), Some(r), Some(y), Some(n), Some(v)) = (m, k, d, r, y, n, v) else { continue };
@@ -210,6 +207,8 @@ fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
         // makes the cube (and its content hash) the same on every run.
         cube.insert(m, r as u32, period, d, stable(v), 0);
     }
+    // The cube's bytes must not depend on Polars' row order.
+    cube.canonicalize();
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! against its schema, quarantine bad rows with a reason naming file, row and field,
 //! replace raw ID numbers by keyed hashes, and reconcile rows in = accepted + quarantined.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -11,7 +12,7 @@ use crate::codes;
 use crate::region::{Level, RegionTree};
 use crate::schema::{self, ColumnType, Rule, RowRule, SourceSchema};
 
-/// Columns the ingest adds: the file a row came from, its 1-based data row in that file
+/// Columns the ingest adds: the file a row came from (its index among the source's files), its 1-based data row in that file
 /// (the header line of a CSV is not counted), and why it was rejected.
 pub const FILE_COL: &str = "__file";
 pub const ROW_COL: &str = "__row";
@@ -116,7 +117,7 @@ pub fn csv_text(path: &Path) -> Result<String, IngestError> {
 }
 
 /// A lazy scan of one file with its origin columns; CSV columns arrive as text.
-fn scan_file(file: &InputFile) -> Result<LazyFrame, IngestError> {
+fn scan_file(file: &InputFile, index: u32) -> Result<LazyFrame, IngestError> {
     let name = file.path.display().to_string();
     let row_index = Some(RowIndex { name: ROW_COL.into(), offset: 1 });
     let lf = match file.kind {
@@ -139,7 +140,9 @@ fn scan_file(file: &InputFile) -> Result<LazyFrame, IngestError> {
             df.lazy()
         }
     };
-    Ok(lf.with_column(lit(name).alias(FILE_COL)))
+    // The file's index, not its path: a path on every row would cost memory; the
+    // quarantine writes paths back.
+    Ok(lf.with_column(lit(index).alias(FILE_COL)))
 }
 
 fn expected_dtype(ty: ColumnType) -> DataType {
@@ -185,8 +188,20 @@ fn complaint(name: &str, raw: Expr, problem: &str) -> Expr {
     concat_str([lit(format!("field {name}: '")), raw.cast(DataType::String), lit(format!("' {problem}"))], "", true)
 }
 
-/// Validation for one column: parsed (typed) value, and the reasons a row fails.
-fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr, Vec<Expr>) {
+/// A way a row can fail: the condition, and the reason text written to the quarantine.
+struct Failure {
+    condition: Expr,
+    reason: Expr,
+}
+
+impl Failure {
+    fn new(condition: Expr, reason: Expr) -> Self {
+        Failure { condition, reason }
+    }
+}
+
+/// Validation for one column: parsed (typed) value, and the ways a row fails.
+fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr, Vec<Failure>) {
     let name = column.name;
     let parsed = if text_input {
         let trimmed = raw.clone().str().strip_chars(lit(NULL));
@@ -206,12 +221,13 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr,
     };
     let mut reasons = Vec::new();
     if text_input && column.ty != ColumnType::Text {
-        reasons.push(
-            reason_if(raw.clone().is_not_null().and(parsed.clone().is_null()), complaint(name, raw.clone(), &format!("is not a {}", column.ty.describe()))),
-        );
+        reasons.push(Failure::new(
+            raw.clone().is_not_null().and(parsed.clone().is_null()),
+            complaint(name, raw.clone(), &format!("is not a {}", column.ty.describe())),
+        ));
     }
     if column.required {
-        reasons.push(reason_if(raw.clone().is_null(), lit(format!("field {name}: missing"))));
+        reasons.push(Failure::new(raw.clone().is_null(), lit(format!("field {name}: missing"))));
     }
     let p = parsed.clone();
     let bad = match column.rule {
@@ -239,34 +255,41 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr,
         }
     };
     if let Some((condition, problem)) = bad {
-        reasons.push(reason_if(p.clone().is_not_null().and(condition), complaint(name, p.clone(), &problem)));
+        reasons.push(Failure::new(p.clone().is_not_null().and(condition), complaint(name, p.clone(), &problem)));
     }
     (parsed, reasons)
 }
 
-fn row_rule_check(rule: &RowRule) -> Expr {
+/// A rule across two columns, on their typed values.
+fn row_rule_check(rule: &RowRule, typed: &HashMap<&str, Expr>) -> Failure {
     let (a, b, message) = match *rule {
         RowRule::NotBefore { later, earlier } => (later, earlier, format!("field {later}: before {earlier}")),
         RowRule::NotBelow { upper, lower } => (upper, lower, format!("field {upper}: below {lower}")),
     };
-    reason_if(col(a).is_not_null().and(col(b).is_not_null()).and(col(a).lt(col(b))), lit(message))
+    let (a, b) = (typed[a].clone(), typed[b].clone());
+    Failure::new(a.clone().is_not_null().and(b.clone().is_not_null()).and(a.lt(b)), lit(message))
 }
 
-/// A source's rows, typed, with the reason each invalid row fails (null when valid).
+/// A source's validation as lazy queries over its files.
 pub struct Checked {
     pub schema: &'static SourceSchema,
     pub files: Vec<InputFile>,
-    /// Schema columns (typed), `__file`, `__row` and `__reason`.
-    pub frame: LazyFrame,
+    /// Rows that pass every rule: schema columns, typed.
+    pub accepted: LazyFrame,
+    /// Rows that fail: `__file` (index into `files`), `__row`, `__reason` (the first
+    /// rule broken), then the schema columns as text.
+    pub quarantined: LazyFrame,
+    /// One row, one column `rows_in`: the rows read.
+    pub rows_in: LazyFrame,
 }
 
 /// Scans and validates every file of a source. Structural problems (missing file or
 /// column, wrong stored type) are errors; row problems become reasons.
 pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &PersonHasher) -> Result<Checked, IngestError> {
-    let mut frames = Vec::new();
-    for file in &files {
+    let (mut accepted, mut quarantined, mut rows_in) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, file) in files.iter().enumerate() {
         let name = file.path.display().to_string();
-        let mut lf = scan_file(file)?;
+        let mut lf = scan_file(file, index as u32)?;
         let found = lf.collect_schema().map_err(|e| IngestError::Unreadable { file: name.clone(), message: e.to_string() })?;
         let text_input = file.kind == FileKind::Csv;
         let raw_ids = schema.has_person && found.get("person_key").is_none() && found.get(RAW_ID_COL).is_some();
@@ -294,11 +317,11 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
             }
         }
         let mut typed = Vec::new();
-        let mut reasons = Vec::new();
+        let mut failures = Vec::new();
         for column in schema.columns {
             if raw_ids && column.name == "person_key" {
                 let raw = col(RAW_ID_COL).cast(DataType::String).str().strip_chars(lit(NULL));
-                reasons.push(reason_if(raw.clone().is_null(), lit(format!("field {RAW_ID_COL}: missing"))));
+                failures.push(Failure::new(raw.clone().is_null(), lit(format!("field {RAW_ID_COL}: missing"))));
                 let valid_id = raw.clone().map(
                     |c| {
                         let ca = c.str()?;
@@ -308,7 +331,7 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
                     |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
                 );
                 // The message never repeats the ID number itself.
-                reasons.push(reason_if(
+                failures.push(Failure::new(
                     raw.clone().is_not_null().and(valid_id.not()),
                     lit(format!("field {RAW_ID_COL}: not a valid 18-digit ID number (check digit)")),
                 ));
@@ -321,50 +344,30 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
                     },
                     |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
                 );
-                typed.push(key.alias("person_key"));
+                typed.push((column.name, key));
                 continue;
             }
             let raw = if found.get(column.name).is_some() { col(column.name) } else { lit(NULL).cast(expected_dtype(column.ty)) };
-            let (parsed, mut column_reasons) = column_checks(column, raw, text_input);
-            typed.push(parsed.alias(column.name));
-            reasons.append(&mut column_reasons);
+            let (parsed, mut column_failures) = column_checks(column, raw, text_input);
+            typed.push((column.name, parsed));
+            failures.append(&mut column_failures);
         }
-        let first_reason = coalesce(&reasons).alias(REASON_COL);
-        let mut select = typed;
-        select.push(col(FILE_COL));
-        select.push(col(ROW_COL).cast(DataType::Int64));
-        select.push(first_reason);
-        // Row rules compare typed values, so they run after the first projection.
-        let mut checked = lf.select(select);
-        if !schema.row_rules.is_empty() {
-            let mut all = vec![col(REASON_COL)];
-            all.extend(schema.row_rules.iter().map(row_rule_check));
-            checked = checked.with_column(coalesce(&all).alias(REASON_COL));
-        }
-        frames.push(checked);
+        let by_name: HashMap<&str, Expr> = typed.iter().cloned().collect();
+        failures.extend(schema.row_rules.iter().map(|rule| row_rule_check(rule, &by_name)));
+        // Every row is tested against every rule, but the reason text is written only for
+        // the rows that fail: building strings for millions of good rows is what costs.
+        let bad = any_horizontal(failures.iter().map(|f| f.condition.clone().fill_null(lit(false))).collect::<Vec<_>>())
+            .map_err(polars_err(schema.name))?;
+        let first_reason = coalesce(&failures.into_iter().map(|f| reason_if(f.condition, f.reason)).collect::<Vec<_>>());
+        accepted.push(lf.clone().filter(bad.clone().not()).select(typed.iter().map(|(name, e)| e.clone().alias(*name)).collect::<Vec<_>>()));
+        let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
+        rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
+        quarantined.push(lf.clone().filter(bad).select(rejected));
+        rows_in.push(lf.select([len().cast(DataType::UInt64).alias("rows_in")]));
     }
-    let frame = concat(frames, UnionArgs::default()).map_err(polars_err(schema.name))?;
-    Ok(Checked { schema, files, frame })
-}
-
-impl Checked {
-    /// Rows that passed every rule, schema columns only.
-    pub fn accepted(&self) -> LazyFrame {
-        let columns: Vec<Expr> = self.schema.columns.iter().map(|c| col(c.name)).collect();
-        self.frame.clone().filter(col(REASON_COL).is_null()).select(columns)
-    }
-
-    /// Rejected rows with their origin and reason; values as text.
-    pub fn quarantined(&self) -> LazyFrame {
-        let mut columns = vec![col(FILE_COL), col(ROW_COL), col(REASON_COL)];
-        columns.extend(self.schema.columns.iter().map(|c| col(c.name).cast(DataType::String)));
-        self.frame.clone().filter(col(REASON_COL).is_not_null()).select(columns)
-    }
-
-    /// (rows in, quarantined) in one pass.
-    pub fn counts(&self) -> LazyFrame {
-        self.frame.clone().select([len().alias("rows_in"), col(REASON_COL).is_not_null().sum().alias("quarantined")])
-    }
+    let union = |frames: Vec<LazyFrame>| concat(frames, UnionArgs::default()).map_err(polars_err(schema.name));
+    let rows_in = union(rows_in)?.select([col("rows_in").sum()]);
+    Ok(Checked { schema, files, accepted: union(accepted)?, quarantined: union(quarantined)?, rows_in })
 }
 
 /// The reconciliation of one source.
@@ -383,27 +386,37 @@ impl Reconciliation {
     }
 }
 
-/// Validates a source, writes its quarantined rows to `<quarantine_dir>/<source>.csv`
-/// (when any) and returns the reconciliation. Counts are measured separately: accepted
-/// rows are counted, not derived, so the balance is a real check.
-pub fn reconcile(checked: &Checked, quarantine_dir: &Path) -> Result<Reconciliation, IngestError> {
+/// A validated source: its reconciliation and its accepted rows, held in memory so the
+/// models read them without validating again.
+pub struct Staged {
+    pub reconciliation: Reconciliation,
+    /// Schema columns, typed.
+    pub accepted: DataFrame,
+}
+
+/// Validates a source in one pass, writes its quarantined rows to
+/// `<quarantine_dir>/<source>.csv` (when any) and returns the accepted rows with the
+/// reconciliation. Accepted and quarantined rows are counted separately from the rows
+/// read, so the balance is a real check.
+pub fn stage(checked: &Checked, quarantine_dir: &Path) -> Result<Staged, IngestError> {
     let name = checked.schema.name;
     let err = polars_err(name);
-    let frames = collect_all([checked.counts(), checked.accepted().select([len().alias("n")]), checked.quarantined()])
-        .map_err(&err)?;
-    let [counts, accepted, mut quarantined]: [DataFrame; 3] = frames.try_into().expect("three frames");
-    let get = |df: &DataFrame, c: &str| -> Result<u64, IngestError> {
-        let v = df.column(c).map_err(&err)?.cast(&DataType::UInt64).map_err(&err)?;
-        Ok(v.u64().map_err(&err)?.get(0).unwrap_or(0))
-    };
-    let rec = Reconciliation {
+    let quarantined = checked.quarantined.clone().select([col(FILE_COL).replace_strict(
+        lit(Series::new("index".into(), (0..checked.files.len() as u32).collect::<Vec<_>>())).implode(false),
+        lit(Series::new("path".into(), checked.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>())).implode(false),
+        None,
+        Some(DataType::String),
+    ), all().exclude_cols([FILE_COL]).as_expr()]);
+    let [accepted, mut quarantined, rows_in]: [DataFrame; 3] =
+        collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("three frames");
+    let rows_in = rows_in.column("rows_in").map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0);
+    let reconciliation = Reconciliation {
         source: name.into(),
         files: checked.files.len(),
-        rows_in: get(&counts, "rows_in")?,
-        accepted: get(&accepted, "n")?,
+        rows_in,
+        accepted: accepted.height() as u64,
         quarantined: quarantined.height() as u64,
     };
-    debug_assert_eq!(get(&counts, "quarantined")?, rec.quarantined);
     let path = quarantine_dir.join(format!("{name}.csv"));
     if quarantined.height() > 0 {
         std::fs::create_dir_all(quarantine_dir)
@@ -414,7 +427,13 @@ pub fn reconcile(checked: &Checked, quarantine_dir: &Path) -> Result<Reconciliat
     } else if path.exists() {
         let _ = std::fs::remove_file(&path);
     }
-    Ok(rec)
+    Ok(Staged { reconciliation, accepted })
+}
+
+/// Finds, validates and stages one source of a data folder.
+pub fn load(dir: &Path, schema: &'static SourceSchema, hasher: &PersonHasher, quarantine_dir: &Path) -> Result<Staged, IngestError> {
+    let files = source_files(dir, schema)?;
+    stage(&check(schema, files, hasher)?, quarantine_dir)
 }
 
 /// Runs several lazy queries together on the streaming engine, so shared scans are read

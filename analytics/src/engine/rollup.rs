@@ -128,10 +128,12 @@ fn densify_categories(leveled: LazyFrame, months: &LazyFrame) -> PolarsResult<La
     concat([leveled.select(columns.clone()), missing.select(columns)], UnionArgs::default())
 }
 
-/// Month, quarter, year and year-to-date cells from leveled facts. Quarters and years
-/// are published once complete; the running year is covered by year-to-date cells.
-fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
-    let leveled = leveled.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner));
+/// Month, quarter, year and year-to-date cells from leveled facts, and quarter cells
+/// only from `quarters_only`. Quarters and years are published once complete; the
+/// running year is covered by year-to-date cells.
+fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
+    let with_meta = |lf: LazyFrame| -> PolarsResult<LazyFrame> { Ok(lf.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner))) };
+    let leveled = with_meta(leveled)?;
     let out_cols = || [col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)];
     // One aggregation per rule, so no group pays for the others (a stock's sort is dear).
     let by_rule = |lf: LazyFrame, keys: Vec<Expr>| -> PolarsResult<LazyFrame> {
@@ -152,8 +154,7 @@ fn by_period(leveled: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
         .select(out_cols());
     let quarter_of = ((col(MONTH) - lit(1i32)) / lit(3i32) + lit(1i32)).cast(DataType::Int32);
     let quarters = by_rule(
-        leveled
-            .clone()
+        concat([leveled.clone(), with_meta(quarters_only)?], UnionArgs::default())?
             .filter(col("native").neq(lit("year")))
             .with_column(quarter_of.alias(NUM))
             .filter(month_index(col(YEAR), col(NUM) * lit(3i32)).lt_eq(lit(as_of_index))),
@@ -215,21 +216,27 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
 
 /// The full roll-up of collected facts. `months` is the dense month grid of the window
 /// (`year`, `month`); `window_start` and `as_of_index` are month indexes. Returns
-/// `measure | level | region | kind | year | num | dim | value`, county breakdowns
-/// included (the shortage model's breadth reads them).
+/// `measure | level | region | kind | year | num | dim | value`. Counties publish no
+/// breakdowns, so county breakdowns are rolled up only for `county_quarter_breakdowns`,
+/// by quarter (the shortage model's breadth reads them): the rest would be most of the
+/// work and all of it thrown away.
 ///
 /// Facts arrive collected, and the base cells are collected before the derived measures
 /// read them: every stage reads its input several times, and a lazy plan would repeat
 /// (and re-plan) all the work upstream of it for each read.
-pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_index: i64) -> PolarsResult<DataFrame> {
+pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_index: i64, county_quarter_breakdowns: &[&str]) -> PolarsResult<DataFrame> {
     let facts = facts.lazy();
     let facts = facts.filter(
         month_index(col(YEAR), col(MONTH)).gt_eq(lit(window_start)).and(month_index(col(YEAR), col(MONTH)).lt_eq(lit(as_of_index))),
     );
     let dense = densify(facts, months)?;
     // Collected: each period kind and rule reads it again.
-    let leveled = densify_categories(by_level(dense)?, months)?.collect()?.lazy();
-    let cells = by_period(leveled, as_of_index)?.collect()?.lazy();
+    let leveled = by_level(dense)?.collect()?.lazy();
+    let county_breakdown = col(LEVEL).eq(lit("county")).and(col(DIM).neq(lit("")));
+    let wanted = lit(Series::new("wanted".into(), county_quarter_breakdowns)).implode(false);
+    let quarters_only = leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(wanted, false)));
+    let leveled = densify_categories(leveled.filter(county_breakdown.not()), months)?.collect()?.lazy();
+    let cells = by_period(leveled, quarters_only, as_of_index)?.collect()?.lazy();
     let mut all = vec![cells.clone()];
     all.extend(derived(cells)?);
     let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();

@@ -82,9 +82,14 @@ fn generated_data_meets_its_manifest() {
     assert!(evaluation.ci_low_pct <= truth && truth <= evaluation.ci_high_pct, "{truth}% outside {evaluation:?}");
 
     // Duplicate payments: the model finds the injected ones (recall ≥ 0.95).
-    let files = ingest::source_files(&data, &schema::SUBSIDY_DISBURSEMENTS).unwrap();
-    let checked = ingest::check(&schema::SUBSIDY_DISBURSEMENTS, files, &PersonHasher::new(b"unused")).unwrap();
-    let found = subsidy::duplicates(checked.accepted()).unwrap().select([col("payment_id")]).collect().unwrap();
+    let hasher = PersonHasher::new(b"unused");
+    let scratch = data.join("quarantine");
+    let mut frames = std::collections::HashMap::new();
+    for s in schema::SOURCES {
+        frames.insert(s.name, ingest::load(&data, s, &hasher, &scratch).unwrap().accepted.lazy());
+    }
+    let sources = Sources::new(frames);
+    let found = subsidy::duplicates(sources.get("subsidy_disbursements")).unwrap().select([col("payment_id")]).collect().unwrap();
     let found: HashSet<String> = found.column("payment_id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
     let injected = &manifest.events.duplicate_payments.payment_ids;
     assert!(injected.len() >= 5, "the burst injected {} duplicates", injected.len());
@@ -94,12 +99,6 @@ fn generated_data_meets_its_manifest() {
     assert!(burst >= recalled as f64);
 
     // Unregistered recipients are found too.
-    let mut frames = std::collections::HashMap::new();
-    for s in schema::SOURCES {
-        let files = ingest::source_files(&data, s).unwrap();
-        frames.insert(s.name, ingest::check(s, files, &PersonHasher::new(b"unused")).unwrap().accepted());
-    }
-    let sources = Sources::new(frames);
     let flagged = subsidy::unregistered(sources.get("subsidy_disbursements"), &sources).select([col("payment_id")]).collect().unwrap();
     let flagged: HashSet<String> = flagged.column("payment_id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
     let planted = &manifest.events.unregistered_payments.payment_ids;

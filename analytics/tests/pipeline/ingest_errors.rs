@@ -48,7 +48,7 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
 
     let hasher = PersonHasher::new(b"test-key");
     let checked = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(path.clone()).unwrap()], &hasher).unwrap();
-    let rec = ingest::reconcile(&checked, &dir.join("quarantine")).unwrap();
+    let ingest::Staged { reconciliation: rec, accepted } = ingest::stage(&checked, &dir.join("quarantine")).unwrap();
     assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (9, 2, 7));
     assert!(rec.balances());
 
@@ -70,7 +70,6 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
     for id in [&good1, &good2, &bad_check] {
         assert!(!quarantine.contains(id.as_str()), "raw ID in the quarantine file");
     }
-    let accepted = checked.accepted().collect().unwrap();
     assert_eq!(accepted.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>(), schema::EMPLOYMENT_REGISTRATIONS.columns.iter().map(|c| c.name).collect::<Vec<_>>());
     let keys: Vec<&str> = accepted.column("person_key").unwrap().str().unwrap().iter().flatten().collect();
     assert_eq!(keys, [hasher.key_of(&good1), hasher.key_of(&good2)]);

@@ -8,13 +8,14 @@ use super::*;
 
 pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
     // 城镇新增就业 counts a person once a year: keep each person's first registration.
-    let registrations = by_county_month(sources.get("employment_registrations"), "date", "county")
+    let first = Earliest::new(&[("county", 6)], "key_group");
+    let registrations = sources
+        .get("employment_registrations")
+        .with_column(col("date").dt().year().cast(DataType::Int32).alias(YEAR))
         .group_by([col("person_key"), col(YEAR)])
-        .agg([
-            col(REGION).sort_by([col("date")], SortMultipleOptions::default()).first(),
-            col(MONTH).sort_by([col("date")], SortMultipleOptions::default()).first(),
-            col("key_group").sort_by([col("date")], SortMultipleOptions::default()).first(),
-        ]);
+        .agg([first.aggregate("date")])
+        .with_columns(first.unpack("date"))
+        .with_column(col("county").cast(DataType::Int64).alias(REGION));
     let mut out = measure_facts_by(registrations, "new_urban_jobs", &[("grp", "key_group")], len());
     let targets = sources.get("employment_targets").with_columns([
         col("city").cast(DataType::Int64).alias(REGION),

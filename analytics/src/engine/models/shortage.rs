@@ -20,6 +20,8 @@ use crate::engine::rollup::{KIND, LEVEL, NUM};
 use crate::region::{Level, RegionTree};
 
 pub const PERSISTENT_RATIO: f64 = 1.5;
+/// Measures whose county × occupation quarters the breadth term reads.
+pub const COUNTY_INPUTS: &[&str] = &["vacancies", "job_seekers"];
 pub const WAGE_GROWTH_FULL_MARKS: f64 = 0.08;
 
 fn quarterly(cells: &LazyFrame, measure: &str, name: &str) -> LazyFrame {

@@ -29,13 +29,16 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
 
 /// Payments that repeat an earlier payment's recipient, type and amount within the window.
 pub fn duplicates(payments: LazyFrame) -> PolarsResult<LazyFrame> {
-    let group = [col("recipient_key"), col("subsidy_type"), col("amount_yuan")];
+    let group = ["recipient_key", "subsidy_type", "amount_yuan"];
+    // Sorted by group then date, a row's predecessor is the previous payment of its group
+    // whenever the group columns match: no window per group needed.
+    let same_group = group.iter().map(|c| col(*c).eq(col(*c).shift(lit(1)))).reduce(|a, b| a.and(b)).expect("group columns");
     Ok(payments
-        .sort(["recipient_key", "subsidy_type", "amount_yuan", "date", "payment_id"], SortMultipleOptions::default())
-        .with_column(col("date").shift(lit(1)).over(group)?.alias("previous_date"))
+        .sort(group.iter().copied().chain(["date", "payment_id"]).collect::<Vec<_>>(), SortMultipleOptions::default())
         .filter(
-            (col("date").cast(DataType::Int64) - col("previous_date").cast(DataType::Int64))
-                .lt_eq(lit(DUPLICATE_WINDOW_DAYS)),
+            same_group.and(
+                (col("date").cast(DataType::Int64) - col("date").shift(lit(1)).cast(DataType::Int64)).lt_eq(lit(DUPLICATE_WINDOW_DAYS)),
+            ),
         ))
 }
 
@@ -43,18 +46,13 @@ pub fn duplicates(payments: LazyFrame) -> PolarsResult<LazyFrame> {
 /// job-seeker registration and no service-zone record.
 pub fn unregistered(payments: LazyFrame, sources: &Sources) -> LazyFrame {
     let personal = lit(Series::new("types".into(), codes::PERSONAL_SUBSIDY_TYPES.to_vec())).implode(false);
-    let known = concat(
-        [
-            sources.get("employment_registrations").select([col("person_key")]),
-            sources.get("unemployment_registrations").select([col("person_key")]),
-            sources.get("job_seekers").select([col("person_key")]),
-            sources.get("service_transactions").select([col("person_key")]),
-        ],
-        UnionArgs::default(),
+    // One anti-join per register: each drops the recipients it knows, so later ones probe
+    // fewer rows, and no union of all keys is ever built.
+    ["employment_registrations", "unemployment_registrations", "job_seekers", "service_transactions"].into_iter().fold(
+        payments.filter(col("subsidy_type").is_in(personal, false)),
+        |left, register| {
+            let known = sources.get(register).select([col("person_key")]);
+            left.join(known, [col("recipient_key")], [col("person_key")], JoinArgs::new(JoinType::Anti))
+        },
     )
-    .expect("same schema")
-    .unique(None, UniqueKeepStrategy::Any);
-    payments
-        .filter(col("subsidy_type").is_in(personal, false))
-        .join(known, [col("recipient_key")], [col("person_key")], JoinArgs::new(JoinType::Anti))
 }
