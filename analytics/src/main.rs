@@ -61,6 +61,10 @@ enum Command {
         /// Public cube: hide person counts below k.
         #[arg(long, default_value_t = suppress::DEFAULT_K)]
         k: u32,
+        /// Stage validated rows on disk rather than in memory (for inputs larger than
+        /// memory; slower).
+        #[arg(long)]
+        stage_on_disk: bool,
     },
     /// Print a summary of a cube.
     Summary {
@@ -199,7 +203,8 @@ fn main() -> Result<()> {
             })?;
             let files = files.into_iter().map(ingest::InputFile::new).collect::<Result<Vec<_>, _>>()?;
             let checked = ingest::check(schema, files, &PersonHasher::from_env())?;
-            let ingest::Staged { reconciliation: rec, mut accepted } = ingest::stage(&checked, &out.join(build::QUARANTINE_DIR))?;
+            let ingest::Staged { reconciliation: rec, accepted } = ingest::stage(&checked, &out.join(build::QUARANTINE_DIR), &ingest::Staging::Memory)?;
+            let mut accepted = accepted.collect()?;
             let dir = out.join(schema.name);
             std::fs::create_dir_all(&dir)?;
             let path = dir.join("part-0.parquet");
@@ -208,8 +213,8 @@ fn main() -> Result<()> {
             println!("accepted rows → {}; quarantined rows → {}", path.display(), out.join(build::QUARANTINE_DIR).display());
             anyhow::ensure!(rec.balances(), "reconciliation does not balance");
         }
-        Command::Build { input, out, k } => {
-            run_build(&build::BuildConfig { input, out, k })?;
+        Command::Build { input, out, k, stage_on_disk } => {
+            run_build(&build::BuildConfig { input, out, k, stage_on_disk })?;
         }
         Command::Schemas => print!("{}", schema::markdown()),
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
@@ -218,7 +223,7 @@ fn main() -> Result<()> {
             if fresh || !generated.join(generate::MANIFEST).exists() {
                 run_generate(&generate::GenerateConfig { scale: DEFAULT_SCALE, seed: DEFAULT_SEED, out: generated.clone(), csv: false, dirty_rate: 0.002 })?;
             }
-            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K })?;
+            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false })?;
             print_summary(&output.public);
         }
     }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use super::ingest::{self, Reconciliation};
+use super::ingest::{self, Reconciliation, Staging};
 use super::keys::PersonHasher;
 use super::models::{self, concat_facts, Sources, DIM, MEASURE, REGION, VALUE, YEAR};
 use super::rollup::{self, KIND, LEVEL, NUM};
@@ -23,6 +23,7 @@ pub const PUBLIC_CUBE_JSON: &str = "cube.public.json";
 pub const PUBLIC_CUBE_BIN: &str = "cube.public.bin";
 pub const RECONCILIATION: &str = "reconciliation.json";
 pub const QUARANTINE_DIR: &str = "quarantine";
+pub const STAGING_DIR: &str = "staging";
 
 #[derive(Clone, Debug)]
 pub struct BuildConfig {
@@ -30,6 +31,9 @@ pub struct BuildConfig {
     pub out: PathBuf,
     /// Suppression threshold of the public cube.
     pub k: u32,
+    /// Stage validated rows on disk (under `<out>/staging`, removed afterwards) instead
+    /// of in memory, for inputs larger than memory.
+    pub stage_on_disk: bool,
 }
 
 pub struct BuildOutput {
@@ -68,13 +72,15 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     // 1. Ingest: validate, quarantine, reconcile.
     let mut reconciliation = Vec::new();
     let mut frames = HashMap::new();
+    let staging_dir = cfg.out.join(STAGING_DIR);
+    let staging = if cfg.stage_on_disk { Staging::Disk(staging_dir.clone()) } else { Staging::Memory };
     for schema in SOURCES {
-        let staged = ingest::load(&cfg.input, schema, &hasher, &quarantine)?;
+        let staged = ingest::load(&cfg.input, schema, &hasher, &quarantine, &staging)?;
         let rec = staged.reconciliation;
         anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined);
         tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
         reconciliation.push(rec);
-        frames.insert(schema.name, staged.accepted.lazy());
+        frames.insert(schema.name, staged.accepted);
         tick(schema.name);
     }
     let sources = Sources::new(frames);
@@ -171,6 +177,10 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     public.save(&cfg.out.join(PUBLIC_CUBE_JSON))?;
     public.save(&cfg.out.join(PUBLIC_CUBE_BIN))?;
     crate::cube::write_atomically(&cfg.out.join(RECONCILIATION), &serde_json::to_vec_pretty(&reconciliation)?)?;
+    drop(sources);
+    if staging_dir.exists() {
+        std::fs::remove_dir_all(&staging_dir).with_context(|| format!("removing {}", staging_dir.display()))?;
+    }
     tick("written");
     Ok(BuildOutput { internal: cube, public, reconciliation })
 }

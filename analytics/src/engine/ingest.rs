@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::keys::PersonHasher;
+use super::keys::{self, PersonHasher};
 use crate::codes;
 use crate::region::{Level, RegionTree};
 use crate::schema::{self, ColumnType, Rule, RowRule, SourceSchema};
@@ -270,11 +270,24 @@ fn row_rule_check(rule: &RowRule, typed: &HashMap<&str, Expr>) -> Failure {
     Failure::new(a.clone().is_not_null().and(b.clone().is_not_null()).and(a.lt(b)), lit(message))
 }
 
+/// Valid person keys in the models' form, [`keys::compact`].
+fn compact_key(key: Expr) -> Expr {
+    key.map(
+        |c| {
+            let ca = c.str()?;
+            let out: UInt64Chunked = ca.apply_nonnull_values_generic(DataType::UInt64, |k| keys::compact(k).unwrap_or_default());
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
+    )
+}
+
 /// A source's validation as lazy queries over its files.
 pub struct Checked {
     pub schema: &'static SourceSchema,
     pub files: Vec<InputFile>,
-    /// Rows that pass every rule: schema columns, typed.
+    /// Rows that pass every rule: schema columns, typed; person keys in the models' form
+    /// ([`keys::compact`]).
     pub accepted: LazyFrame,
     /// Rows that fail: `__file` (index into `files`), `__row`, `__reason` (the first
     /// rule broken), then the schema columns as text.
@@ -359,7 +372,11 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
         let bad = any_horizontal(failures.iter().map(|f| f.condition.clone().fill_null(lit(false))).collect::<Vec<_>>())
             .map_err(polars_err(schema.name))?;
         let first_reason = coalesce(&failures.into_iter().map(|f| reason_if(f.condition, f.reason)).collect::<Vec<_>>());
-        accepted.push(lf.clone().filter(bad.clone().not()).select(typed.iter().map(|(name, e)| e.clone().alias(*name)).collect::<Vec<_>>()));
+        let model_form = |name: &str, e: &Expr| match schema.columns.iter().find(|c| c.name == name).map(|c| c.rule) {
+            Some(Rule::PersonKey) => compact_key(e.clone()).alias(name),
+            _ => e.clone().alias(name),
+        };
+        accepted.push(lf.clone().filter(bad.clone().not()).select(typed.iter().map(|(name, e)| model_form(name, e)).collect::<Vec<_>>()));
         let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
         rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
         quarantined.push(lf.clone().filter(bad).select(rejected));
@@ -386,19 +403,29 @@ impl Reconciliation {
     }
 }
 
-/// A validated source: its reconciliation and its accepted rows, held in memory so the
-/// models read them without validating again.
-pub struct Staged {
-    pub reconciliation: Reconciliation,
-    /// Schema columns, typed.
-    pub accepted: DataFrame,
+/// Where accepted rows wait for the models.
+#[derive(Clone, Debug, Default)]
+pub enum Staging {
+    /// In memory: fastest, for inputs that fit.
+    #[default]
+    Memory,
+    /// As one Parquet file per source in this folder, scanned lazily by the models, so
+    /// inputs larger than memory pass through the streaming engine in batches.
+    Disk(PathBuf),
 }
 
-/// Validates a source in one pass, writes its quarantined rows to
-/// `<quarantine_dir>/<source>.csv` (when any) and returns the accepted rows with the
-/// reconciliation. Accepted and quarantined rows are counted separately from the rows
-/// read, so the balance is a real check.
-pub fn stage(checked: &Checked, quarantine_dir: &Path) -> Result<Staged, IngestError> {
+/// A validated source: its reconciliation and its accepted rows, staged so the models
+/// read them without validating again.
+pub struct Staged {
+    pub reconciliation: Reconciliation,
+    /// Schema columns, typed, person keys compacted (see [`Checked::accepted`]).
+    pub accepted: LazyFrame,
+}
+
+/// Validates a source, stages its accepted rows, writes its quarantined rows to
+/// `<quarantine_dir>/<source>.csv` (when any) and reconciles. Accepted and quarantined
+/// rows are counted separately from the rows read, so the balance is a real check.
+pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
     let name = checked.schema.name;
     let err = polars_err(name);
     let quarantined = checked.quarantined.clone().select([col(FILE_COL).replace_strict(
@@ -407,14 +434,40 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path) -> Result<Staged, IngestE
         None,
         Some(DataType::String),
     ), all().exclude_cols([FILE_COL]).as_expr()]);
-    let [accepted, mut quarantined, rows_in]: [DataFrame; 3] =
-        collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("three frames");
+    let (accepted, accepted_rows, mut quarantined, rows_in) = match staging {
+        Staging::Memory => {
+            let [accepted, quarantined, rows_in]: [DataFrame; 3] =
+                collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("three frames");
+            let n = accepted.height() as u64;
+            (accepted.lazy(), n, quarantined, rows_in)
+        }
+        Staging::Disk(dir) => {
+            let path = dir.join(format!("{name}.parquet"));
+            let target = PlRefPath::new(path.display().to_string().as_str());
+            checked
+                .accepted
+                .clone()
+                .sink(
+                    SinkDestination::File { target: SinkTarget::Path(target.clone()) },
+                    FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default())),
+                    UnifiedSinkArgs { mkdir: true, ..Default::default() },
+                )
+                .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
+                .map_err(&err)?;
+            let [quarantined, rows_in]: [DataFrame; 2] =
+                collect_all([quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("two frames");
+            let accepted = LazyFrame::scan_parquet(target, ScanArgsParquet::default()).map_err(&err)?;
+            let counted = accepted.clone().select([len().cast(DataType::UInt64).alias("n")]).collect().map_err(&err)?;
+            let n = counted.column("n").map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0);
+            (accepted, n, quarantined, rows_in)
+        }
+    };
     let rows_in = rows_in.column("rows_in").map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0);
     let reconciliation = Reconciliation {
         source: name.into(),
         files: checked.files.len(),
         rows_in,
-        accepted: accepted.height() as u64,
+        accepted: accepted_rows,
         quarantined: quarantined.height() as u64,
     };
     let path = quarantine_dir.join(format!("{name}.csv"));
@@ -431,9 +484,9 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path) -> Result<Staged, IngestE
 }
 
 /// Finds, validates and stages one source of a data folder.
-pub fn load(dir: &Path, schema: &'static SourceSchema, hasher: &PersonHasher, quarantine_dir: &Path) -> Result<Staged, IngestError> {
+pub fn load(dir: &Path, schema: &'static SourceSchema, hasher: &PersonHasher, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
     let files = source_files(dir, schema)?;
-    stage(&check(schema, files, hasher)?, quarantine_dir)
+    stage(&check(schema, files, hasher)?, quarantine_dir, staging)
 }
 
 /// Runs several lazy queries together on the streaming engine, so shared scans are read

@@ -46,6 +46,15 @@ impl PersonHasher {
     }
 }
 
+/// The models' form of a person key: its first 64 bits as a number. Grouping, dedupe and
+/// joins on a number are several times cheaper than on text; two different persons share
+/// a number with odds of about n²/2⁶⁵ (for all 100 million Shandong residents, 3 in
+/// 10 000 that any pair does), far below any published precision. `None` unless `key`
+/// is a person key.
+pub fn compact(key: &str) -> Option<u64> {
+    is_person_key(key).then(|| u64::from_str_radix(&key[..16], 16).expect("hex digits"))
+}
+
 pub fn is_person_key(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
@@ -63,5 +72,8 @@ mod tests {
         assert_ne!(a.key_of(id), b.key_of(id), "a different key gives a different hash");
         assert!(is_person_key(&a.key_of(id)));
         assert!(!a.key_of(id).contains("1101"), "no trace of the ID");
+        assert_eq!(compact("0123456789abcdef0123456789abcdef"), Some(0x0123456789abcdef));
+        assert_eq!(compact("0123456789ABCDEF0123456789abcdef"), None, "upper case is not a key");
+        assert_eq!(compact("0123"), None);
     }
 }

@@ -58,11 +58,18 @@ pub fn status(sources: &Sources, as_of_index: i64) -> LazyFrame {
         month_index(col("opened").dt().year(), col("opened").dt().month()).alias("opened_index"),
     );
     let visits = sources.get("service_transactions").with_column(col("date").dt().year().cast(DataType::Int32).alias(YEAR));
-    let usage = visits.clone().group_by([col("zone_id"), col(YEAR)]).agg([
-        len().cast(DataType::Int64).alias("valid_records"),
-        concat_str([col("person_key"), col("date").cast(DataType::String)], "|", true).n_unique().cast(DataType::Int64).alias("services"),
-        col("function").n_unique().cast(DataType::Int64).alias("functions_used"),
-    ]);
+    let zone_year = [col("zone_id"), col(YEAR)];
+    // Person-times: a person served several times on one day at one zone counts once.
+    let services = visits
+        .clone()
+        .unique(Some(cols(["person_key", "zone_id", "date"])), UniqueKeepStrategy::Any)
+        .group_by(zone_year.clone())
+        .agg([len().cast(DataType::Int64).alias("services")]);
+    let usage = visits
+        .clone()
+        .group_by(zone_year.clone())
+        .agg([len().cast(DataType::Int64).alias("valid_records"), col("function").n_unique().cast(DataType::Int64).alias("functions_used")])
+        .join(services, zone_year.clone(), zone_year, JoinArgs::new(JoinType::Left));
     let years = visits.select([col(YEAR)]).unique(None, UniqueKeepStrategy::Any);
     let year_start = col(YEAR).cast(DataType::Int64) * lit(12i64);
     let first = when(col("opened_index").gt(year_start.clone())).then(col("opened_index")).otherwise(year_start.clone());
