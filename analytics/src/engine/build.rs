@@ -66,7 +66,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let mut tick = |name: &str| {
         step += 1;
         progress(name, step, total_steps);
-        tracing::info!(step = name, elapsed_s = started.elapsed().as_secs_f64(), "build step done");
+        tracing::info!(step = name, elapsed_s = started.elapsed().as_secs_f64(), peak_rss_mib = peak_rss_mib(), "build step done");
     };
 
     // 1. Ingest: validate, quarantine, reconcile.
@@ -117,21 +117,29 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     ])?
     .try_into()
     .expect("two frames");
-    let mut facts = Vec::new();
-    facts.extend(models::supply_demand::facts(&sources)?);
-    facts.extend(models::employment::facts(&sources, &history)?);
-    facts.extend(models::enterprise::facts(&sources, layoffs.clone().lazy())?);
-    facts.extend(models::subsidy::facts(&sources)?);
-    facts.extend(models::zones::facts(&sources, &window, &zone_status.clone().lazy())?);
-    facts.extend(models::macro_mobile::facts(&sources)?);
+    let models = [
+        ("supply and demand", models::supply_demand::facts(&sources)?),
+        ("employment", models::employment::facts(&sources, &history)?),
+        ("enterprise", models::enterprise::facts(&sources, layoffs.clone().lazy())?),
+        ("subsidies", models::subsidy::facts(&sources)?),
+        ("zones", models::zones::facts(&sources, &window, &zone_status.clone().lazy())?),
+        ("macro and mobile", models::macro_mobile::facts(&sources)?),
+    ];
     // The person-level work runs on the streaming engine, so sources larger than memory
-    // pass through in batches; what comes out are aggregated facts.
-    let facts = concat_facts(facts)?
-        .collect_with_engine(Engine::Streaming)
-        .map_err(anyhow::Error::from)
-        .context("running the models")?
-        .unwrap_single()
-        .lazy();
+    // pass through in batches, one model at a time: the peak memory is that of the
+    // largest model (its group-by and dedupe state), not of all of them at once. Within a
+    // model, its measures share their scans and intermediate frames.
+    let mut facts = Vec::new();
+    for (model, frames) in models {
+        let collected = concat_facts(frames)?
+            .collect_with_engine(Engine::Streaming)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("running the {model} model"))?
+            .unwrap_single();
+        tracing::debug!(model, facts = collected.height(), peak_rss_mib = peak_rss_mib(), "model done");
+        facts.push(collected.lazy());
+    }
+    let facts = concat_facts(facts)?;
     // The registered-unemployment rate's denominator: insured employed + registered unemployed.
     let labour_force = facts
         .clone()
@@ -183,6 +191,13 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     }
     tick("written");
     Ok(BuildOutput { internal: cube, public, reconciliation })
+}
+
+/// The process's peak resident memory so far (Linux; `None` elsewhere), for the step log.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib / 1024)
 }
 
 fn str_col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {

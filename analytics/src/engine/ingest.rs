@@ -246,7 +246,7 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr,
             p.clone().lt(date_lit(schema::DATE_RANGE.0)).or(p.clone().gt(date_lit(schema::DATE_RANGE.1))),
             format!("is outside {}–{}", schema::DATE_RANGE.0, schema::DATE_RANGE.1),
         )),
-        Rule::PersonKey => Some((p.clone().str().contains(lit("^[0-9a-f]{32}$"), false).not(), "is not a keyed person hash".into())),
+        Rule::PersonKey => Some((compact_key(p.clone()).is_null(), "is not a keyed person hash".into())),
         Rule::Quarter => Some((p.clone().str().contains(lit(r"^\d{4}Q[1-4]$"), false).not(), "is not a quarter YYYYQn".into())),
         Rule::FunctionList => {
             let one = codes::codes(codes::SERVICE_FUNCTIONS).join("|");
@@ -270,12 +270,12 @@ fn row_rule_check(rule: &RowRule, typed: &HashMap<&str, Expr>) -> Failure {
     Failure::new(a.clone().is_not_null().and(b.clone().is_not_null()).and(a.lt(b)), lit(message))
 }
 
-/// Valid person keys in the models' form, [`keys::compact`].
+/// Person keys in the models' form, [`keys::compact`]; null where a value is not a key.
 fn compact_key(key: Expr) -> Expr {
     key.map(
         |c| {
             let ca = c.str()?;
-            let out: UInt64Chunked = ca.apply_nonnull_values_generic(DataType::UInt64, |k| keys::compact(k).unwrap_or_default());
+            let out: UInt64Chunked = ca.iter().map(|k| k.and_then(keys::compact)).collect();
             Ok(out.into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
