@@ -17,6 +17,7 @@ use crate::schema::{self, ColumnType, Rule, RowRule, SourceSchema};
 pub const FILE_COL: &str = "__file";
 pub const ROW_COL: &str = "__row";
 pub const REASON_COL: &str = "__reason";
+const BAD_COL: &str = "__bad";
 /// Raw 18-digit ID numbers may arrive in this column; they never leave ingest.
 pub const RAW_ID_COL: &str = "person_id";
 
@@ -376,10 +377,11 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
             Some(Rule::PersonKey) => compact_key(e.clone()).alias(name),
             _ => e.clone().alias(name),
         };
-        accepted.push(lf.clone().filter(bad.clone().not()).select(typed.iter().map(|(name, e)| model_form(name, e)).collect::<Vec<_>>()));
+        let flagged = lf.clone().with_column(bad.alias(BAD_COL)).cache();
+        accepted.push(flagged.clone().filter(col(BAD_COL).not()).select(typed.iter().map(|(name, e)| model_form(name, e)).collect::<Vec<_>>()));
         let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
         rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
-        quarantined.push(lf.clone().filter(bad).select(rejected));
+        quarantined.push(flagged.filter(col(BAD_COL)).select(rejected));
         rows_in.push(lf.select([len().cast(DataType::UInt64).alias("rows_in")]));
     }
     let union = |frames: Vec<LazyFrame>| concat(frames, UnionArgs::default()).map_err(polars_err(schema.name));
