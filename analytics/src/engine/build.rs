@@ -117,6 +117,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     ])?
     .try_into()
     .expect("two frames");
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "zone standings and layoffs done");
     let models = [
         ("supply and demand", models::supply_demand::facts(&sources)?),
         ("employment", models::employment::facts(&sources, &history)?),
@@ -131,12 +132,13 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     // model, its measures share their scans and intermediate frames.
     let mut facts = Vec::new();
     for (model, frames) in models {
+        let model_started = std::time::Instant::now();
         let collected = concat_facts(frames)?
             .collect_with_engine(Engine::Streaming)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("running the {model} model"))?
             .unwrap_single();
-        tracing::debug!(model, facts = collected.height(), peak_rss_mib = peak_rss_mib(), "model done");
+        tracing::debug!(model, facts = collected.height(), seconds = model_started.elapsed().as_secs_f64(), peak_rss_mib = peak_rss_mib(), "model done");
         facts.push(collected.lazy());
     }
     let facts = concat_facts(facts)?;

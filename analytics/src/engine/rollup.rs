@@ -14,8 +14,75 @@ pub const KIND: &str = "kind";
 pub const NUM: &str = "num";
 pub const LEVEL: &str = "level";
 
+/// A measure's code inside the roll-up: its position in the catalogue.
+fn measure_code(id: &str) -> u32 {
+    MEASURES.iter().position(|m| m.id == id).unwrap_or_else(|| panic!("measure {id} is not in the catalogue")) as u32
+}
+
+fn measure_codes(ids: &[&str]) -> Expr {
+    lit(Series::new("codes".into(), ids.iter().map(|id| measure_code(id)).collect::<Vec<u32>>())).implode(false)
+}
+
+/// The dimension code of a total.
+const TOTAL_CODE: u32 = 0;
+
+/// Inside the roll-up, measures and dimension keys are numbers: they are in every group-by
+/// and join key, and comparing numbers is several times cheaper than comparing text (most
+/// ids and keys are too long for Polars' inline strings). `dims` lists the keys by code;
+/// the total is code 0.
+struct Codes {
+    dims: Vec<String>,
+}
+
+impl Codes {
+    fn of(facts: &DataFrame) -> PolarsResult<Self> {
+        let unique = facts.column(DIM)?.unique()?;
+        let mut dims: Vec<String> = unique.str()?.iter().flatten().filter(|d| !d.is_empty()).map(str::to_string).collect();
+        dims.sort_unstable();
+        dims.insert(TOTAL_CODE as usize, String::new());
+        Ok(Codes { dims })
+    }
+
+    fn encode(&self, lf: LazyFrame) -> LazyFrame {
+        let names: Vec<&str> = MEASURES.iter().map(|m| m.id).collect();
+        let codes: Vec<u32> = (0..names.len() as u32).collect();
+        lf.with_columns([
+            col(MEASURE).replace_strict(
+                lit(Series::new("names".into(), names)).implode(false),
+                lit(Series::new("codes".into(), codes)).implode(false),
+                None,
+                Some(DataType::UInt32),
+            ),
+            col(DIM).replace_strict(
+                lit(Series::new("keys".into(), self.dims.clone())).implode(false),
+                lit(Series::new("codes".into(), (0..self.dims.len() as u32).collect::<Vec<_>>())).implode(false),
+                None,
+                Some(DataType::UInt32),
+            ),
+        ])
+    }
+
+    fn decode(&self, lf: LazyFrame) -> LazyFrame {
+        let names: Vec<&str> = MEASURES.iter().map(|m| m.id).collect();
+        lf.with_columns([
+            col(MEASURE).replace_strict(
+                lit(Series::new("codes".into(), (0..names.len() as u32).collect::<Vec<_>>())).implode(false),
+                lit(Series::new("names".into(), names)).implode(false),
+                None,
+                Some(DataType::String),
+            ),
+            col(DIM).replace_strict(
+                lit(Series::new("codes".into(), (0..self.dims.len() as u32).collect::<Vec<_>>())).implode(false),
+                lit(Series::new("keys".into(), self.dims.clone())).implode(false),
+                None,
+                Some(DataType::String),
+            ),
+        ])
+    }
+}
+
 fn meta() -> PolarsResult<LazyFrame> {
-    let ids: Vec<&str> = MEASURES.iter().map(|m| m.id).collect();
+    let ids: Vec<u32> = (0..MEASURES.len() as u32).collect();
     let agg: Vec<&str> = MEASURES
         .iter()
         .map(|m| match m.aggregation {
@@ -71,7 +138,7 @@ fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
         UnionArgs::default(),
     )?
     .cross_join(months.clone(), None)
-    .with_column(lit("").alias(DIM));
+    .with_column(lit(TOTAL_CODE).cast(DataType::UInt32).alias(DIM));
     // Only measures the models produced get a grid (an absent source stays absent).
     let present = facts.clone().select([col(MEASURE)]).unique(None, UniqueKeepStrategy::Any);
     let grid = grid.join(present, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi));
@@ -117,7 +184,7 @@ fn densify_categories(leveled: LazyFrame, months: &LazyFrame) -> PolarsResult<La
     let keys = [col(MEASURE), col(LEVEL), col(REGION), col(DIM)];
     let grid = leveled
         .clone()
-        .filter(col(DIM).neq(lit("")).and(col(LEVEL).neq(lit("county"))))
+        .filter(col(DIM).neq(lit(TOTAL_CODE)).and(col(LEVEL).neq(lit("county"))))
         .join(flows, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi))
         .select(keys.clone())
         .unique(None, UniqueKeepStrategy::Any)
@@ -183,7 +250,7 @@ fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> 
 /// Ratios and target progress, computed from the rolled-up parts.
 fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
     let mut out = Vec::new();
-    let part = |id: &str, name: &str| cells.clone().filter(col(MEASURE).eq(lit(id))).select([col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE).alias(name)]);
+    let part = |id: &str, name: &str| cells.clone().filter(col(MEASURE).eq(lit(measure_code(id)))).select([col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE).alias(name)]);
     for m in MEASURES {
         match m.aggregation {
             Aggregation::Ratio { numerator, denominator, scale } => {
@@ -192,7 +259,7 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
                     part(numerator, "n")
                         .join(part(denominator, "d"), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
                         .filter(col("d").gt(lit(0.0)))
-                        .with_columns([lit(m.id).alias(MEASURE), (col("n") / col("d") * lit(scale)).alias(VALUE)])
+                        .with_columns([lit(measure_code(m.id)).cast(DataType::UInt32).alias(MEASURE), (col("n") / col("d") * lit(scale)).alias(VALUE)])
                         .select([col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)]),
                 );
             }
@@ -204,7 +271,7 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
                         .filter(col(KIND).eq(lit("YTD")))
                         .join(targets, keys.clone(), keys, JoinArgs::new(JoinType::Inner))
                         .filter(col("t").gt(lit(0.0)))
-                        .with_columns([lit(m.id).alias(MEASURE), (col("a") / col("t") * lit(100.0)).alias(VALUE)])
+                        .with_columns([lit(measure_code(m.id)).cast(DataType::UInt32).alias(MEASURE), (col("a") / col("t") * lit(100.0)).alias(VALUE)])
                         .select([col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)]),
                 );
             }
@@ -225,21 +292,20 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
 /// read them: every stage reads its input several times, and a lazy plan would repeat
 /// (and re-plan) all the work upstream of it for each read.
 pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_index: i64, county_quarter_breakdowns: &[&str]) -> PolarsResult<DataFrame> {
-    let facts = facts.lazy();
+    let codes = Codes::of(&facts)?;
+    let facts = codes.encode(facts.lazy());
     let facts = facts.filter(
         month_index(col(YEAR), col(MONTH)).gt_eq(lit(window_start)).and(month_index(col(YEAR), col(MONTH)).lt_eq(lit(as_of_index))),
     );
     let dense = densify(facts, months)?;
     // Collected: each period kind and rule reads it again.
     let leveled = by_level(dense)?.collect()?.lazy();
-    let county_breakdown = col(LEVEL).eq(lit("county")).and(col(DIM).neq(lit("")));
-    let wanted = lit(Series::new("wanted".into(), county_quarter_breakdowns)).implode(false);
-    let quarters_only = leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(wanted, false)));
+    let county_breakdown = col(LEVEL).eq(lit("county")).and(col(DIM).neq(lit(TOTAL_CODE)));
+    let quarters_only = leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(measure_codes(county_quarter_breakdowns), false)));
     let leveled = densify_categories(leveled.filter(county_breakdown.not()), months)?.collect()?.lazy();
     let cells = by_period(leveled, quarters_only, as_of_index)?.collect()?.lazy();
     let mut all = vec![cells.clone()];
     all.extend(derived(cells)?);
     let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();
-    let internal = lit(Series::new("internal".into(), internal)).implode(false);
-    concat(all, UnionArgs::default())?.filter(col(MEASURE).is_in(internal, false).not()).collect()
+    codes.decode(concat(all, UnionArgs::default())?.filter(col(MEASURE).is_in(measure_codes(&internal), false).not())).collect()
 }
