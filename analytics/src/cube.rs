@@ -1,7 +1,6 @@
 //! The cube: one aggregated snapshot, region × period × measure (× dimension), that every
 //! view reads. Polars-free so the cockpit (native and wasm) can use it.
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use rustc_hash::FxHashMap;
@@ -191,9 +190,9 @@ pub struct Cube {
     #[serde(skip)]
     index: FxHashMap<(u16, Adcode, Period, u32), u32>,
     #[serde(skip)]
-    measure_index: HashMap<String, u16>,
+    measure_index: FxHashMap<String, u16>,
     #[serde(skip)]
-    dim_index: HashMap<String, u32>,
+    dim_index: FxHashMap<String, u32>,
 }
 
 /// What a lookup found.
@@ -241,11 +240,19 @@ impl Cube {
             zones: Vec::new(),
             evaluations: Vec::new(),
             index: FxHashMap::default(),
-            measure_index: HashMap::new(),
-            dim_index: HashMap::new(),
+            measure_index: FxHashMap::default(),
+            dim_index: FxHashMap::default(),
         };
         cube.reindex();
         cube
+    }
+
+    /// Appends a cell without looking for an existing one: for bulk loading, followed by
+    /// [`Cube::canonicalize`], which indexes the cells and reports duplicates.
+    pub fn push(&mut self, measure: &str, region: Adcode, period: Period, dim: &str, value: f64, flags: u8) {
+        let m = self.intern_measure(measure);
+        let d = self.intern_dim(dim);
+        self.cells.push(Cell { measure: m, region, period, dim: d, value: Some(value), flags });
     }
 
     /// Adds (or replaces) a cell.
@@ -284,8 +291,9 @@ impl Cube {
 
     /// Puts dictionaries (alphabetical) and cells (by measure, region, period, dimension)
     /// in canonical order, so the bytes of a cube depend on its content only, not on the
-    /// order cells were inserted in.
-    pub fn canonicalize(&mut self) {
+    /// order cells were inserted in. Returns how many cells share a key with another
+    /// (zero unless [`Cube::push`] was given the same key twice).
+    pub fn canonicalize(&mut self) -> usize {
         let mut measures: Vec<(String, u16)> = self.measures.drain(..).enumerate().map(|(i, m)| (m, i as u16)).collect();
         measures.sort();
         let mut measure_map = vec![0u16; measures.len()];
@@ -307,6 +315,7 @@ impl Cube {
         }
         self.cells.sort_unstable_by_key(|c| (c.measure, c.region, c.period, c.dim));
         self.reindex();
+        self.cells.len() - self.index.len()
     }
 
     /// Rebuilds the lookup tables after deserializing or editing `cells` directly.

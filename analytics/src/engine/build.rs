@@ -180,12 +180,22 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     cube.seal();
     tick("cube");
 
-    let public = suppress::public_cube(&cube, cfg.k, RegionTree::shandong());
-    tick("suppression");
+    // Suppression runs while the internal cube is written, and the public cube's two forms
+    // are written side by side.
     std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
-    cube.save(&cfg.out.join(INTERNAL_CUBE))?;
-    public.save(&cfg.out.join(PUBLIC_CUBE_JSON))?;
-    public.save(&cfg.out.join(PUBLIC_CUBE_BIN))?;
+    let public = std::thread::scope(|scope| -> Result<Cube> {
+        let internal = scope.spawn(|| cube.save(&cfg.out.join(INTERNAL_CUBE)));
+        let public = suppress::public_cube(&cube, cfg.k, RegionTree::shandong());
+        internal.join().expect("writer thread")?;
+        Ok(public)
+    })?;
+    tick("suppression");
+    std::thread::scope(|scope| -> Result<()> {
+        let json = scope.spawn(|| public.save(&cfg.out.join(PUBLIC_CUBE_JSON)));
+        public.save(&cfg.out.join(PUBLIC_CUBE_BIN))?;
+        json.join().expect("writer thread")?;
+        Ok(())
+    })?;
     crate::cube::write_atomically(&cfg.out.join(RECONCILIATION), &serde_json::to_vec_pretty(&reconciliation)?)?;
     drop(sources);
     if staging_dir.exists() {
@@ -232,10 +242,11 @@ fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
         };
         // Parallel sums add in varying order; rounding far below any displayed precision
         // makes the cube (and its content hash) the same on every run.
-        cube.insert(m, r as u32, period, d, stable(v), 0);
+        cube.push(m, r as u32, period, d, stable(v), 0);
     }
     // The cube's bytes must not depend on Polars' row order.
-    cube.canonicalize();
+    let duplicates = cube.canonicalize();
+    anyhow::ensure!(duplicates == 0, "the models produced {duplicates} cells twice");
     Ok(())
 }
 
