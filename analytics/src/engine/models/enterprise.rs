@@ -37,16 +37,19 @@ pub fn contributions(sources: &Sources) -> LazyFrame {
 /// previous month: `employer_id, region, year, month, previous, insured, cut`.
 pub fn layoffs(contributions: LazyFrame) -> PolarsResult<LazyFrame> {
     let m = month_index(col(YEAR), col(MONTH));
+    // Sorted by employer then month, a row's predecessor is the employer's previous filing
+    // whenever the employer matches: no window per employer needed.
+    let same_employer = col("employer_id").eq(col("employer_id").shift(lit(1)));
     Ok(contributions
         .select([col("employer_id"), col(REGION), col(YEAR), col(MONTH), col("insured").cast(DataType::Int64)])
         .sort(["employer_id", YEAR, MONTH], SortMultipleOptions::default())
         .with_columns([
-            col("insured").shift(lit(1)).over([col("employer_id")])?.alias("previous"),
-            m.clone().shift(lit(1)).over([col("employer_id")])?.alias("previous_month"),
+            col("insured").shift(lit(1)).alias("previous"),
+            m.clone().shift(lit(1)).alias("previous_month"),
             m.alias("month_index"),
         ])
         // Only consecutive months are compared: a gap in filings is not a layoff.
-        .filter(col("previous_month").eq(col("month_index") - lit(1i64)))
+        .filter(same_employer.and(col("previous_month").eq(col("month_index") - lit(1i64))))
         .with_column((col("previous") - col("insured")).alias("cut"))
         .filter(
             col("cut").gt_eq(lit(LAYOFF_MIN_CUT)).or(col("cut")
