@@ -11,7 +11,7 @@ pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFram
     let first = Earliest::new(&[("county", 6)], "key_group");
     let registrations = sources
         .get("employment_registrations")
-        .with_column(col("date").dt().year().cast(DataType::Int32).alias(YEAR))
+        .with_column(year_of(col("date")).alias(YEAR))
         .group_by([col("person_key"), col(YEAR)])
         .agg([first.aggregate("date")])
         .with_columns(first.unpack("date"))

@@ -41,11 +41,43 @@ pub const VALUE: &str = "value";
 
 /// Adds `region`, `year`, `month` from a county column and a date column.
 pub fn by_county_month(lf: LazyFrame, date: &str, county: &str) -> LazyFrame {
-    lf.with_columns([
-        col(county).cast(DataType::Int64).alias(REGION),
-        col(date).dt().year().cast(DataType::Int32).alias(YEAR),
-        col(date).dt().month().cast(DataType::Int32).alias(MONTH),
-    ])
+    lf.with_columns([col(county).cast(DataType::Int64).alias(REGION), year_of(col(date)).alias(YEAR), month_of(col(date)).alias(MONTH)])
+}
+
+/// Year and month (1–12) of a day number since 1970-01-01 (Hinnant's `civil_from_days`):
+/// integer arithmetic, where going through a calendar date object per row was a visible
+/// share of the build.
+fn civil(days: i32) -> (i32, i32) {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year as i32, month as i32)
+}
+
+fn civil_part(date: Expr, part: fn((i32, i32)) -> i32) -> Expr {
+    date.map(
+        move |c| {
+            let days = c.cast(&DataType::Date)?.to_physical_repr();
+            let out: Int32Chunked = days.i32()?.apply_values(|d| part(civil(d)));
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+    )
+}
+
+/// The calendar year of a date, as Int32.
+pub fn year_of(date: Expr) -> Expr {
+    civil_part(date, |(year, _)| year)
+}
+
+/// The month (1–12) of a date, as Int32.
+pub fn month_of(date: Expr) -> Expr {
+    civil_part(date, |(_, month)| month)
 }
 
 /// Groups by region, year, month (and a dimension) and emits facts of one measure.
@@ -124,7 +156,7 @@ impl Earliest {
     pub fn unpack(&self, date: &str) -> Vec<Expr> {
         let packed = || col(PACKED).str();
         let day = packed().slice(lit(0i64), lit(DATE_WIDTH as u64)).cast(DataType::Int32).cast(DataType::Date);
-        let mut out = vec![day.clone().alias(date), day.dt().month().cast(DataType::Int32).alias(MONTH)];
+        let mut out = vec![day.clone().alias(date), month_of(day).alias(MONTH)];
         let mut offset = DATE_WIDTH;
         for (name, width) in &self.fixed {
             out.push(packed().slice(lit(offset as i64), lit(*width as u64)).alias(*name));
@@ -167,4 +199,19 @@ pub fn month_index(year: Expr, month: Expr) -> Expr {
 
 pub fn concat_facts(frames: Vec<LazyFrame>) -> PolarsResult<LazyFrame> {
     concat(frames, UnionArgs { rechunk: false, parallel: true, ..Default::default() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil;
+
+    #[test]
+    fn civil_matches_the_calendar() {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for days in (-800_000..800_000).step_by(997).chain([-1, 0, 59, 60, 11_016, 19_783, 20_513]) {
+            let d = epoch + chrono::Duration::days(days as i64);
+            use chrono::Datelike;
+            assert_eq!(civil(days), (d.year(), d.month() as i32), "day {days} = {d}");
+        }
+    }
 }

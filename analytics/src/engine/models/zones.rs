@@ -57,7 +57,7 @@ pub fn status(sources: &Sources, as_of_index: i64) -> LazyFrame {
     let zones = sources.get("service_zones").with_column(
         month_index(col("opened").dt().year(), col("opened").dt().month()).alias("opened_index"),
     );
-    let visits = sources.get("service_transactions").with_column(col("date").dt().year().cast(DataType::Int32).alias(YEAR));
+    let visits = sources.get("service_transactions").with_column(year_of(col("date")).alias(YEAR));
     let zone_year = [col("zone_id"), col(YEAR)];
     // Person-times: a person served several times on one day at one zone counts once.
     let services = visits
