@@ -66,7 +66,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let mut tick = |name: &str| {
         step += 1;
         progress(name, step, total_steps);
-        tracing::info!(step = name, elapsed_s = started.elapsed().as_secs_f64(), peak_rss_mib = peak_rss_mib(), "build step done");
+        tracing::info!(step = name, elapsed_s = started.elapsed().as_secs_f64(), cpu_s = cpu_seconds(), peak_rss_mib = peak_rss_mib(), "build step done");
     };
 
     // 1. Ingest: validate, quarantine, reconcile.
@@ -210,6 +210,16 @@ fn peak_rss_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kib: u64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kib / 1024)
+}
+
+/// CPU time (user + system) the process has used so far (Linux; `None` elsewhere): beside
+/// the wall time it shows how well a step uses the cores.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 fn str_col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
