@@ -299,13 +299,13 @@ pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_ind
     );
     let dense = densify(facts, months)?;
     // Collected: each period kind and rule reads it again.
-    let leveled = by_level(dense)?.collect()?.lazy();
+    let leveled = by_level(dense)?.collect_with_engine(Engine::Streaming)?.unwrap_single().lazy();
     let county_breakdown = col(LEVEL).eq(lit("county")).and(col(DIM).neq(lit(TOTAL_CODE)));
     let quarters_only = leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(measure_codes(county_quarter_breakdowns), false)));
-    let leveled = densify_categories(leveled.filter(county_breakdown.not()), months)?.collect()?.lazy();
-    let cells = by_period(leveled, quarters_only, as_of_index)?.collect()?.lazy();
+    let leveled = densify_categories(leveled.filter(county_breakdown.not()), months)?.collect_with_engine(Engine::Streaming)?.unwrap_single().lazy();
+    let cells = by_period(leveled, quarters_only, as_of_index)?.collect_with_engine(Engine::Streaming)?.unwrap_single().lazy();
     let mut all = vec![cells.clone()];
     all.extend(derived(cells)?);
     let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();
-    codes.decode(concat(all, UnionArgs::default())?.filter(col(MEASURE).is_in(measure_codes(&internal), false).not())).collect()
+    codes.decode(concat(all, UnionArgs::default())?.filter(col(MEASURE).is_in(measure_codes(&internal), false).not())).collect_with_engine(Engine::Streaming).map(|r| r.unwrap_single())
 }
