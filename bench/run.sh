@@ -24,9 +24,9 @@ input_rows=$(python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))
 RUST_LOG=analytics=info /usr/bin/time -f "%e %M" -o "$work/build.time" "$bin" build --in "$work/data-$rows" --out "$work/cube-$rows" >"$work/build.log" 2>"$work/build.steps"
 read -r build_s build_kib <"$work/build.time"
 tail -n 1 "$work/build.log"
-echo "build steps (cumulative seconds, peak MiB so far):"
-sed -n 's/.*step="\([^"]*\)" elapsed_s=\([0-9.]*\) peak_rss_mib=\([0-9]*\).*/\1|\2|\3/p' "$work/build.steps" |
-  awk -F'|' '{printf "  %-28s %7.2f s %7d MiB\n", $1, $2, $3}'
+echo "build steps (cumulative: wall, CPU, peak memory so far):"
+sed -n 's/.*step="\([^"]*\)" elapsed_s=\([0-9.]*\) cpu_s=\([0-9.]*\) peak_rss_mib=\([0-9]*\).*/\1|\2|\3|\4/p' "$work/build.steps" |
+  awk -F'|' '{printf "  %-28s %7.2f s %7.2f s CPU %7d MiB\n", $1, $2, $3, $4}'
 
 
 duck_out=$(python3 bench/duckdb_models.py "$work/data-$rows" "$(nproc)")
