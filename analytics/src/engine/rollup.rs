@@ -288,22 +288,20 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
 /// by quarter (the shortage model's breadth reads them): the rest would be most of the
 /// work and all of it thrown away.
 ///
-/// Facts arrive collected, and the base cells are collected before the derived measures
-/// read them: every stage reads its input several times, and a lazy plan would repeat
-/// (and re-plan) all the work upstream of it for each read.
 pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_index: i64, county_quarter_breakdowns: &[&str]) -> PolarsResult<DataFrame> {
     let codes = Codes::of(&facts)?;
-    let facts = codes.encode(facts.lazy());
-    let facts = facts.filter(
+    // Every stage is collected before the next: each reads its input several times, and a
+    // lazy plan would redo the work upstream (encoding, zero-filling) for every read.
+    let streaming = |lf: LazyFrame| -> PolarsResult<LazyFrame> { Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single().lazy()) };
+    let facts = streaming(codes.encode(facts.lazy()).filter(
         month_index(col(YEAR), col(MONTH)).gt_eq(lit(window_start)).and(month_index(col(YEAR), col(MONTH)).lt_eq(lit(as_of_index))),
-    );
-    let dense = densify(facts, months)?;
-    // Collected: each period kind and rule reads it again.
-    let leveled = by_level(dense)?.collect_with_engine(Engine::Streaming)?.unwrap_single().lazy();
+    ))?;
+    let dense = streaming(densify(facts, months)?)?;
+    let leveled = streaming(by_level(dense)?)?;
     let county_breakdown = col(LEVEL).eq(lit("county")).and(col(DIM).neq(lit(TOTAL_CODE)));
     let quarters_only = leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(measure_codes(county_quarter_breakdowns), false)));
-    let leveled = densify_categories(leveled.filter(county_breakdown.not()), months)?.collect_with_engine(Engine::Streaming)?.unwrap_single().lazy();
-    let cells = by_period(leveled, quarters_only, as_of_index)?.collect_with_engine(Engine::Streaming)?.unwrap_single().lazy();
+    let leveled = streaming(densify_categories(leveled.filter(county_breakdown.not()), months)?)?;
+    let cells = streaming(by_period(leveled, quarters_only, as_of_index)?)?;
     let mut all = vec![cells.clone()];
     all.extend(derived(cells)?);
     let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();
