@@ -82,7 +82,11 @@ pub fn month_of(date: Expr) -> Expr {
 
 /// Groups by region, year, month (and a dimension) and emits facts of one measure.
 pub fn measure_facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, value: Expr) -> LazyFrame {
-    let mut keys = vec![col(REGION), col(YEAR), col(MONTH)];
+    // Region, year and month travel as one integer through the group-by: Polars hashes a
+    // single integer key directly, where several keys are first encoded as bytes per row.
+    const CELL: &str = "__cell";
+    let cell = col(REGION).cast(DataType::Int64) * lit(1_000_000i64) + col(YEAR).cast(DataType::Int64) * lit(100i64) + col(MONTH).cast(DataType::Int64);
+    let mut keys = vec![col(CELL)];
     let dim_expr = match dim {
         Some((prefix, column)) => {
             keys.push(col(column));
@@ -90,11 +94,11 @@ pub fn measure_facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, va
         }
         None => lit(""),
     };
-    lf.group_by(keys).agg([value.alias(VALUE)]).select([
+    lf.with_column(cell.alias(CELL)).group_by(keys).agg([value.alias(VALUE)]).select([
         lit(measure).alias(MEASURE),
-        col(REGION),
-        col(YEAR),
-        col(MONTH),
+        (col(CELL) / lit(1_000_000i64)).alias(REGION),
+        (col(CELL) / lit(100i64) % lit(10_000i64)).cast(DataType::Int32).alias(YEAR),
+        (col(CELL) % lit(100i64)).cast(DataType::Int32).alias(MONTH),
         dim_expr.alias(DIM),
         col(VALUE).cast(DataType::Float64),
     ])
