@@ -247,7 +247,8 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr,
             p.clone().lt(date_lit(schema::DATE_RANGE.0)).or(p.clone().gt(date_lit(schema::DATE_RANGE.1))),
             format!("is outside {}–{}", schema::DATE_RANGE.0, schema::DATE_RANGE.1),
         )),
-        Rule::PersonKey => Some((compact_key(p.clone()).is_null(), "is not a keyed person hash".into())),
+        // Computed once per row beside the raw columns (see `check`).
+        Rule::PersonKey => Some((col(compacted(name)).is_null(), "is not a keyed person hash".into())),
         Rule::Quarter => Some((p.clone().str().contains(lit(r"^\d{4}Q[1-4]$"), false).not(), "is not a quarter YYYYQn".into())),
         Rule::FunctionList => {
             let one = codes::codes(codes::SERVICE_FUNCTIONS).join("|");
@@ -269,6 +270,11 @@ fn row_rule_check(rule: &RowRule, typed: &HashMap<&str, Expr>) -> Failure {
     };
     let (a, b) = (typed[a].clone(), typed[b].clone());
     Failure::new(a.clone().is_not_null().and(b.clone().is_not_null()).and(a.lt(b)), lit(message))
+}
+
+/// The column holding a person-key column's models' form during validation.
+fn compacted(name: &str) -> String {
+    format!("__compact_{name}")
 }
 
 /// Person keys in the models' form, [`keys::compact`]; null where a value is not a key.
@@ -373,11 +379,11 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
         let bad = any_horizontal(failures.iter().map(|f| f.condition.clone().fill_null(lit(false))).collect::<Vec<_>>())
             .map_err(polars_err(schema.name))?;
         let first_reason = coalesce(&failures.into_iter().map(|f| reason_if(f.condition, f.reason)).collect::<Vec<_>>());
-        let model_form = |name: &str, e: &Expr| match schema.columns.iter().find(|c| c.name == name).map(|c| c.rule) {
-            Some(Rule::PersonKey) => compact_key(e.clone()).alias(name),
-            _ => e.clone().alias(name),
-        };
-        let flagged = lf.clone().with_column(bad.alias(BAD_COL)).cache();
+        let is_person_key = |name: &str| schema.columns.iter().any(|c| c.name == name && matches!(c.rule, Rule::PersonKey));
+        // Person keys are compacted once: the validity check and the accepted rows read it.
+        let compact: Vec<Expr> = typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, e)| compact_key(e.clone()).alias(compacted(name))).collect();
+        let model_form = |name: &str, e: &Expr| if is_person_key(name) { col(compacted(name)).alias(name) } else { e.clone().alias(name) };
+        let flagged = lf.clone().with_columns(compact).with_column(bad.alias(BAD_COL)).cache();
         accepted.push(flagged.clone().filter(col(BAD_COL).not()).select(typed.iter().map(|(name, e)| model_form(name, e)).collect::<Vec<_>>()));
         let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
         rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
