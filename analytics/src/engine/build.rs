@@ -119,21 +119,23 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let history = month_grid(grid_start, as_of_index)?;
     let window = month_grid(window_start, as_of_index)?;
 
-    // 3. Models → facts → roll-up. Zone standings and layoffs feed both facts and lists:
-    //    collected once.
-    let [zone_status, layoffs]: [DataFrame; 2] = ingest::collect_all([
-        models::zones::status(&sources, as_of_index),
+    // 3. Models → facts → roll-up. Zone usage feeds the zone facts and standings, layoffs
+    //    the facts and the alert list: each collected once.
+    let [zone_usage, layoffs]: [DataFrame; 2] = ingest::collect_all([
+        models::zones::usage_by_month(&sources),
         models::enterprise::layoffs(models::enterprise::contributions(&sources))?,
     ])?
     .try_into()
     .expect("two frames");
+    let zone_usage = zone_usage.lazy();
+    let zone_status = models::zones::status(&sources, &zone_usage, as_of_index).collect_with_engine(Engine::Streaming)?.unwrap_single();
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "zone standings and layoffs done");
     let models = [
         ("supply and demand", models::supply_demand::facts(&sources)?),
         ("employment", models::employment::facts(&sources, &history)?),
         ("enterprise", models::enterprise::facts(&sources, layoffs.clone().lazy())?),
         ("subsidies", models::subsidy::facts(&sources)?),
-        ("zones", models::zones::facts(&sources, &window, &zone_status.clone().lazy())?),
+        ("zones", models::zones::facts(&sources, &window, &zone_usage, &zone_status.clone().lazy())?),
         ("macro and mobile", models::macro_mobile::facts(&sources)?),
     ];
     // The person-level work runs on the streaming engine, so sources larger than memory

@@ -15,7 +15,21 @@ pub const SERVICES_TARGET_SCHOOL: f64 = 3000.0;
 pub const RECORDS_TARGET: f64 = 10000.0;
 pub const FUNCTIONS_TARGET: u32 = 5;
 
-pub fn facts(sources: &Sources, months: &LazyFrame, status: &LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
+/// Valid records and person-times per zone, county and month: `zone_id, region, year,
+/// month, records, services`. Collected once; the facts and the zone standings read it.
+pub fn usage_by_month(sources: &Sources) -> LazyFrame {
+    let visits = by_county_month(sources.get("service_transactions"), "date", "county");
+    let keys = [col("zone_id"), col(REGION), col(YEAR), col(MONTH)];
+    let records = visits.clone().group_by(keys.clone()).agg([len().cast(DataType::Int64).alias("records")]);
+    // A person served several times on one day at one zone is one person-time.
+    let services = visits
+        .unique(Some(cols(["person_key", "zone_id", "county", "date"])), UniqueKeepStrategy::Any)
+        .group_by(keys.clone())
+        .agg([len().cast(DataType::Int64).alias("services")]);
+    records.join(services, keys.clone(), keys, JoinArgs::new(JoinType::Left))
+}
+
+pub fn facts(sources: &Sources, months: &LazyFrame, usage: &LazyFrame, status: &LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
     let zones = sources.get("service_zones").with_columns([
         col("county").cast(DataType::Int64).alias(REGION),
         month_index(col("opened").dt().year(), col("opened").dt().month()).alias("opened_index"),
@@ -39,11 +53,8 @@ pub fn facts(sources: &Sources, months: &LazyFrame, status: &LazyFrame) -> Polar
         col("open").fill_null(lit(0.0)).alias(VALUE),
     ])];
 
-    let visits = by_county_month(sources.get("service_transactions"), "date", "county");
-    out.extend(measure_facts_by(visits.clone(), "zone_records", &[], len()));
-    // A person served several times on one day at one zone is one person-time.
-    let person_days = visits.unique(Some(cols(["person_key", "zone_id", "date"])), UniqueKeepStrategy::Any);
-    out.extend(measure_facts_by(person_days, "zone_services", &[], len()));
+    out.extend(measure_facts_by(usage.clone(), "zone_records", &[], col("records").sum()));
+    out.extend(measure_facts_by(usage.clone(), "zone_services", &[], col("services").sum()));
 
     let yearly = status.clone().with_columns([col("county").alias(REGION), lit(1i32).cast(DataType::Int32).alias(MONTH)]);
     out.extend(measure_facts_by(yearly.clone(), "zones_evaluated", &[], len()));
@@ -53,23 +64,22 @@ pub fn facts(sources: &Sources, months: &LazyFrame, status: &LazyFrame) -> Polar
 
 /// One row per zone and year it was open: services, records, functions used, pro-rated
 /// targets and whether it meets them all.
-pub fn status(sources: &Sources, as_of_index: i64) -> LazyFrame {
+/// `usage` is [`usage_by_month`].
+pub fn status(sources: &Sources, usage: &LazyFrame, as_of_index: i64) -> LazyFrame {
     let zones = sources.get("service_zones").with_column(
         month_index(col("opened").dt().year(), col("opened").dt().month()).alias("opened_index"),
     );
     let visits = sources.get("service_transactions").with_column(year_of(col("date")).alias(YEAR));
     let zone_year = [col("zone_id"), col(YEAR)];
-    // Person-times: a person served several times on one day at one zone counts once.
-    let services = visits
-        .clone()
-        .unique(Some(cols(["person_key", "zone_id", "date"])), UniqueKeepStrategy::Any)
-        .group_by(zone_year.clone())
-        .agg([len().cast(DataType::Int64).alias("services")]);
-    let usage = visits
+    let functions = visits
         .clone()
         .group_by(zone_year.clone())
-        .agg([len().cast(DataType::Int64).alias("valid_records"), col("function").n_unique().cast(DataType::Int64).alias("functions_used")])
-        .join(services, zone_year.clone(), zone_year, JoinArgs::new(JoinType::Left));
+        .agg([col("function").n_unique().cast(DataType::Int64).alias("functions_used")]);
+    let usage = usage
+        .clone()
+        .group_by(zone_year.clone())
+        .agg([col("records").sum().alias("valid_records"), col("services").fill_null(lit(0i64)).sum().alias("services")])
+        .join(functions, zone_year.clone(), zone_year, JoinArgs::new(JoinType::Left));
     let years = visits.select([col(YEAR)]).unique(None, UniqueKeepStrategy::Any);
     let year_start = col(YEAR).cast(DataType::Int64) * lit(12i64);
     let first = when(col("opened_index").gt(year_start.clone())).then(col("opened_index")).otherwise(year_start.clone());
