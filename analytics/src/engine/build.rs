@@ -166,21 +166,31 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone().lazy(), as_of_index)?;
     let rolled = rollup::rollup(facts, &window, window_start, as_of_index, models::shortage::COUNTY_INPUTS)?.lazy();
     tick("roll-up");
-    let shortage = models::shortage::cells(&rolled)?;
-    let published = concat([rolled, shortage], UnionArgs::default())?
-        // Breakdowns are published for the province and cities only.
-        .filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
-    let collected = ingest::collect_all([published, policy_groups]).map_err(anyhow::Error::from).context("running the models")?;
-    let [cells, policy_groups]: [DataFrame; 2] = collected.try_into().expect("two frames");
-    tick("models");
 
-    // 4. The cube.
+    // 4. The cube. The shortage ranking and policy evaluation run while the rolled-up cells
+    //    fill the cube.
     let mut cube = Cube::new(as_of, cfg.input.join(super::generate::MANIFEST).exists());
     cube.sources = reconciliation
         .iter()
         .map(|r| SourceReport { source: r.source.clone(), rows_in: r.rows_in, accepted: r.accepted, quarantined: r.quarantined })
         .collect();
-    fill_cells(&mut cube, &cells)?;
+    // Breakdowns are published for the province and cities only.
+    let published = |lf: LazyFrame| lf.filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
+    let (shortage, policy_groups) = std::thread::scope(|scope| -> Result<(DataFrame, DataFrame)> {
+        let ranking = scope.spawn(|| -> Result<(DataFrame, DataFrame)> {
+            let shortage = published(models::shortage::cells(&rolled)?);
+            let [shortage, policy_groups]: [DataFrame; 2] =
+                ingest::collect_all([shortage, policy_groups]).map_err(anyhow::Error::from).context("running the models")?.try_into().expect("two frames");
+            Ok((shortage, policy_groups))
+        });
+        push_cells(&mut cube, &published(rolled.clone()).collect()?)?;
+        ranking.join().expect("ranking thread")
+    })?;
+    push_cells(&mut cube, &shortage)?;
+    // The cube's bytes must not depend on Polars' row order.
+    let duplicates = cube.canonicalize();
+    anyhow::ensure!(duplicates == 0, "the models produced {duplicates} cells twice");
+    tick("ranking and cells");
     cube.zones = zone_rows(&zone_status)?;
     cube.evaluations = models::policy::evaluations(&policy_groups)?;
     for e in cube.evaluations.iter_mut() {
@@ -246,7 +256,9 @@ fn f64_col(df: &DataFrame, name: &str) -> Result<Float64Chunked> {
     Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
 }
 
-fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
+/// Appends cells from `measure | region | kind | year | num | dim | value` rows; the cube
+/// is canonicalized afterwards.
+fn push_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
     let (measure, kind, dim) = (str_col(df, MEASURE)?, str_col(df, KIND)?, str_col(df, DIM)?);
     let (region, year, num, value) = (i64_col(df, REGION)?, i64_col(df, YEAR)?, i64_col(df, NUM)?, f64_col(df, VALUE)?);
     let rows = measure.iter().zip(kind.iter()).zip(dim.iter()).zip(region.iter()).zip(year.iter()).zip(num.iter()).zip(value.iter());
@@ -266,9 +278,6 @@ fn fill_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
         // makes the cube (and its content hash) the same on every run.
         cube.push(m, r as u32, period, d, stable(v), 0);
     }
-    // The cube's bytes must not depend on Polars' row order.
-    let duplicates = cube.canonicalize();
-    anyhow::ensure!(duplicates == 0, "the models produced {duplicates} cells twice");
     Ok(())
 }
 
