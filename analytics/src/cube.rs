@@ -455,7 +455,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    // The whole file name plus the process id: `with_extension` would give `cube.public.json`
+    // and `cube.public.bin` the same temporary file, and they are written side by side.
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(name);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
@@ -517,6 +521,26 @@ mod tests {
             assert_eq!(Cube::load(&path).unwrap().cells, cube.cells);
         }
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "no temporary files left behind");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn both_forms_can_be_written_at_once() {
+        // The build writes `cube.public.json` and `cube.public.bin` side by side: their
+        // temporary files must not collide.
+        let dir = std::env::temp_dir().join(format!("cube-test-parallel-{}", std::process::id()));
+        let cube = sample();
+        for _ in 0..20 {
+            std::thread::scope(|scope| {
+                for name in ["cube.public.json", "cube.public.bin"] {
+                    let (cube, path) = (&cube, dir.join(name));
+                    scope.spawn(move || cube.save(&path).unwrap());
+                }
+            });
+        }
+        for name in ["cube.public.json", "cube.public.bin"] {
+            assert_eq!(Cube::load(&dir.join(name)).unwrap().cells, cube.cells);
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

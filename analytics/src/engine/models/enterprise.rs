@@ -16,15 +16,15 @@ pub const LAYOFF_SHARE_MIN_CUT: i64 = 5;
 /// reads it too).
 pub fn facts(sources: &Sources, layoffs: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
     let contributions = contributions(sources);
-    let mut out = measure_facts_by(contributions.clone(), "insured_headcount", &[("ind", "industry")], col("insured").sum());
-    out.extend(measure_facts_by(
-        contributions.clone(),
-        "insured_net_change",
+    let mut out = facts_by(
+        contributions,
+        &[
+            ("insured_headcount", col("insured").sum()),
+            ("insured_net_change", (col("new_insured").cast(DataType::Int64) - col("terminated").cast(DataType::Int64)).sum()),
+        ],
         &[("ind", "industry")],
-        (col("new_insured").cast(DataType::Int64) - col("terminated").cast(DataType::Int64)).sum(),
-    ));
-    out.extend(measure_facts_by(layoffs.clone(), "layoff_alerts", &[], len()));
-    out.extend(measure_facts_by(layoffs, "layoff_cut", &[], col("cut").sum()));
+    );
+    out.extend(facts_by(layoffs, &[("layoff_alerts", len()), ("layoff_cut", col("cut").sum())], &[]));
     Ok(out)
 }
 

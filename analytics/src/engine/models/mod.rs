@@ -80,47 +80,86 @@ pub fn month_of(date: Expr) -> Expr {
     civil_part(date, |(_, month)| month)
 }
 
-/// Groups by region, year, month (and a dimension) and emits facts of one measure.
-pub fn measure_facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, value: Expr) -> LazyFrame {
-    // Region, year and month travel as one integer through the group-by: Polars hashes a
-    // single integer key directly, where several keys are first encoded as bytes per row.
-    const CELL: &str = "__cell";
-    let cell = col(REGION).cast(DataType::Int64) * lit(1_000_000i64) + col(YEAR).cast(DataType::Int64) * lit(100i64) + col(MONTH).cast(DataType::Int64);
-    let mut keys = vec![col(CELL)];
-    let dim_expr = match dim {
-        Some((prefix, column)) => {
-            keys.push(col(column));
-            concat_str([lit(format!("{prefix}:")), col(column)], "", true)
-        }
-        None => lit(""),
-    };
-    lf.with_column(cell.alias(CELL)).group_by(keys).agg([value.alias(VALUE)]).select([
-        lit(measure).alias(MEASURE),
-        (col(CELL) / lit(1_000_000i64)).alias(REGION),
-        (col(CELL) / lit(100i64) % lit(10_000i64)).cast(DataType::Int32).alias(YEAR),
-        (col(CELL) % lit(100i64)).cast(DataType::Int32).alias(MONTH),
-        dim_expr.alias(DIM),
-        col(VALUE).cast(DataType::Float64),
-    ])
+/// Region, year and month travel through group-bys as one integer: Polars hashes a single
+/// integer key directly, where several keys are first encoded as bytes per row.
+const CELL: &str = "__cell";
+
+fn with_cell(lf: LazyFrame) -> LazyFrame {
+    lf.with_column(
+        (col(REGION).cast(DataType::Int64) * lit(1_000_000i64) + col(YEAR).cast(DataType::Int64) * lit(100i64) + col(MONTH).cast(DataType::Int64))
+            .alias(CELL),
+    )
 }
 
-/// The total and one breakdown per dimension, all of one measure. `value` must add up
-/// (a sum or a count) and every row must have a category, so the total is the sum of
-/// the first breakdown's facts rather than another pass over the rows.
-pub fn measure_facts_by(lf: LazyFrame, measure: &str, dims: &[(&str, &str)], value: Expr) -> Vec<LazyFrame> {
+/// A `dim` key `prefix:code`, or the total's empty key.
+fn dim_key(dim: Option<(&str, &str)>) -> Expr {
+    match dim {
+        Some((prefix, column)) => concat_str([lit(format!("{prefix}:")), col(column)], "", true),
+        None => lit(""),
+    }
+}
+
+/// One fact frame per measure from a frame grouped by cell (and `dim`'s column), holding
+/// one column per measure.
+fn long(grouped: LazyFrame, measures: &[&str], dim: Option<(&str, &str)>) -> Vec<LazyFrame> {
+    measures
+        .iter()
+        .map(|&m| {
+            grouped.clone().select([
+                lit(m).alias(MEASURE),
+                (col(CELL) / lit(1_000_000i64)).alias(REGION),
+                (col(CELL) / lit(100i64) % lit(10_000i64)).cast(DataType::Int32).alias(YEAR),
+                (col(CELL) % lit(100i64)).cast(DataType::Int32).alias(MONTH),
+                dim_key(dim).alias(DIM),
+                col(m).cast(DataType::Float64).alias(VALUE),
+            ])
+        })
+        .collect()
+}
+
+fn group(lf: LazyFrame, measures: &[(&str, Expr)], dim: Option<(&str, &str)>) -> LazyFrame {
+    let keys: Vec<Expr> = std::iter::once(col(CELL)).chain(dim.map(|(_, column)| col(column))).collect();
+    lf.group_by(keys).agg(measures.iter().map(|(m, value)| value.clone().alias(*m)).collect::<Vec<_>>())
+}
+
+fn names<'a>(measures: &[(&'a str, Expr)]) -> Vec<&'a str> {
+    measures.iter().map(|(m, _)| *m).collect()
+}
+
+/// Groups by region, year, month (and a dimension) and emits facts of one measure.
+pub fn measure_facts(lf: LazyFrame, measure: &str, dim: Option<(&str, &str)>, value: Expr) -> LazyFrame {
+    let measures = [(measure, value)];
+    long(group(with_cell(lf), &measures, dim), &[measure], dim).remove(0)
+}
+
+/// Facts of several measures of the same rows: the total and one breakdown per dimension,
+/// one group-by for all the measures each. Values must add up (sums or counts) and every
+/// row must have a category, so totals are summed from the first breakdown rather than
+/// another pass over the rows.
+pub fn facts_by(lf: LazyFrame, measures: &[(&str, Expr)], dims: &[(&str, &str)]) -> Vec<LazyFrame> {
+    let lf = with_cell(lf);
+    let ids = names(measures);
     let Some((&first, rest)) = dims.split_first() else {
-        return vec![measure_facts(lf, measure, None, value)];
+        return long(group(lf, measures, None), &ids, None);
     };
-    let breakdown = measure_facts(lf.clone(), measure, Some(first), value.clone()).cache();
-    let total = breakdown.clone().group_by([col(MEASURE), col(REGION), col(YEAR), col(MONTH)]).agg([exact_sum(col(VALUE))]).select([
-        col(MEASURE),
-        col(REGION),
-        col(YEAR),
-        col(MONTH),
-        lit("").alias(DIM),
-        col(VALUE),
-    ]);
-    [total, breakdown].into_iter().chain(rest.iter().map(|&d| measure_facts(lf.clone(), measure, Some(d), value.clone()))).collect()
+    let breakdown = group(lf.clone(), measures, Some(first)).cache();
+    let total = breakdown.clone().group_by([col(CELL)]).agg(ids.iter().map(|m| exact_sum(col(*m)).alias(*m)).collect::<Vec<_>>());
+    let mut out = long(total, &ids, None);
+    out.extend(long(breakdown, &ids, Some(first)));
+    for &dim in rest {
+        out.extend(long(group(lf.clone(), measures, Some(dim)), &ids, Some(dim)));
+    }
+    out
+}
+
+/// One breakdown of several measures of the same rows, without their totals.
+pub fn breakdown_facts(lf: LazyFrame, measures: &[(&str, Expr)], dim: (&str, &str)) -> Vec<LazyFrame> {
+    long(group(with_cell(lf), measures, Some(dim)), &names(measures), Some(dim))
+}
+
+/// [`facts_by`] for one measure.
+pub fn measure_facts_by(lf: LazyFrame, measure: &str, dims: &[(&str, &str)], value: Expr) -> Vec<LazyFrame> {
+    facts_by(lf, &[(measure, value)], dims)
 }
 
 /// The fields of each group's earliest row, as aggregate and unpacking expressions.

@@ -13,8 +13,11 @@ pub const DUPLICATE_WINDOW_DAYS: i64 = 15;
 
 pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     let payments = by_county_month(sources.get("subsidy_disbursements"), "date", "county");
-    let mut out = measure_facts_by(payments.clone(), "subsidy_disbursed", &[("sub", "subsidy_type")], exact_sum(col("amount_yuan")) / lit(10_000.0));
-    out.extend(measure_facts_by(payments.clone(), "subsidy_beneficiaries", &[("sub", "subsidy_type")], len()));
+    let mut out = facts_by(
+        payments.clone(),
+        &[("subsidy_disbursed", exact_sum(col("amount_yuan")) / lit(10_000.0)), ("subsidy_beneficiaries", len())],
+        &[("sub", "subsidy_type")],
+    );
     out.extend(measure_facts_by(duplicates(payments.clone())?, "subsidy_duplicate_payments", &[], len()));
     out.extend(measure_facts_by(unregistered(payments, sources), "subsidy_unregistered_payments", &[], len()));
 

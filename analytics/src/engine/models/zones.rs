@@ -53,12 +53,10 @@ pub fn facts(sources: &Sources, months: &LazyFrame, usage: &LazyFrame, status: &
         col("open").fill_null(lit(0.0)).alias(VALUE),
     ])];
 
-    out.extend(measure_facts_by(usage.clone(), "zone_records", &[], col("records").sum()));
-    out.extend(measure_facts_by(usage.clone(), "zone_services", &[], col("services").sum()));
+    out.extend(facts_by(usage.clone(), &[("zone_records", col("records").sum()), ("zone_services", col("services").sum())], &[]));
 
     let yearly = status.clone().with_columns([col("county").alias(REGION), lit(1i32).cast(DataType::Int32).alias(MONTH)]);
-    out.extend(measure_facts_by(yearly.clone(), "zones_evaluated", &[], len()));
-    out.extend(measure_facts_by(yearly, "zones_meeting_targets", &[], col("meets_targets").cast(DataType::Int64).sum()));
+    out.extend(facts_by(yearly, &[("zones_evaluated", len()), ("zones_meeting_targets", col("meets_targets").cast(DataType::Int64).sum())], &[]));
     Ok(out)
 }
 
