@@ -129,7 +129,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
     .expect("two frames");
     let zone_usage = zone_usage.lazy();
     let zone_status = models::zones::status(&sources, &zone_usage, as_of_index).collect_with_engine(Engine::Streaming)?.unwrap_single();
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "zone standings and layoffs done");
+    tracing::debug!(elapsed_s = started.elapsed().as_secs_f64(), "zone usage, standings and layoffs done");
     let models = [
         ("supply and demand", models::supply_demand::facts(&sources)?),
         ("employment", models::employment::facts(&sources, &history)?),

@@ -12,8 +12,9 @@ use crate::codes;
 use crate::region::{Level, RegionTree};
 use crate::schema::{self, ColumnType, Rule, RowRule, SourceSchema};
 
-/// Columns the ingest adds: the file a row came from (its index among the source's files), its 1-based data row in that file
-/// (the header line of a CSV is not counted), and why it was rejected.
+/// Columns the ingest adds: the file a row came from (its index among the source's files),
+/// its 1-based data row in that file (the header line of a CSV is not counted), and why it
+/// was rejected.
 pub const FILE_COL: &str = "__file";
 pub const ROW_COL: &str = "__row";
 pub const REASON_COL: &str = "__reason";
@@ -179,12 +180,12 @@ fn date_lit(s: &str) -> Expr {
     lit(d)
 }
 
-/// `field <name>: '<value>' <problem>`.
 /// The reason text when `condition` holds, null otherwise.
 fn reason_if(condition: Expr, reason: Expr) -> Expr {
     when(condition).then(reason).otherwise(lit(NULL).cast(DataType::String))
 }
 
+/// `field <name>: '<value>' <problem>`.
 fn complaint(name: &str, raw: Expr, problem: &str) -> Expr {
     concat_str([lit(format!("field {name}: '")), raw.cast(DataType::String), lit(format!("' {problem}"))], "", true)
 }
@@ -436,12 +437,16 @@ pub struct Staged {
 pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
     let name = checked.schema.name;
     let err = polars_err(name);
-    let quarantined = checked.quarantined.clone().select([col(FILE_COL).replace_strict(
-        lit(Series::new("index".into(), (0..checked.files.len() as u32).collect::<Vec<_>>())).implode(false),
-        lit(Series::new("path".into(), checked.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>())).implode(false),
+    // Rows carry their file's index; the quarantine names the file.
+    let indexes: Vec<u32> = (0..checked.files.len() as u32).collect();
+    let paths: Vec<String> = checked.files.iter().map(|f| f.path.display().to_string()).collect();
+    let file = col(FILE_COL).replace_strict(
+        lit(Series::new("index".into(), indexes)).implode(false),
+        lit(Series::new("path".into(), paths)).implode(false),
         None,
         Some(DataType::String),
-    ), all().exclude_cols([FILE_COL]).as_expr()]);
+    );
+    let quarantined = checked.quarantined.clone().select([file, all().exclude_cols([FILE_COL]).as_expr()]);
     let (accepted, accepted_rows, mut quarantined, rows_in) = match staging {
         Staging::Memory => {
             let [accepted, quarantined, rows_in]: [DataFrame; 3] =
