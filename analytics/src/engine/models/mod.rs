@@ -82,9 +82,10 @@ pub fn month_of(date: Expr) -> Expr {
 
 /// Region, year and month travel through group-bys as one integer: Polars hashes a single
 /// integer key directly, where several keys are first encoded as bytes per row.
-const CELL: &str = "__cell";
+pub const CELL: &str = "__cell";
 
-fn with_cell(lf: LazyFrame) -> LazyFrame {
+/// Adds [`CELL`]: region, year and month packed into one integer.
+pub fn with_cell(lf: LazyFrame) -> LazyFrame {
     lf.with_column(
         (col(REGION).cast(DataType::Int64) * lit(1_000_000i64) + col(YEAR).cast(DataType::Int64) * lit(100i64) + col(MONTH).cast(DataType::Int64))
             .alias(CELL),
@@ -99,20 +100,23 @@ fn dim_key(dim: Option<(&str, &str)>) -> Expr {
     }
 }
 
+/// Region, year and month back from [`CELL`].
+pub fn unpack_cell() -> [Expr; 3] {
+    [
+        (col(CELL) / lit(1_000_000i64)).alias(REGION),
+        (col(CELL) / lit(100i64) % lit(10_000i64)).cast(DataType::Int32).alias(YEAR),
+        (col(CELL) % lit(100i64)).cast(DataType::Int32).alias(MONTH),
+    ]
+}
+
 /// One fact frame per measure from a frame grouped by cell (and `dim`'s column), holding
 /// one column per measure.
 fn long(grouped: LazyFrame, measures: &[&str], dim: Option<(&str, &str)>) -> Vec<LazyFrame> {
     measures
         .iter()
         .map(|&m| {
-            grouped.clone().select([
-                lit(m).alias(MEASURE),
-                (col(CELL) / lit(1_000_000i64)).alias(REGION),
-                (col(CELL) / lit(100i64) % lit(10_000i64)).cast(DataType::Int32).alias(YEAR),
-                (col(CELL) % lit(100i64)).cast(DataType::Int32).alias(MONTH),
-                dim_key(dim).alias(DIM),
-                col(m).cast(DataType::Float64).alias(VALUE),
-            ])
+            let [region, year, month] = unpack_cell();
+            grouped.clone().select([lit(m).alias(MEASURE), region, year, month, dim_key(dim).alias(DIM), col(m).cast(DataType::Float64).alias(VALUE)])
         })
         .collect()
 }

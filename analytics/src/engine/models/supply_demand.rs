@@ -15,10 +15,12 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     // A person registering twice in a month counts once, under their first registration,
     // so that the occupation breakdown adds up to the total.
     let first = Earliest::new(&[], "desired_occupation");
-    let seekers = by_county_month(sources.get("job_seekers"), "date", "county")
-        .group_by([col("person_key"), col(REGION), col(YEAR), col(MONTH)])
+    // Two keys (person and packed county-month) group faster than four.
+    let seekers = with_cell(by_county_month(sources.get("job_seekers"), "date", "county"))
+        .group_by([col("person_key"), col(CELL)])
         .agg([first.aggregate("date")])
-        .with_columns(first.unpack("date"));
+        .with_columns(first.unpack("date"))
+        .with_columns(unpack_cell());
     out.extend(measure_facts_by(seekers, "job_seekers", &[("occ", "desired_occupation")], len()));
     Ok(out)
 }
