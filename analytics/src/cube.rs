@@ -2,11 +2,10 @@
 //! view reads. Polars-free so the cockpit (native and wasm) can use it.
 
 use std::io::Write;
-
-use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, MeasureDef};

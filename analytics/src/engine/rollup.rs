@@ -44,41 +44,31 @@ impl Codes {
     }
 
     fn encode(&self, lf: LazyFrame) -> LazyFrame {
-        let names: Vec<&str> = MEASURES.iter().map(|m| m.id).collect();
-        let codes: Vec<u32> = (0..names.len() as u32).collect();
         lf.with_columns([
-            col(MEASURE).replace_strict(
-                lit(Series::new("names".into(), names)).implode(false),
-                lit(Series::new("codes".into(), codes)).implode(false),
-                None,
-                Some(DataType::UInt32),
-            ),
-            col(DIM).replace_strict(
-                lit(Series::new("keys".into(), self.dims.clone())).implode(false),
-                lit(Series::new("codes".into(), (0..self.dims.len() as u32).collect::<Vec<_>>())).implode(false),
-                None,
-                Some(DataType::UInt32),
-            ),
+            recode(MEASURE, measure_ids(), code_series(MEASURES.len()), DataType::UInt32),
+            recode(DIM, Series::new("keys".into(), self.dims.clone()), code_series(self.dims.len()), DataType::UInt32),
         ])
     }
 
     fn decode(&self, lf: LazyFrame) -> LazyFrame {
-        let names: Vec<&str> = MEASURES.iter().map(|m| m.id).collect();
         lf.with_columns([
-            col(MEASURE).replace_strict(
-                lit(Series::new("codes".into(), (0..names.len() as u32).collect::<Vec<_>>())).implode(false),
-                lit(Series::new("names".into(), names)).implode(false),
-                None,
-                Some(DataType::String),
-            ),
-            col(DIM).replace_strict(
-                lit(Series::new("codes".into(), (0..self.dims.len() as u32).collect::<Vec<_>>())).implode(false),
-                lit(Series::new("keys".into(), self.dims.clone())).implode(false),
-                None,
-                Some(DataType::String),
-            ),
+            recode(MEASURE, code_series(MEASURES.len()), measure_ids(), DataType::String),
+            recode(DIM, code_series(self.dims.len()), Series::new("keys".into(), self.dims.clone()), DataType::String),
         ])
     }
+}
+
+fn measure_ids() -> Series {
+    Series::new("ids".into(), MEASURES.iter().map(|m| m.id).collect::<Vec<_>>())
+}
+
+fn code_series(n: usize) -> Series {
+    Series::new("codes".into(), (0..n as u32).collect::<Vec<_>>())
+}
+
+/// `column` with each value of `from` replaced by the value of `to` at the same position.
+fn recode(column: &str, from: Series, to: Series, dtype: DataType) -> Expr {
+    col(column).replace_strict(lit(from).implode(false), lit(to).implode(false), None, Some(dtype))
 }
 
 fn meta() -> PolarsResult<LazyFrame> {
