@@ -391,9 +391,19 @@ fn disbursements(ctx: &Ctx, mi: usize, duplicates: &mut Vec<String>, unregistere
         let mut rng = rng_for(world.seed, "disbursements", county.adcode as u64, mi as u64);
         let n = stochastic_round(ctx.per_month(SHARE_DISBURSEMENTS, county) * SPENDING_SEASON[moy] / mean_season, &mut rng);
         let burst = county.adcode == world.duplicate_county && world.duplicate_months.contains(&month);
-        // About DUPLICATES_PER_BURST double payments over the burst, whatever the scale.
-        let burst_payments: f64 = world.duplicate_months.iter().map(|m| ctx.per_month(SHARE_DISBURSEMENTS, county) * SPENDING_SEASON[m.last_month() as usize - 1] / mean_season).sum::<f64>() * 0.7;
-        let duplicate_share = (DUPLICATES_PER_BURST / burst_payments.max(1.0)).min(1.0);
+        // About DUPLICATES_PER_BURST double payments over the burst, whatever the scale
+        // (only the burst's county and months need the share).
+        let duplicate_share = if burst {
+            let burst_payments: f64 = world
+                .duplicate_months
+                .iter()
+                .map(|m| ctx.per_month(SHARE_DISBURSEMENTS, county) * SPENDING_SEASON[m.last_month() as usize - 1] / mean_season)
+                .sum::<f64>()
+                * 0.7;
+            (DUPLICATES_PER_BURST / burst_payments.max(1.0)).min(1.0)
+        } else {
+            0.0
+        };
         for p in 0..n {
             let t = pick_weighted(SUBSIDY_MIX, &mut rng);
             let subsidy = codes::SUBSIDY_TYPES[t].0;
