@@ -8,7 +8,7 @@ use analytics::cube::{Cube, TOTAL};
 use analytics::engine::{build, generate, ingest, keys::PersonHasher};
 use analytics::interpret::{self, Lang};
 use analytics::period::Period;
-use analytics::region::PROVINCE;
+use analytics::region::{Level, RegionTree, PROVINCE};
 use analytics::{schema, suppress};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -72,7 +72,12 @@ enum Command {
         cube: PathBuf,
     },
     /// Print the source schemas as Markdown (the tables in data/README.md).
-    Schemas,
+    Schemas {
+        /// Instead print, per source, the SQL condition that accepted rows meet (JSON; the
+        /// benchmark gives DuckDB the same validation).
+        #[arg(long)]
+        sql: bool,
+    },
     /// The main job on the embedded default data: generate (if missing) → build → summary.
     Run {
         #[arg(long, default_value = "data")]
@@ -218,7 +223,13 @@ fn main() -> Result<()> {
         Command::Build { input, out, k, stage_on_disk } => {
             run_build(&build::BuildConfig { input, out, k, stage_on_disk })?;
         }
-        Command::Schemas => print!("{}", schema::markdown()),
+        Command::Schemas { sql: false } => print!("{}", schema::markdown()),
+        Command::Schemas { sql: true } => {
+            let accepts: std::collections::BTreeMap<&str, String> = schema::SOURCES.iter().map(|s| (s.name, schema::sql_accepts(s))).collect();
+            let adcodes = |level| RegionTree::shandong().at_level(level).map(|r| r.adcode).collect::<Vec<_>>();
+            let tables = serde_json::json!({ schema::SQL_COUNTY_TABLE: adcodes(Level::County), schema::SQL_CITY_TABLE: adcodes(Level::City) });
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "adcode_tables": tables, "accepts": accepts }))?);
+        }
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
         Command::Run { data, fresh } => {
             let generated = data.join("generated");

@@ -404,6 +404,51 @@ pub fn markdown() -> String {
     out
 }
 
+pub const SQL_COUNTY_TABLE: &str = "shandong_counties";
+pub const SQL_CITY_TABLE: &str = "shandong_cities";
+
+/// A SQL condition (DuckDB dialect, on Parquet's typed columns) that holds exactly for the
+/// rows of `source` that pass validation: the benchmark gives DuckDB the same rules, so
+/// its aggregates are the same as the cube's. Adcodes are checked against the tables
+/// [`SQL_COUNTY_TABLE`] and [`SQL_CITY_TABLE`] (column `adcode`; a semi-join is DuckDB's
+/// fast form of a long `in` list), which the caller creates from the region tree.
+pub fn sql_accepts(source: &SourceSchema) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut conditions = Vec::new();
+    for c in source.columns {
+        let n = c.name;
+        let rule = match c.rule {
+            Rule::Any => None,
+            Rule::OneOf(list) => Some(format!("{n} in ({})", list.iter().map(|e| quote(e.0)).collect::<Vec<_>>().join(", "))),
+            Rule::County => Some(format!("{n} in (select adcode from {SQL_COUNTY_TABLE})")),
+            Rule::City => Some(format!("{n} in (select adcode from {SQL_CITY_TABLE})")),
+            Rule::Range(min, max) => Some(format!("{n} between {min:?} and {max:?}")),
+            Rule::OccupationCode => Some(format!(r"regexp_full_match({n}, '\d-\d{{2}}-\d{{2}}-\d{{2}}')")),
+            Rule::DateInRange => Some(format!("{n} between date '{}' and date '{}'", DATE_RANGE.0, DATE_RANGE.1)),
+            Rule::PersonKey => Some(format!("regexp_full_match({n}, '[0-9a-f]{{32}}')")),
+            Rule::Quarter => Some(format!(r"regexp_full_match({n}, '\d{{4}}Q[1-4]')")),
+            Rule::FunctionList => {
+                let one = codes::codes(codes::SERVICE_FUNCTIONS).join("|");
+                Some(format!(r"regexp_full_match({n}, '({one})(\|({one}))*')"))
+            }
+        };
+        conditions.push(match (c.required, rule) {
+            (true, Some(rule)) => format!("{n} is not null and {rule}"),
+            (true, None) => format!("{n} is not null"),
+            (false, Some(rule)) => format!("({n} is null or {rule})"),
+            (false, None) => continue,
+        });
+    }
+    for r in source.row_rules {
+        let (a, b) = match *r {
+            RowRule::NotBefore { later, earlier } => (later, earlier),
+            RowRule::NotBelow { upper, lower } => (upper, lower),
+        };
+        conditions.push(format!("({a} is null or {b} is null or {a} >= {b})"));
+    }
+    if conditions.is_empty() { "true".into() } else { conditions.join(" and ") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,6 +469,20 @@ mod tests {
         let start = readme.find("<!-- schemas:begin -->").expect("marker") + "<!-- schemas:begin -->\n".len();
         let end = readme.find("<!-- schemas:end -->").expect("marker");
         assert!(readme[start..end] == markdown(), "data/README.md is stale: regenerate with `analytics schemas`");
+    }
+
+    #[test]
+    fn sql_conditions_test_every_required_column() {
+        for s in SOURCES {
+            let sql = sql_accepts(s);
+            for c in s.columns.iter().filter(|c| c.required) {
+                assert!(sql.contains(&format!("{} is not null", c.name)), "{}: {} untested", s.name, c.name);
+            }
+            assert_eq!(sql.matches('(').count(), sql.matches(')').count(), "{}: {sql}", s.name);
+            assert_eq!(sql.matches('\'').count() % 2, 0, "{}: {sql}", s.name);
+        }
+        // Codes appear as SQL string literals.
+        assert!(sql_accepts(&SERVICE_TRANSACTIONS).contains("'业务经办'"));
     }
 
     #[test]

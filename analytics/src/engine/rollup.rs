@@ -51,9 +51,14 @@ impl Codes {
     }
 
     fn decode(&self, lf: LazyFrame) -> LazyFrame {
+        let small = |names: &[&str]| (Series::new("codes".into(), (0..names.len() as u32).collect::<Vec<_>>()), Series::new("names".into(), names));
+        let (levels, level_names) = small(&code::LEVELS);
+        let (kinds, kind_names) = small(&code::KINDS);
         lf.with_columns([
             recode(MEASURE, code_series(MEASURES.len()), measure_ids(), DataType::String),
             recode(DIM, code_series(self.dims.len()), Series::new("keys".into(), self.dims.clone()), DataType::String),
+            recode(LEVEL, levels, level_names, DataType::String),
+            recode(KIND, kinds, kind_names, DataType::String),
         ])
     }
 }
@@ -71,28 +76,57 @@ fn recode(column: &str, from: Series, to: Series, dtype: DataType) -> Expr {
     col(column).replace_strict(lit(from).implode(false), lit(to).implode(false), None, Some(dtype))
 }
 
+/// Small codes for the roll-up's own columns (`agg`, `native`, `level`, `kind`): like
+/// measures and dimensions they sit in group-by keys, filters and joins of every stage.
+mod code {
+    pub const SUM: u32 = 0;
+    pub const STOCK: u32 = 1;
+    pub const MEAN: u32 = 2;
+    pub const DERIVED: u32 = 3;
+
+    pub const MONTH: u32 = 0;
+    pub const QUARTER: u32 = 1;
+    pub const YEAR: u32 = 2;
+
+    /// Levels and period kinds, by code, as the roll-up's output names them.
+    pub const LEVELS: [&str; 3] = ["county", "city", "province"];
+    pub const KINDS: [&str; 4] = ["M", "Q", "Y", "YTD"];
+    pub const COUNTY: u32 = 0;
+    pub const CITY: u32 = 1;
+    pub const PROVINCE: u32 = 2;
+    pub const M: u32 = 0;
+    pub const Q: u32 = 1;
+    pub const Y: u32 = 2;
+    pub const YTD: u32 = 3;
+}
+
+/// A code as a literal of the codes' type.
+fn code_lit(c: u32) -> Expr {
+    lit(c).cast(DataType::UInt32)
+}
+
 fn meta() -> PolarsResult<LazyFrame> {
     let ids: Vec<u32> = (0..MEASURES.len() as u32).collect();
-    let agg: Vec<&str> = MEASURES
+    let agg: Vec<u32> = MEASURES
         .iter()
         .map(|m| match m.aggregation {
-            Aggregation::Sum => "sum",
-            Aggregation::Stock => "stock",
-            Aggregation::Mean => "mean",
-            Aggregation::Ratio { .. } | Aggregation::Progress { .. } | Aggregation::Model => "derived",
+            Aggregation::Sum => code::SUM,
+            Aggregation::Stock => code::STOCK,
+            Aggregation::Mean => code::MEAN,
+            Aggregation::Ratio { .. } | Aggregation::Progress { .. } | Aggregation::Model => code::DERIVED,
         })
         .collect();
-    let native: Vec<&str> = MEASURES
+    let native: Vec<u32> = MEASURES
         .iter()
         .map(|m| match m.native_period {
-            PeriodKind::Month => "month",
-            PeriodKind::Quarter => "quarter",
-            PeriodKind::Year | PeriodKind::YearToDate => "year",
+            PeriodKind::Month => code::MONTH,
+            PeriodKind::Quarter => code::QUARTER,
+            PeriodKind::Year | PeriodKind::YearToDate => code::YEAR,
         })
         .collect();
-    let finest: Vec<&str> = MEASURES.iter().map(|m| if m.finest_level == Level::County { "county" } else { "city" }).collect();
+    let county_finest: Vec<bool> = MEASURES.iter().map(|m| m.finest_level == Level::County).collect();
     let ytd: Vec<bool> = MEASURES.iter().map(|m| m.year_to_date).collect();
-    Ok(df!(MEASURE => ids, "agg" => agg, "native" => native, "finest" => finest, "ytd" => ytd)?.lazy())
+    Ok(df!(MEASURE => ids, "agg" => agg, "native" => native, "county_finest" => county_finest, "ytd" => ytd)?.lazy())
 }
 
 /// County → city mapping, and the city list.
@@ -106,7 +140,7 @@ fn region_frames() -> PolarsResult<(LazyFrame, LazyFrame)> {
 
 /// Aggregates `value` within a group according to the measure's rule.
 fn aggregate() -> Expr {
-    when(col("agg").first().eq(lit("mean"))).then(exact_mean(col(VALUE))).otherwise(exact_sum(col(VALUE)))
+    when(col("agg").first().eq(code_lit(code::MEAN))).then(exact_mean(col(VALUE))).otherwise(exact_sum(col(VALUE)))
 }
 
 /// Fills zeros for month-native flow totals that have no fact in a region and month of
@@ -115,15 +149,15 @@ fn aggregate() -> Expr {
 fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
     let (counties, cities) = region_frames()?;
     let meta = meta()?;
-    let dense_measures = |finest: &str| {
+    let dense_measures = |county_finest: bool| {
         meta.clone()
-            .filter(col("native").eq(lit("month")).and(col("finest").eq(lit(finest))).and(col("agg").eq(lit("sum"))))
+            .filter(col("native").eq(code_lit(code::MONTH)).and(col("county_finest").eq(lit(county_finest))).and(col("agg").eq(code_lit(code::SUM))))
             .select([col(MEASURE)])
     };
     let grid = concat(
         [
-            dense_measures("county").cross_join(counties.select([col(REGION)]), None),
-            dense_measures("city").cross_join(cities, None),
+            dense_measures(true).cross_join(counties.select([col(REGION)]), None),
+            dense_measures(false).cross_join(cities, None),
         ],
         UnionArgs::default(),
     )?
@@ -143,13 +177,13 @@ fn by_level(facts: LazyFrame) -> PolarsResult<LazyFrame> {
     let (counties, _) = region_frames()?;
     let facts = facts.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner));
     let keys = |region: Expr| vec![col(MEASURE), region, col(YEAR), col(MONTH), col(DIM)];
-    let county = facts.clone().filter(col("finest").eq(lit("county")));
+    let county = facts.clone().filter(col("county_finest"));
     let from_counties = county
         .clone()
         .join(counties, [col(REGION)], [col(REGION)], JoinArgs::new(JoinType::Inner))
         .group_by(keys(col("city").alias(REGION)))
         .agg([aggregate().alias(VALUE), col("agg").first()]);
-    let city_native = facts.filter(col("finest").eq(lit("city"))).select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE), col("agg")]);
+    let city_native = facts.filter(col("county_finest").not()).select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE), col("agg")]);
     let city = concat([from_counties, city_native], UnionArgs::default())?;
     let province = city
         .clone()
@@ -158,9 +192,9 @@ fn by_level(facts: LazyFrame) -> PolarsResult<LazyFrame> {
     let cols = [col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE)];
     concat(
         [
-            county.select(cols.clone()).with_column(lit("county").alias(LEVEL)),
-            city.select(cols.clone()).with_column(lit("city").alias(LEVEL)),
-            province.select(cols).with_column(lit("province").alias(LEVEL)),
+            county.select(cols.clone()).with_column(code_lit(code::COUNTY).alias(LEVEL)),
+            city.select(cols.clone()).with_column(code_lit(code::CITY).alias(LEVEL)),
+            province.select(cols).with_column(code_lit(code::PROVINCE).alias(LEVEL)),
         ],
         UnionArgs::default(),
     )
@@ -170,11 +204,11 @@ fn by_level(facts: LazyFrame) -> PolarsResult<LazyFrame> {
 /// breakdowns): every month once a category occurs in a region, so its year-to-date
 /// cells continue through months without events.
 fn densify_categories(leveled: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
-    let flows = meta()?.filter(col("native").eq(lit("month")).and(col("agg").eq(lit("sum")))).select([col(MEASURE)]);
+    let flows = meta()?.filter(col("native").eq(code_lit(code::MONTH)).and(col("agg").eq(code_lit(code::SUM)))).select([col(MEASURE)]);
     let keys = [col(MEASURE), col(LEVEL), col(REGION), col(DIM)];
     let grid = leveled
         .clone()
-        .filter(col(DIM).neq(lit(TOTAL_CODE)).and(col(LEVEL).neq(lit("county"))))
+        .filter(col(DIM).neq(lit(TOTAL_CODE)).and(col(LEVEL).neq(code_lit(code::COUNTY))))
         .join(flows, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Semi))
         .select(keys.clone())
         .unique(None, UniqueKeepStrategy::Any)
@@ -194,45 +228,45 @@ fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> 
     let out_cols = || [col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)];
     // One aggregation per rule, so no group pays for the others (a stock's sort is dear).
     let by_rule = |lf: LazyFrame, keys: Vec<Expr>| -> PolarsResult<LazyFrame> {
-        let rule = |name: &str| lf.clone().filter(col("agg").eq(lit(name))).group_by(keys.clone());
+        let rule = |agg: u32| lf.clone().filter(col("agg").eq(code_lit(agg))).group_by(keys.clone());
         concat(
             [
-                rule("sum").agg([exact_sum(col(VALUE)).alias(VALUE)]),
-                rule("mean").agg([exact_mean(col(VALUE)).alias(VALUE)]),
-                rule("stock").agg([col(VALUE).sort_by([col(MONTH)], SortMultipleOptions::default()).last().alias(VALUE)]),
+                rule(code::SUM).agg([exact_sum(col(VALUE)).alias(VALUE)]),
+                rule(code::MEAN).agg([exact_mean(col(VALUE)).alias(VALUE)]),
+                rule(code::STOCK).agg([col(VALUE).sort_by([col(MONTH)], SortMultipleOptions::default()).last().alias(VALUE)]),
             ],
             UnionArgs::default(),
         )
     };
     let months = leveled
         .clone()
-        .filter(col("native").eq(lit("month")))
-        .with_columns([lit("M").alias(KIND), col(MONTH).alias(NUM)])
+        .filter(col("native").eq(code_lit(code::MONTH)))
+        .with_columns([code_lit(code::M).alias(KIND), col(MONTH).alias(NUM)])
         .select(out_cols());
     let quarter_of = ((col(MONTH) - lit(1i32)) / lit(3i32) + lit(1i32)).cast(DataType::Int32);
     let quarters = by_rule(
         concat([leveled.clone(), with_meta(quarters_only)?], UnionArgs::default())?
-            .filter(col("native").neq(lit("year")))
+            .filter(col("native").neq(code_lit(code::YEAR)))
             .with_column(quarter_of.alias(NUM))
             .filter(month_index(col(YEAR), col(NUM) * lit(3i32)).lt_eq(lit(as_of_index))),
         vec![col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(NUM), col(DIM)],
     )?
-    .with_column(lit("Q").alias(KIND))
+    .with_column(code_lit(code::Q).alias(KIND))
     .select(out_cols());
     let years = by_rule(
         leveled
             .clone()
             // Yearly facts (budgets, targets) exist for the running year too.
-            .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(lit("year")))),
+            .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(code_lit(code::YEAR)))),
         vec![col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(DIM)],
     )?
-    .with_columns([lit("Y").alias(KIND), lit(0i32).cast(DataType::Int32).alias(NUM)])
+    .with_columns([code_lit(code::Y).alias(KIND), lit(0i32).cast(DataType::Int32).alias(NUM)])
     .select(out_cols());
     let ytd = leveled
-        .filter(col("ytd").and(col("agg").eq(lit("sum"))))
+        .filter(col("ytd").and(col("agg").eq(code_lit(code::SUM))))
         .sort([MEASURE, LEVEL, DIM, "region", YEAR, MONTH], SortMultipleOptions::default())
         .with_column(unfixed(fixed(col(VALUE)).cum_sum(false).over([col(MEASURE), col(REGION), col(DIM), col(YEAR)])?).alias(VALUE))
-        .with_columns([lit("YTD").alias(KIND), col(MONTH).alias(NUM)])
+        .with_columns([code_lit(code::YTD).alias(KIND), col(MONTH).alias(NUM)])
         .select(out_cols());
     concat([months, quarters, years, ytd], UnionArgs::default())
 }
@@ -255,10 +289,10 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
             }
             Aggregation::Progress { actual, target } => {
                 let keys = [col(LEVEL), col(REGION), col(YEAR), col(DIM)];
-                let targets = part(target, "t").filter(col(KIND).eq(lit("Y"))).select([col(LEVEL), col(REGION), col(YEAR), col(DIM), col("t")]);
+                let targets = part(target, "t").filter(col(KIND).eq(code_lit(code::Y))).select([col(LEVEL), col(REGION), col(YEAR), col(DIM), col("t")]);
                 out.push(
                     part(actual, "a")
-                        .filter(col(KIND).eq(lit("YTD")))
+                        .filter(col(KIND).eq(code_lit(code::YTD)))
                         .join(targets, keys.clone(), keys, JoinArgs::new(JoinType::Inner))
                         .filter(col("t").gt(lit(0.0)))
                         .with_columns([lit(measure_code(m.id)).cast(DataType::UInt32).alias(MEASURE), (col("a") / col("t") * lit(100.0)).alias(VALUE)])
@@ -288,7 +322,7 @@ pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_ind
     ))?;
     let dense = streaming(densify(facts, months)?)?;
     let leveled = streaming(by_level(dense)?)?;
-    let county_breakdown = col(LEVEL).eq(lit("county")).and(col(DIM).neq(lit(TOTAL_CODE)));
+    let county_breakdown = col(LEVEL).eq(code_lit(code::COUNTY)).and(col(DIM).neq(lit(TOTAL_CODE)));
     let quarters_only = leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(measure_codes(county_quarter_breakdowns), false)));
     let leveled = streaming(densify_categories(leveled.filter(county_breakdown.not()), months)?)?;
     let cells = streaming(by_period(leveled, quarters_only, as_of_index)?)?;
