@@ -2,7 +2,14 @@
 # Installs what this project needs on a fresh Debian machine, skipping what is there.
 set -euo pipefail
 
-packages=(build-essential pkg-config)
+packages=(
+  build-essential pkg-config
+  # The cockpit's window and rendering: X11 client libraries, Vulkan, and Mesa's
+  # software Vulkan (lavapipe) for machines without a GPU.
+  libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 libvulkan1 mesa-vulkan-drivers
+  # A virtual display for screenshots and the tests on machines without one.
+  xvfb xauth
+)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -15,6 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "cargo not found: install the Rust toolchain (https://rustup.rs), rustc ≥ 1.85" >&2
+  echo "cargo not found: install the Rust toolchain (https://rustup.rs), rustc ≥ 1.95 (Bevy 0.19)" >&2
   exit 1
 fi

@@ -1,7 +1,7 @@
 //! The measure catalogue: the one place a measure is declared. Legends, tooltips, tables,
 //! interpretation text, the roll-up and the suppression rules all read it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::period::PeriodKind;
 use crate::region::Level;
@@ -51,7 +51,7 @@ pub enum Disclosure {
 
 /// Dimension a measure is broken down by (besides region and period). Breakdowns are
 /// published for the province and cities; counties carry totals only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DimKind {
     Occupation,
@@ -83,7 +83,7 @@ impl DimKind {
 }
 
 /// Topic (专题) a measure belongs to; scenes may still show measures of other topics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
     Overview,

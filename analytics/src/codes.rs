@@ -82,6 +82,13 @@ pub const ZONE_KINDS: &[CodeEntry] = &[
     ("技工院校", "技工院校", "Technical school"),
 ];
 
+/// The three sectors (三次产业) of value added, the `sec` breakdown of GDP.
+pub const SECTORS: &[CodeEntry] = &[
+    ("第一产业", "第一产业", "Primary sector"),
+    ("第二产业", "第二产业", "Secondary sector"),
+    ("第三产业", "第三产业", "Tertiary sector"),
+];
+
 pub const SEXES: &[CodeEntry] = &[("男", "男", "Male"), ("女", "女", "Female")];
 
 pub const EDUCATION: &[CodeEntry] = &[

@@ -17,8 +17,8 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
         measure_facts(quarterly.clone(), "gdp", None, exact_sum(col("gdp"))),
     ];
     // Value added by sector, as the `sec` breakdown of GDP.
-    for (code, column) in [("第一产业", "va_primary"), ("第二产业", "va_secondary"), ("第三产业", "va_tertiary")] {
-        out.push(measure_facts(quarterly.clone().with_column(lit(code).alias("sector")), "gdp", Some(("sec", "sector")), exact_sum(col(column))));
+    for (sector, column) in crate::codes::SECTORS.iter().zip(["va_primary", "va_secondary", "va_tertiary"]) {
+        out.push(measure_facts(quarterly.clone().with_column(lit(sector.0).alias("sector")), "gdp", Some(("sec", "sector")), exact_sum(col(column))));
     }
 
     let population = by_county_month(sources.get("mobile_population"), "month", "county");

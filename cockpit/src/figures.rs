@@ -1,0 +1,256 @@
+//! What the panels show, read from the cube: the period a measure is shown for, values
+//! with their changes, trend series, rankings and choropleth classes. Neither Bevy nor
+//! egui here, so every number a panel draws is tested without a renderer.
+
+use analytics::catalogue::{self, DimKind, MeasureDef};
+use analytics::codes;
+use analytics::cube::{Cube, Lookup, TOTAL};
+use analytics::interpret::{change_pct, Lang};
+use analytics::period::{Period, PeriodKind};
+use analytics::region::{Adcode, RegionTree};
+
+/// The period a measure is shown for while the view is at `month`: the month itself for
+/// monthly measures, the latest complete quarter for quarterly ones, the year for yearly
+/// ones and 1–N月累计 for year-to-date ones.
+pub fn period_for(def: &MeasureDef, month: Period) -> Period {
+    match def.native_period {
+        PeriodKind::Month => month,
+        PeriodKind::Quarter if month.last_month() % 3 == 0 => month.quarter_of(),
+        PeriodKind::Quarter => month.quarter_of().previous(),
+        PeriodKind::Year => Period::Year { year: month.year() },
+        PeriodKind::YearToDate => Period::YearToDate { year: month.year(), month: month.last_month() },
+    }
+}
+
+/// A measure's value for a region at the view's month, the period it is for, and its
+/// changes on the previous period and a year earlier (in percent).
+#[derive(Clone, Debug)]
+pub struct Figure {
+    pub measure: &'static MeasureDef,
+    pub period: Period,
+    pub value: Lookup,
+    pub change_on_previous: Option<f64>,
+    pub change_on_year: Option<f64>,
+}
+
+pub fn figure(cube: &Cube, measure: &str, region: Adcode, month: Period) -> Option<Figure> {
+    let def = catalogue::measure(measure)?;
+    let mut period = period_for(def, month);
+    let mut value = cube.total(measure, region, period);
+    // A year that has no cell yet (e.g. zone standings before the year's first status)
+    // falls back to the last complete year, and says so through `period`.
+    if value == Lookup::Missing && def.native_period == PeriodKind::Year {
+        period = period.previous();
+        value = cube.total(measure, region, period);
+    }
+    // Year-to-date figures compare with the same months a year earlier; a month-on-month
+    // change of a running sum says nothing.
+    let change_on_previous = match period.kind() {
+        PeriodKind::YearToDate => None,
+        _ => change_pct(value, cube.total(measure, region, period.previous())),
+    };
+    let change_on_year = change_pct(value, cube.total(measure, region, period.year_ago()));
+    Some(Figure { measure: def, period, value, change_on_previous, change_on_year })
+}
+
+/// The last `months` months up to `month` (quarters for quarterly measures), oldest first,
+/// with the value of each (None where missing or suppressed).
+pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: u32) -> Vec<(Period, Option<f64>)> {
+    let Some(def) = catalogue::measure(measure) else { return Vec::new() };
+    let last = period_for(def, month);
+    let (step_count, start) = match def.native_period {
+        PeriodKind::Quarter => (months.div_ceil(3), last),
+        PeriodKind::Year => (months.div_ceil(12), last),
+        _ => (months, last),
+    };
+    let mut periods = vec![start];
+    for _ in 1..step_count.max(1) {
+        let p = *periods.last().expect("not empty");
+        periods.push(match p {
+            Period::YearToDate { .. } => Period::from_month_index(p.month_index() - 1),
+            _ => p.previous(),
+        });
+    }
+    periods.reverse();
+    periods.into_iter().map(|p| (p, cube.total(measure, region, p).value())).collect()
+}
+
+/// One bar of a ranking.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    /// Region adcode or dimension key.
+    pub key: String,
+    pub label: String,
+    pub value: f64,
+}
+
+/// The children of a region (cities of the province, counties of a city) ranked by a
+/// measure, largest first; suppressed and missing values are left out.
+pub fn rank_children(cube: &Cube, measure: &str, region: Adcode, month: Period, top: usize, lang: Lang) -> (Period, Vec<Bar>) {
+    let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
+    let tree = RegionTree::shandong();
+    // A county has no children: rank it among its siblings instead.
+    let parent = match tree.children(region).next() {
+        Some(_) => region,
+        None => tree.parent(region).map_or(region, |p| p.adcode),
+    };
+    let period = figure(cube, measure, parent, month).map_or(period_for(def, month), |f| f.period);
+    let mut bars: Vec<Bar> = tree
+        .children(parent)
+        .filter_map(|r| {
+            let value = cube.total(measure, r.adcode, period).value()?;
+            Some(Bar { key: r.adcode.to_string(), label: if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }, value })
+        })
+        .collect();
+    sort_and_cut(&mut bars, top);
+    (period, bars)
+}
+
+/// A measure's breakdown by a dimension at a region, largest first.
+pub fn rank_dimension(cube: &Cube, measure: &str, region: Adcode, month: Period, dim: DimKind, top: usize, lang: Lang) -> (Period, Vec<Bar>) {
+    let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
+    let period = period_for(def, month);
+    // Counties publish totals only; their breakdowns are their city's.
+    let tree = RegionTree::shandong();
+    let region = if tree.children(region).next().is_none() { tree.parent(region).map_or(region, |p| p.adcode) } else { region };
+    let mut bars: Vec<Bar> = cube
+        .breakdown(measure, region, period, dim.prefix())
+        .into_iter()
+        .filter_map(|(code, lookup)| Some(Bar { label: dimension_label(dim, &code, lang), key: code, value: lookup.value()? }))
+        .collect();
+    sort_and_cut(&mut bars, top);
+    (period, bars)
+}
+
+fn sort_and_cut(bars: &mut Vec<Bar>, top: usize) {
+    bars.sort_by(|a, b| b.value.total_cmp(&a.value).then_with(|| a.key.cmp(&b.key)));
+    bars.truncate(top);
+}
+
+/// The readable name of a dimension category.
+pub fn dimension_label(dim: DimKind, code: &str, lang: Lang) -> String {
+    let list = match dim {
+        DimKind::Occupation => {
+            return codes::occupation_name(code).map_or_else(|| code.to_string(), |o| if lang == Lang::Zh { o.name_zh.clone() } else { o.name_en.clone() })
+        }
+        DimKind::Industry => codes::INDUSTRIES,
+        DimKind::KeyGroup => codes::KEY_GROUPS,
+        DimKind::SubsidyType => codes::SUBSIDY_TYPES,
+        DimKind::Sector => codes::SECTORS,
+    };
+    list.iter().find(|e| e.0 == code).map_or_else(|| code.to_string(), |e| (if lang == Lang::Zh { e.1 } else { e.2 }).to_string())
+}
+
+/// Choropleth classes: up to `classes` quantile bins of the values shown, as the upper
+/// bound of each class but the last. Equal values never straddle a break, and classes
+/// with no value of their own are merged away, so every legend entry is a real range.
+pub fn quantile_breaks(values: &[f64], classes: usize) -> Vec<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.len() < 2 || classes < 2 {
+        return Vec::new();
+    }
+    let mut breaks = Vec::new();
+    for i in 1..classes {
+        let at = sorted[(i * sorted.len() / classes).min(sorted.len() - 1)];
+        // A break is the largest value below `at`, so that `at` opens the next class.
+        let below = sorted.iter().rev().find(|&&v| v < at).copied();
+        if let Some(b) = below {
+            if breaks.last().is_none_or(|&last| b > last) {
+                breaks.push(b);
+            }
+        }
+    }
+    breaks
+}
+
+/// The class of a value given [`quantile_breaks`]: 0 for values up to the first break.
+pub fn class_of(value: f64, breaks: &[f64]) -> usize {
+    breaks.iter().take_while(|&&b| value > b).count()
+}
+
+/// The cube's value of `measure` for each region, at the period it is shown for.
+pub fn map_values(cube: &Cube, measure: &str, regions: impl Iterator<Item = Adcode>, month: Period) -> (Period, Vec<(Adcode, Lookup)>) {
+    let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
+    let period = figure(cube, measure, analytics::region::PROVINCE, month).map_or(period_for(def, month), |f| f.period);
+    (period, regions.map(|r| (r, cube.total(measure, r, period))).collect())
+}
+
+/// Whether the dimension key is a total (no breakdown).
+pub fn is_total(dim: &str) -> bool {
+    dim == TOTAL
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    const JINAN: Adcode = 370100;
+    const QINGDAO: Adcode = 370200;
+
+    fn cube() -> Cube {
+        let mut c = Cube::new(NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(), true);
+        for (m, v) in [(5, 100.0), (6, 120.0)] {
+            c.insert("new_urban_jobs", JINAN, Period::month(2025, m), TOTAL, v, 0);
+        }
+        c.insert("new_urban_jobs", JINAN, Period::month(2024, 6), TOTAL, 96.0, 0);
+        c.insert("new_urban_jobs", QINGDAO, Period::month(2025, 6), TOTAL, 300.0, 0);
+        c.insert("new_urban_jobs", analytics::region::PROVINCE, Period::month(2025, 6), TOTAL, 420.0, 0);
+        c.insert("new_urban_jobs", JINAN, Period::YearToDate { year: 2025, month: 6 }, TOTAL, 600.0, 0);
+        c.insert("shortage_score", JINAN, Period::Quarter { year: 2025, quarter: 1 }, "occ:6-18-01-01", 80.0, 0);
+        c.insert("shortage_score", JINAN, Period::Quarter { year: 2025, quarter: 1 }, "occ:4-01-02-01", 90.0, 0);
+        c.insert("zone_pass_rate", JINAN, Period::Year { year: 2024 }, TOTAL, 75.0, 0);
+        c
+    }
+
+    #[test]
+    fn a_figure_has_its_changes() {
+        let f = figure(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6)).unwrap();
+        assert_eq!(f.value, Lookup::Value(120.0));
+        assert!((f.change_on_previous.unwrap() - 20.0).abs() < 1e-9);
+        assert!((f.change_on_year.unwrap() - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quarterly_and_yearly_measures_show_their_own_period() {
+        let def = catalogue::measure("shortage_score").unwrap();
+        assert_eq!(period_for(def, Period::month(2025, 6)), Period::Quarter { year: 2025, quarter: 2 });
+        assert_eq!(period_for(def, Period::month(2025, 5)), Period::Quarter { year: 2025, quarter: 1 });
+        // A year with no standing yet falls back to the last one.
+        let f = figure(&cube(), "zone_pass_rate", JINAN, Period::month(2025, 6)).unwrap();
+        assert_eq!((f.period, f.value), (Period::Year { year: 2024 }, Lookup::Value(75.0)));
+    }
+
+    #[test]
+    fn rankings_sort_and_name_their_bars() {
+        let (_, bars) = rank_children(&cube(), "new_urban_jobs", analytics::region::PROVINCE, Period::month(2025, 6), 10, Lang::Zh);
+        let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["青岛市", "济南市"]);
+        let (period, bars) = rank_dimension(&cube(), "shortage_score", JINAN, Period::month(2025, 5), DimKind::Occupation, 1, Lang::Zh);
+        assert_eq!(period, Period::Quarter { year: 2025, quarter: 1 });
+        assert_eq!(bars.len(), 1);
+        assert_eq!(bars[0].key, "4-01-02-01");
+        assert_ne!(bars[0].label, bars[0].key, "occupation codes get their names");
+    }
+
+    #[test]
+    fn trends_run_oldest_first_with_gaps() {
+        let t = trend(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6), 3);
+        assert_eq!(t, vec![(Period::month(2025, 4), None), (Period::month(2025, 5), Some(100.0)), (Period::month(2025, 6), Some(120.0))]);
+    }
+
+    #[test]
+    fn quantile_breaks_make_real_classes() {
+        let values: Vec<f64> = (1..=10).map(f64::from).collect();
+        let breaks = quantile_breaks(&values, 5);
+        assert_eq!(breaks, vec![2.0, 4.0, 6.0, 8.0]);
+        let classes: Vec<usize> = values.iter().map(|&v| class_of(v, &breaks)).collect();
+        assert_eq!(classes, vec![0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+        // Ties never straddle a break; all-equal values make one class.
+        assert!(quantile_breaks(&[3.0; 8], 5).is_empty());
+        let tied = quantile_breaks(&[1.0, 1.0, 1.0, 1.0, 2.0, 3.0], 3);
+        assert!(tied.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(class_of(1.0, &tied), 0);
+    }
+}

@@ -1,0 +1,81 @@
+//! CJK text: the shipped Noto Sans SC subset (assets/fonts, OFL) goes first in egui's
+//! font families, so every Chinese string renders without tofu, natively and in the
+//! browser. Embedded in the binary: no file to find at run time.
+
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
+
+pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
+const CJK_FONT_NAME: &str = "noto-sans-sc";
+
+/// Set once egui has the fonts; the capture waits for it.
+#[derive(Resource, Default)]
+pub struct FontsReady(pub bool);
+
+pub struct FontsPlugin;
+
+impl Plugin for FontsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<FontsReady>().add_systems(EguiPrimaryContextPass, install_fonts.run_if(|ready: Res<FontsReady>| !ready.0));
+    }
+}
+
+pub fn font_definitions() -> egui::FontDefinitions {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(CJK_FONT_NAME.into(), Arc::new(egui::FontData::from_static(CJK_FONT)));
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts.families.entry(family).or_default().insert(0, CJK_FONT_NAME.into());
+    }
+    fonts
+}
+
+fn install_fonts(mut contexts: EguiContexts, mut ready: ResMut<FontsReady>) -> Result {
+    contexts.ctx_mut()?.set_fonts(font_definitions());
+    ready.0 = true;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_font_has_every_character_the_cockpit_writes() {
+        // Every Chinese string of the catalogue, code lists, regions and scenes must have
+        // a glyph in the subset, or it renders as tofu.
+        let face = ttf_parser_face();
+        let mut texts: Vec<String> = Vec::new();
+        for m in analytics::catalogue::MEASURES {
+            texts.extend([m.name_zh, m.unit_zh, m.definition_zh].map(String::from));
+        }
+        for r in analytics::region::RegionTree::shandong().all() {
+            texts.push(r.name_zh.clone());
+        }
+        for o in analytics::codes::occupations() {
+            texts.push(o.name_zh.clone());
+        }
+        for list in [analytics::codes::INDUSTRIES, analytics::codes::SUBSIDY_TYPES, analytics::codes::KEY_GROUPS] {
+            texts.extend(list.iter().map(|e| e.1.to_string()));
+        }
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenes")).unwrap() {
+            texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+        texts.push(crate::panels::all_ui_text());
+        let missing: std::collections::BTreeSet<char> =
+            texts.iter().flat_map(|t| t.chars()).filter(|c| !c.is_ascii() && !c.is_whitespace()).filter(|&c| face(c).is_none()).collect();
+        assert!(missing.is_empty(), "no glyph for: {}", missing.iter().collect::<String>());
+    }
+
+    /// Glyph lookup through egui's own font loader (what renders the text).
+    fn ttf_parser_face() -> impl Fn(char) -> Option<()> {
+        let ctx = egui::Context::default();
+        ctx.set_fonts(font_definitions());
+        let _ = ctx.run(egui::RawInput::default(), |_| {});
+        move |c: char| {
+            let id = egui::FontId::proportional(14.0);
+            ctx.fonts_mut(|f| f.has_glyph(&id, c)).then_some(())
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! 数智就业 综合驾驶舱: the Bevy cockpit. Each feature is a plugin owning its resources and
+//! systems; they meet only in the shared [`view::View`] and the [`data::CubeStore`].
+//!
+//! ```text
+//! DataSourcePlugin  cube file (or a first-run build) → CubeStore
+//! ViewPlugin        keys, clicks, carousel → ViewCommand → View
+//! MapPlugin         boundaries → meshes; choropleth, borders, camera, picking, labels
+//! PanelsPlugin      the scene's panels around the map (egui), header, legend, tooltips
+//! WallPlugin        wall mode: scaling, carousel, seams
+//! CapturePlugin     --screenshot: render one view, write a PNG, exit
+//! ```
+
+pub mod capture;
+pub mod data;
+pub mod figures;
+pub mod fonts;
+pub mod map;
+pub mod panels;
+pub mod scene;
+pub mod theme;
+pub mod view;
+pub mod wall;
+
+use std::path::PathBuf;
+
+use analytics::interpret::Lang;
+use analytics::period::Period;
+use analytics::region::{Adcode, PROVINCE};
+use bevy::prelude::*;
+use bevy::window::{PresentMode, WindowMode, WindowResolution};
+use bevy_egui::EguiPlugin;
+
+/// Everything the command line decides.
+#[derive(Resource, Clone, Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    /// The cube the cockpit shows (the public variant by default).
+    pub cube_path: PathBuf,
+    /// Where `analytics run` keeps the default data, when the cube must be built first.
+    pub data_dir: PathBuf,
+    pub analytics_bin: PathBuf,
+    pub scenes_dir: PathBuf,
+    pub themes_dir: PathBuf,
+    /// Window size in physical pixels; `None`: the platform's default (or full screen).
+    pub size: Option<UVec2>,
+    /// The first view.
+    pub topic: Option<String>,
+    pub region: Adcode,
+    pub month: Option<Period>,
+    pub theme: Option<String>,
+    pub lang: Lang,
+    /// Render one frame to this PNG and exit.
+    pub screenshot: Option<PathBuf>,
+    /// View changes applied once the first view is on screen, before a screenshot (e.g.
+    /// `theme:light-office`): tests use it to check that run-time switching renders the
+    /// same image as starting there.
+    pub then: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    /// Windowed, with the analyst's panels.
+    Desktop,
+    /// Borderless full screen for leadership walls.
+    Wall(wall::WallLayout),
+}
+
+impl Settings {
+    /// Defaults relative to a repository checkout (the README's commands run there).
+    pub fn new(root: PathBuf) -> Settings {
+        let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())).unwrap_or_default();
+        Settings {
+            mode: Mode::Desktop,
+            cube_path: root.join("data/cube/cube.public.bin"),
+            data_dir: root.join("data"),
+            analytics_bin: exe_dir.join(format!("analytics{}", std::env::consts::EXE_SUFFIX)),
+            scenes_dir: root.join("scenes"),
+            themes_dir: root.join("assets/themes"),
+            size: None,
+            topic: None,
+            region: PROVINCE,
+            month: None,
+            theme: None,
+            lang: Lang::Zh,
+            screenshot: None,
+            then: None,
+        }
+    }
+}
+
+/// The whole cockpit on top of Bevy's default plugins.
+pub fn app(settings: Settings) -> Result<App, String> {
+    let scenes = scene::Scenes::load_dir(&settings.scenes_dir).map_err(|e| e.to_string())?;
+    let themes = theme::Themes::load_dir(&settings.themes_dir)?;
+    let first_view = view::View {
+        topic: settings.topic.as_deref().map_or(Ok(0), |id| scenes.index_of(id).ok_or_else(|| format!("no topic `{id}` in {}", settings.scenes_dir.display())))?,
+        region: settings.region,
+        month: settings.month.unwrap_or(Period::month(2000, 1)),
+        theme: settings.theme.as_deref().map_or(Ok(0), |id| themes.index_of(id).ok_or_else(|| format!("no theme `{id}` in {}", settings.themes_dir.display())))?,
+        lang: settings.lang,
+        playing: false,
+    };
+    if analytics::region::RegionTree::shandong().get(settings.region).is_none() {
+        return Err(format!("{} is not a Shandong adcode", settings.region));
+    }
+
+    let script = match &settings.then {
+        Some(text) => view::parse_script(text, &scenes, &themes)?,
+        None => Vec::new(),
+    };
+
+    let mut window = Window {
+        title: "数智就业 · 综合驾驶舱".into(),
+        // Continuous redraws only when something moves; the wall's carousel and the
+        // camera's easing request them (see `wall` and `map`).
+        present_mode: PresentMode::AutoVsync,
+        ..default()
+    };
+    if let Some(size) = settings.size {
+        // Screenshots and walls are laid out in physical pixels, whatever the desktop's
+        // scale factor.
+        window.resolution = WindowResolution::new(size.x, size.y).with_scale_factor_override(1.0);
+    }
+    if let Mode::Wall(_) = settings.mode {
+        window.decorations = false;
+        if settings.size.is_none() && settings.screenshot.is_none() {
+            window.mode = WindowMode::BorderlessFullscreen(MonitorSelection::Primary);
+        }
+    }
+
+    let mut app = App::new();
+    app.insert_resource(settings.clone())
+        .insert_resource(scenes)
+        .insert_resource(themes)
+        .insert_resource(first_view)
+        .insert_resource(capture::Script(script))
+        .add_plugins(DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }))
+        .add_plugins(EguiPlugin::default())
+        .add_plugins((
+            data::DataSourcePlugin,
+            view::ViewPlugin,
+            fonts::FontsPlugin,
+            map::MapPlugin,
+            panels::PanelsPlugin,
+            wall::WallPlugin,
+            capture::CapturePlugin,
+        ));
+    Ok(app)
+}

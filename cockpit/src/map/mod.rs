@@ -1,0 +1,367 @@
+//! The province map: real boundaries as meshes, coloured by the current topic's headline
+//! measure (choropleth), with borders, labels, hover tooltips and click-to-drill. The
+//! camera eases to the region in focus and fits it into the map area the panels leave.
+
+pub mod geometry;
+
+use std::collections::HashMap;
+
+use analytics::cube::Lookup;
+use analytics::interpret::{format_value, Lang};
+use analytics::period::Period;
+use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::CameraOutputMode;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+use bevy::render::render_resource::BlendState;
+use bevy_egui::{egui, EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, EguiZoomFactor, PrimaryEguiContext};
+
+use crate::data::CubeStore;
+use crate::figures;
+use crate::scene::Scenes;
+use crate::theme::Themes;
+use crate::view::{View, ViewCommand, ViewSystems};
+use geometry::MapGeometry;
+
+/// The map's boundaries, loaded once.
+#[derive(Resource)]
+pub struct Shapes(pub MapGeometry);
+
+/// One region's fill.
+#[derive(Component)]
+pub struct RegionFill {
+    pub adcode: Adcode,
+    pub level: Level,
+    pub parent: Adcode,
+}
+
+#[derive(Component)]
+pub struct MapCamera;
+
+/// The part of the window the map may use, in egui points (set by the panels' layout).
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct MapArea(pub egui::Rect);
+
+/// What the map shows now: the measure, its period, each coloured region's value and the
+/// class breaks (the legend and the tooltip read this, so they always agree with the fill).
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Choropleth {
+    pub measure: String,
+    pub period: Option<Period>,
+    pub values: HashMap<Adcode, Lookup>,
+    pub breaks: Vec<f64>,
+    /// Classes in use (≤ the theme's ramp length).
+    pub classes: usize,
+}
+
+impl Choropleth {
+    /// The ramp index of a value: classes are spread over the whole ramp.
+    pub fn ramp_index(&self, value: f64, ramp_len: usize) -> usize {
+        let class = figures::class_of(value, &self.breaks);
+        if self.classes <= 1 {
+            return ramp_len / 2;
+        }
+        (class * (ramp_len - 1) + (self.classes - 1) / 2) / (self.classes - 1)
+    }
+}
+
+/// The region under the pointer, if any.
+#[derive(Resource, Default)]
+pub struct Hovered(pub Option<Adcode>);
+
+/// Whether the camera has reached its goal (the capture waits for it).
+#[derive(Resource, Default)]
+pub struct CameraSettled(pub bool);
+
+pub struct MapPlugin;
+
+impl Plugin for MapPlugin {
+    fn build(&self, app: &mut App) {
+        let shapes = MapGeometry::shandong().expect("embedded boundaries parse");
+        app.insert_resource(Shapes(shapes))
+            .init_resource::<Choropleth>()
+            .init_resource::<Hovered>()
+            .init_resource::<CameraSettled>()
+            .insert_resource(MapArea(egui::Rect::NOTHING))
+            .add_systems(Startup, (spawn_cameras, spawn_regions))
+            .add_systems(Update, (colour_regions, fit_camera, draw_borders).after(ViewSystems))
+            .add_systems(EguiPrimaryContextPass, map_overlay.after(crate::panels::PanelSystems));
+    }
+}
+
+fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSettings>) {
+    // The map camera fills the window; egui draws on top through its own camera, so the
+    // panels never clip the map's render and the map never needs a viewport.
+    egui_settings.auto_create_primary_context = false;
+    commands.spawn((MapCamera, Camera2d));
+    commands.spawn((
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write { blend_state: Some(BlendState::ALPHA_BLENDING), clear_color: ClearColorConfig::None },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+}
+
+fn spawn_regions(mut commands: Commands, shapes: Res<Shapes>, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<ColorMaterial>>) {
+    for region in &shapes.0.regions {
+        let (vertices, indices) = geometry::triangulate(&region.shape);
+        let positions: Vec<[f32; 3]> = vertices.iter().map(|v| [v[0], v[1], 0.0]).collect();
+        let mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
+            .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+            .with_inserted_indices(Indices::U32(indices));
+        // Counties lie above their city, so a drilled-down city shows its counties.
+        let z = if region.level == Level::County { 1.0 } else { 0.0 };
+        commands.spawn((
+            RegionFill { adcode: region.adcode, level: region.level, parent: region.parent },
+            Mesh2d(meshes.add(mesh)),
+            MeshMaterial2d(materials.add(ColorMaterial::from_color(Color::NONE))),
+            Transform::from_xyz(0.0, 0.0, z),
+            Visibility::Hidden,
+        ));
+    }
+}
+
+/// Which regions the map colours for a focus: the cities of the province, or the
+/// counties of a city.
+pub fn coloured_regions(focus: Adcode) -> Vec<Adcode> {
+    RegionTree::shandong().children(focus).map(|r| r.adcode).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn colour_regions(
+    view: Res<View>,
+    store: Res<CubeStore>,
+    scenes: Res<Scenes>,
+    themes: Res<Themes>,
+    mut choropleth: ResMut<Choropleth>,
+    mut fills: Query<(&RegionFill, &MeshMaterial2d<ColorMaterial>, &mut Visibility)>,
+    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut clear: ResMut<ClearColor>,
+) {
+    if !(view.is_changed() || store.is_changed() || themes.is_changed()) {
+        return;
+    }
+    let theme = &themes.all[view.theme];
+    clear.0 = theme.background.bevy();
+    let focus = view.map_focus();
+    let regions = coloured_regions(focus);
+    let measure = scenes.0[view.topic].map_measure.clone();
+    let (period, values) = match store.cube() {
+        Some(cube) => {
+            let (period, values) = figures::map_values(cube, &measure, regions.iter().copied(), view.month);
+            (Some(period), values)
+        }
+        None => (None, Vec::new()),
+    };
+    let shown: Vec<f64> = values.iter().filter_map(|(_, v)| v.value()).collect();
+    let breaks = figures::quantile_breaks(&shown, theme.ramp.len());
+    *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect() };
+
+    for (fill, material, mut visibility) in &mut fills {
+        let coloured = choropleth.values.get(&fill.adcode);
+        // Around a drilled-down city, the other cities stay as quiet context.
+        let context = focus != PROVINCE && fill.level == Level::City && fill.adcode != focus;
+        let color = match coloured {
+            Some(Lookup::Value(v)) => theme.ramp[choropleth.ramp_index(*v, theme.ramp.len())].bevy(),
+            Some(_) => theme.no_data.bevy(),
+            None if context => theme.context.bevy(),
+            None => Color::NONE,
+        };
+        *visibility = if coloured.is_some() || context { Visibility::Visible } else { Visibility::Hidden };
+        if let Some(mut m) = materials.get_mut(&material.0) {
+            m.color = color;
+        }
+    }
+}
+
+/// Kilometres per logical pixel and camera centre that fit `bounds` into `area` of a
+/// window `window` pixels wide and high.
+pub fn camera_goal(bounds: geo::Rect<f64>, area: egui::Rect, window: Vec2) -> (Vec2, f32) {
+    const MARGIN: f32 = 0.92;
+    let (w, h) = (bounds.width() as f32, bounds.height() as f32);
+    let scale = (w / (area.width() * MARGIN)).max(h / (area.height() * MARGIN));
+    let centre = Vec2::new(bounds.center().x as f32, bounds.center().y as f32);
+    // The area's centre is off the window's centre by (dx, dy) pixels (y down).
+    let (dx, dy) = (area.center().x - window.x / 2.0, area.center().y - window.y / 2.0);
+    (centre - Vec2::new(dx * scale, -dy * scale), scale)
+}
+
+fn fit_camera(
+    view: Res<View>,
+    area: Res<MapArea>,
+    shapes: Res<Shapes>,
+    time: Res<Time>,
+    windows: Query<&Window>,
+    egui_zoom: Query<&EguiZoomFactor, With<PrimaryEguiContext>>,
+    mut camera: Query<(&mut Transform, &mut Projection), With<MapCamera>>,
+    mut settled: ResMut<CameraSettled>,
+) {
+    let (Ok(window), Ok((mut transform, mut projection))) = (windows.single(), camera.single_mut()) else { return };
+    if !area.0.is_positive() {
+        return;
+    }
+    // egui points → logical pixels (the wall zooms egui; see `wall`).
+    let ui_scale = egui_zoom.single().map_or(1.0, |z| z.zoom_factor);
+    let to_logical = |r: egui::Rect| egui::Rect::from_min_max((r.min.to_vec2() * ui_scale).to_pos2(), (r.max.to_vec2() * ui_scale).to_pos2());
+    let Some(bounds) = shapes.0.bounds_of(view.map_focus()) else { return };
+    let (goal, goal_scale) = camera_goal(bounds, to_logical(area.0), Vec2::new(window.width(), window.height()));
+    let Projection::Orthographic(ortho) = projection.as_mut() else { return };
+    // Ease towards the goal (about 90 % of the way in a third of a second).
+    let t = 1.0 - (-time.delta_secs() * 7.0).exp();
+    let current = transform.translation.truncate();
+    let first_frame = ortho.scale == 1.0 && current == Vec2::ZERO;
+    let (next, next_scale) = if first_frame { (goal, goal_scale) } else { (current.lerp(goal, t), ortho.scale + (goal_scale - ortho.scale) * t) };
+    let close = next.distance(goal) < 0.05 * goal_scale && (next_scale - goal_scale).abs() < 0.001 * goal_scale;
+    let (next, next_scale) = if close { (goal, goal_scale) } else { (next, next_scale) };
+    transform.translation = next.extend(transform.translation.z);
+    ortho.scale = next_scale;
+    settled.0 = close;
+}
+
+fn draw_borders(view: Res<View>, shapes: Res<Shapes>, themes: Res<Themes>, mut gizmos: Gizmos) {
+    let theme = &themes.all[view.theme];
+    let focus = view.map_focus();
+    let county_color = theme.border_county.bevy();
+    let city_color = theme.border_city.bevy();
+    for region in &shapes.0.regions {
+        let color = match region.level {
+            Level::County if region.parent == focus => county_color,
+            Level::City => city_color,
+            _ => continue,
+        };
+        for ring in geometry::rings(&region.shape) {
+            gizmos.linestrip_2d(ring.iter().map(|p| Vec2::new(p[0], p[1])), color);
+        }
+    }
+    // The selected county stands out.
+    if let Some(selected) = shapes.0.get(view.region).filter(|r| r.level == Level::County) {
+        for ring in geometry::rings(&selected.shape) {
+            gizmos.linestrip_2d(ring.iter().map(|p| Vec2::new(p[0], p[1])), theme.highlight.bevy());
+        }
+    }
+}
+
+/// Labels, hover tooltip and clicks over the map area (egui, so text is the same font
+/// and size as the panels, and clicks on panels never reach the map).
+#[allow(clippy::too_many_arguments)]
+fn map_overlay(
+    mut contexts: EguiContexts,
+    view: Res<View>,
+    area: Res<MapArea>,
+    shapes: Res<Shapes>,
+    themes: Res<Themes>,
+    choropleth: Res<Choropleth>,
+    camera: Query<(&Camera, &GlobalTransform), With<MapCamera>>,
+    settings: Res<crate::Settings>,
+    mut hovered: ResMut<Hovered>,
+    mut commands: MessageWriter<ViewCommand>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Ok((camera, camera_transform)) = camera.single() else { return Ok(()) };
+    if !area.0.is_positive() {
+        return Ok(());
+    }
+    let ui_scale = ctx.zoom_factor();
+    let theme = &themes.all[view.theme];
+    let tree = RegionTree::shandong();
+    let lang = view.lang;
+    let to_screen = |x: f64, y: f64| -> Option<egui::Pos2> {
+        let p = camera.world_to_viewport(camera_transform, Vec3::new(x as f32, y as f32, 0.0)).ok()?;
+        Some(egui::pos2(p.x / ui_scale, p.y / ui_scale))
+    };
+    let to_world = |p: egui::Pos2| camera.viewport_to_world_2d(camera_transform, Vec2::new(p.x * ui_scale, p.y * ui_scale)).ok();
+
+    egui::Area::new(egui::Id::new("map-area")).fixed_pos(area.0.min).order(egui::Order::Background).show(ctx, |ui| {
+        let response = ui.allocate_rect(area.0, egui::Sense::click());
+        let painter = ui.painter_at(area.0);
+        // Region names at their label points.
+        let font = egui::FontId::proportional(theme.text_size * 0.85);
+        for (adcode, value) in &choropleth.values {
+            let (Some(shape), Some(region)) = (shapes.0.get(*adcode), tree.get(*adcode)) else { continue };
+            let Some(at) = to_screen(shape.label.x, shape.label.y) else { continue };
+            let name = if lang == Lang::Zh { region.name_zh.as_str() } else { region.name_en.as_str() };
+            // Dark text on light fills, light text on dark ones, with a halo of the other.
+            let fill = match value {
+                Lookup::Value(v) => theme.ramp[choropleth.ramp_index(*v, theme.ramp.len())],
+                _ => theme.no_data,
+            };
+            let (ink, halo) = if fill.is_light() { (egui::Color32::from_rgb(17, 17, 17), egui::Color32::from_white_alpha(150)) } else { (egui::Color32::WHITE, egui::Color32::from_black_alpha(170)) };
+            for offset in [egui::vec2(1.0, 1.0), egui::vec2(-1.0, -1.0), egui::vec2(1.0, -1.0), egui::vec2(-1.0, 1.0)] {
+                painter.text(at + offset, egui::Align2::CENTER_CENTER, name, font.clone(), halo);
+            }
+            painter.text(at, egui::Align2::CENTER_CENTER, name, font.clone(), ink);
+        }
+        // Screenshots and walls have no pointer: no hover, so images are deterministic.
+        let interactive = settings.screenshot.is_none() && !matches!(settings.mode, crate::Mode::Wall(_));
+        if !interactive {
+            hovered.0 = None;
+            return;
+        }
+
+        // The region under the pointer: the coloured ones, or a context city.
+        let focus = view.map_focus();
+        hovered.0 = response.hover_pos().and_then(to_world).and_then(|w| {
+            let p = geo::Coord { x: w.x as f64, y: w.y as f64 };
+            shapes
+                .0
+                .region_at(p, |r| choropleth.values.contains_key(&r.adcode))
+                .or_else(|| shapes.0.region_at(p, |r| focus != PROVINCE && r.level == Level::City))
+                .map(|r| r.adcode)
+        });
+        if let Some(adcode) = hovered.0 {
+            let name = tree.get(adcode).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+            let value = match choropleth.values.get(&adcode) {
+                Some(Lookup::Value(v)) => format_value(&choropleth.measure, *v, lang),
+                Some(Lookup::Suppressed) => crate::panels::text(lang, "suppressed").to_string(),
+                Some(Lookup::Missing) => crate::panels::text(lang, "no_data").to_string(),
+                None => String::new(),
+            };
+            let label = analytics::catalogue::measure(&choropleth.measure).map_or("", |m| if lang == Lang::Zh { m.name_zh } else { m.name_en });
+            let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
+            response.clone().on_hover_ui_at_pointer(|ui| {
+                ui.strong(name);
+                if !value.is_empty() {
+                    ui.label(format!("{label}（{period}）：{value}"));
+                }
+            });
+            if response.clicked() {
+                commands.write(ViewCommand::Select(adcode));
+            }
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_camera_fits_the_region_into_the_map_area() {
+        // A 100 × 50 km region into a 400 × 400 px area offset to the right of an
+        // 800 × 400 px window: width limits the scale, and the region's centre lands on
+        // the area's centre.
+        let bounds = geo::Rect::new(geo::Coord { x: 0.0, y: 0.0 }, geo::Coord { x: 100.0, y: 50.0 });
+        let area = egui::Rect::from_min_size(egui::pos2(400.0, 0.0), egui::vec2(400.0, 400.0));
+        let (centre, scale) = camera_goal(bounds, area, Vec2::new(800.0, 400.0));
+        assert!((scale - 100.0 / (400.0 * 0.92)).abs() < 1e-6);
+        // Window centre (400, 200) is 200 px left of the area centre (600, 200).
+        let region_centre_on_screen = 400.0 + (50.0 - centre.x) / scale;
+        assert!((region_centre_on_screen - 600.0).abs() < 1e-3, "{region_centre_on_screen}");
+    }
+
+    #[test]
+    fn classes_spread_over_the_ramp() {
+        let c = Choropleth { breaks: vec![1.0, 2.0], classes: 3, ..Default::default() };
+        assert_eq!([0.5, 1.5, 2.5].map(|v| c.ramp_index(v, 5)), [0, 2, 4]);
+        let five = Choropleth { breaks: vec![1.0, 2.0, 3.0, 4.0], classes: 5, ..Default::default() };
+        assert_eq!([0.0, 1.5, 2.5, 3.5, 9.0].map(|v| five.ramp_index(v, 5)), [0, 1, 2, 3, 4]);
+    }
+}

@@ -1,0 +1,129 @@
+//! Small charts painted with egui: trend lines and ranked bars. Scales are computed by
+//! pure functions (tested); painting only maps them to pixels.
+
+use analytics::period::Period;
+use bevy_egui::egui;
+
+use crate::figures::Bar;
+use crate::theme::Theme;
+
+/// A "nice" axis: rounded bounds and a step of 1, 2 or 5 × 10ⁿ covering [min, max].
+pub fn nice_axis(min: f64, max: f64, ticks: usize) -> (f64, f64, f64) {
+    let (min, max) = if (max - min).abs() < f64::EPSILON { (min - 1.0, max + 1.0) } else { (min, max) };
+    let raw = (max - min) / ticks.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
+    ((min / step).floor() * step, (max / step).ceil() * step, step)
+}
+
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub points: &'a [(Period, Option<f64>)],
+}
+
+/// Trend lines sharing one y axis; x is the period index. The hovered period's values
+/// show in a tooltip.
+pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, format: &dyn Fn(f64) -> String, period_label: &dyn Fn(Period) -> String) {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
+    let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).collect();
+    let Some(n) = series.iter().map(|s| s.points.len()).max().filter(|&n| n >= 2) else { return };
+    if values.is_empty() {
+        return;
+    }
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (y0, y1, step) = nice_axis(lo, hi, 3);
+    let painter = ui.painter_at(rect);
+    let font = egui::FontId::proportional(theme.text_size * 0.75);
+    let axis_width = theme.text_size * 3.6;
+    let plot = egui::Rect::from_min_max(egui::pos2(rect.left() + axis_width, rect.top() + 4.0), egui::pos2(rect.right() - 4.0, rect.bottom() - theme.text_size * 1.2));
+    let x_of = |i: usize| plot.left() + plot.width() * i as f32 / (n - 1) as f32;
+    let y_of = |v: f64| plot.bottom() - plot.height() * ((v - y0) / (y1 - y0)) as f32;
+    let grid = egui::Stroke::new(1.0, theme.panel_border.egui());
+    let mut tick = y0;
+    while tick <= y1 + step * 0.5 {
+        let y = y_of(tick);
+        painter.line_segment([egui::pos2(plot.left(), y), egui::pos2(plot.right(), y)], grid);
+        painter.text(egui::pos2(plot.left() - 4.0, y), egui::Align2::RIGHT_CENTER, format(tick), font.clone(), theme.text_muted.egui());
+        tick += step;
+    }
+    let first = series[0].points;
+    for (i, align) in [(0, egui::Align2::LEFT_TOP), (n - 1, egui::Align2::RIGHT_TOP)] {
+        if let Some((p, _)) = first.get(i) {
+            painter.text(egui::pos2(x_of(i), plot.bottom() + 2.0), align, period_label(*p), font.clone(), theme.text_muted.egui());
+        }
+    }
+    for (k, s) in series.iter().enumerate() {
+        let color = theme.series[k % theme.series.len()].egui();
+        // A gap (missing or suppressed month) breaks the line rather than bridging it.
+        let mut run: Vec<egui::Pos2> = Vec::new();
+        for (i, (_, v)) in s.points.iter().enumerate() {
+            match v {
+                Some(v) => run.push(egui::pos2(x_of(i), y_of(*v))),
+                None => flush(&painter, &mut run, color),
+            }
+        }
+        flush(&painter, &mut run, color);
+    }
+    if let Some(pos) = response.hover_pos() {
+        let i = (((pos.x - plot.left()) / plot.width()) * (n - 1) as f32).round().clamp(0.0, (n - 1) as f32) as usize;
+        painter.line_segment([egui::pos2(x_of(i), plot.top()), egui::pos2(x_of(i), plot.bottom())], egui::Stroke::new(1.0, theme.text_muted.egui()));
+        response.on_hover_ui_at_pointer(|ui| {
+            if let Some((p, _)) = first.get(i) {
+                ui.strong(period_label(*p));
+            }
+            for s in series {
+                let v = s.points.get(i).and_then(|p| p.1).map_or("—".to_string(), format);
+                ui.label(format!("{}：{v}", s.name));
+            }
+        });
+    }
+}
+
+fn flush(painter: &egui::Painter, run: &mut Vec<egui::Pos2>, color: egui::Color32) {
+    match run.len() {
+        0 => {}
+        1 => {
+            painter.circle_filled(run[0], 2.5, color);
+        }
+        _ => {
+            painter.add(egui::Shape::line(run.clone(), egui::Stroke::new(2.0, color)));
+        }
+    }
+    run.clear();
+}
+
+/// Horizontal ranked bars, as many as fit the height.
+pub fn bars(ui: &mut egui::Ui, theme: &Theme, bars: &[Bar], format: &dyn Fn(f64) -> String) {
+    let row = theme.text_size * 1.55;
+    let width = ui.available_width();
+    let fit = ((ui.available_height() / row).floor() as usize).min(bars.len());
+    let max = bars.iter().map(|b| b.value.abs()).fold(0.0, f64::max).max(f64::EPSILON);
+    let font = egui::FontId::proportional(theme.text_size * 0.9);
+    let label_width = width * 0.36;
+    let value_width = theme.text_size * 4.5;
+    for (i, bar) in bars.iter().take(fit).enumerate() {
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(width, row), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        let label = egui::Rect::from_min_size(rect.min, egui::vec2(label_width, row));
+        painter.with_clip_rect(label).text(label.left_center(), egui::Align2::LEFT_CENTER, format!("{}. {}", i + 1, bar.label), font.clone(), theme.text.egui());
+        let track = egui::Rect::from_min_max(egui::pos2(label.right() + 4.0, rect.top() + row * 0.22), egui::pos2(rect.right() - value_width, rect.bottom() - row * 0.22));
+        let filled = egui::Rect::from_min_size(track.min, egui::vec2(track.width() * (bar.value.abs() / max) as f32, track.height()));
+        painter.rect_filled(filled, 2, theme.series[0].egui());
+        painter.text(egui::pos2(rect.right(), rect.center().y), egui::Align2::RIGHT_CENTER, format(bar.value), font.clone(), theme.text.egui());
+        response.on_hover_text(format!("{}：{}", bar.label, format(bar.value)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_axes_cover_the_data_with_round_steps() {
+        assert_eq!(nice_axis(0.0, 97.0, 3), (0.0, 100.0, 50.0));
+        assert_eq!(nice_axis(0.93, 1.42, 3), (0.8, 1.6, 0.2));
+        let (lo, hi, step) = nice_axis(12_345.0, 12_345.0, 3);
+        assert!(lo < 12_345.0 && hi > 12_345.0 && step > 0.0, "a flat series still gets an axis");
+    }
+}

@@ -1,0 +1,284 @@
+//! The page around the map, drawn with egui from the topic's scene: header (title, topic
+//! tabs, period control, data-as-of date, demo badge), breadcrumb, the scene's panels in
+//! two columns, and the legend. What is left between the columns is the map's area.
+
+mod chart;
+mod kinds;
+pub mod text;
+
+use analytics::interpret::Lang;
+use analytics::region::{Level, RegionTree, PROVINCE};
+use bevy::prelude::*;
+use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
+
+use crate::data::{CubeStore, LoadStatus};
+use crate::map::{Choropleth, MapArea};
+use crate::scene::{Panel, Scenes};
+use crate::theme::{egui_style, Theme, Themes};
+use crate::view::{View, ViewCommand};
+use crate::wall::SeamSafeColumns;
+pub use text::{all_ui_text, text};
+
+/// The panels' systems; the map overlay runs after them (it needs the map area).
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PanelSystems;
+
+pub struct PanelsPlugin;
+
+impl Plugin for PanelsPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(EguiPrimaryContextPass, (apply_theme, layout).chain().in_set(PanelSystems));
+    }
+}
+
+/// egui's style follows the view's theme (and is set again after fonts change it).
+fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>, mut applied: Local<Option<usize>>) -> Result {
+    if *applied == Some(view.theme) {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let theme = &themes.all[view.theme];
+    ctx.set_theme(if theme.dark { egui::Theme::Dark } else { egui::Theme::Light });
+    ctx.all_styles_mut(|style| egui_style(theme, style));
+    *applied = Some(view.theme);
+    Ok(())
+}
+
+/// Everything a panel body needs.
+pub struct PanelContext<'a> {
+    pub store: &'a CubeStore,
+    pub view: &'a View,
+    pub theme: &'a Theme,
+    pub scenes: &'a Scenes,
+    /// Wall mode: no analyst chrome (buttons), larger type.
+    pub wall: bool,
+}
+
+impl PanelContext<'_> {
+    pub fn lang(&self) -> Lang {
+        self.view.lang
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn layout(
+    mut contexts: EguiContexts,
+    view: Res<View>,
+    store: Res<CubeStore>,
+    scenes: Res<Scenes>,
+    themes: Res<Themes>,
+    choropleth: Res<Choropleth>,
+    settings: Res<crate::Settings>,
+    seam_safe: Res<SeamSafeColumns>,
+    mut area: ResMut<MapArea>,
+    mut commands: MessageWriter<ViewCommand>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let theme = &themes.all[view.theme];
+    let wall = matches!(settings.mode, crate::Mode::Wall(_));
+    let cx = PanelContext { store: &store, view: &view, theme, scenes: &scenes, wall };
+    let screen = ctx.content_rect();
+    let mut root = egui::Ui::new(ctx.clone(), "cockpit".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(screen));
+
+    let bar = egui::Frame::new().fill(theme.panel.egui()).inner_margin(egui::Margin::symmetric(14, 8)).stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
+    egui::Panel::top("header").frame(bar).resizable(false).show(&mut root, |ui| header(ui, &cx, &mut commands));
+
+    if store.status != LoadStatus::Ready {
+        loading_screen(&mut root, &cx);
+        area.0 = egui::Rect::NOTHING;
+        return Ok(());
+    }
+
+    let scene = &scenes.0[view.topic];
+    let column_width = seam_safe.0.unwrap_or((screen.width() * 0.25).clamp(280.0, 560.0));
+    let side = egui::Frame::new().fill(theme.background.egui()).inner_margin(egui::Margin::same(8));
+    egui::Panel::left("left").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.left));
+    egui::Panel::right("right").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.right));
+
+    // Between the columns: breadcrumb on top, legend at the bottom, the map in between.
+    let middle = root.available_rect_before_wrap();
+    let mut middle_ui = root.new_child(egui::UiBuilder::new().max_rect(middle.shrink(10.0)));
+    breadcrumb(&mut middle_ui, &cx, &mut commands);
+    let map_top = middle_ui.min_rect().bottom() + 6.0;
+    let legend_height = legend(&mut root, &cx, &choropleth, middle);
+    area.0 = egui::Rect::from_min_max(egui::pos2(middle.left(), map_top), egui::pos2(middle.right(), middle.bottom() - legend_height));
+    Ok(())
+}
+
+fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new(text(lang, "app_title")).size(theme.heading_size * 1.15).strong().color(theme.accent.egui()));
+        ui.add_space(18.0);
+        for (i, scene) in cx.scenes.0.iter().enumerate() {
+            let selected = i == cx.view.topic;
+            let label = egui::RichText::new(format!("{} {}", i + 1, scene.title(lang == Lang::Zh))).size(theme.text_size * 1.05);
+            if ui.selectable_label(selected, label).clicked() {
+                commands.write(ViewCommand::Topic(i));
+            }
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if let Some(cube) = cx.store.cube() {
+                if cube.demo_data {
+                    badge(ui, text(lang, "demo"), theme.alert_orange.egui(), theme).on_hover_text(text(lang, "demo_hint"));
+                }
+                ui.label(egui::RichText::new(format!("{} {}", text(lang, "as_of"), cube.as_of)).color(theme.text_muted.egui()));
+            }
+            if cx.wall {
+                let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
+                ui.label(egui::RichText::new(month).size(theme.heading_size).strong());
+                return;
+            }
+            if ui.button(text(lang, "other_lang")).clicked() {
+                commands.write(ViewCommand::ToggleLang);
+            }
+            if ui.button(text(lang, "theme")).on_hover_text(text(lang, "theme_hint")).clicked() {
+                commands.write(ViewCommand::NextTheme);
+            }
+            period_control(ui, cx, commands);
+        });
+    });
+}
+
+fn badge(ui: &mut egui::Ui, label: &str, color: egui::Color32, theme: &Theme) -> egui::Response {
+    egui::Frame::new()
+        .fill(color)
+        .corner_radius(4)
+        .inner_margin(egui::Margin::symmetric(8, 2))
+        .show(ui, |ui| ui.label(egui::RichText::new(label).strong().color(theme.background.egui())))
+        .response
+}
+
+fn period_control(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
+    let lang = cx.lang();
+    // Right to left: the last added is leftmost.
+    if ui.button("▶").on_hover_text(text(lang, "next_month")).clicked() {
+        commands.write(ViewCommand::StepMonth(1));
+    }
+    let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
+    ui.label(egui::RichText::new(month).strong());
+    if ui.button("◀").on_hover_text(text(lang, "previous_month")).clicked() {
+        commands.write(ViewCommand::StepMonth(-1));
+    }
+    let play = if cx.view.playing { text(lang, "pause") } else { text(lang, "play") };
+    if ui.button(play).clicked() {
+        commands.write(ViewCommand::TogglePlay);
+    }
+}
+
+fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
+    let tree = RegionTree::shandong();
+    let lang = cx.lang();
+    ui.horizontal(|ui| {
+        let path = tree.path(cx.view.region);
+        for (i, region) in path.iter().enumerate() {
+            if i > 0 {
+                ui.label(egui::RichText::new("›").color(cx.theme.text_muted.egui()));
+            }
+            let name = if lang == Lang::Zh { &region.name_zh } else { &region.name_en };
+            let last = i + 1 == path.len();
+            let label = egui::RichText::new(name).size(cx.theme.heading_size).strong();
+            if last {
+                ui.label(label.color(cx.theme.text.egui()));
+            } else if ui.link(label).clicked() {
+                commands.write(ViewCommand::Select(region.adcode));
+            }
+        }
+        let scene = &cx.scenes.0[cx.view.topic];
+        ui.label(egui::RichText::new(format!("· {}", scene.title(lang == Lang::Zh))).size(cx.theme.heading_size).color(cx.theme.text_muted.egui()));
+        if cx.view.region != PROVINCE {
+            ui.label(egui::RichText::new(text(lang, "esc_up")).small().color(cx.theme.text_muted.egui()));
+        } else {
+            ui.label(egui::RichText::new(text(lang, "click_to_drill")).small().color(cx.theme.text_muted.egui()));
+        }
+    });
+}
+
+/// The scene's panels stacked top to bottom, heights by weight.
+fn column(ui: &mut egui::Ui, cx: &PanelContext, panels: &[Panel]) {
+    let total: f32 = panels.iter().map(|p| p.weight).sum::<f32>().max(f32::EPSILON);
+    let gap = 8.0;
+    let full = ui.available_rect_before_wrap();
+    let usable = full.height() - gap * (panels.len().saturating_sub(1)) as f32;
+    let mut top = full.top();
+    for panel in panels {
+        let height = usable * panel.weight / total;
+        let rect = egui::Rect::from_min_size(egui::pos2(full.left(), top), egui::vec2(full.width(), height));
+        panel_frame(ui, cx, panel, rect);
+        top += height + gap;
+    }
+    ui.allocate_rect(full, egui::Sense::hover());
+}
+
+fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, rect: egui::Rect) {
+    let theme = cx.theme;
+    ui.painter().rect(rect, 6, theme.panel.egui(), egui::Stroke::new(1.0, theme.panel_border.egui()), egui::StrokeKind::Inside);
+    let inner = rect.shrink2(egui::vec2(12.0, 8.0));
+    let mut child = ui.new_child(egui::UiBuilder::new().max_rect(inner).layout(egui::Layout::top_down(egui::Align::LEFT)));
+    child.set_clip_rect(inner.intersect(ui.clip_rect()));
+    child.label(egui::RichText::new(panel.title(cx.lang() == Lang::Zh)).size(theme.heading_size).strong().color(theme.accent.egui()));
+    child.add_space(4.0);
+    kinds::show(&mut child, cx, &panel.kind);
+}
+
+/// The choropleth's legend under the map; returns the height it took.
+fn legend(root: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth, middle: egui::Rect) -> f32 {
+    let (theme, lang) = (cx.theme, cx.lang());
+    let Some(def) = analytics::catalogue::measure(&choropleth.measure) else { return 0.0 };
+    let height = theme.text_size * 3.4;
+    let rect = egui::Rect::from_min_max(egui::pos2(middle.left() + 10.0, middle.bottom() - height), egui::pos2(middle.right() - 10.0, middle.bottom() - 6.0));
+    let mut ui = root.new_child(egui::UiBuilder::new().max_rect(rect));
+    let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
+    let (name, unit) = if lang == Lang::Zh { (def.name_zh, def.unit_zh) } else { (def.name_en, def.unit_en) };
+    let level = match RegionTree::shandong().get(cx.view.map_focus()).map(|r| r.level) {
+        Some(Level::Province) => text(lang, "by_city"),
+        _ => text(lang, "by_county"),
+    };
+    ui.horizontal(|ui| {
+        let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
+        ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong())
+            .on_hover_text(format!("{}：{}", text(lang, "definition"), if lang == Lang::Zh { def.definition_zh } else { def.definition_en }));
+    });
+    ui.horizontal(|ui| {
+        let fmt = |v: f64| analytics::interpret::format_value(&choropleth.measure, v, lang);
+        let mut lower: Option<f64> = None;
+        for class in 0..choropleth.classes {
+            let upper = choropleth.breaks.get(class).copied();
+            let label = match (lower, upper) {
+                (None, Some(u)) => format!("≤ {}", fmt(u)),
+                (Some(l), Some(u)) => format!("{} – {}", fmt(l), fmt(u)),
+                (Some(l), None) => format!("> {}", fmt(l)),
+                (None, None) => text(lang, "all_values").to_string(),
+            };
+            let sample = upper.unwrap_or(f64::INFINITY);
+            let color = theme.ramp[choropleth.ramp_index(if sample.is_finite() { sample } else { lower.unwrap_or(0.0) + 1e-9 }, theme.ramp.len())];
+            let (swatch, _) = ui.allocate_exact_size(egui::vec2(theme.text_size * 1.4, theme.text_size), egui::Sense::hover());
+            ui.painter().rect_filled(swatch, 2, color.egui());
+            ui.label(label);
+            ui.add_space(8.0);
+            lower = upper;
+        }
+        let (swatch, _) = ui.allocate_exact_size(egui::vec2(theme.text_size * 1.4, theme.text_size), egui::Sense::hover());
+        ui.painter().rect_filled(swatch, 2, theme.no_data.egui());
+        ui.label(text(lang, "no_data_or_hidden"));
+    });
+    height
+}
+
+fn loading_screen(root: &mut egui::Ui, cx: &PanelContext) {
+    let lang = cx.lang();
+    let rect = root.available_rect_before_wrap();
+    let mut ui = root.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::centered_and_justified(egui::Direction::TopDown)));
+    let message = match &cx.store.status {
+        LoadStatus::Building => text(lang, "building").to_string(),
+        LoadStatus::Failed(e) => format!("{}：{e}", text(lang, "failed")),
+        _ => text(lang, "loading").to_string(),
+    };
+    ui.vertical_centered(|ui| {
+        ui.add_space(rect.height() * 0.4);
+        if !matches!(cx.store.status, LoadStatus::Failed(_)) {
+            ui.spinner();
+        }
+        ui.label(egui::RichText::new(message).size(cx.theme.heading_size));
+    });
+}

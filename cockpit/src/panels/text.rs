@@ -1,0 +1,98 @@
+//! The interface's own words, in Chinese and English. Data words (measure names, units,
+//! regions, codes) come from the catalogue and code lists instead.
+
+use analytics::interpret::Lang;
+
+/// (key, 中文, English)
+const UI: &[(&str, &str, &str)] = &[
+    ("app_title", "数智就业 · 综合驾驶舱", "Smart Employment · Cockpit"),
+    ("as_of", "数据截至", "Data as of"),
+    ("demo", "演示数据", "Demo data"),
+    ("demo_hint", "合成的演示数据，不是真实统计", "Synthetic demonstration data, not official statistics"),
+    ("loading", "正在加载数据立方…", "Loading the cube…"),
+    ("building", "首次运行：正在生成演示数据并构建数据立方…", "First run: generating demo data and building the cube…"),
+    ("failed", "数据加载失败", "Cannot load the data"),
+    ("suppressed", "已隐藏（人数小于阈值）", "hidden (below the disclosure threshold)"),
+    ("no_data", "暂无数据", "no data"),
+    ("no_data_or_hidden", "无数据或已隐藏", "no data or hidden"),
+    ("all_values", "全部", "all"),
+    ("mom", "环比", "vs prev."),
+    ("yoy", "同比", "YoY"),
+    ("definition", "口径", "Definition"),
+    ("source", "来源", "Source"),
+    ("period", "统计期", "Period"),
+    ("theme", "切换主题", "Theme"),
+    ("theme_hint", "快捷键 T", "Key T"),
+    ("other_lang", "English", "中文"),
+    ("play", "播放", "Play"),
+    ("pause", "暂停", "Pause"),
+    ("next_month", "下一月（→）", "Next month (→)"),
+    ("previous_month", "上一月（←）", "Previous month (←)"),
+    ("esc_up", "Esc 返回上级", "Esc: up one level"),
+    ("click_to_drill", "点击地图下钻", "Click the map to drill down"),
+    ("by_city", "按市", "by city"),
+    ("by_county", "按县（市、区）", "by county"),
+    ("no_alerts", "当前区域暂无预警", "No alerts in this region"),
+    ("no_zones", "当前区域暂无服务区", "No service zones in this region"),
+    ("no_evaluation", "暂无政策评估结果", "No policy evaluation yet"),
+    ("zone", "服务区", "Zone"),
+    ("services", "服务人次", "Visits"),
+    ("records", "有效数据", "Records"),
+    ("functions", "功能数", "Functions"),
+    ("standing", "达标", "Standing"),
+    ("met", "达标", "met"),
+    ("not_met", "未达标", "not met"),
+    ("effect", "政策效应（新增就业）", "Effect on new urban jobs"),
+    ("ci95", "95%置信区间", "95% CI"),
+    ("wave", "批次", "Wave"),
+    ("counties", "个县", "counties"),
+    ("severity_notice", "黄色", "Yellow"),
+    ("severity_warning", "橙色", "Orange"),
+    ("severity_severe", "红色", "Red"),
+    ("alert_layoff", "规模裁员", "Layoff"),
+    ("alert_unemployment_rise", "失业登记上升", "Unemployment rise"),
+    ("alert_subsidy_lag", "资金执行滞后", "Fund execution lag"),
+    ("alert_duplicate", "疑似重复发放", "Suspected duplicate payments"),
+    ("alert_unregistered", "无登记记录领取", "Payments without registration"),
+    ("alert_zone_behind", "服务区进度滞后", "Zone behind target"),
+    ("value", "数值", "Value"),
+    ("threshold", "阈值", "Threshold"),
+];
+
+/// The interface text for a key; the key itself if it is missing (a test checks none is).
+pub fn text(lang: Lang, key: &str) -> &str {
+    UI.iter().find(|e| e.0 == key).map_or(key, |e| if lang == Lang::Zh { e.1 } else { e.2 })
+}
+
+/// All interface text (the font test checks every character has a glyph).
+pub fn all_ui_text() -> String {
+    UI.iter().flat_map(|e| [e.1, e.2]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        // Keys are string literals passed to `text(lang, "...")`: find them in the sources.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut missing = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in source.match_indices("text(lang, \"") {
+                let rest = &source[i + "text(lang, \"".len()..];
+                let key = &rest[..rest.find('"').unwrap()];
+                if !UI.iter().any(|e| e.0 == key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing interface text: {missing:?}");
+    }
+}

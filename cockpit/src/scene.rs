@@ -1,0 +1,194 @@
+//! Topics (专题) as data: each `scenes/<topic>.ron` names the map's headline measure and
+//! the panels around the map. Adding a topic is adding a file; a panel kind that does not
+//! exist yet is the only reason to touch code.
+
+use std::path::{Path, PathBuf};
+
+use analytics::catalogue::{self, DimKind, Topic};
+use bevy::prelude::*;
+use serde::Deserialize;
+
+/// One topic page.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Scene {
+    /// Stable id, used on the command line (`--topic supply_demand`) and in exports.
+    pub id: String,
+    /// Position in the tab bar, the number keys and the carousel.
+    pub order: u32,
+    pub title_zh: String,
+    pub title_en: String,
+    /// Which 数据解读 template speaks for this page.
+    pub topic: Topic,
+    /// The measure the map colours regions by.
+    pub map_measure: String,
+    /// Panels of the left and right columns, top to bottom.
+    pub left: Vec<Panel>,
+    pub right: Vec<Panel>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Panel {
+    pub title_zh: String,
+    pub title_en: String,
+    /// Share of the column's height, relative to the other panels in it.
+    #[serde(default = "one")]
+    pub weight: f32,
+    pub kind: PanelKind,
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub enum PanelKind {
+    /// Headline numbers with month-on-month and year-on-year change.
+    Kpi { measures: Vec<String> },
+    /// Monthly trend lines over the last `months` months.
+    Trend { measures: Vec<String>, months: u32 },
+    /// Ranked bars: the current region's children, or its breakdown by a dimension.
+    Ranking { measure: String, by: RankBy, top: usize },
+    /// A table of the current region's children × measures.
+    Table { measures: Vec<String> },
+    /// 数据解读 for the view, written from the cube.
+    Interpretation,
+    /// Alerts within the current region.
+    Alerts,
+    /// Service zones of the current region and their standing against the targets.
+    Zones,
+    /// The policy evaluation: estimated effect and its interval.
+    Policy,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub enum RankBy {
+    /// The cities of the province, or the counties of a city.
+    Children,
+    /// Categories of a dimension (published for the province and cities).
+    Dimension(DimKind),
+}
+
+impl Scene {
+    pub fn title(&self, zh: bool) -> &str {
+        if zh { &self.title_zh } else { &self.title_en }
+    }
+
+    pub fn panels(&self) -> impl Iterator<Item = &Panel> {
+        self.left.iter().chain(&self.right)
+    }
+
+    /// Every measure id the scene names must be in the catalogue.
+    fn check(&self, origin: &Path) -> Result<(), SceneError> {
+        let mut ids = vec![self.map_measure.as_str()];
+        for panel in self.panels() {
+            match &panel.kind {
+                PanelKind::Kpi { measures } | PanelKind::Trend { measures, .. } | PanelKind::Table { measures } => {
+                    ids.extend(measures.iter().map(String::as_str))
+                }
+                PanelKind::Ranking { measure, .. } => ids.push(measure),
+                PanelKind::Interpretation | PanelKind::Alerts | PanelKind::Zones | PanelKind::Policy => {}
+            }
+        }
+        match ids.into_iter().find(|id| catalogue::measure(id).is_none()) {
+            Some(unknown) => Err(SceneError::UnknownMeasure { path: origin.to_path_buf(), measure: unknown.to_string() }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Panel {
+    pub fn title(&self, zh: bool) -> &str {
+        if zh { &self.title_zh } else { &self.title_en }
+    }
+}
+
+#[derive(Debug)]
+pub enum SceneError {
+    Read { path: PathBuf, message: String },
+    Parse { path: PathBuf, message: String },
+    UnknownMeasure { path: PathBuf, measure: String },
+    Empty { dir: PathBuf },
+}
+
+impl std::fmt::Display for SceneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SceneError::Read { path, message } => write!(f, "{}: cannot read: {message}", path.display()),
+            SceneError::Parse { path, message } => write!(f, "{}: {message}", path.display()),
+            SceneError::UnknownMeasure { path, measure } => {
+                write!(f, "{}: measure `{measure}` is not in the catalogue (analytics::catalogue)", path.display())
+            }
+            SceneError::Empty { dir } => write!(f, "{}: no scene files (*.ron)", dir.display()),
+        }
+    }
+}
+
+impl std::error::Error for SceneError {}
+
+/// All topics, in tab order.
+#[derive(Resource, Clone, Debug)]
+pub struct Scenes(pub Vec<Scene>);
+
+impl Scenes {
+    /// Parses one scene file's text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Scene, SceneError> {
+        let scene: Scene = ron::from_str(text).map_err(|e| SceneError::Parse { path: origin.to_path_buf(), message: e.to_string() })?;
+        scene.check(origin)?;
+        Ok(scene)
+    }
+
+    /// Every `*.ron` file of a folder.
+    pub fn load_dir(dir: &Path) -> Result<Scenes, SceneError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| SceneError::Read { path: dir.to_path_buf(), message: e.to_string() })?;
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+        paths.sort();
+        let mut scenes = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| SceneError::Read { path: path.clone(), message: e.to_string() })?;
+            scenes.push(Self::parse(&text, &path)?);
+        }
+        if scenes.is_empty() {
+            return Err(SceneError::Empty { dir: dir.to_path_buf() });
+        }
+        scenes.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+        Ok(Scenes(scenes))
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.0.iter().position(|s| s.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenes_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenes")
+    }
+
+    #[test]
+    fn the_shipped_scenes_load_and_cover_the_required_topics() {
+        let scenes = Scenes::load_dir(&scenes_dir()).expect("scenes load");
+        for required in ["overview", "supply_demand", "shortage", "subsidy", "enterprise", "service_zones", "alerts"] {
+            assert!(scenes.index_of(required).is_some(), "scene {required} is missing");
+        }
+        let orders: Vec<u32> = scenes.0.iter().map(|s| s.order).collect();
+        let mut unique = orders.clone();
+        unique.dedup();
+        assert_eq!(orders, unique, "two scenes share a tab position");
+    }
+
+    #[test]
+    fn an_unknown_measure_is_an_error_naming_file_and_measure() {
+        let text = r#"(id: "x", order: 1, title_zh: "x", title_en: "x", topic: overview, map_measure: "no_such_measure", left: [], right: [])"#;
+        let err = Scenes::parse(text, Path::new("scenes/x.ron")).unwrap_err().to_string();
+        assert!(err.contains("scenes/x.ron") && err.contains("no_such_measure"), "{err}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_position() {
+        let err = Scenes::parse("(id: \"x\", order: ", Path::new("scenes/broken.ron")).unwrap_err().to_string();
+        assert!(err.contains("scenes/broken.ron") && err.contains("1:"), "{err}");
+    }
+}

@@ -1,0 +1,183 @@
+//! Visual themes as data (`assets/themes/<name>.ron`): every colour the cockpit paints
+//! comes from the active theme, so switching at run time leaves nothing stale.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Theme {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Whether egui starts from its dark or light visuals.
+    pub dark: bool,
+    pub background: Hex,
+    pub panel: Hex,
+    pub panel_border: Hex,
+    pub text: Hex,
+    pub text_muted: Hex,
+    pub accent: Hex,
+    /// Regions with no value (or a suppressed one).
+    pub no_data: Hex,
+    /// Regions outside the current drill-down.
+    pub context: Hex,
+    pub border_county: Hex,
+    pub border_city: Hex,
+    pub highlight: Hex,
+    /// Choropleth classes from low to high: a colour-blind-safe sequential ramp.
+    pub ramp: Vec<Hex>,
+    /// Good and bad news (changes, targets met or missed).
+    pub good: Hex,
+    pub bad: Hex,
+    /// Alert levels 黄 / 橙 / 红.
+    pub alert_yellow: Hex,
+    pub alert_orange: Hex,
+    pub alert_red: Hex,
+    /// Chart series, in order.
+    pub series: Vec<Hex>,
+    /// Text sizes (points) in the desktop layout; the wall scales the whole layout.
+    pub text_size: f32,
+    pub heading_size: f32,
+    pub kpi_size: f32,
+}
+
+/// An `#rrggbb` colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hex(pub [u8; 3]);
+
+impl<'de> Deserialize<'de> for Hex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Hex::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a colour #rrggbb")))
+    }
+}
+
+impl Hex {
+    pub fn parse(text: &str) -> Option<Hex> {
+        let digits = text.strip_prefix('#')?;
+        if digits.len() != 6 {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&digits[i..i + 2], 16).ok();
+        Some(Hex([byte(0)?, byte(2)?, byte(4)?]))
+    }
+
+    pub fn egui(self) -> egui::Color32 {
+        egui::Color32::from_rgb(self.0[0], self.0[1], self.0[2])
+    }
+
+    /// WCAG relative luminance, 0 (black) to 1 (white).
+    pub fn luminance(self) -> f64 {
+        let lin = |v: u8| {
+            let s = v as f64 / 255.0;
+            if s <= 0.04045 { s / 12.92 } else { ((s + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * lin(self.0[0]) + 0.7152 * lin(self.0[1]) + 0.0722 * lin(self.0[2])
+    }
+
+    /// Whether dark text reads better than light text on this colour (above the luminance
+    /// where black and white text have equal contrast).
+    pub fn is_light(self) -> bool {
+        self.luminance() > 0.179
+    }
+
+    pub fn bevy(self) -> Color {
+        Color::srgb_u8(self.0[0], self.0[1], self.0[2])
+    }
+}
+
+/// All themes, and which is active.
+#[derive(Resource, Clone, Debug)]
+pub struct Themes {
+    pub all: Vec<Theme>,
+}
+
+impl Themes {
+    pub fn load_dir(dir: &Path) -> Result<Themes, String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+        paths.sort();
+        let mut all = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let theme: Theme = ron::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if theme.ramp.len() < 3 || theme.series.is_empty() {
+                return Err(format!("{}: a theme needs at least 3 ramp colours and 1 series colour", path.display()));
+            }
+            all.push(theme);
+        }
+        if all.is_empty() {
+            return Err(format!("{}: no theme files (*.ron)", dir.display()));
+        }
+        Ok(Themes { all })
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.all.iter().position(|t| t.id == id)
+    }
+}
+
+/// egui's look for a theme: panels, text and widgets in the theme's colours.
+pub fn egui_style(theme: &Theme, style: &mut egui::Style) {
+    let mut visuals = if theme.dark { egui::Visuals::dark() } else { egui::Visuals::light() };
+    visuals.override_text_color = Some(theme.text.egui());
+    visuals.panel_fill = theme.panel.egui();
+    visuals.window_fill = theme.panel.egui();
+    visuals.extreme_bg_color = theme.background.egui();
+    visuals.faint_bg_color = theme.background.egui();
+    visuals.window_stroke = egui::Stroke::new(1.0, theme.panel_border.egui());
+    visuals.selection.bg_fill = theme.accent.egui();
+    visuals.hyperlink_color = theme.accent.egui();
+    visuals.widgets.noninteractive.bg_stroke = egui::Stroke::new(1.0, theme.panel_border.egui());
+    visuals.widgets.noninteractive.fg_stroke = egui::Stroke::new(1.0, theme.text.egui());
+    visuals.widgets.inactive.fg_stroke = egui::Stroke::new(1.0, theme.text.egui());
+    visuals.widgets.active.bg_fill = theme.accent.egui();
+    style.visuals = visuals;
+    use egui::{FontFamily, FontId, TextStyle};
+    style.text_styles = [
+        (TextStyle::Small, FontId::new(theme.text_size * 0.8, FontFamily::Proportional)),
+        (TextStyle::Body, FontId::new(theme.text_size, FontFamily::Proportional)),
+        (TextStyle::Button, FontId::new(theme.text_size, FontFamily::Proportional)),
+        (TextStyle::Heading, FontId::new(theme.heading_size, FontFamily::Proportional)),
+        (TextStyle::Monospace, FontId::new(theme.text_size, FontFamily::Monospace)),
+    ]
+    .into();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contrast(a: Hex, b: Hex) -> f64 {
+        let (l1, l2) = (a.luminance(), b.luminance());
+        (l1.max(l2) + 0.05) / (l1.min(l2) + 0.05)
+    }
+
+    #[test]
+    fn shipped_themes_load_with_readable_text_and_ordered_ramps() {
+        let themes = Themes::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/themes")).expect("themes load");
+        assert!(themes.all.len() >= 3, "at least three themes");
+        for t in &themes.all {
+            // WCAG AA for body text on panels; the high-contrast theme must reach AAA.
+            let needed = if t.id == "high-contrast" { 7.0 } else { 4.5 };
+            assert!(contrast(t.text, t.panel) >= needed, "{}: text contrast {:.1}", t.id, contrast(t.text, t.panel));
+            // A sequential ramp must read in order even without hue: luminance strictly
+            // monotonic (what makes viridis-like ramps safe for colour-blind readers).
+            let l: Vec<f64> = t.ramp.iter().map(|c| c.luminance()).collect();
+            let rising = l.windows(2).all(|w| w[1] > w[0]);
+            let falling = l.windows(2).all(|w| w[1] < w[0]);
+            assert!(rising || falling, "{}: ramp luminance is not monotonic: {l:?}", t.id);
+        }
+    }
+
+    #[test]
+    fn colours_parse_strictly() {
+        assert_eq!(Hex::parse("#0a1B2c"), Some(Hex([10, 27, 44])));
+        assert_eq!(Hex::parse("0a1b2c"), None);
+        assert_eq!(Hex::parse("#0a1b2"), None);
+        assert_eq!(Hex::parse("#zz1b2c"), None);
+    }
+}

@@ -1,0 +1,246 @@
+//! The current view: topic, region, month, theme and language. It changes only through
+//! [`ViewCommand`] messages (from keys, clicks, the carousel or tests), applied in one
+//! system, so every panel, the map and the tests see the same state.
+
+use analytics::interpret::Lang;
+use analytics::period::Period;
+use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
+use bevy::prelude::*;
+
+use crate::data::CubeStore;
+use crate::scene::Scenes;
+use crate::theme::Themes;
+
+#[derive(Resource, Clone, Debug, PartialEq)]
+pub struct View {
+    /// Index into [`Scenes`].
+    pub topic: usize,
+    /// The region the panels describe: the province, a city or a county.
+    pub region: Adcode,
+    /// The month on show; quarterly and yearly measures show the period containing it.
+    pub month: Period,
+    /// Index into [`Themes`].
+    pub theme: usize,
+    pub lang: Lang,
+    /// Whether the month advances by itself (the play button).
+    pub playing: bool,
+}
+
+impl View {
+    pub fn zh(&self) -> bool {
+        self.lang == Lang::Zh
+    }
+
+    /// The region whose children the map colours: the province, or the city in focus
+    /// (a selected county is shown inside its city).
+    pub fn map_focus(&self) -> Adcode {
+        let tree = RegionTree::shandong();
+        match tree.get(self.region).map(|r| r.level) {
+            Some(Level::County) => tree.parent(self.region).map_or(PROVINCE, |p| p.adcode),
+            Some(_) => self.region,
+            None => PROVINCE,
+        }
+    }
+}
+
+/// Everything that can change the view.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub enum ViewCommand {
+    /// Go to a region (a city drills down, a county is selected within its city).
+    Select(Adcode),
+    /// One level up: county → city → province.
+    Up,
+    Topic(usize),
+    /// Next (+1) or previous (−1) topic, wrapping (tabs, carousel, presenter remote).
+    StepTopic(i32),
+    Month(Period),
+    StepMonth(i32),
+    Theme(usize),
+    NextTheme,
+    ToggleLang,
+    SetLang(Lang),
+    TogglePlay,
+}
+
+pub struct ViewPlugin;
+
+impl Plugin for ViewPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_message::<ViewCommand>().add_systems(
+            Update,
+            (start_at_latest_month.run_if(resource_changed::<CubeStore>), keyboard_commands, play_months, apply_commands).chain().in_set(ViewSystems),
+        );
+    }
+}
+
+/// Systems that change the view run in this set; readers of the view run after it.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ViewSystems;
+
+/// Once a cube is in, the view shows the month asked for on the command line, or the
+/// cube's latest.
+fn start_at_latest_month(store: Res<CubeStore>, settings: Res<crate::Settings>, mut view: ResMut<View>) {
+    if let Some((_, last)) = store.months {
+        view.month = clamp_month(settings.month.unwrap_or(last), store.months);
+    }
+}
+
+/// Keys of the desktop and of presenter remotes (which send PageUp/PageDown).
+fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWriter<ViewCommand>) {
+    const DIGITS: [KeyCode; 9] = [
+        KeyCode::Digit1, KeyCode::Digit2, KeyCode::Digit3, KeyCode::Digit4, KeyCode::Digit5,
+        KeyCode::Digit6, KeyCode::Digit7, KeyCode::Digit8, KeyCode::Digit9,
+    ];
+    for (i, key) in DIGITS.iter().enumerate() {
+        if keys.just_pressed(*key) {
+            commands.write(ViewCommand::Topic(i));
+        }
+    }
+    let bindings = [
+        (KeyCode::Escape, ViewCommand::Up),
+        (KeyCode::Backspace, ViewCommand::Up),
+        (KeyCode::KeyT, ViewCommand::NextTheme),
+        (KeyCode::KeyL, ViewCommand::ToggleLang),
+        (KeyCode::ArrowLeft, ViewCommand::StepMonth(-1)),
+        (KeyCode::ArrowRight, ViewCommand::StepMonth(1)),
+        (KeyCode::Tab, ViewCommand::StepTopic(1)),
+        (KeyCode::PageDown, ViewCommand::StepTopic(1)),
+        (KeyCode::PageUp, ViewCommand::StepTopic(-1)),
+        (KeyCode::Space, ViewCommand::TogglePlay),
+    ];
+    for (key, command) in bindings {
+        if keys.just_pressed(key) {
+            commands.write(command);
+        }
+    }
+}
+
+/// How long each month shows while playing.
+const PLAY_STEP_SECONDS: f32 = 1.2;
+
+fn play_months(time: Res<Time>, view: Res<View>, mut elapsed: Local<f32>, mut commands: MessageWriter<ViewCommand>) {
+    if !view.playing {
+        *elapsed = 0.0;
+        return;
+    }
+    *elapsed += time.delta_secs();
+    if *elapsed >= PLAY_STEP_SECONDS {
+        *elapsed = 0.0;
+        commands.write(ViewCommand::StepMonth(1));
+    }
+}
+
+fn apply_commands(
+    mut commands: MessageReader<ViewCommand>,
+    mut view: ResMut<View>,
+    scenes: Res<Scenes>,
+    themes: Res<Themes>,
+    store: Res<CubeStore>,
+) {
+    for command in commands.read() {
+        let next = apply(&view, *command, scenes.0.len(), themes.all.len(), store.months);
+        if next != *view {
+            *view = next;
+        }
+    }
+}
+
+/// The view after one command; `months` is the cube's first and last month.
+pub fn apply(view: &View, command: ViewCommand, topics: usize, themes: usize, months: Option<(Period, Period)>) -> View {
+    let tree = RegionTree::shandong();
+    let mut next = view.clone();
+    let wrap = |i: i32, n: usize| i.rem_euclid(n.max(1) as i32) as usize;
+    match command {
+        ViewCommand::Select(adcode) if tree.get(adcode).is_some() => next.region = adcode,
+        ViewCommand::Select(_) => {}
+        ViewCommand::Up => next.region = tree.parent(view.region).map_or(PROVINCE, |p| p.adcode),
+        ViewCommand::Topic(i) if i < topics => next.topic = i,
+        ViewCommand::Topic(_) => {}
+        ViewCommand::StepTopic(step) => next.topic = wrap(view.topic as i32 + step, topics),
+        ViewCommand::Month(m) => next.month = clamp_month(m, months),
+        ViewCommand::StepMonth(step) => {
+            let stepped = Period::from_month_index(view.month.month_index() + step);
+            next.month = clamp_month(stepped, months);
+            // Playing past the last month starts again from the first.
+            if view.playing && step > 0 && next.month == view.month {
+                if let Some((first, _)) = months {
+                    next.month = first;
+                }
+            }
+        }
+        ViewCommand::Theme(i) if i < themes => next.theme = i,
+        ViewCommand::Theme(_) => {}
+        ViewCommand::NextTheme => next.theme = wrap(view.theme as i32 + 1, themes),
+        ViewCommand::ToggleLang => next.lang = if view.lang == Lang::Zh { Lang::En } else { Lang::Zh },
+        ViewCommand::SetLang(lang) => next.lang = lang,
+        ViewCommand::TogglePlay => next.playing = !view.playing,
+    }
+    next
+}
+
+fn clamp_month(month: Period, months: Option<(Period, Period)>) -> Period {
+    match months {
+        Some((first, _)) if month.month_index() < first.month_index() => first,
+        Some((_, last)) if month.month_index() > last.month_index() => last,
+        _ => month,
+    }
+}
+
+/// Parses `key:value` commands separated by commas: `topic:ID`, `region:ADCODE`,
+/// `month:YYYY-MM`, `theme:ID`, `lang:zh|en`, `up`.
+pub fn parse_script(text: &str, scenes: &Scenes, themes: &Themes) -> Result<Vec<ViewCommand>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (key, value) = item.split_once(':').unwrap_or((item, ""));
+            let bad = || format!("`{item}` is not a view command (topic:ID, region:ADCODE, month:YYYY-MM, theme:ID, lang:zh|en, up)");
+            Ok(match key {
+                "topic" => ViewCommand::Topic(scenes.index_of(value).ok_or_else(bad)?),
+                "region" => ViewCommand::Select(value.parse().map_err(|_| bad())?),
+                "month" => ViewCommand::Month(value.parse().map_err(|_| bad())?),
+                "theme" => ViewCommand::Theme(themes.index_of(value).ok_or_else(bad)?),
+                "lang" if value == "zh" || value == "en" => ViewCommand::SetLang(if value == "zh" { Lang::Zh } else { Lang::En }),
+                "up" => ViewCommand::Up,
+                _ => return Err(bad()),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> View {
+        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false }
+    }
+
+    const MONTHS: Option<(Period, Period)> = Some((Period::Month { year: 2021, month: 1 }, Period::Month { year: 2025, month: 10 }));
+
+    #[test]
+    fn drill_down_and_back_up() {
+        let city = apply(&view(), ViewCommand::Select(370200), 7, 3, MONTHS);
+        assert_eq!((city.region, city.map_focus()), (370200, 370200));
+        let county = apply(&city, ViewCommand::Select(370211), 7, 3, MONTHS);
+        assert_eq!((county.region, county.map_focus()), (370211, 370200), "a county is shown inside its city");
+        let up = apply(&county, ViewCommand::Up, 7, 3, MONTHS);
+        assert_eq!(up.region, 370200);
+        let top = apply(&apply(&up, ViewCommand::Up, 7, 3, MONTHS), ViewCommand::Up, 7, 3, MONTHS);
+        assert_eq!(top.region, PROVINCE, "Up at the province stays there");
+        assert_eq!(apply(&view(), ViewCommand::Select(999999), 7, 3, MONTHS), view(), "unknown adcodes are ignored");
+    }
+
+    #[test]
+    fn topics_themes_and_months_stay_in_range() {
+        assert_eq!(apply(&view(), ViewCommand::StepTopic(-1), 7, 3, MONTHS).topic, 6);
+        assert_eq!(apply(&view(), ViewCommand::Topic(8), 7, 3, MONTHS).topic, 0, "key 9 with 7 topics does nothing");
+        assert_eq!(apply(&view(), ViewCommand::Theme(2), 7, 3, MONTHS).theme, 2);
+        let last = apply(&view(), ViewCommand::Month(Period::month(2030, 1)), 7, 3, MONTHS);
+        assert_eq!(last.month, Period::month(2025, 10));
+        let mut playing = last.clone();
+        playing.playing = true;
+        assert_eq!(apply(&playing, ViewCommand::StepMonth(1), 7, 3, MONTHS).month, Period::month(2021, 1), "play wraps around");
+        assert_eq!(apply(&last, ViewCommand::StepMonth(1), 7, 3, MONTHS).month, Period::month(2025, 10), "stepping does not");
+    }
+}

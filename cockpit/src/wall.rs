@@ -1,0 +1,139 @@
+//! Wall mode for leadership screens: the layout is designed for 1920×1080 and scaled to
+//! the wall's physical pixels (egui re-rasterises text at that scale, so it stays crisp);
+//! the topics rotate on a carousel that a keyboard or presenter remote pauses, steps and
+//! pins; on spliced walls the side columns are sized to whole screens so text stays off
+//! the bezels; no cursor.
+
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use crate::view::{ViewCommand, ViewSystems};
+use crate::{Mode, Settings};
+
+/// The height the wall layout is designed for; everything scales from it.
+pub const DESIGN_HEIGHT: f32 = 1080.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WallLayout {
+    /// Screens across and down (a spliced wall), 1×1 for a single screen.
+    pub grid: UVec2,
+    /// Bezel width between screens, in physical pixels.
+    pub bezel: u32,
+    /// Seconds each topic shows; 0 turns the carousel off.
+    pub carousel_seconds: f32,
+}
+
+impl Default for WallLayout {
+    fn default() -> Self {
+        WallLayout { grid: UVec2::ONE, bezel: 0, carousel_seconds: 30.0 }
+    }
+}
+
+/// Where the side columns must end so no text crosses a seam (egui points), if the wall
+/// is spliced; the panels read it.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct SeamSafeColumns(pub Option<f32>);
+
+#[derive(Resource)]
+struct Carousel {
+    timer: Timer,
+    paused: bool,
+}
+
+pub struct WallPlugin;
+
+impl Plugin for WallPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<SeamSafeColumns>();
+        let Mode::Wall(layout) = app.world().resource::<Settings>().mode.clone() else { return };
+        if layout.carousel_seconds > 0.0 {
+            app.insert_resource(Carousel { timer: Timer::from_seconds(layout.carousel_seconds, TimerMode::Repeating), paused: false })
+                .add_systems(Update, carousel.before(ViewSystems));
+        }
+        app.add_systems(Update, hide_cursor).add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::panels::PanelSystems));
+    }
+}
+
+/// The ui scale that maps the design height onto the window.
+pub fn wall_scale(window_height: f32) -> f32 {
+    (window_height / DESIGN_HEIGHT).max(0.5)
+}
+
+/// On a wall of `grid.x` screens across, side columns one screen wide (less the bezel
+/// and a margin) keep text off the seams; None when a single screen.
+pub fn seam_safe_column(window_width: f32, grid_x: u32, bezel: f32, scale: f32) -> Option<f32> {
+    (grid_x >= 3).then(|| (window_width / grid_x as f32 - bezel) / scale - 16.0)
+}
+
+/// egui's zoom makes the design layout fill the wall; egui rasterises text at the
+/// resulting pixels per point, so it stays sharp at any size.
+fn scale_to_wall(
+    mut contexts: EguiContexts,
+    settings: Res<Settings>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    mut columns: ResMut<SeamSafeColumns>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Ok(window) = windows.single() else { return Ok(()) };
+    let Mode::Wall(layout) = &settings.mode else { return Ok(()) };
+    let scale = wall_scale(window.physical_height() as f32) / window.scale_factor();
+    if (ctx.zoom_factor() - scale).abs() > f32::EPSILON {
+        ctx.set_zoom_factor(scale);
+    }
+    let safe = seam_safe_column(window.physical_width() as f32, layout.grid.x, layout.bezel as f32, scale * window.scale_factor());
+    if columns.0 != safe {
+        columns.0 = safe;
+    }
+    Ok(())
+}
+
+fn hide_cursor(mut windows: Query<&mut bevy::window::CursorOptions, With<PrimaryWindow>>) {
+    for mut cursor in &mut windows {
+        if cursor.visible {
+            cursor.visible = false;
+        }
+    }
+}
+
+/// P pauses (pins the current topic), N / B or a remote's PageDown / PageUp step (those
+/// keys are read by the view); the timer restarts after a manual step.
+fn carousel(time: Res<Time>, keys: Res<ButtonInput<KeyCode>>, mut carousel: ResMut<Carousel>, mut commands: MessageWriter<ViewCommand>) {
+    if keys.just_pressed(KeyCode::KeyP) {
+        carousel.paused = !carousel.paused;
+    }
+    let step = if keys.just_pressed(KeyCode::KeyN) { 1 } else if keys.just_pressed(KeyCode::KeyB) { -1 } else { 0 };
+    if step != 0 || keys.any_just_pressed([KeyCode::PageDown, KeyCode::PageUp]) {
+        carousel.timer.reset();
+    }
+    if step != 0 {
+        commands.write(ViewCommand::StepTopic(step));
+    }
+    if carousel.paused {
+        return;
+    }
+    if carousel.timer.tick(time.delta()).just_finished() {
+        commands.write(ViewCommand::StepTopic(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_scale_from_the_design_height() {
+        assert_eq!(wall_scale(1080.0), 1.0);
+        assert_eq!(wall_scale(2160.0), 2.0);
+    }
+
+    #[test]
+    fn spliced_walls_get_columns_one_screen_wide() {
+        // 4 × 1920 px screens with 12 px bezels at scale 2: a column ends 16 points
+        // before the first seam.
+        let column = seam_safe_column(7680.0, 4, 12.0, 2.0).unwrap();
+        assert_eq!(column, (1920.0 - 12.0) / 2.0 - 16.0);
+        assert!(column * 2.0 < 1920.0, "the column's text ends before the seam");
+        assert_eq!(seam_safe_column(3840.0, 1, 0.0, 2.0), None);
+    }
+}
