@@ -126,12 +126,19 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
     let columns = 2;
     let width = (ui.available_width() - 8.0) / columns as f32;
     let rows = figures.len().div_ceil(columns).max(1);
-    let height = ((ui.available_height() - 8.0 * (rows - 1) as f32) / rows as f32).max(theme.kpi_size * 2.5);
+    let height = (ui.available_height() - 8.0 * (rows - 1) as f32) / rows as f32;
+    // Tiles shrink their type to fit small windows: name, value, changes (and the
+    // period when there is room) must all show.
+    let line = theme.text_size * 1.3;
+    let value_size = theme.kpi_size.min((height - 2.0 * line - 12.0) / 1.25).max(theme.text_size);
+    let show_period = height >= value_size * 1.25 + 3.0 * line + 12.0;
     egui::Grid::new("kpi").num_columns(columns).spacing([8.0, 8.0]).show(ui, |ui| {
         for (i, f) in figures.iter().enumerate() {
             let (rect, response) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
             ui.painter().rect_filled(rect, 4, theme.background.egui());
             let mut tile = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(6.0)).layout(egui::Layout::top_down(egui::Align::LEFT)));
+            tile.set_clip_rect(rect.intersect(ui.clip_rect()));
+            tile.spacing_mut().item_spacing.y = 1.0;
             tile.label(egui::RichText::new(measure_name(f.measure, lang)).color(theme.text_muted.egui()));
             let value = match f.value {
                 Lookup::Value(v) => format_value(f.measure.id, v, lang),
@@ -139,7 +146,7 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
                 Lookup::Missing => text(lang, "no_data").to_string(),
             };
             // `format_value` writes the unit (a unitless ratio has none).
-            tile.label(egui::RichText::new(value).size(theme.kpi_size).strong().color(theme.text.egui()));
+            tile.label(egui::RichText::new(value).size(value_size).strong().color(theme.text.egui()));
             tile.horizontal(|ui| {
                 if f.change_on_previous.is_some() {
                     ui.label(egui::RichText::new(text(lang, "mom")).small().color(theme.text_muted.egui()));
@@ -148,7 +155,9 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
                 ui.label(egui::RichText::new(text(lang, "yoy")).small().color(theme.text_muted.egui()));
                 ui.label(change_text(f.change_on_year, f.measure, cx).small());
             });
-            tile.label(egui::RichText::new(period_label(f.period, lang)).small().color(theme.text_muted.egui()));
+            if show_period {
+                tile.label(egui::RichText::new(period_label(f.period, lang)).small().color(theme.text_muted.egui()));
+            }
             response.on_hover_text(provenance(f.measure, f.period, lang));
             if i % columns == columns - 1 {
                 ui.end_row();

@@ -95,27 +95,26 @@ fn layout(
     egui::Panel::left("left").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.left));
     egui::Panel::right("right").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.right));
 
-    // Between the columns: breadcrumb on top, legend at the bottom, the map in between.
-    let middle = root.available_rect_before_wrap();
-    let mut middle_ui = root.new_child(egui::UiBuilder::new().max_rect(middle.shrink(10.0)));
-    breadcrumb(&mut middle_ui, &cx, &mut commands);
-    let map_top = middle_ui.min_rect().bottom() + 6.0;
-    let legend_height = legend(&mut root, &cx, &choropleth, middle);
-    area.0 = egui::Rect::from_min_max(egui::pos2(middle.left(), map_top), egui::pos2(middle.right(), middle.bottom() - legend_height));
+    // Between the columns: breadcrumb on top, legend at the bottom (each as tall as its
+    // content), the map in what is left.
+    let clear = egui::Frame::new().inner_margin(egui::Margin::symmetric(12, 8));
+    egui::Panel::top("breadcrumb").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| breadcrumb(ui, &cx, &mut commands));
+    egui::Panel::bottom("legend").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| legend(ui, &cx, &choropleth));
+    area.0 = root.available_rect_before_wrap();
     Ok(())
 }
 
+/// Below this width (points) the topic tabs get a row of their own.
+const ONE_ROW_HEADER_WIDTH: f32 = 1700.0;
+
 fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
     let (theme, lang) = (cx.theme, cx.lang());
+    let one_row = ui.available_width() >= ONE_ROW_HEADER_WIDTH;
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new(text(lang, "app_title")).size(theme.heading_size * 1.15).strong().color(theme.accent.egui()));
         ui.add_space(18.0);
-        for (i, scene) in cx.scenes.0.iter().enumerate() {
-            let selected = i == cx.view.topic;
-            let label = egui::RichText::new(format!("{} {}", i + 1, scene.title(lang == Lang::Zh))).size(theme.text_size * 1.05);
-            if ui.selectable_label(selected, label).clicked() {
-                commands.write(ViewCommand::Topic(i));
-            }
+        if one_row {
+            topic_tabs(ui, cx, commands);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if let Some(cube) = cx.store.cube() {
@@ -138,6 +137,20 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
             period_control(ui, cx, commands);
         });
     });
+    if !one_row {
+        ui.horizontal_wrapped(|ui| topic_tabs(ui, cx, commands));
+    }
+}
+
+fn topic_tabs(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
+    let lang = cx.lang();
+    for (i, scene) in cx.scenes.0.iter().enumerate() {
+        let selected = i == cx.view.topic;
+        let label = egui::RichText::new(format!("{} {}", i + 1, scene.title(lang == Lang::Zh))).size(cx.theme.text_size * 1.05);
+        if ui.selectable_label(selected, label).clicked() {
+            commands.write(ViewCommand::Topic(i));
+        }
+    }
 }
 
 fn badge(ui: &mut egui::Ui, label: &str, color: egui::Color32, theme: &Theme) -> egui::Response {
@@ -221,13 +234,10 @@ fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, rect: egui::
     kinds::show(&mut child, cx, &panel.kind);
 }
 
-/// The choropleth's legend under the map; returns the height it took.
-fn legend(root: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth, middle: egui::Rect) -> f32 {
+/// The choropleth's legend under the map.
+fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     let (theme, lang) = (cx.theme, cx.lang());
-    let Some(def) = analytics::catalogue::measure(&choropleth.measure) else { return 0.0 };
-    let height = theme.text_size * 3.4;
-    let rect = egui::Rect::from_min_max(egui::pos2(middle.left() + 10.0, middle.bottom() - height), egui::pos2(middle.right() - 10.0, middle.bottom() - 6.0));
-    let mut ui = root.new_child(egui::UiBuilder::new().max_rect(rect));
+    let Some(def) = analytics::catalogue::measure(&choropleth.measure) else { return };
     let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
     let (name, unit) = if lang == Lang::Zh { (def.name_zh, def.unit_zh) } else { (def.name_en, def.unit_en) };
     let level = match RegionTree::shandong().get(cx.view.map_focus()).map(|r| r.level) {
@@ -239,7 +249,7 @@ fn legend(root: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth, middl
         ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong())
             .on_hover_text(format!("{}：{}", text(lang, "definition"), if lang == Lang::Zh { def.definition_zh } else { def.definition_en }));
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let fmt = |v: f64| analytics::interpret::format_value(&choropleth.measure, v, lang);
         let mut lower: Option<f64> = None;
         for class in 0..choropleth.classes {
@@ -254,7 +264,8 @@ fn legend(root: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth, middl
             let color = theme.ramp[choropleth.ramp_index(if sample.is_finite() { sample } else { lower.unwrap_or(0.0) + 1e-9 }, theme.ramp.len())];
             let (swatch, _) = ui.allocate_exact_size(egui::vec2(theme.text_size * 1.4, theme.text_size), egui::Sense::hover());
             ui.painter().rect_filled(swatch, 2, color.egui());
-            ui.label(label);
+            // A class's range stays on one line; the row wraps between classes.
+            ui.add(egui::Label::new(label).wrap_mode(egui::TextWrapMode::Extend));
             ui.add_space(8.0);
             lower = upper;
         }
@@ -262,7 +273,6 @@ fn legend(root: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth, middl
         ui.painter().rect_filled(swatch, 2, theme.no_data.egui());
         ui.label(text(lang, "no_data_or_hidden"));
     });
-    height
 }
 
 fn loading_screen(root: &mut egui::Ui, cx: &PanelContext) {

@@ -84,6 +84,9 @@ mod tests {
                 stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
                 continue;
             }
+            if path.ends_with("panels/text.rs") {
+                continue;
+            }
             let source = std::fs::read_to_string(&path).unwrap();
             for (i, _) in source.match_indices("text(lang, \"") {
                 let rest = &source[i + "text(lang, \"".len()..];
