@@ -7,15 +7,18 @@
 //! MapPlugin         boundaries → meshes; choropleth, borders, camera, picking, labels
 //! PanelsPlugin      the scene's panels around the map (egui), header, legend, tooltips
 //! WallPlugin        wall mode: scaling, carousel, seams
+//! AnalystPlugin     desktop: query window, CSV/PNG export, 数据来源 (sources, licences)
 //! CapturePlugin     --screenshot: render one view, write a PNG, exit
 //! ```
 
+pub mod analyst;
 pub mod capture;
 pub mod data;
 pub mod figures;
 pub mod fonts;
 pub mod map;
 pub mod panels;
+pub mod query;
 pub mod scene;
 pub mod theme;
 pub mod view;
@@ -55,6 +58,8 @@ pub struct Settings {
     /// `theme:light-office`): tests use it to check that run-time switching renders the
     /// same image as starting there.
     pub then: Option<String>,
+    /// Open the analyst's query window at start (desktop mode).
+    pub analyst_open: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,6 +89,7 @@ impl Settings {
             lang: Lang::Zh,
             screenshot: None,
             then: None,
+            analyst_open: false,
         }
     }
 }
@@ -143,6 +149,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
             map::MapPlugin,
             panels::PanelsPlugin,
             wall::WallPlugin,
+            analyst::AnalystPlugin,
             capture::CapturePlugin,
         ));
     Ok(app)

@@ -26,6 +26,9 @@ struct Cli {
     /// Wall: seconds per topic (0: no carousel).
     #[arg(long, default_value_t = 30.0)]
     carousel: f32,
+    /// Open the analyst's query window at start.
+    #[arg(long)]
+    analyst: bool,
     /// Render one view to this PNG file and exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -97,6 +100,7 @@ fn main() -> std::process::ExitCode {
     settings.month = cli.period;
     settings.theme = cli.theme;
     settings.then = cli.then;
+    settings.analyst_open = cli.analyst;
     settings.lang = match cli.lang {
         Language::Zh => Lang::Zh,
         Language::En => Lang::En,

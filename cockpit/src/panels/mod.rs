@@ -31,16 +31,17 @@ impl Plugin for PanelsPlugin {
     }
 }
 
-/// egui's style follows the view's theme (and is set again after fonts change it).
-fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>, mut applied: Local<Option<usize>>) -> Result {
-    if *applied == Some(view.theme) {
-        return Ok(());
-    }
+/// egui's style follows the view's theme. It is checked against the live style each
+/// frame (not remembered), so nothing that resets egui's style can leave stale colours.
+fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>) -> Result {
     let ctx = contexts.ctx_mut()?;
     let theme = &themes.all[view.theme];
+    let style = ctx.global_style();
+    if style.visuals.window_fill == theme.panel.egui() && style.visuals.override_text_color == Some(theme.text.egui()) && style.visuals.dark_mode == theme.dark {
+        return Ok(());
+    }
     ctx.set_theme(if theme.dark { egui::Theme::Dark } else { egui::Theme::Light });
     ctx.all_styles_mut(|style| egui_style(theme, style));
-    *applied = Some(view.theme);
     Ok(())
 }
 

