@@ -47,7 +47,7 @@ pub struct AnalystPlugin;
 impl Plugin for AnalystPlugin {
     fn build(&self, app: &mut App) {
         let settings = app.world().resource::<Settings>();
-        if settings.mode != Mode::Desktop || settings.screenshot.is_some() && !settings.analyst_open {
+        if settings.mode != Mode::Desktop || settings.capturing() && !settings.analyst_open {
             return;
         }
         let export_dir = settings.data_dir.join("exports");
@@ -69,6 +69,7 @@ impl Plugin for AnalystPlugin {
 }
 
 fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>) {
+    let _cost = crate::bench::own_cost();
     if keys.just_pressed(KeyCode::KeyQ) {
         state.query_open = !state.query_open;
     }
@@ -79,6 +80,7 @@ fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>)
 
 /// Two buttons at the bottom right of the map area.
 fn toolbar(mut contexts: EguiContexts, view: Res<View>, area: Res<crate::map::MapArea>, mut state: ResMut<AnalystState>) -> Result {
+    let _cost = crate::bench::own_cost();
     let ctx = contexts.ctx_mut()?;
     if !area.0.is_positive() {
         return Ok(());
@@ -99,6 +101,7 @@ fn toolbar(mut contexts: EguiContexts, view: Res<View>, area: Res<crate::map::Ma
 
 #[allow(clippy::too_many_arguments)]
 fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<View>, store: Res<CubeStore>, themes: Res<Themes>, mut state: ResMut<AnalystState>) -> Result {
+    let _cost = crate::bench::own_cost();
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;
@@ -203,6 +206,7 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
 }
 
 fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut state: ResMut<AnalystState>) -> Result {
+    let _cost = crate::bench::own_cost();
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;

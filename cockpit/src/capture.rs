@@ -1,36 +1,53 @@
-//! `--screenshot FILE`: render one view, write it as PNG and exit. It waits until the cube
-//! is loaded, the fonts are in egui and the camera has settled, then a few frames more so
-//! egui's layout (which measures text on the first pass) is final.
+//! Screenshots: `--screenshot FILE` renders one view; `--suite DIR --case NAME=WxH:commands`
+//! renders many views from one process (the tests use it: one start-up for all cases).
+//! Each capture waits until the cube is loaded, the fonts are in egui and the camera has
+//! settled, then a few frames more so egui's layout (which measures text on the first
+//! pass) is final. Beside each PNG a `.json` lists probe points: for every coloured
+//! region, a pixel inside it away from borders and labels, with the colour its class
+//! must have, so tests check the rendered map against the cube.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
+use analytics::cube::Lookup;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::PrimaryWindow;
+use geo::{Contains, Distance, Euclidean};
+use serde::Serialize;
 
 use crate::data::{CubeStore, LoadStatus};
 use crate::fonts::FontsReady;
-use crate::map::CameraSettled;
-use crate::view::ViewCommand;
-use crate::Settings;
+use crate::map::{CameraSettled, Choropleth, MapArea, MapCamera, Shapes};
+use crate::theme::Themes;
+use crate::view::{View, ViewCommand};
 
-const WRITTEN: u8 = 1;
-const FAILED: u8 = 2;
+/// One view to capture: where, at what window size, after which view commands.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub path: PathBuf,
+    pub size: Option<UVec2>,
+    pub script: Vec<ViewCommand>,
+}
 
-/// View commands to apply once the first view is steady (see `Settings::then`).
-#[derive(Resource, Default)]
-pub struct Script(pub Vec<ViewCommand>);
+/// The cases, in order (set from the command line).
+#[derive(Resource, Default, Clone, Debug)]
+pub struct Cases(pub Vec<Case>);
 
 /// Frames to wait once everything is ready.
 const STEADY_FRAMES: u32 = 8;
+const PENDING: u8 = 0;
+const WRITTEN: u8 = 1;
+const FAILED: u8 = 2;
 
 #[derive(Resource)]
 struct Capture {
-    path: PathBuf,
+    next: usize,
+    /// Whether the current case's commands and size were applied.
+    prepared: bool,
     steady_frames: u32,
     requested: bool,
-    /// 0 while pending, then [`WRITTEN`] or [`FAILED`].
     outcome: Arc<AtomicU8>,
 }
 
@@ -38,19 +55,24 @@ pub struct CapturePlugin;
 
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
-        let Some(path) = app.world().resource::<Settings>().screenshot.clone() else { return };
-        app.insert_resource(Capture { path, steady_frames: 0, requested: false, outcome: Arc::new(AtomicU8::new(0)) })
+        if app.world().resource::<Cases>().0.is_empty() {
+            return;
+        }
+        app.insert_resource(Capture { next: 0, prepared: false, steady_frames: 0, requested: false, outcome: Arc::new(AtomicU8::new(PENDING)) })
             .add_systems(Last, capture);
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn capture(
     mut commands: Commands,
     mut state: ResMut<Capture>,
+    cases: Res<Cases>,
     store: Res<CubeStore>,
     fonts: Res<FontsReady>,
     settled: Res<CameraSettled>,
-    mut script: ResMut<Script>,
+    probes: ProbeInputs,
+    mut windows: Query<&mut Window, With<PrimaryWindow>>,
     mut view_commands: MessageWriter<ViewCommand>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -59,9 +81,17 @@ fn capture(
         exit.write(AppExit::from_code(1));
         return;
     }
+    let Some(case) = cases.0.get(state.next) else { return };
     match state.outcome.load(Ordering::Acquire) {
         WRITTEN => {
-            exit.write(AppExit::Success);
+            state.next += 1;
+            state.prepared = false;
+            state.requested = false;
+            state.steady_frames = 0;
+            state.outcome.store(PENDING, Ordering::Release);
+            if state.next == cases.0.len() {
+                exit.write(AppExit::Success);
+            }
             return;
         }
         FAILED => {
@@ -72,28 +102,131 @@ fn capture(
     }
     let ready = store.status == LoadStatus::Ready && fonts.0 && settled.0;
     state.steady_frames = if ready { state.steady_frames + 1 } else { 0 };
-    if state.steady_frames >= STEADY_FRAMES && !script.0.is_empty() {
+    if state.steady_frames < STEADY_FRAMES || state.requested {
+        return;
+    }
+    if !state.prepared {
         // Switch now, then wait until the switched view is steady in turn.
-        view_commands.write_batch(script.0.drain(..));
+        view_commands.write_batch(case.script.iter().copied());
+        if let (Some(size), Ok(mut window)) = (case.size, windows.single_mut()) {
+            if window.physical_size() != size {
+                window.resolution.set_physical_resolution(size.x, size.y);
+            }
+        }
+        state.prepared = true;
         state.steady_frames = 0;
         return;
     }
-    if state.steady_frames >= STEADY_FRAMES && !state.requested {
-        state.requested = true;
-        let (path, outcome) = (state.path.clone(), state.outcome.clone());
-        commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
-            let saved = captured.image.clone().try_into_dynamic().map_err(|e| e.to_string()).and_then(|image| image.to_rgb8().save(&path).map_err(|e| e.to_string()));
-            let code = match saved {
-                Ok(()) => {
-                    info!("screenshot written to {}", path.display());
-                    WRITTEN
+    state.requested = true;
+    let (path, outcome) = (case.path.clone(), state.outcome.clone());
+    let probe_file = probes.write(&path.with_extension("json"));
+    commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
+        let saved = probe_file
+            .clone()
+            .and_then(|()| captured.image.clone().try_into_dynamic().map_err(|e| e.to_string()))
+            .and_then(|image| image.to_rgb8().save(&path).map_err(|e| e.to_string()));
+        let code = match saved {
+            Ok(()) => {
+                info!("screenshot written to {}", path.display());
+                WRITTEN
+            }
+            Err(e) => {
+                error!("cannot write {}: {e}", path.display());
+                FAILED
+            }
+        };
+        outcome.store(code, Ordering::Release);
+    });
+}
+
+/// What the probe points are computed from.
+#[derive(bevy::ecs::system::SystemParam)]
+struct ProbeInputs<'w, 's> {
+    view: Res<'w, View>,
+    themes: Res<'w, Themes>,
+    shapes: Res<'w, Shapes>,
+    choropleth: Res<'w, Choropleth>,
+    area: Res<'w, MapArea>,
+    camera: Query<'w, 's, (&'static Camera, &'static GlobalTransform, &'static Projection), With<MapCamera>>,
+    zoom: Query<'w, 's, &'static bevy_egui::EguiZoomFactor, With<bevy_egui::PrimaryEguiContext>>,
+}
+
+#[derive(Serialize)]
+struct ProbeFile {
+    theme: String,
+    background: String,
+    probes: Vec<Probe>,
+}
+
+#[derive(Serialize)]
+struct Probe {
+    adcode: u32,
+    x: u32,
+    y: u32,
+    rgb: String,
+}
+
+/// Pixels this far from a border and from any label are safe to probe.
+const BORDER_CLEARANCE_PX: f32 = 6.0;
+const LABEL_CLEARANCE_PX: f32 = 40.0;
+
+impl ProbeInputs<'_, '_> {
+    fn write(&self, path: &std::path::Path) -> Result<(), String> {
+        let theme = &self.themes.all[self.view.theme];
+        let Ok((camera, transform, projection)) = self.camera.single() else { return Err("no map camera".into()) };
+        let Projection::Orthographic(ortho) = projection else { return Err("map camera is not orthographic".into()) };
+        let km_per_px = ortho.scale;
+        let zoom = self.zoom.single().map_or(1.0, |z| z.zoom_factor);
+        let area = self.area.0;
+        let to_screen = |c: geo::Coord<f64>| camera.world_to_viewport(transform, Vec3::new(c.x as f32, c.y as f32, 0.0)).ok();
+        let labels: Vec<Vec2> = self.choropleth.values.keys().filter_map(|a| self.shapes.0.get(*a)).filter_map(|r| to_screen(r.label)).collect();
+        let mut probes = Vec::new();
+        let mut regions: Vec<_> = self.choropleth.values.iter().collect();
+        regions.sort_by_key(|(adcode, _)| **adcode);
+        for (adcode, lookup) in regions {
+            let Lookup::Value(value) = lookup else { continue };
+            let Some(region) = self.shapes.0.get(*adcode) else { continue };
+            let colour = theme.ramp[self.choropleth.ramp_index(*value, theme.ramp.len())];
+            // The candidate on a grid over the region farthest from its boundary, among
+            // those clear of every label and inside the map area.
+            let (min, max) = (region.bounds.min(), region.bounds.max());
+            let mut best: Option<(f32, Vec2)> = None;
+            const STEPS: usize = 24;
+            for i in 1..STEPS {
+                for j in 1..STEPS {
+                    let c = geo::Coord { x: min.x + (max.x - min.x) * i as f64 / STEPS as f64, y: min.y + (max.y - min.y) * j as f64 / STEPS as f64 };
+                    let point = geo::Point(c);
+                    if !region.shape.contains(&point) {
+                        continue;
+                    }
+                    let Some(screen) = to_screen(c) else { continue };
+                    let in_area = area.contains(bevy_egui::egui::pos2(screen.x / zoom, screen.y / zoom));
+                    if !in_area || labels.iter().any(|l| l.distance(screen) < LABEL_CLEARANCE_PX * zoom) {
+                        continue;
+                    }
+                    let boundary_km = region
+                        .shape
+                        .0
+                        .iter()
+                        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                        .map(|ring| Euclidean.distance(&point, ring))
+                        .fold(f64::INFINITY, f64::min);
+                    let clearance_px = boundary_km as f32 / km_per_px;
+                    if clearance_px >= BORDER_CLEARANCE_PX * zoom && best.is_none_or(|(b, _)| clearance_px > b) {
+                        best = Some((clearance_px, screen));
+                    }
                 }
-                Err(e) => {
-                    error!("cannot write {}: {e}", path.display());
-                    FAILED
-                }
-            };
-            outcome.store(code, Ordering::Release);
-        });
+            }
+            if let Some((_, at)) = best {
+                probes.push(Probe { adcode: *adcode, x: at.x.round() as u32, y: at.y.round() as u32, rgb: hex(colour.0) });
+            }
+        }
+        let file = ProbeFile { theme: theme.id.clone(), background: hex(theme.background.0), probes };
+        let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))
     }
+}
+
+fn hex(rgb: [u8; 3]) -> String {
+    format!("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2])
 }

@@ -24,7 +24,12 @@ impl Plugin for FontsPlugin {
 
 pub fn font_definitions() -> egui::FontDefinitions {
     let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert(CJK_FONT_NAME.into(), Arc::new(egui::FontData::from_static(CJK_FONT)));
+    // Glyphs snap to whole pixels instead of one of four sub-pixel offsets: each glyph is
+    // rasterised once per size, so the atlas stops growing once every text has been
+    // shown (layouts shifting by fractions of a pixel kept adding copies), and the same
+    // view always renders the same pixels.
+    let tweak = egui::FontTweak { subpixel_binning: Some(false), ..Default::default() };
+    fonts.font_data.insert(CJK_FONT_NAME.into(), Arc::new(egui::FontData::from_static(CJK_FONT).tweak(tweak)));
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
         fonts.families.entry(family).or_default().insert(0, CJK_FONT_NAME.into());
     }

@@ -8,12 +8,16 @@
 //! PanelsPlugin      the scene's panels around the map (egui), header, legend, tooltips
 //! WallPlugin        wall mode: scaling, carousel, seams
 //! AnalystPlugin     desktop: query window, CSV/PNG export, 数据来源 (sources, licences)
-//! CapturePlugin     --screenshot: render one view, write a PNG, exit
+//! CapturePlugin     --screenshot / --suite: render views to PNGs (with probe points), exit
+//! BenchPlugin       --bench / --soak: frame times, own CPU time, memory and counts
 //! ```
 
 pub mod analyst;
+pub mod bench;
 pub mod capture;
 pub mod data;
+#[cfg(test)]
+mod ecs_tests;
 pub mod figures;
 pub mod fonts;
 pub mod map;
@@ -52,14 +56,14 @@ pub struct Settings {
     pub month: Option<Period>,
     pub theme: Option<String>,
     pub lang: Lang,
-    /// Render one frame to this PNG and exit.
-    pub screenshot: Option<PathBuf>,
-    /// View changes applied once the first view is on screen, before a screenshot (e.g.
-    /// `theme:light-office`): tests use it to check that run-time switching renders the
-    /// same image as starting there.
-    pub then: Option<String>,
+    /// Views to render to PNG files, in order, before exiting (empty: run interactively).
+    pub captures: Vec<CaptureSpec>,
     /// Open the analyst's query window at start (desktop mode).
     pub analyst_open: bool,
+    /// Run the frame-time and memory benchmark for this many seconds, then exit.
+    pub bench_seconds: Option<f32>,
+    /// Switch topics this many times (one per frame), print counts, exit.
+    pub soak_switches: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -87,10 +91,35 @@ impl Settings {
             month: None,
             theme: None,
             lang: Lang::Zh,
-            screenshot: None,
-            then: None,
+            captures: Vec::new(),
             analyst_open: false,
+            bench_seconds: None,
+            soak_switches: None,
         }
+    }
+}
+
+/// One screenshot: the file, the window size for it, and view commands applied first
+/// (e.g. `theme:light-office`; tests use them to check that run-time switching renders
+/// the same image as starting there). See `view::parse_script`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaptureSpec {
+    pub path: PathBuf,
+    pub size: Option<UVec2>,
+    pub then: String,
+}
+
+impl Settings {
+    /// Whether this run renders screenshots and exits.
+    pub fn capturing(&self) -> bool {
+        !self.captures.is_empty()
+    }
+
+    /// Whether the pointer reaches the panels and the map: not on walls (nobody points),
+    /// nor in unattended runs (screenshots, benchmarks), where a pointer parked over a
+    /// panel would add tooltips that depend on timing.
+    pub fn pointer_input(&self) -> bool {
+        self.mode == Mode::Desktop && !self.capturing() && self.bench_seconds.is_none() && self.soak_switches.is_none()
     }
 }
 
@@ -110,16 +139,16 @@ pub fn app(settings: Settings) -> Result<App, String> {
         return Err(format!("{} is not a Shandong adcode", settings.region));
     }
 
-    let script = match &settings.then {
-        Some(text) => view::parse_script(text, &scenes, &themes)?,
-        None => Vec::new(),
-    };
+    let cases = settings
+        .captures
+        .iter()
+        .map(|c| Ok(capture::Case { path: c.path.clone(), size: c.size, script: view::parse_script(&c.then, &scenes, &themes)? }))
+        .collect::<Result<Vec<_>, String>>()?;
 
     let mut window = Window {
         title: "数智就业 · 综合驾驶舱".into(),
-        // Continuous redraws only when something moves; the wall's carousel and the
-        // camera's easing request them (see `wall` and `map`).
-        present_mode: PresentMode::AutoVsync,
+        // Vsync paces the frames; the benchmark runs unpaced to measure what a frame costs.
+        present_mode: if settings.bench_seconds.is_some() || settings.soak_switches.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
         ..default()
     };
     if let Some(size) = settings.size {
@@ -129,7 +158,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
     }
     if let Mode::Wall(_) = settings.mode {
         window.decorations = false;
-        if settings.size.is_none() && settings.screenshot.is_none() {
+        if settings.size.is_none() && !settings.capturing() {
             window.mode = WindowMode::BorderlessFullscreen(MonitorSelection::Primary);
         }
     }
@@ -139,7 +168,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
         .insert_resource(scenes)
         .insert_resource(themes)
         .insert_resource(first_view)
-        .insert_resource(capture::Script(script))
+        .insert_resource(capture::Cases(cases))
         .add_plugins(DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }))
         .add_plugins(EguiPlugin::default())
         .add_plugins((
@@ -151,6 +180,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
             wall::WallPlugin,
             analyst::AnalystPlugin,
             capture::CapturePlugin,
+            bench::BenchPlugin,
         ));
     Ok(app)
 }

@@ -8,7 +8,7 @@ use analytics::period::Period;
 use bevy::math::UVec2;
 use clap::{Parser, ValueEnum};
 use cockpit::wall::WallLayout;
-use cockpit::{Mode, Settings};
+use cockpit::{CaptureSpec, Mode, Settings};
 
 /// 数智就业 综合驾驶舱 (comprehensive employment-monitoring cockpit).
 #[derive(Parser)]
@@ -26,12 +26,27 @@ struct Cli {
     /// Wall: seconds per topic (0: no carousel).
     #[arg(long, default_value_t = 30.0)]
     carousel: f32,
+    /// Benchmark: cycle topics and drill-downs for this many seconds, print frame times
+    /// and memory growth, exit (see bench/cockpit.sh).
+    #[arg(long)]
+    bench: Option<f32>,
+    /// Soak: switch topic every frame this many times, print entity, asset, glyph-atlas
+    /// and memory figures after 10 switches and at the end, exit.
+    #[arg(long)]
+    soak: Option<usize>,
     /// Open the analyst's query window at start.
     #[arg(long)]
     analyst: bool,
     /// Render one view to this PNG file and exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    /// Render several views from one process into this folder: see --case.
+    #[arg(long)]
+    suite: Option<PathBuf>,
+    /// A view of the suite: NAME=WIDTHxHEIGHT[:COMMANDS], e.g.
+    /// `shortage-4k=3840x2160:topic:shortage,theme:light-office` (commands as in --then).
+    #[arg(long = "case", requires = "suite")]
+    cases: Vec<String>,
     /// Window size in physical pixels, e.g. 1920x1080 or 3840x2160.
     #[arg(long, value_parser = parse_size)]
     size: Option<UVec2>,
@@ -44,7 +59,7 @@ struct Cli {
     /// First month, YYYY-MM (default: the cube's latest).
     #[arg(long, value_parser = parse_month)]
     period: Option<Period>,
-    /// View changes made once the first view is on screen (before a screenshot), e.g.
+    /// View changes made once the first view is on screen (before the screenshot), e.g.
     /// `theme:light-office,region:370200`.
     #[arg(long)]
     then: Option<String>,
@@ -77,6 +92,16 @@ fn parse_size(text: &str) -> Result<UVec2, String> {
     Ok(size)
 }
 
+/// `NAME=WIDTHxHEIGHT[:COMMANDS]` → a capture into `dir/NAME.png`.
+fn parse_case(text: &str, dir: &std::path::Path) -> Result<CaptureSpec, String> {
+    let (name, rest) = text.split_once('=').ok_or_else(|| format!("`{text}` is not NAME=WIDTHxHEIGHT[:COMMANDS]"))?;
+    let (size, then) = rest.split_once(':').unwrap_or((rest, ""));
+    if name.is_empty() || name.contains(['/', '\\']) {
+        return Err(format!("`{name}` is not a file name"));
+    }
+    Ok(CaptureSpec { path: dir.join(format!("{name}.png")), size: Some(parse_size(size)?), then: then.to_string() })
+}
+
 fn parse_month(text: &str) -> Result<Period, String> {
     match text.parse::<Period>() {
         Ok(p @ Period::Month { .. }) => Ok(p),
@@ -88,19 +113,44 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let mut settings = Settings::new(cli.root.clone());
     if cli.wall {
-        settings.mode = Mode::Wall(WallLayout { grid: cli.wall_grid, bezel: cli.bezel, carousel_seconds: if cli.screenshot.is_some() { 0.0 } else { cli.carousel } });
+        let capturing = cli.screenshot.is_some() || cli.suite.is_some();
+        settings.mode = Mode::Wall(WallLayout { grid: cli.wall_grid, bezel: cli.bezel, carousel_seconds: if capturing { 0.0 } else { cli.carousel } });
     }
     if let Some(cube) = cli.cube {
         settings.cube_path = cube;
     }
-    settings.size = cli.size.or(cli.screenshot.as_ref().map(|_| UVec2::new(1920, 1080)));
-    settings.screenshot = cli.screenshot;
+    settings.size = cli.size.or((cli.screenshot.is_some() || cli.suite.is_some()).then_some(UVec2::new(1920, 1080)));
+    if let Some(path) = cli.screenshot {
+        settings.captures.push(CaptureSpec { path, size: None, then: cli.then.clone().unwrap_or_default() });
+    }
+    if let Some(dir) = cli.suite {
+        // bevy_egui 0.42 keeps the previous frame's scissor rectangles for a frame after
+        // a window shrinks, which wgpu rejects: suites only grow the window.
+        let mut largest = UVec2::ZERO;
+        for case in &cli.cases {
+            match parse_case(case, &dir) {
+                Ok(spec) if spec.size.is_some_and(|s| s.x < largest.x || s.y < largest.y) => {
+                    eprintln!("cockpit: case `{case}` is smaller than an earlier one: order cases by size");
+                    return std::process::ExitCode::from(2);
+                }
+                Ok(spec) => {
+                    largest = largest.max(spec.size.unwrap_or(largest));
+                    settings.captures.push(spec);
+                }
+                Err(message) => {
+                    eprintln!("cockpit: {message}");
+                    return std::process::ExitCode::from(2);
+                }
+            }
+        }
+    }
     settings.topic = cli.topic;
     settings.region = cli.region;
     settings.month = cli.period;
     settings.theme = cli.theme;
-    settings.then = cli.then;
     settings.analyst_open = cli.analyst;
+    settings.bench_seconds = cli.bench;
+    settings.soak_switches = cli.soak;
     settings.lang = match cli.lang {
         Language::Zh => Lang::Zh,
         Language::En => Lang::En,

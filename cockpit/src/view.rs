@@ -87,6 +87,7 @@ fn start_at_latest_month(store: Res<CubeStore>, settings: Res<crate::Settings>, 
 
 /// Keys of the desktop and of presenter remotes (which send PageUp/PageDown).
 fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWriter<ViewCommand>) {
+    let _cost = crate::bench::own_cost();
     const DIGITS: [KeyCode; 9] = [
         KeyCode::Digit1, KeyCode::Digit2, KeyCode::Digit3, KeyCode::Digit4, KeyCode::Digit5,
         KeyCode::Digit6, KeyCode::Digit7, KeyCode::Digit8, KeyCode::Digit9,
@@ -119,6 +120,7 @@ fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWrite
 const PLAY_STEP_SECONDS: f32 = 1.2;
 
 fn play_months(time: Res<Time>, view: Res<View>, mut elapsed: Local<f32>, mut commands: MessageWriter<ViewCommand>) {
+    let _cost = crate::bench::own_cost();
     if !view.playing {
         *elapsed = 0.0;
         return;
@@ -137,6 +139,7 @@ fn apply_commands(
     themes: Res<Themes>,
     store: Res<CubeStore>,
 ) {
+    let _cost = crate::bench::own_cost();
     for command in commands.read() {
         let next = apply(&view, *command, scenes.0.len(), themes.all.len(), store.months);
         if next != *view {

@@ -176,6 +176,10 @@ mod tests {
                 assert_eq!(hit, Some(r.adcode), "label of {}", r.adcode);
             }
         }
+        // A point in central Jinan (117.00°E, 36.65°N) selects Jinan, and its county.
+        let jinan = project(117.0, 36.65);
+        assert_eq!(map.region_at(jinan, |r| r.level == Level::City).map(|r| r.adcode), Some(370100));
+        assert_eq!(map.region_at(jinan, |r| r.level == Level::County).map(|r| r.parent), Some(370100));
         // The sea east of Qingdao is nobody's.
         assert!(map.region_at(project(122.9, 35.2), |_| true).is_none());
     }

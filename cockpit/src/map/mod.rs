@@ -16,7 +16,7 @@ use bevy::camera::CameraOutputMode;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
-use bevy_egui::{egui, EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, EguiZoomFactor, PrimaryEguiContext};
+use bevy_egui::{egui, EguiContextSettings, EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, EguiZoomFactor, PrimaryEguiContext};
 
 use crate::data::CubeStore;
 use crate::figures;
@@ -24,6 +24,10 @@ use crate::scene::Scenes;
 use crate::theme::Themes;
 use crate::view::{View, ViewCommand, ViewSystems};
 use geometry::MapGeometry;
+
+/// The map's per-frame systems (after the view's).
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MapSystems;
 
 /// The map's boundaries, loaded once.
 #[derive(Resource)]
@@ -86,18 +90,27 @@ impl Plugin for MapPlugin {
             .init_resource::<CameraSettled>()
             .insert_resource(MapArea(egui::Rect::NOTHING))
             .add_systems(Startup, (spawn_cameras, spawn_regions))
-            .add_systems(Update, (colour_regions, fit_camera, draw_borders).after(ViewSystems))
+            .add_systems(Update, (colour_regions, fit_camera, draw_borders).after(ViewSystems).in_set(MapSystems))
             .add_systems(EguiPrimaryContextPass, map_overlay.after(crate::panels::PanelSystems));
     }
 }
 
-fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSettings>) {
+fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSettings>, settings: Res<crate::Settings>) {
     // The map camera fills the window; egui draws on top through its own camera, so the
     // panels never clip the map's render and the map never needs a viewport.
     egui_settings.auto_create_primary_context = false;
     commands.spawn((MapCamera, Camera2d));
+    let mut egui_context = EguiContextSettings::default();
+    if !settings.pointer_input() {
+        let input = &mut egui_context.input_system_settings;
+        input.run_write_window_pointer_moved_messages = false;
+        input.run_write_pointer_button_messages = false;
+        input.run_write_window_touch_messages_system = false;
+        input.run_write_mouse_wheel_messages_system = false;
+    }
     commands.spawn((
         PrimaryEguiContext,
+        egui_context,
         Camera2d,
         RenderLayers::none(),
         Camera {
@@ -145,6 +158,7 @@ fn colour_regions(
     mut materials: ResMut<Assets<ColorMaterial>>,
     mut clear: ResMut<ClearColor>,
 ) {
+    let _cost = crate::bench::own_cost();
     if !(view.is_changed() || store.is_changed() || themes.is_changed()) {
         return;
     }
@@ -203,6 +217,7 @@ fn fit_camera(
     mut camera: Query<(&mut Transform, &mut Projection), With<MapCamera>>,
     mut settled: ResMut<CameraSettled>,
 ) {
+    let _cost = crate::bench::own_cost();
     let (Ok(window), Ok((mut transform, mut projection))) = (windows.single(), camera.single_mut()) else { return };
     if !area.0.is_positive() {
         return;
@@ -226,6 +241,7 @@ fn fit_camera(
 }
 
 fn draw_borders(view: Res<View>, shapes: Res<Shapes>, themes: Res<Themes>, mut gizmos: Gizmos) {
+    let _cost = crate::bench::own_cost();
     let theme = &themes.all[view.theme];
     let focus = view.map_focus();
     let county_color = theme.border_county.bevy();
@@ -263,6 +279,7 @@ fn map_overlay(
     mut hovered: ResMut<Hovered>,
     mut commands: MessageWriter<ViewCommand>,
 ) -> Result {
+    let _cost = crate::bench::own_cost();
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, camera_transform)) = camera.single() else { return Ok(()) };
     if !area.0.is_positive() {
@@ -293,14 +310,16 @@ fn map_overlay(
                 _ => theme.no_data,
             };
             let (ink, halo) = if fill.is_light() { (egui::Color32::from_rgb(17, 17, 17), egui::Color32::from_white_alpha(150)) } else { (egui::Color32::WHITE, egui::Color32::from_black_alpha(170)) };
+            // Laid out once, drawn five times (four halo copies, then the ink).
+            let galley = painter.layout_no_wrap(name.to_string(), font.clone(), ink);
+            let corner = at - galley.size() / 2.0;
             for offset in [egui::vec2(1.0, 1.0), egui::vec2(-1.0, -1.0), egui::vec2(1.0, -1.0), egui::vec2(-1.0, 1.0)] {
-                painter.text(at + offset, egui::Align2::CENTER_CENTER, name, font.clone(), halo);
+                painter.galley_with_override_text_color(corner + offset, galley.clone(), halo);
             }
-            painter.text(at, egui::Align2::CENTER_CENTER, name, font.clone(), ink);
+            painter.galley(corner, galley, ink);
         }
-        // Screenshots and walls have no pointer: no hover, so images are deterministic.
-        let interactive = settings.screenshot.is_none() && !matches!(settings.mode, crate::Mode::Wall(_));
-        if !interactive {
+        // Walls and unattended runs take no pointer input (see `Settings::pointer_input`).
+        if !settings.pointer_input() {
             hovered.0 = None;
             return;
         }

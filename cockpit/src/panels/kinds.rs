@@ -25,7 +25,10 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind) {
                 .filter_map(|m| Some((measure_name(analytics::catalogue::measure(m)?, lang), figures::trend(cube, m, view.region, view.month, *months))))
                 .collect();
             let series: Vec<chart::Series> = data.iter().map(|(name, points)| chart::Series { name, points }).collect();
-            legend_row(ui, cx, &series);
+            let legend = legend_row(ui, cx, &series);
+            if let (Some(def), Some((last, _))) = (analytics::catalogue::measure(&measures[0]), data.first().and_then(|(_, p)| p.last())) {
+                legend.on_hover_text(provenance(def, *last, lang));
+            }
             let first = measures[0].clone();
             let height = ui.available_height();
             chart::lines(ui, cx.theme, &series, height, &|v| short_number(v, &first), &|p| period_label(p, lang));
@@ -90,7 +93,7 @@ fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, period: Period) 
         .on_hover_text(provenance(def, period, lang));
 }
 
-fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) {
+fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) -> egui::Response {
     ui.horizontal(|ui| {
         for (k, s) in series.iter().enumerate() {
             let color = cx.theme.series[k % cx.theme.series.len()].egui();
@@ -98,7 +101,8 @@ fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) {
             ui.painter().rect_filled(swatch, 0, color);
             ui.label(egui::RichText::new(s.name).small());
         }
-    });
+    })
+    .response
 }
 
 /// Change arrows: ▲/▼ with the sign, coloured by whether the change is good news.
@@ -130,7 +134,8 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
     // Tiles shrink their type to fit small windows: name, value, changes (and the
     // period when there is room) must all show.
     let line = theme.text_size * 1.3;
-    let value_size = theme.kpi_size.min((height - 2.0 * line - 12.0) / 1.25).max(theme.text_size);
+    // Whole points: every distinct size is another set of glyphs in egui's atlas.
+    let value_size = theme.kpi_size.min((height - 2.0 * line - 12.0) / 1.25).max(theme.text_size).floor();
     let show_period = height >= value_size * 1.25 + 3.0 * line + 12.0;
     egui::Grid::new("kpi").num_columns(columns).spacing([8.0, 8.0]).show(ui, |ui| {
         for (i, f) in figures.iter().enumerate() {
@@ -140,13 +145,14 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
             tile.set_clip_rect(rect.intersect(ui.clip_rect()));
             tile.spacing_mut().item_spacing.y = 1.0;
             tile.label(egui::RichText::new(measure_name(f.measure, lang)).color(theme.text_muted.egui()));
+            // `format_value` writes the unit (a unitless ratio has none). A hidden or
+            // missing value says so in body type, not as a headline number.
             let value = match f.value {
-                Lookup::Value(v) => format_value(f.measure.id, v, lang),
-                Lookup::Suppressed => text(lang, "suppressed").to_string(),
-                Lookup::Missing => text(lang, "no_data").to_string(),
+                Lookup::Value(v) => egui::RichText::new(format_value(f.measure.id, v, lang)).size(value_size).strong().color(theme.text.egui()),
+                Lookup::Suppressed => egui::RichText::new(text(lang, "suppressed")).color(theme.text_muted.egui()),
+                Lookup::Missing => egui::RichText::new(text(lang, "no_data")).color(theme.text_muted.egui()),
             };
-            // `format_value` writes the unit (a unitless ratio has none).
-            tile.label(egui::RichText::new(value).size(value_size).strong().color(theme.text.egui()));
+            tile.label(value);
             tile.horizontal(|ui| {
                 if f.change_on_previous.is_some() {
                     ui.label(egui::RichText::new(text(lang, "mom")).small().color(theme.text_muted.egui()));

@@ -34,6 +34,7 @@ impl Plugin for PanelsPlugin {
 /// egui's style follows the view's theme. It is checked against the live style each
 /// frame (not remembered), so nothing that resets egui's style can leave stale colours.
 fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>) -> Result {
+    let _cost = crate::bench::own_cost();
     let ctx = contexts.ctx_mut()?;
     let theme = &themes.all[view.theme];
     let style = ctx.global_style();
@@ -74,6 +75,7 @@ fn layout(
     mut area: ResMut<MapArea>,
     mut commands: MessageWriter<ViewCommand>,
 ) -> Result {
+    let _cost = crate::bench::own_cost();
     let ctx = contexts.ctx_mut()?.clone();
     let theme = &themes.all[view.theme];
     let wall = matches!(settings.mode, crate::Mode::Wall(_));

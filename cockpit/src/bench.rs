@@ -1,0 +1,233 @@
+//! Benchmarks of the running cockpit (`bench/cockpit.sh` runs them):
+//! - `--bench SECONDS` drives it through every topic and drill-down while timing frames
+//!   and the cockpit's own systems, and prints percentiles, the time from start to the
+//!   first frame with data, frames from a drill-down to its redrawn map, and how resident
+//!   memory moved between the first and the last tenth of the run.
+//! - `--soak SWITCHES` switches topic every frame and prints entity, asset, glyph-atlas
+//!   and memory figures after 10 switches and after SWITCHES (a test runs it with 200).
+//! Frame times are wall-clock (`Time<Real>`: the virtual clock caps a frame at 250 ms).
+//! Numbers on a software renderer measure the CPU side only; `bench/cockpit.sh` runs it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use analytics::region::{RegionTree, PROVINCE};
+use bevy::prelude::*;
+
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use crate::data::{CubeStore, LoadStatus};
+use crate::fonts::FontsReady;
+use crate::map::Choropleth;
+use crate::view::{ViewCommand, ViewSystems};
+use crate::Settings;
+
+/// Nanoseconds spent in the cockpit's own systems since the bench last read it.
+static OWN_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Adds the time until it is dropped to the cockpit's own per-frame cost. Each of the
+/// cockpit's systems holds one (`let _cost = bench::own_cost();`); it costs two clock
+/// reads.
+pub struct OwnCost(Instant);
+
+pub fn own_cost() -> OwnCost {
+    OwnCost(Instant::now())
+}
+
+impl Drop for OwnCost {
+    fn drop(&mut self) {
+        OWN_NANOS.fetch_add(self.0.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Seconds between view changes: each change recolours the map and rebuilds panels.
+const STEP_SECONDS: f32 = 0.5;
+/// Switches after which the soak takes its first reading.
+const SOAK_BASELINE: usize = 10;
+
+/// When the process started (the plugin is built right after), for "first frame with data".
+#[derive(Resource)]
+struct Started(Instant);
+
+#[derive(Resource)]
+struct Bench {
+    length: Duration,
+    started: Option<Instant>,
+    /// Wall-clock frame times and the cockpit's own CPU time per frame, ms.
+    frames: Vec<f32>,
+    own: Vec<f32>,
+    step_timer: Timer,
+    step: usize,
+    rss_early_kib: Option<u64>,
+    /// A drill-down awaiting its redrawn map: (target city, frame it was issued).
+    drill: Option<(u32, usize)>,
+    drill_frames: Vec<usize>,
+}
+
+#[derive(Resource)]
+struct Soak {
+    switches: usize,
+    done: usize,
+    baseline: Option<String>,
+}
+
+pub struct BenchPlugin;
+
+impl Plugin for BenchPlugin {
+    fn build(&self, app: &mut App) {
+        let settings = app.world().resource::<Settings>();
+        let (bench_seconds, soak_switches) = (settings.bench_seconds, settings.soak_switches);
+        if let Some(seconds) = bench_seconds {
+            app.insert_resource(Started(Instant::now()))
+                .insert_resource(Bench {
+                    length: Duration::from_secs_f32(seconds),
+                    started: None,
+                    frames: Vec::new(),
+                    own: Vec::new(),
+                    step_timer: Timer::from_seconds(STEP_SECONDS, TimerMode::Repeating),
+                    step: 0,
+                    rss_early_kib: None,
+                    drill: None,
+                    drill_frames: Vec::new(),
+                })
+                .add_systems(Update, (drive.before(ViewSystems), watch_drill.after(ViewSystems).after(crate::map::MapSystems)));
+        }
+        if let Some(switches) = soak_switches {
+            app.insert_resource(Soak { switches, done: 0, baseline: None }).add_systems(EguiPrimaryContextPass, soak.after(crate::panels::PanelSystems));
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    time: Res<Time<Real>>,
+    store: Res<CubeStore>,
+    fonts: Res<FontsReady>,
+    started: Res<Started>,
+    mut bench: ResMut<Bench>,
+    mut commands: MessageWriter<ViewCommand>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    // The cockpit's own systems ran since the last reading: that is one frame's cost.
+    let own_ms = OWN_NANOS.swap(0, Ordering::Relaxed) as f32 / 1e6;
+    if store.status != LoadStatus::Ready || !fonts.0 {
+        return;
+    }
+    let bench = &mut *bench;
+    let run_started = *bench.started.get_or_insert_with(|| {
+        println!("BENCH first_frame_with_data_s={:.2}", started.0.elapsed().as_secs_f64());
+        Instant::now()
+    });
+    let elapsed = run_started.elapsed();
+    bench.frames.push(time.delta_secs() * 1000.0);
+    bench.own.push(own_ms);
+    if bench.rss_early_kib.is_none() && elapsed >= bench.length / 10 {
+        bench.rss_early_kib = rss_kib();
+    }
+    if bench.step_timer.tick(time.delta()).just_finished() {
+        // Topics in turn; every third step drills into the next city, then back up.
+        let cities: Vec<u32> = RegionTree::shandong().children(PROVINCE).map(|r| r.adcode).collect();
+        bench.step += 1;
+        let command = match bench.step % 3 {
+            0 => {
+                let city = cities[(bench.step / 3) % cities.len()];
+                bench.drill = Some((city, bench.frames.len()));
+                ViewCommand::Select(city)
+            }
+            1 => ViewCommand::StepTopic(1),
+            _ => ViewCommand::Up,
+        };
+        commands.write(command);
+    }
+    if elapsed >= bench.length {
+        report(bench);
+        exit.write(AppExit::Success);
+    }
+}
+
+/// Frames from a drill-down command to a choropleth of that city's counties (0: the
+/// same frame's map already shows them, so the next presented frame does).
+fn watch_drill(choropleth: Res<Choropleth>, mut bench: ResMut<Bench>) {
+    let Some((city, issued)) = bench.drill else { return };
+    let tree = RegionTree::shandong();
+    if choropleth.values.keys().next().is_some_and(|county| tree.parent(*county).is_some_and(|p| p.adcode == city)) {
+        let frames = bench.frames.len() - issued;
+        bench.drill_frames.push(frames);
+        bench.drill = None;
+    }
+}
+
+fn percentiles(mut values: Vec<f32>) -> String {
+    values.sort_by(f32::total_cmp);
+    let pick = |q: f64| values.get(((values.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f32::NAN);
+    let mean = values.iter().sum::<f32>() / values.len().max(1) as f32;
+    format!("mean={mean:.3} p50={:.3} p95={:.3} p99={:.3} max={:.3}", pick(0.5), pick(0.95), pick(0.99), pick(1.0))
+}
+
+fn report(bench: &Bench) {
+    // The first second includes pipeline compilation and the camera's first fit.
+    let mut total = 0.0;
+    let skip = bench.frames.iter().take_while(|ms| {
+        total += **ms;
+        total < 1000.0
+    });
+    let skip = skip.count();
+    println!("BENCH frames={} frame_ms {}", bench.frames.len() - skip, percentiles(bench.frames[skip..].to_vec()));
+    println!("BENCH own_systems_cpu_ms {}", percentiles(bench.own[skip..].to_vec()));
+    let drills = &bench.drill_frames;
+    println!("BENCH drill_downs={} frames_to_redrawn_map max={}", drills.len(), drills.iter().max().copied().unwrap_or(0));
+    if let (Some(early), Some(late)) = (bench.rss_early_kib, rss_kib()) {
+        println!("BENCH rss_early_mib={:.1} rss_end_mib={:.1} growth_mib={:.1} view_changes={}", early as f64 / 1024.0, late as f64 / 1024.0, (late as f64 - early as f64) / 1024.0, bench.step);
+    }
+}
+
+/// One topic switch per frame; readings after the baseline and at the end.
+#[allow(clippy::too_many_arguments)]
+fn soak(
+    mut contexts: EguiContexts,
+    store: Res<CubeStore>,
+    fonts: Res<FontsReady>,
+    entities: Query<Entity>,
+    meshes: Res<Assets<Mesh>>,
+    materials: Res<Assets<ColorMaterial>>,
+    images: Res<Assets<Image>>,
+    mut state: ResMut<Soak>,
+    mut commands: MessageWriter<ViewCommand>,
+    mut exit: MessageWriter<AppExit>,
+) -> Result {
+    if store.status != LoadStatus::Ready || !fonts.0 {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let reading = || {
+        let atlas = ctx.fonts(|f| f.font_image_size());
+        format!(
+            "entities={} meshes={} materials={} images={} glyph_atlas={}x{}",
+            entities.iter().count(),
+            meshes.len(),
+            materials.len(),
+            images.len(),
+            atlas[0],
+            atlas[1]
+        )
+    };
+    if state.done == SOAK_BASELINE && state.baseline.is_none() {
+        let baseline = reading();
+        println!("SOAK switches={SOAK_BASELINE} {baseline} rss_kib={}", rss_kib().unwrap_or(0));
+        state.baseline = Some(baseline);
+    }
+    if state.done == state.switches {
+        println!("SOAK switches={} {} rss_kib={}", state.switches, reading(), rss_kib().unwrap_or(0));
+        exit.write(AppExit::Success);
+        return Ok(());
+    }
+    state.done += 1;
+    commands.write(ViewCommand::StepTopic(1));
+    Ok(())
+}
+
+/// Resident memory (Linux; None elsewhere).
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.trim().trim_end_matches("kB").trim().parse().ok()
+}

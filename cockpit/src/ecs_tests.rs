@@ -1,0 +1,113 @@
+//! ECS tests: the view, keyboard and carousel systems running in a real Bevy `App`
+//! (no window, no GPU), driven by messages, key presses and a manual clock.
+
+use std::path::Path;
+use std::time::Duration;
+
+use analytics::cube::{Cube, TOTAL};
+use analytics::period::Period;
+use analytics::region::PROVINCE;
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+
+use crate::data::CubeStore;
+use crate::scene::Scenes;
+use crate::theme::Themes;
+use crate::view::{View, ViewCommand, ViewPlugin};
+use crate::wall::{WallLayout, WallPlugin};
+use crate::{Mode, Settings};
+
+fn app(mode: Mode) -> App {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut settings = Settings::new(root.clone());
+    settings.mode = mode;
+    let mut cube = Cube::new(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(), true);
+    cube.insert("vacancies", PROVINCE, Period::month(2024, 1), TOTAL, 1.0, 0);
+    cube.insert("vacancies", PROVINCE, Period::month(2025, 6), TOTAL, 1.0, 0);
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs(1)))
+        .insert_resource(settings)
+        .insert_resource(Scenes::load_dir(&root.join("scenes")).unwrap())
+        .insert_resource(Themes::load_dir(&root.join("assets/themes")).unwrap())
+        .insert_resource(View { topic: 0, region: PROVINCE, month: Period::month(2000, 1), theme: 0, lang: analytics::interpret::Lang::Zh, playing: false })
+        .insert_resource(CubeStore::ready(cube, "test".into()))
+        .init_resource::<ButtonInput<KeyCode>>()
+        .add_plugins(ViewPlugin);
+    // The virtual clock caps a frame at 250 ms; these frames are a second each.
+    app.world_mut().resource_mut::<Time<Virtual>>().set_max_delta(Duration::from_secs(10));
+    app
+}
+
+fn press(app: &mut App, key: KeyCode) {
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(key);
+    app.update();
+    let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+    keys.release(key);
+    keys.clear();
+}
+
+fn view(app: &App) -> View {
+    app.world().resource::<View>().clone()
+}
+
+#[test]
+fn the_view_starts_at_the_cubes_latest_month_and_drills_down_and_up() {
+    let mut app = app(Mode::Desktop);
+    app.update();
+    assert_eq!(view(&app).month, Period::month(2025, 6));
+    app.world_mut().write_message(ViewCommand::Select(370100));
+    app.update();
+    assert_eq!(view(&app).region, 370100);
+    app.world_mut().write_message(ViewCommand::Select(370102));
+    app.update();
+    assert_eq!((view(&app).region, view(&app).map_focus()), (370102, 370100));
+    press(&mut app, KeyCode::Escape);
+    assert_eq!(view(&app).region, 370100);
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(view(&app).region, PROVINCE);
+}
+
+#[test]
+fn keys_switch_topics_themes_language_and_months() {
+    let mut app = app(Mode::Desktop);
+    app.update();
+    press(&mut app, KeyCode::Digit3);
+    assert_eq!(view(&app).topic, 2);
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(view(&app).topic, 1);
+    press(&mut app, KeyCode::KeyT);
+    assert_eq!(view(&app).theme, 1);
+    press(&mut app, KeyCode::KeyL);
+    assert_eq!(view(&app).lang, analytics::interpret::Lang::En);
+    press(&mut app, KeyCode::ArrowLeft);
+    assert_eq!(view(&app).month, Period::month(2025, 5));
+    press(&mut app, KeyCode::ArrowRight);
+    press(&mut app, KeyCode::ArrowRight);
+    assert_eq!(view(&app).month, Period::month(2025, 6), "no month after the cube's last");
+}
+
+/// Updates (1 s each) until the topic changes; None if it does not within `limit`.
+fn updates_until_topic_changes(app: &mut App, limit: usize) -> Option<usize> {
+    let before = view(app).topic;
+    (1..=limit).find(|_| {
+        app.update();
+        view(app).topic != before
+    })
+}
+
+#[test]
+fn the_carousel_steps_on_time_and_pauses() {
+    let mut app = app(Mode::Wall(WallLayout { carousel_seconds: 5.0, ..default() }));
+    app.add_plugins(WallPlugin);
+    // The manual clock advances 1 s per update once started.
+    assert!(updates_until_topic_changes(&mut app, 10).is_some(), "the carousel moves");
+    assert_eq!(updates_until_topic_changes(&mut app, 10), Some(5), "one topic every 5 s");
+    assert_eq!(view(&app).topic, 2);
+    press(&mut app, KeyCode::KeyP);
+    assert_eq!(updates_until_topic_changes(&mut app, 20), None, "paused (pinned)");
+    press(&mut app, KeyCode::KeyN);
+    assert_eq!(view(&app).topic, 3, "a manual step works while paused");
+    press(&mut app, KeyCode::KeyP);
+    assert_eq!(updates_until_topic_changes(&mut app, 10), Some(4), "the timer restarted at the manual step (plus the unpausing update)");
+}
