@@ -45,10 +45,6 @@ const STEP_SECONDS: f32 = 0.5;
 /// Switches after which the soak takes its first reading.
 const SOAK_BASELINE: usize = 10;
 
-/// When the process started (the plugin is built right after), for "first frame with data".
-#[derive(Resource)]
-struct Started(Instant);
-
 #[derive(Resource)]
 struct Bench {
     length: Duration,
@@ -78,8 +74,7 @@ impl Plugin for BenchPlugin {
         let settings = app.world().resource::<Settings>();
         let (bench_seconds, soak_switches) = (settings.bench_seconds, settings.soak_switches);
         if let Some(seconds) = bench_seconds {
-            app.insert_resource(Started(Instant::now()))
-                .insert_resource(Bench {
+            app.insert_resource(Bench {
                     length: Duration::from_secs_f32(seconds),
                     started: None,
                     frames: Vec::new(),
@@ -103,7 +98,7 @@ fn drive(
     time: Res<Time<Real>>,
     store: Res<CubeStore>,
     fonts: Res<FontsReady>,
-    started: Res<Started>,
+    settings: Res<Settings>,
     mut bench: ResMut<Bench>,
     mut commands: MessageWriter<ViewCommand>,
     mut exit: MessageWriter<AppExit>,
@@ -115,7 +110,7 @@ fn drive(
     }
     let bench = &mut *bench;
     let run_started = *bench.started.get_or_insert_with(|| {
-        println!("BENCH first_frame_with_data_s={:.2}", started.0.elapsed().as_secs_f64());
+        println!("BENCH first_frame_with_data_s={:.2}", settings.started.elapsed().as_secs_f64());
         Instant::now()
     });
     let elapsed = run_started.elapsed();

@@ -73,6 +73,8 @@ impl Plugin for DataSourcePlugin {
                 Ok(cube) => CubeStore::ready(cube, origin),
                 Err(e) => CubeStore::pending(LoadStatus::Failed(e.to_string()), origin),
             }
+        } else if !settings.build_if_missing {
+            CubeStore::pending(LoadStatus::Failed(format!("{origin}: no such cube")), origin)
         } else {
             let pending = PendingBuild::default();
             start_build(&settings, path, pending.0.clone());

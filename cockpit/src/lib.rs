@@ -45,6 +45,9 @@ pub struct Settings {
     pub cube_path: PathBuf,
     /// Where `analytics run` keeps the default data, when the cube must be built first.
     pub data_dir: PathBuf,
+    /// Whether a missing cube is built (the default cube on first run) rather than an
+    /// error (a cube named on the command line).
+    pub build_if_missing: bool,
     pub analytics_bin: PathBuf,
     pub scenes_dir: PathBuf,
     pub themes_dir: PathBuf,
@@ -64,6 +67,9 @@ pub struct Settings {
     pub bench_seconds: Option<f32>,
     /// Switch topics this many times (one per frame), print counts, exit.
     pub soak_switches: Option<usize>,
+    /// When the process started (`Settings::new` is the first thing `main` does), for the
+    /// benchmark's "start to first frame with data".
+    pub started: std::time::Instant,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +88,7 @@ impl Settings {
             mode: Mode::Desktop,
             cube_path: root.join("data/cube/cube.public.bin"),
             data_dir: root.join("data"),
+            build_if_missing: true,
             analytics_bin: exe_dir.join(format!("analytics{}", std::env::consts::EXE_SUFFIX)),
             scenes_dir: root.join("scenes"),
             themes_dir: root.join("assets/themes"),
@@ -95,6 +102,7 @@ impl Settings {
             analyst_open: false,
             bench_seconds: None,
             soak_switches: None,
+            started: std::time::Instant::now(),
         }
     }
 }

@@ -118,6 +118,7 @@ fn main() -> std::process::ExitCode {
     }
     if let Some(cube) = cli.cube {
         settings.cube_path = cube;
+        settings.build_if_missing = false;
     }
     settings.size = cli.size.or((cli.screenshot.is_some() || cli.suite.is_some()).then_some(UVec2::new(1920, 1080)));
     if let Some(path) = cli.screenshot {
