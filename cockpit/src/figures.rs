@@ -4,7 +4,7 @@
 
 use analytics::catalogue::{self, DimKind, MeasureDef};
 use analytics::codes;
-use analytics::cube::{Cube, Lookup, TOTAL};
+use analytics::cube::{Cube, Lookup};
 use analytics::interpret::{change_pct, Lang};
 use analytics::period::{Period, PeriodKind};
 use analytics::region::{Adcode, RegionTree};
@@ -176,14 +176,10 @@ pub fn map_values(cube: &Cube, measure: &str, regions: impl Iterator<Item = Adco
     (period, regions.map(|r| (r, cube.total(measure, r, period))).collect())
 }
 
-/// Whether the dimension key is a total (no breakdown).
-pub fn is_total(dim: &str) -> bool {
-    dim == TOTAL
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use analytics::cube::TOTAL;
     use chrono::NaiveDate;
 
     const JINAN: Adcode = 370100;
