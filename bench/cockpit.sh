@@ -45,13 +45,14 @@ runner=$!
 samples=$(mktemp)
 end=$((SECONDS + soak_minutes * 60))
 sleep 30
-while [ $SECONDS -lt $end ]; do
-  pid=$(pgrep -f "$bin/cockpit --wall --size 1920x1080 --carousel 5" | head -1 || true)
-  [ -n "$pid" ] && echo "$SECONDS $(sed -n 's/^VmRSS:\s*\([0-9]*\) kB/\1/p' /proc/$pid/status)" >>"$samples"
+# The cockpit itself (xvfb-run's own command line also names it).
+pid=$(pgrep -nx cockpit || true)
+while [ $SECONDS -lt $end ] && [ -n "$pid" ]; do
+  echo "$SECONDS $(sed -n 's/^VmRSS:\s*\([0-9]*\) kB/\1/p' /proc/$pid/status)" >>"$samples"
   sleep 30
 done
-kill "$runner" 2>/dev/null || true
-pkill -f "$bin/cockpit --wall --size 1920x1080 --carousel 5" 2>/dev/null || true
+[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+wait "$runner" 2>/dev/null || true
 python3 - "$samples" <<'PY'
 import sys
 pts = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 2]
