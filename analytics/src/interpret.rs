@@ -102,7 +102,7 @@ pub fn interpret(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang:
     }
     if topic == Topic::Overview {
         supply_demand(&mut w, month);
-        let alerts = cube.alerts.iter().filter(|a| a.period == month && in_region(tree, a.region, region)).count();
+        let alerts = cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region)).count();
         if alerts > 0 {
             w.say(format!("本月触发预警{alerts}条，请在预警专题查看。"), format!("{alerts} alerts this month; see the alerts page."));
         }
@@ -111,10 +111,6 @@ pub fn interpret(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang:
         w.say(format!("{}暂无{}的可发布数据。", w.place, month.label_zh()), format!("No publishable data for {} in {}.", w.place, month.label_en()));
     }
     w.out
-}
-
-fn in_region(tree: &RegionTree, adcode: Adcode, ancestor: Adcode) -> bool {
-    tree.path(adcode).iter().any(|r| r.adcode == ancestor)
 }
 
 fn employment(w: &mut Writer, month: Period, ytd: Period) {

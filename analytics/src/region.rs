@@ -129,6 +129,11 @@ impl RegionTree {
     }
 
     /// Region and its ancestors, starting at the province.
+    /// Whether `adcode` is `ancestor` or lies inside it.
+    pub fn is_within(&self, adcode: Adcode, ancestor: Adcode) -> bool {
+        std::iter::successors(self.get(adcode), |r| r.parent.and_then(|p| self.get(p))).any(|r| r.adcode == ancestor)
+    }
+
     pub fn path(&self, adcode: Adcode) -> Vec<&Region> {
         let mut path: Vec<&Region> = std::iter::successors(self.get(adcode), |r| r.parent.and_then(|p| self.get(p))).collect();
         path.reverse();
@@ -139,6 +144,13 @@ impl RegionTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn containment_follows_the_tree() {
+        let tree = RegionTree::shandong();
+        assert!(tree.is_within(370211, 370200) && tree.is_within(370211, PROVINCE) && tree.is_within(370200, 370200));
+        assert!(!tree.is_within(370211, 370100) && !tree.is_within(370200, 370211));
+    }
 
     #[test]
     fn shandong_has_16_cities_and_136_counties() {

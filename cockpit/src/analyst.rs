@@ -238,18 +238,7 @@ fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeSt
                 }
             });
             ui.heading(text(lang, "definitions"));
-            let scene = &scenes.0[view.topic];
-            let mut ids: Vec<&str> = vec![scene.map_measure.as_str()];
-            for panel in scene.panels() {
-                if let crate::scene::PanelKind::Kpi { measures } | crate::scene::PanelKind::Trend { measures, .. } | crate::scene::PanelKind::Table { measures } = &panel.kind {
-                    ids.extend(measures.iter().map(String::as_str));
-                }
-                if let crate::scene::PanelKind::Ranking { measure, .. } = &panel.kind {
-                    ids.push(measure);
-                }
-            }
-            let mut seen = std::collections::HashSet::new();
-            for id in ids.into_iter().filter(|id| seen.insert(*id)) {
+            for id in scenes.0[view.topic].measure_ids() {
                 let Some(m) = catalogue::measure(id) else { continue };
                 let (name, unit, definition) = if lang == Lang::Zh { (m.name_zh, m.unit_zh, m.definition_zh) } else { (m.name_en, m.unit_en, m.definition_en) };
                 ui.label(egui::RichText::new(format!("{name}（{unit}）")).strong());

@@ -15,10 +15,25 @@ use analytics::region::{Adcode, RegionTree};
 pub fn period_for(def: &MeasureDef, month: Period) -> Period {
     match def.native_period {
         PeriodKind::Month => month,
-        PeriodKind::Quarter if month.last_month() % 3 == 0 => month.quarter_of(),
-        PeriodKind::Quarter => month.quarter_of().previous(),
+        PeriodKind::Quarter => last_complete_quarter(month),
         PeriodKind::Year => Period::Year { year: month.year() },
         PeriodKind::YearToDate => Period::YearToDate { year: month.year(), month: month.last_month() },
+    }
+}
+
+/// The quarter that ends at or before `month`.
+pub fn last_complete_quarter(month: Period) -> Period {
+    if month.last_month() % 3 == 0 { month.quarter_of() } else { month.quarter_of().previous() }
+}
+
+/// The period just before `p` of the same kind, for series: year-to-date steps back one
+/// month within its year, then to the previous year's full twelve months
+/// (`Period::previous` compares a year-to-date with the same months a year earlier).
+pub fn step_back(p: Period) -> Period {
+    match p {
+        Period::YearToDate { year, month: 1 } => Period::YearToDate { year: year - 1, month: 12 },
+        Period::YearToDate { year, month } => Period::YearToDate { year, month: month - 1 },
+        p => p.previous(),
     }
 }
 
@@ -65,11 +80,7 @@ pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: 
     };
     let mut periods = vec![start];
     for _ in 1..step_count.max(1) {
-        let p = *periods.last().expect("not empty");
-        periods.push(match p {
-            Period::YearToDate { .. } => Period::from_month_index(p.month_index() - 1),
-            _ => p.previous(),
-        });
+        periods.push(step_back(*periods.last().expect("not empty")));
     }
     periods.reverse();
     periods.into_iter().map(|p| (p, cube.total(measure, region, p).value())).collect()

@@ -8,6 +8,8 @@ use analytics::interpret::Lang;
 use analytics::period::{Period, PeriodKind};
 use analytics::region::{Adcode, RegionTree};
 
+use crate::figures::{last_complete_quarter, step_back};
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
     pub measure: String,
@@ -46,20 +48,14 @@ pub enum SortBy {
 pub fn periods_ending(kind: PeriodKind, month: Period, count: usize) -> Vec<Period> {
     let mut last = match kind {
         PeriodKind::Month => month,
-        PeriodKind::Quarter if month.last_month() % 3 == 0 => month.quarter_of(),
-        PeriodKind::Quarter => month.quarter_of().previous(),
+        PeriodKind::Quarter => last_complete_quarter(month),
         PeriodKind::Year => Period::Year { year: month.year() - 1 },
         PeriodKind::YearToDate => Period::YearToDate { year: month.year(), month: month.last_month() },
     };
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
         out.push(last);
-        last = match last {
-            // Year-to-date steps back a month within its year, then to the previous December.
-            Period::YearToDate { year, month: 1 } => Period::YearToDate { year: year - 1, month: 12 },
-            Period::YearToDate { year, month } => Period::YearToDate { year, month: month - 1 },
-            p => p.previous(),
-        };
+        last = step_back(last);
     }
     out.reverse();
     out

@@ -77,8 +77,9 @@ impl Scene {
         self.left.iter().chain(&self.right)
     }
 
-    /// Every measure id the scene names must be in the catalogue.
-    fn check(&self, origin: &Path) -> Result<(), SceneError> {
+    /// The measure ids the scene names: the map's first, then the panels' in order, each
+    /// once.
+    pub fn measure_ids(&self) -> Vec<&str> {
         let mut ids = vec![self.map_measure.as_str()];
         for panel in self.panels() {
             match &panel.kind {
@@ -89,7 +90,14 @@ impl Scene {
                 PanelKind::Interpretation | PanelKind::Alerts | PanelKind::Zones | PanelKind::Policy => {}
             }
         }
-        match ids.into_iter().find(|id| catalogue::measure(id).is_none()) {
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(*id));
+        ids
+    }
+
+    /// Every measure id the scene names must be in the catalogue.
+    fn check(&self, origin: &Path) -> Result<(), SceneError> {
+        match self.measure_ids().into_iter().find(|id| catalogue::measure(id).is_none()) {
             Some(unknown) => Err(SceneError::UnknownMeasure { path: origin.to_path_buf(), measure: unknown.to_string() }),
             None => Ok(()),
         }

@@ -5,7 +5,7 @@ use analytics::catalogue::{Direction, MeasureDef};
 use analytics::cube::{AlertKind, Lookup, Severity};
 use analytics::interpret::{format_value, interpret, Lang};
 use analytics::period::Period;
-use analytics::region::{Adcode, RegionTree};
+use analytics::region::RegionTree;
 use bevy_egui::egui;
 
 use super::chart;
@@ -202,10 +202,6 @@ fn table(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
     });
 }
 
-fn in_region(adcode: Adcode, ancestor: Adcode) -> bool {
-    RegionTree::shandong().path(adcode).iter().any(|r| r.adcode == ancestor)
-}
-
 fn alerts(ui: &mut egui::Ui, cx: &PanelContext) {
     let Some(cube) = cx.store.cube() else { return };
     let (theme, lang) = (cx.theme, cx.lang());
@@ -214,7 +210,7 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext) {
     let mut list: Vec<_> = cube
         .alerts
         .iter()
-        .filter(|a| in_region(a.region, cx.view.region) && (month - 2..=month).contains(&a.period.month_index()))
+        .filter(|a| RegionTree::shandong().is_within(a.region, cx.view.region) && (month - 2..=month).contains(&a.period.month_index()))
         .collect();
     list.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.period.cmp(&a.period)).then(a.region.cmp(&b.region)));
     if list.is_empty() {
@@ -253,7 +249,7 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext) {
     let Some(cube) = cx.store.cube() else { return };
     let (theme, lang) = (cx.theme, cx.lang());
     let year = cx.view.month.year();
-    let mut list: Vec<_> = cube.zones.iter().filter(|z| z.year == year && in_region(z.county, cx.view.region)).collect();
+    let mut list: Vec<_> = cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, cx.view.region)).collect();
     list.sort_by(|a, b| a.meets_targets.cmp(&b.meets_targets).then(a.zone_id.cmp(&b.zone_id)));
     if list.is_empty() {
         ui.label(egui::RichText::new(text(lang, "no_zones")).color(theme.text_muted.egui()));
