@@ -69,7 +69,7 @@ impl Plugin for AnalystPlugin {
 }
 
 fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("toggle_keys");
     if keys.just_pressed(KeyCode::KeyQ) {
         state.query_open = !state.query_open;
     }
@@ -80,7 +80,7 @@ fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>)
 
 /// Two buttons at the bottom right of the map area.
 fn toolbar(mut contexts: EguiContexts, view: Res<View>, area: Res<crate::map::MapArea>, mut state: ResMut<AnalystState>) -> Result {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("toolbar");
     let ctx = contexts.ctx_mut()?;
     if !area.0.is_positive() {
         return Ok(());
@@ -101,7 +101,7 @@ fn toolbar(mut contexts: EguiContexts, view: Res<View>, area: Res<crate::map::Ma
 
 #[allow(clippy::too_many_arguments)]
 fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<View>, store: Res<CubeStore>, themes: Res<Themes>, mut state: ResMut<AnalystState>) -> Result {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("query_window");
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;
@@ -206,7 +206,7 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
 }
 
 fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut state: ResMut<AnalystState>) -> Result {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("sources_window");
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;

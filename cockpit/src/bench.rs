@@ -8,7 +8,8 @@
 //! Frame times are wall-clock (`Time<Real>`: the virtual clock caps a frame at 250 ms).
 //! Numbers on a software renderer measure the CPU side only; `bench/cockpit.sh` runs it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use analytics::region::{RegionTree, PROVINCE};
@@ -22,26 +23,36 @@ use crate::map::Choropleth;
 use crate::view::{ViewCommand, ViewSystems};
 use crate::Settings;
 
-/// Nanoseconds spent in the cockpit's own systems since the bench last read it.
-static OWN_NANOS: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds each of the cockpit's own systems spent since the bench last read them.
+static OWN_NANOS: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
 
-/// Adds the time until it is dropped to the cockpit's own per-frame cost. Each of the
-/// cockpit's systems holds one (`let _cost = bench::own_cost();`); it costs two clock
-/// reads.
-pub struct OwnCost(Instant);
+/// Adds the time until it is dropped to a system's per-frame cost. Each of the cockpit's
+/// systems holds one (`let _cost = bench::own_cost("system");`); it costs two clock reads
+/// and an uncontended lock.
+pub struct OwnCost(&'static str, Instant);
 
-pub fn own_cost() -> OwnCost {
-    OwnCost(Instant::now())
+pub fn own_cost(system: &'static str) -> OwnCost {
+    OwnCost(system, Instant::now())
 }
 
 impl Drop for OwnCost {
     fn drop(&mut self) {
-        OWN_NANOS.fetch_add(self.0.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let nanos = self.1.elapsed().as_nanos() as u64;
+        if let Ok(mut costs) = OWN_NANOS.lock() {
+            *costs.entry(self.0).or_default() += nanos;
+        }
     }
 }
 
-/// Seconds between view changes: each change recolours the map and rebuilds panels.
-const STEP_SECONDS: f32 = 0.5;
+/// The costs since the last call, ms per system, and clears them.
+fn take_own_costs() -> BTreeMap<&'static str, f32> {
+    let costs = OWN_NANOS.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
+    costs.into_iter().map(|(system, nanos)| (system, nanos as f32 / 1e6)).collect()
+}
+
+/// Frames between view changes: each change recolours the map and recomputes the panels'
+/// contents; the frames between show a still view, which is what a wall does most.
+const STEP_FRAMES: usize = 5;
 /// Switches after which the soak takes its first reading.
 const SOAK_BASELINE: usize = 10;
 
@@ -49,10 +60,14 @@ const SOAK_BASELINE: usize = 10;
 struct Bench {
     length: Duration,
     started: Option<Instant>,
-    /// Wall-clock frame times and the cockpit's own CPU time per frame, ms.
+    /// Wall-clock frame times and the cockpit's own CPU time per frame, ms: all its
+    /// systems together, and each system.
     frames: Vec<f32>,
     own: Vec<f32>,
-    step_timer: Timer,
+    own_by_system: BTreeMap<&'static str, Vec<f32>>,
+    /// Whether each frame's own-cost sample includes a view change.
+    changed: Vec<bool>,
+    issued_last_frame: bool,
     step: usize,
     rss_early_kib: Option<u64>,
     /// A drill-down awaiting its redrawn map: (target city, frame it was issued).
@@ -79,7 +94,9 @@ impl Plugin for BenchPlugin {
                     started: None,
                     frames: Vec::new(),
                     own: Vec::new(),
-                    step_timer: Timer::from_seconds(STEP_SECONDS, TimerMode::Repeating),
+                    own_by_system: BTreeMap::new(),
+                    changed: Vec::new(),
+                    issued_last_frame: false,
                     step: 0,
                     rss_early_kib: None,
                     drill: None,
@@ -104,7 +121,7 @@ fn drive(
     mut exit: MessageWriter<AppExit>,
 ) {
     // The cockpit's own systems ran since the last reading: that is one frame's cost.
-    let own_ms = OWN_NANOS.swap(0, Ordering::Relaxed) as f32 / 1e6;
+    let own = take_own_costs();
     if store.status != LoadStatus::Ready || !fonts.0 {
         return;
     }
@@ -115,11 +132,21 @@ fn drive(
     });
     let elapsed = run_started.elapsed();
     bench.frames.push(time.delta_secs() * 1000.0);
-    bench.own.push(own_ms);
+    bench.own.push(own.values().sum());
+    let frame = bench.frames.len();
+    for (system, ms) in own {
+        // A system that skipped frames (e.g. ran only on a change) counts 0 there.
+        let samples = bench.own_by_system.entry(system).or_default();
+        samples.resize(frame - 1, 0.0);
+        samples.push(ms);
+    }
     if bench.rss_early_kib.is_none() && elapsed >= bench.length / 10 {
         bench.rss_early_kib = rss_kib();
     }
-    if bench.step_timer.tick(time.delta()).just_finished() {
+    // The sample just taken covers the systems that ran after last frame's command.
+    bench.changed.push(std::mem::take(&mut bench.issued_last_frame));
+    if bench.frames.len() % STEP_FRAMES == 0 {
+        bench.issued_last_frame = true;
         // Topics in turn; every third step drills into the next city, then back up.
         let cities: Vec<u32> = RegionTree::shandong().children(PROVINCE).map(|r| r.adcode).collect();
         bench.step += 1;
@@ -168,7 +195,23 @@ fn report(bench: &Bench) {
     });
     let skip = skip.count();
     println!("BENCH frames={} frame_ms {}", bench.frames.len() - skip, percentiles(bench.frames[skip..].to_vec()));
-    println!("BENCH own_systems_cpu_ms {}", percentiles(bench.own[skip..].to_vec()));
+    // Own CPU time on frames that show a still view, and on frames that apply a change.
+    let split = |samples: &[f32]| {
+        let (mut still, mut change) = (Vec::new(), Vec::new());
+        for (i, ms) in samples.iter().enumerate().skip(skip) {
+            if bench.changed[i] { change.push(*ms) } else { still.push(*ms) }
+        }
+        (still, change)
+    };
+    let (still, change) = split(&bench.own);
+    println!("BENCH own_systems_cpu_ms still_view frames={} {}", still.len(), percentiles(still));
+    println!("BENCH own_systems_cpu_ms view_change frames={} {}", change.len(), percentiles(change));
+    for (system, samples) in &bench.own_by_system {
+        let mut samples = samples.clone();
+        samples.resize(bench.frames.len(), 0.0);
+        let (still, change) = split(&samples);
+        println!("BENCH   system={system} still_view {} | view_change {}", percentiles(still), percentiles(change));
+    }
     let drills = &bench.drill_frames;
     println!("BENCH drill_downs={} frames_to_redrawn_map max={}", drills.len(), drills.iter().max().copied().unwrap_or(0));
     if let (Some(early), Some(late)) = (bench.rss_early_kib, rss_kib()) {

@@ -6,11 +6,13 @@
 //! region, a pixel inside it away from borders and labels, with the colour its class
 //! must have, so tests check the rendered map against the cube.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use analytics::cube::Lookup;
+use analytics::period::Period;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::PrimaryWindow;
@@ -107,7 +109,7 @@ fn capture(
     }
     if !state.prepared {
         // Switch now, then wait until the switched view is steady in turn.
-        view_commands.write_batch(case.script.iter().copied());
+        view_commands.write_batch(case.script.iter().cloned());
         if let (Some(size), Ok(mut window)) = (case.size, windows.single_mut()) {
             if window.physical_size() != size {
                 window.resolution.set_physical_resolution(size.x, size.y);
@@ -155,7 +157,18 @@ struct ProbeInputs<'w, 's> {
 struct ProbeFile {
     theme: String,
     background: String,
+    /// What the map shows, so a test can check it against the cube.
+    map: MapSnapshot,
     probes: Vec<Probe>,
+}
+
+#[derive(Serialize)]
+struct MapSnapshot {
+    measure: String,
+    period: Option<Period>,
+    category: Option<String>,
+    /// Each coloured region's value (None: hidden or missing), by adcode.
+    values: BTreeMap<u32, Option<f64>>,
 }
 
 #[derive(Serialize)]
@@ -221,7 +234,13 @@ impl ProbeInputs<'_, '_> {
                 probes.push(Probe { adcode: *adcode, x: at.x.round() as u32, y: at.y.round() as u32, rgb: hex(colour.0) });
             }
         }
-        let file = ProbeFile { theme: theme.id.clone(), background: hex(theme.background.0), probes };
+        let map = MapSnapshot {
+            measure: self.choropleth.measure.clone(),
+            period: self.choropleth.period,
+            category: self.choropleth.category.clone(),
+            values: self.choropleth.values.iter().map(|(adcode, lookup)| (*adcode, lookup.value())).collect(),
+        };
+        let file = ProbeFile { theme: theme.id.clone(), background: hex(theme.background.0), map, probes };
         let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
         std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))
     }

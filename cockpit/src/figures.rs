@@ -4,7 +4,7 @@
 
 use analytics::catalogue::{self, DimKind, MeasureDef};
 use analytics::codes;
-use analytics::cube::{Cube, Lookup};
+use analytics::cube::{Cube, Lookup, TOTAL};
 use analytics::interpret::{change_pct, Lang};
 use analytics::period::{Period, PeriodKind};
 use analytics::region::{Adcode, RegionTree};
@@ -37,6 +37,14 @@ pub fn step_back(p: Period) -> Period {
     }
 }
 
+/// The cube's dimension key a measure is read at under the analyst's category filter (a
+/// one-way breakdown category such as `grp:graduate`): the category where the measure is
+/// broken down by its dimension, the total otherwise. `None` means the total.
+pub fn applied_category<'a>(def: &MeasureDef, category: Option<&'a str>) -> Option<&'a str> {
+    let (kind, _) = DimKind::from_key(category?)?;
+    def.dims.contains(&kind).then_some(category?)
+}
+
 /// A measure's value for a region at the view's month, the period it is for, and its
 /// changes on the previous period and a year earlier (in percent).
 #[derive(Clone, Debug)]
@@ -46,32 +54,37 @@ pub struct Figure {
     pub value: Lookup,
     pub change_on_previous: Option<f64>,
     pub change_on_year: Option<f64>,
+    /// The category the value is for (the filter, where it applies to this measure).
+    pub category: Option<String>,
 }
 
-pub fn figure(cube: &Cube, measure: &str, region: Adcode, month: Period) -> Option<Figure> {
+pub fn figure(cube: &Cube, measure: &str, region: Adcode, month: Period, category: Option<&str>) -> Option<Figure> {
     let def = catalogue::measure(measure)?;
+    let category = applied_category(def, category);
+    let at = |period: Period| cube.get(measure, region, period, category.unwrap_or(TOTAL));
     let mut period = period_for(def, month);
-    let mut value = cube.total(measure, region, period);
+    let mut value = at(period);
     // A year that has no cell yet (e.g. zone standings before the year's first status)
     // falls back to the last complete year, and says so through `period`.
     if value == Lookup::Missing && def.native_period == PeriodKind::Year {
         period = period.previous();
-        value = cube.total(measure, region, period);
+        value = at(period);
     }
     // Year-to-date figures compare with the same months a year earlier; a month-on-month
     // change of a running sum says nothing.
     let change_on_previous = match period.kind() {
         PeriodKind::YearToDate => None,
-        _ => change_pct(value, cube.total(measure, region, period.previous())),
+        _ => change_pct(value, at(period.previous())),
     };
-    let change_on_year = change_pct(value, cube.total(measure, region, period.year_ago()));
-    Some(Figure { measure: def, period, value, change_on_previous, change_on_year })
+    let change_on_year = change_pct(value, at(period.year_ago()));
+    Some(Figure { measure: def, period, value, change_on_previous, change_on_year, category: category.map(str::to_string) })
 }
 
 /// The last `months` months up to `month` (quarters for quarterly measures), oldest first,
 /// with the value of each (None where missing or suppressed).
-pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: u32) -> Vec<(Period, Option<f64>)> {
+pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: u32, category: Option<&str>) -> Vec<(Period, Option<f64>)> {
     let Some(def) = catalogue::measure(measure) else { return Vec::new() };
+    let dim = applied_category(def, category).unwrap_or(TOTAL);
     let last = period_for(def, month);
     let (step_count, start) = match def.native_period {
         PeriodKind::Quarter => (months.div_ceil(3), last),
@@ -83,7 +96,7 @@ pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: 
         periods.push(step_back(*periods.last().expect("not empty")));
     }
     periods.reverse();
-    periods.into_iter().map(|p| (p, cube.total(measure, region, p).value())).collect()
+    periods.into_iter().map(|p| (p, cube.get(measure, region, p, dim).value())).collect()
 }
 
 /// One bar of a ranking.
@@ -97,19 +110,20 @@ pub struct Bar {
 
 /// The children of a region (cities of the province, counties of a city) ranked by a
 /// measure, largest first; suppressed and missing values are left out.
-pub fn rank_children(cube: &Cube, measure: &str, region: Adcode, month: Period, top: usize, lang: Lang) -> (Period, Vec<Bar>) {
+pub fn rank_children(cube: &Cube, measure: &str, region: Adcode, month: Period, category: Option<&str>, top: usize, lang: Lang) -> (Period, Vec<Bar>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
+    let dim = applied_category(def, category).unwrap_or(TOTAL);
     let tree = RegionTree::shandong();
     // A county has no children: rank it among its siblings instead.
     let parent = match tree.children(region).next() {
         Some(_) => region,
         None => tree.parent(region).map_or(region, |p| p.adcode),
     };
-    let period = figure(cube, measure, parent, month).map_or(period_for(def, month), |f| f.period);
+    let period = figure(cube, measure, parent, month, category).map_or(period_for(def, month), |f| f.period);
     let mut bars: Vec<Bar> = tree
         .children(parent)
         .filter_map(|r| {
-            let value = cube.total(measure, r.adcode, period).value()?;
+            let value = cube.get(measure, r.adcode, period, dim).value()?;
             Some(Bar { key: r.adcode.to_string(), label: if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }, value })
         })
         .collect();
@@ -152,6 +166,11 @@ pub fn dimension_label(dim: DimKind, code: &str, lang: Lang) -> String {
     list.iter().find(|e| e.0 == code).map_or_else(|| code.to_string(), |e| (if lang == Lang::Zh { e.1 } else { e.2 }).to_string())
 }
 
+/// The readable name of a category key such as `grp:高校毕业生` or `occ:4-02-07-08`.
+pub fn category_label(key: &str, lang: Lang) -> String {
+    DimKind::from_key(key).map_or_else(|| key.to_string(), |(dim, code)| dimension_label(dim, code, lang))
+}
+
 /// Choropleth classes: up to `classes` quantile bins of the values shown, as the upper
 /// bound of each class but the last. Equal values never straddle a break, and classes
 /// with no value of their own are merged away, so every legend entry is a real range.
@@ -181,16 +200,16 @@ pub fn class_of(value: f64, breaks: &[f64]) -> usize {
 }
 
 /// The cube's value of `measure` for each region, at the period it is shown for.
-pub fn map_values(cube: &Cube, measure: &str, regions: impl Iterator<Item = Adcode>, month: Period) -> (Period, Vec<(Adcode, Lookup)>) {
+pub fn map_values(cube: &Cube, measure: &str, regions: impl Iterator<Item = Adcode>, month: Period, category: Option<&str>) -> (Period, Vec<(Adcode, Lookup)>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
-    let period = figure(cube, measure, analytics::region::PROVINCE, month).map_or(period_for(def, month), |f| f.period);
-    (period, regions.map(|r| (r, cube.total(measure, r, period))).collect())
+    let dim = applied_category(def, category).unwrap_or(TOTAL);
+    let period = figure(cube, measure, analytics::region::PROVINCE, month, category).map_or(period_for(def, month), |f| f.period);
+    (period, regions.map(|r| (r, cube.get(measure, r, period, dim))).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use analytics::cube::TOTAL;
     use chrono::NaiveDate;
 
     const JINAN: Adcode = 370100;
@@ -213,10 +232,27 @@ mod tests {
 
     #[test]
     fn a_figure_has_its_changes() {
-        let f = figure(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6)).unwrap();
+        let f = figure(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6), None).unwrap();
         assert_eq!(f.value, Lookup::Value(120.0));
         assert!((f.change_on_previous.unwrap() - 20.0).abs() < 1e-9);
         assert!((f.change_on_year.unwrap() - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_category_filter_applies_only_to_measures_broken_down_by_it() {
+        let mut c = cube();
+        c.insert("registered_unemployed", JINAN, Period::month(2025, 6), TOTAL, 500.0, 0);
+        c.insert("registered_unemployed", JINAN, Period::month(2025, 6), "grp:高校毕业生", 80.0, 0);
+        let graduates = Some("grp:高校毕业生");
+        let f = figure(&c, "registered_unemployed", JINAN, Period::month(2025, 6), graduates).unwrap();
+        assert_eq!((f.value, f.category.as_deref()), (Lookup::Value(80.0), graduates));
+        // Zone pass rates have no key-group breakdown: the total, marked as unfiltered.
+        let f = figure(&c, "zone_pass_rate", JINAN, Period::month(2025, 6), graduates).unwrap();
+        assert_eq!((f.value, f.category), (Lookup::Value(75.0), None));
+        let (_, values) = map_values(&c, "registered_unemployed", [JINAN, QINGDAO].into_iter(), Period::month(2025, 6), graduates);
+        assert_eq!(values, vec![(JINAN, Lookup::Value(80.0)), (QINGDAO, Lookup::Missing)]);
+        // A category of another dimension leaves the measure at its total.
+        assert_eq!(applied_category(catalogue::measure("registered_unemployed").unwrap(), Some("ind:C")), None);
     }
 
     #[test]
@@ -225,13 +261,13 @@ mod tests {
         assert_eq!(period_for(def, Period::month(2025, 6)), Period::Quarter { year: 2025, quarter: 2 });
         assert_eq!(period_for(def, Period::month(2025, 5)), Period::Quarter { year: 2025, quarter: 1 });
         // A year with no standing yet falls back to the last one.
-        let f = figure(&cube(), "zone_pass_rate", JINAN, Period::month(2025, 6)).unwrap();
+        let f = figure(&cube(), "zone_pass_rate", JINAN, Period::month(2025, 6), None).unwrap();
         assert_eq!((f.period, f.value), (Period::Year { year: 2024 }, Lookup::Value(75.0)));
     }
 
     #[test]
     fn rankings_sort_and_name_their_bars() {
-        let (_, bars) = rank_children(&cube(), "new_urban_jobs", analytics::region::PROVINCE, Period::month(2025, 6), 10, Lang::Zh);
+        let (_, bars) = rank_children(&cube(), "new_urban_jobs", analytics::region::PROVINCE, Period::month(2025, 6), None, 10, Lang::Zh);
         let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
         assert_eq!(labels, ["青岛市", "济南市"]);
         let (period, bars) = rank_dimension(&cube(), "shortage_score", JINAN, Period::month(2025, 5), DimKind::Occupation, 1, Lang::Zh);
@@ -243,7 +279,7 @@ mod tests {
 
     #[test]
     fn trends_run_oldest_first_with_gaps() {
-        let t = trend(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6), 3);
+        let t = trend(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6), 3, None);
         assert_eq!(t, vec![(Period::month(2025, 4), None), (Period::month(2025, 5), Some(100.0)), (Period::month(2025, 6), Some(120.0))]);
     }
 

@@ -10,6 +10,7 @@
 //! AnalystPlugin     desktop: query window, CSV/PNG export, 数据来源 (sources, licences)
 //! CapturePlugin     --screenshot / --suite: render views to PNGs (with probe points), exit
 //! BenchPlugin       --bench / --soak: frame times, own CPU time, memory and counts
+//! PacingPlugin      redraws only while something moves (walls run for days)
 //! ```
 
 pub mod analyst;
@@ -21,6 +22,7 @@ mod ecs_tests;
 pub mod figures;
 pub mod fonts;
 pub mod map;
+pub mod pacing;
 pub mod panels;
 pub mod query;
 pub mod scene;
@@ -127,7 +129,13 @@ impl Settings {
     /// nor in unattended runs (screenshots, benchmarks), where a pointer parked over a
     /// panel would add tooltips that depend on timing.
     pub fn pointer_input(&self) -> bool {
-        self.mode == Mode::Desktop && !self.capturing() && self.bench_seconds.is_none() && self.soak_switches.is_none()
+        self.mode == Mode::Desktop && !self.measuring()
+    }
+
+    /// Whether this run measures or captures (screenshots, benchmarks, soaks) rather than
+    /// serving people.
+    pub fn measuring(&self) -> bool {
+        self.capturing() || self.bench_seconds.is_some() || self.soak_switches.is_some()
     }
 }
 
@@ -142,6 +150,8 @@ pub fn app(settings: Settings) -> Result<App, String> {
         theme: settings.theme.as_deref().map_or(Ok(0), |id| themes.index_of(id).ok_or_else(|| format!("no theme `{id}` in {}", settings.themes_dir.display())))?,
         lang: settings.lang,
         playing: false,
+        category: None,
+        filters_open: false,
     };
     if analytics::region::RegionTree::shandong().get(settings.region).is_none() {
         return Err(format!("{} is not a Shandong adcode", settings.region));
@@ -189,6 +199,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
             analyst::AnalystPlugin,
             capture::CapturePlugin,
             bench::BenchPlugin,
+            pacing::PacingPlugin,
         ));
     Ok(app)
 }

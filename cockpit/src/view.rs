@@ -2,6 +2,7 @@
 //! [`ViewCommand`] messages (from keys, clicks, the carousel or tests), applied in one
 //! system, so every panel, the map and the tests see the same state.
 
+use analytics::catalogue::DimKind;
 use analytics::interpret::Lang;
 use analytics::period::Period;
 use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
@@ -24,6 +25,12 @@ pub struct View {
     pub lang: Lang,
     /// Whether the month advances by itself (the play button).
     pub playing: bool,
+    /// The analyst's category filter: one category of a one-way breakdown (`grp:高校毕业生`,
+    /// `ind:C`, `occ:…`). Measures broken down by its dimension show that category; the
+    /// cube has no cross-tabulations, so one category applies at a time.
+    pub category: Option<String>,
+    /// The analyst's filter panel is open (desktop only; walls never show it).
+    pub filters_open: bool,
 }
 
 impl View {
@@ -44,7 +51,7 @@ impl View {
 }
 
 /// Everything that can change the view.
-#[derive(Message, Clone, Copy, Debug, PartialEq)]
+#[derive(Message, Clone, Debug, PartialEq)]
 pub enum ViewCommand {
     /// Go to a region (a city drills down, a county is selected within its city).
     Select(Adcode),
@@ -60,6 +67,9 @@ pub enum ViewCommand {
     ToggleLang,
     SetLang(Lang),
     TogglePlay,
+    /// Filter by a category (`None`: totals).
+    Category(Option<String>),
+    ToggleFilters,
 }
 
 pub struct ViewPlugin;
@@ -87,7 +97,7 @@ fn start_at_latest_month(store: Res<CubeStore>, settings: Res<crate::Settings>, 
 
 /// Keys of the desktop and of presenter remotes (which send PageUp/PageDown).
 fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWriter<ViewCommand>) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("keyboard_commands");
     const DIGITS: [KeyCode; 9] = [
         KeyCode::Digit1, KeyCode::Digit2, KeyCode::Digit3, KeyCode::Digit4, KeyCode::Digit5,
         KeyCode::Digit6, KeyCode::Digit7, KeyCode::Digit8, KeyCode::Digit9,
@@ -108,6 +118,7 @@ fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWrite
         (KeyCode::PageDown, ViewCommand::StepTopic(1)),
         (KeyCode::PageUp, ViewCommand::StepTopic(-1)),
         (KeyCode::Space, ViewCommand::TogglePlay),
+        (KeyCode::KeyF, ViewCommand::ToggleFilters),
     ];
     for (key, command) in bindings {
         if keys.just_pressed(key) {
@@ -120,7 +131,7 @@ fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWrite
 const PLAY_STEP_SECONDS: f32 = 1.2;
 
 fn play_months(time: Res<Time>, view: Res<View>, mut elapsed: Local<f32>, mut commands: MessageWriter<ViewCommand>) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("play_months");
     if !view.playing {
         *elapsed = 0.0;
         return;
@@ -139,9 +150,9 @@ fn apply_commands(
     themes: Res<Themes>,
     store: Res<CubeStore>,
 ) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("apply_commands");
     for command in commands.read() {
-        let next = apply(&view, *command, scenes.0.len(), themes.all.len(), store.months);
+        let next = apply(&view, command.clone(), scenes.0.len(), themes.all.len(), store.months);
         if next != *view {
             *view = next;
         }
@@ -177,6 +188,8 @@ pub fn apply(view: &View, command: ViewCommand, topics: usize, themes: usize, mo
         ViewCommand::ToggleLang => next.lang = if view.lang == Lang::Zh { Lang::En } else { Lang::Zh },
         ViewCommand::SetLang(lang) => next.lang = lang,
         ViewCommand::TogglePlay => next.playing = !view.playing,
+        ViewCommand::Category(category) => next.category = category.filter(|key| DimKind::from_key(key).is_some()),
+        ViewCommand::ToggleFilters => next.filters_open = !view.filters_open,
     }
     next
 }
@@ -190,20 +203,24 @@ fn clamp_month(month: Period, months: Option<(Period, Period)>) -> Period {
 }
 
 /// Parses `key:value` commands separated by commas: `topic:ID`, `region:ADCODE`,
-/// `month:YYYY-MM`, `theme:ID`, `lang:zh|en`, `up`.
+/// `month:YYYY-MM`, `theme:ID`, `lang:zh|en`, `category:KEY` (e.g. `category:grp:高校毕业生`;
+/// `category:` clears it), `filters` (opens or closes the filter panel), `up`.
 pub fn parse_script(text: &str, scenes: &Scenes, themes: &Themes) -> Result<Vec<ViewCommand>, String> {
     text.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|item| {
             let (key, value) = item.split_once(':').unwrap_or((item, ""));
-            let bad = || format!("`{item}` is not a view command (topic:ID, region:ADCODE, month:YYYY-MM, theme:ID, lang:zh|en, up)");
+            let bad = || format!("`{item}` is not a view command (topic:ID, region:ADCODE, month:YYYY-MM, theme:ID, lang:zh|en, category:KEY, filters, up)");
             Ok(match key {
                 "topic" => ViewCommand::Topic(scenes.index_of(value).ok_or_else(bad)?),
                 "region" => ViewCommand::Select(value.parse().map_err(|_| bad())?),
                 "month" => ViewCommand::Month(value.parse().map_err(|_| bad())?),
                 "theme" => ViewCommand::Theme(themes.index_of(value).ok_or_else(bad)?),
                 "lang" if value == "zh" || value == "en" => ViewCommand::SetLang(if value == "zh" { Lang::Zh } else { Lang::En }),
+                "category" if value.is_empty() => ViewCommand::Category(None),
+                "category" if DimKind::from_key(value).is_some() => ViewCommand::Category(Some(value.to_string())),
+                "filters" => ViewCommand::ToggleFilters,
                 "up" => ViewCommand::Up,
                 _ => return Err(bad()),
             })
@@ -216,7 +233,7 @@ mod tests {
     use super::*;
 
     fn view() -> View {
-        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false }
+        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false, category: None, filters_open: false }
     }
 
     const MONTHS: Option<(Period, Period)> = Some((Period::Month { year: 2021, month: 1 }, Period::Month { year: 2025, month: 10 }));
@@ -232,6 +249,19 @@ mod tests {
         let top = apply(&apply(&up, ViewCommand::Up, 7, 3, MONTHS), ViewCommand::Up, 7, 3, MONTHS);
         assert_eq!(top.region, PROVINCE, "Up at the province stays there");
         assert_eq!(apply(&view(), ViewCommand::Select(999999), 7, 3, MONTHS), view(), "unknown adcodes are ignored");
+    }
+
+    #[test]
+    fn a_category_filter_takes_only_breakdown_keys() {
+        let graduates = apply(&view(), ViewCommand::Category(Some("grp:高校毕业生".into())), 7, 3, MONTHS);
+        assert_eq!(graduates.category.as_deref(), Some("grp:高校毕业生"));
+        assert_eq!(apply(&graduates, ViewCommand::Category(Some("nonsense".into())), 7, 3, MONTHS).category, None, "not a dimension key");
+        assert_eq!(apply(&graduates, ViewCommand::Category(None), 7, 3, MONTHS).category, None);
+        let themes = Themes::load_dir(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/themes"))).unwrap();
+        let scenes = Scenes::load_dir(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenes"))).unwrap();
+        let script = parse_script("category:ind:C, filters, category:", &scenes, &themes).unwrap();
+        assert_eq!(script, vec![ViewCommand::Category(Some("ind:C".into())), ViewCommand::ToggleFilters, ViewCommand::Category(None)]);
+        assert!(parse_script("category:xyz", &scenes, &themes).is_err());
     }
 
     #[test]

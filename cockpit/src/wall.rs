@@ -74,7 +74,7 @@ fn scale_to_wall(
     windows: Query<&Window, With<PrimaryWindow>>,
     mut columns: ResMut<SeamSafeColumns>,
 ) -> Result {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("scale_to_wall");
     let ctx = contexts.ctx_mut()?;
     let Ok(window) = windows.single() else { return Ok(()) };
     let Mode::Wall(layout) = &settings.mode else { return Ok(()) };
@@ -90,7 +90,7 @@ fn scale_to_wall(
 }
 
 fn hide_cursor(mut windows: Query<&mut bevy::window::CursorOptions, With<PrimaryWindow>>) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("hide_cursor");
     for mut cursor in &mut windows {
         if cursor.visible {
             cursor.visible = false;
@@ -101,7 +101,7 @@ fn hide_cursor(mut windows: Query<&mut bevy::window::CursorOptions, With<Primary
 /// P pauses (pins the current topic), N / B or a remote's PageDown / PageUp step (those
 /// keys are read by the view); the timer restarts after a manual step.
 fn carousel(time: Res<Time>, keys: Res<ButtonInput<KeyCode>>, mut carousel: ResMut<Carousel>, mut commands: MessageWriter<ViewCommand>) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("carousel");
     if keys.just_pressed(KeyCode::KeyP) {
         carousel.paused = !carousel.paused;
     }

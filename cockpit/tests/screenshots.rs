@@ -7,10 +7,13 @@
 //! All views of the suite come from one cockpit process (one start-up); only the
 //! "started in the light theme" view needs a process of its own.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+use analytics::cube::Cube;
+use analytics::period::Period;
 use serde::Deserialize;
 
 /// One cockpit at a time: each keeps both cores busy rendering in software.
@@ -77,7 +80,8 @@ const SUITE: &[(&str, &str)] = &[
     ("service_zones", "1920x1080:topic:service_zones"),
     ("alerts", "1920x1080:topic:alerts"),
     ("qingdao", "1920x1080:topic:overview,region:370200"),
-    ("light-switched", "1920x1080:up,theme:light-office"),
+    ("filtered", "1920x1080:topic:enterprise,up,filters,category:ind:C"),
+    ("light-switched", "1920x1080:topic:overview,filters,category:,theme:light-office"),
     ("overview-4k", "3840x2160:theme:dark-wall,topic:overview"),
 ];
 
@@ -128,7 +132,16 @@ impl Shot {
 #[derive(Deserialize)]
 struct Probes {
     background: String,
+    map: MapSnapshot,
     probes: Vec<Probe>,
+}
+
+#[derive(Deserialize)]
+struct MapSnapshot {
+    measure: String,
+    period: Option<Period>,
+    category: Option<String>,
+    values: BTreeMap<u32, Option<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -203,6 +216,29 @@ fn the_wall_renders_at_3840_by_2160() {
     assert_eq!((shot.width, shot.height), (3840, 2160));
     check_probes("overview-4k", &shot, &probes, 10);
     check_reference("overview-4k", &shot);
+}
+
+#[test]
+fn the_filter_panel_filters_the_map_by_one_category() {
+    let (shot, probes) = case("filtered");
+    let (plain_shot, plain) = case("enterprise");
+    // The map shows manufacturing's cells of the cube, not the totals.
+    let map = &probes.map;
+    assert_eq!((map.measure.as_str(), map.category.as_deref()), ("insured_net_change", Some("ind:C")));
+    let cube = Cube::load(cube()).unwrap();
+    let period = map.period.expect("a period");
+    for (adcode, value) in &map.values {
+        assert_eq!(*value, cube.get(&map.measure, *adcode, period, "ind:C").value(), "city {adcode}");
+    }
+    let shown = map.values.values().filter(|v| v.is_some()).count();
+    assert!(shown >= 10, "only {shown} cities have a manufacturing value");
+    assert_ne!(map.values, plain.map.values, "the filtered map shows other values than the totals");
+    check_probes("filtered", &shot, &probes, 10);
+    // The panel covers the window's left edge, where the page background shows without it.
+    let background = rgb(&probes.background);
+    assert_eq!(plain_shot.at(3, 540), background);
+    assert_ne!(shot.at(3, 540), background, "no filter panel at the left edge");
+    check_reference("filtered", &shot);
 }
 
 #[test]

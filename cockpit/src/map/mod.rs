@@ -58,6 +58,8 @@ pub struct Choropleth {
     pub breaks: Vec<f64>,
     /// Classes in use (≤ the theme's ramp length).
     pub classes: usize,
+    /// The category filter, where it applies to the measure.
+    pub category: Option<String>,
 }
 
 impl Choropleth {
@@ -158,7 +160,7 @@ fn colour_regions(
     mut materials: ResMut<Assets<ColorMaterial>>,
     mut clear: ResMut<ClearColor>,
 ) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("colour_regions");
     if !(view.is_changed() || store.is_changed() || themes.is_changed()) {
         return;
     }
@@ -169,14 +171,15 @@ fn colour_regions(
     let measure = scenes.0[view.topic].map_measure.clone();
     let (period, values) = match store.cube() {
         Some(cube) => {
-            let (period, values) = figures::map_values(cube, &measure, regions.iter().copied(), view.month);
+            let (period, values) = figures::map_values(cube, &measure, regions.iter().copied(), view.month, view.category.as_deref());
             (Some(period), values)
         }
         None => (None, Vec::new()),
     };
     let shown: Vec<f64> = values.iter().filter_map(|(_, v)| v.value()).collect();
     let breaks = figures::quantile_breaks(&shown, theme.ramp.len());
-    *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect() };
+    let category = analytics::catalogue::measure(&measure).and_then(|def| figures::applied_category(def, view.category.as_deref())).map(str::to_string);
+    *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect(), category };
 
     for (fill, material, mut visibility) in &mut fills {
         let coloured = choropleth.values.get(&fill.adcode);
@@ -217,7 +220,7 @@ fn fit_camera(
     mut camera: Query<(&mut Transform, &mut Projection), With<MapCamera>>,
     mut settled: ResMut<CameraSettled>,
 ) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("fit_camera");
     let (Ok(window), Ok((mut transform, mut projection))) = (windows.single(), camera.single_mut()) else { return };
     if !area.0.is_positive() {
         return;
@@ -241,7 +244,7 @@ fn fit_camera(
 }
 
 fn draw_borders(view: Res<View>, shapes: Res<Shapes>, themes: Res<Themes>, mut gizmos: Gizmos) {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("draw_borders");
     let theme = &themes.all[view.theme];
     let focus = view.map_focus();
     let county_color = theme.border_county.bevy();
@@ -279,7 +282,7 @@ fn map_overlay(
     mut hovered: ResMut<Hovered>,
     mut commands: MessageWriter<ViewCommand>,
 ) -> Result {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("map_overlay");
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, camera_transform)) = camera.single() else { return Ok(()) };
     if !area.0.is_positive() {

@@ -16,13 +16,22 @@ pub fn nice_axis(min: f64, max: f64, ticks: usize) -> (f64, f64, f64) {
     ((min / step).floor() * step, (max / step).ceil() * step, step)
 }
 
+/// An axis tick's label: as many decimals as the step needs and no more, in 万 (10⁴)
+/// once the axis reaches ten thousand, so neighbouring ticks never read the same.
+pub fn axis_label(tick: f64, step: f64, axis_max: f64) -> String {
+    let (value, step, suffix) = if axis_max.abs() >= 10_000.0 { (tick / 10_000.0, step / 10_000.0, "万") } else { (tick, step, "") };
+    // Steps are 1, 2 or 5 × 10ⁿ: −n decimals (rounded against float noise) show them.
+    let decimals = (-step.log10() - 1e-9).ceil().clamp(0.0, 6.0) as usize;
+    format!("{value:.decimals$}{suffix}")
+}
+
 pub struct Series<'a> {
     pub name: &'a str,
     pub points: &'a [(Period, Option<f64>)],
 }
 
 /// Trend lines sharing one y axis; x is the period index. The hovered period's values
-/// show in a tooltip.
+/// show in a tooltip, written by `format`.
 pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, format: &dyn Fn(f64) -> String, period_label: &dyn Fn(Period) -> String) {
     let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
     let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).collect();
@@ -44,7 +53,7 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, f
     while tick <= y1 + step * 0.5 {
         let y = y_of(tick);
         painter.line_segment([egui::pos2(plot.left(), y), egui::pos2(plot.right(), y)], grid);
-        painter.text(egui::pos2(plot.left() - 4.0, y), egui::Align2::RIGHT_CENTER, format(tick), font.clone(), theme.text_muted.egui());
+        painter.text(egui::pos2(plot.left() - 4.0, y), egui::Align2::RIGHT_CENTER, axis_label(tick, step, y0.abs().max(y1.abs())), font.clone(), theme.text_muted.egui());
         tick += step;
     }
     let first = series[0].points;
@@ -125,5 +134,17 @@ mod tests {
         assert_eq!(nice_axis(0.93, 1.42, 3), (0.8, 1.6, 0.2));
         let (lo, hi, step) = nice_axis(12_345.0, 12_345.0, 3);
         assert!(lo < 12_345.0 && hi > 12_345.0 && step > 0.0, "a flat series still gets an axis");
+    }
+
+    #[test]
+    fn axis_labels_tell_neighbouring_ticks_apart() {
+        // 18,500 … 19,500 in steps of 500 (a province's insured staff in one industry).
+        let (lo, hi, step) = nice_axis(18_600.0, 19_400.0, 3);
+        let labels: Vec<String> = (0..).map(|i| lo + step * i as f64).take_while(|t| *t <= hi + step / 2.0).map(|t| axis_label(t, step, hi)).collect();
+        assert_eq!(step, 500.0);
+        assert_eq!(labels, ["1.85万", "1.90万", "1.95万"]);
+        assert_eq!(axis_label(0.8, 0.2, 1.6), "0.8");
+        assert_eq!(axis_label(150.0, 50.0, 200.0), "150");
+        assert_eq!(axis_label(20_000.0, 10_000.0, 40_000.0), "2万");
     }
 }

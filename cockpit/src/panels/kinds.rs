@@ -1,8 +1,8 @@
 //! The body of each panel kind. Numbers come from [`crate::figures`]; every number shows
 //! its unit, and its definition (口径) and lineage on hover.
 
-use analytics::catalogue::{Direction, MeasureDef};
-use analytics::cube::{AlertKind, Lookup, Severity};
+use analytics::catalogue::{Direction, MeasureDef, Topic};
+use analytics::cube::{AlertKind, Cube, Lookup, PolicyEvaluation, Severity, ZoneStatus};
 use analytics::interpret::{format_value, interpret, Lang};
 use analytics::period::Period;
 use analytics::region::RegionTree;
@@ -11,52 +11,101 @@ use bevy_egui::egui;
 use super::chart;
 use super::text::text;
 use super::PanelContext;
-use crate::figures::{self, Figure};
+use crate::figures::{self, Bar, Figure};
 use crate::scene::{PanelKind, RankBy};
+use crate::view::View;
 
-pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind) {
-    let Some(cube) = cx.store.cube() else { return };
-    let (view, lang) = (cx.view, cx.lang());
+/// What one panel shows for the current view, computed from the cube when the view or
+/// the cube changes (see [`super::PanelContents`]); drawing it each frame only lays it out.
+pub enum Content {
+    Kpi(Vec<Figure>),
+    Trend { series: Vec<(String, Vec<(Period, Option<f64>)>)>, provenance: Option<String> },
+    Ranking { period: Period, bars: Vec<Bar> },
+    Table { columns: Vec<String>, rows: Vec<(String, Vec<String>)> },
+    Interpretation(Vec<String>),
+    Alerts(Vec<AlertLine>),
+    Zones(Vec<ZoneStatus>),
+    Policy(Option<PolicyEvaluation>),
+}
+
+pub struct AlertLine {
+    severity: Severity,
+    text: String,
+    detail: String,
+}
+
+pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Content {
+    let (lang, category) = (view.lang, view.category.as_deref());
     match kind {
-        PanelKind::Kpi { measures } => kpi_tiles(ui, cx, measures),
+        PanelKind::Kpi { measures } => Content::Kpi(measures.iter().filter_map(|m| figures::figure(cube, m, view.region, view.month, category)).collect()),
         PanelKind::Trend { measures, months } => {
-            let data: Vec<(String, Vec<(Period, Option<f64>)>)> = measures
+            let series: Vec<_> = measures
                 .iter()
-                .filter_map(|m| Some((measure_name(analytics::catalogue::measure(m)?, lang), figures::trend(cube, m, view.region, view.month, *months))))
+                .filter_map(|m| {
+                    let def = analytics::catalogue::measure(m)?;
+                    Some((filtered_name(def, category, lang), figures::trend(cube, m, view.region, view.month, *months, category)))
+                })
                 .collect();
-            let series: Vec<chart::Series> = data.iter().map(|(name, points)| chart::Series { name, points }).collect();
-            let legend = legend_row(ui, cx, &series);
-            if let (Some(def), Some((last, _))) = (analytics::catalogue::measure(&measures[0]), data.first().and_then(|(_, p)| p.last())) {
-                legend.on_hover_text(provenance(def, *last, lang));
-            }
-            let first = measures[0].clone();
-            let height = ui.available_height();
-            chart::lines(ui, cx.theme, &series, height, &|v| short_number(v, &first), &|p| period_label(p, lang));
+            let last = series.first().and_then(|(_, points)| points.last()).map(|(p, _)| *p);
+            let provenance = analytics::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, last, lang));
+            Content::Trend { series, provenance }
         }
         PanelKind::Ranking { measure, by, top } => {
             let (period, bars) = match by {
-                RankBy::Children => figures::rank_children(cube, measure, view.region, view.month, *top, lang),
+                RankBy::Children => figures::rank_children(cube, measure, view.region, view.month, category, *top, lang),
                 RankBy::Dimension(dim) => figures::rank_dimension(cube, measure, view.region, view.month, *dim, *top, lang),
             };
-            caption(ui, cx, measure, period);
+            Content::Ranking { period, bars }
+        }
+        PanelKind::Table { measures } => table(cube, view, measures),
+        PanelKind::Interpretation => Content::Interpretation(interpret(cube, topic, view.region, view.month, lang)),
+        PanelKind::Alerts => Content::Alerts(alert_lines(cube, view)),
+        PanelKind::Zones => {
+            let year = view.month.year();
+            let mut list: Vec<ZoneStatus> = cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, view.region)).cloned().collect();
+            list.sort_by(|a, b| a.meets_targets.cmp(&b.meets_targets).then(a.zone_id.cmp(&b.zone_id)));
+            Content::Zones(list)
+        }
+        PanelKind::Policy => Content::Policy(cube.evaluations.first().cloned()),
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind, content: &Content) {
+    let lang = cx.lang();
+    match (kind, content) {
+        (_, Content::Kpi(figures)) => kpi_tiles(ui, cx, figures),
+        (PanelKind::Trend { measures, .. }, Content::Trend { series, provenance }) => {
+            let series: Vec<chart::Series> = series.iter().map(|(name, points)| chart::Series { name, points }).collect();
+            let legend = legend_row(ui, cx, &series);
+            if let Some(provenance) = provenance {
+                legend.on_hover_text(provenance);
+            }
+            let height = ui.available_height();
+            chart::lines(ui, cx.theme, &series, height, &|v| format_value(&measures[0], v, lang), &|p| period_label(p, lang));
+        }
+        (PanelKind::Ranking { measure, by, .. }, Content::Ranking { period, bars }) => {
+            // A ranking of a breakdown shows all its categories; one of regions is filtered.
+            let category = if *by == RankBy::Children { cx.view.category.as_deref() } else { None };
+            caption(ui, cx, measure, category, *period);
             if bars.is_empty() {
                 ui.label(egui::RichText::new(text(lang, "no_data")).color(cx.theme.text_muted.egui()));
             }
-            chart::bars(ui, cx.theme, &bars, &|v| format_value(measure, v, lang));
+            chart::bars(ui, cx.theme, bars, &|v| format_value(measure, v, lang));
         }
-        PanelKind::Table { measures } => table(ui, cx, measures),
-        PanelKind::Interpretation => {
-            let topic = cx.scenes.0[view.topic].topic;
+        (_, Content::Table { columns, rows }) => show_table(ui, columns, rows),
+        (_, Content::Interpretation(paragraphs)) => {
             egui::ScrollArea::vertical().id_salt("interpretation").show(ui, |ui| {
-                for paragraph in interpret(cube, topic, view.region, view.month, lang) {
+                for paragraph in paragraphs {
                     ui.label(egui::RichText::new(paragraph).size(cx.theme.text_size));
                     ui.add_space(4.0);
                 }
             });
         }
-        PanelKind::Alerts => alerts(ui, cx),
-        PanelKind::Zones => zones(ui, cx),
-        PanelKind::Policy => policy(ui, cx),
+        (_, Content::Alerts(lines)) => alerts(ui, cx, lines),
+        (_, Content::Zones(list)) => zones(ui, cx, list),
+        (_, Content::Policy(evaluation)) => policy(ui, cx, evaluation.as_ref()),
+        // A content prepared for another kind (never: both come from the same scene).
+        _ => {}
     }
 }
 
@@ -64,18 +113,16 @@ fn measure_name(def: &MeasureDef, lang: Lang) -> String {
     (if lang == Lang::Zh { def.name_zh } else { def.name_en }).to_string()
 }
 
-fn period_label(p: Period, lang: Lang) -> String {
-    if lang == Lang::Zh { p.label_zh() } else { p.label_en() }
+/// A measure's name with the category filter's, where the filter applies to it.
+fn filtered_name(def: &MeasureDef, category: Option<&str>, lang: Lang) -> String {
+    match figures::applied_category(def, category) {
+        Some(category) => format!("{} · {}", measure_name(def, lang), figures::category_label(category, lang)),
+        None => measure_name(def, lang),
+    }
 }
 
-/// Axis labels: compact (万 / k) so they fit the narrow axis.
-fn short_number(v: f64, measure: &str) -> String {
-    let decimals = analytics::catalogue::measure(measure).map_or(0, |d| d.decimals as usize);
-    if v.abs() >= 10_000.0 {
-        format!("{:.1}万", v / 10_000.0)
-    } else {
-        format!("{v:.decimals$}")
-    }
+fn period_label(p: Period, lang: Lang) -> String {
+    if lang == Lang::Zh { p.label_zh() } else { p.label_en() }
 }
 
 /// The hover text of a number: its definition (口径) and where it comes from.
@@ -84,12 +131,12 @@ fn provenance(def: &MeasureDef, period: Period, lang: Lang) -> String {
     format!("{}：{definition}\n{}：{lineage}\n{}：{}", text(lang, "definition"), text(lang, "source"), text(lang, "period"), period_label(period, lang))
 }
 
-fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, period: Period) {
+fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option<&str>, period: Period) {
     let Some(def) = analytics::catalogue::measure(measure) else { return };
     let lang = cx.lang();
     let unit = if lang == Lang::Zh { def.unit_zh } else { def.unit_en };
     let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
-    ui.label(egui::RichText::new(format!("{}{unit} · {}", measure_name(def, lang), period_label(period, lang))).small().color(cx.theme.text_muted.egui()))
+    ui.label(egui::RichText::new(format!("{}{unit} · {}", filtered_name(def, category, lang), period_label(period, lang))).small().color(cx.theme.text_muted.egui()))
         .on_hover_text(provenance(def, period, lang));
 }
 
@@ -123,10 +170,8 @@ fn change_text(change: Option<f64>, def: &MeasureDef, cx: &PanelContext) -> egui
     egui::RichText::new(format!("{arrow}{:.1}%", c.abs())).color(color)
 }
 
-fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
-    let Some(cube) = cx.store.cube() else { return };
+fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
     let (theme, lang) = (cx.theme, cx.lang());
-    let figures: Vec<Figure> = measures.iter().filter_map(|m| figures::figure(cube, m, cx.view.region, cx.view.month)).collect();
     let columns = 2;
     let width = (ui.available_width() - 8.0) / columns as f32;
     let rows = figures.len().div_ceil(columns).max(1);
@@ -144,7 +189,7 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
             let mut tile = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(6.0)).layout(egui::Layout::top_down(egui::Align::LEFT)));
             tile.set_clip_rect(rect.intersect(ui.clip_rect()));
             tile.spacing_mut().item_spacing.y = 1.0;
-            tile.label(egui::RichText::new(measure_name(f.measure, lang)).color(theme.text_muted.egui()));
+            tile.label(egui::RichText::new(filtered_name(f.measure, f.category.as_deref(), lang)).color(theme.text_muted.egui()));
             // `format_value` writes the unit (a unitless ratio has none). A hidden or
             // missing value says so in body type, not as a headline number.
             let value = match f.value {
@@ -172,29 +217,39 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
     });
 }
 
-fn table(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
-    let Some(cube) = cx.store.cube() else { return };
-    let lang = cx.lang();
-    let tree = RegionTree::shandong();
-    let parent = cx.view.map_focus();
+/// The children of the map's focus, one row each, one column per measure.
+fn table(cube: &Cube, view: &View, measures: &[String]) -> Content {
+    let lang = view.lang;
+    let defs: Vec<&MeasureDef> = measures.iter().filter_map(|m| analytics::catalogue::measure(m)).collect();
+    let rows = RegionTree::shandong()
+        .children(view.map_focus())
+        .map(|child| {
+            let cells = defs
+                .iter()
+                .map(|def| match figures::figure(cube, def.id, child.adcode, view.month, view.category.as_deref()).map(|f| f.value) {
+                    Some(Lookup::Value(v)) => format_value(def.id, v, lang),
+                    Some(Lookup::Suppressed) => "*".into(),
+                    Some(Lookup::Missing) | None => "—".into(),
+                })
+                .collect();
+            ((if lang == Lang::Zh { &child.name_zh } else { &child.name_en }).clone(), cells)
+        })
+        .collect();
+    Content::Table { columns: defs.iter().map(|d| filtered_name(d, view.category.as_deref(), lang)).collect(), rows }
+}
+
+fn show_table(ui: &mut egui::Ui, columns: &[String], rows: &[(String, Vec<String>)]) {
     egui::ScrollArea::vertical().id_salt("table").show(ui, |ui| {
         egui::Grid::new("table").striped(true).show(ui, |ui| {
             ui.strong("");
-            for m in measures {
-                if let Some(def) = analytics::catalogue::measure(m) {
-                    ui.strong(measure_name(def, lang));
-                }
+            for column in columns {
+                ui.strong(column);
             }
             ui.end_row();
-            for child in tree.children(parent) {
-                ui.label(if lang == Lang::Zh { &child.name_zh } else { &child.name_en });
-                for m in measures {
-                    let cell = figures::figure(cube, m, child.adcode, cx.view.month).map(|f| match f.value {
-                        Lookup::Value(v) => format_value(m, v, lang),
-                        Lookup::Suppressed => "*".into(),
-                        Lookup::Missing => "—".into(),
-                    });
-                    ui.label(cell.unwrap_or_default());
+            for (name, cells) in rows {
+                ui.label(name);
+                for cell in cells {
+                    ui.label(cell);
                 }
                 ui.end_row();
             }
@@ -202,29 +257,15 @@ fn table(ui: &mut egui::Ui, cx: &PanelContext, measures: &[String]) {
     });
 }
 
-fn alerts(ui: &mut egui::Ui, cx: &PanelContext) {
-    let Some(cube) = cx.store.cube() else { return };
-    let (theme, lang) = (cx.theme, cx.lang());
-    let month = cx.view.month.month_index();
-    // The last three months up to the view's month, most severe and newest first.
-    let mut list: Vec<_> = cube
-        .alerts
-        .iter()
-        .filter(|a| RegionTree::shandong().is_within(a.region, cx.view.region) && (month - 2..=month).contains(&a.period.month_index()))
-        .collect();
+/// The last three months' alerts within the view's region up to its month, most severe
+/// and newest first.
+fn alert_lines(cube: &Cube, view: &View) -> Vec<AlertLine> {
+    let (tree, lang) = (RegionTree::shandong(), view.lang);
+    let month = view.month.month_index();
+    let mut list: Vec<_> = cube.alerts.iter().filter(|a| tree.is_within(a.region, view.region) && (month - 2..=month).contains(&a.period.month_index())).collect();
     list.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.period.cmp(&a.period)).then(a.region.cmp(&b.region)));
-    if list.is_empty() {
-        ui.label(egui::RichText::new(text(lang, "no_alerts")).color(theme.text_muted.egui()));
-        return;
-    }
-    let tree = RegionTree::shandong();
-    egui::ScrollArea::vertical().id_salt("alerts").show(ui, |ui| {
-        for a in list {
-            let (color, level) = match a.severity {
-                Severity::Severe => (theme.alert_red, "severity_severe"),
-                Severity::Warning => (theme.alert_orange, "severity_warning"),
-                Severity::Notice => (theme.alert_yellow, "severity_notice"),
-            };
+    list.into_iter()
+        .map(|a| {
             let kind = match a.kind {
                 AlertKind::Layoff => "alert_layoff",
                 AlertKind::UnemploymentRise => "alert_unemployment_rise",
@@ -234,23 +275,40 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext) {
                 AlertKind::ZoneBehindTarget => "alert_zone_behind",
             };
             let place = tree.get(a.region).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+            AlertLine {
+                severity: a.severity,
+                text: format!("{place} · {} · {}", text(lang, kind), period_label(a.period, lang)),
+                detail: format!("{}：{:.1}  {}：{:.1}", text(lang, "value"), a.value, text(lang, "threshold"), a.threshold),
+            }
+        })
+        .collect()
+}
+
+fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    if lines.is_empty() {
+        ui.label(egui::RichText::new(text(lang, "no_alerts")).color(theme.text_muted.egui()));
+        return;
+    }
+    egui::ScrollArea::vertical().id_salt("alerts").show(ui, |ui| {
+        for line in lines {
+            let (color, level) = match line.severity {
+                Severity::Severe => (theme.alert_red, "severity_severe"),
+                Severity::Warning => (theme.alert_orange, "severity_warning"),
+                Severity::Notice => (theme.alert_yellow, "severity_notice"),
+            };
             ui.horizontal(|ui| {
                 let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                 ui.painter().circle_filled(dot.center(), 5.0, color.egui());
                 ui.label(egui::RichText::new(text(lang, level)).color(color.egui()).strong());
-                ui.label(format!("{place} · {} · {}", text(lang, kind), period_label(a.period, lang)))
-                    .on_hover_text(format!("{}：{:.1}  {}：{:.1}", text(lang, "value"), a.value, text(lang, "threshold"), a.threshold));
+                ui.label(&line.text).on_hover_text(&line.detail);
             });
         }
     });
 }
 
-fn zones(ui: &mut egui::Ui, cx: &PanelContext) {
-    let Some(cube) = cx.store.cube() else { return };
+fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
     let (theme, lang) = (cx.theme, cx.lang());
-    let year = cx.view.month.year();
-    let mut list: Vec<_> = cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, cx.view.region)).collect();
-    list.sort_by(|a, b| a.meets_targets.cmp(&b.meets_targets).then(a.zone_id.cmp(&b.zone_id)));
     if list.is_empty() {
         ui.label(egui::RichText::new(text(lang, "no_zones")).color(theme.text_muted.egui()));
         return;
@@ -274,10 +332,9 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext) {
     });
 }
 
-fn policy(ui: &mut egui::Ui, cx: &PanelContext) {
-    let Some(cube) = cx.store.cube() else { return };
+fn policy(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
     let (theme, lang) = (cx.theme, cx.lang());
-    let Some(e) = cube.evaluations.first() else {
+    let Some(e) = evaluation else {
         ui.label(egui::RichText::new(text(lang, "no_evaluation")).color(theme.text_muted.egui()));
         return;
     };

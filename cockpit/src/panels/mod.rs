@@ -3,6 +3,7 @@
 //! two columns, and the legend. What is left between the columns is the map's area.
 
 mod chart;
+mod filters;
 mod kinds;
 pub mod text;
 
@@ -15,7 +16,7 @@ use crate::data::{CubeStore, LoadStatus};
 use crate::map::{Choropleth, MapArea};
 use crate::scene::{Panel, Scenes};
 use crate::theme::{egui_style, Theme, Themes};
-use crate::view::{View, ViewCommand};
+use crate::view::{View, ViewCommand, ViewSystems};
 use crate::wall::SeamSafeColumns;
 pub use text::{all_ui_text, text};
 
@@ -27,14 +28,38 @@ pub struct PanelsPlugin;
 
 impl Plugin for PanelsPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(EguiPrimaryContextPass, (apply_theme, layout).chain().in_set(PanelSystems));
+        app.init_resource::<PanelContents>()
+            .add_systems(Update, prepare_contents.after(ViewSystems))
+            .add_systems(EguiPrimaryContextPass, (apply_theme, layout).chain().in_set(PanelSystems));
     }
+}
+
+/// What the current topic's panels show, in the scene's order. Computed from the cube
+/// when the view, the cube or the scenes change; each frame only lays it out, so a still
+/// view costs no cube lookups.
+#[derive(Resource, Default)]
+pub struct PanelContents {
+    left: Vec<kinds::Content>,
+    right: Vec<kinds::Content>,
+}
+
+fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut contents: ResMut<PanelContents>) {
+    let _cost = crate::bench::own_cost("prepare_contents");
+    if !(view.is_changed() || store.is_changed() || scenes.is_changed()) {
+        return;
+    }
+    let scene = &scenes.0[view.topic];
+    let prepare = |panels: &[Panel]| match store.cube() {
+        Some(cube) => panels.iter().map(|p| kinds::prepare(cube, &view, scene.topic, &p.kind)).collect(),
+        None => Vec::new(),
+    };
+    *contents = PanelContents { left: prepare(&scene.left), right: prepare(&scene.right) };
 }
 
 /// egui's style follows the view's theme. It is checked against the live style each
 /// frame (not remembered), so nothing that resets egui's style can leave stale colours.
 fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>) -> Result {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("apply_theme");
     let ctx = contexts.ctx_mut()?;
     let theme = &themes.all[view.theme];
     let style = ctx.global_style();
@@ -70,12 +95,13 @@ fn layout(
     scenes: Res<Scenes>,
     themes: Res<Themes>,
     choropleth: Res<Choropleth>,
+    contents: Res<PanelContents>,
     settings: Res<crate::Settings>,
     seam_safe: Res<SeamSafeColumns>,
     mut area: ResMut<MapArea>,
     mut commands: MessageWriter<ViewCommand>,
 ) -> Result {
-    let _cost = crate::bench::own_cost();
+    let _cost = crate::bench::own_cost("layout");
     let ctx = contexts.ctx_mut()?.clone();
     let theme = &themes.all[view.theme];
     let wall = matches!(settings.mode, crate::Mode::Wall(_));
@@ -93,10 +119,14 @@ fn layout(
     }
 
     let scene = &scenes.0[view.topic];
+    if !wall && view.filters_open {
+        let side = egui::Frame::new().fill(theme.panel.egui()).inner_margin(egui::Margin::same(10)).stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
+        egui::Panel::left("filters").frame(side).resizable(false).exact_size(FILTER_PANEL_WIDTH).show(&mut root, |ui| filters::filters(ui, &cx, &mut commands));
+    }
     let column_width = seam_safe.0.unwrap_or((screen.width() * 0.25).clamp(280.0, 560.0));
     let side = egui::Frame::new().fill(theme.background.egui()).inner_margin(egui::Margin::same(8));
-    egui::Panel::left("left").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.left));
-    egui::Panel::right("right").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.right));
+    egui::Panel::left("left").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.left, &contents.left));
+    egui::Panel::right("right").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.right, &contents.right));
 
     // Between the columns: breadcrumb on top, legend at the bottom (each as tall as its
     // content), the map in what is left.
@@ -106,6 +136,9 @@ fn layout(
     area.0 = root.available_rect_before_wrap();
     Ok(())
 }
+
+/// The analyst's filter panel, left of the scene's columns (points).
+const FILTER_PANEL_WIDTH: f32 = 230.0;
 
 /// Below this width (points) the topic tabs get a row of their own.
 const ONE_ROW_HEADER_WIDTH: f32 = 1700.0;
@@ -136,6 +169,9 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
             }
             if ui.button(text(lang, "theme")).on_hover_text(text(lang, "theme_hint")).clicked() {
                 commands.write(ViewCommand::NextTheme);
+            }
+            if ui.selectable_label(cx.view.filters_open, text(lang, "filters")).on_hover_text(text(lang, "filters_hint")).clicked() {
+                commands.write(ViewCommand::ToggleFilters);
             }
             period_control(ui, cx, commands);
         });
@@ -202,6 +238,13 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
         }
         let scene = &cx.scenes.0[cx.view.topic];
         ui.label(egui::RichText::new(format!("· {}", scene.title(lang == Lang::Zh))).size(cx.theme.heading_size).color(cx.theme.text_muted.egui()));
+        if let Some(category) = &cx.view.category {
+            let label = format!("{}：{}", text(lang, "filters"), crate::figures::category_label(category, lang));
+            badge(ui, &label, cx.theme.accent.egui(), cx.theme);
+            if !cx.wall && ui.link(egui::RichText::new(text(lang, "clear_filter")).small()).clicked() {
+                commands.write(ViewCommand::Category(None));
+            }
+        }
         if cx.view.region != PROVINCE {
             ui.label(egui::RichText::new(text(lang, "esc_up")).small().color(cx.theme.text_muted.egui()));
         } else {
@@ -211,22 +254,22 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
 }
 
 /// The scene's panels stacked top to bottom, heights by weight.
-fn column(ui: &mut egui::Ui, cx: &PanelContext, panels: &[Panel]) {
+fn column(ui: &mut egui::Ui, cx: &PanelContext, panels: &[Panel], contents: &[kinds::Content]) {
     let total: f32 = panels.iter().map(|p| p.weight).sum::<f32>().max(f32::EPSILON);
     let gap = 8.0;
     let full = ui.available_rect_before_wrap();
     let usable = full.height() - gap * (panels.len().saturating_sub(1)) as f32;
     let mut top = full.top();
-    for panel in panels {
+    for (i, panel) in panels.iter().enumerate() {
         let height = usable * panel.weight / total;
         let rect = egui::Rect::from_min_size(egui::pos2(full.left(), top), egui::vec2(full.width(), height));
-        panel_frame(ui, cx, panel, rect);
+        panel_frame(ui, cx, panel, contents.get(i), rect);
         top += height + gap;
     }
     ui.allocate_rect(full, egui::Sense::hover());
 }
 
-fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, rect: egui::Rect) {
+fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Option<&kinds::Content>, rect: egui::Rect) {
     let theme = cx.theme;
     ui.painter().rect(rect, 6, theme.panel.egui(), egui::Stroke::new(1.0, theme.panel_border.egui()), egui::StrokeKind::Inside);
     let inner = rect.shrink2(egui::vec2(12.0, 8.0));
@@ -234,7 +277,9 @@ fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, rect: egui::
     child.set_clip_rect(inner.intersect(ui.clip_rect()));
     child.label(egui::RichText::new(panel.title(cx.lang() == Lang::Zh)).size(theme.heading_size).strong().color(theme.accent.egui()));
     child.add_space(4.0);
-    kinds::show(&mut child, cx, &panel.kind);
+    if let Some(content) = content {
+        kinds::show(&mut child, cx, &panel.kind, content);
+    }
 }
 
 /// The choropleth's legend under the map.
@@ -243,6 +288,10 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     let Some(def) = analytics::catalogue::measure(&choropleth.measure) else { return };
     let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
     let (name, unit) = if lang == Lang::Zh { (def.name_zh, def.unit_zh) } else { (def.name_en, def.unit_en) };
+    let name = match &choropleth.category {
+        Some(category) => format!("{name} · {}", crate::figures::category_label(category, lang)),
+        None => name.to_string(),
+    };
     let level = match RegionTree::shandong().get(cx.view.map_focus()).map(|r| r.level) {
         Some(Level::Province) => text(lang, "by_city"),
         _ => text(lang, "by_county"),

@@ -81,6 +81,18 @@ const UI: &[(&str, &str, &str)] = &[
     ("definitions", "本专题指标口径", "Definitions on this page"),
     ("licences", "数据与字体许可", "Licences and attribution"),
     ("threshold", "阈值", "Threshold"),
+    ("filters", "筛选", "Filters"),
+    ("filters_hint", "按时期、地区和类别筛选（快捷键 F）", "Filter by period, region and category (key F)"),
+    ("month", "月份", "Month"),
+    ("whole_province", "全省", "Whole province"),
+    ("whole_city", "全市", "Whole city"),
+    ("key_group", "重点群体", "Key group"),
+    ("industry", "行业", "Industry"),
+    ("occupation", "职业（工种）", "Occupation"),
+    ("one_category", "数据立方按单一维度分解，一次按一个类别筛选；县级只有合计。", "The cube breaks figures down one dimension at a time, so one category filters at a time; counties have totals only."),
+    ("applies_to", "本页适用指标", "Applies on this page to"),
+    ("applies_to_none", "本页指标均无此分类，显示合计。", "No measure on this page has this breakdown: totals are shown."),
+    ("clear_filter", "清除筛选", "Clear filter"),
 ];
 
 /// The interface text for a key; the key itself if it is missing (a test checks none is).

@@ -1,0 +1,116 @@
+//! The analyst's filter panel (desktop, key F or the header's 筛选 button): the month, the
+//! region down to a county, and one category of a key group, industry or occupation.
+//! Everything it does goes through [`ViewCommand`]s, like the keys and the map.
+
+use analytics::catalogue::{self, DimKind};
+use analytics::interpret::Lang;
+use analytics::period::Period;
+use analytics::region::{Level, RegionTree, PROVINCE};
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+use super::text::text;
+use super::PanelContext;
+use crate::figures::{applied_category, category_label};
+use crate::view::ViewCommand;
+
+/// The dimensions an analyst filters by (subsidy types and sectors are shown as rankings).
+const FILTER_DIMENSIONS: [(DimKind, &str); 3] = [(DimKind::KeyGroup, "key_group"), (DimKind::Industry, "industry"), (DimKind::Occupation, "occupation")];
+
+pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
+    let (view, lang) = (cx.view, cx.lang());
+    let Some(cube) = cx.store.cube() else { return };
+    let label = |key| egui::RichText::new(text(lang, key)).strong().color(cx.theme.text_muted.egui());
+    ui.label(egui::RichText::new(text(lang, "filters")).size(cx.theme.heading_size).strong().color(cx.theme.accent.egui()));
+    ui.add_space(6.0);
+    let width = ui.available_width();
+
+    ui.label(label("month"));
+    if let Some((first, last)) = cx.store.months {
+        let month_label = |p: Period| if lang == Lang::Zh { p.label_zh() } else { p.label_en() };
+        egui::ComboBox::from_id_salt("filter-month").width(width).selected_text(month_label(view.month)).show_ui(ui, |ui| {
+            for index in (first.month_index()..=last.month_index()).rev() {
+                let month = Period::from_month_index(index);
+                if ui.selectable_label(month == view.month, month_label(month)).clicked() {
+                    commands.write(ViewCommand::Month(month));
+                }
+            }
+        });
+    }
+    ui.add_space(6.0);
+
+    // Region: a city, then one of its counties.
+    let tree = RegionTree::shandong();
+    let name = |adcode| tree.get(adcode).map_or(String::new(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() });
+    let city = tree.path(view.region).iter().find(|r| r.level == Level::City).map(|r| r.adcode);
+    ui.label(label("region"));
+    egui::ComboBox::from_id_salt("filter-city").width(width).selected_text(city.map_or_else(|| text(lang, "whole_province").to_string(), name)).show_ui(ui, |ui| {
+        if ui.selectable_label(city.is_none(), text(lang, "whole_province")).clicked() {
+            commands.write(ViewCommand::Select(PROVINCE));
+        }
+        for c in tree.children(PROVINCE) {
+            if ui.selectable_label(city == Some(c.adcode), name(c.adcode)).clicked() {
+                commands.write(ViewCommand::Select(c.adcode));
+            }
+        }
+    });
+    if let Some(city) = city {
+        let county = (view.region != city).then_some(view.region);
+        egui::ComboBox::from_id_salt("filter-county").width(width).selected_text(county.map_or_else(|| text(lang, "whole_city").to_string(), name)).show_ui(ui, |ui| {
+            if ui.selectable_label(county.is_none(), text(lang, "whole_city")).clicked() {
+                commands.write(ViewCommand::Select(city));
+            }
+            for c in tree.children(city) {
+                if ui.selectable_label(county == Some(c.adcode), name(c.adcode)).clicked() {
+                    commands.write(ViewCommand::Select(c.adcode));
+                }
+            }
+        });
+    }
+    ui.add_space(6.0);
+
+    // One category at a time, of the categories the cube has.
+    let current = view.category.as_deref();
+    for (dim, key) in FILTER_DIMENSIONS {
+        let prefix = format!("{}:", dim.prefix());
+        let options: Vec<&str> = cube.dims.iter().map(String::as_str).filter(|d| d.starts_with(&prefix)).collect();
+        if options.is_empty() {
+            continue;
+        }
+        let selected = current.filter(|c| c.starts_with(&prefix));
+        ui.label(label(key));
+        egui::ComboBox::from_id_salt(key).width(width).selected_text(selected.map_or_else(|| text(lang, "all_values").to_string(), |c| category_label(c, lang))).show_ui(ui, |ui| {
+            if ui.selectable_label(selected.is_none(), text(lang, "all_values")).clicked() && selected.is_some() {
+                commands.write(ViewCommand::Category(None));
+            }
+            for option in options {
+                if ui.selectable_label(selected == Some(option), category_label(option, lang)).clicked() {
+                    commands.write(ViewCommand::Category(Some(option.to_string())));
+                }
+            }
+        });
+        ui.add_space(4.0);
+    }
+
+    ui.add_space(6.0);
+    ui.label(egui::RichText::new(text(lang, "one_category")).small().color(cx.theme.text_muted.egui()));
+    let Some(category) = current else { return };
+    // Which of this page's measures the category filters.
+    let scene = &cx.scenes.0[view.topic];
+    let filtered: Vec<&str> = scene
+        .measure_ids()
+        .iter()
+        .filter_map(|m| catalogue::measure(m))
+        .filter(|def| applied_category(def, Some(category)).is_some())
+        .map(|def| if lang == Lang::Zh { def.name_zh } else { def.name_en })
+        .collect();
+    ui.add_space(4.0);
+    if filtered.is_empty() {
+        ui.label(egui::RichText::new(text(lang, "applies_to_none")).small());
+    } else {
+        ui.label(egui::RichText::new(format!("{}：{}", text(lang, "applies_to"), filtered.join(if lang == Lang::Zh { "、" } else { ", " }))).small());
+    }
+    if ui.button(text(lang, "clear_filter")).clicked() {
+        commands.write(ViewCommand::Category(None));
+    }
+}
