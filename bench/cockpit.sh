@@ -6,7 +6,8 @@
 #  2. 1,000 topic switches at 1920×1080: entity, asset and glyph-atlas counts and resident
 #     memory after 10 and after 1,000;
 #  3. the real wall carousel (one topic every 5 s) for SOAK_MINUTES (default 10; the
-#     issue's figure is an hour), its resident memory sampled every 30 s and the slope.
+#     issue's figure is an hour), its resident memory sampled every 30 s and the slope,
+#     and the CPU it used (cores, averaged): a still wall sleeps between topics.
 # Without a GPU it renders with Mesa's software Vulkan under Xvfb: frame times then
 # include software rasterisation and are an upper bound; the cockpit's own CPU time is not
 # affected by the renderer.
@@ -47,10 +48,15 @@ end=$((SECONDS + soak_minutes * 60))
 sleep 30
 # The cockpit itself (xvfb-run's own command line also names it).
 pid=$(pgrep -nx cockpit || true)
+# CPU seconds (user + system) of the cockpit so far.
+cpu_s() { awk -v tck="$(getconf CLK_TCK)" '{print ($14 + $15) / tck}' "/proc/$pid/stat"; }
+cpu_start=$(cpu_s); cpu_from=$SECONDS
 while [ $SECONDS -lt $end ] && [ -n "$pid" ]; do
   echo "$SECONDS $(sed -n 's/^VmRSS:\s*\([0-9]*\) kB/\1/p' /proc/$pid/status)" >>"$samples"
+  cpu_end=$(cpu_s); cpu_to=$SECONDS
   sleep 30
 done
+echo "CAROUSEL cpu_cores_used=$(python3 -c "print(round(($cpu_end - $cpu_start) / max(1, $cpu_to - $cpu_from), 3))")"
 [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
 wait "$runner" 2>/dev/null || true
 python3 - "$samples" <<'PY'

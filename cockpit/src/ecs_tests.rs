@@ -11,6 +11,7 @@ use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 
 use crate::data::CubeStore;
+use crate::pacing::{NextUpdate, Now};
 use crate::scene::Scenes;
 use crate::theme::Themes;
 use crate::view::{View, ViewCommand, ViewPlugin};
@@ -33,6 +34,10 @@ fn app(mode: Mode) -> App {
         .insert_resource(View { topic: 0, region: PROVINCE, month: Period::month(2000, 1), theme: 0, lang: analytics::interpret::Lang::Zh, playing: false, category: None, filters_open: false })
         .insert_resource(CubeStore::ready(cube, "test".into()))
         .init_resource::<ButtonInput<KeyCode>>()
+        .init_resource::<NextUpdate>()
+        .init_resource::<Now>()
+        // The timer clock advances a second per update, like the manual `Time`.
+        .add_systems(First, |mut now: ResMut<Now>| now.0 += Duration::from_secs(1))
         .add_plugins(ViewPlugin);
     // The virtual clock caps a frame at 250 ms; these frames are a second each.
     app.world_mut().resource_mut::<Time<Virtual>>().set_max_delta(Duration::from_secs(10));
@@ -109,5 +114,23 @@ fn the_carousel_steps_on_time_and_pauses() {
     press(&mut app, KeyCode::KeyN);
     assert_eq!(view(&app).topic, 3, "a manual step works while paused");
     press(&mut app, KeyCode::KeyP);
-    assert_eq!(updates_until_topic_changes(&mut app, 10), Some(4), "the timer restarted at the manual step (plus the unpausing update)");
+    assert_eq!(updates_until_topic_changes(&mut app, 10), Some(5), "unpausing gives the topic a full interval");
+}
+
+#[test]
+fn timers_say_when_the_next_update_is_due() {
+    // A still wall sleeps between updates; the carousel must be woken when it is due.
+    let mut wall = app(Mode::Wall(WallLayout { carousel_seconds: 5.0, ..default() }));
+    wall.add_plugins(WallPlugin);
+    for _ in 0..3 {
+        wall.update();
+    }
+    let due = wall.world().resource::<NextUpdate>().soonest().expect("the carousel asked");
+    assert!(due > Duration::ZERO && due < Duration::from_secs(5), "due in {due:?}");
+    // The month player, while playing.
+    let mut desktop = app(Mode::Desktop);
+    desktop.world_mut().resource_mut::<View>().playing = true;
+    desktop.update();
+    desktop.update();
+    assert!(desktop.world().resource::<NextUpdate>().soonest().is_some_and(|due| due <= Duration::from_secs_f32(1.2)));
 }

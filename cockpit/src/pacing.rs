@@ -1,17 +1,27 @@
 //! Frame pacing. A cockpit shows a still view most of the time, and a wall runs for days:
 //! redrawing a still 4K view sixty times a second only burns power (on a software
 //! renderer, both cores). So the app updates when something happens (input, a window
-//! event, egui asking to repaint) and at least every [`IDLE_WAIT`] so the carousel and the
-//! month player tick, and keeps drawing every frame only while something moves: data
-//! loading, the camera easing to a new region, the view just changed.
+//! event, egui asking to repaint) or when a timer is due (the carousel, the month player:
+//! they say when through [`NextUpdate`]), and draws every frame only while something
+//! moves: data loading, the camera easing to a new region, the view just changed.
+//!
+//! Two details of the libraries shape this:
+//! - bevy_winit forces an immediate update whenever the update mode changes, so the wait
+//!   cannot follow the next timer; it stays at [`IDLE_WAIT`] and an alarm thread wakes
+//!   the event loop (through winit's proxy) when a timer is due.
+//! - bevy_egui 0.42 feeds egui a `ModifiersChanged` event every frame, changed or not, and
+//!   egui answers any input event with a request to repaint at once: that alone would keep
+//!   the loop spinning. [`drop_unchanged_modifiers`] passes on only real changes.
 //!
 //! Screenshots, benchmarks and soaks keep Bevy's continuous loop: they measure frames.
 
-use std::time::Duration;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
-use bevy::winit::{UpdateMode, WinitSettings};
+use bevy::winit::{EventLoopProxyWrapper, UpdateMode, WinitSettings, WinitUserEvent};
+use bevy_egui::{egui, EguiInput, EguiPreUpdateSet};
 
 use crate::data::{CubeStore, LoadStatus};
 use crate::fonts::FontsReady;
@@ -19,21 +29,100 @@ use crate::map::{CameraSettled, MapSystems};
 use crate::view::View;
 use crate::Settings;
 
-/// The longest a still cockpit waits between updates. The carousel's and the player's
-/// timing is this coarse at worst (a quarter of a second on a 5 s carousel).
-pub const IDLE_WAIT: Duration = Duration::from_millis(250);
+/// The longest a still cockpit sleeps between updates.
+pub const IDLE_WAIT: Duration = Duration::from_secs(5);
+/// An alarm already set this close to a new due time is left as it is.
+const ALARM_TOLERANCE: Duration = Duration::from_millis(20);
+
+/// The clock timers run on (the carousel, the month player): the system clock, read at
+/// the start of each update. Bevy's `Time` takes its instant from the render world's
+/// last frame, which after a sleep lags by an update and can count one interval twice;
+/// tests advance this clock by hand instead.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct Now(pub Instant);
+
+impl Default for Now {
+    fn default() -> Self {
+        Now(Instant::now())
+    }
+}
+
+fn read_clock(mut now: ResMut<Now>) {
+    now.0 = Instant::now();
+}
+
+/// How soon the next update is needed. Systems with timers call [`NextUpdate::within`]
+/// each update; pacing sets the alarm for the soonest, then forgets it.
+#[derive(Resource, Default)]
+pub struct NextUpdate(Option<Duration>);
+
+impl NextUpdate {
+    pub fn within(&mut self, due: Duration) {
+        self.0 = Some(self.0.map_or(due, |soonest| soonest.min(due)));
+    }
+
+    pub fn soonest(&self) -> Option<Duration> {
+        self.0
+    }
+}
+
+/// The alarm thread's inbox and the time it is set for.
+#[derive(Resource)]
+struct Alarm {
+    set: Sender<Instant>,
+    set_for: Option<Instant>,
+}
 
 pub struct PacingPlugin;
 
 impl Plugin for PacingPlugin {
     fn build(&self, app: &mut App) {
+        app.init_resource::<NextUpdate>().init_resource::<Now>().add_systems(First, read_clock);
         if app.world().resource::<Settings>().measuring() {
             return;
         }
         // Unfocused too: nobody focuses a wall's window.
         app.insert_resource(WinitSettings { focused_mode: UpdateMode::reactive(IDLE_WAIT), unfocused_mode: UpdateMode::reactive(IDLE_WAIT) })
-            .add_systems(Update, keep_drawing_while_moving.after(MapSystems));
+            .add_systems(Startup, start_alarm)
+            .add_systems(PreUpdate, drop_unchanged_modifiers.after(EguiPreUpdateSet::ProcessInput).before(EguiPreUpdateSet::BeginPass))
+            .add_systems(Update, (keep_drawing_while_moving.after(MapSystems), set_alarm_for_next_timer).chain());
     }
+}
+
+fn start_alarm(mut commands: Commands, proxy: Res<EventLoopProxyWrapper>) {
+    let proxy = (*proxy).clone();
+    let set = spawn_alarm(move || {
+        // The event loop is gone only when the app exits.
+        let _ = proxy.send_event(WinitUserEvent::WakeUp);
+    });
+    commands.insert_resource(Alarm { set, set_for: None });
+}
+
+/// A thread that calls `wake` at the last time it was sent (each new time replaces the
+/// previous one), and ends when the sender is dropped.
+fn spawn_alarm(wake: impl Fn() + Send + 'static) -> Sender<Instant> {
+    let (set, alarms) = mpsc::channel::<Instant>();
+    std::thread::Builder::new()
+        .name("cockpit-alarm".into())
+        .spawn(move || {
+            let mut due: Option<Instant> = None;
+            loop {
+                let next = match due {
+                    Some(at) => alarms.recv_timeout(at.saturating_duration_since(Instant::now())),
+                    None => alarms.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                match next {
+                    Ok(at) => due = Some(at),
+                    Err(RecvTimeoutError::Timeout) => {
+                        wake();
+                        due = None;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        })
+        .expect("the alarm thread starts");
+    set
 }
 
 fn keep_drawing_while_moving(store: Res<CubeStore>, fonts: Res<FontsReady>, settled: Res<CameraSettled>, view: Res<View>, mut redraw: MessageWriter<RequestRedraw>) {
@@ -41,5 +130,57 @@ fn keep_drawing_while_moving(store: Res<CubeStore>, fonts: Res<FontsReady>, sett
     let loading = matches!(store.status, LoadStatus::Loading | LoadStatus::Building) || !fonts.0;
     if loading || !settled.0 || view.is_changed() {
         redraw.write(RequestRedraw);
+    }
+}
+
+/// Runs after every system that may set a timer (it is the last of `Update`'s chain).
+fn set_alarm_for_next_timer(mut next: ResMut<NextUpdate>, alarm: Option<ResMut<Alarm>>) {
+    let Some(due) = next.0.take() else { return };
+    let Some(mut alarm) = alarm else { return };
+    let now = Instant::now();
+    let at = now + due;
+    let still_set = alarm.set_for.filter(|set_for| *set_for > now);
+    if still_set.is_some_and(|set_for| set_for <= at + ALARM_TOLERANCE && at <= set_for + ALARM_TOLERANCE) {
+        return;
+    }
+    if alarm.set.send(at).is_ok() {
+        alarm.set_for = Some(at);
+    }
+}
+
+fn drop_unchanged_modifiers(mut inputs: Query<&mut EguiInput>, mut last: Local<Option<egui::Modifiers>>) {
+    for mut input in &mut inputs {
+        input.0.events.retain(|event| match event {
+            egui::Event::ModifiersChanged(modifiers) if *last == Some(*modifiers) => false,
+            egui::Event::ModifiersChanged(modifiers) => {
+                *last = Some(*modifiers);
+                true
+            }
+            _ => true,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn the_alarm_rings_once_at_the_last_time_it_was_set_for() {
+        let rings = Arc::new(AtomicUsize::new(0));
+        let counter = rings.clone();
+        let set = spawn_alarm(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let start = Instant::now();
+        set.send(start + Duration::from_secs(60)).unwrap();
+        // Reset to sooner: only this one rings.
+        set.send(start + Duration::from_millis(50)).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(rings.load(Ordering::SeqCst), 0, "not before it is due");
+        std::thread::sleep(Duration::from_millis(170));
+        assert_eq!(rings.load(Ordering::SeqCst), 1, "once when due, and not again");
     }
 }

@@ -2,6 +2,8 @@
 //! [`ViewCommand`] messages (from keys, clicks, the carousel or tests), applied in one
 //! system, so every panel, the map and the tests see the same state.
 
+use std::time::{Duration, Instant};
+
 use analytics::catalogue::DimKind;
 use analytics::interpret::Lang;
 use analytics::period::Period;
@@ -9,6 +11,7 @@ use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
 use bevy::prelude::*;
 
 use crate::data::CubeStore;
+use crate::pacing::{NextUpdate, Now};
 use crate::scene::Scenes;
 use crate::theme::Themes;
 
@@ -130,17 +133,21 @@ fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWrite
 /// How long each month shows while playing.
 const PLAY_STEP_SECONDS: f32 = 1.2;
 
-fn play_months(time: Res<Time>, view: Res<View>, mut elapsed: Local<f32>, mut commands: MessageWriter<ViewCommand>) {
+/// On the timer clock (see [`Now`]), like the carousel: a still cockpit sleeps between
+/// updates.
+fn play_months(now: Res<Now>, view: Res<View>, mut step_started: Local<Option<Instant>>, mut next: ResMut<NextUpdate>, mut commands: MessageWriter<ViewCommand>) {
     let _cost = crate::bench::own_cost("play_months");
     if !view.playing {
-        *elapsed = 0.0;
+        *step_started = None;
         return;
     }
-    *elapsed += time.delta_secs();
-    if *elapsed >= PLAY_STEP_SECONDS {
-        *elapsed = 0.0;
+    let started = *step_started.get_or_insert(now.0);
+    let step = Duration::from_secs_f32(PLAY_STEP_SECONDS);
+    if now.0 >= started + step {
+        *step_started = Some(now.0);
         commands.write(ViewCommand::StepMonth(1));
     }
+    next.within((step_started.unwrap_or(now.0) + step).saturating_duration_since(now.0));
 }
 
 fn apply_commands(

@@ -4,10 +4,13 @@
 //! pins; on spliced walls the side columns are sized to whole screens so text stays off
 //! the bezels; no cursor.
 
+use std::time::{Duration, Instant};
+
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
+use crate::pacing::{NextUpdate, Now};
 use crate::view::{ViewCommand, ViewSystems};
 use crate::{Mode, Settings};
 
@@ -37,7 +40,9 @@ pub struct SeamSafeColumns(pub Option<f32>);
 
 #[derive(Resource)]
 struct Carousel {
-    timer: Timer,
+    interval: Duration,
+    /// When the next topic shows; None until the carousel (re)starts.
+    next_step: Option<Instant>,
     paused: bool,
 }
 
@@ -48,7 +53,7 @@ impl Plugin for WallPlugin {
         app.init_resource::<SeamSafeColumns>();
         let Mode::Wall(layout) = app.world().resource::<Settings>().mode.clone() else { return };
         if layout.carousel_seconds > 0.0 {
-            app.insert_resource(Carousel { timer: Timer::from_seconds(layout.carousel_seconds, TimerMode::Repeating), paused: false })
+            app.insert_resource(Carousel { interval: Duration::from_secs_f32(layout.carousel_seconds), next_step: None, paused: false })
                 .add_systems(Update, carousel.before(ViewSystems));
         }
         app.add_systems(Update, hide_cursor).add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::panels::PanelSystems));
@@ -99,15 +104,17 @@ fn hide_cursor(mut windows: Query<&mut bevy::window::CursorOptions, With<Primary
 }
 
 /// P pauses (pins the current topic), N / B or a remote's PageDown / PageUp step (those
-/// keys are read by the view); the timer restarts after a manual step.
-fn carousel(time: Res<Time>, keys: Res<ButtonInput<KeyCode>>, mut carousel: ResMut<Carousel>, mut commands: MessageWriter<ViewCommand>) {
+/// keys are read by the view); a manual step or unpausing gives the topic on show a full
+/// interval. Runs on the timer clock ([`Now`]): a still wall sleeps between updates.
+fn carousel(now: Res<Now>, keys: Res<ButtonInput<KeyCode>>, mut carousel: ResMut<Carousel>, mut next: ResMut<NextUpdate>, mut commands: MessageWriter<ViewCommand>) {
     let _cost = crate::bench::own_cost("carousel");
     if keys.just_pressed(KeyCode::KeyP) {
         carousel.paused = !carousel.paused;
+        carousel.next_step = None;
     }
     let step = if keys.just_pressed(KeyCode::KeyN) { 1 } else if keys.just_pressed(KeyCode::KeyB) { -1 } else { 0 };
     if step != 0 || keys.any_just_pressed([KeyCode::PageDown, KeyCode::PageUp]) {
-        carousel.timer.reset();
+        carousel.next_step = None;
     }
     if step != 0 {
         commands.write(ViewCommand::StepTopic(step));
@@ -115,9 +122,13 @@ fn carousel(time: Res<Time>, keys: Res<ButtonInput<KeyCode>>, mut carousel: ResM
     if carousel.paused {
         return;
     }
-    if carousel.timer.tick(time.delta()).just_finished() {
+    let interval = carousel.interval;
+    let due = *carousel.next_step.get_or_insert(now.0 + interval);
+    if now.0 >= due {
         commands.write(ViewCommand::StepTopic(1));
+        carousel.next_step = Some(now.0 + interval);
     }
+    next.within(carousel.next_step.unwrap_or(due).saturating_duration_since(now.0));
 }
 
 #[cfg(test)]
