@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, MeasureDef};
 use crate::period::{Period, PeriodKind};
-use crate::region::Adcode;
+use crate::region::{Adcode, RegionTree};
 
 /// Bump when the serialized layout changes; readers refuse other versions.
 pub const FORMAT_VERSION: u32 = 1;
@@ -402,6 +402,33 @@ impl Cube {
         self.data_version = format!("{}-{hash:016x}", self.as_of.format("%Y%m%d"));
     }
 
+    /// The part of the cube about one region and the regions within it (a city with its
+    /// counties): same measures, dimensions, version and format, for clients that show
+    /// one region. Policy evaluations are province-wide and stay whole.
+    pub fn slice(&self, region: Adcode) -> Cube {
+        let tree = RegionTree::shandong();
+        let within = |r: Adcode| tree.is_within(r, region);
+        let mut slice = Cube {
+            format_version: self.format_version,
+            data_version: self.data_version.clone(),
+            as_of: self.as_of,
+            demo_data: self.demo_data,
+            variant: self.variant,
+            sources: self.sources.clone(),
+            measures: self.measures.clone(),
+            dims: self.dims.clone(),
+            cells: self.cells.iter().filter(|c| within(c.region)).copied().collect(),
+            alerts: self.alerts.iter().filter(|a| within(a.region)).cloned().collect(),
+            zones: self.zones.iter().filter(|z| within(z.county)).cloned().collect(),
+            evaluations: self.evaluations.clone(),
+            index: FxHashMap::default(),
+            measure_index: FxHashMap::default(),
+            dim_index: FxHashMap::default(),
+        };
+        slice.reindex();
+        slice
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("cube serializes")
     }
@@ -500,6 +527,20 @@ mod tests {
             assert_eq!(restored.total("job_seekers", 370100, p), Lookup::Value(100.0));
             assert_eq!(restored.data_version, cube.data_version);
         }
+    }
+
+    #[test]
+    fn a_slice_keeps_the_region_and_what_lies_within_it() {
+        let mut cube = sample();
+        let p = Period::month(2026, 10);
+        cube.insert("vacancies", 370102, p, TOTAL, 7.0, 0); // a county of Jinan
+        cube.insert("vacancies", 370200, p, TOTAL, 50.0, 0); // Qingdao
+        let jinan = cube.slice(370100);
+        assert_eq!(jinan.total("vacancies", 370100, p), Lookup::Value(120.0));
+        assert_eq!(jinan.total("vacancies", 370102, p), Lookup::Value(7.0));
+        assert_eq!(jinan.total("vacancies", 370200, p), Lookup::Missing, "Qingdao is not within Jinan");
+        assert_eq!(jinan.breakdown("vacancies", 370100, p, "occ").len(), 1);
+        assert_eq!(jinan.data_version, cube.data_version);
     }
 
     #[test]

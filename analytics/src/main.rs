@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use analytics::catalogue::Topic;
 use analytics::cube::{Cube, TOTAL};
-use analytics::engine::{build, generate, ingest, keys::PersonHasher};
+use analytics::engine::{build, generate, ingest, keys::PersonHasher, serve};
 use analytics::interpret::{self, Lang};
 use analytics::period::Period;
 use analytics::region::{Level, RegionTree, PROVINCE};
@@ -85,6 +85,25 @@ enum Command {
         /// Regenerate even if the data exists.
         #[arg(long)]
         fresh: bool,
+    },
+    /// Serve the cube, its updates, batch ingest and the web cockpit over HTTP.
+    Serve {
+        /// A JSON config (addr, input, data, web, tokens, keep_versions, k); `SZJY_*`
+        /// variables and these flags override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to bind (default 127.0.0.1:8080).
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+        /// The base data (a folder of sources).
+        #[arg(long = "in")]
+        input: Option<PathBuf>,
+        /// The server's folder: versions, batches, reports, audit log.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The web bundle to serve at `/`.
+        #[arg(long)]
+        web: Option<PathBuf>,
     },
 }
 
@@ -221,7 +240,7 @@ fn main() -> Result<()> {
             anyhow::ensure!(rec.balances(), "reconciliation does not balance");
         }
         Command::Build { input, out, k, stage_on_disk } => {
-            run_build(&build::BuildConfig { input, out, k, stage_on_disk })?;
+            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None })?;
         }
         Command::Schemas { sql: false } => print!("{}", schema::markdown()),
         Command::Schemas { sql: true } => {
@@ -230,13 +249,21 @@ fn main() -> Result<()> {
             let tables = serde_json::json!({ schema::SQL_COUNTY_TABLE: adcodes(Level::County), schema::SQL_CITY_TABLE: adcodes(Level::City) });
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "adcode_tables": tables, "accepts": accepts }))?);
         }
+        Command::Serve { config, addr, input, data, web } => {
+            let mut config = serve::ServeConfig::load(config.as_deref())?;
+            config.addr = addr.unwrap_or(config.addr);
+            config.input = input.unwrap_or(config.input);
+            config.data = data.unwrap_or(config.data);
+            config.web = web.unwrap_or(config.web);
+            serve::run(config)?;
+        }
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
         Command::Run { data, fresh } => {
             let generated = data.join("generated");
             if fresh || !generated.join(generate::MANIFEST).exists() {
                 run_generate(&generate::GenerateConfig { scale: DEFAULT_SCALE, seed: DEFAULT_SEED, out: generated.clone(), csv: false, dirty_rate: 0.002 })?;
             }
-            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false })?;
+            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None })?;
             print_summary(&output.public);
         }
     }

@@ -35,6 +35,9 @@ pub struct BuildConfig {
     /// Stage validated rows on disk (under `<out>/staging`, removed afterwards) instead
     /// of in memory, for inputs larger than memory.
     pub stage_on_disk: bool,
+    /// Batches that arrived after the base data (`analytics serve`'s ingests):
+    /// `<batches>/<source>/*.csv|*.parquet`, validated with the source's other files.
+    pub batches: Option<PathBuf>,
 }
 
 pub struct BuildOutput {
@@ -79,7 +82,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
         .par_iter()
         .with_max_len(1)
         .map(|schema| {
-            let staged = ingest::load(&cfg.input, schema, &hasher, &quarantine, &staging)?;
+            let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &hasher, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
             anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined);
             tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");

@@ -496,9 +496,21 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Res
     Ok(Staged { reconciliation, accepted })
 }
 
-/// Finds, validates and stages one source of a data folder.
-pub fn load(dir: &Path, schema: &'static SourceSchema, hasher: &PersonHasher, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
-    let files = source_files(dir, schema)?;
+/// The batch files of a source that arrived after its base data (the server's ingests):
+/// `<dir>/<source>/*.csv` and `*.parquet`, both kinds, sorted by name.
+pub fn batch_files(dir: &Path, source: &SourceSchema) -> Result<Vec<InputFile>, IngestError> {
+    let Ok(entries) = std::fs::read_dir(dir.join(source.name)) else { return Ok(Vec::new()) };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "parquet")).collect();
+    paths.sort();
+    paths.into_iter().map(InputFile::new).collect()
+}
+
+/// Finds, validates and stages one source of a data folder, with its batches if any.
+pub fn load(dir: &Path, batches: Option<&Path>, schema: &'static SourceSchema, hasher: &PersonHasher, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
+    let mut files = source_files(dir, schema)?;
+    if let Some(batches) = batches {
+        files.extend(batch_files(batches, schema)?);
+    }
     stage(&check(schema, files, hasher)?, quarantine_dir, staging)
 }
 

@@ -1,4 +1,5 @@
-//! The Polars engine: generator, ingest, models, roll-up and the cube build.
+//! The Polars engine: generator, ingest, models, roll-up, the cube build and the data
+//! server.
 
 pub mod generate;
 pub mod ingest;
@@ -8,3 +9,4 @@ pub mod table;
 pub mod world;
 pub mod build;
 pub mod rollup;
+pub mod serve;

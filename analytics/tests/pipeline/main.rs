@@ -4,6 +4,7 @@
 mod fixtures;
 mod generated;
 mod ingest_errors;
+mod server;
 
 use std::path::PathBuf;
 

@@ -243,8 +243,13 @@ fn fit_camera(
     settled.0 = close;
 }
 
-fn draw_borders(view: Res<View>, shapes: Res<Shapes>, themes: Res<Themes>, mut gizmos: Gizmos) {
+fn draw_borders(view: Res<View>, store: Res<CubeStore>, shapes: Res<Shapes>, themes: Res<Themes>, mut gizmos: Gizmos) {
     let _cost = crate::bench::own_cost("draw_borders");
+    // Until the cube is in, the loading screen has the window (and the camera has no
+    // map area to fit the province into).
+    if store.cube().is_none() {
+        return;
+    }
     let theme = &themes.all[view.theme];
     let focus = view.map_focus();
     let county_color = theme.border_county.bevy();

@@ -160,8 +160,10 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
                 ui.label(egui::RichText::new(format!("{} {}", text(lang, "as_of"), cube.as_of)).color(theme.text_muted.egui()));
             }
             if cx.wall {
-                let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
-                ui.label(egui::RichText::new(month).size(theme.heading_size).strong());
+                if cx.store.months.is_some() {
+                    let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
+                    ui.label(egui::RichText::new(month).size(theme.heading_size).strong());
+                }
                 return;
             }
             if ui.button(text(lang, "other_lang")).clicked() {
@@ -170,10 +172,13 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
             if ui.button(text(lang, "theme")).on_hover_text(text(lang, "theme_hint")).clicked() {
                 commands.write(ViewCommand::NextTheme);
             }
-            if ui.selectable_label(cx.view.filters_open, text(lang, "filters")).on_hover_text(text(lang, "filters_hint")).clicked() {
-                commands.write(ViewCommand::ToggleFilters);
+            // Months and filters exist once a cube is in (not on the loading screen).
+            if cx.store.months.is_some() {
+                if ui.selectable_label(cx.view.filters_open, text(lang, "filters")).on_hover_text(text(lang, "filters_hint")).clicked() {
+                    commands.write(ViewCommand::ToggleFilters);
+                }
+                period_control(ui, cx, commands);
             }
-            period_control(ui, cx, commands);
         });
     });
     if !one_row {
