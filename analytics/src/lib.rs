@@ -2,14 +2,15 @@
 //! Polars pipelines that fill it.
 //!
 //! Without `engine` this crate is Polars-free and compiles for wasm32: regions, periods,
-//! code lists, source schemas, the measure catalogue, the cube, suppression and the
-//! interpretation templates. The cockpit depends on it that way.
+//! code lists, source schemas, the measure catalogue, the cube, suppression, the
+//! interpretation templates and the server protocol. The cockpit depends on it that way.
 
 pub mod catalogue;
 pub mod codes;
 pub mod cube;
 pub mod interpret;
 pub mod period;
+pub mod protocol;
 pub mod region;
 pub mod schema;
 pub mod suppress;

@@ -1,7 +1,8 @@
 //! Where the cube comes from. The native app reads the public cube file; when it is
 //! missing (first run) it has the `analytics` CLI generate the default data and build the
-//! cube in a child process while the app shows a loading screen. The cockpit never reads
-//! source rows: only the cube.
+//! cube in a child process while the app shows a loading screen. With `--server` it
+//! follows `analytics serve` instead ([`crate::remote`]). The cockpit never reads source
+//! rows: only the cube.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,8 +31,18 @@ pub struct CubeStore {
     /// The cube's first and last month with data.
     pub months: Option<(Period, Period)>,
     pub status: LoadStatus,
-    /// Where the cube came from (a file path), for the 数据来源 screen.
+    /// Where the cube came from (a file path or the server's URL), for the 数据来源 screen.
     pub origin: String,
+    /// Following a server: the version on show and whether the link is up.
+    pub link: Option<Link>,
+}
+
+/// The state of the link to `analytics serve`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub version: Option<analytics::protocol::VersionInfo>,
+    /// Since when the server cannot be reached (the data on show is stale), and why.
+    pub down_since: Option<(chrono::DateTime<chrono::Utc>, String)>,
 }
 
 impl CubeStore {
@@ -42,11 +53,11 @@ impl CubeStore {
     /// A store holding `cube` (tests, and the loaders below).
     pub fn ready(cube: Cube, origin: String) -> CubeStore {
         let months = month_range(&cube);
-        CubeStore { cube: Some(Arc::new(cube)), months, status: LoadStatus::Ready, origin }
+        CubeStore { cube: Some(Arc::new(cube)), months, status: LoadStatus::Ready, origin, link: None }
     }
 
     fn pending(status: LoadStatus, origin: String) -> CubeStore {
-        CubeStore { cube: None, months: None, status, origin }
+        CubeStore { cube: None, months: None, status, origin, link: None }
     }
 }
 
@@ -66,6 +77,15 @@ pub struct DataSourcePlugin;
 impl Plugin for DataSourcePlugin {
     fn build(&self, app: &mut App) {
         let settings = app.world().resource::<Settings>().clone();
+        #[cfg(feature = "native")]
+        if let Some(server) = settings.server.clone() {
+            let mut store = CubeStore::pending(LoadStatus::Loading, server.clone());
+            store.link = Some(Link { version: None, down_since: None });
+            app.insert_resource(store)
+                .insert_resource(RemoteEvents(Mutex::new(crate::remote::spawn(server))))
+                .add_systems(Update, apply_remote_events);
+            return;
+        }
         let path = settings.cube_path.clone();
         let origin = path.display().to_string();
         let store = if path.exists() {
@@ -114,6 +134,41 @@ fn poll_build(mut commands: Commands, pending: Res<PendingBuild>, mut store: Res
         }
     }
     commands.remove_resource::<PendingBuild>();
+}
+
+/// What the remote follower reported, picked up each update.
+#[cfg(feature = "native")]
+#[derive(Resource)]
+struct RemoteEvents(Mutex<std::sync::mpsc::Receiver<crate::remote::RemoteEvent>>);
+
+#[cfg(feature = "native")]
+fn apply_remote_events(events: Res<RemoteEvents>, mut store: ResMut<CubeStore>, mut redraw: MessageWriter<bevy::window::RequestRedraw>) {
+    use crate::remote::RemoteEvent;
+    let Ok(events) = events.0.lock() else { return };
+    for event in events.try_iter() {
+        // Something changed on screen (new data, or the stale badge): draw it.
+        redraw.write(bevy::window::RequestRedraw);
+        match event {
+            RemoteEvent::Cube(cube, info) => {
+                info!("cube version {} ({}) from {}", info.version, info.data_version, store.origin);
+                let origin = store.origin.clone();
+                *store = CubeStore::ready(*cube, origin);
+                store.link = Some(Link { version: Some(info), down_since: None });
+            }
+            RemoteEvent::Current(info) => {
+                let link = store.link.get_or_insert(Link { version: None, down_since: None });
+                link.version = Some(info);
+                link.down_since = None;
+            }
+            RemoteEvent::Disconnected(reason) => {
+                let link = store.link.get_or_insert(Link { version: None, down_since: None });
+                if link.down_since.is_none() {
+                    warn!("{reason}");
+                    link.down_since = Some((chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()), reason));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

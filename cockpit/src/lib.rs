@@ -2,7 +2,7 @@
 //! systems; they meet only in the shared [`view::View`] and the [`data::CubeStore`].
 //!
 //! ```text
-//! DataSourcePlugin  cube file (or a first-run build) → CubeStore
+//! DataSourcePlugin  cube file (or a first-run build, or `analytics serve`) → CubeStore
 //! ViewPlugin        keys, clicks, carousel → ViewCommand → View
 //! MapPlugin         boundaries → meshes; choropleth, borders, camera, picking, labels
 //! PanelsPlugin      the scene's panels around the map (egui), header, legend, tooltips
@@ -25,6 +25,8 @@ pub mod map;
 pub mod pacing;
 pub mod panels;
 pub mod query;
+#[cfg(feature = "native")]
+pub mod remote;
 pub mod scene;
 pub mod theme;
 pub mod view;
@@ -51,6 +53,8 @@ pub struct Settings {
     /// error (a cube named on the command line).
     pub build_if_missing: bool,
     pub analytics_bin: PathBuf,
+    /// Follow `analytics serve` at this URL instead of reading a cube file.
+    pub server: Option<String>,
     pub scenes_dir: PathBuf,
     pub themes_dir: PathBuf,
     /// Window size in physical pixels; `None`: the platform's default (or full screen).
@@ -92,6 +96,7 @@ impl Settings {
             data_dir: root.join("data"),
             build_if_missing: true,
             analytics_bin: exe_dir.join(format!("analytics{}", std::env::consts::EXE_SUFFIX)),
+            server: None,
             scenes_dir: root.join("scenes"),
             themes_dir: root.join("assets/themes"),
             size: None,

@@ -71,6 +71,10 @@ struct Cli {
     /// The cube to show (default: data/cube/cube.public.bin, built on first run).
     #[arg(long)]
     cube: Option<PathBuf>,
+    /// Follow the data server at this URL (`analytics serve`) instead of a cube file:
+    /// new versions show as they are published; the last good data stays when it is away.
+    #[arg(long, conflicts_with = "cube")]
+    server: Option<String>,
     /// Repository root holding data/, scenes/ and assets/.
     #[arg(long, default_value = ".")]
     root: PathBuf,
@@ -120,6 +124,7 @@ fn main() -> std::process::ExitCode {
         settings.cube_path = cube;
         settings.build_if_missing = false;
     }
+    settings.server = cli.server;
     settings.size = cli.size.or((cli.screenshot.is_some() || cli.suite.is_some()).then_some(UVec2::new(1920, 1080)));
     if let Some(path) = cli.screenshot {
         settings.captures.push(CaptureSpec { path, size: None, then: cli.then.clone().unwrap_or_default() });

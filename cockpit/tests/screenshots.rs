@@ -30,11 +30,16 @@ fn work_dir() -> PathBuf {
 }
 
 /// A small cube built by the analytics CLI (the cockpit never builds cubes itself).
+fn analytics_bin() -> PathBuf {
+    let analytics = Path::new(env!("CARGO_BIN_EXE_cockpit")).with_file_name(format!("analytics{}", std::env::consts::EXE_SUFFIX));
+    assert!(analytics.exists(), "{} is missing: build the workspace (cargo build -p analytics)", analytics.display());
+    analytics
+}
+
 fn cube() -> &'static Path {
     static CUBE: OnceLock<PathBuf> = OnceLock::new();
     CUBE.get_or_init(|| {
-        let analytics = Path::new(env!("CARGO_BIN_EXE_cockpit")).with_file_name(format!("analytics{}", std::env::consts::EXE_SUFFIX));
-        assert!(analytics.exists(), "{} is missing: build the workspace (cargo build -p analytics)", analytics.display());
+        let analytics = analytics_bin();
         let dir = work_dir();
         let run = |args: &[&str]| {
             let out = Command::new(&analytics).args(args).output().unwrap();
@@ -58,10 +63,16 @@ fn runtime_dir() -> PathBuf {
 
 /// Runs the cockpit under Xvfb with these arguments (plus the test cube).
 fn cockpit(args: &[&str]) {
+    let mut all = vec!["--cube", cube().to_str().unwrap()];
+    all.extend_from_slice(args);
+    cockpit_without_cube(&all);
+}
+
+fn cockpit_without_cube(args: &[&str]) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 3840x2160x24", env!("CARGO_BIN_EXE_cockpit")])
-        .args(["--root", root().to_str().unwrap(), "--cube", cube().to_str().unwrap(), "--period", "2025-12"])
+        .args(["--root", root().to_str().unwrap(), "--period", "2025-12"])
         .args(args)
         .env("XDG_RUNTIME_DIR", runtime_dir())
         .output()
@@ -267,6 +278,63 @@ fn bad_arguments_are_clear_errors() {
     let out = run(&["--suite", "/tmp", "--case", "a=3840x2160", "--case", "b=1920x1080"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("order cases by size"));
+}
+
+/// A plain HTTP GET (the test needs no client library): status line and body.
+fn http_get(addr: &str, path: &str) -> Option<(String, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    Some((head.lines().next()?.to_string(), response[split + 4..].to_vec()))
+}
+
+#[test]
+fn the_cockpit_follows_the_data_server() {
+    // The real `analytics serve` on the test data, on a free port of loopback.
+    cube();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let server_dir = work_dir().join("server");
+    let mut server = Command::new(analytics_bin())
+        .args(["serve", "--in", work_dir().join("data").to_str().unwrap(), "--data", server_dir.to_str().unwrap(), "--addr", &addr])
+        .env("SZJY_TOKENS", "")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let started = std::time::Instant::now();
+    while http_get(&addr, "/api/version").is_none() {
+        assert!(server.try_wait().unwrap().is_none(), "analytics serve exited");
+        assert!(started.elapsed().as_secs() < 600, "analytics serve did not answer within 10 minutes");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let _server = Stop(server);
+    let (status, body) = http_get(&addr, "/api/version").unwrap();
+    assert!(status.ends_with("200 OK"), "{status}");
+    let served: serde_json::Value = serde_json::from_slice(&body).unwrap();
+
+    // The cockpit shows the served cube: the map's values are the server's cells.
+    let shot = work_dir().join("remote.png");
+    cockpit_without_cube(&["--server", &format!("http://{addr}"), "--screenshot", shot.to_str().unwrap(), "--size", "1920x1080"]);
+    let probes: Probes = serde_json::from_str(&std::fs::read_to_string(shot.with_extension("json")).unwrap()).unwrap();
+    let served_cube = Cube::load(&server_dir.join("versions/1/cube.public.bin")).unwrap();
+    assert_eq!(served["data_version"].as_str(), Some(served_cube.data_version.as_str()));
+    let period = probes.map.period.expect("a period");
+    assert!(probes.map.values.len() >= 16, "every city is coloured: {:?}", probes.map.values.keys());
+    for (adcode, value) in &probes.map.values {
+        assert_eq!(*value, served_cube.get(&probes.map.measure, *adcode, period, analytics::cube::TOTAL).value(), "city {adcode}");
+    }
+    check_probes("remote", &Shot::open(&shot), &probes, 10);
 }
 
 #[test]

@@ -46,6 +46,8 @@ use super::build::{self, BuildConfig, INTERNAL_CUBE, PUBLIC_CUBE_BIN, PUBLIC_CUB
 use super::ingest::{self, InputFile, Staging, REASON_COL, ROW_COL};
 use super::keys::PersonHasher;
 use crate::cube::Cube;
+pub use crate::protocol::VersionInfo;
+use crate::protocol::{UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
 use crate::region::RegionTree;
 use crate::schema;
 
@@ -158,15 +160,6 @@ struct Published {
     internal: Cube,
     public_json: Bytes,
     public_bin: Bytes,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct VersionInfo {
-    pub version: u64,
-    /// The cube's content hash: equal content, equal `data_version`.
-    pub data_version: String,
-    pub as_of: chrono::NaiveDate,
-    pub built_at: DateTime<Utc>,
 }
 
 impl Published {
@@ -481,7 +474,7 @@ async fn updates(State(server): State<Arc<Server>>) -> Sse<impl Stream<Item = st
             }
         }
         let info = receiver.borrow_and_update().info();
-        let event = Event::default().event("version").data(serde_json::to_string(&info).ok()?);
+        let event = Event::default().event(VERSION_EVENT).data(serde_json::to_string(&info).ok()?);
         Some((Ok(event), (receiver, stopping, false)))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
@@ -644,12 +637,12 @@ const MAX_BATCH_BYTES: usize = 1 << 30;
 fn router(server: Arc<Server>) -> Router {
     let web = server.config.web.clone();
     let api = Router::new()
-        .route("/api/version", get(version))
+        .route(VERSION_ROUTE, get(version))
         .route("/api/versions", get(versions))
         .route("/api/cube", get(public_cube))
         .route("/api/cube/internal", get(internal_cube))
         .route("/api/regions/{adcode}", get(region_slice))
-        .route("/api/updates", get(updates))
+        .route(UPDATES_ROUTE, get(updates))
         .route("/api/audit", get(audit_log))
         .route("/api/ingest", post(ingest_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)))
         .route("/api/admin/rollback/{batch}", post(rollback))

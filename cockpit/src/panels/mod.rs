@@ -157,6 +157,7 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
                 if cube.demo_data {
                     badge(ui, text(lang, "demo"), theme.alert_orange.egui(), theme).on_hover_text(text(lang, "demo_hint"));
                 }
+                link_badge(ui, cx);
                 ui.label(egui::RichText::new(format!("{} {}", text(lang, "as_of"), cube.as_of)).color(theme.text_muted.egui()));
             }
             if cx.wall {
@@ -183,6 +184,27 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
     });
     if !one_row {
         ui.horizontal_wrapped(|ui| topic_tabs(ui, cx, commands));
+    }
+}
+
+/// Following a server: when the data on show was published, and a stale badge while the
+/// server cannot be reached (the last good data stays on screen).
+fn link_badge(ui: &mut egui::Ui, cx: &PanelContext) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    let Some(link) = &cx.store.link else { return };
+    // Shandong's clock, whatever the machine's zone.
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    let updated = link.version.as_ref().map(|v| v.built_at.with_timezone(&beijing).format("%m-%d %H:%M").to_string()).unwrap_or_default();
+    match &link.down_since {
+        Some((_, reason)) => {
+            badge(ui, &format!("{} · {} {updated}", text(lang, "stale"), text(lang, "updated_at")), theme.alert_red.egui(), theme)
+                .on_hover_text(format!("{reason}（{}）", text(lang, "retrying")));
+        }
+        None if link.version.is_some() => {
+            let version = link.version.as_ref().map(|v| format!("{} {} · {}", text(lang, "server_version"), v.version, v.data_version)).unwrap_or_default();
+            ui.label(egui::RichText::new(format!("{} {updated}", text(lang, "updated_at"))).color(theme.text_muted.egui())).on_hover_text(format!("{}\n{version}", cx.store.origin));
+        }
+        None => {}
     }
 }
 
@@ -336,9 +358,10 @@ fn loading_screen(root: &mut egui::Ui, cx: &PanelContext) {
     let lang = cx.lang();
     let rect = root.available_rect_before_wrap();
     let mut ui = root.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::centered_and_justified(egui::Direction::TopDown)));
-    let message = match &cx.store.status {
-        LoadStatus::Building => text(lang, "building").to_string(),
-        LoadStatus::Failed(e) => format!("{}：{e}", text(lang, "failed")),
+    let message = match (&cx.store.status, cx.store.link.as_ref().and_then(|l| l.down_since.as_ref())) {
+        (LoadStatus::Building, _) => text(lang, "building").to_string(),
+        (LoadStatus::Failed(e), _) => format!("{}：{e}", text(lang, "failed")),
+        (_, Some((_, reason))) => format!("{}：{reason}（{}）", text(lang, "failed"), text(lang, "retrying")),
         _ => text(lang, "loading").to_string(),
     };
     ui.vertical_centered(|ui| {

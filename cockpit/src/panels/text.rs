@@ -93,6 +93,10 @@ const UI: &[(&str, &str, &str)] = &[
     ("applies_to", "本页适用指标", "Applies on this page to"),
     ("applies_to_none", "本页指标均无此分类，显示合计。", "No measure on this page has this breakdown: totals are shown."),
     ("clear_filter", "清除筛选", "Clear filter"),
+    ("updated_at", "数据更新于", "Data updated"),
+    ("stale", "连接中断，数据可能已过时", "Offline: the data may be out of date"),
+    ("retrying", "正在重试", "retrying"),
+    ("server_version", "数据版本", "Data version"),
 ];
 
 /// The interface text for a key; the key itself if it is missing (a test checks none is).

@@ -1,0 +1,90 @@
+//! The remote data source (`--server URL`): the public cube from `analytics serve`, kept
+//! current through its update stream. When the server is away the last good cube stays
+//! on screen, marked stale, and the client retries with backoff. [`follow`] is plain
+//! async Rust on reqwest; natively it runs on a thread of its own with a small tokio
+//! runtime.
+
+use std::time::Duration;
+
+use analytics::cube::Cube;
+use analytics::protocol::{SseParser, VersionInfo, CUBE_BINARY_ROUTE, UPDATES_ROUTE, VERSION_EVENT};
+
+/// What the follower reports to the app.
+#[derive(Debug)]
+pub enum RemoteEvent {
+    /// A cube the client did not have (at start, or a new version).
+    Cube(Box<Cube>, VersionInfo),
+    /// Connected (again) and the cube on show is current.
+    Current(VersionInfo),
+    /// The server cannot be reached or the stream broke; retrying.
+    Disconnected(String),
+}
+
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LONGEST_RETRY: Duration = Duration::from_secs(30);
+/// The server sends a keep-alive every 15 s: silence this long means a dead link.
+const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+
+/// Follows the server at `base` for ever, reporting through `report`.
+pub async fn follow(base: String, report: impl Fn(RemoteEvent)) {
+    let client = reqwest::Client::new();
+    let base = base.trim_end_matches('/').to_string();
+    let mut have: Option<String> = None;
+    let mut retry = FIRST_RETRY;
+    loop {
+        let outcome = follow_once(&client, &base, &mut have, &mut retry, &report).await;
+        report(RemoteEvent::Disconnected(outcome.err().unwrap_or_else(|| "the update stream ended".into())));
+        sleep(retry).await;
+        retry = (retry * 2).min(LONGEST_RETRY);
+    }
+}
+
+async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<String>, retry: &mut Duration, report: &impl Fn(RemoteEvent)) -> Result<(), String> {
+    let describe = |e: reqwest::Error| format!("{base}: {e}");
+    let mut stream = client.get(format!("{base}{UPDATES_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?;
+    *retry = FIRST_RETRY;
+    let mut parser = SseParser::default();
+    loop {
+        let chunk = with_timeout(SILENCE_LIMIT, stream.chunk()).await.ok_or_else(|| format!("{base}: no word from the server for {} s", SILENCE_LIMIT.as_secs()))?;
+        let Some(chunk) = chunk.map_err(describe)? else { return Ok(()) };
+        for event in parser.push(&chunk) {
+            if event.event != VERSION_EVENT {
+                continue;
+            }
+            let info: VersionInfo = serde_json::from_str(&event.data).map_err(|e| format!("{base}: a version event that does not parse: {e}"))?;
+            if have.as_deref() == Some(info.data_version.as_str()) {
+                report(RemoteEvent::Current(info));
+                continue;
+            }
+            let bytes = client.get(format!("{base}{CUBE_BINARY_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?.bytes().await.map_err(describe)?;
+            let cube = Cube::from_binary(&bytes, &format!("{base}{CUBE_BINARY_ROUTE}")).map_err(|e| e.to_string())?;
+            *have = Some(cube.data_version.clone());
+            report(RemoteEvent::Cube(Box::new(cube), info));
+        }
+    }
+}
+
+async fn sleep(duration: Duration) {
+    tokio::time::sleep(duration).await
+}
+
+/// None when `future` takes longer than `limit`.
+async fn with_timeout<T>(limit: Duration, future: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(limit, future).await.ok()
+}
+
+/// Runs [`follow`] on a thread of its own; events arrive on the returned channel.
+pub fn spawn(base: String) -> std::sync::mpsc::Receiver<RemoteEvent> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("cockpit-remote".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+            runtime.block_on(follow(base, move |event| {
+                // The app is gone when nobody listens; the thread ends with the process.
+                let _ = send.send(event);
+            }));
+        })
+        .expect("the remote thread starts");
+    receive
+}
