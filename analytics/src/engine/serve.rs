@@ -360,7 +360,7 @@ fn batch_name(number: u64) -> String {
 fn last_batch_number(folders: &Folders) -> Result<u64> {
     let mut last = 0;
     for root in [&folders.batches, &folders.rolled_back] {
-        for source in std::fs::read_dir(root)?.flatten() {
+        for source in std::fs::read_dir(root)?.flatten().filter(|e| e.path().is_dir()) {
             for file in std::fs::read_dir(source.path())?.flatten() {
                 let name = file.file_name();
                 let number = name.to_str().and_then(|n| n.strip_prefix('b')).and_then(|n| n.split('.').next()).and_then(|n| n.parse().ok());
@@ -554,8 +554,10 @@ fn ingest_blocking(server: &Server, schema: &'static schema::SourceSchema, who: 
         match server.rebuild() {
             Ok(published) => published,
             Err(e) => {
-                // Leave the data as it was: the batch goes back out.
-                let _ = std::fs::rename(dir.join(format!("{batch}.{extension}")), &server.folders.rolled_back.join(format!("{batch}.{extension}.failed")));
+                // Leave the data as it was: the batch goes back out, kept for inspection.
+                let failed = server.folders.rolled_back.join(schema.name);
+                let _ = std::fs::create_dir_all(&failed);
+                let _ = std::fs::rename(dir.join(format!("{batch}.{extension}")), failed.join(format!("{batch}.{extension}.failed")));
                 server.audit(&entry(Some(format!("{e:#}")), Some(counts), server.published().number))?;
                 return Err(e.into());
             }
