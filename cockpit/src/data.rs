@@ -81,8 +81,15 @@ impl Plugin for DataSourcePlugin {
         if let Some(server) = settings.server.clone() {
             let mut store = CubeStore::pending(LoadStatus::Loading, server.clone());
             store.link = Some(Link { version: None, down_since: None });
+            // New data or a lost link must show at once, even while the app sleeps.
+            let proxy = app.world().get_resource::<bevy::winit::EventLoopProxyWrapper>().map(|p| (**p).clone());
+            let wake = move || {
+                if let Some(proxy) = &proxy {
+                    let _ = proxy.send_event(bevy::winit::WinitUserEvent::WakeUp);
+                }
+            };
             app.insert_resource(store)
-                .insert_resource(RemoteEvents(Mutex::new(crate::remote::spawn(server))))
+                .insert_resource(RemoteEvents(Mutex::new(crate::remote::spawn(server, wake))))
                 .add_systems(Update, apply_remote_events);
             return;
         }

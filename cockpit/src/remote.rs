@@ -73,8 +73,9 @@ async fn with_timeout<T>(limit: Duration, future: impl std::future::Future<Outpu
     tokio::time::timeout(limit, future).await.ok()
 }
 
-/// Runs [`follow`] on a thread of its own; events arrive on the returned channel.
-pub fn spawn(base: String) -> std::sync::mpsc::Receiver<RemoteEvent> {
+/// Runs [`follow`] on a thread of its own; events arrive on the returned channel, and
+/// `wake` is called after each (a paced app sleeps until something wakes it).
+pub fn spawn(base: String, wake: impl Fn() + Send + 'static) -> std::sync::mpsc::Receiver<RemoteEvent> {
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("cockpit-remote".into())
@@ -82,7 +83,9 @@ pub fn spawn(base: String) -> std::sync::mpsc::Receiver<RemoteEvent> {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
             runtime.block_on(follow(base, move |event| {
                 // The app is gone when nobody listens; the thread ends with the process.
-                let _ = send.send(event);
+                if send.send(event).is_ok() {
+                    wake();
+                }
             }));
         })
         .expect("the remote thread starts");
