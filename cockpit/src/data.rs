@@ -38,7 +38,7 @@ pub struct CubeStore {
 }
 
 /// The state of the link to `analytics serve`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Link {
     pub version: Option<analytics::protocol::VersionInfo>,
     /// Since when the server cannot be reached (the data on show is stale), and why.
@@ -80,7 +80,7 @@ impl Plugin for DataSourcePlugin {
         #[cfg(feature = "native")]
         if let Some(server) = settings.server.clone() {
             let mut store = CubeStore::pending(LoadStatus::Loading, server.clone());
-            store.link = Some(Link { version: None, down_since: None });
+            store.link = Some(Link::default());
             // New data or a lost link must show at once, even while the app sleeps.
             let proxy = app.world().get_resource::<bevy::winit::EventLoopProxyWrapper>().map(|p| (**p).clone());
             let wake = move || {
@@ -163,12 +163,12 @@ fn apply_remote_events(events: Res<RemoteEvents>, mut store: ResMut<CubeStore>, 
                 store.link = Some(Link { version: Some(info), down_since: None });
             }
             RemoteEvent::Current(info) => {
-                let link = store.link.get_or_insert(Link { version: None, down_since: None });
+                let link = store.link.get_or_insert_with(Link::default);
                 link.version = Some(info);
                 link.down_since = None;
             }
             RemoteEvent::Disconnected(reason) => {
-                let link = store.link.get_or_insert(Link { version: None, down_since: None });
+                let link = store.link.get_or_insert_with(Link::default);
                 if link.down_since.is_none() {
                     warn!("{reason}");
                     link.down_since = Some((chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()), reason));

@@ -506,8 +506,7 @@ async fn ingest_batch(State(server): State<Arc<Server>>, Query(query): Query<Ing
     let _writer = server.writer.lock().await;
     let batch = batch_name(server.next_batch.fetch_add(1, Ordering::SeqCst));
     let worker = server.clone();
-    let (who2, batch2, file2) = (who.clone(), batch.clone(), file.clone());
-    tokio::task::spawn_blocking(move || ingest_blocking(&worker, schema, &who2, &batch2, &file2, &extension, &body))
+    tokio::task::spawn_blocking(move || ingest_blocking(&worker, schema, &who, &batch, &file, &extension, &body))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map(Json)

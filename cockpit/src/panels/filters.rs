@@ -5,7 +5,7 @@
 use analytics::catalogue::{self, DimKind};
 use analytics::interpret::Lang;
 use analytics::period::Period;
-use analytics::region::{Level, RegionTree, PROVINCE};
+use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
 use bevy::prelude::*;
 use bevy_egui::egui;
 
@@ -40,32 +40,11 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
     ui.add_space(6.0);
 
     // Region: a city, then one of its counties.
-    let tree = RegionTree::shandong();
-    let name = |adcode| tree.get(adcode).map_or(String::new(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() });
-    let city = tree.path(view.region).iter().find(|r| r.level == Level::City).map(|r| r.adcode);
+    let city = RegionTree::shandong().path(view.region).iter().find(|r| r.level == Level::City).map(|r| r.adcode);
     ui.label(label("region"));
-    egui::ComboBox::from_id_salt("filter-city").width(width).selected_text(city.map_or_else(|| text(lang, "whole_province").to_string(), name)).show_ui(ui, |ui| {
-        if ui.selectable_label(city.is_none(), text(lang, "whole_province")).clicked() {
-            commands.write(ViewCommand::Select(PROVINCE));
-        }
-        for c in tree.children(PROVINCE) {
-            if ui.selectable_label(city == Some(c.adcode), name(c.adcode)).clicked() {
-                commands.write(ViewCommand::Select(c.adcode));
-            }
-        }
-    });
+    region_picker(ui, "filter-city", width, PROVINCE, city, text(lang, "whole_province"), lang, commands);
     if let Some(city) = city {
-        let county = (view.region != city).then_some(view.region);
-        egui::ComboBox::from_id_salt("filter-county").width(width).selected_text(county.map_or_else(|| text(lang, "whole_city").to_string(), name)).show_ui(ui, |ui| {
-            if ui.selectable_label(county.is_none(), text(lang, "whole_city")).clicked() {
-                commands.write(ViewCommand::Select(city));
-            }
-            for c in tree.children(city) {
-                if ui.selectable_label(county == Some(c.adcode), name(c.adcode)).clicked() {
-                    commands.write(ViewCommand::Select(c.adcode));
-                }
-            }
-        });
+        region_picker(ui, "filter-county", width, city, (view.region != city).then_some(view.region), text(lang, "whole_city"), lang, commands);
     }
     ui.add_space(6.0);
 
@@ -113,4 +92,22 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
     if ui.button(text(lang, "clear_filter")).clicked() {
         commands.write(ViewCommand::Category(None));
     }
+}
+
+/// A drop-down of `parent`'s children, with `parent` itself first (as `whole`);
+/// `selected` is the child on show, if any.
+#[allow(clippy::too_many_arguments)]
+fn region_picker(ui: &mut egui::Ui, id: &str, width: f32, parent: Adcode, selected: Option<Adcode>, whole: &str, lang: Lang, commands: &mut MessageWriter<ViewCommand>) {
+    let tree = RegionTree::shandong();
+    let name = |adcode| tree.get(adcode).map_or(String::new(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() });
+    egui::ComboBox::from_id_salt(id).width(width).selected_text(selected.map_or_else(|| whole.to_string(), name)).show_ui(ui, |ui| {
+        if ui.selectable_label(selected.is_none(), whole).clicked() {
+            commands.write(ViewCommand::Select(parent));
+        }
+        for child in tree.children(parent) {
+            if ui.selectable_label(selected == Some(child.adcode), name(child.adcode)).clicked() {
+                commands.write(ViewCommand::Select(child.adcode));
+            }
+        }
+    });
 }
