@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a fresh Debian machine, skipping what is there.
+#   --web      also the browser build's toolchain (scripts/build-web.sh)
+#   --browser  also headless Chromium for the browser test
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,15 @@ packages=(
   # A virtual display for screenshots and the tests on machines without one.
   xvfb xauth
 )
+for option in "$@"; do
+  case $option in
+    # Debian's rustc with std's sources (rustup cannot fetch the wasm32 std here), its
+    # linker and C compiler for wasm32, binaryen's wasm-opt, brotli for the bundle.
+    --web) packages+=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 clang-22 llvm-22 binaryen brotli) ;;
+    --browser) packages+=(chromium) ;;
+    *) echo "usage: $0 [--web] [--browser]" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -29,3 +29,8 @@ step "cockpit without Polars" no_polars_in_cockpit
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 chmod 700 "$XDG_RUNTIME_DIR"
 step "tests" cargo test --workspace "$@"
+# The web cockpit in a real browser against the real server: CI's quick bundle, then
+# headless Chromium (tests/browser).
+step "web bundle (wasm-ci)" scripts/build-web.sh --profile wasm-ci
+export ANALYTICS_BIN=${CARGO_TARGET_DIR:-target}/debug/analytics
+step "browser test" tests/browser/run.sh

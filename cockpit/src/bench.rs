@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use bevy::platform::time::Instant;
 
 use analytics::region::{RegionTree, PROVINCE};
 use bevy::prelude::*;

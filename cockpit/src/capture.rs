@@ -143,7 +143,7 @@ fn capture(
 
 /// What the probe points are computed from.
 #[derive(bevy::ecs::system::SystemParam)]
-struct ProbeInputs<'w, 's> {
+pub(crate) struct ProbeInputs<'w, 's> {
     view: Res<'w, View>,
     themes: Res<'w, Themes>,
     shapes: Res<'w, Shapes>,
@@ -153,10 +153,14 @@ struct ProbeInputs<'w, 's> {
     zoom: Query<'w, 's, &'static bevy_egui::EguiZoomFactor, With<bevy_egui::PrimaryEguiContext>>,
 }
 
+/// What the map shows and where: the `.json` beside each screenshot, and the browser
+/// build's state snapshot.
 #[derive(Serialize)]
-struct ProbeFile {
+pub(crate) struct ProbeFile {
     theme: String,
     background: String,
+    /// The fill of regions without a value (missing or hidden).
+    no_data: String,
     /// What the map shows, so a test can check it against the cube.
     map: MapSnapshot,
     probes: Vec<Probe>,
@@ -185,6 +189,13 @@ const LABEL_CLEARANCE_PX: f32 = 40.0;
 
 impl ProbeInputs<'_, '_> {
     fn write(&self, path: &std::path::Path) -> Result<(), String> {
+        let json = serde_json::to_vec_pretty(&self.snapshot()?).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The map on screen now: its values, and for every coloured region a pixel (window
+    /// pixels) inside it, away from borders and labels, with the colour it must have.
+    pub(crate) fn snapshot(&self) -> Result<ProbeFile, String> {
         let theme = &self.themes.all[self.view.theme];
         let Ok((camera, transform, projection)) = self.camera.single() else { return Err("no map camera".into()) };
         let Projection::Orthographic(ortho) = projection else { return Err("map camera is not orthographic".into()) };
@@ -240,9 +251,7 @@ impl ProbeInputs<'_, '_> {
             category: self.choropleth.category.clone(),
             values: self.choropleth.values.iter().map(|(adcode, lookup)| (*adcode, lookup.value())).collect(),
         };
-        let file = ProbeFile { theme: theme.id.clone(), background: hex(theme.background.0), map, probes };
-        let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
-        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))
+        Ok(ProbeFile { theme: theme.id.clone(), background: hex(theme.background.0), no_data: hex(theme.no_data.0), map, probes })
     }
 }
 

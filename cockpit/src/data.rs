@@ -77,7 +77,7 @@ pub struct DataSourcePlugin;
 impl Plugin for DataSourcePlugin {
     fn build(&self, app: &mut App) {
         let settings = app.world().resource::<Settings>().clone();
-        #[cfg(feature = "native")]
+        #[cfg(any(feature = "native", feature = "web"))]
         if let Some(server) = settings.server.clone() {
             let mut store = CubeStore::pending(LoadStatus::Loading, server.clone());
             store.link = Some(Link::default());
@@ -144,11 +144,11 @@ fn poll_build(mut commands: Commands, pending: Res<PendingBuild>, mut store: Res
 }
 
 /// What the remote follower reported, picked up each update.
-#[cfg(feature = "native")]
+#[cfg(any(feature = "native", feature = "web"))]
 #[derive(Resource)]
 struct RemoteEvents(Mutex<std::sync::mpsc::Receiver<crate::remote::RemoteEvent>>);
 
-#[cfg(feature = "native")]
+#[cfg(any(feature = "native", feature = "web"))]
 fn apply_remote_events(events: Res<RemoteEvents>, mut store: ResMut<CubeStore>, mut redraw: MessageWriter<bevy::window::RequestRedraw>) {
     use crate::remote::RemoteEvent;
     let Ok(events) = events.0.lock() else { return };
@@ -171,11 +171,20 @@ fn apply_remote_events(events: Res<RemoteEvents>, mut store: ResMut<CubeStore>, 
                 let link = store.link.get_or_insert_with(Link::default);
                 if link.down_since.is_none() {
                     warn!("{reason}");
-                    link.down_since = Some((chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()), reason));
+                    link.down_since = Some((utc_now(), reason));
                 }
             }
         }
     }
+}
+
+/// The wall clock (the browser's `Date.now()` there: std has no clock on wasm32).
+#[cfg(any(feature = "native", feature = "web"))]
+fn utc_now() -> chrono::DateTime<chrono::Utc> {
+    #[cfg(target_arch = "wasm32")]
+    return chrono::Utc::now();
+    #[cfg(not(target_arch = "wasm32"))]
+    return std::time::SystemTime::now().into();
 }
 
 #[cfg(test)]

@@ -1,14 +1,36 @@
 //! CJK text: the shipped Noto Sans SC subset (assets/fonts, OFL) goes first in egui's
 //! font families, so every Chinese string renders without tofu, natively and in the
-//! browser. Embedded in the binary: no file to find at run time.
+//! browser. Natively it is compiled in: no file to find at run time. The browser fetches
+//! it beside the page instead: it would be a third of the bundle, and the browser caches
+//! it apart from the code, which changes more often.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
 use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 
+#[cfg(not(target_arch = "wasm32"))]
 pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
+/// Where the browser build finds the font, relative to the page (scripts/build-web.sh).
+pub const CJK_FONT_URL: &str = "fonts/NotoSansSC-GB2312.otf";
 const CJK_FONT_NAME: &str = "noto-sans-sc";
+
+/// The CJK font, once it is here (at once natively; when the fetch ends in the browser).
+#[derive(Resource, Clone)]
+pub struct CjkFont(pub Arc<Mutex<Option<egui::FontData>>>);
+
+impl Default for CjkFont {
+    fn default() -> Self {
+        #[cfg(not(target_arch = "wasm32"))]
+        return CjkFont(Arc::new(Mutex::new(Some(egui::FontData::from_static(CJK_FONT)))));
+        #[cfg(target_arch = "wasm32")]
+        {
+            let font = CjkFont(Arc::default());
+            crate::web::fetch_font(font.clone());
+            font
+        }
+    }
+}
 
 /// Set once egui has the fonts; the capture waits for it.
 #[derive(Resource, Default)]
@@ -18,26 +40,33 @@ pub struct FontsPlugin;
 
 impl Plugin for FontsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<FontsReady>().add_systems(EguiPrimaryContextPass, install_fonts.run_if(|ready: Res<FontsReady>| !ready.0));
+        app.init_resource::<FontsReady>().init_resource::<CjkFont>().add_systems(EguiPrimaryContextPass, install_fonts.run_if(|ready: Res<FontsReady>| !ready.0));
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 pub fn font_definitions() -> egui::FontDefinitions {
+    definitions(egui::FontData::from_static(CJK_FONT))
+}
+
+fn definitions(cjk: egui::FontData) -> egui::FontDefinitions {
     let mut fonts = egui::FontDefinitions::default();
     // Glyphs snap to whole pixels instead of one of four sub-pixel offsets: each glyph is
     // rasterised once per size, so the atlas stops growing once every text has been
     // shown (layouts shifting by fractions of a pixel kept adding copies), and the same
     // view always renders the same pixels.
     let tweak = egui::FontTweak { subpixel_binning: Some(false), ..Default::default() };
-    fonts.font_data.insert(CJK_FONT_NAME.into(), Arc::new(egui::FontData::from_static(CJK_FONT).tweak(tweak)));
+    fonts.font_data.insert(CJK_FONT_NAME.into(), Arc::new(cjk.tweak(tweak)));
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
         fonts.families.entry(family).or_default().insert(0, CJK_FONT_NAME.into());
     }
     fonts
 }
 
-fn install_fonts(mut contexts: EguiContexts, mut ready: ResMut<FontsReady>) -> Result {
-    contexts.ctx_mut()?.set_fonts(font_definitions());
+fn install_fonts(mut contexts: EguiContexts, font: Res<CjkFont>, mut ready: ResMut<FontsReady>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Some(cjk) = font.0.lock().ok().and_then(|mut slot| slot.take()) else { return Ok(()) };
+    ctx.set_fonts(definitions(cjk));
     ready.0 = true;
     Ok(())
 }

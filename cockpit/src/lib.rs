@@ -11,6 +11,7 @@
 //! CapturePlugin     --screenshot / --suite: render views to PNGs (with probe points), exit
 //! BenchPlugin       --bench / --soak: frame times, own CPU time, memory and counts
 //! PacingPlugin      redraws only while something moves (walls run for days)
+//! WebPlugin         the browser build: the state snapshot the page reads, phone layout
 //! ```
 
 pub mod analyst;
@@ -25,12 +26,19 @@ pub mod map;
 pub mod pacing;
 pub mod panels;
 pub mod query;
-#[cfg(feature = "native")]
+#[cfg(any(feature = "native", feature = "web"))]
 pub mod remote;
 pub mod scene;
 pub mod theme;
 pub mod view;
 pub mod wall;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+/// The scene and theme files compiled in (build.rs), for the browser build.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
 
 use std::path::PathBuf;
 
@@ -75,7 +83,7 @@ pub struct Settings {
     pub soak_switches: Option<usize>,
     /// When the process started (`Settings::new` is the first thing `main` does), for the
     /// benchmark's "start to first frame with data".
-    pub started: std::time::Instant,
+    pub started: bevy::platform::time::Instant,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -109,7 +117,7 @@ impl Settings {
             analyst_open: false,
             bench_seconds: None,
             soak_switches: None,
-            started: std::time::Instant::now(),
+            started: bevy::platform::time::Instant::now(),
         }
     }
 }
@@ -146,8 +154,10 @@ impl Settings {
 
 /// The whole cockpit on top of Bevy's default plugins.
 pub fn app(settings: Settings) -> Result<App, String> {
-    let scenes = scene::Scenes::load_dir(&settings.scenes_dir).map_err(|e| e.to_string())?;
-    let themes = theme::Themes::load_dir(&settings.themes_dir)?;
+    #[cfg(not(target_arch = "wasm32"))]
+    let (scenes, themes) = (scene::Scenes::load_dir(&settings.scenes_dir).map_err(|e| e.to_string())?, theme::Themes::load_dir(&settings.themes_dir)?);
+    #[cfg(target_arch = "wasm32")]
+    let (scenes, themes) = (scene::Scenes::from_sources(embedded::SCENES).map_err(|e| e.to_string())?, theme::Themes::from_sources(embedded::THEMES)?);
     let first_view = view::View {
         topic: settings.topic.as_deref().map_or(Ok(0), |id| scenes.index_of(id).ok_or_else(|| format!("no topic `{id}` in {}", settings.scenes_dir.display())))?,
         region: settings.region,
@@ -179,6 +189,13 @@ pub fn app(settings: Settings) -> Result<App, String> {
         // scale factor.
         window.resolution = WindowResolution::new(size.x, size.y).with_scale_factor_override(1.0);
     }
+    #[cfg(target_arch = "wasm32")]
+    {
+        // index.html's canvas, sized by the page; the page keeps its own keys (F5, …)
+        // working except those the cockpit uses.
+        window.canvas = Some(web::CANVAS_SELECTOR.into());
+        window.fit_canvas_to_parent = true;
+    }
     if let Mode::Wall(_) = settings.mode {
         window.decorations = false;
         if settings.size.is_none() && !settings.capturing() {
@@ -206,5 +223,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
             bench::BenchPlugin,
             pacing::PacingPlugin,
         ));
+    #[cfg(target_arch = "wasm32")]
+    app.add_plugins(web::WebPlugin);
     Ok(app)
 }

@@ -7,17 +7,18 @@
 //!
 //! Two details of the libraries shape this:
 //! - bevy_winit forces an immediate update whenever the update mode changes, so the wait
-//!   cannot follow the next timer; it stays at [`IDLE_WAIT`] and an alarm thread wakes
-//!   the event loop (through winit's proxy) when a timer is due.
+//!   cannot follow the next timer; it stays at [`IDLE_WAIT`] and an alarm wakes the event
+//!   loop (through winit's proxy) when a timer is due: a thread natively, a `setTimeout`
+//!   in the browser.
 //! - bevy_egui 0.42 feeds egui a `ModifiersChanged` event every frame, changed or not, and
 //!   egui answers any input event with a request to repaint at once: that alone would keep
 //!   the loop spinning. [`drop_unchanged_modifiers`] passes on only real changes.
 //!
 //! Screenshots, benchmarks and soaks keep Bevy's continuous loop: they measure frames.
 
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use bevy::winit::{EventLoopProxyWrapper, UpdateMode, WinitSettings, WinitUserEvent};
@@ -66,10 +67,10 @@ impl NextUpdate {
     }
 }
 
-/// The alarm thread's inbox and the time it is set for.
+/// Sets the alarm (each time replaces the last), and the time it is set for.
 #[derive(Resource)]
 struct Alarm {
-    set: Sender<Instant>,
+    set: Box<dyn Fn(Instant) -> bool + Send + Sync>,
     set_for: Option<Instant>,
 }
 
@@ -95,12 +96,14 @@ fn start_alarm(mut commands: Commands, proxy: Res<EventLoopProxyWrapper>) {
         // The event loop is gone only when the app exits.
         let _ = proxy.send_event(WinitUserEvent::WakeUp);
     });
-    commands.insert_resource(Alarm { set, set_for: None });
+    commands.insert_resource(Alarm { set: Box::new(set), set_for: None });
 }
 
 /// A thread that calls `wake` at the last time it was sent (each new time replaces the
 /// previous one), and ends when the sender is dropped.
-fn spawn_alarm(wake: impl Fn() + Send + 'static) -> Sender<Instant> {
+#[cfg(not(target_arch = "wasm32"))]
+fn spawn_alarm(wake: impl Fn() + Send + 'static) -> impl Fn(Instant) -> bool + Send + Sync {
+    use std::sync::mpsc::{self, RecvTimeoutError};
     let (set, alarms) = mpsc::channel::<Instant>();
     std::thread::Builder::new()
         .name("cockpit-alarm".into())
@@ -122,7 +125,28 @@ fn spawn_alarm(wake: impl Fn() + Send + 'static) -> Sender<Instant> {
             }
         })
         .expect("the alarm thread starts");
-    set
+    move |at| set.send(at).is_ok()
+}
+
+/// The browser has no threads: each time the alarm is set, a `setTimeout` is scheduled,
+/// and only the latest one wakes the loop.
+#[cfg(target_arch = "wasm32")]
+fn spawn_alarm(wake: impl Fn() + Clone + Send + Sync + 'static) -> impl Fn(Instant) -> bool + Send + Sync {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let latest = Arc::new(AtomicU64::new(0));
+    move |at: Instant| {
+        let this = latest.fetch_add(1, Ordering::SeqCst) + 1;
+        let (latest, wake) = (latest.clone(), wake.clone());
+        let millis = at.saturating_duration_since(Instant::now()).as_millis().min(u32::MAX as u128) as u32;
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(millis).await;
+            if latest.load(Ordering::SeqCst) == this {
+                wake();
+            }
+        });
+        true
+    }
 }
 
 fn keep_drawing_while_moving(store: Res<CubeStore>, fonts: Res<FontsReady>, settled: Res<CameraSettled>, view: Res<View>, mut redraw: MessageWriter<RequestRedraw>) {
@@ -143,7 +167,7 @@ fn set_alarm_for_next_timer(mut next: ResMut<NextUpdate>, alarm: Option<ResMut<A
     if still_set.is_some_and(|set_for| set_for <= at + ALARM_TOLERANCE && at <= set_for + ALARM_TOLERANCE) {
         return;
     }
-    if alarm.set.send(at).is_ok() {
+    if (alarm.set)(at) {
         alarm.set_for = Some(at);
     }
 }
@@ -175,9 +199,9 @@ mod tests {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let start = Instant::now();
-        set.send(start + Duration::from_secs(60)).unwrap();
+        assert!(set(start + Duration::from_secs(60)));
         // Reset to sooner: only this one rings.
-        set.send(start + Duration::from_millis(50)).unwrap();
+        assert!(set(start + Duration::from_millis(50)));
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(rings.load(Ordering::SeqCst), 0, "not before it is due");
         std::thread::sleep(Duration::from_millis(170));

@@ -1,8 +1,9 @@
 //! The remote data source (`--server URL`): the public cube from `analytics serve`, kept
 //! current through its update stream. When the server is away the last good cube stays
 //! on screen, marked stale, and the client retries with backoff. [`follow`] is plain
-//! async Rust on reqwest; natively it runs on a thread of its own with a small tokio
-//! runtime.
+//! async Rust on reqwest, the same natively and in the browser; only its timers, the
+//! reading of a streamed body and where it runs differ: natively a thread of its own with
+//! a small tokio runtime, in the browser the page's event loop (fetch, `setTimeout`).
 
 use std::time::Duration;
 
@@ -41,11 +42,12 @@ pub async fn follow(base: String, report: impl Fn(RemoteEvent)) {
 
 async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<String>, retry: &mut Duration, report: &impl Fn(RemoteEvent)) -> Result<(), String> {
     let describe = |e: reqwest::Error| format!("{base}: {e}");
-    let mut stream = client.get(format!("{base}{UPDATES_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?;
+    let response = client.get(format!("{base}{UPDATES_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?;
+    let mut stream = body_chunks(response);
     *retry = FIRST_RETRY;
     let mut parser = SseParser::default();
     loop {
-        let chunk = with_timeout(SILENCE_LIMIT, stream.chunk()).await.ok_or_else(|| format!("{base}: no word from the server for {} s", SILENCE_LIMIT.as_secs()))?;
+        let chunk = with_timeout(SILENCE_LIMIT, stream.next_chunk()).await.ok_or_else(|| format!("{base}: no word from the server for {} s", SILENCE_LIMIT.as_secs()))?;
         let Some(chunk) = chunk.map_err(describe)? else { return Ok(()) };
         for event in parser.push(&chunk) {
             if event.event != VERSION_EVENT {
@@ -64,17 +66,67 @@ async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<Str
     }
 }
 
+/// A response body read piece by piece as it arrives.
+#[cfg(not(target_arch = "wasm32"))]
+struct BodyChunks(reqwest::Response);
+
+#[cfg(not(target_arch = "wasm32"))]
+fn body_chunks(response: reqwest::Response) -> BodyChunks {
+    BodyChunks(response)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl BodyChunks {
+    async fn next_chunk(&mut self) -> reqwest::Result<Option<bytes::Bytes>> {
+        self.0.chunk().await
+    }
+}
+
+/// In the browser reqwest offers the body only as a stream (fetch's `ReadableStream`).
+#[cfg(target_arch = "wasm32")]
+struct BodyChunks(std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>>>>);
+
+#[cfg(target_arch = "wasm32")]
+fn body_chunks(response: reqwest::Response) -> BodyChunks {
+    BodyChunks(Box::pin(response.bytes_stream()))
+}
+
+#[cfg(target_arch = "wasm32")]
+impl BodyChunks {
+    async fn next_chunk(&mut self) -> reqwest::Result<Option<bytes::Bytes>> {
+        use futures_util::StreamExt;
+        self.0.next().await.transpose()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 async fn sleep(duration: Duration) {
     tokio::time::sleep(duration).await
 }
 
+#[cfg(target_arch = "wasm32")]
+async fn sleep(duration: Duration) {
+    gloo_timers::future::sleep(duration).await
+}
+
 /// None when `future` takes longer than `limit`.
+#[cfg(not(target_arch = "wasm32"))]
 async fn with_timeout<T>(limit: Duration, future: impl std::future::Future<Output = T>) -> Option<T> {
     tokio::time::timeout(limit, future).await.ok()
 }
 
+#[cfg(target_arch = "wasm32")]
+async fn with_timeout<T>(limit: Duration, future: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures_util::future::{select, Either};
+    match select(std::pin::pin!(future), std::pin::pin!(sleep(limit))).await {
+        Either::Left((value, _)) => Some(value),
+        Either::Right(((), _)) => None,
+    }
+}
+
 /// Runs [`follow`] on a thread of its own; events arrive on the returned channel, and
 /// `wake` is called after each (a paced app sleeps until something wakes it).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn spawn(base: String, wake: impl Fn() + Send + 'static) -> std::sync::mpsc::Receiver<RemoteEvent> {
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::Builder::new()
@@ -89,5 +141,17 @@ pub fn spawn(base: String, wake: impl Fn() + Send + 'static) -> std::sync::mpsc:
             }));
         })
         .expect("the remote thread starts");
+    receive
+}
+
+/// Runs [`follow`] on the page's event loop.
+#[cfg(target_arch = "wasm32")]
+pub fn spawn(base: String, wake: impl Fn() + 'static) -> std::sync::mpsc::Receiver<RemoteEvent> {
+    let (send, receive) = std::sync::mpsc::channel();
+    wasm_bindgen_futures::spawn_local(follow(base, move |event| {
+        if send.send(event).is_ok() {
+            wake();
+        }
+    }));
     receive
 }

@@ -150,13 +150,26 @@ impl Scenes {
         let entries = std::fs::read_dir(dir).map_err(|e| SceneError::Read { path: dir.to_path_buf(), message: e.to_string() })?;
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
         paths.sort();
-        let mut scenes = Vec::new();
+        let mut sources = Vec::new();
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| SceneError::Read { path: path.clone(), message: e.to_string() })?;
-            scenes.push(Self::parse(&text, &path)?);
+            sources.push((path, text));
         }
-        if scenes.is_empty() {
+        if sources.is_empty() {
             return Err(SceneError::Empty { dir: dir.to_path_buf() });
+        }
+        Self::parse_all(sources.iter().map(|(path, text)| (path.as_path(), text.as_str())))
+    }
+
+    /// Scene files compiled in ([`crate::embedded::SCENES`]): `(name, text)` pairs.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Scenes, SceneError> {
+        Self::parse_all(sources.iter().map(|(name, text)| (Path::new(*name), *text)))
+    }
+
+    fn parse_all<'a>(sources: impl Iterator<Item = (&'a Path, &'a str)>) -> Result<Scenes, SceneError> {
+        let mut scenes = sources.map(|(path, text)| Self::parse(text, path)).collect::<Result<Vec<_>, _>>()?;
+        if scenes.is_empty() {
+            return Err(SceneError::Empty { dir: PathBuf::from("(compiled in)") });
         }
         scenes.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
         Ok(Scenes(scenes))

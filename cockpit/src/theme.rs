@@ -96,21 +96,34 @@ pub struct Themes {
 }
 
 impl Themes {
+    /// Every `*.ron` file of a folder.
     pub fn load_dir(dir: &Path) -> Result<Themes, String> {
         let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
         paths.sort();
-        let mut all = Vec::new();
+        let mut sources = Vec::new();
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            let theme: Theme = ron::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            sources.push((path.display().to_string(), text));
+        }
+        if sources.is_empty() {
+            return Err(format!("{}: no theme files (*.ron)", dir.display()));
+        }
+        Self::from_sources(&sources.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect::<Vec<_>>())
+    }
+
+    /// Theme files as `(name, text)` pairs (a folder's, or [`crate::embedded::THEMES`]).
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Themes, String> {
+        let mut all = Vec::new();
+        for (name, text) in sources {
+            let theme: Theme = ron::from_str(text).map_err(|e| format!("{name}: {e}"))?;
             if theme.ramp.len() < 3 || theme.series.is_empty() {
-                return Err(format!("{}: a theme needs at least 3 ramp colours and 1 series colour", path.display()));
+                return Err(format!("{name}: a theme needs at least 3 ramp colours and 1 series colour"));
             }
             all.push(theme);
         }
         if all.is_empty() {
-            return Err(format!("{}: no theme files (*.ron)", dir.display()));
+            return Err("no theme files (*.ron)".into());
         }
         Ok(Themes { all })
     }

@@ -2,7 +2,9 @@
 //! [`ViewCommand`] messages (from keys, clicks, the carousel or tests), applied in one
 //! system, so every panel, the map and the tests see the same state.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use bevy::platform::time::Instant;
 
 use analytics::catalogue::DimKind;
 use analytics::interpret::Lang;

@@ -4,7 +4,9 @@
 //! pins; on spliced walls the side columns are sized to whole screens so text stays off
 //! the bezels; no cursor.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use bevy::platform::time::Instant;
 
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;

@@ -101,7 +101,7 @@ impl Default for ServeConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             input: PathBuf::from("data/generated"),
             data: PathBuf::from("data/server"),
-            web: PathBuf::from("target/web"),
+            web: PathBuf::from("web/dist"),
             tokens: Vec::new(),
             keep_versions: 10,
             k: crate::suppress::DEFAULT_K,

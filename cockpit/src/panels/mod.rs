@@ -1,6 +1,8 @@
 //! The page around the map, drawn with egui from the topic's scene: header (title, topic
 //! tabs, period control, data-as-of date, demo badge), breadcrumb, the scene's panels in
-//! two columns, and the legend. What is left between the columns is the map's area.
+//! two columns, and the legend. What is left between the columns is the map's area. On a
+//! phone held upright there is no room for columns: the map fills the top and one panel
+//! at a time shows below it, picked from a row of its titles.
 
 mod chart;
 mod filters;
@@ -100,6 +102,7 @@ fn layout(
     seam_safe: Res<SeamSafeColumns>,
     mut area: ResMut<MapArea>,
     mut commands: MessageWriter<ViewCommand>,
+    mut phone_panel: Local<usize>,
 ) -> Result {
     let _cost = crate::bench::own_cost("layout");
     let ctx = contexts.ctx_mut()?.clone();
@@ -119,14 +122,25 @@ fn layout(
     }
 
     let scene = &scenes.0[view.topic];
-    if !wall && view.filters_open {
+    if !wall && view.filters_open && !is_phone(screen, wall) {
         let side = egui::Frame::new().fill(theme.panel.egui()).inner_margin(egui::Margin::same(10)).stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
         egui::Panel::left("filters").frame(side).resizable(false).exact_size(FILTER_PANEL_WIDTH).show(&mut root, |ui| filters::filters(ui, &cx, &mut commands));
     }
-    let column_width = seam_safe.0.unwrap_or((screen.width() * 0.25).clamp(280.0, 560.0));
     let side = egui::Frame::new().fill(theme.background.egui()).inner_margin(egui::Margin::same(8));
-    egui::Panel::left("left").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.left, &contents.left));
-    egui::Panel::right("right").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.right, &contents.right));
+    if is_phone(screen, wall) {
+        let panels: Vec<(&Panel, Option<&kinds::Content>)> = scene
+            .left
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, contents.left.get(i)))
+            .chain(scene.right.iter().enumerate().map(|(i, p)| (p, contents.right.get(i))))
+            .collect();
+        egui::Panel::bottom("phone-panel").frame(side).resizable(false).exact_size(screen.height() * PHONE_PANEL_SHARE).show(&mut root, |ui| phone_panel_picker(ui, &cx, &panels, &mut phone_panel));
+    } else {
+        let column_width = seam_safe.0.unwrap_or((screen.width() * 0.25).clamp(280.0, 560.0));
+        egui::Panel::left("left").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.left, &contents.left));
+        egui::Panel::right("right").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.right, &contents.right));
+    }
 
     // Between the columns: breadcrumb on top, legend at the bottom (each as tall as its
     // content), the map in what is left.
@@ -137,6 +151,38 @@ fn layout(
     Ok(())
 }
 
+/// A screen narrower than this (points) and taller than wide is a phone held upright.
+const PHONE_WIDTH: f32 = 700.0;
+/// The share of a phone's height the one panel below the map takes.
+const PHONE_PANEL_SHARE: f32 = 0.42;
+
+fn is_phone(screen: egui::Rect, wall: bool) -> bool {
+    !wall && screen.width() < PHONE_WIDTH && screen.height() > screen.width()
+}
+
+/// A phone: a row of the scene's panel titles, and the chosen panel under it.
+fn phone_panel_picker(ui: &mut egui::Ui, cx: &PanelContext, panels: &[(&Panel, Option<&kinds::Content>)], chosen: &mut usize) {
+    if panels.is_empty() {
+        return;
+    }
+    // A topic with fewer panels than the last one starts at its first.
+    if *chosen >= panels.len() {
+        *chosen = 0;
+    }
+    ui.horizontal_wrapped(|ui| {
+        for (i, (panel, _)) in panels.iter().enumerate() {
+            if ui.selectable_label(i == *chosen, panel.title(cx.lang() == Lang::Zh)).clicked() {
+                *chosen = i;
+            }
+        }
+    });
+    ui.add_space(4.0);
+    let rect = ui.available_rect_before_wrap();
+    let (panel, content) = panels[*chosen];
+    panel_frame(ui, cx, panel, content, rect);
+    ui.allocate_rect(rect, egui::Sense::hover());
+}
+
 /// The analyst's filter panel, left of the scene's columns (points).
 const FILTER_PANEL_WIDTH: f32 = 230.0;
 
@@ -144,46 +190,68 @@ const FILTER_PANEL_WIDTH: f32 = 230.0;
 const ONE_ROW_HEADER_WIDTH: f32 = 1700.0;
 
 fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
-    let (theme, lang) = (cx.theme, cx.lang());
-    let one_row = ui.available_width() >= ONE_ROW_HEADER_WIDTH;
+    let theme = cx.theme;
+    let width = ui.available_width();
+    let title = egui::RichText::new(text(cx.lang(), "app_title")).size(theme.heading_size * 1.15).strong().color(theme.accent.egui());
+    if width < PHONE_WIDTH {
+        // A phone: the title, the data's state, the controls and the tabs, each a row.
+        ui.label(title);
+        ui.horizontal_wrapped(|ui| data_state(ui, cx));
+        ui.horizontal(|ui| ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| view_controls(ui, cx, commands, false)));
+        ui.horizontal_wrapped(|ui| topic_tabs(ui, cx, commands));
+        return;
+    }
+    let one_row = width >= ONE_ROW_HEADER_WIDTH;
     ui.horizontal(|ui| {
-        ui.label(egui::RichText::new(text(lang, "app_title")).size(theme.heading_size * 1.15).strong().color(theme.accent.egui()));
+        ui.label(title);
         ui.add_space(18.0);
         if one_row {
             topic_tabs(ui, cx, commands);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if let Some(cube) = cx.store.cube() {
-                if cube.demo_data {
-                    badge(ui, text(lang, "demo"), theme.alert_orange.egui(), theme).on_hover_text(text(lang, "demo_hint"));
-                }
-                link_badge(ui, cx);
-                ui.label(egui::RichText::new(format!("{} {}", text(lang, "as_of"), cube.as_of)).color(theme.text_muted.egui()));
-            }
-            if cx.wall {
-                if cx.store.months.is_some() {
-                    let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
-                    ui.label(egui::RichText::new(month).size(theme.heading_size).strong());
-                }
-                return;
-            }
-            if ui.button(text(lang, "other_lang")).clicked() {
-                commands.write(ViewCommand::ToggleLang);
-            }
-            if ui.button(text(lang, "theme")).on_hover_text(text(lang, "theme_hint")).clicked() {
-                commands.write(ViewCommand::NextTheme);
-            }
-            // Months and filters exist once a cube is in (not on the loading screen).
-            if cx.store.months.is_some() {
-                if ui.selectable_label(cx.view.filters_open, text(lang, "filters")).on_hover_text(text(lang, "filters_hint")).clicked() {
-                    commands.write(ViewCommand::ToggleFilters);
-                }
-                period_control(ui, cx, commands);
-            }
+            data_state(ui, cx);
+            view_controls(ui, cx, commands, true);
         });
     });
     if !one_row {
         ui.horizontal_wrapped(|ui| topic_tabs(ui, cx, commands));
+    }
+}
+
+/// Demo badge, link state and the data's as-of date.
+fn data_state(ui: &mut egui::Ui, cx: &PanelContext) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    let Some(cube) = cx.store.cube() else { return };
+    if cube.demo_data {
+        badge(ui, text(lang, "demo"), theme.alert_orange.egui(), theme).on_hover_text(text(lang, "demo_hint"));
+    }
+    link_badge(ui, cx);
+    ui.label(egui::RichText::new(format!("{} {}", text(lang, "as_of"), cube.as_of)).color(theme.text_muted.egui()));
+}
+
+/// Language, theme, filters (where there is room for the filter panel) and the month,
+/// right to left; on a wall only the month.
+fn view_controls(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>, filters: bool) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    if cx.wall {
+        if cx.store.months.is_some() {
+            let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
+            ui.label(egui::RichText::new(month).size(theme.heading_size).strong());
+        }
+        return;
+    }
+    if ui.button(text(lang, "other_lang")).clicked() {
+        commands.write(ViewCommand::ToggleLang);
+    }
+    if ui.button(text(lang, "theme")).on_hover_text(text(lang, "theme_hint")).clicked() {
+        commands.write(ViewCommand::NextTheme);
+    }
+    // Months and filters exist once a cube is in (not on the loading screen).
+    if cx.store.months.is_some() {
+        if filters && ui.selectable_label(cx.view.filters_open, text(lang, "filters")).on_hover_text(text(lang, "filters_hint")).clicked() {
+            commands.write(ViewCommand::ToggleFilters);
+        }
+        period_control(ui, cx, commands);
     }
 }
 

@@ -1,0 +1,44 @@
+//! `cockpit-web`: the cockpit in the browser (scripts/build-web.sh). It follows the
+//! `analytics serve` that served the page, or the one named by `?server=`; the page's
+//! query string picks the first view the way the native command line does:
+//! `?topic=shortage&region=370200&month=2025-06&theme=light-office&lang=en&wall=1`.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use analytics::interpret::Lang;
+    use cockpit::{Mode, Settings};
+
+    let Some(window) = web_sys::window() else { return };
+    let location = window.location();
+    let query = web_sys::UrlSearchParams::new_with_str(&location.search().unwrap_or_default()).ok();
+    let param = |name: &str| query.as_ref().and_then(|q| q.get(name)).filter(|v| !v.is_empty());
+
+    // Scenes and themes are compiled in: the browser has no folder to read.
+    let mut settings = Settings::new(std::path::PathBuf::new());
+    settings.server = Some(param("server").unwrap_or_else(|| location.origin().unwrap_or_default()));
+    settings.topic = param("topic");
+    settings.theme = param("theme");
+    if let Some(region) = param("region").and_then(|r| r.parse().ok()) {
+        settings.region = region;
+    }
+    settings.month = param("month").and_then(|m| m.parse().ok());
+    if param("lang").as_deref() == Some("en") {
+        settings.lang = Lang::En;
+    }
+    if let Some(seconds) = param("wall") {
+        let carousel_seconds = seconds.parse().unwrap_or(30.0);
+        settings.mode = Mode::Wall(cockpit::wall::WallLayout { carousel_seconds, ..Default::default() });
+    }
+    match cockpit::app(settings) {
+        Ok(mut app) => {
+            app.run();
+        }
+        Err(message) => cockpit::web::show_error(&message),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("cockpit-web is the browser build: scripts/build-web.sh");
+    std::process::exit(2);
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds the browser cockpit into web/dist (or $WEB_DIST): the wasm32 build of
+# `cockpit-web`, its wasm-bindgen glue, index.html, the favicon and the CJK font, each
+# also precompressed with brotli. `analytics serve --web web/dist` serves it at `/`.
+#
+#   scripts/build-web.sh                    # wasm-release: the size-optimised bundle
+#   scripts/build-web.sh --profile wasm-ci  # CI's quick build (no LTO, no wasm-opt)
+#
+# rustup cannot fetch the wasm32 standard library here, so this uses Debian's rustc-web
+# (which ships std's sources) with -Zbuild-std, in a target dir of its own: Debian's
+# compiler and rustup's cannot share build artifacts (../shared/RECIPES.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=wasm-release
+while [ $# -gt 0 ]; do
+  case $1 in
+    --profile) profile=$2; shift 2 ;;
+    *) echo "usage: $0 [--profile wasm-release|wasm-ci]" >&2; exit 2 ;;
+  esac
+done
+
+step() {
+  local name=$1; shift
+  local started=$SECONDS
+  echo "--> $name"
+  "$@"
+  echo "--> $name: $((SECONDS - started)) s"
+}
+
+scripts/setup-debian.sh --web
+
+dist=${WEB_DIST:-web/dist}
+target_dir=${WEB_TARGET_DIR:-${CARGO_TARGET_DIR:-target}-web}
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+tools=${WEB_TOOLS_DIR:-$target_dir/tools}
+bindgen=$tools/bin/wasm-bindgen
+
+install_bindgen() {
+  if [ -x "$bindgen" ] && "$bindgen" --version | grep -q " $bindgen_version\$"; then
+    echo "wasm-bindgen $bindgen_version is installed"
+    return
+  fi
+  # rustup's cargo: a native tool, built outside the Debian toolchain's target dir.
+  cargo install wasm-bindgen-cli --version "=$bindgen_version" --root "$tools"
+}
+
+build_wasm() {
+  # Debian's compiler (1.96, with std's sources) first; RUSTC_BOOTSTRAP for -Zbuild-std.
+  PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
+  CC_wasm32_unknown_unknown=clang-22 AR_wasm32_unknown_unknown=llvm-ar-22 \
+  CARGO_TARGET_DIR=$target_dir \
+  RUSTFLAGS='--cfg getrandom_backend="wasm_js"' \
+    cargo build -p cockpit --bin cockpit-web --no-default-features --features web \
+      --target wasm32-unknown-unknown --profile "$profile" -Zbuild-std=std,panic_abort
+}
+
+bundle() {
+  rm -rf "$dist" && mkdir -p "$dist/fonts"
+  "$bindgen" --target web --no-typescript --out-dir "$dist" \
+    "$target_dir/wasm32-unknown-unknown/$profile/cockpit-web.wasm"
+  if [ "$profile" != wasm-ci ]; then
+    local raw=$dist/cockpit-web_bg.wasm
+    # Debian's binaryen: the features Rust's wasm32 target emits by default.
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      -o "$raw.opt" "$raw"
+    mv "$raw.opt" "$raw"
+  fi
+  cp web/index.html web/favicon.svg "$dist/"
+  cp assets/fonts/NotoSansSC-GB2312.otf assets/fonts/OFL.txt "$dist/fonts/"
+  if [ "$profile" != wasm-ci ]; then
+    # Served as Content-Encoding: br to browsers that ask (tower-http's precompressed).
+    find "$dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.html' -o -name '*.svg' -o -name '*.otf' \) \
+      -exec brotli --force --best --keep {} \;
+  fi
+}
+
+step "toolchain" bash -c "PATH=/usr/bin:\$PATH; rustc --version; cargo --version; wasm-opt --version; echo wasm-bindgen $bindgen_version"
+step "wasm-bindgen-cli $bindgen_version" install_bindgen
+step "cockpit-web ($profile)" build_wasm
+step "bundle → $dist" bundle
+ls -l "$dist" "$dist/fonts"
