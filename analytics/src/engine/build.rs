@@ -2,7 +2,7 @@
 //! (internal and public variants), with quarantine files and a reconciliation.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
@@ -49,6 +49,47 @@ pub struct BuildOutput {
 /// Progress callback: (step, done, total).
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
+/// The validated sources of a build, kept in memory so that the next build validates
+/// again only the source that changed: `analytics serve`'s ingests and rollbacks touch
+/// one source, and validating (reading, checking, hashing person IDs) the other thirteen
+/// is most of a build's work.
+#[derive(Clone, Default)]
+pub struct StagedSources(HashMap<&'static str, KeptSource>);
+
+#[derive(Clone)]
+struct KeptSource {
+    accepted: LazyFrame,
+    reconciliation: Reconciliation,
+    /// Its quarantine file in the build's output, copied into the next build's.
+    quarantine: Option<PathBuf>,
+}
+
+impl StagedSources {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What a rebuild may take from the previous build: every source but `changed`.
+pub struct Reuse<'a> {
+    pub previous: &'a StagedSources,
+    pub changed: &'a str,
+}
+
+impl Reuse<'_> {
+    fn kept(&self, source: &str) -> Option<&KeptSource> {
+        (source != self.changed).then(|| self.previous.0.get(source)).flatten()
+    }
+}
+
+fn quarantine_file(dir: &Path, source: &str) -> PathBuf {
+    dir.join(format!("{source}.csv"))
+}
+
 fn scalar_date(df: &DataFrame, column: &str) -> Option<NaiveDate> {
     let c = df.column(column).ok()?.cast(&DataType::Int32).ok()?;
     let days = c.i32().ok()?.get(0)?;
@@ -62,6 +103,13 @@ fn month_grid(first: i64, last: i64) -> PolarsResult<LazyFrame> {
 }
 
 pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
+    build_reusing(cfg, progress, None).map(|(output, _)| output)
+}
+
+/// [`build`], taking the validated sources `reuse` allows from an earlier build, and
+/// returning this build's for the next one (none when staging on disk: those files are
+/// removed at the end). The result is the same cube as a full build's.
+pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>) -> Result<(BuildOutput, StagedSources)> {
     let hasher = PersonHasher::from_env();
     let quarantine = cfg.out.join(QUARANTINE_DIR);
     let total_steps = SOURCES.len() as u64 + 6;
@@ -82,6 +130,14 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
         .par_iter()
         .with_max_len(1)
         .map(|schema| {
+            if let Some(kept) = reuse.as_ref().filter(|_| !cfg.stage_on_disk).and_then(|r| r.kept(schema.name)) {
+                if let Some(from) = &kept.quarantine {
+                    std::fs::create_dir_all(&quarantine).with_context(|| format!("creating {}", quarantine.display()))?;
+                    std::fs::copy(from, quarantine_file(&quarantine, schema.name)).with_context(|| format!("copying {}", from.display()))?;
+                }
+                tick(schema.name);
+                return Ok((schema.name, ingest::Staged { accepted: kept.accepted.clone(), reconciliation: kept.reconciliation.clone() }));
+            }
             let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &hasher, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
             anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined);
@@ -92,7 +148,13 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
         .collect::<Result<Vec<_>>>()?;
     let mut reconciliation = Vec::new();
     let mut frames = HashMap::new();
+    let mut kept = StagedSources::default();
     for (name, staged) in staged {
+        if !cfg.stage_on_disk {
+            let file = quarantine_file(&quarantine, name);
+            let quarantine = file.exists().then_some(file);
+            kept.0.insert(name, KeptSource { accepted: staged.accepted.clone(), reconciliation: staged.reconciliation.clone(), quarantine });
+        }
         reconciliation.push(staged.reconciliation);
         frames.insert(name, staged.accepted);
     }
@@ -227,7 +289,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
         std::fs::remove_dir_all(&staging_dir).with_context(|| format!("removing {}", staging_dir.display()))?;
     }
     tick("written");
-    Ok(BuildOutput { internal: cube, public, reconciliation })
+    Ok((BuildOutput { internal: cube, public, reconciliation }, kept))
 }
 
 /// The process's peak resident memory so far (Linux; `None` elsewhere), for the step log.

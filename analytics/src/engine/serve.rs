@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Mutex};
 
-use super::build::{self, BuildConfig, INTERNAL_CUBE, PUBLIC_CUBE_BIN, PUBLIC_CUBE_JSON, QUARANTINE_DIR};
+use super::build::{self, BuildConfig, Reuse, StagedSources, INTERNAL_CUBE, PUBLIC_CUBE_BIN, PUBLIC_CUBE_JSON, QUARANTINE_DIR};
 use super::ingest::{self, InputFile, Staging, REASON_COL, ROW_COL};
 use super::keys::PersonHasher;
 use crate::cube::Cube;
@@ -244,6 +244,9 @@ struct Server {
     /// Ingests and rollbacks one at a time: each builds the next version.
     writer: Mutex<()>,
     next_batch: AtomicU64,
+    /// The last build's validated sources: a rebuild validates only the changed source
+    /// (empty after a restart, which publishes without building, or a failed build).
+    staged: std::sync::Mutex<StagedSources>,
 }
 
 fn digest(token: &str) -> [u8; 32] {
@@ -278,13 +281,13 @@ impl Server {
         }
         let tokens = config.tokens.iter().map(|t| (t.name.clone(), t.role, digest(&t.token))).collect();
         let next_batch = AtomicU64::new(last_batch_number(&folders)? + 1);
-        let published = match newest_version(&folders.versions)? {
-            Some(number) => load_version(&folders.versions, number)?,
-            None => build_version(&config, &folders, 1)?,
+        let (published, staged) = match newest_version(&folders.versions)? {
+            Some(number) => (load_version(&folders.versions, number)?, StagedSources::default()),
+            None => build_version(&config, &folders, 1, None)?,
         };
         let (current, _) = watch::channel(Arc::new(published));
         let (stopping, _) = watch::channel(false);
-        Ok(Server { config, folders, tokens, current, stopping, writer: Mutex::new(()), next_batch })
+        Ok(Server { config, folders, tokens, current, stopping, writer: Mutex::new(()), next_batch, staged: std::sync::Mutex::new(staged) })
     }
 
     fn published(&self) -> Arc<Published> {
@@ -316,11 +319,17 @@ impl Server {
         Ok(())
     }
 
-    /// Builds the next version from the base data and the batches, publishes it and
-    /// drops versions beyond `keep_versions`.
-    fn rebuild(&self) -> Result<Arc<Published>> {
+    /// Builds the next version from the base data and the batches (validating again only
+    /// `changed`, the source whose batches changed), publishes it and drops versions
+    /// beyond `keep_versions`.
+    fn rebuild(&self, changed: &str) -> Result<Arc<Published>> {
         let number = self.published().number + 1;
-        let published = Arc::new(build_version(&self.config, &self.folders, number)?);
+        // Taken out: a build that fails leaves the cache empty, and the next one is full.
+        let previous = std::mem::take(&mut *self.staged.lock().expect("staged sources lock"));
+        let reuse = (!previous.is_empty()).then_some(Reuse { previous: &previous, changed });
+        let (published, staged) = build_version(&self.config, &self.folders, number, reuse)?;
+        *self.staged.lock().expect("staged sources lock") = staged;
+        let published = Arc::new(published);
         self.current.send_replace(published.clone());
         prune_versions(&self.folders.versions, self.config.keep_versions.max(1))?;
         Ok(published)
@@ -381,13 +390,14 @@ fn load_version(versions: &Path, number: u64) -> Result<Published> {
     Ok(Published { number, built_at, public, internal, public_json: public_json.into(), public_bin: public_bin.into() })
 }
 
-fn build_version(config: &ServeConfig, folders: &Folders, number: u64) -> Result<Published> {
+fn build_version(config: &ServeConfig, folders: &Folders, number: u64, reuse: Option<Reuse>) -> Result<(Published, StagedSources)> {
     let started = std::time::Instant::now();
     let out = folders.versions.join(number.to_string());
     let cfg = BuildConfig { input: config.input.clone(), out: out.clone(), k: config.k, stage_on_disk: false, batches: Some(folders.batches.clone()) };
-    build::build(&cfg, &|_, _, _| {}).with_context(|| format!("building version {number}"))?;
-    tracing::info!(version = number, seconds = started.elapsed().as_secs_f64(), "cube version built");
-    load_version(&folders.versions, number)
+    let validated_again = reuse.as_ref().map_or_else(|| "all sources".to_string(), |r| r.changed.to_string());
+    let (_, staged) = build::build_reusing(&cfg, &|_, _, _| {}, reuse).with_context(|| format!("building version {number}"))?;
+    tracing::info!(version = number, seconds = started.elapsed().as_secs_f64(), validated = validated_again, "cube version built");
+    Ok((load_version(&folders.versions, number)?, staged))
 }
 
 // ---- routes ----
@@ -550,7 +560,7 @@ fn ingest_blocking(server: &Server, schema: &'static schema::SourceSchema, who: 
         let dir = server.folders.batches.join(schema.name);
         std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
         std::fs::rename(&incoming, dir.join(format!("{batch}.{extension}"))).map_err(anyhow::Error::from)?;
-        match server.rebuild() {
+        match server.rebuild(schema.name) {
             Ok(published) => published,
             Err(e) => {
                 // Leave the data as it was: the batch goes back out, kept for inspection.
@@ -612,7 +622,7 @@ async fn rollback(State(server): State<Arc<Server>>, UrlPath(batch): UrlPath<Str
         let target = worker.folders.rolled_back.join(source);
         std::fs::create_dir_all(&target).map_err(anyhow::Error::from)?;
         std::fs::rename(&path, target.join(path.file_name().expect("a file name"))).map_err(anyhow::Error::from)?;
-        let published = worker.rebuild()?;
+        let published = worker.rebuild(source)?;
         worker.audit(&AuditEntry {
             at: DateTime::<Utc>::from(SystemTime::now()),
             who,
