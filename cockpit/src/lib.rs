@@ -11,7 +11,7 @@
 //! CapturePlugin     --screenshot / --suite: render views to PNGs (with probe points), exit
 //! BenchPlugin       --bench / --soak: frame times, own CPU time, memory and counts
 //! PacingPlugin      redraws only while something moves (walls run for days)
-//! WebPlugin         the browser build: the state snapshot the page reads, phone layout
+//! WebPlugin         the browser build: the page's state snapshot, loading indicator, font
 //! ```
 
 pub mod analyst;
@@ -191,8 +191,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
     }
     #[cfg(target_arch = "wasm32")]
     {
-        // index.html's canvas, sized by the page; the page keeps its own keys (F5, …)
-        // working except those the cockpit uses.
+        // index.html's canvas, sized by the page (a phone's too: see `panels`).
         window.canvas = Some(web::CANVAS_SELECTOR.into());
         window.fit_canvas_to_parent = true;
     }

@@ -189,6 +189,16 @@ mod tests {
     }
 
     #[test]
+    fn the_compiled_in_scenes_and_themes_are_the_folders() {
+        // The browser build reads what build.rs compiled in: it must be every file.
+        let ids = |scenes: &Scenes| scenes.0.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&Scenes::from_sources(crate::embedded::SCENES).unwrap()), ids(&Scenes::load_dir(&scenes_dir()).unwrap()));
+        let themes_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/themes");
+        let theme_ids = |themes: &crate::theme::Themes| themes.all.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        assert_eq!(theme_ids(&crate::theme::Themes::from_sources(crate::embedded::THEMES).unwrap()), theme_ids(&crate::theme::Themes::load_dir(&themes_dir).unwrap()));
+    }
+
+    #[test]
     fn the_shipped_scenes_load_and_cover_the_required_topics() {
         let scenes = Scenes::load_dir(&scenes_dir()).expect("scenes load");
         for required in ["overview", "supply_demand", "shortage", "subsidy", "enterprise", "service_zones", "alerts"] {

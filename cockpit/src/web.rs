@@ -18,7 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::capture::{ProbeFile, ProbeInputs};
 use crate::data::{CubeStore, LoadStatus};
 use crate::fonts::{CjkFont, FontsReady, CJK_FONT_URL};
-use crate::map::{CameraSettled, Choropleth};
+use crate::map::{CameraSettled, Choropleth, MapArea};
 use crate::scene::Scenes;
 use crate::view::View;
 
@@ -53,6 +53,8 @@ struct PageState<'a> {
     stale_reason: Option<&'a str>,
     /// Canvas pixels per CSS pixel (the probes are in canvas pixels).
     scale_factor: f32,
+    /// The part of the page the map has, `[left, top, right, bottom]` in CSS pixels.
+    map_area: [f32; 4],
     /// When this state was published, in ms since the page's navigation started
     /// (`performance.now()`): the first `ready` state times the first map with data.
     since_page_load_ms: f64,
@@ -61,8 +63,8 @@ struct PageState<'a> {
     map: Option<ProbeFile>,
 }
 
-fn on_screen_changed(view: Res<View>, store: Res<CubeStore>, choropleth: Res<Choropleth>, settled: Res<CameraSettled>, fonts: Res<FontsReady>) -> bool {
-    view.is_changed() || store.is_changed() || choropleth.is_changed() || settled.is_changed() || fonts.is_changed()
+fn on_screen_changed(view: Res<View>, store: Res<CubeStore>, choropleth: Res<Choropleth>, settled: Res<CameraSettled>, fonts: Res<FontsReady>, area: Res<MapArea>) -> bool {
+    view.is_changed() || store.is_changed() || choropleth.is_changed() || settled.is_changed() || fonts.is_changed() || area.is_changed()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -73,6 +75,7 @@ fn publish_state(
     settled: Res<CameraSettled>,
     fonts: Res<FontsReady>,
     probes: ProbeInputs,
+    area: Res<MapArea>,
     window: Query<&Window, With<PrimaryWindow>>,
 ) {
     let ready = store.status == LoadStatus::Ready && fonts.0 && settled.0;
@@ -88,6 +91,7 @@ fn publish_state(
         stale_since: link.and_then(|l| l.down_since.as_ref()).map(|(at, _)| at.to_rfc3339()),
         stale_reason: link.and_then(|l| l.down_since.as_ref()).map(|(_, why)| why.as_str()),
         scale_factor: window.single().map_or(1.0, |w| w.scale_factor()),
+        map_area: [area.0.left(), area.0.top(), area.0.right(), area.0.bottom()].map(|v| if v.is_finite() { v } else { 0.0 }),
         since_page_load_ms: page_clock_ms(),
         // Probes only once the camera is still: before, they would point at moving shapes.
         map: if ready { probes.snapshot().ok() } else { None },

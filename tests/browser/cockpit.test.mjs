@@ -222,6 +222,20 @@ test('the web cockpit renders, drills down, switches topics, follows new data an
     return s && !s.stale_since && s.data_version === newVersion ? s : null;
   }, 120_000);
   await screenshot('5-recovered');
+
+  // A phone held upright: the map on top, one panel below it (the cockpit relays out
+  // when the page resizes). Probes need room clear of labels, which a phone's small map
+  // rarely has, so the map's area is checked instead: full width, above the panel, and
+  // drawn (its centre is the drilled-down city, not the background).
+  const phone = { width: 390, height: 844 };
+  await page.setViewportSize(phone);
+  now = await settled((s) => s.map_area[2] - s.map_area[0] <= phone.width, 'the phone layout');
+  const [left, top, right, bottom] = now.map_area;
+  assert.ok(right - left >= phone.width * 0.9, `the map spans the phone's width: ${now.map_area}`);
+  assert.ok(bottom <= phone.height * 0.6 && bottom - top >= phone.height * 0.15, `the map sits above the panel: ${now.map_area}`);
+  png = await screenshot('6-phone');
+  const centre = await pixelAt(page, png, Math.round((left + right) / 2), Math.round((top + bottom) / 2));
+  assert.ok(!near(centre, hexToRgb(now.background), 2), `the phone's map is drawn: ${centre} at its centre`);
   assert.equal(navigations, navigationsAtLoad, 'the page did not reload');
   // While the server was down Chromium reports each refused connection as a console error.
   const unexpected = errors.filter((e) => !/net::ERR_(CONNECTION_REFUSED|EMPTY_RESPONSE|INCOMPLETE_CHUNKED_ENCODING|CONNECTION_RESET)/.test(e));

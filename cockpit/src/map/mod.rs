@@ -45,7 +45,7 @@ pub struct RegionFill {
 pub struct MapCamera;
 
 /// The part of the window the map may use, in egui points (set by the panels' layout).
-#[derive(Resource, Clone, Copy, Debug)]
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
 pub struct MapArea(pub egui::Rect);
 
 /// What the map shows now: the measure, its period, each coloured region's value and the

@@ -117,7 +117,7 @@ fn layout(
 
     if store.status != LoadStatus::Ready {
         loading_screen(&mut root, &cx);
-        area.0 = egui::Rect::NOTHING;
+        area.set_if_neq(MapArea(egui::Rect::NOTHING));
         return Ok(());
     }
 
@@ -147,7 +147,8 @@ fn layout(
     let clear = egui::Frame::new().inner_margin(egui::Margin::symmetric(12, 8));
     egui::Panel::top("breadcrumb").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| breadcrumb(ui, &cx, &mut commands));
     egui::Panel::bottom("legend").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| legend(ui, &cx, &choropleth));
-    area.0 = root.available_rect_before_wrap();
+    // Only a real change marks it changed (the page's state snapshot follows it).
+    area.set_if_neq(MapArea(root.available_rect_before_wrap()));
     Ok(())
 }
 
