@@ -3,11 +3,13 @@
 //!
 //! Without `engine` this crate is Polars-free and compiles for wasm32: regions, periods,
 //! code lists, source schemas, the measure catalogue, the cube, suppression, the
-//! interpretation templates and the server protocol. The cockpit depends on it that way.
+//! interpretation templates, forecasting and the server protocol. The cockpit depends on
+//! it that way.
 
 pub mod catalogue;
 pub mod codes;
 pub mod cube;
+pub mod forecast;
 pub mod interpret;
 pub mod period;
 pub mod protocol;

@@ -86,6 +86,31 @@ enum Command {
         #[arg(long)]
         fresh: bool,
     },
+    /// Forecast one series (CSV or Parquet): ETS(A,Ad,A) point forecasts with 80 % and
+    /// 95 % intervals, and a rolling-origin backtest against the seasonal-naive forecast.
+    Forecast {
+        /// The series: a CSV or Parquet file, one row per period.
+        #[arg(long)]
+        data: PathBuf,
+        /// The column of values.
+        #[arg(long)]
+        value: String,
+        /// The column of periods (YYYY-MM months, or anything that sorts in time order).
+        #[arg(long)]
+        period: String,
+        /// Periods per season (12 for months).
+        #[arg(long, default_value_t = 12)]
+        season: usize,
+        /// Periods ahead to forecast.
+        #[arg(long, default_value_t = 12)]
+        horizon: usize,
+        /// Rolling origins for the backtest (0: none).
+        #[arg(long, default_value_t = 12)]
+        backtest: usize,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the cube, its updates, batch ingest and the web cockpit over HTTP.
     Serve {
         /// A JSON config (addr, input, data, web, tokens, keep_versions, k); `SZJY_*`
@@ -211,6 +236,86 @@ fn print_summary(cube: &Cube) {
     }
 }
 
+/// Reads `(period, value)` pairs in period order, naming the file, row and field of any
+/// value that is missing or not a number, and of a period that repeats.
+fn read_series(path: &std::path::Path, value: &str, period: &str) -> Result<Vec<(String, f64)>> {
+    use polars::prelude::{Column, CsvReadOptions, DataType, ParquetReader, SerReader};
+    let name = path.display().to_string();
+    let frame = match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+        Some("parquet") => ParquetReader::new(std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?).finish()?,
+        _ => CsvReadOptions::default().with_infer_schema_length(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf()))?.finish().with_context(|| format!("{name}: not a readable CSV"))?,
+    };
+    let column = |col: &str| -> Result<Column> {
+        let c = frame.column(col).with_context(|| format!("{name}: no column `{col}` (columns: {})", frame.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")))?;
+        Ok(c.cast(&DataType::String)?)
+    };
+    let (periods, values) = (column(period)?, column(value)?);
+    let (periods, values) = (periods.str()?, values.str()?);
+    let mut rows = Vec::with_capacity(frame.height());
+    for i in 0..frame.height() {
+        // Row numbers as a spreadsheet shows them: the header is row 1.
+        let row = i + 2;
+        let p = periods.get(i).with_context(|| format!("{name}: row {row}, field `{period}`: empty"))?;
+        let text = values.get(i).with_context(|| format!("{name}: row {row}, field `{value}`: empty"))?;
+        let v: f64 = text.trim().parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| format!("{name}: row {row}, field `{value}`: `{text}` is not a number"))?;
+        rows.push((p.to_string(), v, row));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(pair) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
+        anyhow::bail!("{name}: rows {} and {}, field `{period}`: period {} appears twice", pair[0].2, pair[1].2, pair[0].0);
+    }
+    Ok(rows.into_iter().map(|(p, v, _)| (p, v)).collect())
+}
+
+fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize, horizon: usize, origins: usize, json: bool) -> Result<()> {
+    use analytics::forecast;
+    let series = read_series(path, value, period)?;
+    let y: Vec<f64> = series.iter().map(|(_, v)| *v).collect();
+    let fitted = forecast::fit(&y, season).with_context(|| path.display().to_string())?;
+    let result = fitted.forecast(horizon);
+    // Months continue as months; other periods are numbered after the last.
+    let last = series.last().map(|(p, _)| p.clone()).unwrap_or_default();
+    let label = |h: usize| match last.parse::<Period>() {
+        Ok(p @ Period::Month { .. }) => Period::from_month_index(p.month_index() + h as i32).to_string(),
+        _ => format!("{last}+{h}"),
+    };
+    let backtest = if origins > 0 { forecast::backtest(&y, season, horizon, origins)? } else { None };
+    if json {
+        let rows: Vec<_> = (0..horizon)
+            .map(|i| serde_json::json!({ "period": label(i + 1), "point": result.point[i], "lo80": result.lo80[i], "hi80": result.hi80[i], "lo95": result.lo95[i], "hi95": result.hi95[i] }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "model": "ETS(A,Ad,A)", "fitted": fitted, "forecast": rows, "backtest": backtest }))?);
+        return Ok(());
+    }
+    println!(
+        "ETS(A,Ad,A) on {} values, season {season}: α={:.3} β={:.3} γ={:.3} φ={:.3}, one-step σ={:.4}",
+        y.len(),
+        fitted.alpha,
+        fitted.beta,
+        fitted.gamma,
+        fitted.phi,
+        fitted.sigma2.sqrt()
+    );
+    println!("{:<10} {:>14} {:>14} {:>14} {:>14} {:>14}", "period", "forecast", "80% low", "80% high", "95% low", "95% high");
+    for i in 0..horizon {
+        println!("{:<10} {:>14.3} {:>14.3} {:>14.3} {:>14.3} {:>14.3}", label(i + 1), result.point[i], result.lo80[i], result.hi80[i], result.lo95[i], result.hi95[i]);
+    }
+    match backtest {
+        Some(b) => println!(
+            "backtest ({} origins, {horizon} ahead): MASE {:.3} (seasonal naive {:.3}), MAPE {}, 80% interval covered {:.1}%, 95% {:.1}%",
+            b.origins,
+            b.mase,
+            b.naive_mase,
+            b.mape.map_or("— (a value is zero)".into(), |m| format!("{m:.2}%")),
+            100.0 * b.coverage80,
+            100.0 * b.coverage95
+        ),
+        None if origins > 0 => println!("backtest: the series is too short for {origins} origins of {horizon} periods"),
+        None => {}
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
@@ -258,6 +363,7 @@ fn main() -> Result<()> {
             serve::run(config)?;
         }
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
+        Command::Forecast { data, value, period, season, horizon, backtest, json } => run_forecast(&data, &value, &period, season, horizon, backtest, json)?,
         Command::Run { data, fresh } => {
             let generated = data.join("generated");
             if fresh || !generated.join(generate::MANIFEST).exists() {
