@@ -13,8 +13,9 @@
 //!
 //! Forecast h steps ahead: `ℓ_n + φ_h·b_n + s_{n+h−m(k+1)}`, `φ_h = φ + … + φ^h`,
 //! `k = ⌊(h−1)/m⌋`. Its variance (the book's class-1 result, Table 6.1):
-//! `σ²·(1 + Σ_{j=1}^{h−1} c_j²)`, `c_j = α + β·φ_j + γ·[j mod m = 0]`, with σ² the mean
-//! squared one-step error; intervals are normal (z = 1.2816 for 80 %, 1.9600 for 95 %).
+//! `σ²·(1 + Σ_{j=1}^{h−1} c_j²)`, `c_j = α + β·φ_j + γ·[j mod m = 0]`, with σ² the sum of
+//! squared one-step errors over the degrees of freedom left after the parameters and the
+//! free starting states; intervals are normal (z = 1.2816 for 80 %, 1.9600 for 95 %).
 //!
 //! Parameters minimise the in-sample squared one-step errors, searched on a grid and then
 //! refined coordinate by coordinate, within the usual region (0 < β < α, 0 < γ < 1 − α,
@@ -52,7 +53,7 @@ pub struct Fitted {
     pub trend: f64,
     /// The last `season` seasonal terms, oldest first.
     pub seasonal: Vec<f64>,
-    /// Mean squared one-step error.
+    /// Variance of the one-step errors (squared errors over the degrees of freedom).
     pub sigma2: f64,
     pub n: usize,
 }
@@ -167,7 +168,10 @@ pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
     }
     let ([alpha, beta, gamma, phi], _) = best;
     let (sse, level, trend, seasonal, count) = filter(y, season, &start, best.0);
-    Ok(Fitted { alpha, beta, gamma, phi, season, level, trend, seasonal, sigma2: sse / count.max(1) as f64, n: y.len() })
+    // As R's forecast::ets: the squared errors over the degrees of freedom left after the
+    // smoothing parameters and the free starting states (level, trend, m − 1 seasonal).
+    let parameters = 4 + 2 + (season - 1);
+    Ok(Fitted { alpha, beta, gamma, phi, season, level, trend, seasonal, sigma2: sse / count.saturating_sub(parameters).max(1) as f64, n: y.len() })
 }
 
 impl Fitted {
