@@ -20,13 +20,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-step() {
-  local name=$1; shift
-  local started=$SECONDS
-  echo "--> $name"
-  "$@"
-  echo "--> $name: $((SECONDS - started)) s"
-}
+source scripts/step.sh
 
 scripts/setup-debian.sh --web
 

@@ -3,13 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() {
-  local name=$1; shift
-  local started=$SECONDS
-  echo "--> $name"
-  "$@"
-  echo "--> $name: $((SECONDS - started)) s"
-}
+source scripts/step.sh
 
 no_polars_in_cockpit() {
   if cargo tree -p cockpit -e normal,build -i polars --quiet >/dev/null 2>&1; then
