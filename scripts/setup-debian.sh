@@ -15,8 +15,8 @@ packages=(
 for option in "$@"; do
   case $option in
     # Debian's rustc with std's sources (rustup cannot fetch the wasm32 std here), its
-    # linker and C compiler for wasm32, binaryen's wasm-opt, brotli for the bundle.
-    --web) packages+=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 clang-22 llvm-22 binaryen brotli) ;;
+    # linker and C compiler for wasm32, brotli for the bundle.
+    --web) packages+=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 clang-22 llvm-22 brotli) ;;
     --browser) packages+=(chromium) ;;
     *) echo "usage: $0 [--web] [--browser]" >&2; exit 2 ;;
   esac
