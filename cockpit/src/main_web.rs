@@ -1,11 +1,13 @@
 //! `cockpit-web`: the cockpit in the browser (scripts/build-web.sh). It follows the
 //! `analytics serve` that served the page, or the one named by `?server=`; the page's
 //! query string picks the first view the way the native command line does:
-//! `?topic=shortage&region=370200&month=2025-06&theme=light-office&lang=en&wall=1`.
+//! `?topic=shortage&region=370200&month=2025-06&theme=light-office&lang=en&wall=30`
+//! (`wall`: wall mode, with that many seconds per topic).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
     use analytics::interpret::Lang;
+    use cockpit::wall::WallLayout;
     use cockpit::{Mode, Settings};
 
     let Some(window) = web_sys::window() else { return };
@@ -25,9 +27,10 @@ fn main() {
     if param("lang").as_deref() == Some("en") {
         settings.lang = Lang::En;
     }
-    if let Some(seconds) = param("wall") {
-        let carousel_seconds = seconds.parse().unwrap_or(30.0);
-        settings.mode = Mode::Wall(cockpit::wall::WallLayout { carousel_seconds, ..Default::default() });
+    // `?wall` alone: the default carousel; `?wall=0`: none.
+    if let Some(seconds) = query.as_ref().and_then(|q| q.get("wall")) {
+        let carousel_seconds = seconds.parse().unwrap_or(WallLayout::default().carousel_seconds);
+        settings.mode = Mode::Wall(WallLayout { carousel_seconds, ..Default::default() });
     }
     match cockpit::app(settings) {
         Ok(mut app) => {
