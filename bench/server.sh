@@ -8,6 +8,7 @@
 #   bench/server.sh [SECONDS] [SUBSCRIBERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/serve-wait.sh
 seconds=${1:-20}
 subscribers=${2:-1000}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -22,11 +23,7 @@ port=18080
 token=bench-ingest-token-0123456789
 SZJY_TOKENS="bench:ingest:$token" "$bin" serve --in data/generated --data "$work/server" --addr 127.0.0.1:$port >"$work/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 1 600); do
-  curl -sf http://127.0.0.1:$port/api/version >/dev/null && break
-  kill -0 $server 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-  sleep 1
-done
+wait_for_server $port $server "$work/serve.log"
 echo "cube sizes: JSON $(curl -s http://127.0.0.1:$port/api/cube | wc -c) B, binary $(curl -s "http://127.0.0.1:$port/api/cube?format=bin" | wc -c) B"
 for target in /api/version /api/cube "/api/cube?format=bin"; do
   echo "== GET $target, 2 threads, 32 connections, ${seconds} s"

@@ -8,6 +8,7 @@
 # with the map drawn from the server's cube (performance.now(), so from navigation start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/serve-wait.sh
 runs=${1:-3}
 scripts/build-web.sh
 cargo build --release -p analytics
@@ -32,11 +33,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 port=18081
 "$bin" serve --in data/generated --data "$work/server" --web "$dist" --addr 127.0.0.1:$port >"$work/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 1 900); do
-  curl -sf http://127.0.0.1:$port/api/version >/dev/null && break
-  kill -0 $server 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-  sleep 1
-done
+wait_for_server $port $server "$work/serve.log"
 echo "== first map frame (default data: binary cube $(curl -s "http://127.0.0.1:$port/api/cube?format=bin" | wc -c) B)"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 node tests/browser/first-frame.mjs "http://127.0.0.1:$port/" "$runs"
