@@ -53,7 +53,8 @@ struct PageState<'a> {
     stale_reason: Option<&'a str>,
     /// Canvas pixels per CSS pixel (the probes are in canvas pixels).
     scale_factor: f32,
-    /// The part of the page the map has, `[left, top, right, bottom]` in CSS pixels.
+    /// The part of the page the map has, `[left, top, right, bottom]` in egui points (CSS
+    /// pixels, except in wall mode, where egui zooms the 1920×1080 design).
     map_area: [f32; 4],
     /// When this state was published, in ms since the page's navigation started
     /// (`performance.now()`): the first `ready` state times the first map with data.
