@@ -17,8 +17,9 @@
 //! squared one-step errors over the degrees of freedom left after the parameters and the
 //! free starting states; intervals are normal (z = 1.2816 for 80 %, 1.9600 for 95 %).
 //!
-//! Parameters minimise the in-sample squared one-step errors, searched on a grid and then
-//! refined coordinate by coordinate, within the usual region (0 < β < α, 0 < γ < 1 − α,
+//! The same model without a trend (ETS(A,N,A): β = 0, φ = 1, no starting trend) is fitted
+//! too, and the one with the lower AICc is kept. Parameters minimise the in-sample squared
+//! one-step errors, searched on a grid and then refined coordinate by coordinate, within the usual region (0 < β < α, 0 < γ < 1 − α,
 //! 0.8 ≤ φ ≤ 0.98 or φ = 1): deterministic, and fast enough for every region's series.
 //! Starting states: the trend is the change between the first two seasons' means per
 //! period, the level the first season's mean carried to its last period, the seasonal
@@ -89,6 +90,12 @@ fn start(y: &[f64], m: usize) -> Start {
     }
 }
 
+/// States without a trend: the first season's mean and the deviations from it.
+fn flat_start(y: &[f64], m: usize) -> Start {
+    let level = y[..m].iter().sum::<f64>() / m as f64;
+    Start { level, trend: 0.0, seasonal: y[..m].iter().map(|v| v - level).collect() }
+}
+
 /// Runs the filter over `y` from the start states: the sum of squared one-step errors
 /// (from the second season on, the first having set the seasonal terms) and the states.
 fn filter(y: &[f64], m: usize, start: &Start, [alpha, beta, gamma, phi]: [f64; 4]) -> (f64, f64, f64, Vec<f64>, usize) {
@@ -116,7 +123,8 @@ fn admissible([alpha, beta, gamma, phi]: [f64; 4]) -> bool {
     (0.0..1.0).contains(&alpha) && alpha > 0.0 && (0.0..=alpha).contains(&beta) && (0.0..=(1.0 - alpha)).contains(&gamma) && (0.8..=1.0).contains(&phi)
 }
 
-/// Fits ETS(A,Ad,A) to `y` with a season of `season` periods.
+/// Fits ETS(A,Ad,A) or ETS(A,N,A), whichever has the lower AICc, to `y` with a season of
+/// `season` periods.
 pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
     if season < 2 {
         return Err(ForecastError::Season(season));
@@ -127,15 +135,36 @@ pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
     if let Some(index) = y.iter().position(|v| !v.is_finite()) {
         return Err(ForecastError::NotFinite { index });
     }
-    let start = start(y, season);
-    let sse = |p: [f64; 4]| if admissible(p) { filter(y, season, &start, p).0 } else { f64::INFINITY };
+    // Two candidates: with a damped trend, and without a trend (ETS(A,N,A): a series that
+    // only wobbles around a level is forecast flat instead of along a chance slope). The
+    // one with the lower AICc wins: the trend must earn its three extra parameters.
+    let candidates = [true, false].map(|trended| {
+        let start = if trended { start(y, season) } else { flat_start(y, season) };
+        let (parameters, sse) = search(y, season, &start, trended);
+        let residuals = (y.len() - season) as f64;
+        // Smoothing parameters plus free starting states (level, trend, m − 1 seasonal).
+        let k = if trended { 4 + 2 + (season - 1) } else { 2 + 1 + (season - 1) } as f64;
+        let aicc = residuals * (sse.max(f64::MIN_POSITIVE) / residuals).ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (residuals - k - 1.0).max(1.0);
+        (start, parameters, aicc, k as usize)
+    });
+    let (start, best, _, parameters) = candidates.into_iter().min_by(|a, b| a.2.total_cmp(&b.2)).expect("two candidates");
+    let [alpha, beta, gamma, phi] = best;
+    let (sse, level, trend, seasonal, count) = filter(y, season, &start, best);
+    // As R's forecast::ets: the squared errors over the degrees of freedom left after the
+    // smoothing parameters and the free starting states.
+    Ok(Fitted { alpha, beta, gamma, phi, season, level, trend, seasonal, sigma2: sse / count.saturating_sub(parameters).max(1) as f64, n: y.len() })
+}
 
-    // A coarse grid, then coordinate steps that halve until they stop helping.
-    let mut best = ([0.3, 0.01, 0.1, 0.98], f64::INFINITY);
+/// The parameters with the least squared one-step error: a coarse grid, then coordinate
+/// steps that halve until they stop helping. Without a trend, β = 0 and φ = 1 stay fixed.
+fn search(y: &[f64], season: usize, start: &Start, trended: bool) -> ([f64; 4], f64) {
+    let sse = |p: [f64; 4]| if admissible(p) { filter(y, season, start, p).0 } else { f64::INFINITY };
+    let (beta_shares, phis): (&[f64], &[f64]) = if trended { (&[0.0, 0.05, 0.2, 0.5], &[0.8, 0.9, 0.98, 1.0]) } else { (&[0.0], &[1.0]) };
+    let mut best = ([0.3, 0.0, 0.1, 1.0], f64::INFINITY);
     for alpha in [0.05, 0.15, 0.3, 0.5, 0.7, 0.9] {
-        for beta_share in [0.0, 0.05, 0.2, 0.5] {
+        for &beta_share in beta_shares {
             for gamma_share in [0.0, 0.1, 0.3, 0.6] {
-                for phi in [0.8, 0.9, 0.98, 1.0] {
+                for &phi in phis {
                     let p = [alpha, alpha * beta_share, (1.0 - alpha) * gamma_share, phi];
                     let e = sse(p);
                     if e < best.1 {
@@ -145,10 +174,11 @@ pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
             }
         }
     }
+    let free: &[usize] = if trended { &[0, 1, 2, 3] } else { &[0, 2] };
     let mut step = [0.1, 0.02, 0.05, 0.04];
     for _ in 0..40 {
         let mut improved = false;
-        for i in 0..4 {
+        for &i in free {
             for sign in [1.0, -1.0] {
                 let mut p = best.0;
                 p[i] += sign * step[i];
@@ -166,14 +196,8 @@ pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
             }
         }
     }
-    let ([alpha, beta, gamma, phi], _) = best;
-    let (sse, level, trend, seasonal, count) = filter(y, season, &start, best.0);
-    // As R's forecast::ets: the squared errors over the degrees of freedom left after the
-    // smoothing parameters and the free starting states (level, trend, m − 1 seasonal).
-    let parameters = 4 + 2 + (season - 1);
-    Ok(Fitted { alpha, beta, gamma, phi, season, level, trend, seasonal, sigma2: sse / count.saturating_sub(parameters).max(1) as f64, n: y.len() })
+    best
 }
-
 impl Fitted {
     /// Forecasts 1..=`horizon` periods after the last value.
     pub fn forecast(&self, horizon: usize) -> Forecast {
