@@ -44,11 +44,6 @@ impl Plugin for FontsPlugin {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-pub fn font_definitions() -> egui::FontDefinitions {
-    definitions(egui::FontData::from_static(CJK_FONT))
-}
-
 fn definitions(cjk: egui::FontData) -> egui::FontDefinitions {
     let mut fonts = egui::FontDefinitions::default();
     // Glyphs snap to whole pixels instead of one of four sub-pixel offsets: each glyph is
@@ -105,7 +100,7 @@ mod tests {
     /// Glyph lookup through egui's own font loader (what renders the text).
     fn ttf_parser_face() -> impl Fn(char) -> Option<()> {
         let ctx = egui::Context::default();
-        ctx.set_fonts(font_definitions());
+        ctx.set_fonts(definitions(egui::FontData::from_static(CJK_FONT)));
         // One pass loads the fonts; the atlas it produced is not needed here.
         ctx.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
         move |c: char| {

@@ -50,25 +50,19 @@ pub struct BuildOutput {
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
 /// The validated sources of a build, kept in memory so that the next build validates
-/// again only the source that changed: `analytics serve`'s ingests and rollbacks touch
-/// one source, and validating (reading, checking, hashing person IDs) the other thirteen
-/// is most of a build's work.
+/// again only the source that changed (`analytics serve`'s ingests and rollbacks touch
+/// one source) instead of reading, checking and hashing the other thirteen again.
 #[derive(Clone, Default)]
 pub struct StagedSources(HashMap<&'static str, KeptSource>);
 
 #[derive(Clone)]
 struct KeptSource {
-    accepted: LazyFrame,
-    reconciliation: Reconciliation,
+    staged: ingest::Staged,
     /// Its quarantine file in the build's output, copied into the next build's.
     quarantine: Option<PathBuf>,
 }
 
 impl StagedSources {
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -136,7 +130,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
                     std::fs::copy(from, quarantine_file(&quarantine, schema.name)).with_context(|| format!("copying {}", from.display()))?;
                 }
                 tick(schema.name);
-                return Ok((schema.name, ingest::Staged { accepted: kept.accepted.clone(), reconciliation: kept.reconciliation.clone() }));
+                return Ok((schema.name, kept.staged.clone()));
             }
             let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &hasher, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
@@ -153,7 +147,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         if !cfg.stage_on_disk {
             let file = quarantine_file(&quarantine, name);
             let quarantine = file.exists().then_some(file);
-            kept.0.insert(name, KeptSource { accepted: staged.accepted.clone(), reconciliation: staged.reconciliation.clone(), quarantine });
+            kept.0.insert(name, KeptSource { staged: staged.clone(), quarantine });
         }
         reconciliation.push(staged.reconciliation);
         frames.insert(name, staged.accepted);

@@ -425,6 +425,7 @@ pub enum Staging {
 
 /// A validated source: its reconciliation and its accepted rows, staged so the models
 /// read them without validating again.
+#[derive(Clone)]
 pub struct Staged {
     pub reconciliation: Reconciliation,
     /// Schema columns, typed, person keys compacted (see [`Checked::accepted`]).
