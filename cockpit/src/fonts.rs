@@ -16,31 +16,46 @@ pub const CJK_FONT_URL: &str = "fonts/NotoSansSC-GB2312.otf";
 const CJK_FONT_NAME: &str = "noto-sans-sc";
 
 /// The CJK font, once it is here (at once natively; when the fetch ends in the browser).
-#[derive(Resource, Clone)]
+#[derive(Resource, Clone, Default)]
 pub struct CjkFont(pub Arc<Mutex<Option<egui::FontData>>>);
 
-impl Default for CjkFont {
-    fn default() -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        return CjkFont(Arc::new(Mutex::new(Some(egui::FontData::from_static(CJK_FONT)))));
-        #[cfg(target_arch = "wasm32")]
-        {
-            let font = CjkFont(Arc::default());
-            crate::web::fetch_font(font.clone());
-            font
-        }
-    }
-}
-
-/// Set once egui has the fonts; the capture waits for it.
+/// Set once egui lays text out with the CJK font; the capture waits for it.
 #[derive(Resource, Default)]
 pub struct FontsReady(pub bool);
+
+/// Systems that lay text out. They wait for the CJK font: egui's own fonts are left out
+/// of the build (the CJK font has Latin too, and theirs would add 1.3 MB to the browser
+/// bundle), so until it is in egui has no font at all.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NeedsFonts;
 
 pub struct FontsPlugin;
 
 impl Plugin for FontsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<FontsReady>().init_resource::<CjkFont>().add_systems(EguiPrimaryContextPass, install_fonts.run_if(|ready: Res<FontsReady>| !ready.0));
+        let font = CjkFont::default();
+        #[cfg(not(target_arch = "wasm32"))]
+        store(&font.0, egui::FontData::from_static(CJK_FONT));
+        #[cfg(target_arch = "wasm32")]
+        {
+            // The page sleeps until something happens: the font's arrival wakes it.
+            let proxy = app.world().get_resource::<bevy::winit::EventLoopProxyWrapper>().map(|p| (**p).clone());
+            crate::web::fetch_font(font.clone(), move || {
+                if let Some(proxy) = &proxy {
+                    let _ = proxy.send_event(bevy::winit::WinitUserEvent::WakeUp);
+                }
+            });
+        }
+        app.init_resource::<FontsReady>()
+            .insert_resource(font)
+            .add_systems(EguiPrimaryContextPass, install_fonts.run_if(|ready: Res<FontsReady>| !ready.0))
+            .configure_sets(EguiPrimaryContextPass, NeedsFonts.after(install_fonts).run_if(|ready: Res<FontsReady>| ready.0));
+    }
+}
+
+pub(crate) fn store(slot: &Mutex<Option<egui::FontData>>, font: egui::FontData) {
+    if let Ok(mut slot) = slot.lock() {
+        *slot = Some(font);
     }
 }
 
@@ -58,11 +73,18 @@ fn definitions(cjk: egui::FontData) -> egui::FontDefinitions {
     fonts
 }
 
-fn install_fonts(mut contexts: EguiContexts, font: Res<CjkFont>, mut ready: ResMut<FontsReady>) -> Result {
+/// egui takes new fonts at the start of its next pass: the font is handed over in one
+/// pass, and text is laid out from the next (which it asks for) on.
+fn install_fonts(mut contexts: EguiContexts, font: Res<CjkFont>, mut ready: ResMut<FontsReady>, mut handed_over: Local<bool>) -> Result {
     let ctx = contexts.ctx_mut()?;
+    if *handed_over {
+        ready.0 = true;
+        return Ok(());
+    }
     let Some(cjk) = font.0.lock().ok().and_then(|mut slot| slot.take()) else { return Ok(()) };
     ctx.set_fonts(definitions(cjk));
-    ready.0 = true;
+    ctx.request_repaint();
+    *handed_over = true;
     Ok(())
 }
 
@@ -74,7 +96,8 @@ mod tests {
     fn the_font_has_every_character_the_cockpit_writes() {
         // Every Chinese string of the catalogue, code lists, regions and scenes must have
         // a glyph in the subset, or it renders as tofu.
-        let face = ttf_parser_face();
+        let face = glyph_lookup();
+        // ASCII too: Latin text has no other font to fall back to.
         let mut texts: Vec<String> = Vec::new();
         for m in analytics::catalogue::MEASURES {
             texts.extend([m.name_zh, m.unit_zh, m.definition_zh].map(String::from));
@@ -92,20 +115,41 @@ mod tests {
             texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
         }
         texts.push(crate::panels::all_ui_text());
+        // String literals in the code that writes text (number formats, arrows, labels).
+        for dir in [concat!(env!("CARGO_MANIFEST_DIR"), "/src"), concat!(env!("CARGO_MANIFEST_DIR"), "/../analytics/src")] {
+            let mut stack = vec![std::path::PathBuf::from(dir)];
+            while let Some(path) = stack.pop() {
+                if path.is_dir() {
+                    stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    texts.extend(std::fs::read_to_string(&path).unwrap().lines().flat_map(string_literals));
+                }
+            }
+        }
         let missing: std::collections::BTreeSet<char> =
-            texts.iter().flat_map(|t| t.chars()).filter(|c| !c.is_ascii() && !c.is_whitespace()).filter(|&c| face(c).is_none()).collect();
+            texts.iter().flat_map(|t| t.chars()).filter(|c| !c.is_whitespace() && !c.is_control()).filter(|&c| face(c).is_none()).collect();
         assert!(missing.is_empty(), "no glyph for: {}", missing.iter().collect::<String>());
     }
 
-    /// Glyph lookup through egui's own font loader (what renders the text).
-    fn ttf_parser_face() -> impl Fn(char) -> Option<()> {
-        let ctx = egui::Context::default();
-        ctx.set_fonts(definitions(egui::FontData::from_static(CJK_FONT)));
-        // One pass loads the fonts; the atlas it produced is not needed here.
-        ctx.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
-        move |c: char| {
-            let id = egui::FontId::proportional(14.0);
-            ctx.fonts_mut(|f| f.has_glyph(&id, c)).then_some(())
+    /// The text inside double quotes on a line of code, comments left out (roughly: a
+    /// quote inside a string ends it early, which only loses characters to check).
+    fn string_literals(line: &str) -> Vec<String> {
+        let code = line.trim_start();
+        // Assertion messages are for the developer's terminal, not the screen.
+        if code.starts_with("//") || code.contains("assert") {
+            return Vec::new();
         }
+        let code = code.split(" //").next().unwrap_or_default();
+        code.split('"').skip(1).step_by(2).map(String::from).collect()
+    }
+
+    /// Glyph lookup in the font's own character map, read by the parser egui renders it
+    /// with. (egui's `has_glyph` cannot tell with a single font: it reports a character as
+    /// missing whenever the face that has it is also the one with the replacement glyph.)
+    fn glyph_lookup() -> impl Fn(char) -> Option<()> {
+        use skrifa::MetadataProvider;
+        let font = skrifa::FontRef::new(CJK_FONT).expect("the shipped font parses");
+        let charmap = font.charmap();
+        move |c: char| charmap.map(c).map(|_| ())
     }
 }

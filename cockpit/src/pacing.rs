@@ -3,7 +3,8 @@
 //! renderer, both cores). So the app updates when something happens (input, a window
 //! event, egui asking to repaint) or when a timer is due (the carousel, the month player:
 //! they say when through [`NextUpdate`]), and draws every frame only while something
-//! moves: data loading, the camera easing to a new region, the view just changed.
+//! moves: the camera easing to a new region, the view just changed. Data and fonts wake
+//! the loop when they arrive.
 //!
 //! Two details of the libraries shape this:
 //! - bevy_winit forces an immediate update whenever the update mode changes, so the wait
@@ -24,8 +25,6 @@ use bevy::window::RequestRedraw;
 use bevy::winit::{EventLoopProxyWrapper, UpdateMode, WinitSettings, WinitUserEvent};
 use bevy_egui::{egui, EguiInput, EguiPreUpdateSet};
 
-use crate::data::{CubeStore, LoadStatus};
-use crate::fonts::FontsReady;
 use crate::map::{CameraSettled, MapSystems};
 use crate::view::View;
 use crate::Settings;
@@ -149,10 +148,12 @@ fn spawn_alarm(wake: impl Fn() + Clone + Send + Sync + 'static) -> impl Fn(Insta
     }
 }
 
-fn keep_drawing_while_moving(store: Res<CubeStore>, fonts: Res<FontsReady>, settled: Res<CameraSettled>, view: Res<View>, mut redraw: MessageWriter<RequestRedraw>) {
+/// Loading needs no frames of its own: the cube, a first-run build and the browser's font
+/// each wake the loop when they arrive. On a page every frame drawn while loading would
+/// only hold up the download and the decoding, which share the page's one thread.
+fn keep_drawing_while_moving(settled: Res<CameraSettled>, view: Res<View>, mut redraw: MessageWriter<RequestRedraw>) {
     let _cost = crate::bench::own_cost("keep_drawing_while_moving");
-    let loading = matches!(store.status, LoadStatus::Loading | LoadStatus::Building) || !fonts.0;
-    if loading || !settled.0 || view.is_changed() {
+    if !settled.0 || view.is_changed() {
         redraw.write(RequestRedraw);
     }
 }

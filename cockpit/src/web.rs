@@ -7,8 +7,6 @@
 //! (its measure and values, and for each coloured region a canvas pixel inside it with
 //! the colour it must have). The page never parses pixels to know what the cockpit shows.
 
-use std::sync::{Arc, Mutex};
-
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::egui;
@@ -144,8 +142,9 @@ pub fn show_error(message: &str) {
     }
 }
 
-/// Fetches the CJK font from beside the page into `font`; egui takes it on the next frame.
-pub fn fetch_font(font: CjkFont) {
+/// Fetches the CJK font from beside the page into `font`, then calls `wake`: egui takes
+/// it on the next frame.
+pub fn fetch_font(font: CjkFont, wake: impl Fn() + 'static) {
     let url = page_relative(CJK_FONT_URL);
     wasm_bindgen_futures::spawn_local(async move {
         let fetched = async {
@@ -153,17 +152,14 @@ pub fn fetch_font(font: CjkFont) {
             response.bytes().await
         };
         match fetched.await {
-            Ok(bytes) => store(&font.0, egui::FontData::from_owned(bytes.to_vec())),
-            // Chinese text shows as boxes without it: say why in the console.
-            Err(e) => error!("{url}: cannot load the CJK font: {e}"),
+            Ok(bytes) => {
+                crate::fonts::store(&font.0, egui::FontData::from_owned(bytes.to_vec()));
+                wake();
+            }
+            // egui has no font without it: say why on the page.
+            Err(e) => show_error(&format!("{url}: cannot load the CJK font: {e}")),
         }
     });
-}
-
-fn store(slot: &Arc<Mutex<Option<egui::FontData>>>, font: egui::FontData) {
-    if let Ok(mut slot) = slot.lock() {
-        *slot = Some(font);
-    }
 }
 
 /// `path` relative to the page's address (the page may be served under a prefix).

@@ -93,7 +93,7 @@ impl Plugin for MapPlugin {
             .insert_resource(MapArea(egui::Rect::NOTHING))
             .add_systems(Startup, (spawn_cameras, spawn_regions))
             .add_systems(Update, (colour_regions, fit_camera, draw_borders).after(ViewSystems).in_set(MapSystems))
-            .add_systems(EguiPrimaryContextPass, map_overlay.after(crate::panels::PanelSystems));
+            .add_systems(EguiPrimaryContextPass, map_overlay.after(crate::panels::PanelSystems).in_set(crate::fonts::NeedsFonts));
     }
 }
 

@@ -15,6 +15,7 @@ use bevy::prelude::*;
 use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 
 use crate::data::{CubeStore, LoadStatus};
+use crate::fonts::NeedsFonts;
 use crate::map::{Choropleth, MapArea};
 use crate::scene::{Panel, Scenes};
 use crate::theme::{egui_style, Theme, Themes};
@@ -32,7 +33,7 @@ impl Plugin for PanelsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PanelContents>()
             .add_systems(Update, prepare_contents.after(ViewSystems))
-            .add_systems(EguiPrimaryContextPass, (apply_theme, layout).chain().in_set(PanelSystems));
+            .add_systems(EguiPrimaryContextPass, (apply_theme, layout).chain().in_set(PanelSystems).in_set(NeedsFonts));
     }
 }
 
@@ -300,12 +301,12 @@ fn badge(ui: &mut egui::Ui, label: &str, color: egui::Color32, theme: &Theme) ->
 fn period_control(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
     let lang = cx.lang();
     // Right to left: the last added is leftmost.
-    if ui.button("▶").on_hover_text(text(lang, "next_month")).clicked() {
+    if ui.button("→").on_hover_text(text(lang, "next_month")).clicked() {
         commands.write(ViewCommand::StepMonth(1));
     }
     let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
     ui.label(egui::RichText::new(month).strong());
-    if ui.button("◀").on_hover_text(text(lang, "previous_month")).clicked() {
+    if ui.button("←").on_hover_text(text(lang, "previous_month")).clicked() {
         commands.write(ViewCommand::StepMonth(-1));
     }
     let play = if cx.view.playing { text(lang, "pause") } else { text(lang, "play") };
@@ -321,7 +322,7 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
         let path = tree.path(cx.view.region);
         for (i, region) in path.iter().enumerate() {
             if i > 0 {
-                ui.label(egui::RichText::new("›").color(cx.theme.text_muted.egui()));
+                ui.label(egui::RichText::new(">").color(cx.theme.text_muted.egui()));
             }
             let name = if lang == Lang::Zh { &region.name_zh } else { &region.name_en };
             let last = i + 1 == path.len();
@@ -435,7 +436,9 @@ fn loading_screen(root: &mut egui::Ui, cx: &PanelContext) {
     };
     ui.vertical_centered(|ui| {
         ui.add_space(rect.height() * 0.4);
-        if !matches!(cx.store.status, LoadStatus::Failed(_)) {
+        // A spinner asks for a frame after frame; the page has its own indicator, and
+        // frames drawn there while the cube loads only slow the loading down.
+        if !matches!(cx.store.status, LoadStatus::Failed(_)) && !cfg!(target_arch = "wasm32") {
             ui.spinner();
         }
         ui.label(egui::RichText::new(message).size(cx.theme.heading_size));
