@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod codes;
 pub mod cube;
 pub mod forecast;
+pub mod outlook;
 pub mod interpret;
 pub mod period;
 pub mod protocol;

@@ -328,28 +328,19 @@ fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize
     Ok(())
 }
 
-/// The measures the situation analysis forecasts (issue: registered unemployment, new
-/// urban jobs, 求人倍率, insured headcount).
-const FORECAST_MEASURES: [&str; 4] = ["registered_unemployed", "new_urban_jobs", "demand_supply_ratio", "insured_headcount"];
-
 fn run_backtest(cube: &Cube, horizon: usize, origins: usize) -> Result<()> {
-    use analytics::forecast;
-    let months: Vec<Period> = {
-        let mut m: Vec<i32> = cube.cells.iter().filter(|c| matches!(c.period, Period::Month { .. })).map(|c| c.period.month_index()).collect();
-        m.sort_unstable();
-        m.dedup();
-        m.into_iter().map(Period::from_month_index).collect()
-    };
+    use analytics::{forecast, outlook};
+    let months = outlook::observed_months(cube);
     println!("{:<24} {:<8} {:>7} {:>8} {:>12} {:>12} {:>9} {:>9}", "measure", "level", "series", "skipped", "beat naive", "median MASE", "cover 80", "cover 95");
-    for measure in FORECAST_MEASURES {
+    for measure in outlook::FORECAST_MEASURES {
         for level in [Level::Province, Level::City, Level::County] {
             let (mut series, mut skipped, mut beat) = (0usize, 0usize, 0usize);
             let (mut covered80, mut covered95) = (0.0, 0.0);
             let mut mases = Vec::new();
             for region in RegionTree::shandong().at_level(level) {
-                // Whole months only: a series with a gap (or a hidden cell) is skipped.
-                let values: Option<Vec<f64>> = months.iter().map(|p| cube.get(measure, region.adcode, *p, TOTAL).value()).collect();
-                let Some(result) = values.map(|y| forecast::backtest(&y, 12, horizon, origins)).transpose()?.flatten() else {
+                // The months since the series' last gap, as the cube's forecasts use.
+                let values = outlook::trailing_series(cube, measure, region.adcode, &months);
+                let Some(result) = forecast::backtest(&values, outlook::SEASON, horizon, origins)? else {
                     skipped += 1;
                     continue;
                 };

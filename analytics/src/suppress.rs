@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::catalogue::{self, Aggregation, Disclosure};
 use crate::cube::{flags, AlertKind, Cube, Variant, TOTAL};
+use crate::outlook;
 use crate::period::Period;
 use crate::region::RegionTree;
 
@@ -18,10 +19,12 @@ pub const DEFAULT_K: u32 = 5;
 /// `Cube::cells`; the first entry is the total.
 pub type Relation = Vec<usize>;
 
-/// Builds the public variant of an internal cube.
+/// Builds the public variant of an internal cube. Forecasts are made again from the
+/// cells left visible: one fitted on hidden values could give them away.
 pub fn public_cube(internal: &Cube, k: u32, regions: &RegionTree) -> Cube {
     let mut cube = internal.clone();
     cube.variant = Variant::Public { k };
+    outlook::strip_forecasts(&mut cube);
     suppress_primary(&mut cube, k as f64);
     let relations = additive_relations(&cube, regions);
     suppress_complementary(&mut cube, &relations);
@@ -32,6 +35,7 @@ pub fn public_cube(internal: &Cube, k: u32, regions: &RegionTree) -> Cube {
     for alert in cube.alerts.iter_mut().filter(|a| a.kind == AlertKind::Layoff) {
         alert.subject = None;
     }
+    outlook::add_forecasts(&mut cube, regions.all().iter().map(|r| r.adcode));
     cube.seal();
     cube
 }
@@ -85,7 +89,8 @@ fn measure_indexes(cube: &Cube, keep: impl Fn(Disclosure) -> bool) -> HashSet<u1
         .collect()
 }
 
-/// Every additive relation among the cells of person-related Sum and Stock measures.
+/// Every additive relation among the observed cells of person-related Sum and Stock
+/// measures (forecasts are estimates: a city's need not be the sum of its counties').
 pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
     let additive: HashMap<u16, Aggregation> = cube
         .measures
@@ -109,8 +114,9 @@ pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
     // The breakdown cells under each total, grouped by dimension kind, in one pass (a
     // lookup per possible category would cost thousands per total).
     let mut breakdowns: FxHashMap<(u16, u32, Period), Vec<Vec<usize>>> = FxHashMap::default();
+    let observed = |cell: &crate::cube::Cell| cell.flags & flags::ESTIMATED == 0;
     for (i, cell) in cube.cells.iter().enumerate() {
-        if !additive.contains_key(&cell.measure) {
+        if !additive.contains_key(&cell.measure) || !observed(cell) {
             continue;
         }
         if let Some(kind) = prefix_of[cell.dim as usize] {
@@ -120,7 +126,7 @@ pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
     }
 
     let mut relations = Vec::new();
-    for (i, cell) in cube.cells.iter().enumerate() {
+    for (i, cell) in cube.cells.iter().enumerate().filter(|(_, cell)| observed(cell)) {
         let Some(&aggregation) = additive.get(&cell.measure) else { continue };
         let (m, r, p, d) = (cell.measure, cell.region, cell.period, cell.dim);
         let mut push = |parts: Vec<Option<usize>>| {
@@ -248,6 +254,32 @@ mod tests {
         assert!(public.total("demand_supply_ratio", counties[1], p).value().is_none());
         assert!(public.total("demand_supply_ratio", counties[2], p).value().is_some());
         assert_ne!(public.data_version, "");
+    }
+
+    #[test]
+    fn public_forecasts_come_from_visible_cells_only() {
+        let tree = RegionTree::shandong();
+        let counties = jinan_counties();
+        let mut internal = Cube::new(NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(), true);
+        for i in 0..36 {
+            let p = Period::month(2023 + i / 12, (i % 12) as u32 + 1);
+            // The first county's count is below k in one month of the last year.
+            let small = if i == 30 { 2.0 } else { 60.0 + (i % 12) as f64 };
+            internal.insert("registered_unemployed", counties[0], p, TOTAL, small, 0);
+            internal.insert("registered_unemployed", counties[1], p, TOTAL, 300.0 + (i % 12) as f64, 0);
+        }
+        internal.canonicalize();
+        outlook::add_forecasts(&mut internal, [counties[0], counties[1]]);
+        assert_eq!(outlook::read(&internal, "registered_unemployed", counties[0]).len(), outlook::HORIZON);
+
+        let public = public_cube(&internal, 5, tree);
+        // The hidden month leaves 5 visible months after it: too few to fit, so the public
+        // cube has no forecast there (the internal one was fitted on the hidden value).
+        assert!(public.total("registered_unemployed", counties[0], Period::month(2025, 7)).value().is_none());
+        assert!(outlook::read(&public, "registered_unemployed", counties[0]).is_empty());
+        // A visible series is forecast alike in both, and no estimate was suppressed.
+        assert_eq!(outlook::read(&public, "registered_unemployed", counties[1]), outlook::read(&internal, "registered_unemployed", counties[1]));
+        assert!(public.cells.iter().filter(|c| c.flags & flags::ESTIMATED != 0).all(|c| !c.is_suppressed()));
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
 pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>) -> Result<(BuildOutput, StagedSources)> {
     let hasher = PersonHasher::from_env();
     let quarantine = cfg.out.join(QUARANTINE_DIR);
-    let total_steps = SOURCES.len() as u64 + 6;
+    let total_steps = SOURCES.len() as u64 + 7;
     let step = std::sync::atomic::AtomicU64::new(0);
     let started = std::time::Instant::now();
     // Shared by the ingest workers, hence an atomic counter.
@@ -258,8 +258,11 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         }
     }
     cube.alerts = alerts(&cube, &layoffs)?;
-    cube.seal();
     tick("cube");
+    let outlook = crate::outlook::add_forecasts(&mut cube, RegionTree::shandong().all().iter().map(|r| r.adcode));
+    tracing::debug!(forecast = outlook.forecast, skipped = outlook.skipped, "forecasts");
+    cube.seal();
+    tick("forecasts");
 
     // Suppression runs while the internal cube is written, and the public cube's two forms
     // are written side by side.

@@ -1,6 +1,7 @@
 //! Small charts painted with egui: trend lines and ranked bars. Scales are computed by
 //! pure functions (tested); painting only maps them to pixels.
 
+use analytics::outlook::ForecastPoint;
 use analytics::period::Period;
 use bevy_egui::egui;
 
@@ -28,14 +29,25 @@ pub fn axis_label(tick: f64, step: f64, axis_max: f64) -> String {
 pub struct Series<'a> {
     pub name: &'a str,
     pub points: &'a [(Period, Option<f64>)],
+    /// The forecast that continues the line past its last point (may be empty).
+    pub fan: &'a [ForecastPoint],
 }
 
-/// Trend lines sharing one y axis; x is the period index. The hovered period's values
-/// show in a tooltip, written by `format`.
-pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, format: &dyn Fn(f64) -> String, period_label: &dyn Fn(Period) -> String) {
+impl Series<'_> {
+    /// The period at x index `i`: an observed point's, then a forecast month's.
+    fn period(&self, i: usize) -> Option<Period> {
+        self.points.get(i).map(|p| p.0).or_else(|| self.fan.get(i.checked_sub(self.points.len())?).map(|f| f.period))
+    }
+}
+
+/// Trend lines sharing one y axis; x is the period index. A series' forecast continues
+/// it as a dashed line in its 95 % and 80 % bands. The hovered period's values show in a
+/// tooltip, written by `format`.
+pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, format: &dyn Fn(f64) -> String, period_label: &dyn Fn(Period) -> String, forecast_word: &str) {
     let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
-    let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).collect();
-    let Some(n) = series.iter().map(|s| s.points.len()).max().filter(|&n| n >= 2) else { return };
+    let fan_values = series.iter().flat_map(|s| s.fan.iter().flat_map(|f| [f.low95, f.high95]));
+    let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(fan_values).collect();
+    let Some(n) = series.iter().map(|s| s.points.len() + s.fan.len()).max().filter(|&n| n >= 2) else { return };
     if values.is_empty() {
         return;
     }
@@ -56,14 +68,36 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, f
         painter.text(egui::pos2(plot.left() - 4.0, y), egui::Align2::RIGHT_CENTER, axis_label(tick, step, y0.abs().max(y1.abs())), font.clone(), theme.text_muted.egui());
         tick += step;
     }
-    let first = series[0].points;
+    let first = &series[0];
     for (i, align) in [(0, egui::Align2::LEFT_TOP), (n - 1, egui::Align2::RIGHT_TOP)] {
-        if let Some((p, _)) = first.get(i) {
-            painter.text(egui::pos2(x_of(i), plot.bottom() + 2.0), align, period_label(*p), font.clone(), theme.text_muted.egui());
+        if let Some(p) = first.period(i) {
+            painter.text(egui::pos2(x_of(i), plot.bottom() + 2.0), align, period_label(p), font.clone(), theme.text_muted.egui());
         }
     }
     for (k, s) in series.iter().enumerate() {
         let color = theme.series[k % theme.series.len()].egui();
+        // Bands first, so the lines stay on top. Each month's step is its own
+        // trapezoid (convex, as egui's polygons must be); the fan starts at the last
+        // observed point, where the forecast's uncertainty is nil.
+        let start = s.points.last().and_then(|(_, v)| *v).map(|v| (s.points.len() - 1, v, v, v, v, v));
+        let steps: Vec<(usize, f64, f64, f64, f64, f64)> =
+            start.into_iter().chain(s.fan.iter().enumerate().map(|(j, f)| (s.points.len() + j, f.point, f.low80, f.high80, f.low95, f.high95))).collect();
+        for (band, alpha) in [((3, 4), 0.16), ((1, 2), 0.30)] {
+            for pair in steps.windows(2) {
+                let bound = |step: &(usize, f64, f64, f64, f64, f64), which: usize| [step.1, step.2, step.3, step.4, step.5][which];
+                let corners = vec![
+                    egui::pos2(x_of(pair[0].0), y_of(bound(&pair[0], band.1))),
+                    egui::pos2(x_of(pair[1].0), y_of(bound(&pair[1], band.1))),
+                    egui::pos2(x_of(pair[1].0), y_of(bound(&pair[1], band.0))),
+                    egui::pos2(x_of(pair[0].0), y_of(bound(&pair[0], band.0))),
+                ];
+                painter.add(egui::Shape::convex_polygon(corners, color.gamma_multiply(alpha), egui::Stroke::NONE));
+            }
+        }
+        if steps.len() >= 2 {
+            let path: Vec<egui::Pos2> = steps.iter().map(|step| egui::pos2(x_of(step.0), y_of(step.1))).collect();
+            painter.extend(egui::Shape::dashed_line(&path, egui::Stroke::new(2.0, color), 6.0, 4.0));
+        }
         // A gap (missing or suppressed month) breaks the line rather than bridging it.
         let mut run: Vec<egui::Pos2> = Vec::new();
         for (i, (_, v)) in s.points.iter().enumerate() {
@@ -78,12 +112,23 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, f
         let i = (((pos.x - plot.left()) / plot.width()) * (n - 1) as f32).round().clamp(0.0, (n - 1) as f32) as usize;
         painter.line_segment([egui::pos2(x_of(i), plot.top()), egui::pos2(x_of(i), plot.bottom())], egui::Stroke::new(1.0, theme.text_muted.egui()));
         response.on_hover_ui_at_pointer(|ui| {
-            if let Some((p, _)) = first.get(i) {
-                ui.strong(period_label(*p));
+            if let Some(p) = first.period(i) {
+                ui.strong(period_label(p));
             }
             for s in series {
-                let v = s.points.get(i).and_then(|p| p.1).map_or("—".to_string(), format);
-                ui.label(format!("{}：{v}", s.name));
+                let text = match i.checked_sub(s.points.len()).and_then(|j| s.fan.get(j)) {
+                    Some(f) => format!(
+                        "{}：{forecast_word} {}（80%：{} – {}；95%：{} – {}）",
+                        s.name,
+                        format(f.point),
+                        format(f.low80),
+                        format(f.high80),
+                        format(f.low95),
+                        format(f.high95)
+                    ),
+                    None => format!("{}：{}", s.name, s.points.get(i).and_then(|p| p.1).map_or("—".to_string(), format)),
+                };
+                ui.label(text);
             }
         });
     }

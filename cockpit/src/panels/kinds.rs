@@ -4,6 +4,7 @@
 use analytics::catalogue::{Direction, MeasureDef, Topic};
 use analytics::cube::{AlertKind, Cube, Lookup, PolicyEvaluation, Severity, ZoneStatus};
 use analytics::interpret::{format_value, interpret, Lang};
+use analytics::outlook::ForecastPoint;
 use analytics::period::Period;
 use analytics::region::RegionTree;
 use bevy_egui::egui;
@@ -19,13 +20,21 @@ use crate::view::View;
 /// the cube changes (see [`super::PanelContents`]); drawing it each frame only lays it out.
 pub enum Content {
     Kpi(Vec<Figure>),
-    Trend { series: Vec<(String, Vec<(Period, Option<f64>)>)>, provenance: Option<String> },
+    Trend { series: Vec<TrendSeries>, provenance: Option<String> },
     Ranking { period: Period, bars: Vec<Bar> },
     Table { columns: Vec<String>, rows: Vec<(String, Vec<String>)> },
     Interpretation(Vec<String>),
     Alerts(Vec<AlertLine>),
     Zones(Vec<ZoneStatus>),
     Policy(Option<PolicyEvaluation>),
+}
+
+pub struct TrendSeries {
+    name: String,
+    points: Vec<(Period, Option<f64>)>,
+    /// The cube's forecast after the last point: only when the view is at the cube's
+    /// latest month and shows totals (forecasts are of totals, made at that month).
+    fan: Vec<ForecastPoint>,
 }
 
 pub struct AlertLine {
@@ -43,10 +52,20 @@ pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Cont
                 .iter()
                 .filter_map(|m| {
                     let def = analytics::catalogue::measure(m)?;
-                    Some((filtered_name(def, category, lang), figures::trend(cube, m, view.region, view.month, *months, category)))
+                    let points = figures::trend(cube, m, view.region, view.month, *months, category);
+                    let at_latest = points.last().is_some_and(|(p, _)| *p == cube.latest_month());
+                    let fan = if at_latest && figures::applied_category(def, category).is_none() {
+                        // At most half the chart is outlook, so the history keeps its room.
+                        let mut fan = analytics::outlook::read(cube, m, view.region);
+                        fan.truncate((*months as usize / 2).max(1));
+                        fan
+                    } else {
+                        Vec::new()
+                    };
+                    Some(TrendSeries { name: filtered_name(def, category, lang), points, fan })
                 })
                 .collect();
-            let last = series.first().and_then(|(_, points)| points.last()).map(|(p, _)| *p);
+            let last = series.first().and_then(|s| s.points.last()).map(|(p, _)| *p);
             let provenance = analytics::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, last, lang));
             Content::Trend { series, provenance }
         }
@@ -75,13 +94,13 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind, content: &Co
     match (kind, content) {
         (_, Content::Kpi(figures)) => kpi_tiles(ui, cx, figures),
         (PanelKind::Trend { measures, .. }, Content::Trend { series, provenance }) => {
-            let series: Vec<chart::Series> = series.iter().map(|(name, points)| chart::Series { name, points }).collect();
+            let series: Vec<chart::Series> = series.iter().map(|s| chart::Series { name: &s.name, points: &s.points, fan: &s.fan }).collect();
             let legend = legend_row(ui, cx, &series);
             if let Some(provenance) = provenance {
                 legend.on_hover_text(provenance);
             }
             let height = ui.available_height();
-            chart::lines(ui, cx.theme, &series, height, &|v| format_value(&measures[0], v, lang), &|p| period_label(p, lang));
+            chart::lines(ui, cx.theme, &series, height, &|v| format_value(&measures[0], v, lang), &|p| period_label(p, lang), text(lang, "forecast"));
         }
         (PanelKind::Ranking { measure, by, .. }, Content::Ranking { period, bars }) => {
             // A ranking of a breakdown shows all its categories; one of regions is filtered.
@@ -147,6 +166,11 @@ fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) ->
             let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 3.0), egui::Sense::hover());
             ui.painter().rect_filled(swatch, 0, color);
             ui.label(egui::RichText::new(s.name).small());
+        }
+        if series.iter().any(|s| !s.fan.is_empty()) {
+            let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 8.0), egui::Sense::hover());
+            ui.painter().rect_filled(swatch, 0, cx.theme.series[0].egui().gamma_multiply(0.30));
+            ui.label(egui::RichText::new(text(cx.lang(), "forecast_band")).small());
         }
     })
     .response

@@ -97,6 +97,8 @@ const UI: &[(&str, &str, &str)] = &[
     ("stale", "连接中断，数据可能已过时", "Offline: the data may be out of date"),
     ("retrying", "正在重试", "retrying"),
     ("server_version", "数据版本", "Data version"),
+    ("forecast", "预测", "Forecast"),
+    ("forecast_band", "预测（区间：80%、95%）", "Forecast (80% and 95% intervals)"),
 ];
 
 /// The interface text for a key; the key itself if it is missing (a test checks none is).
