@@ -21,9 +21,7 @@
 //! too, and the one with the lower AICc is kept. Parameters minimise the in-sample squared
 //! one-step errors, searched on a grid and then refined coordinate by coordinate, within the usual region (0 < β < α, 0 < γ < 1 − α,
 //! 0.8 ≤ φ ≤ 0.98 or φ = 1): deterministic, and fast enough for every region's series.
-//! Starting states: the trend is the change between the first two seasons' means per
-//! period, the level the first season's mean carried to its last period, the seasonal
-//! terms the first season's deviations from that trend line.
+//! Starting states: a classical decomposition of the first three seasons ([`start`]).
 
 use serde::Serialize;
 
@@ -75,25 +73,42 @@ struct Start {
     seasonal: Vec<f64>,
 }
 
-/// States at the end of the first season: a season's mean sits at its middle period, so
-/// the level is moved on by the trend to the season's last period, and each seasonal term
-/// is the value's deviation from the trend line (not from the flat mean).
+/// How many seasons set the starting states: one season's seasonal terms carry its whole
+/// noise, and with a small γ that noise would repeat in every forecast; a few seasons
+/// average it out while the states still describe the start of the series.
+const START_SEASONS: usize = 3;
+
+/// States at the end of the first season, by classical decomposition of the first
+/// [`START_SEASONS`] seasons (two if that is all there is): the trend is the slope of the
+/// season means (each sits at its season's middle period), the level the trend line at
+/// the first season's last period, and each seasonal term the mean deviation of that
+/// period from the trend line, centred to sum to zero.
 fn start(y: &[f64], m: usize) -> Start {
-    let first: f64 = y[..m].iter().sum::<f64>() / m as f64;
-    let second: f64 = y[m..2 * m].iter().sum::<f64>() / m as f64;
-    let trend = (second - first) / m as f64;
-    let middle = (m as f64 - 1.0) / 2.0;
-    Start {
-        level: first + trend * middle,
-        trend,
-        seasonal: y[..m].iter().enumerate().map(|(i, v)| v - (first + trend * (i as f64 - middle))).collect(),
-    }
+    let k = (y.len() / m).clamp(2, START_SEASONS);
+    let means: Vec<f64> = (0..k).map(|j| y[j * m..(j + 1) * m].iter().sum::<f64>() / m as f64).collect();
+    let centre = (k as f64 - 1.0) / 2.0;
+    let mean_of_means = means.iter().sum::<f64>() / k as f64;
+    let spread: f64 = (0..k).map(|j| (j as f64 - centre).powi(2)).sum();
+    let slope_per_season = (0..k).map(|j| (j as f64 - centre) * (means[j] - mean_of_means)).sum::<f64>() / spread;
+    let trend = slope_per_season / m as f64;
+    // The trend line through the season means, at period t.
+    let middle = (k * m) as f64 / 2.0 - 0.5;
+    let line = |t: usize| mean_of_means + trend * (t as f64 - middle);
+    Start { level: line(m - 1), trend, seasonal: seasonal_terms(y, m, k, line) }
 }
 
-/// States without a trend: the first season's mean and the deviations from it.
+/// States without a trend: the first seasons' mean level and the mean deviations from it.
 fn flat_start(y: &[f64], m: usize) -> Start {
-    let level = y[..m].iter().sum::<f64>() / m as f64;
-    Start { level, trend: 0.0, seasonal: y[..m].iter().map(|v| v - level).collect() }
+    let k = (y.len() / m).clamp(2, START_SEASONS);
+    let level = y[..k * m].iter().sum::<f64>() / (k * m) as f64;
+    Start { level, trend: 0.0, seasonal: seasonal_terms(y, m, k, |_| level) }
+}
+
+/// Each period's mean deviation from `line` over `k` seasons, centred to sum to zero.
+fn seasonal_terms(y: &[f64], m: usize, k: usize, line: impl Fn(usize) -> f64) -> Vec<f64> {
+    let raw: Vec<f64> = (0..m).map(|i| (0..k).map(|j| y[j * m + i] - line(j * m + i)).sum::<f64>() / k as f64).collect();
+    let offset = raw.iter().sum::<f64>() / m as f64;
+    raw.into_iter().map(|s| s - offset).collect()
 }
 
 /// Runs the filter over `y` from the start states: the sum of squared one-step errors
