@@ -1,6 +1,7 @@
 //! The Polars engine: generator, ingest, models, roll-up, the cube build and the data
 //! server.
 
+pub mod evaluate;
 pub mod generate;
 pub mod ingest;
 pub mod keys;
