@@ -123,6 +123,44 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         origins: usize,
     },
+    /// Policy-effect evaluation on any panel (CSV or Parquet) by difference in
+    /// differences: 2×2 without --unit/--period; two-way fixed effects with them and
+    /// --post; Callaway & Sant'Anna with --treat-start (staggered adoption), with an event
+    /// study and a pre-trend test.
+    Evaluate {
+        #[arg(long)]
+        data: PathBuf,
+        /// The outcome column.
+        #[arg(long)]
+        outcome: String,
+        /// The unit column (county, firm, …).
+        #[arg(long)]
+        unit: Option<String>,
+        /// The period column (integers, 2025-06 months, 2025Q2 quarters or dates).
+        #[arg(long)]
+        period: Option<String>,
+        /// The treated-group indicator (0/1, true/false); not needed with --treat-start.
+        #[arg(long)]
+        treated: Option<String>,
+        /// The post-period indicator (0/1, true/false).
+        #[arg(long, conflicts_with = "treat_start")]
+        post: Option<String>,
+        /// Each unit's first treated period, empty if never (staggered adoption).
+        #[arg(long)]
+        treat_start: Option<String>,
+        /// Cluster for the standard errors (default: the unit; rows for the 2×2 form).
+        #[arg(long)]
+        cluster: Option<String>,
+        /// Evaluate ln(outcome): the effect in log points (≈ percent for small effects).
+        #[arg(long)]
+        log_outcome: bool,
+        /// Force a design: 2x2, twfe or staggered.
+        #[arg(long, value_parser = parse_design)]
+        design: Option<analytics::engine::evaluate::Design>,
+        /// JSON (estimate, se, ci_low, ci_high, n, …) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the cube, its updates, batch ingest and the web cockpit over HTTP.
     Serve {
         /// A JSON config (addr, input, data, web, tokens, keep_versions, k); `SZJY_*`
@@ -251,25 +289,14 @@ fn print_summary(cube: &Cube) {
 /// Reads `(period, value)` pairs in period order, naming the file, row and field of any
 /// value that is missing or not a number, and of a period that repeats.
 fn read_series(path: &std::path::Path, value: &str, period: &str) -> Result<Vec<(String, f64)>> {
-    use polars::prelude::{Column, CsvReadOptions, DataType, ParquetReader, SerReader};
-    let name = path.display().to_string();
-    let frame = match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
-        Some("parquet") => ParquetReader::new(std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?).finish()?,
-        _ => CsvReadOptions::default().with_infer_schema_length(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf()))?.finish().with_context(|| format!("{name}: not a readable CSV"))?,
-    };
-    let column = |col: &str| -> Result<Column> {
-        let c = frame.column(col).with_context(|| format!("{name}: no column `{col}` (columns: {})", frame.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")))?;
-        Ok(c.cast(&DataType::String)?)
-    };
-    let (periods, values) = (column(period)?, column(value)?);
-    let (periods, values) = (periods.str()?, values.str()?);
-    let mut rows = Vec::with_capacity(frame.height());
-    for i in 0..frame.height() {
-        // Row numbers as a spreadsheet shows them: the header is row 1.
-        let row = i + 2;
-        let p = periods.get(i).with_context(|| format!("{name}: row {row}, field `{period}`: empty"))?;
-        let text = values.get(i).with_context(|| format!("{name}: row {row}, field `{value}`: empty"))?;
-        let v: f64 = text.trim().parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| format!("{name}: row {row}, field `{value}`: `{text}` is not a number"))?;
+    use analytics::engine::panel_file::{read_text_columns, row_number};
+    let (name, columns) = read_text_columns(path, &[period, value])?;
+    let mut rows = Vec::with_capacity(columns[0].len());
+    for (i, (p, text)) in columns[0].iter().zip(&columns[1]).enumerate() {
+        let row = row_number(i);
+        let p = p.as_deref().with_context(|| format!("{name}: row {row}, field `{period}`: empty"))?;
+        let text = text.as_deref().with_context(|| format!("{name}: row {row}, field `{value}`: empty"))?;
+        let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| format!("{name}: row {row}, field `{value}`: `{text}` is not a number"))?;
         rows.push((p.to_string(), v, row));
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
@@ -277,6 +304,49 @@ fn read_series(path: &std::path::Path, value: &str, period: &str) -> Result<Vec<
         anyhow::bail!("{name}: rows {} and {}, field `{period}`: period {} appears twice", pair[0].2, pair[1].2, pair[0].0);
     }
     Ok(rows.into_iter().map(|(p, v, _)| (p, v)).collect())
+}
+
+fn parse_design(text: &str) -> Result<analytics::engine::evaluate::Design, String> {
+    use analytics::engine::evaluate::Design;
+    match text {
+        "2x2" => Ok(Design::TwoByTwo),
+        "twfe" => Ok(Design::Twfe),
+        "staggered" => Ok(Design::Staggered),
+        other => Err(format!("`{other}`: one of 2x2, twfe, staggered")),
+    }
+}
+
+fn run_evaluate(path: &std::path::Path, spec: &analytics::engine::panel_file::PanelSpec, json: bool) -> Result<()> {
+    let report = analytics::engine::panel_file::evaluate_file(path, spec)?;
+    let e = &report.evaluation;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({
+            "design": e.headline.design,
+            "estimate": e.headline.estimate,
+            "se": e.headline.se,
+            "ci_low": e.headline.ci_low,
+            "ci_high": e.headline.ci_high,
+            "n": e.headline.n,
+            "clusters": e.headline.clusters,
+            "log_outcome": spec.log_outcome,
+            "event_study": e.event_study,
+            "pre_trend": e.pre_trend,
+            "trends": e.trends.iter().map(|t| serde_json::json!({ "period": report.period_labels[t.period], "treated": t.treated, "comparison": t.comparison })).collect::<Vec<_>>(),
+        }))?);
+        return Ok(());
+    }
+    let h = &e.headline;
+    println!("design {}: effect {:.4} (se {:.4}, 95% CI {:.4} … {:.4}), n = {}, clusters = {}", serde_json::to_string(&h.design)?.trim_matches('"'), h.estimate, h.se, h.ci_low, h.ci_high, h.n, h.clusters);
+    if !e.event_study.is_empty() {
+        println!("{:>6} {:>10} {:>10} {:>10} {:>10} {:>8}", "event", "estimate", "se", "95% low", "95% high", "cohorts");
+        for p in &e.event_study {
+            println!("{:>6} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>8}", p.event_time, p.estimate, p.se, p.ci_low, p.ci_high, p.cohorts);
+        }
+    }
+    if let Some(pre) = &e.pre_trend {
+        println!("pre-trends: Wald {:.2} on {} leads, p = {:.3}{}", pre.wald, pre.dof, pre.p_value, if pre.p_value < 0.05 { " (parallel trends doubtful)" } else { "" });
+    }
+    Ok(())
 }
 
 fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize, horizon: usize, origins: usize, json: bool) -> Result<()> {
@@ -408,6 +478,20 @@ fn main() -> Result<()> {
             serve::run(config)?;
         }
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
+        Command::Evaluate { data, outcome, unit, period, treated, post, treat_start, cluster, log_outcome, design, json } => {
+            let spec = analytics::engine::panel_file::PanelSpec {
+                outcome: &outcome,
+                unit: unit.as_deref(),
+                period: period.as_deref(),
+                treated: treated.as_deref(),
+                post: post.as_deref(),
+                treat_start: treat_start.as_deref(),
+                cluster: cluster.as_deref(),
+                log_outcome,
+                design,
+            };
+            run_evaluate(&data, &spec, json)?
+        }
         Command::Backtest { cube, horizon, origins } => run_backtest(&Cube::load(&cube)?, horizon, origins)?,
         Command::Forecast { data, value, period, season, horizon, backtest, json } => run_forecast(&data, &value, &period, season, horizon, backtest, json)?,
         Command::Run { data, fresh } => {

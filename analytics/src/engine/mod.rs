@@ -6,6 +6,7 @@ pub mod generate;
 pub mod ingest;
 pub mod keys;
 pub mod models;
+pub mod panel_file;
 pub mod table;
 pub mod world;
 pub mod build;

@@ -2,6 +2,7 @@
 //! Polars again, so there is one).
 
 mod fixtures;
+mod evaluation;
 mod generated;
 mod ingest_errors;
 mod server;
