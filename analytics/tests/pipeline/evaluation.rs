@@ -86,3 +86,23 @@ fn the_staggered_estimator_finds_the_injected_rollout_effect() {
     }
     std::fs::remove_dir_all(panel.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn bad_panels_are_errors_that_name_the_file_row_and_field() {
+    let dir = temp_dir("evaluate-errors");
+    let spec = PanelSpec { outcome: "y", unit: Some("u"), period: Some("t"), treated: Some("d"), post: Some("p"), treat_start: None, cluster: None, log_outcome: false, design: None };
+    let cases: [(&str, PanelSpec, &str); 5] = [
+        ("u,t,y,d,p\na,1,1.0,0,0\na,2,abc,0,1\n", spec, "row 3, field `y`: `abc` is not a number"),
+        ("u,t,y,d,p\na,1,0,0,0\n", PanelSpec { log_outcome: true, ..spec }, "row 2, field `y`: 0 has no logarithm"),
+        ("u,t,y,d,p\na,1,1,0,0\na,1,2,0,0\n", spec, "rows 2 and 3: unit a has period 1 twice"),
+        ("u,t,y,d,p\na,1,1,maybe,0\n", spec, "row 2, field `d`: `maybe` is not 0/1"),
+        ("u,t,y,d,p\na,2025-13,1,0,0\n", spec, "row 2, field `t`: `2025-13` is not a period"),
+    ];
+    for (i, (csv, spec, expected)) in cases.into_iter().enumerate() {
+        let path = dir.join(format!("panel{i}.csv"));
+        std::fs::write(&path, csv).unwrap();
+        let message = format!("{:#}", evaluate_file(&path, &spec).err().expect("an error"));
+        assert!(message.contains(&path.display().to_string()) && message.contains(expected), "{message}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
