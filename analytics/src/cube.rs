@@ -13,7 +13,8 @@ use crate::period::{Period, PeriodKind};
 use crate::region::{Adcode, RegionTree};
 
 /// Bump when the serialized layout changes; readers refuse other versions.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: policy evaluations carry an event study and group trends.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Cell flags (bit set).
 pub mod flags {
@@ -167,6 +168,28 @@ pub struct PolicyEvaluation {
     pub effect_pct: f64,
     pub ci_low_pct: f64,
     pub ci_high_pct: f64,
+    /// Months since adoption (negative: before) and the effect then, by Callaway &
+    /// Sant'Anna on the monthly county panel (`engine::evaluate`), in percent.
+    pub event_study: Vec<EventEffect>,
+    /// p-value of the joint test that the year before adoption shows no effect.
+    pub pre_trend_p: Option<f64>,
+    /// Mean monthly outcome of the counties the policy reached and of those it did not.
+    pub trends: Vec<GroupTrend>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventEffect {
+    pub months: i32,
+    pub effect_pct: f64,
+    pub ci_low_pct: f64,
+    pub ci_high_pct: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupTrend {
+    pub month: Period,
+    pub treated: Option<f64>,
+    pub comparison: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

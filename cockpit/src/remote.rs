@@ -43,12 +43,16 @@ pub async fn follow(base: String, report: impl Fn(RemoteEvent)) {
 async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<String>, retry: &mut Duration, report: &impl Fn(RemoteEvent)) -> Result<(), String> {
     let describe = |e: reqwest::Error| format!("{base}: {e}");
     if have.is_none() {
-        // The first cube is fetched at once, not after the stream's first event: on a
-        // page that draws between network steps, every round trip saved shows the map
-        // sooner. Should a build land in between, the stream's first event says so.
-        let body = client.get(format!("{base}{VERSION_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?.bytes().await.map_err(describe)?;
-        let info: VersionInfo = serde_json::from_slice(&body).map_err(|e| format!("{base}{VERSION_ROUTE}: {e}"))?;
-        let cube = fetch_cube(client, base).await?;
+        // The first cube is fetched at once, beside the version, not after the stream's
+        // first event: on a page the app's frames hold up every network step, so each
+        // round trip saved shows the map sooner (index.html even preloads the cube).
+        // Should a build land in between, the stream's first event says so.
+        let version = async {
+            let body = client.get(format!("{base}{VERSION_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?.bytes().await.map_err(describe)?;
+            serde_json::from_slice::<VersionInfo>(&body).map_err(|e| format!("{base}{VERSION_ROUTE}: {e}"))
+        };
+        let (info, cube) = futures_util::future::join(version, fetch_cube(client, base)).await;
+        let (info, cube) = (info?, cube?);
         *retry = FIRST_RETRY;
         *have = Some(cube.data_version.clone());
         if cube.data_version == info.data_version {

@@ -58,6 +58,10 @@ pub enum PanelKind {
     Zones,
     /// The policy evaluation: estimated effect and its interval.
     Policy,
+    /// The policy's effect by months since adoption, with the pre-trend test.
+    EventStudy,
+    /// The outcome of the units the policy reached and of those it did not.
+    PolicyTrends,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -87,7 +91,7 @@ impl Scene {
                     ids.extend(measures.iter().map(String::as_str))
                 }
                 PanelKind::Ranking { measure, .. } => ids.push(measure),
-                PanelKind::Interpretation | PanelKind::Alerts | PanelKind::Zones | PanelKind::Policy => {}
+                PanelKind::Interpretation | PanelKind::Alerts | PanelKind::Zones | PanelKind::Policy | PanelKind::EventStudy | PanelKind::PolicyTrends => {}
             }
         }
         let mut seen = std::collections::HashSet::new();

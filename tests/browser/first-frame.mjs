@@ -23,6 +23,10 @@ for (let run = 1; run <= Number(runs); run += 1) {
   const load = await page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
   times.push(state.since_page_load_ms);
   console.log(`run ${run}: first map with data at ${state.since_page_load_ms.toFixed(0)} ms after navigation start (page load event at ${load.toFixed(0)} ms; ${state.probes.length} regions coloured)`);
+  // Where the time went: each download's start and end (resource timing, same clock).
+  const downloads = await page.evaluate(() => performance.getEntriesByType('resource')
+    .map((r) => `${r.name.replace(location.origin, '')} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)} ms`));
+  console.log(`  downloads: ${downloads.join('; ')}`);
   await context.close();
 }
 times.sort((a, b) => a - b);

@@ -251,11 +251,17 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     anyhow::ensure!(duplicates == 0, "the models produced {duplicates} cells twice");
     tick("ranking and cells");
     cube.zones = zone_rows(&zone_status)?;
-    cube.evaluations = models::policy::evaluations(&policy_groups)?;
+    let mut evaluations = models::policy::evaluations(&policy_groups)?;
+    let rollouts = anyhow::Context::context(sources.get("policy_rollouts").collect(), "reading the policy roll-outs")?;
+    models::policy::add_event_studies(&mut evaluations, &rollouts, &cube)?;
+    cube.evaluations = evaluations;
     for e in cube.evaluations.iter_mut() {
-        for x in [&mut e.effect_pct, &mut e.ci_low_pct, &mut e.ci_high_pct].into_iter().chain(e.waves.iter_mut().map(|w| &mut w.effect_pct)) {
+        let event_study = e.event_study.iter_mut().flat_map(|p| [&mut p.effect_pct, &mut p.ci_low_pct, &mut p.ci_high_pct]);
+        let trends = e.trends.iter_mut().flat_map(|t| [&mut t.treated, &mut t.comparison]).flatten();
+        for x in [&mut e.effect_pct, &mut e.ci_low_pct, &mut e.ci_high_pct].into_iter().chain(e.waves.iter_mut().map(|w| &mut w.effect_pct)).chain(event_study).chain(trends) {
             *x = stable(*x);
         }
+        e.pre_trend_p = e.pre_trend_p.map(stable);
     }
     cube.alerts = alerts(&cube, &layoffs)?;
     tick("cube");

@@ -85,7 +85,7 @@ pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Cont
             list.sort_by(|a, b| a.meets_targets.cmp(&b.meets_targets).then(a.zone_id.cmp(&b.zone_id)));
             Content::Zones(list)
         }
-        PanelKind::Policy => Content::Policy(cube.evaluations.first().cloned()),
+        PanelKind::Policy | PanelKind::EventStudy | PanelKind::PolicyTrends => Content::Policy(cube.evaluations.first().cloned()),
     }
 }
 
@@ -122,7 +122,9 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind, content: &Co
         }
         (_, Content::Alerts(lines)) => alerts(ui, cx, lines),
         (_, Content::Zones(list)) => zones(ui, cx, list),
-        (_, Content::Policy(evaluation)) => policy(ui, cx, evaluation.as_ref()),
+        (PanelKind::EventStudy, Content::Policy(evaluation)) => super::policy::event_study(ui, cx, evaluation.as_ref()),
+        (PanelKind::PolicyTrends, Content::Policy(evaluation)) => super::policy::group_trends(ui, cx, evaluation.as_ref()),
+        (_, Content::Policy(evaluation)) => super::policy::headline(ui, cx, evaluation.as_ref()),
         // A content prepared for another kind (never: both come from the same scene).
         _ => {}
     }
@@ -140,7 +142,7 @@ fn filtered_name(def: &MeasureDef, category: Option<&str>, lang: Lang) -> String
     }
 }
 
-fn period_label(p: Period, lang: Lang) -> String {
+pub(super) fn period_label(p: Period, lang: Lang) -> String {
     if lang == Lang::Zh { p.label_zh() } else { p.label_en() }
 }
 
@@ -356,19 +358,3 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
     });
 }
 
-fn policy(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
-    let (theme, lang) = (cx.theme, cx.lang());
-    let Some(e) = evaluation else {
-        ui.label(egui::RichText::new(text(lang, "no_evaluation")).color(theme.text_muted.egui()));
-        return;
-    };
-    ui.label(egui::RichText::new(&e.policy).strong());
-    ui.label(egui::RichText::new(format!("{} {:+.1}%", text(lang, "effect"), e.effect_pct)).size(theme.kpi_size * 0.8).color(theme.text.egui()));
-    ui.label(egui::RichText::new(format!("{} {:+.1}% … {:+.1}%", text(lang, "ci95"), e.ci_low_pct, e.ci_high_pct)).color(theme.text_muted.egui()));
-    for (i, w) in e.waves.iter().enumerate() {
-        ui.label(
-            egui::RichText::new(format!("{} {} · {} · {} {} · {:+.1}%", text(lang, "wave"), i + 1, period_label(w.start, lang), w.treated_counties, text(lang, "counties"), w.effect_pct))
-                .small(),
-        );
-    }
-}

@@ -7,6 +7,7 @@
 mod chart;
 mod filters;
 mod kinds;
+mod policy;
 pub mod text;
 
 use analytics::interpret::Lang;

@@ -98,6 +98,13 @@ const UI: &[(&str, &str, &str)] = &[
     ("retrying", "正在重试", "retrying"),
     ("server_version", "数据版本", "Data version"),
     ("forecast", "预测", "Forecast"),
+    ("months_since_adoption", "距政策实施月数", "Months since adoption"),
+    ("months", "个月", "months"),
+    ("pre_trend", "事前平行趋势检验", "Pre-trend test"),
+    ("pre_trend_doubtful", "（平行趋势存疑）", " (parallel trends doubtful)"),
+    ("adoption", "实施", "Adoption"),
+    ("treated_counties", "政策覆盖县（月均）", "Counties reached (monthly mean)"),
+    ("comparison_counties", "未覆盖县（月均）", "Counties not reached (monthly mean)"),
     ("forecast_band", "预测（区间：80%、95%）", "Forecast (80% and 95% intervals)"),
 ];
 

@@ -8,7 +8,10 @@
 use polars::prelude::*;
 
 use super::{exact_mean, exact_sum, month_index, MEASURE, MONTH, REGION, VALUE, YEAR};
-use crate::cube::{PolicyEvaluation, WaveEffect};
+use anyhow::Context;
+
+use crate::cube::{Cube, EventEffect, GroupTrend, PolicyEvaluation, WaveEffect};
+use crate::engine::evaluate;
 use crate::period::Period;
 use crate::region::{Level, RegionTree};
 
@@ -91,7 +94,6 @@ pub fn evaluations(groups: &DataFrame) -> PolarsResult<Vec<PolicyEvaluation>> {
             let effect: f64 = waves.iter().map(|w| w.1 / total * w.3).sum();
             let variance: f64 = waves.iter().map(|w| (w.1 / total).powi(2) * w.4).sum();
             let se = variance.sqrt();
-            let pct = |x: f64| (x.exp() - 1.0) * 100.0;
             PolicyEvaluation {
                 policy,
                 outcome: OUTCOME.into(),
@@ -108,9 +110,64 @@ pub fn evaluations(groups: &DataFrame) -> PolarsResult<Vec<PolicyEvaluation>> {
                 effect_pct: pct(effect),
                 ci_low_pct: pct(effect - 1.96 * se),
                 ci_high_pct: pct(effect + 1.96 * se),
+                event_study: Vec::new(),
+                pre_trend_p: None,
+                trends: Vec::new(),
             }
         })
         .collect())
+}
+
+fn pct(log_points: f64) -> f64 {
+    (log_points.exp() - 1.0) * 100.0
+}
+
+/// Adds to each evaluation its event study and pre-trend test (Callaway & Sant'Anna on
+/// ln of the cube's monthly county outcome, adoption from the roll-outs) and the mean
+/// monthly outcome of the counties reached and not reached. Months without the outcome,
+/// or with none of it, are left out of the panel.
+pub fn add_event_studies(evaluations: &mut [PolicyEvaluation], rollouts: &DataFrame, cube: &Cube) -> anyhow::Result<()> {
+    let policy = rollouts.column("policy")?.str()?.clone();
+    let county = rollouts.column("county")?.cast(&DataType::Int64)?.i64()?.clone();
+    let start = rollouts.column("start_month")?.cast(&DataType::Date)?;
+    let start = start.date()?.clone();
+    let months = crate::outlook::observed_months(cube);
+    let counties: Vec<u32> = RegionTree::shandong().at_level(Level::County).map(|r| r.adcode).collect();
+    for evaluation in evaluations.iter_mut() {
+        let mut adoption: Vec<Option<usize>> = vec![None; counties.len()];
+        for i in 0..rollouts.height() {
+            let (Some(p), Some(c), Some(days)) = (policy.get(i), county.get(i), start.phys.get(i)) else { continue };
+            let Some(u) = counties.iter().position(|&x| x as i64 == c).filter(|_| p == evaluation.policy) else { continue };
+            let date = chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163).context("a roll-out start date")?;
+            let first = months.partition_point(|m| m.month_index() < Period::month(chrono::Datelike::year(&date), chrono::Datelike::month(&date)).month_index());
+            adoption[u] = (first < months.len()).then_some(first);
+        }
+        let mut panel = evaluate::Panel { cluster_of_unit: (0..counties.len()).collect(), ..Default::default() };
+        let mut sums = vec![[(0.0, 0usize); 2]; months.len()];
+        for (u, &c) in counties.iter().enumerate() {
+            for (t, &m) in months.iter().enumerate() {
+                let Some(v) = cube.get(OUTCOME, c, m, crate::cube::TOTAL).value() else { continue };
+                let side = &mut sums[t][usize::from(adoption[u].is_some())];
+                side.0 += v;
+                side.1 += 1;
+                if v > 0.0 {
+                    panel.unit.push(u);
+                    panel.period.push(t);
+                    panel.y.push(v.ln());
+                }
+            }
+        }
+        let studied = evaluate::staggered(&panel, &adoption).with_context(|| format!("the event study of {}", evaluation.policy))?;
+        evaluation.event_study = studied
+            .event_study
+            .iter()
+            .map(|p| EventEffect { months: p.event_time as i32, effect_pct: pct(p.estimate), ci_low_pct: pct(p.ci_low), ci_high_pct: pct(p.ci_high) })
+            .collect();
+        evaluation.pre_trend_p = studied.pre_trend.map(|p| p.p_value);
+        let mean = |(sum, n): (f64, usize)| (n > 0).then(|| sum / n as f64);
+        evaluation.trends = months.iter().zip(&sums).map(|(&month, [comparison, treated])| GroupTrend { month, treated: mean(*treated), comparison: mean(*comparison) }).collect();
+    }
+    Ok(())
 }
 
 #[cfg(test)]
