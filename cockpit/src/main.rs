@@ -31,7 +31,7 @@ struct Cli {
     #[arg(long)]
     bench: Option<f32>,
     /// Soak: switch topic every frame this many times, print entity, asset, glyph-atlas
-    /// and memory figures after 10 switches and at the end, exit.
+    /// and memory figures after 40 switches and at the end, exit.
     #[arg(long)]
     soak: Option<usize>,
     /// Open the analyst's query window at start.
