@@ -94,10 +94,10 @@ mod tests {
 
     #[test]
     fn the_font_has_every_character_the_cockpit_writes() {
-        // Every Chinese string of the catalogue, code lists, regions and scenes must have
-        // a glyph in the subset, or it renders as tofu.
+        // Every string of the catalogue, code lists, regions, scenes, interface and code
+        // must have a glyph in the subset, or it renders as tofu: Latin too, as there is
+        // no other font to fall back to.
         let face = glyph_lookup();
-        // ASCII too: Latin text has no other font to fall back to.
         let mut texts: Vec<String> = Vec::new();
         for m in analytics::catalogue::MEASURES {
             texts.extend([m.name_zh, m.unit_zh, m.definition_zh].map(String::from));

@@ -46,7 +46,6 @@ async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<Str
         // The first cube is fetched at once, beside the version, not after the stream's
         // first event: on a page the app's frames hold up every network step, so each
         // round trip saved shows the map sooner (index.html even preloads the cube).
-        // Should a build land in between, the stream's first event says so.
         let version = async {
             let body = client.get(format!("{base}{VERSION_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?.bytes().await.map_err(describe)?;
             serde_json::from_slice::<VersionInfo>(&body).map_err(|e| format!("{base}{VERSION_ROUTE}: {e}"))
@@ -54,8 +53,10 @@ async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<Str
         let (info, cube) = futures_util::future::join(version, fetch_cube(client, base)).await;
         let (info, cube) = (info?, cube?);
         *retry = FIRST_RETRY;
-        *have = Some(cube.data_version.clone());
+        // A build that landed between the two answers: the cube is dropped, and the
+        // stream's first event (the newest version) fetches it again.
         if cube.data_version == info.data_version {
+            *have = Some(cube.data_version.clone());
             report(RemoteEvent::Cube(Box::new(cube), info));
         }
     }

@@ -157,15 +157,23 @@ pub fn add_event_studies(evaluations: &mut [PolicyEvaluation], rollouts: &DataFr
                 }
             }
         }
-        let studied = evaluate::staggered(&panel, &adoption).with_context(|| format!("the event study of {}", evaluation.policy))?;
+        let mean = |(sum, n): (f64, usize)| (n > 0).then(|| sum / n as f64);
+        evaluation.trends = months.iter().zip(&sums).map(|(&month, [comparison, treated])| GroupTrend { month, treated: mean(*treated), comparison: mean(*comparison) }).collect();
+        // The event study adds to the evaluation; data it cannot be run on (no county left
+        // untreated, say) must not fail the build.
+        let studied = match evaluate::staggered(&panel, &adoption) {
+            Ok(studied) => studied,
+            Err(e) => {
+                tracing::warn!(policy = evaluation.policy, "no event study: {e}");
+                continue;
+            }
+        };
         evaluation.event_study = studied
             .event_study
             .iter()
             .map(|p| EventEffect { months: p.event_time as i32, effect_pct: pct(p.estimate), ci_low_pct: pct(p.ci_low), ci_high_pct: pct(p.ci_high) })
             .collect();
         evaluation.pre_trend_p = studied.pre_trend.map(|p| p.p_value);
-        let mean = |(sum, n): (f64, usize)| (n > 0).then(|| sum / n as f64);
-        evaluation.trends = months.iter().zip(&sums).map(|(&month, [comparison, treated])| GroupTrend { month, treated: mean(*treated), comparison: mean(*comparison) }).collect();
     }
     Ok(())
 }
