@@ -81,6 +81,14 @@ fn generated_data_meets_its_manifest() {
     let truth = (manifest.events.policy.effect_on_new_jobs - 1.0) * 100.0;
     assert_eq!(evaluation.waves.len(), 3);
     assert!(evaluation.ci_low_pct <= truth && truth <= evaluation.ci_high_pct, "{truth}% outside {evaluation:?}");
+    // Its event study runs from before the first wave to after the last, with the
+    // pre-trend test, and the group trends cover every month (at this small scale the
+    // monthly county counts are too noisy to check the effect month by month).
+    let months: Vec<i32> = evaluation.event_study.iter().map(|p| p.months).collect();
+    assert!(months.contains(&-12) && months.contains(&0) && months.contains(&12), "{months:?}");
+    assert!(evaluation.event_study.iter().all(|p| p.ci_low_pct <= p.effect_pct && p.effect_pct <= p.ci_high_pct));
+    assert!(evaluation.pre_trend_p.is_some_and(|p| (0.0..=1.0).contains(&p)));
+    assert_eq!(evaluation.trends.len(), analytics::outlook::observed_months(cube).len());
 
     // Duplicate payments: the model finds the injected ones (recall ≥ 0.95).
     let hasher = PersonHasher::new(b"unused");
