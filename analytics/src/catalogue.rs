@@ -94,6 +94,8 @@ pub enum Topic {
     Subsidy,
     ServiceZones,
     Macro,
+    /// 监测预警
+    Warning,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -211,6 +213,11 @@ pub static MEASURES: &[MeasureDef] = &[
         HigherIsBetter, PersonCount, dims: &[], ytd: true, decimals: 0,
         def_zh: "当期结束失业登记（再就业或注销）的人数", def_en: "Unemployment registrations closed in the period",
         lineage: "失业登记 → 就业模型"),
+    measure!("long_term_unemployed", "长期失业人数", "Long-term unemployed", "人", "persons", Employment, County, Month, Stock,
+        LowerIsBetter, PersonCount, dims: &[], ytd: false, decimals: 0,
+        def_zh: "期末失业登记已持续12个月及以上的人数（按登记月份计）",
+        def_en: "Persons whose open unemployment registration began 12 or more months before the period end (by month)",
+        lineage: "失业登记 → 就业模型"),
     measure!("registered_unemployment_rate", "城镇登记失业率", "Registered unemployment rate", "%", "%", Employment, County, Month,
         Ratio { numerator: "registered_unemployed", denominator: "labour_force_registered", scale: 100.0 }, LowerIsBetter,
         FollowsCount("registered_unemployed"), dims: &[], ytd: false, decimals: 2,
@@ -300,6 +307,17 @@ pub static MEASURES: &[MeasureDef] = &[
         dims: &[], ytd: false, decimals: 1,
         def_zh: "达标服务区 ÷ 参评服务区", def_en: "Zones meeting targets ÷ zones evaluated", lineage: "服务区模型"),
     // 宏观经济与移动通信
+    // 监测预警
+    measure!("warning_index", "综合预警指数", "Composite warning index", "", "", Warning, County, Month, Model, LowerIsBetter,
+        Open, dims: &[], ytd: false, decimals: 1,
+        def_zh: "各预警指标按权重合成（红色计满分、橙色计2/3、黄色计1/3），0为平稳、100为全部指标红色预警；只计有数据的指标",
+        def_en: "Weighted share of the warning indicators at alert (red counts fully, orange 2/3, yellow 1/3): 0 calm, 100 all red; over the indicators with data",
+        lineage: "预警配置 config/early-warning.ron → 预警模型"),
+    measure!("warning_level", "最高预警等级", "Highest alert level", "级", "level", Warning, County, Month, Model, LowerIsBetter,
+        Open, dims: &[], ytd: false, decimals: 0,
+        def_zh: "地区（含下辖地区）当月最严重预警的等级：0无预警，1黄色，2橙色，3红色",
+        def_en: "Level of the most severe alert in the region (or a region within it) that month: 0 none, 1 yellow, 2 orange, 3 red",
+        lineage: "预警配置 config/early-warning.ron → 预警模型"),
     measure!("gdp", "地区生产总值", "GDP", "亿元", "100M CNY", Macro, City, Quarter, Sum, HigherIsBetter, Open,
         dims: &[Sector], ytd: true, decimals: 1,
         def_zh: "季度地区生产总值（现价），按三次产业分增加值", def_en: "Quarterly GDP at current prices, value added by sector",

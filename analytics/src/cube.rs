@@ -11,10 +11,13 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::{self, MeasureDef};
 use crate::period::{Period, PeriodKind};
 use crate::region::{Adcode, RegionTree};
+use crate::warning::WarningConfig;
 
 /// Bump when the serialized layout changes; readers refuse other versions.
 /// 2: policy evaluations carry an event study and group trends.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: alerts have levels (黄/橙/红), an indicator id and a start month; the cube carries
+///    its warning configuration.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Cell flags (bit set).
 pub mod flags {
@@ -87,43 +90,55 @@ pub struct SourceReport {
     pub quarantined: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// 预警等级: 黄 (yellow) < 橙 (orange) < 红 (red).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AlertKind {
-    /// An employer's insured headcount fell by the layoff-reporting threshold.
-    Layoff,
-    /// Registered unemployment rose sharply against the same month last year.
-    UnemploymentRise,
-    /// Subsidy execution lags the calendar.
-    SubsidyExecutionLag,
-    /// Suspected duplicate subsidy payments.
-    DuplicatePayments,
-    /// Personal subsidies paid to recipients without any registration.
-    UnregisteredPayments,
-    /// A service zone is behind the pace needed to meet its yearly targets.
-    ZoneBehindTarget,
+pub enum AlertLevel {
+    Yellow,
+    Orange,
+    Red,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Notice,
-    Warning,
-    Severe,
+impl AlertLevel {
+    pub const ALL: [AlertLevel; 3] = [AlertLevel::Yellow, AlertLevel::Orange, AlertLevel::Red];
+
+    /// 1, 2, 3: the composite index counts a red alert fully, orange ⅔, yellow ⅓.
+    pub fn rank(self) -> u8 {
+        self as u8 + 1
+    }
 }
 
-/// One early-warning finding. Subjects are employers or zones, never persons.
+/// One early-warning finding for one month: an indicator of the warning configuration
+/// ([`crate::warning`]) at or past a threshold in a region, or an event the models raise
+/// (a layoff report, suspect payments, a zone behind its targets). Subjects are employers
+/// or zones, never persons.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
-    pub kind: AlertKind,
-    pub severity: Severity,
+    /// The indicator's id in [`Cube::warning`].
+    pub indicator: String,
+    pub level: AlertLevel,
     pub region: Adcode,
     pub period: Period,
+    /// The first month of the unbroken run of months this indicator has been at alert
+    /// (any level) in this region, up to `period`; `period` itself for an event.
+    pub since: Period,
     /// Employer or zone id, when the alert is about one.
     pub subject: Option<String>,
-    /// The observed figure and the threshold it crossed, in the alert kind's unit.
+    /// The observed figure and the threshold of the level it reached, in the indicator's
+    /// unit.
     pub value: f64,
     pub threshold: f64,
+}
+
+impl Alert {
+    /// Identifies the alert across the months it lasts (and across cube versions), for
+    /// its lifecycle: acknowledged, assigned and closed once, not each month.
+    pub fn id(&self) -> String {
+        match &self.subject {
+            Some(subject) => format!("{}/{}/{}/{subject}", self.indicator, self.region, self.since),
+            None => format!("{}/{}/{}", self.indicator, self.region, self.since),
+        }
+    }
 }
 
 /// A service zone's standing against the pilot notice's yearly targets.
@@ -207,6 +222,9 @@ pub struct Cube {
     pub dims: Vec<String>,
     pub cells: Vec<Cell>,
     pub alerts: Vec<Alert>,
+    /// The warning configuration the alerts and the composite index were evaluated with:
+    /// indicators, thresholds, weights and the key groups' support measures.
+    pub warning: WarningConfig,
     pub zones: Vec<ZoneStatus>,
     pub evaluations: Vec<PolicyEvaluation>,
     #[serde(skip)]
@@ -259,6 +277,7 @@ impl Cube {
             dims: vec![TOTAL.to_string()],
             cells: Vec::new(),
             alerts: Vec::new(),
+            warning: WarningConfig::default(),
             zones: Vec::new(),
             evaluations: Vec::new(),
             index: FxHashMap::default(),
@@ -418,7 +437,7 @@ impl Cube {
 
     /// Sets `data_version` to a hash of the content, so equal cubes get equal versions.
     pub fn seal(&mut self) {
-        let bytes = postcard::to_stdvec(&(&self.cells, &self.alerts, &self.zones, &self.evaluations, &self.measures, &self.dims))
+        let bytes = postcard::to_stdvec(&(&self.cells, &self.alerts, &self.warning, &self.zones, &self.evaluations, &self.measures, &self.dims))
             .expect("cells serialize");
         // FNV-1a: stable across platforms and Rust versions, unlike DefaultHasher.
         let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
@@ -442,6 +461,7 @@ impl Cube {
             dims: self.dims.clone(),
             cells: self.cells.iter().filter(|c| within(c.region)).copied().collect(),
             alerts: self.alerts.iter().filter(|a| within(a.region)).cloned().collect(),
+            warning: self.warning.clone(),
             zones: self.zones.iter().filter(|z| within(z.county)).cloned().collect(),
             evaluations: self.evaluations.clone(),
             index: FxHashMap::default(),

@@ -2,9 +2,10 @@
 //! native cockpit, the browser and the CLI say exactly the same thing.
 
 use crate::catalogue::{self, Topic};
-use crate::cube::{AlertKind, Cube, Lookup};
+use crate::cube::{Alert, AlertLevel, Cube, Lookup};
 use crate::period::Period;
 use crate::region::{Adcode, RegionTree};
+use crate::warning::{self, events};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -99,6 +100,7 @@ pub fn interpret(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang:
         Topic::Enterprise => enterprise(&mut w, month, ytd),
         Topic::Subsidy => subsidy(&mut w, ytd),
         Topic::ServiceZones => zones(&mut w, ytd),
+        Topic::Warning => warnings(&mut w, month),
     }
     if topic == Topic::Overview {
         supply_demand(&mut w, month);
@@ -230,10 +232,76 @@ fn zones(w: &mut Writer, ytd: Period) {
     if let Lookup::Value(s) = w.v("zone_services", ytd) {
         w.say(format!("{}服务区服务{}。", ytd.label_zh(), w.fmt("zone_services", s)), format!("Service zones served {} in {}.", w.fmt("zone_services", s), ytd.label_en()));
     }
-    let behind = w.cube.alerts.iter().filter(|a| a.kind == AlertKind::ZoneBehindTarget && a.period.year() == ytd.year()).count();
+    let tree = RegionTree::shandong();
+    let behind = w.cube.alerts.iter().filter(|a| a.indicator == events::ZONE_BEHIND_TARGET && a.period.year() == ytd.year() && tree.is_within(a.region, w.region)).count();
     if behind > 0 {
         w.say(format!("{behind}个服务区进度落后于全年目标。"), format!("{behind} zones are behind their yearly targets."));
     }
+}
+
+/// 黄色 / yellow …, for text.
+pub fn level_word(level: AlertLevel, lang: Lang) -> &'static str {
+    match (level, lang) {
+        (AlertLevel::Yellow, Lang::Zh) => "黄色",
+        (AlertLevel::Orange, Lang::Zh) => "橙色",
+        (AlertLevel::Red, Lang::Zh) => "红色",
+        (AlertLevel::Yellow, Lang::En) => "yellow",
+        (AlertLevel::Orange, Lang::En) => "orange",
+        (AlertLevel::Red, Lang::En) => "red",
+    }
+}
+
+/// The region's composite index and level, its alerts this month by level, the most severe
+/// one, and the key groups those alerts push support to.
+fn warnings(w: &mut Writer, month: Period) {
+    let config = &w.cube.warning;
+    if let Lookup::Value(index) = w.v(warning::INDEX_MEASURE, month) {
+        let (zh, en) = match config.composite_level(index) {
+            Some(level) => (format!("处于{}预警", level_word(level, Lang::Zh)), format!("at {} alert", level_word(level, Lang::En))),
+            None => ("总体平稳".to_string(), "calm overall".to_string()),
+        };
+        w.say(
+            format!("{}{}综合预警指数{index:.1}，{zh}。", w.place, month.label_zh()),
+            format!("{}: composite warning index {index:.1} in {}, {en}.", w.place, month.label_en()),
+        );
+    }
+    let tree = RegionTree::shandong();
+    let mut alerts: Vec<&Alert> = w.cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, w.region)).collect();
+    if alerts.is_empty() {
+        return;
+    }
+    let count = |level| alerts.iter().filter(|a| a.level == level).count();
+    let [yellow, orange, red] = AlertLevel::ALL.map(count);
+    w.say(
+        format!("本月辖区内预警{}条：红色{red}条、橙色{orange}条、黄色{yellow}条。", alerts.len()),
+        format!("{} alerts in the area this month: {red} red, {orange} orange, {yellow} yellow.", alerts.len()),
+    );
+    // The most severe, then the one that has lasted longest, then the first region.
+    alerts.sort_by(|a, b| b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)));
+    let top = alerts[0];
+    if let Some(ind) = config.indicator(&top.indicator) {
+        let place = tree.get(top.region).map(|r| if w.zh() { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+        let (since_zh, since_en) = if top.since != top.period {
+            (format!("，自{}起持续", top.since.label_zh()), format!(", since {}", top.since.label_en()))
+        } else {
+            (String::new(), String::new())
+        };
+        w.say(
+            format!("最需关注：{place}{}{:.2}{}，达到{}预警线{:.2}{}{since_zh}。", ind.name_zh, top.value, ind.unit_zh, level_word(top.level, Lang::Zh), top.threshold, ind.unit_zh),
+            format!("Most pressing: {place}, {} {:.2}{}, past the {} line of {:.2}{}{since_en}.", ind.name_en, top.value, unit_en(&ind.unit_en), level_word(top.level, Lang::En), top.threshold, unit_en(&ind.unit_en)),
+        );
+    }
+    let support = config.support_for(alerts.iter().copied());
+    if !support.is_empty() {
+        let zh: Vec<String> = support.iter().map(|(g, _)| format!("{}（{}）", g.group, g.measures_zh.join("、"))).collect();
+        let en: Vec<String> = support.iter().map(|(g, _)| format!("{} ({})", g.name_en, g.measures_en.join(", "))).collect();
+        w.say(format!("建议帮扶：{}。", zh.join("；")), format!("Suggested support: {}.", en.join("; ")));
+    }
+}
+
+/// An English unit after a number: `%` attaches, words take a space.
+fn unit_en(unit: &str) -> String {
+    if unit.is_empty() || unit == "%" { unit.to_string() } else { format!(" {unit}") }
 }
 
 #[cfg(test)]

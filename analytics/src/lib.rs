@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod region;
 pub mod schema;
 pub mod suppress;
+pub mod warning;
 
 #[cfg(feature = "engine")]
 pub mod engine;

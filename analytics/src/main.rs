@@ -65,6 +65,10 @@ enum Command {
         /// memory; slower).
         #[arg(long)]
         stage_on_disk: bool,
+        /// The early-warning indicators and thresholds (default: the built-in
+        /// config/early-warning.ron).
+        #[arg(long)]
+        warning_config: Option<PathBuf>,
     },
     /// Print a summary of a cube.
     Summary {
@@ -163,7 +167,7 @@ enum Command {
     },
     /// Serve the cube, its updates, batch ingest and the web cockpit over HTTP.
     Serve {
-        /// A JSON config (addr, input, data, web, tokens, keep_versions, k); `SZJY_*`
+        /// A JSON config (addr, input, data, web, tokens, keep_versions, k, warning_config); `SZJY_*`
         /// variables and these flags override it.
         #[arg(long)]
         config: Option<PathBuf>,
@@ -179,6 +183,9 @@ enum Command {
         /// The web bundle to serve at `/`.
         #[arg(long)]
         web: Option<PathBuf>,
+        /// The early-warning configuration (default: the built-in one).
+        #[arg(long)]
+        warning_config: Option<PathBuf>,
     },
 }
 
@@ -262,11 +269,13 @@ fn print_summary(cube: &Cube) {
         };
         println!("  {:<16} {:<16} {}", def.name_zh, period.label_zh(), value);
     }
-    let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut by_indicator: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
     for alert in cube.alerts.iter().filter(|a| a.period == month) {
-        *kinds.entry(format!("{:?}", alert.kind)).or_default() += 1;
+        let name = cube.warning.indicator(&alert.indicator).map_or(alert.indicator.as_str(), |i| i.name_zh.as_str());
+        *by_indicator.entry((name, interpret::level_word(alert.level, Lang::Zh))).or_default() += 1;
     }
-    println!("  本月预警 {kinds:?}");
+    let counts: Vec<String> = by_indicator.iter().map(|((name, level), n)| format!("{name}·{level} {n}")).collect();
+    println!("  本月预警 {}", counts.join("，"));
     for e in &cube.evaluations {
         println!(
             "  政策评估 {}：对{}的效应 {:+.1}%（95%置信区间 {:+.1}% ~ {:+.1}%，{}个批次）",
@@ -279,7 +288,7 @@ fn print_summary(cube: &Cube) {
         );
     }
     println!();
-    for topic in [Topic::Overview, Topic::Shortage, Topic::Subsidy, Topic::ServiceZones] {
+    for topic in [Topic::Overview, Topic::Shortage, Topic::Subsidy, Topic::ServiceZones, Topic::Warning] {
         for line in interpret::interpret(cube, topic, PROVINCE, month, Lang::Zh) {
             println!("  {line}");
         }
@@ -459,8 +468,9 @@ fn main() -> Result<()> {
             println!("accepted rows → {}; quarantined rows → {}", path.display(), out.join(build::QUARANTINE_DIR).display());
             anyhow::ensure!(rec.balances(), "reconciliation does not balance");
         }
-        Command::Build { input, out, k, stage_on_disk } => {
-            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None })?;
+        Command::Build { input, out, k, stage_on_disk, warning_config } => {
+            let warning = analytics::warning::WarningConfig::from_file(warning_config.as_deref())?;
+            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning })?;
         }
         Command::Schemas { sql: false } => print!("{}", schema::markdown()),
         Command::Schemas { sql: true } => {
@@ -469,12 +479,13 @@ fn main() -> Result<()> {
             let tables = serde_json::json!({ schema::SQL_COUNTY_TABLE: adcodes(Level::County), schema::SQL_CITY_TABLE: adcodes(Level::City) });
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "adcode_tables": tables, "accepts": accepts }))?);
         }
-        Command::Serve { config, addr, input, data, web } => {
+        Command::Serve { config, addr, input, data, web, warning_config } => {
             let mut config = serve::ServeConfig::load(config.as_deref())?;
             config.addr = addr.unwrap_or(config.addr);
             config.input = input.unwrap_or(config.input);
             config.data = data.unwrap_or(config.data);
             config.web = web.unwrap_or(config.web);
+            config.warning_config = warning_config.or(config.warning_config);
             serve::run(config)?;
         }
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
@@ -499,7 +510,7 @@ fn main() -> Result<()> {
             if fresh || !generated.join(generate::MANIFEST).exists() {
                 run_generate(&generate::GenerateConfig { scale: DEFAULT_SCALE, seed: DEFAULT_SEED, out: generated.clone(), csv: false, dirty_rate: 0.002 })?;
             }
-            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None })?;
+            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None, warning: Default::default() })?;
             print_summary(&output.public);
         }
     }

@@ -210,7 +210,7 @@ impl ProbeInputs<'_, '_> {
         for (adcode, lookup) in regions {
             let Lookup::Value(value) = lookup else { continue };
             let Some(region) = self.shapes.0.get(*adcode) else { continue };
-            let colour = theme.ramp[self.choropleth.ramp_index(*value, theme.ramp.len())];
+            let colour = self.choropleth.colour(*value, theme);
             // The candidate on a grid over the region farthest from its boundary, among
             // those clear of every label and inside the map area.
             let (min, max) = (region.bounds.min(), region.bounds.max());

@@ -94,7 +94,8 @@ mod tests {
 
     #[test]
     fn the_font_has_every_character_the_cockpit_writes() {
-        // Every string of the catalogue, code lists, regions, scenes, interface and code
+        // Every string of the catalogue, code lists, regions, warning configuration, scenes,
+        // interface and code
         // must have a glyph in the subset, or it renders as tofu: Latin too, as there is
         // no other font to fall back to.
         let face = glyph_lookup();
@@ -110,6 +111,14 @@ mod tests {
         }
         for list in [analytics::codes::INDUSTRIES, analytics::codes::SUBSIDY_TYPES, analytics::codes::KEY_GROUPS] {
             texts.extend(list.iter().map(|e| e.1.to_string()));
+        }
+        let warning = analytics::warning::WarningConfig::default();
+        for i in &warning.indicators {
+            texts.extend([i.name_zh.clone(), i.unit_zh.clone()]);
+        }
+        for g in &warning.groups {
+            texts.push(g.group.clone());
+            texts.extend(g.measures_zh.iter().cloned());
         }
         for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenes")).unwrap() {
             texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());

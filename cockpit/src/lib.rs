@@ -167,6 +167,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
         playing: false,
         category: None,
         filters_open: false,
+        indicator: None,
     };
     if analytics::region::RegionTree::shandong().get(settings.region).is_none() {
         return Err(format!("{} is not a Shandong adcode", settings.region));

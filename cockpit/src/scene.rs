@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use analytics::catalogue::{self, DimKind, Topic};
+use analytics::warning::Category;
 use bevy::prelude::*;
 use serde::Deserialize;
 
@@ -21,9 +22,23 @@ pub struct Scene {
     pub topic: Topic,
     /// The measure the map colours regions by.
     pub map_measure: String,
+    /// How values become colours (default: quantile classes on the theme's ramp).
+    #[serde(default)]
+    pub map_scale: MapScale,
     /// Panels of the left and right columns, top to bottom.
     pub left: Vec<Panel>,
     pub right: Vec<Panel>,
+}
+
+/// How the map turns values into colours.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum MapScale {
+    /// Quantile classes of the values shown, on the theme's colour ramp.
+    #[default]
+    Quantiles,
+    /// Alert levels (0 calm, 1 黄, 2 橙, 3 红, as `warning_level` holds them) in the
+    /// theme's alert colours.
+    AlertLevels,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -52,8 +67,14 @@ pub enum PanelKind {
     Table { measures: Vec<String> },
     /// 数据解读 for the view, written from the cube.
     Interpretation,
-    /// Alerts within the current region.
-    Alerts,
+    /// Alerts within the current region of these indicator families (all if empty), most
+    /// severe first; a click drills into one.
+    Alerts { categories: Vec<Category> },
+    /// The early-warning indicator drilled into (or the region's most severe one) over the
+    /// last `months` months, with its yellow / orange / red lines.
+    IndicatorTrend { months: u32 },
+    /// The support measures (就业帮扶) the region's alerts push, by key group.
+    Support,
     /// Service zones of the current region and their standing against the targets.
     Zones,
     /// The policy evaluation: estimated effect and its interval.
@@ -91,7 +112,14 @@ impl Scene {
                     ids.extend(measures.iter().map(String::as_str))
                 }
                 PanelKind::Ranking { measure, .. } => ids.push(measure),
-                PanelKind::Interpretation | PanelKind::Alerts | PanelKind::Zones | PanelKind::Policy | PanelKind::EventStudy | PanelKind::PolicyTrends => {}
+                PanelKind::Interpretation
+                | PanelKind::Alerts { .. }
+                | PanelKind::IndicatorTrend { .. }
+                | PanelKind::Support
+                | PanelKind::Zones
+                | PanelKind::Policy
+                | PanelKind::EventStudy
+                | PanelKind::PolicyTrends => {}
             }
         }
         let mut seen = std::collections::HashSet::new();

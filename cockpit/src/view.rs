@@ -36,6 +36,9 @@ pub struct View {
     pub category: Option<String>,
     /// The analyst's filter panel is open (desktop only; walls never show it).
     pub filters_open: bool,
+    /// The early-warning indicator drilled into from an alert (its id in the cube's
+    /// warning configuration): the indicator-trend panel shows it.
+    pub indicator: Option<String>,
 }
 
 impl View {
@@ -74,6 +77,8 @@ pub enum ViewCommand {
     TogglePlay,
     /// Filter by a category (`None`: totals).
     Category(Option<String>),
+    /// Drill into an alert: its region (if given), and its indicator's trend.
+    FocusAlert { indicator: String, region: Option<Adcode> },
     ToggleFilters,
 }
 
@@ -199,6 +204,12 @@ pub fn apply(view: &View, command: ViewCommand, topics: usize, themes: usize, mo
         ViewCommand::TogglePlay => next.playing = !view.playing,
         ViewCommand::Category(category) => next.category = category.filter(|key| DimKind::from_key(key).is_some()),
         ViewCommand::ToggleFilters => next.filters_open = !view.filters_open,
+        ViewCommand::FocusAlert { indicator, region } => {
+            if let Some(region) = region.filter(|r| tree.get(*r).is_some()) {
+                next.region = region;
+            }
+            next.indicator = Some(indicator);
+        }
     }
     next
 }
@@ -213,14 +224,15 @@ fn clamp_month(month: Period, months: Option<(Period, Period)>) -> Period {
 
 /// Parses `key:value` commands separated by commas: `topic:ID`, `region:ADCODE`,
 /// `month:YYYY-MM`, `theme:ID`, `lang:zh|en`, `category:KEY` (e.g. `category:grp:高校毕业生`;
-/// `category:` clears it), `filters` (opens or closes the filter panel), `up`.
+/// `category:` clears it), `filters` (opens or closes the filter panel), `up`,
+/// `indicator:ID` (the early-warning indicator the indicator-trend panel shows).
 pub fn parse_script(text: &str, scenes: &Scenes, themes: &Themes) -> Result<Vec<ViewCommand>, String> {
     text.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|item| {
             let (key, value) = item.split_once(':').unwrap_or((item, ""));
-            let bad = || format!("`{item}` is not a view command (topic:ID, region:ADCODE, month:YYYY-MM, theme:ID, lang:zh|en, category:KEY, filters, up)");
+            let bad = || format!("`{item}` is not a view command (topic:ID, region:ADCODE, month:YYYY-MM, theme:ID, lang:zh|en, category:KEY, filters, up, indicator:ID)");
             Ok(match key {
                 "topic" => ViewCommand::Topic(scenes.index_of(value).ok_or_else(bad)?),
                 "region" => ViewCommand::Select(value.parse().map_err(|_| bad())?),
@@ -230,6 +242,7 @@ pub fn parse_script(text: &str, scenes: &Scenes, themes: &Themes) -> Result<Vec<
                 "category" if value.is_empty() => ViewCommand::Category(None),
                 "category" if DimKind::from_key(value).is_some() => ViewCommand::Category(Some(value.to_string())),
                 "filters" => ViewCommand::ToggleFilters,
+                "indicator" if !value.is_empty() => ViewCommand::FocusAlert { indicator: value.to_string(), region: None },
                 "up" => ViewCommand::Up,
                 _ => return Err(bad()),
             })
@@ -242,7 +255,7 @@ mod tests {
     use super::*;
 
     fn view() -> View {
-        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false, category: None, filters_open: false }
+        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false, category: None, filters_open: false, indicator: None }
     }
 
     const MONTHS: Option<(Period, Period)> = Some((Period::Month { year: 2021, month: 1 }, Period::Month { year: 2025, month: 10 }));

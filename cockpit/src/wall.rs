@@ -2,7 +2,8 @@
 //! the wall's physical pixels (egui re-rasterises text at that scale, so it stays crisp);
 //! the topics rotate on a carousel that a keyboard or presenter remote pauses, steps and
 //! pins; on spliced walls the side columns are sized to whole screens so text stays off
-//! the bezels; no cursor.
+//! the bezels; an alert ticker along the bottom pages through the month's alerts; no
+//! cursor.
 
 use std::time::Duration;
 
@@ -40,6 +41,17 @@ impl Default for WallLayout {
 #[derive(Resource, Clone, Copy, Debug, Default)]
 pub struct SeamSafeColumns(pub Option<f32>);
 
+/// The wall's alert ticker: which page of the view month's alerts is on show. It steps
+/// every [`TICKER_STEP`] rather than scrolling, so a still wall sleeps between pages.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct Ticker {
+    pub page: usize,
+    next_step: Option<Instant>,
+}
+
+/// How long one page of the ticker shows.
+pub const TICKER_STEP: Duration = Duration::from_secs(8);
+
 #[derive(Resource)]
 struct Carousel {
     interval: Duration,
@@ -58,7 +70,9 @@ impl Plugin for WallPlugin {
             app.insert_resource(Carousel { interval: Duration::from_secs_f32(layout.carousel_seconds), next_step: None, paused: false })
                 .add_systems(Update, carousel.before(ViewSystems));
         }
-        app.add_systems(Update, hide_cursor).add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::panels::PanelSystems));
+        app.init_resource::<Ticker>()
+            .add_systems(Update, (hide_cursor, step_ticker))
+            .add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::panels::PanelSystems));
     }
 }
 
@@ -131,6 +145,16 @@ fn carousel(now: Res<Now>, keys: Res<ButtonInput<KeyCode>>, mut carousel: ResMut
         carousel.next_step = Some(now.0 + interval);
     }
     next.within(carousel.next_step.unwrap_or(due).saturating_duration_since(now.0));
+}
+
+fn step_ticker(now: Res<Now>, mut ticker: ResMut<Ticker>, mut next: ResMut<NextUpdate>) {
+    let _cost = crate::bench::own_cost("step_ticker");
+    let due = *ticker.next_step.get_or_insert(now.0 + TICKER_STEP);
+    if now.0 >= due {
+        ticker.page = ticker.page.wrapping_add(1);
+        ticker.next_step = Some(now.0 + TICKER_STEP);
+    }
+    next.within(ticker.next_step.unwrap_or(due).saturating_duration_since(now.0));
 }
 
 #[cfg(test)]

@@ -13,11 +13,12 @@ use super::ingest::{self, Reconciliation, Staging};
 use super::keys::PersonHasher;
 use super::models::{self, concat_facts, Sources, DIM, MEASURE, REGION, VALUE, YEAR};
 use super::rollup::{self, KIND, LEVEL, NUM};
-use crate::cube::{Alert, AlertKind, Cube, Severity, SourceReport, ZoneStatus, TOTAL};
-use crate::period::Period;
+use crate::cube::{Alert, AlertLevel, Cube, SourceReport, ZoneStatus, TOTAL};
+use crate::period::{Period, PeriodKind};
 use crate::region::{Level, RegionTree};
 use crate::schema::SOURCES;
 use crate::suppress;
+use crate::warning::{events, WarningConfig};
 
 pub const INTERNAL_CUBE: &str = "cube.internal.bin";
 pub const PUBLIC_CUBE_JSON: &str = "cube.public.json";
@@ -38,6 +39,8 @@ pub struct BuildConfig {
     /// Batches that arrived after the base data (`analytics serve`'s ingests):
     /// `<batches>/<source>/*.csv|*.parquet`, validated with the source's other files.
     pub batches: Option<PathBuf>,
+    /// The early-warning indicators and thresholds the alerts are evaluated with.
+    pub warning: crate::warning::WarningConfig,
 }
 
 pub struct BuildOutput {
@@ -263,7 +266,10 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         }
         e.pre_trend_p = e.pre_trend_p.map(stable);
     }
-    cube.alerts = alerts(&cube, &layoffs)?;
+    cube.warning = cfg.warning.clone();
+    cube.alerts = event_alerts(&cube, &cfg.warning, &layoffs)?;
+    let warnings = crate::warning::evaluate(&mut cube, RegionTree::shandong());
+    tracing::debug!(alerts = ?warnings.alerts, indexed = warnings.indexed, "warnings");
     tick("cube");
     let outlook = crate::outlook::add_forecasts(&mut cube, RegionTree::shandong().all().iter().map(|r| r.adcode));
     tracing::debug!(forecast = outlook.forecast, skipped = outlook.skipped, "forecasts");
@@ -381,14 +387,13 @@ fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {
         .collect())
 }
 
-/// Registered unemployment up this much on a year earlier (and by at least
-/// [`UNEMPLOYMENT_RISE_MIN`] persons) raises an alert.
-pub const UNEMPLOYMENT_RISE_PCT: f64 = 20.0;
-pub const UNEMPLOYMENT_RISE_MIN: f64 = 20.0;
-/// Subsidy execution this many points behind the calendar raises an alert.
-pub const EXECUTION_LAG_POINTS: f64 = 10.0;
-
-fn alerts(cube: &Cube, layoffs: &DataFrame) -> Result<Vec<Alert>> {
+/// The events the models raise, each at the level its configured thresholds give: layoff
+/// reports (an employer's cut, at least yellow, as every one met the reporting rule),
+/// suspect subsidy payments in a county and month, and zones behind their yearly
+/// targets. The configured indicators are evaluated on the cube afterwards
+/// ([`crate::warning::evaluate`]).
+fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Result<Vec<Alert>> {
+    let trigger = |id: &str| config.indicator(id).map(|i| &i.trigger).with_context(|| format!("the warning configuration has no event {id:?}"));
     let mut alerts = Vec::new();
     let (employer, region, year, month, cut, previous) = (
         str_col(layoffs, "employer_id")?,
@@ -398,66 +403,52 @@ fn alerts(cube: &Cube, layoffs: &DataFrame) -> Result<Vec<Alert>> {
         i64_col(layoffs, "cut")?,
         i64_col(layoffs, "previous")?,
     );
+    let layoff = trigger(events::LAYOFF_REPORT)?;
     for i in 0..layoffs.height() {
         let (Some(c), Some(p)) = (cut.get(i), previous.get(i)) else { continue };
+        // Under the yellow threshold the employer qualified by the share rule: ≥ 10 %.
+        let (level, threshold) = layoff.level(c as f64).unwrap_or((AlertLevel::Yellow, (p as f64 * 0.1).ceil()));
+        let period = Period::month(year.get(i).unwrap_or_default() as i32, month.get(i).unwrap_or_default() as u32);
         alerts.push(Alert {
-            kind: AlertKind::Layoff,
-            severity: if c >= 50 || c as f64 >= 0.3 * p as f64 { Severity::Severe } else { Severity::Warning },
+            indicator: events::LAYOFF_REPORT.to_string(),
+            level,
             region: region.get(i).unwrap_or_default() as u32,
-            period: Period::month(year.get(i).unwrap_or_default() as i32, month.get(i).unwrap_or_default() as u32),
+            period,
+            since: period,
             subject: employer.get(i).map(str::to_string),
             value: c as f64,
-            threshold: if c >= models::enterprise::LAYOFF_MIN_CUT { models::enterprise::LAYOFF_MIN_CUT as f64 } else { (p as f64 * 0.1).ceil() },
+            threshold,
         });
     }
     let tree = RegionTree::shandong();
+    let payments = [("subsidy_duplicate_payments", events::DUPLICATE_PAYMENTS), ("subsidy_unregistered_payments", events::UNREGISTERED_PAYMENTS)];
+    for (measure, event) in payments {
+        let trigger = trigger(event)?;
+        for cell in cube.cells.iter().filter(|c| cube.measure_id(c) == measure && cube.dim_key(c) == TOTAL && c.period.kind() == PeriodKind::Month) {
+            let is_county = tree.get(cell.region).is_some_and(|r| r.level == Level::County);
+            if let (true, Some((level, threshold))) = (is_county, cell.value.and_then(|n| trigger.level(n))) {
+                let (region, period) = (cell.region, cell.period);
+                alerts.push(Alert { indicator: event.to_string(), level, region, period, since: period, subject: None, value: cell.value.unwrap_or_default(), threshold });
+            }
+        }
+    }
     let latest = cube.latest_month();
-    // One pass over the county-month totals.
-    for cell in &cube.cells {
-        let is_county = tree.get(cell.region).is_some_and(|r| r.level == Level::County);
-        if !is_county || cube.dim_key(cell) != TOTAL || cell.period.kind() != crate::period::PeriodKind::Month {
-            continue;
-        }
-        let Some(n) = cell.value else { continue };
-        let (region, period) = (cell.region, cell.period);
-        match cube.measure_id(cell) {
-            "subsidy_duplicate_payments" | "subsidy_unregistered_payments" if n > 0.0 => {
-                let kind = if cube.measure_id(cell) == "subsidy_duplicate_payments" { AlertKind::DuplicatePayments } else { AlertKind::UnregisteredPayments };
-                alerts.push(Alert { kind, severity: if n >= 10.0 { Severity::Severe } else { Severity::Warning }, region, period, subject: None, value: n, threshold: 0.0 });
-            }
-            "registered_unemployed" => {
-                if let Some(before) = cube.total("registered_unemployed", region, period.year_ago()).value() {
-                    if before > 0.0 && n - before >= UNEMPLOYMENT_RISE_MIN && (n - before) / before * 100.0 >= UNEMPLOYMENT_RISE_PCT {
-                        let rise = (n - before) / before * 100.0;
-                        alerts.push(Alert { kind: AlertKind::UnemploymentRise, severity: Severity::Warning, region, period, subject: None, value: rise, threshold: UNEMPLOYMENT_RISE_PCT });
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let ytd = Period::YearToDate { year: latest.year(), month: latest.last_month() };
-    let pace = latest.last_month() as f64 / 12.0 * 100.0;
-    for city in tree.at_level(Level::City) {
-        if let Some(rate) = cube.total("subsidy_execution_rate", city.adcode, ytd).value() {
-            if rate < pace - EXECUTION_LAG_POINTS {
-                let severity = if rate < pace - 2.0 * EXECUTION_LAG_POINTS { Severity::Severe } else { Severity::Warning };
-                alerts.push(Alert { kind: AlertKind::SubsidyExecutionLag, severity, region: city.adcode, period: latest, subject: None, value: rate, threshold: pace - EXECUTION_LAG_POINTS });
-            }
-        }
-    }
-    for zone in cube.zones.iter().filter(|z| z.year == latest.year() && !z.meets_targets) {
+    let zone = trigger(events::ZONE_BEHIND_TARGET)?;
+    for z in cube.zones.iter().filter(|z| z.year == latest.year() && !z.meets_targets && z.services_target > 0 && z.months_observed > 0) {
+        // Services so far against the year's target pro rata.
+        let pace = z.services as f64 / (z.services_target as f64 * z.months_observed as f64 / 12.0) * 100.0;
+        let (level, threshold) = zone.level(pace).unwrap_or((AlertLevel::Yellow, zone.thresholds().yellow));
         alerts.push(Alert {
-            kind: AlertKind::ZoneBehindTarget,
-            severity: Severity::Notice,
-            region: zone.county,
+            indicator: events::ZONE_BEHIND_TARGET.to_string(),
+            level,
+            region: z.county,
             period: latest,
-            subject: Some(zone.zone_id.clone()),
-            value: zone.services as f64,
-            threshold: zone.services_target as f64,
+            since: latest,
+            subject: Some(z.zone_id.clone()),
+            value: (pace * 10.0).round() / 10.0,
+            threshold,
         });
     }
-    alerts.sort_by(|a, b| (a.period, a.region, a.kind as u8, &a.subject).cmp(&(b.period, b.region, b.kind as u8, &b.subject)));
     Ok(alerts)
 }
 

@@ -93,6 +93,9 @@ pub struct ServeConfig {
     pub keep_versions: usize,
     /// Suppression threshold of the public cube.
     pub k: u32,
+    /// The early-warning configuration (`config/early-warning.ron`'s format); the built-in
+    /// one if absent.
+    pub warning_config: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -105,6 +108,7 @@ impl Default for ServeConfig {
             tokens: Vec::new(),
             keep_versions: 10,
             k: crate::suppress::DEFAULT_K,
+            warning_config: None,
         }
     }
 }
@@ -393,7 +397,15 @@ fn load_version(versions: &Path, number: u64) -> Result<Published> {
 fn build_version(config: &ServeConfig, folders: &Folders, number: u64, reuse: Option<Reuse>) -> Result<(Published, StagedSources)> {
     let started = std::time::Instant::now();
     let out = folders.versions.join(number.to_string());
-    let cfg = BuildConfig { input: config.input.clone(), out: out.clone(), k: config.k, stage_on_disk: false, batches: Some(folders.batches.clone()) };
+    let cfg = BuildConfig {
+        input: config.input.clone(),
+        out: out.clone(),
+        k: config.k,
+        stage_on_disk: false,
+        batches: Some(folders.batches.clone()),
+        // Read at each build: an edited configuration applies from the next ingest on.
+        warning: crate::warning::WarningConfig::from_file(config.warning_config.as_deref())?,
+    };
     let validated_again = reuse.as_ref().map_or_else(|| "all sources".to_string(), |r| r.changed.to_string());
     let (_, staged) = build::build_reusing(&cfg, &|_, _, _| {}, reuse).with_context(|| format!("building version {number}"))?;
     tracing::info!(version = number, seconds = started.elapsed().as_secs_f64(), validated = validated_again, "cube version built");

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use crate::temp_dir;
 
-use analytics::cube::{AlertKind, Cube, TOTAL};
+use analytics::cube::{Cube, TOTAL};
+use analytics::warning::events;
 use analytics::engine::build::{build, BuildConfig};
 use analytics::engine::keys::PersonHasher;
 use analytics::period::Period;
@@ -126,7 +127,7 @@ fn every_model_gives_the_hand_worked_answer() {
     let dir = temp_dir("fixture");
     let input = dir.join("in");
     fixture_sources(&input);
-    let out = build(&BuildConfig { input: input.clone(), out: dir.join("out"), k: 5, stage_on_disk: false, batches: None }, &|_, _, _| {}).unwrap();
+    let out = build(&BuildConfig { input: input.clone(), out: dir.join("out"), k: 5, stage_on_disk: false, batches: None, warning: Default::default() }, &|_, _, _| {}).unwrap();
     let cube = &out.internal;
     assert!(out.reconciliation.iter().all(|r| r.quarantined == 0 && r.balances()), "{:?}", out.reconciliation);
     assert_eq!(cube.as_of.to_string(), "2025-03-31");
@@ -180,7 +181,7 @@ fn every_model_gives_the_hand_worked_answer() {
     assert_eq!(v(cube, "layoff_alerts", 370103, "2025-02"), 0.0);
     assert_eq!(v(cube, "layoff_alerts", 370103, "2025-03"), 1.0);
     assert_eq!(v(cube, "layoff_cut", 370100, "2025-01..03"), 32.0);
-    let layoffs: Vec<_> = cube.alerts.iter().filter(|a| a.kind == AlertKind::Layoff).collect();
+    let layoffs: Vec<_> = cube.alerts.iter().filter(|a| a.indicator == events::LAYOFF_REPORT).collect();
     assert_eq!(layoffs.len(), 2);
     assert_eq!(layoffs[0].subject.as_deref(), Some("E1"));
 

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use analytics::catalogue::{self, Disclosure};
-use analytics::cube::AlertKind;
+use analytics::warning::{self, events, Rule};
 use analytics::engine::build::{build, BuildConfig};
 use analytics::outlook;
 use analytics::engine::generate::{generate, read_manifest, GenerateConfig};
@@ -29,7 +29,7 @@ fn generated_data_meets_its_manifest() {
     // Mobile-network, macro and budget tables (~28k rows) do not scale; the rest does.
     assert!((135_000..205_000).contains(&total), "--scale 150000 wrote {total} rows");
 
-    let out = build(&BuildConfig { input: data.clone(), out: dir.join("cube"), k: 5, stage_on_disk: false, batches: None }, &|_, _, _| {}).unwrap();
+    let out = build(&BuildConfig { input: data.clone(), out: dir.join("cube"), k: 5, stage_on_disk: false, batches: None, warning: Default::default() }, &|_, _, _| {}).unwrap();
     let cube = &out.internal;
     assert!(cube.demo_data);
     assert_eq!(cube.as_of.to_string(), "2026-10-31");
@@ -47,7 +47,7 @@ fn generated_data_meets_its_manifest() {
     let alerted: HashSet<&str> = cube
         .alerts
         .iter()
-        .filter(|a| a.kind == AlertKind::Layoff && a.region == layoff.county && a.period == layoff.month)
+        .filter(|a| a.indicator == events::LAYOFF_REPORT && a.region == layoff.county && a.period == layoff.month)
         .filter_map(|a| a.subject.as_deref())
         .collect();
     for employer in &layoff.employers {
@@ -133,9 +133,44 @@ fn generated_data_meets_its_manifest() {
         assert_ne!(hidden, 1, "a hidden cell is recoverable from {:?}", rel.iter().map(|&c| public.cells[c]).collect::<Vec<_>>());
     }
     assert!(public.cells.iter().any(|c| c.is_suppressed()), "small counties should have suppressed cells at this scale");
-    assert!(public.alerts.iter().all(|a| a.kind != AlertKind::Layoff || a.subject.is_none()), "no employer ids in public");
-    assert!(public.alerts.iter().all(|a| !matches!(a.kind, AlertKind::DuplicatePayments | AlertKind::UnregisteredPayments)));
+    assert!(public.alerts.iter().all(|a| a.indicator != events::LAYOFF_REPORT || a.subject.is_none()), "no employer ids in public");
+    assert!(public.alerts.iter().all(|a| a.indicator != events::DUPLICATE_PAYMENTS && a.indicator != events::UNREGISTERED_PAYMENTS));
     assert!(public.total("new_urban_jobs", 370000, Period::YearToDate { year: 2026, month: 10 }).value().is_some());
+
+    // Early warning, in both cubes: an indicator alert holds its indicator's value read
+    // from that cube's visible cells, at the level its thresholds give, and began no later
+    // than its month; the map's level is the most severe alert within the region.
+    for (name, c) in [("internal", cube), ("public", public)] {
+        let mut indicator_alerts = 0;
+        for a in &c.alerts {
+            let Some(ind) = c.warning.indicator(&a.indicator).filter(|i| i.rule != Rule::Event) else { continue };
+            indicator_alerts += 1;
+            let value = warning::indicator_value(c, &ind.rule, a.region, a.period).unwrap_or_else(|| panic!("{name}: {a:?} has no value in its cube"));
+            assert!((value - a.value).abs() < 0.006, "{name}: {a:?} but the cube gives {value}");
+            assert_eq!(ind.trigger.level(value).map(|(level, _)| level), Some(a.level), "{name}: {a:?}");
+            assert!(a.since <= a.period, "{name}: {a:?}");
+        }
+        assert!(indicator_alerts > 100, "{name}: only {indicator_alerts} indicator alerts");
+        for region in tree.all() {
+            let month = c.latest_month();
+            let worst = c.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region.adcode)).map(|a| a.level.rank()).max().unwrap_or(0);
+            assert_eq!(c.total(warning::LEVEL_MEASURE, region.adcode, month).value(), Some(worst as f64), "{name}: {}", region.adcode);
+            let index = c.total(warning::INDEX_MEASURE, region.adcode, month).value();
+            assert!(index.is_some_and(|i| (0.0..=100.0).contains(&i)), "{name}: index {index:?} at {}", region.adcode);
+        }
+    }
+    // Long-term unemployment is part of registered unemployment, wherever both are known.
+    let mut long_term_seen = 0;
+    for county in tree.at_level(Level::County) {
+        for month in outlook::observed_months(cube) {
+            let (long, all) = (cube.total("long_term_unemployed", county.adcode, month).value(), cube.total("registered_unemployed", county.adcode, month).value());
+            if let (Some(long), Some(all)) = (long, all) {
+                assert!(long <= all, "{} {month}: {long} long-term of {all}", county.adcode);
+                long_term_seen += (long > 0.0) as usize;
+            }
+        }
+    }
+    assert!(long_term_seen > 100, "long-term unemployment in only {long_term_seen} county-months");
 
     // The outlook: the province's four series are forecast a year ahead in both cubes,
     // alike (its cells are all visible), starting the month after the data ends.
@@ -149,7 +184,7 @@ fn generated_data_meets_its_manifest() {
     // The same sources build the same cube, byte for byte (sums are exact, whatever
     // order parallel workers add in), and staging validated rows on disk (for inputs
     // larger than memory) changes nothing either.
-    let again = build(&BuildConfig { input: data.clone(), out: dir.join("cube-again"), k: 5, stage_on_disk: true, batches: None }, &|_, _, _| {}).unwrap();
+    let again = build(&BuildConfig { input: data.clone(), out: dir.join("cube-again"), k: 5, stage_on_disk: true, batches: None, warning: Default::default() }, &|_, _, _| {}).unwrap();
     assert_eq!(again.internal.data_version, cube.data_version);
     assert!(std::fs::read(dir.join("cube/cube.internal.bin")).unwrap() == std::fs::read(dir.join("cube-again/cube.internal.bin")).unwrap());
     assert!(!dir.join("cube-again/staging").exists(), "staged rows are removed after the build");

@@ -55,6 +55,7 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
         tokens: vec![token("bot", Role::Ingest, INGEST), token("ana", Role::Analyst, ANALYST), token("root", Role::Admin, ADMIN)],
         keep_versions: 2,
         k: 5,
+        warning_config: None,
     };
     let server = serve::spawn(config.clone()).unwrap();
     let base = format!("http://{}", server.addr);
@@ -138,7 +139,7 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     // The server validated only the batch's source again and reused the other thirteen: a
     // full build of the same base data and batches gives the same cube and reconciliation.
     let full = build::build(
-        &BuildConfig { input: config.input.clone(), out: dir.join("full-build"), k: config.k, stage_on_disk: false, batches: Some(config.data.join("batches")) },
+        &BuildConfig { input: config.input.clone(), out: dir.join("full-build"), k: config.k, stage_on_disk: false, batches: Some(config.data.join("batches")), warning: Default::default() },
         &|_, _, _| {},
     )
     .unwrap();

@@ -20,8 +20,8 @@ use bevy_egui::{egui, EguiContextSettings, EguiContexts, EguiGlobalSettings, Egu
 
 use crate::data::CubeStore;
 use crate::figures;
-use crate::scene::Scenes;
-use crate::theme::Themes;
+use crate::scene::{MapScale, Scenes};
+use crate::theme::{Hex, Theme, Themes};
 use crate::view::{View, ViewCommand, ViewSystems};
 use geometry::MapGeometry;
 
@@ -60,6 +60,7 @@ pub struct Choropleth {
     pub classes: usize,
     /// The category filter, where it applies to the measure.
     pub category: Option<String>,
+    pub scale: MapScale,
 }
 
 impl Choropleth {
@@ -70,6 +71,33 @@ impl Choropleth {
             return ramp_len / 2;
         }
         (class * (ramp_len - 1) + (self.classes - 1) / 2) / (self.classes - 1)
+    }
+
+    /// The class of a value: quantile classes hold values up to their upper break; alert
+    /// levels start at their threshold.
+    pub fn class_of(&self, value: f64) -> usize {
+        match self.scale {
+            MapScale::Quantiles => figures::class_of(value, &self.breaks),
+            MapScale::AlertLevels => self.breaks.iter().take_while(|&&b| value >= b).count(),
+        }
+    }
+
+    /// The fill of a value.
+    pub fn colour(&self, value: f64, theme: &Theme) -> Hex {
+        match self.scale {
+            MapScale::Quantiles => theme.ramp[self.ramp_index(value, theme.ramp.len())],
+            MapScale::AlertLevels => alert_scale_colour(self.class_of(value), theme),
+        }
+    }
+}
+
+/// Calm, yellow, orange, red.
+pub fn alert_scale_colour(class: usize, theme: &Theme) -> Hex {
+    match class {
+        0 => theme.good,
+        1 => theme.alert_yellow,
+        2 => theme.alert_orange,
+        _ => theme.alert_red,
     }
 }
 
@@ -177,16 +205,20 @@ fn colour_regions(
         None => (None, Vec::new()),
     };
     let shown: Vec<f64> = values.iter().filter_map(|(_, v)| v.value()).collect();
-    let breaks = figures::quantile_breaks(&shown, theme.ramp.len());
+    let scale = scenes.0[view.topic].map_scale;
+    let breaks = match scale {
+        MapScale::AlertLevels => vec![1.0, 2.0, 3.0],
+        MapScale::Quantiles => figures::quantile_breaks(&shown, theme.ramp.len()),
+    };
     let category = analytics::catalogue::measure(&measure).and_then(|def| figures::applied_category(def, view.category.as_deref())).map(str::to_string);
-    *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect(), category };
+    *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect(), category, scale };
 
     for (fill, material, mut visibility) in &mut fills {
         let coloured = choropleth.values.get(&fill.adcode);
         // Around a drilled-down city, the other cities stay as quiet context.
         let context = focus != PROVINCE && fill.level == Level::City && fill.adcode != focus;
         let color = match coloured {
-            Some(Lookup::Value(v)) => theme.ramp[choropleth.ramp_index(*v, theme.ramp.len())].bevy(),
+            Some(Lookup::Value(v)) => choropleth.colour(*v, theme).bevy(),
             Some(_) => theme.no_data.bevy(),
             None if context => theme.context.bevy(),
             None => Color::NONE,
@@ -314,7 +346,7 @@ fn map_overlay(
             let name = if lang == Lang::Zh { region.name_zh.as_str() } else { region.name_en.as_str() };
             // Dark text on light fills, light text on dark ones, with a halo of the other.
             let fill = match value {
-                Lookup::Value(v) => theme.ramp[choropleth.ramp_index(*v, theme.ramp.len())],
+                Lookup::Value(v) => choropleth.colour(*v, theme),
                 _ => theme.no_data,
             };
             let (ink, halo) = if fill.is_light() { (egui::Color32::from_rgb(17, 17, 17), egui::Color32::from_white_alpha(150)) } else { (egui::Color32::WHITE, egui::Color32::from_black_alpha(170)) };
@@ -390,5 +422,14 @@ mod tests {
         assert_eq!([0.5, 1.5, 2.5].map(|v| c.ramp_index(v, 5)), [0, 2, 4]);
         let five = Choropleth { breaks: vec![1.0, 2.0, 3.0, 4.0], classes: 5, ..Default::default() };
         assert_eq!([0.0, 1.5, 2.5, 3.5, 9.0].map(|v| five.ramp_index(v, 5)), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn alert_levels_start_at_their_thresholds() {
+        let levels = Choropleth { breaks: vec![1.0, 2.0, 3.0], classes: 4, scale: MapScale::AlertLevels, ..Default::default() };
+        assert_eq!([0.0, 1.0, 2.0, 3.0].map(|v| levels.class_of(v)), [0, 1, 2, 3]);
+        // Quantile classes hold their upper break.
+        let quantiles = Choropleth { breaks: vec![15.0], classes: 2, ..Default::default() };
+        assert_eq!(quantiles.class_of(15.0), 0);
     }
 }

@@ -44,13 +44,35 @@ impl Series<'_> {
 /// it as a dashed line in its 95 % and 80 % bands. The hovered period's values show in a
 /// tooltip, written by `format`.
 pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, format: &dyn Fn(f64) -> String, period_label: &dyn Fn(Period) -> String, forecast_word: &str) {
+    lines_with_guides(ui, theme, series, &[], height, format, period_label, forecast_word);
+}
+
+/// A horizontal reference line across a line chart (an alert threshold).
+pub struct Guide {
+    pub value: f64,
+    pub color: egui::Color32,
+}
+
+/// [`lines`] with horizontal guides, each inside the value axis.
+#[allow(clippy::too_many_arguments)]
+pub fn lines_with_guides(
+    ui: &mut egui::Ui,
+    theme: &Theme,
+    series: &[Series],
+    guides: &[Guide],
+    height: f32,
+    format: &dyn Fn(f64) -> String,
+    period_label: &dyn Fn(Period) -> String,
+    forecast_word: &str,
+) {
     let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
     let fan_values = series.iter().flat_map(|s| s.fan.iter().flat_map(|f| [f.low95, f.high95]));
-    let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(fan_values).collect();
-    let Some(n) = series.iter().map(|s| s.points.len() + s.fan.len()).max().filter(|&n| n >= 2) else { return };
-    if values.is_empty() {
+    let data: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(fan_values).collect();
+    if data.is_empty() {
         return;
     }
+    let values: Vec<f64> = data.into_iter().chain(guides.iter().map(|g| g.value)).collect();
+    let Some(n) = series.iter().map(|s| s.points.len() + s.fan.len()).max().filter(|&n| n >= 2) else { return };
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (y0, y1, step) = nice_axis(lo, hi, 3);
@@ -67,6 +89,10 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, f
         painter.line_segment([egui::pos2(plot.left(), y), egui::pos2(plot.right(), y)], grid);
         painter.text(egui::pos2(plot.left() - 4.0, y), egui::Align2::RIGHT_CENTER, axis_label(tick, step, y0.abs().max(y1.abs())), font.clone(), theme.text_muted.egui());
         tick += step;
+    }
+    for guide in guides {
+        let y = y_of(guide.value);
+        painter.extend(egui::Shape::dashed_line(&[egui::pos2(plot.left(), y), egui::pos2(plot.right(), y)], egui::Stroke::new(1.5, guide.color), 8.0, 4.0));
     }
     let first = &series[0];
     for (i, align) in [(0, egui::Align2::LEFT_TOP), (n - 1, egui::Align2::RIGHT_TOP)] {

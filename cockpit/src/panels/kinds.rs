@@ -2,11 +2,12 @@
 //! its unit, and its definition (口径) and lineage on hover.
 
 use analytics::catalogue::{Direction, MeasureDef, Topic};
-use analytics::cube::{AlertKind, Cube, Lookup, PolicyEvaluation, Severity, ZoneStatus};
+use analytics::cube::{Alert, AlertLevel, Cube, Lookup, PolicyEvaluation, ZoneStatus};
 use analytics::interpret::{format_value, interpret, Lang};
 use analytics::outlook::ForecastPoint;
 use analytics::period::Period;
-use analytics::region::RegionTree;
+use analytics::region::{Adcode, RegionTree};
+use analytics::warning::{self, Category, Rule};
 use bevy_egui::egui;
 
 use super::chart;
@@ -25,6 +26,8 @@ pub enum Content {
     Table { columns: Vec<String>, rows: Vec<(String, Vec<String>)> },
     Interpretation(Vec<String>),
     Alerts(Vec<AlertLine>),
+    IndicatorTrend(Option<IndicatorTrend>),
+    Support(Vec<SupportLine>),
     Zones(Vec<ZoneStatus>),
     Policy(Option<PolicyEvaluation>),
 }
@@ -38,9 +41,28 @@ pub struct TrendSeries {
 }
 
 pub struct AlertLine {
-    severity: Severity,
+    level: AlertLevel,
     text: String,
     detail: String,
+    indicator: String,
+    region: Adcode,
+}
+
+/// An early-warning indicator's monthly values in one region, with its thresholds.
+pub struct IndicatorTrend {
+    name: String,
+    unit: String,
+    points: Vec<(Period, Option<f64>)>,
+    /// The thresholds the chart draws: those within reach of the values, and always the
+    /// yellow one.
+    guides: Vec<(AlertLevel, f64)>,
+}
+
+pub struct SupportLine {
+    group: String,
+    measures: String,
+    /// The indicators whose alerts call for it.
+    because: String,
 }
 
 pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Content {
@@ -78,7 +100,9 @@ pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Cont
         }
         PanelKind::Table { measures } => table(cube, view, measures),
         PanelKind::Interpretation => Content::Interpretation(interpret(cube, topic, view.region, view.month, lang)),
-        PanelKind::Alerts => Content::Alerts(alert_lines(cube, view)),
+        PanelKind::Alerts { categories } => Content::Alerts(alert_lines(cube, view, categories)),
+        PanelKind::IndicatorTrend { months } => Content::IndicatorTrend(indicator_trend(cube, view, *months)),
+        PanelKind::Support => Content::Support(support_lines(cube, view)),
         PanelKind::Zones => {
             let year = view.month.year();
             let mut list: Vec<ZoneStatus> = cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, view.region)).cloned().collect();
@@ -121,6 +145,8 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind, content: &Co
             });
         }
         (_, Content::Alerts(lines)) => alerts(ui, cx, lines),
+        (_, Content::IndicatorTrend(trend)) => show_indicator_trend(ui, cx, trend.as_ref()),
+        (_, Content::Support(lines)) => support(ui, cx, lines),
         (_, Content::Zones(list)) => zones(ui, cx, list),
         (PanelKind::EventStudy, Content::Policy(evaluation)) => super::policy::event_study(ui, cx, evaluation.as_ref()),
         (PanelKind::PolicyTrends, Content::Policy(evaluation)) => super::policy::group_trends(ui, cx, evaluation.as_ref()),
@@ -283,31 +309,39 @@ fn show_table(ui: &mut egui::Ui, columns: &[String], rows: &[(String, Vec<String
     });
 }
 
-/// The last three months' alerts within the view's region up to its month, most severe
-/// and newest first.
-fn alert_lines(cube: &Cube, view: &View) -> Vec<AlertLine> {
+/// The view month's alerts of these indicator families (all if none) within the view's
+/// region, most severe first, then those that have lasted longest.
+fn alert_lines(cube: &Cube, view: &View, categories: &[Category]) -> Vec<AlertLine> {
     let (tree, lang) = (RegionTree::shandong(), view.lang);
-    let month = view.month.month_index();
-    let mut list: Vec<_> = cube.alerts.iter().filter(|a| tree.is_within(a.region, view.region) && (month - 2..=month).contains(&a.period.month_index())).collect();
-    list.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.period.cmp(&a.period)).then(a.region.cmp(&b.region)));
+    let mut list = alerts_at(cube, view.region, view.month);
+    if !categories.is_empty() {
+        list.retain(|a| cube.warning.indicator(&a.indicator).is_some_and(|i| categories.contains(&i.category)));
+    }
+    list.sort_by(|a, b| b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)).then(a.indicator.cmp(&b.indicator)));
     list.into_iter()
         .map(|a| {
-            let kind = match a.kind {
-                AlertKind::Layoff => "alert_layoff",
-                AlertKind::UnemploymentRise => "alert_unemployment_rise",
-                AlertKind::SubsidyExecutionLag => "alert_subsidy_lag",
-                AlertKind::DuplicatePayments => "alert_duplicate",
-                AlertKind::UnregisteredPayments => "alert_unregistered",
-                AlertKind::ZoneBehindTarget => "alert_zone_behind",
-            };
             let place = tree.get(a.region).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+            let indicator = cube.warning.indicator(&a.indicator);
+            let name = indicator.map_or(a.indicator.clone(), |i| if lang == Lang::Zh { i.name_zh.clone() } else { i.name_en.clone() });
+            let unit = indicator.map_or(String::new(), |i| if lang == Lang::Zh { i.unit_zh.clone() } else { i.unit_en.clone() });
+            let since = if a.since == a.period { String::new() } else { format!(" · {}{}", text(lang, "since"), period_label(a.since, lang)) };
+            let subject = a.subject.as_deref().map_or(String::new(), |s| format!(" · {s}"));
+            let space = if unit.is_empty() || unit == "%" || lang == Lang::Zh { "" } else { " " };
             AlertLine {
-                severity: a.severity,
-                text: format!("{place} · {} · {}", text(lang, kind), period_label(a.period, lang)),
-                detail: format!("{}：{:.1}  {}：{:.1}", text(lang, "value"), a.value, text(lang, "threshold"), a.threshold),
+                level: a.level,
+                text: format!("{place} · {name}{subject}"),
+                detail: format!("{} {:.2}{space}{unit} · {} {:.2}{space}{unit}{since}", text(lang, "value"), a.value, text(lang, "threshold"), a.threshold),
+                indicator: a.indicator.clone(),
+                region: a.region,
             }
         })
         .collect()
+}
+
+/// Alerts of a month within a region (the region's own and its children's).
+pub fn alerts_at(cube: &Cube, region: Adcode, month: Period) -> Vec<&Alert> {
+    let tree = RegionTree::shandong();
+    cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region)).collect()
 }
 
 fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
@@ -318,17 +352,121 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
     }
     egui::ScrollArea::vertical().id_salt("alerts").show(ui, |ui| {
         for line in lines {
-            let (color, level) = match line.severity {
-                Severity::Severe => (theme.alert_red, "severity_severe"),
-                Severity::Warning => (theme.alert_orange, "severity_warning"),
-                Severity::Notice => (theme.alert_yellow, "severity_notice"),
-            };
-            ui.horizontal(|ui| {
-                let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                ui.painter().circle_filled(dot.center(), 5.0, color.egui());
-                ui.label(egui::RichText::new(text(lang, level)).color(color.egui()).strong());
-                ui.label(&line.text).on_hover_text(&line.detail);
-            });
+            let color = level_color(theme, line.level);
+            // Two rows: level, place and indicator (a click drills in); then the figures.
+            let focused = cx.view.indicator.as_deref() == Some(line.indicator.as_str()) && cx.view.region == line.region;
+            let clicked = ui
+                .horizontal(|ui| {
+                    let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                    ui.painter().circle_filled(dot.center(), 5.0, color.egui());
+                    ui.label(egui::RichText::new(level_label(line.level, lang)).color(color.egui()).strong());
+                    ui.add(egui::Button::selectable(focused, &line.text).truncate()).on_hover_text(text(lang, "click_alert")).clicked()
+                })
+                .inner;
+            ui.add(egui::Label::new(egui::RichText::new(&line.detail).color(theme.text_muted.egui()).size(theme.text_size * 0.85)).truncate());
+            ui.add_space(2.0);
+            if clicked {
+                cx.requests.borrow_mut().push(crate::view::ViewCommand::FocusAlert { indicator: line.indicator.clone(), region: Some(line.region) });
+            }
+        }
+    });
+}
+
+pub fn level_color(theme: &crate::theme::Theme, level: AlertLevel) -> crate::theme::Hex {
+    match level {
+        AlertLevel::Red => theme.alert_red,
+        AlertLevel::Orange => theme.alert_orange,
+        AlertLevel::Yellow => theme.alert_yellow,
+    }
+}
+
+/// 红色预警 / Red …
+fn level_label(level: AlertLevel, lang: Lang) -> &'static str {
+    match level {
+        AlertLevel::Red => text(lang, "level_red"),
+        AlertLevel::Orange => text(lang, "level_orange"),
+        AlertLevel::Yellow => text(lang, "level_yellow"),
+    }
+}
+
+/// The indicator the view drilled into, else the most severe of the region's own alerts
+/// this month, else the first configured indicator with a value here.
+fn indicator_trend(cube: &Cube, view: &View, months: u32) -> Option<IndicatorTrend> {
+    let config = &cube.warning;
+    let evaluable = |id: &str| config.indicator(id).filter(|i| i.rule != Rule::Event);
+    let own = cube.alerts.iter().filter(|a| a.period == view.month && a.region == view.region && evaluable(&a.indicator).is_some()).max_by_key(|a| (a.level, std::cmp::Reverse(a.since)));
+    let indicator = view
+        .indicator
+        .as_deref()
+        .and_then(evaluable)
+        .or_else(|| own.and_then(|a| evaluable(&a.indicator)))
+        .or_else(|| config.indicators.iter().find(|i| i.rule != Rule::Event && warning::indicator_value(cube, &i.rule, view.region, view.month).is_some()))?;
+    let last = view.month.month_index();
+    let points: Vec<(Period, Option<f64>)> =
+        (last + 1 - months as i32..=last).map(Period::from_month_index).map(|p| (p, warning::indicator_value(cube, &indicator.rule, view.region, p))).collect();
+    let values: Vec<f64> = points.iter().filter_map(|p| p.1).collect();
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    // Thresholds far from the values would flatten the line: show those within half the
+    // values' span (and the yellow line always, where alerts start).
+    let reach = ((hi - lo) * 0.5).max(hi.abs() * 0.05);
+    let t = indicator.trigger.thresholds();
+    let guides = AlertLevel::ALL
+        .into_iter()
+        .map(|l| (l, t.of(l)))
+        .filter(|(l, x)| *l == AlertLevel::Yellow || (lo.is_finite() && *x >= lo - reach && *x <= hi + reach))
+        .collect();
+    let zh = view.lang == Lang::Zh;
+    Some(IndicatorTrend {
+        name: if zh { indicator.name_zh.clone() } else { indicator.name_en.clone() },
+        unit: if zh { indicator.unit_zh.clone() } else { indicator.unit_en.clone() },
+        points,
+        guides,
+    })
+}
+
+fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&IndicatorTrend>) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    let Some(trend) = trend else {
+        ui.label(egui::RichText::new(text(lang, "no_data")).color(theme.text_muted.egui()));
+        return;
+    };
+    let place = RegionTree::shandong().get(cx.view.region).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+    let unit = if trend.unit.is_empty() { String::new() } else { format!("（{}）", trend.unit) };
+    ui.label(egui::RichText::new(format!("{place} · {}{unit}", trend.name)).strong());
+    let guides: Vec<chart::Guide> = trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: level_color(theme, *level).egui() }).collect();
+    let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[] }];
+    let height = ui.available_height();
+    let unit = trend.unit.clone();
+    chart::lines_with_guides(ui, theme, &series, &guides, height, &|v| format!("{v:.2}{unit}"), &|p| period_label(p, lang), text(lang, "forecast"));
+}
+
+/// The key groups the view's alerts push support to, in the configuration's order.
+fn support_lines(cube: &Cube, view: &View) -> Vec<SupportLine> {
+    let zh = view.lang == Lang::Zh;
+    let alerts = alerts_at(cube, view.region, view.month);
+    cube.warning
+        .support_for(alerts)
+        .into_iter()
+        .map(|(group, by)| SupportLine {
+            group: if zh { group.group.clone() } else { group.name_en.clone() },
+            measures: if zh { group.measures_zh.join("、") } else { group.measures_en.join("; ") },
+            because: by.iter().map(|i| if zh { i.name_zh.as_str() } else { i.name_en.as_str() }).collect::<Vec<_>>().join(if zh { "、" } else { ", " }),
+        })
+        .collect()
+}
+
+fn support(ui: &mut egui::Ui, cx: &PanelContext, lines: &[SupportLine]) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    if lines.is_empty() {
+        ui.label(egui::RichText::new(text(lang, "no_support_needed")).color(theme.text_muted.egui()));
+        return;
+    }
+    egui::ScrollArea::vertical().id_salt("support").show(ui, |ui| {
+        for line in lines {
+            ui.label(egui::RichText::new(&line.group).strong().color(theme.accent.egui()))
+                .on_hover_text(format!("{}：{}", text(lang, "triggered_by"), line.because));
+            ui.label(&line.measures);
+            ui.add_space(4.0);
         }
     });
 }

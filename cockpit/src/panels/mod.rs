@@ -18,7 +18,7 @@ use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 use crate::data::{CubeStore, LoadStatus};
 use crate::fonts::NeedsFonts;
 use crate::map::{Choropleth, MapArea};
-use crate::scene::{Panel, Scenes};
+use crate::scene::{MapScale, Panel, Scenes};
 use crate::theme::{egui_style, Theme, Themes};
 use crate::view::{View, ViewCommand, ViewSystems};
 use crate::wall::SeamSafeColumns;
@@ -83,6 +83,8 @@ pub struct PanelContext<'a> {
     pub scenes: &'a Scenes,
     /// Wall mode: no analyst chrome (buttons), larger type.
     pub wall: bool,
+    /// View commands a panel's body asks for (a click on an alert), written after layout.
+    pub requests: &'a std::cell::RefCell<Vec<ViewCommand>>,
 }
 
 impl PanelContext<'_> {
@@ -105,12 +107,14 @@ fn layout(
     mut area: ResMut<MapArea>,
     mut commands: MessageWriter<ViewCommand>,
     mut phone_panel: Local<usize>,
+    ticker: Option<Res<crate::wall::Ticker>>,
 ) -> Result {
     let _cost = crate::bench::own_cost("layout");
     let ctx = contexts.ctx_mut()?.clone();
     let theme = &themes.all[view.theme];
     let wall = matches!(settings.mode, crate::Mode::Wall(_));
-    let cx = PanelContext { store: &store, view: &view, theme, scenes: &scenes, wall };
+    let requests = std::cell::RefCell::new(Vec::new());
+    let cx = PanelContext { store: &store, view: &view, theme, scenes: &scenes, wall, requests: &requests };
     let screen = ctx.content_rect();
     let mut root = egui::Ui::new(ctx.clone(), "cockpit".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(screen));
 
@@ -124,6 +128,9 @@ fn layout(
     }
 
     let scene = &scenes.0[view.topic];
+    if let (true, Some(ticker)) = (wall, ticker) {
+        egui::Panel::bottom("ticker").frame(bar).resizable(false).show(&mut root, |ui| alert_ticker(ui, &cx, ticker.page));
+    }
     if !wall && view.filters_open && !is_phone(screen, wall) {
         let side = egui::Frame::new().fill(theme.panel.egui()).inner_margin(egui::Margin::same(10)).stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
         egui::Panel::left("filters").frame(side).resizable(false).exact_size(FILTER_PANEL_WIDTH).show(&mut root, |ui| filters::filters(ui, &cx, &mut commands));
@@ -151,6 +158,7 @@ fn layout(
     egui::Panel::bottom("legend").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| legend(ui, &cx, &choropleth));
     // Only a real change marks it changed (the page's state snapshot follows it).
     area.set_if_neq(MapArea(root.available_rect_before_wrap()));
+    commands.write_batch(requests.take());
     Ok(())
 }
 
@@ -380,6 +388,44 @@ fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Opt
     }
 }
 
+/// Alerts on the wall's ticker page.
+const TICKER_PAGE: usize = 4;
+
+/// The wall's alert ticker: one page of the view month's alerts in the view's region, most
+/// severe first, a new page every [`crate::wall::TICKER_STEP`].
+fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, page: usize) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    let Some(cube) = cx.store.cube() else { return };
+    let mut alerts = kinds::alerts_at(cube, cx.view.region, cx.view.month);
+    alerts.sort_by(|a, b| b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)).then(a.indicator.cmp(&b.indicator)));
+    let pages = alerts.len().div_ceil(TICKER_PAGE).max(1);
+    let start = (page % pages) * TICKER_PAGE;
+    let tree = RegionTree::shandong();
+    ui.horizontal(|ui| {
+        let label = format!("{} {}/{}", text(lang, "alert_ticker"), page % pages + 1, pages);
+        ui.label(egui::RichText::new(label).strong().color(theme.accent.egui()));
+        if alerts.is_empty() {
+            ui.label(egui::RichText::new(text(lang, "no_alerts")).color(theme.text_muted.egui()));
+            return;
+        }
+        let width = (ui.available_width() / TICKER_PAGE as f32 - 8.0).max(40.0);
+        for alert in alerts.iter().skip(start).take(TICKER_PAGE) {
+            let color = kinds::level_color(theme, alert.level).egui();
+            let place = tree.get(alert.region).map(|r| if lang == Lang::Zh { r.name_zh.as_str() } else { r.name_en.as_str() }).unwrap_or_default();
+            let indicator = cube.warning.indicator(&alert.indicator);
+            let name = indicator.map_or(alert.indicator.as_str(), |i| if lang == Lang::Zh { i.name_zh.as_str() } else { i.name_en.as_str() });
+            let unit = indicator.map_or("", |i| if lang == Lang::Zh { i.unit_zh.as_str() } else { i.unit_en.as_str() });
+            ui.allocate_ui(egui::vec2(width, ui.available_height()), |ui| {
+                ui.horizontal(|ui| {
+                    let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                    ui.painter().circle_filled(dot.center(), 5.0, color);
+                    ui.add(egui::Label::new(egui::RichText::new(format!("{place} {name} {:.2}{unit}", alert.value)).color(theme.text.egui())).truncate());
+                });
+            });
+        }
+    });
+}
+
 /// The choropleth's legend under the map.
 fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     let (theme, lang) = (cx.theme, cx.lang());
@@ -404,14 +450,22 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
         let mut lower: Option<f64> = None;
         for class in 0..choropleth.classes {
             let upper = choropleth.breaks.get(class).copied();
-            let label = match (lower, upper) {
-                (None, Some(u)) => format!("≤ {}", fmt(u)),
-                (Some(l), Some(u)) => format!("{} – {}", fmt(l), fmt(u)),
-                (Some(l), None) => format!("> {}", fmt(l)),
-                (None, None) => text(lang, "all_values").to_string(),
+            let (label, color) = match choropleth.scale {
+                MapScale::Quantiles => {
+                    let label = match (lower, upper) {
+                        (None, Some(u)) => format!("≤ {}", fmt(u)),
+                        (Some(l), Some(u)) => format!("{} – {}", fmt(l), fmt(u)),
+                        (Some(l), None) => format!("> {}", fmt(l)),
+                        (None, None) => text(lang, "all_values").to_string(),
+                    };
+                    let sample = upper.unwrap_or(f64::INFINITY);
+                    (label, choropleth.colour(if sample.is_finite() { sample } else { lower.unwrap_or(0.0) + 1e-9 }, theme))
+                }
+                MapScale::AlertLevels => {
+                    let level = ["calm", "level_yellow", "level_orange", "level_red"][class.min(3)];
+                    (text(lang, level).to_string(), crate::map::alert_scale_colour(class, theme))
+                }
             };
-            let sample = upper.unwrap_or(f64::INFINITY);
-            let color = theme.ramp[choropleth.ramp_index(if sample.is_finite() { sample } else { lower.unwrap_or(0.0) + 1e-9 }, theme.ramp.len())];
             let (swatch, _) = ui.allocate_exact_size(egui::vec2(theme.text_size * 1.4, theme.text_size), egui::Sense::hover());
             ui.painter().rect_filled(swatch, 2, color.egui());
             // A class's range stays on one line; the row wraps between classes.
