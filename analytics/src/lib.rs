@@ -12,6 +12,7 @@ pub mod cube;
 pub mod forecast;
 pub mod outlook;
 pub mod interpret;
+pub mod lifecycle;
 pub mod period;
 pub mod protocol;
 pub mod region;

@@ -11,6 +11,10 @@ pub const VERSION_ROUTE: &str = "/api/version";
 pub const CUBE_BINARY_ROUTE: &str = "/api/cube?format=bin";
 /// The update stream: a `version` event at connect and at each new version.
 pub const UPDATES_ROUTE: &str = "/api/updates";
+/// Alerts' lifecycle: GET every alert's state (`BTreeMap<alert id, lifecycle::AlertState>`;
+/// who and when only for an analyst's token), POST a step (`{"alert": id, "action":
+/// "acknowledge" | "assign" (+ "to") | "close" (+ "note") | "reopen"}`, analyst token).
+pub const LIFECYCLE_ROUTE: &str = "/api/alerts/lifecycle";
 /// The event name of a version announcement.
 pub const VERSION_EVENT: &str = "version";
 

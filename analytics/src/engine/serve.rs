@@ -21,6 +21,7 @@
 //! (ingested batches, which every build reads after the base data), `rolled-back/`,
 //! `reports/<batch>/` (a batch's own quarantine), and `audit.jsonl`.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,7 +48,8 @@ use super::ingest::{self, InputFile, Staging, REASON_COL, ROW_COL};
 use super::keys::PersonHasher;
 use crate::cube::Cube;
 pub use crate::protocol::VersionInfo;
-use crate::protocol::{UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
+use crate::lifecycle;
+use crate::protocol::{LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
 use crate::region::RegionTree;
 use crate::schema;
 
@@ -221,6 +223,7 @@ struct Folders {
     incoming: PathBuf,
     reports: PathBuf,
     audit: PathBuf,
+    lifecycle: PathBuf,
 }
 
 impl Folders {
@@ -232,6 +235,7 @@ impl Folders {
             incoming: data.join("incoming"),
             reports: data.join("reports"),
             audit: data.join("audit.jsonl"),
+            lifecycle: data.join("alert-lifecycle.jsonl"),
         }
     }
 }
@@ -251,6 +255,8 @@ struct Server {
     /// The last build's validated sources: a rebuild validates only the changed source
     /// (empty after a restart, which publishes without building, or a failed build).
     staged: std::sync::Mutex<StagedSources>,
+    /// Alerts' acknowledgements, assignments and closings (`alert-lifecycle.jsonl`).
+    lifecycle: std::sync::Mutex<lifecycle::Log>,
 }
 
 fn digest(token: &str) -> [u8; 32] {
@@ -291,7 +297,8 @@ impl Server {
         };
         let (current, _) = watch::channel(Arc::new(published));
         let (stopping, _) = watch::channel(false);
-        Ok(Server { config, folders, tokens, current, stopping, writer: Mutex::new(()), next_batch, staged: std::sync::Mutex::new(staged) })
+        let lifecycle = std::sync::Mutex::new(lifecycle::Log::open(&folders.lifecycle).map_err(anyhow::Error::msg)?);
+        Ok(Server { config, folders, tokens, current, stopping, writer: Mutex::new(()), next_batch, staged: std::sync::Mutex::new(staged), lifecycle })
     }
 
     fn published(&self) -> Arc<Published> {
@@ -485,6 +492,38 @@ async fn audit_log(State(server): State<Arc<Server>>, headers: HeaderMap) -> Api
     Ok(Json(entries))
 }
 
+/// Every alert's lifecycle state. Analysts see who did what and when; without a token
+/// only the status (open, acknowledged, assigned, closed) shows.
+async fn alert_states(State(server): State<Arc<Server>>, headers: HeaderMap) -> ApiResult<Json<BTreeMap<String, lifecycle::AlertState>>> {
+    let analyst = headers.contains_key(header::AUTHORIZATION).then(|| server.authorize(&headers, Role::Analyst)).transpose()?.is_some();
+    let log = server.lifecycle.lock().expect("lifecycle lock");
+    let mut states = lifecycle::fold(log.events());
+    if !analyst {
+        for state in states.values_mut() {
+            *state = lifecycle::AlertState { status: state.status, ..Default::default() };
+        }
+    }
+    Ok(Json(states))
+}
+
+/// A lifecycle step on an alert of the current cube, by the analyst whose token it carries.
+#[derive(Debug, Deserialize)]
+struct LifecycleRequest {
+    alert: String,
+    #[serde(flatten)]
+    action: lifecycle::Action,
+}
+
+async fn alert_action(State(server): State<Arc<Server>>, headers: HeaderMap, Json(request): Json<LifecycleRequest>) -> ApiResult<Json<lifecycle::AlertState>> {
+    let who = server.authorize(&headers, Role::Analyst)?;
+    if !server.published().internal.alerts.iter().any(|a| a.id() == request.alert) {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no alert {} in the current cube", request.alert)));
+    }
+    let event = lifecycle::Event { alert: request.alert, action: request.action, by: who, at: DateTime::<Utc>::from(SystemTime::now()) };
+    let mut log = server.lifecycle.lock().expect("lifecycle lock");
+    log.append(event).map(Json).map_err(|e| ApiError(StatusCode::CONFLICT, e))
+}
+
 /// `version` at connect, then at each new version, until the server stops.
 async fn updates(State(server): State<Arc<Server>>) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
     let (receiver, stopping) = (server.current.subscribe(), server.stopping.subscribe());
@@ -667,6 +706,7 @@ fn router(server: Arc<Server>) -> Router {
         .route("/api/regions/{adcode}", get(region_slice))
         .route(UPDATES_ROUTE, get(updates))
         .route("/api/audit", get(audit_log))
+        .route(LIFECYCLE_ROUTE, get(alert_states).post(alert_action))
         .route("/api/ingest", post(ingest_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)))
         .route("/api/admin/rollback/{batch}", post(rollback))
         .with_state(server);

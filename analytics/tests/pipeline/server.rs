@@ -1,6 +1,7 @@
 //! `analytics serve` end to end: the real server on loopback, a real HTTP client, a real
 //! update stream, and a batch that goes in, shows in the cube and is rolled back out.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -9,7 +10,9 @@ use analytics::cube::{Cube, Variant, TOTAL};
 use analytics::engine::build::{self, BuildConfig};
 use analytics::engine::generate::{generate, GenerateConfig};
 use analytics::engine::serve::{self, AuditEntry, IngestReport, Role, ServeConfig, TokenConfig, VersionInfo};
+use analytics::lifecycle::{AlertState, Status};
 use analytics::period::Period;
+use analytics::protocol::LIFECYCLE_ROUTE;
 use analytics::region::RegionTree;
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
@@ -167,6 +170,45 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     assert_eq!(v3.data_version, v1.data_version, "without the batch the cube is what it was");
     assert_eq!(announced.recv_timeout(Duration::from_secs(60)).unwrap().version, 3);
     assert_eq!(get("/api/versions").json::<Vec<u64>>().unwrap(), [3, 2], "the last two versions are kept");
+    // An analyst acknowledges, assigns and closes an alert of the current cube; without
+    // a token only its status shows; a step that does not fit its state is refused.
+    let current = Cube::from_json(&internal(Some(ANALYST)).bytes().unwrap(), "internal").unwrap();
+    let alert = current.alerts.iter().find(|a| a.subject.is_none()).expect("an indicator alert").id();
+    let lifecycle = |token: Option<&str>, body: serde_json::Value| {
+        let request = client.post(format!("{base}{LIFECYCLE_ROUTE}")).json(&body);
+        match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        }
+        .send()
+        .unwrap()
+    };
+    assert_eq!(lifecycle(None, serde_json::json!({"alert": alert, "action": "acknowledge"})).status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(lifecycle(Some(ANALYST), serde_json::json!({"alert": "no/such/alert", "action": "acknowledge"})).status(), StatusCode::NOT_FOUND);
+    for body in [
+        serde_json::json!({"alert": alert, "action": "acknowledge"}),
+        serde_json::json!({"alert": alert, "action": "assign", "to": "历下区人社局"}),
+        serde_json::json!({"alert": alert, "action": "close", "note": "已开展专场招聘"}),
+    ] {
+        assert_eq!(lifecycle(Some(ANALYST), body).status(), StatusCode::OK);
+    }
+    assert_eq!(lifecycle(Some(ANALYST), serde_json::json!({"alert": alert, "action": "acknowledge"})).status(), StatusCode::CONFLICT);
+    let states = |token: Option<&str>| {
+        let request = client.get(format!("{base}{LIFECYCLE_ROUTE}"));
+        match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        }
+        .send()
+        .unwrap()
+        .json::<BTreeMap<String, AlertState>>()
+        .unwrap()
+    };
+    let full = states(Some(ANALYST)).remove(&alert).expect("the alert's state");
+    assert_eq!((full.status, full.assigned_to.as_deref(), full.note.as_deref()), (Status::Closed, Some("历下区人社局"), Some("已开展专场招聘")));
+    assert_eq!(full.acknowledged.as_ref().map(|s| s.by.as_str()), Some("ana"));
+    assert_eq!(states(None)[&alert], AlertState { status: Status::Closed, ..Default::default() });
+
     // No web bundle here: `/` says how to build it.
     let root = get("/");
     assert_eq!(root.status(), StatusCode::NOT_FOUND);
@@ -179,4 +221,7 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     let restarted: VersionInfo = Client::new().get(format!("{base}/api/version")).send().unwrap().json().unwrap();
     assert_eq!((restarted.version, restarted.data_version), (3, v1.data_version));
     assert_eq!(Client::new().get(format!("{base}/api/versions")).send().unwrap().json::<Vec<u64>>().unwrap(), [3, 2]);
+    // The alert's life survived the restart.
+    let kept = Client::new().get(format!("{base}{LIFECYCLE_ROUTE}")).bearer_auth(ANALYST).send().unwrap().json::<BTreeMap<String, AlertState>>().unwrap();
+    assert_eq!(kept[&alert], full);
 }
