@@ -40,12 +40,22 @@ install_bindgen() {
   cargo install wasm-bindgen-cli --version "=$bindgen_version" --root "$tools"
 }
 
+# The download's size flags (wasm-release only; std is rebuilt with them):
+# - panics abort at once, without formatting a message or unwinding tables;
+# - no file/line/column strings for panic locations;
+# - derived Debug prints only the type or variant name (not `none`: naga names GLSL
+#   uniform blocks after the shader stage's Debug form, and both stages would collide).
+size_flags=
+if [ "$profile" = wasm-release ]; then
+  size_flags='-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=shallow'
+fi
+
 build_wasm() {
   # Debian's compiler (1.96, with std's sources) first; RUSTC_BOOTSTRAP for -Zbuild-std.
   PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
   CC_wasm32_unknown_unknown=clang-22 AR_wasm32_unknown_unknown=llvm-ar-22 \
   CARGO_TARGET_DIR=$target_dir \
-  RUSTFLAGS='--cfg getrandom_backend="wasm_js"' \
+  RUSTFLAGS="--cfg getrandom_backend=\"wasm_js\" $size_flags" \
     cargo build -p cockpit --bin cockpit-web --no-default-features --features web \
       --target wasm32-unknown-unknown --profile "$profile" -Zbuild-std=std,panic_abort
 }
