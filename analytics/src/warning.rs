@@ -107,8 +107,8 @@ pub struct Indicator {
 pub enum Rule {
     /// The measure itself.
     Level { measure: String },
-    /// Percent change against the same period a year earlier (同比), when the absolute
-    /// change is at least `min_change` (small bases swing wildly).
+    /// Percent change against the same period a year earlier (同比); it raises alerts only
+    /// when the absolute change is at least `min_change` (small bases swing wildly).
     ChangeYoY { measure: String, min_change: f64 },
     /// `part ÷ whole × 100`.
     Share { part: String, whole: String },
@@ -331,7 +331,7 @@ pub fn evaluate(cube: &mut Cube, regions: &RegionTree) -> WarningReport {
                 };
                 let entry = composite.entry((region.adcode, month.month_index())).or_default();
                 entry.1 += ind.weight;
-                let Some((level, threshold)) = ind.trigger.level(value) else {
+                let Some((level, threshold)) = ind.trigger.level(value).filter(|_| min_change_met(cube, &ind.rule, region.adcode, month)) else {
                     run_start = None;
                     continue;
                 };
@@ -382,10 +382,10 @@ pub fn indicator_value(cube: &Cube, rule: &Rule, region: Adcode, month: Period) 
     };
     match rule {
         Rule::Level { measure } => read(measure, at(measure)?),
-        Rule::ChangeYoY { measure, min_change } => {
+        Rule::ChangeYoY { measure, .. } => {
             let period = at(measure)?;
             let (now, before) = (read(measure, period)?, read(measure, period.year_ago())?);
-            (before > 0.0 && (now - before).abs() >= *min_change).then(|| (now - before) / before * 100.0)
+            (before > 0.0).then(|| (now - before) / before * 100.0)
         }
         Rule::Share { part, whole } => {
             let whole = read(whole, at(whole)?)?;
@@ -400,6 +400,17 @@ pub fn indicator_value(cube: &Cube, rule: &Rule, region: Adcode, month: Period) 
             Some(period.last_month() as f64 / 12.0 * 100.0 - read(measure, period)?)
         }
         Rule::Event => None,
+    }
+}
+
+/// A year-on-year rule raises alerts only when the absolute change reaches its minimum (a
+/// small base swings by large percentages); its value is shown either way.
+fn min_change_met(cube: &Cube, rule: &Rule, region: Adcode, month: Period) -> bool {
+    let Rule::ChangeYoY { measure, min_change } = rule else { return true };
+    let Some(period) = period_for(measure, month) else { return false };
+    match (cube.total(measure, region, period), cube.total(measure, region, period.year_ago())) {
+        (Lookup::Value(now), Lookup::Value(before)) => (now - before).abs() >= *min_change,
+        _ => false,
     }
 }
 

@@ -151,7 +151,12 @@ fn poll_build(mut commands: Commands, pending: Res<PendingBuild>, mut store: Res
 struct RemoteEvents(Mutex<std::sync::mpsc::Receiver<crate::remote::RemoteEvent>>);
 
 #[cfg(any(feature = "native", feature = "web"))]
-fn apply_remote_events(events: Res<RemoteEvents>, mut store: ResMut<CubeStore>, mut redraw: MessageWriter<bevy::window::RequestRedraw>) {
+fn apply_remote_events(
+    events: Res<RemoteEvents>,
+    mut store: ResMut<CubeStore>,
+    mut alert_states: ResMut<crate::alerts::AlertStates>,
+    mut redraw: MessageWriter<bevy::window::RequestRedraw>,
+) {
     use crate::remote::RemoteEvent;
     let Ok(events) = events.0.lock() else { return };
     for event in events.try_iter() {
@@ -169,6 +174,7 @@ fn apply_remote_events(events: Res<RemoteEvents>, mut store: ResMut<CubeStore>, 
                 link.version = Some(info);
                 link.down_since = None;
             }
+            RemoteEvent::AlertStates(states) => alert_states.replace(states),
             RemoteEvent::Disconnected(reason) => {
                 let link = store.link.get_or_insert_with(Link::default);
                 if link.down_since.is_none() {
@@ -181,8 +187,7 @@ fn apply_remote_events(events: Res<RemoteEvents>, mut store: ResMut<CubeStore>, 
 }
 
 /// The wall clock (the browser's `Date.now()` there: std has no clock on wasm32).
-#[cfg(any(feature = "native", feature = "web"))]
-fn utc_now() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn utc_now() -> chrono::DateTime<chrono::Utc> {
     #[cfg(target_arch = "wasm32")]
     return chrono::Utc::now();
     #[cfg(not(target_arch = "wasm32"))]

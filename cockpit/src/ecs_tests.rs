@@ -134,3 +134,36 @@ fn timers_say_when_the_next_update_is_due() {
     desktop.update();
     assert!(desktop.world().resource::<NextUpdate>().soonest().is_some_and(|due| due <= Duration::from_secs_f32(1.2)));
 }
+
+#[test]
+fn an_alert_stepped_in_the_cockpit_keeps_its_state_across_restarts() {
+    use crate::alerts::{AlertLifecyclePlugin, AlertStates, LifecycleRequest};
+    use analytics::lifecycle::{Action, Status};
+    let dir = std::env::temp_dir().join(format!("szjy-cockpit-lifecycle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join("alert-lifecycle.jsonl"));
+    let cockpit = || {
+        let mut app = app(Mode::Desktop);
+        app.world_mut().resource_mut::<Settings>().cube_path = dir.join("cube.public.bin");
+        app.add_plugins(AlertLifecyclePlugin);
+        app.update();
+        app
+    };
+    let alert = "registered_unemployment_rate/370102/2026-08".to_string();
+    let mut app = cockpit();
+    assert!(app.world().resource::<AlertStates>().writable(), "a local cube gets a lifecycle log");
+    app.world_mut().write_message(LifecycleRequest { alert: alert.clone(), action: Action::Acknowledge });
+    app.world_mut().write_message(LifecycleRequest { alert: alert.clone(), action: Action::Assign { to: "历下区人社局".into() } });
+    app.update();
+    // A second acknowledgement is refused, with the reason kept for the alert list.
+    app.world_mut().write_message(LifecycleRequest { alert: alert.clone(), action: Action::Acknowledge });
+    app.update();
+    let states = app.world().resource::<AlertStates>();
+    assert!(states.error.as_deref().is_some_and(|e| e.contains("already acknowledged")), "{:?}", states.error);
+    assert_eq!(states.state(&alert).map(|s| s.status), Some(Status::Assigned));
+
+    let restarted = cockpit();
+    let state = restarted.world().resource::<AlertStates>().state(&alert).cloned().expect("the state was kept");
+    assert_eq!((state.status, state.assigned_to.as_deref()), (Status::Assigned, Some("历下区人社局")));
+    assert!(state.acknowledged.is_some());
+}

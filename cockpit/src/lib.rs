@@ -6,7 +6,8 @@
 //! ViewPlugin        keys, clicks, carousel → ViewCommand → View
 //! MapPlugin         boundaries → meshes; choropleth, borders, camera, picking, labels
 //! PanelsPlugin      the scene's panels around the map (egui), header, legend, tooltips
-//! WallPlugin        wall mode: scaling, carousel, seams
+//! AlertLifecyclePlugin  alerts' states (acknowledged, assigned, closed): server or local log
+//! WallPlugin        wall mode: scaling, carousel, seams, alert ticker
 //! AnalystPlugin     desktop: query window, CSV/PNG export, 数据来源 (sources, licences)
 //! CapturePlugin     --screenshot / --suite: render views to PNGs (with probe points), exit
 //! BenchPlugin       --bench / --soak: frame times, own CPU time, memory and counts
@@ -14,6 +15,7 @@
 //! WebPlugin         the browser build: the page's state snapshot, loading indicator, font
 //! ```
 
+pub mod alerts;
 pub mod analyst;
 pub mod bench;
 pub mod capture;
@@ -217,6 +219,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
             fonts::FontsPlugin,
             map::MapPlugin,
             panels::PanelsPlugin,
+            alerts::AlertLifecyclePlugin,
             wall::WallPlugin,
             analyst::AnalystPlugin,
             capture::CapturePlugin,

@@ -7,8 +7,11 @@
 
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use analytics::cube::Cube;
-use analytics::protocol::{SseParser, VersionInfo, CUBE_BINARY_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
+use analytics::lifecycle::AlertState;
+use analytics::protocol::{SseParser, VersionInfo, CUBE_BINARY_ROUTE, LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
 
 /// What the follower reports to the app.
 #[derive(Debug)]
@@ -17,6 +20,8 @@ pub enum RemoteEvent {
     Cube(Box<Cube>, VersionInfo),
     /// Connected (again) and the cube on show is current.
     Current(VersionInfo),
+    /// Every alert's lifecycle state (status only: the cockpit sends no token).
+    AlertStates(BTreeMap<String, AlertState>),
     /// The server cannot be reached or the stream broke; retrying.
     Disconnected(String),
 }
@@ -58,6 +63,7 @@ async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<Str
         if cube.data_version == info.data_version {
             *have = Some(cube.data_version.clone());
             report(RemoteEvent::Cube(Box::new(cube), info));
+            report_alert_states(client, base, report).await;
         }
     }
     let response = client.get(format!("{base}{UPDATES_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?;
@@ -74,11 +80,12 @@ async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<Str
             let info: VersionInfo = serde_json::from_str(&event.data).map_err(|e| format!("{base}: a version event that does not parse: {e}"))?;
             if have.as_deref() == Some(info.data_version.as_str()) {
                 report(RemoteEvent::Current(info));
-                continue;
+            } else {
+                let cube = fetch_cube(client, base).await?;
+                *have = Some(cube.data_version.clone());
+                report(RemoteEvent::Cube(Box::new(cube), info));
             }
-            let cube = fetch_cube(client, base).await?;
-            *have = Some(cube.data_version.clone());
-            report(RemoteEvent::Cube(Box::new(cube), info));
+            report_alert_states(client, base, report).await;
         }
     }
 }
@@ -88,6 +95,19 @@ async fn fetch_cube(client: &reqwest::Client, base: &str) -> Result<Cube, String
     let describe = |e: reqwest::Error| format!("{url}: {e}");
     let bytes = client.get(&url).send().await.map_err(describe)?.error_for_status().map_err(describe)?.bytes().await.map_err(describe)?;
     Cube::from_binary(&bytes, &url).map_err(|e| e.to_string())
+}
+
+/// The alerts' lifecycle states, with each version (and at each reconnection). A server
+/// without the route, or a failed request, leaves the states as they were: they are an
+/// annotation of the cube, not a reason to mark the link down.
+async fn report_alert_states(client: &reqwest::Client, base: &str, report: &impl Fn(RemoteEvent)) {
+    let url = format!("{base}{LIFECYCLE_ROUTE}");
+    let Ok(response) = client.get(&url).send().await.and_then(|r| r.error_for_status()) else { return };
+    let Ok(body) = response.bytes().await else { return };
+    match serde_json::from_slice::<BTreeMap<String, AlertState>>(&body) {
+        Ok(states) => report(RemoteEvent::AlertStates(states)),
+        Err(e) => bevy::log::warn!("{url}: {e}"),
+    }
 }
 
 /// A response body read piece by piece as it arrives.

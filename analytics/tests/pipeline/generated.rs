@@ -139,7 +139,8 @@ fn generated_data_meets_its_manifest() {
 
     // Early warning, in both cubes: an indicator alert holds its indicator's value read
     // from that cube's visible cells, at the level its thresholds give, and began no later
-    // than its month; the map's level is the most severe alert within the region.
+    // than its month; the map's level is the most severe alert within the region. (A
+    // year-on-year rule's minimum change only holds alerts back, so it is not checked.)
     for (name, c) in [("internal", cube), ("public", public)] {
         let mut indicator_alerts = 0;
         for a in &c.alerts {

@@ -4,6 +4,7 @@
 use analytics::catalogue::{Direction, MeasureDef, Topic};
 use analytics::cube::{Alert, AlertLevel, Cube, Lookup, PolicyEvaluation, ZoneStatus};
 use analytics::interpret::{format_value, interpret, Lang};
+use analytics::lifecycle::{Action, AlertState, Status};
 use analytics::outlook::ForecastPoint;
 use analytics::period::Period;
 use analytics::region::{Adcode, RegionTree};
@@ -41,6 +42,8 @@ pub struct TrendSeries {
 }
 
 pub struct AlertLine {
+    /// [`Alert::id`]: its lifecycle's key.
+    id: String,
     level: AlertLevel,
     text: String,
     detail: String,
@@ -328,6 +331,7 @@ fn alert_lines(cube: &Cube, view: &View, categories: &[Category]) -> Vec<AlertLi
             let subject = a.subject.as_deref().map_or(String::new(), |s| format!(" · {s}"));
             let space = if unit.is_empty() || unit == "%" || lang == Lang::Zh { "" } else { " " };
             AlertLine {
+                id: a.id(),
                 level: a.level,
                 text: format!("{place} · {name}{subject}"),
                 detail: format!("{} {:.2}{space}{unit} · {} {:.2}{space}{unit}{since}", text(lang, "value"), a.value, text(lang, "threshold"), a.threshold),
@@ -363,13 +367,68 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
                     ui.add(egui::Button::selectable(focused, &line.text).truncate()).on_hover_text(text(lang, "click_alert")).clicked()
                 })
                 .inner;
-            ui.add(egui::Label::new(egui::RichText::new(&line.detail).color(theme.text_muted.egui()).size(theme.text_size * 0.85)).truncate());
+            let state = cx.alert_states.state(&line.id);
+            let detail = match state.and_then(|s| status_label(s, lang)) {
+                Some(status) => format!("{status} · {}", line.detail),
+                None => line.detail.clone(),
+            };
+            ui.add(egui::Label::new(egui::RichText::new(detail).color(theme.text_muted.egui()).size(theme.text_size * 0.85)).truncate());
+            if focused && !cx.wall && cx.alert_states.writable() {
+                lifecycle_controls(ui, cx, &line.id, state);
+            }
             ui.add_space(2.0);
             if clicked {
                 cx.requests.borrow_mut().push(crate::view::ViewCommand::FocusAlert { indicator: line.indicator.clone(), region: Some(line.region) });
             }
         }
     });
+}
+
+/// 已确认 / 已指派：… / 已关闭, or nothing for an open alert.
+fn status_label(state: &AlertState, lang: Lang) -> Option<String> {
+    let zh = lang == Lang::Zh;
+    match state.status {
+        Status::Open => None,
+        Status::Acknowledged => Some(text(lang, "acknowledged").to_string()),
+        Status::Assigned => Some(format!("{}{}{}", text(lang, "assigned"), if zh { "：" } else { ": " }, state.assigned_to.as_deref().unwrap_or_default())),
+        Status::Closed => Some(text(lang, "closed").to_string()),
+    }
+}
+
+/// The focused alert's next steps, for the desktop analyst on a local cube: acknowledge,
+/// assign (to whom the field names), close (with the field as the note), or reopen.
+fn lifecycle_controls(ui: &mut egui::Ui, cx: &PanelContext, alert: &str, state: Option<&AlertState>) {
+    let lang = cx.lang();
+    let field_id = egui::Id::new(("lifecycle-field", alert));
+    let mut field: String = ui.data_mut(|d| d.get_temp(field_id)).unwrap_or_default();
+    let closed = state.is_some_and(|s| s.status == Status::Closed);
+    let mut step = None;
+    ui.horizontal(|ui| {
+        if closed {
+            if ui.button(text(lang, "reopen")).clicked() {
+                step = Some(Action::Reopen);
+            }
+            return;
+        }
+        if state.is_none_or(|s| s.acknowledged.is_none()) && ui.button(text(lang, "acknowledge")).clicked() {
+            step = Some(Action::Acknowledge);
+        }
+        ui.add(egui::TextEdit::singleline(&mut field).hint_text(text(lang, "assignee_or_note")).desired_width(ui.available_width() * 0.45));
+        if ui.add_enabled(!field.trim().is_empty(), egui::Button::new(text(lang, "assign"))).clicked() {
+            step = Some(Action::Assign { to: field.trim().to_string() });
+        }
+        if ui.button(text(lang, "close")).clicked() {
+            step = Some(Action::Close { note: field.trim().to_string() });
+        }
+    });
+    if let Some(error) = &cx.alert_states.error {
+        ui.label(egui::RichText::new(error).color(cx.theme.bad.egui()).size(cx.theme.text_size * 0.85));
+    }
+    if let Some(action) = step {
+        field.clear();
+        cx.lifecycle.borrow_mut().push(crate::alerts::LifecycleRequest { alert: alert.to_string(), action });
+    }
+    ui.data_mut(|d| d.insert_temp(field_id, field));
 }
 
 pub fn level_color(theme: &crate::theme::Theme, level: AlertLevel) -> crate::theme::Hex {

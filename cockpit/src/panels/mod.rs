@@ -85,6 +85,9 @@ pub struct PanelContext<'a> {
     pub wall: bool,
     /// View commands a panel's body asks for (a click on an alert), written after layout.
     pub requests: &'a std::cell::RefCell<Vec<ViewCommand>>,
+    pub alert_states: &'a crate::alerts::AlertStates,
+    /// Lifecycle steps the analyst took in the alert list, written after layout.
+    pub lifecycle: &'a std::cell::RefCell<Vec<crate::alerts::LifecycleRequest>>,
 }
 
 impl PanelContext<'_> {
@@ -108,13 +111,14 @@ fn layout(
     mut commands: MessageWriter<ViewCommand>,
     mut phone_panel: Local<usize>,
     ticker: Option<Res<crate::wall::Ticker>>,
+    (alert_states, mut lifecycle_writer): (Res<crate::alerts::AlertStates>, MessageWriter<crate::alerts::LifecycleRequest>),
 ) -> Result {
     let _cost = crate::bench::own_cost("layout");
     let ctx = contexts.ctx_mut()?.clone();
     let theme = &themes.all[view.theme];
     let wall = matches!(settings.mode, crate::Mode::Wall(_));
-    let requests = std::cell::RefCell::new(Vec::new());
-    let cx = PanelContext { store: &store, view: &view, theme, scenes: &scenes, wall, requests: &requests };
+    let (requests, lifecycle) = (std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new()));
+    let cx = PanelContext { store: &store, view: &view, theme, scenes: &scenes, wall, requests: &requests, alert_states: &alert_states, lifecycle: &lifecycle };
     let screen = ctx.content_rect();
     let mut root = egui::Ui::new(ctx.clone(), "cockpit".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(screen));
 
@@ -159,6 +163,7 @@ fn layout(
     // Only a real change marks it changed (the page's state snapshot follows it).
     area.set_if_neq(MapArea(root.available_rect_before_wrap()));
     commands.write_batch(requests.take());
+    lifecycle_writer.write_batch(lifecycle.take());
     Ok(())
 }
 
