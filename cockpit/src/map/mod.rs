@@ -270,9 +270,13 @@ fn fit_camera(
     let (next, next_scale) = if first_frame { (goal, goal_scale) } else { (current.lerp(goal, t), ortho.scale + (goal_scale - ortho.scale) * t) };
     let close = next.distance(goal) < 0.05 * goal_scale && (next_scale - goal_scale).abs() < 0.001 * goal_scale;
     let (next, next_scale) = if close { (goal, goal_scale) } else { (next, next_scale) };
+    // Settled only on a frame that starts at the goal: the frame that moves the camera
+    // there has not yet propagated its transform, so screen positions computed in it (the
+    // capture's and the page's probes) would still be the old ones.
+    let unmoved = current == goal && ortho.scale == goal_scale;
     transform.translation = next.extend(transform.translation.z);
     ortho.scale = next_scale;
-    settled.0 = close;
+    settled.0 = close && unmoved;
 }
 
 fn draw_borders(view: Res<View>, store: Res<CubeStore>, shapes: Res<Shapes>, themes: Res<Themes>, mut gizmos: Gizmos) {
