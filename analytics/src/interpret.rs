@@ -4,7 +4,7 @@
 use crate::catalogue::{self, Topic};
 use crate::cube::{Alert, AlertLevel, Cube, Lookup};
 use crate::period::Period;
-use crate::region::{Adcode, RegionTree};
+use crate::region::{Adcode, Level, RegionTree};
 use crate::warning::{self, events};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,7 +146,66 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
             format!("{}末城镇登记失业率{rate:.2}%{zh_change}（登记失业口径，非调查失业率）。", month.label_zh()),
             format!("Registered unemployment rate at the end of {}: {rate:.2}%{en_change} (registered, not surveyed).", month.label_en()),
         );
+        if let Some((rank, of, level)) = rank_among_peers(w, "registered_unemployment_rate", month) {
+            let (zh_level, en_level) = if level == Level::City { ("个市", "cities") } else { ("个县（市、区）", "counties") };
+            w.say(
+                format!("该失业率在同级{of}{zh_level}中由低到高居第{rank}位。"),
+                format!("That rate ranks {rank} of {of} {en_level}, lowest first."),
+            );
+        }
     }
+    outlook(w, month);
+}
+
+/// The region's rank among its siblings (the province's cities, a city's counties) by a
+/// measure at a period, 1 for the best by the measure's direction, with how many had a
+/// value; none for the province, or when the region has no value.
+fn rank_among_peers(w: &Writer, measure: &str, period: Period) -> Option<(usize, usize, Level)> {
+    let tree = RegionTree::shandong();
+    let region = tree.get(w.region)?;
+    let parent = region.parent?;
+    let mut peers: Vec<(Adcode, f64)> = tree.children(parent).filter_map(|r| w.cube.total(measure, r.adcode, period).value().map(|v| (r.adcode, v))).collect();
+    let own = peers.iter().find(|(a, _)| *a == w.region)?.1;
+    let lower_first = catalogue::measure(measure).is_some_and(|d| d.direction == catalogue::Direction::LowerIsBetter);
+    peers.sort_by(|a, b| if lower_first { a.1.total_cmp(&b.1) } else { b.1.total_cmp(&a.1) });
+    // Ties share the better rank.
+    let rank = peers.iter().position(|(_, v)| *v == own)? + 1;
+    Some((rank, peers.len(), region.level))
+}
+
+/// 形势研判: at the cube's latest month, the forecast of registered unemployment for the
+/// next month and twelve months on, with their 80 % intervals.
+fn outlook(w: &mut Writer, month: Period) {
+    if month != w.cube.latest_month() {
+        return;
+    }
+    let fan = crate::outlook::read(w.cube, "registered_unemployed", w.region);
+    let (Some(next), Some(last)) = (fan.first(), fan.last()) else { return };
+    let f = |v: f64| w.fmt("registered_unemployed", v);
+    w.say(
+        format!(
+            "预计{}登记失业人数{}（80%区间{}～{}），{}约{}（{}～{}）。",
+            next.period.label_zh(),
+            f(next.point),
+            f(next.low80),
+            f(next.high80),
+            last.period.label_zh(),
+            f(last.point),
+            f(last.low80),
+            f(last.high80)
+        ),
+        format!(
+            "Outlook: registered unemployed {} in {} (80% interval {} to {}), about {} in {} ({} to {}).",
+            f(next.point),
+            next.period.label_en(),
+            f(next.low80),
+            f(next.high80),
+            f(last.point),
+            last.period.label_en(),
+            f(last.low80),
+            f(last.high80)
+        ),
+    );
 }
 
 fn supply_demand(w: &mut Writer, month: Period) {

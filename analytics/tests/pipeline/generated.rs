@@ -173,6 +173,13 @@ fn generated_data_meets_its_manifest() {
     }
     assert!(long_term_seen > 100, "long-term unemployment in only {long_term_seen} county-months");
 
+    // 数据解读: every number of every topic's text, for the province, a city and a county,
+    // at the latest month (with the outlook) and half a year before, is the cube's.
+    let latest = public.latest_month();
+    let months = [latest, Period::from_month_index(latest.month_index() - 6)];
+    let checked = crate::interpretation::every_number_comes_from_the_cube(public, &[370000, 370100, 370102], &months);
+    assert!(checked > 200, "only {checked} numbers in the interpretation");
+
     // The outlook: the province's four series are forecast a year ahead in both cubes,
     // alike (its cells are all visible), starting the month after the data ends.
     for measure in outlook::FORECAST_MEASURES {

@@ -5,6 +5,7 @@ mod fixtures;
 mod evaluation;
 mod generated;
 mod ingest_errors;
+mod interpretation;
 mod server;
 
 use std::path::PathBuf;
