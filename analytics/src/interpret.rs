@@ -57,7 +57,16 @@ struct Writer<'a> {
     region: Adcode,
     lang: Lang,
     place: String,
-    out: Vec<String>,
+    /// The measure the next sentences describe (the chart a click on them shows).
+    about: Option<&'static str>,
+    out: Vec<Paragraph>,
+}
+
+/// One sentence of the interpretation, and the measure whose chart it describes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Paragraph {
+    pub text: String,
+    pub measure: Option<&'static str>,
 }
 
 impl Writer<'_> {
@@ -71,7 +80,13 @@ impl Writer<'_> {
         format_value(measure, value, self.lang)
     }
     fn say(&mut self, zh: String, en: String) {
-        self.out.push(if self.zh() { zh } else { en });
+        let text = if self.zh() { zh } else { en };
+        self.out.push(Paragraph { text, measure: self.about });
+    }
+
+    /// The sentences that follow describe `measure`.
+    fn about(&mut self, measure: &'static str) {
+        self.about = Some(measure);
     }
 }
 
@@ -86,12 +101,17 @@ fn trend_word(change: f64, lang: Lang) -> String {
 
 /// Interpretation paragraphs for a topic, region and month.
 pub fn interpret(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang: Lang) -> Vec<String> {
+    paragraphs(cube, topic, region, month, lang).into_iter().map(|p| p.text).collect()
+}
+
+/// [`interpret`], each sentence with the measure it describes.
+pub fn paragraphs(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang: Lang) -> Vec<Paragraph> {
     let tree = RegionTree::shandong();
     let place = tree
         .get(region)
         .map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
         .unwrap_or_else(|| region.to_string());
-    let mut w = Writer { cube, region, lang, place, out: Vec::new() };
+    let mut w = Writer { cube, region, lang, place, about: None, out: Vec::new() };
     let ytd = Period::YearToDate { year: month.year(), month: month.last_month() };
     match topic {
         Topic::Overview | Topic::Employment | Topic::Macro => employment(&mut w, month, ytd),
@@ -105,17 +125,20 @@ pub fn interpret(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang:
     if topic == Topic::Overview {
         supply_demand(&mut w, month);
         let alerts = cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region)).count();
+        w.about(crate::warning::LEVEL_MEASURE);
         if alerts > 0 {
             w.say(format!("本月触发预警{alerts}条，请在预警专题查看。"), format!("{alerts} alerts this month; see the alerts page."));
         }
     }
     if w.out.is_empty() {
+        w.about = None;
         w.say(format!("{}暂无{}的可发布数据。", w.place, month.label_zh()), format!("No publishable data for {} in {}.", w.place, month.label_en()));
     }
     w.out
 }
 
 fn employment(w: &mut Writer, month: Period, ytd: Period) {
+    w.about("new_urban_jobs");
     if let Lookup::Value(jobs) = w.v("new_urban_jobs", ytd) {
         let yoy = change_pct(w.v("new_urban_jobs", ytd), w.v("new_urban_jobs", ytd.year_ago()));
         let (mut zh, mut en) = (
@@ -136,6 +159,7 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
         w.say(zh + "。", en + ".");
     }
     if let Lookup::Value(rate) = w.v("registered_unemployment_rate", month) {
+        w.about("registered_unemployment_rate");
         let before = w.v("registered_unemployment_rate", month.previous());
         let (zh_change, en_change) = match before {
             Lookup::Value(b) => (format!("，较上月{}{:.2}个百分点", if rate >= b { "上升" } else { "下降" }, (rate - b).abs()),
@@ -180,6 +204,7 @@ fn outlook(w: &mut Writer, month: Period) {
         return;
     }
     let fan = crate::outlook::read(w.cube, "registered_unemployed", w.region);
+    w.about("registered_unemployed");
     let (Some(next), Some(last)) = (fan.first(), fan.last()) else { return };
     let f = |v: f64| w.fmt("registered_unemployed", v);
     w.say(
@@ -209,6 +234,7 @@ fn outlook(w: &mut Writer, month: Period) {
 }
 
 fn supply_demand(w: &mut Writer, month: Period) {
+    w.about("demand_supply_ratio");
     if let Lookup::Value(ratio) = w.v("demand_supply_ratio", month) {
         let (zh, en) = if ratio > 1.5 {
             ("岗位明显多于求职者，招工偏紧", "jobs clearly outnumber seekers; hiring is tight")
@@ -224,6 +250,7 @@ fn supply_demand(w: &mut Writer, month: Period) {
 /// The ranking of the month's quarter, or of the latest complete quarter before it (a
 /// quarter is published once it is complete).
 fn shortage(w: &mut Writer, quarter: Period) {
+    w.about("shortage_score");
     let ranking = |q: Period| -> Vec<(String, f64)> {
         w.cube.breakdown("shortage_rank", w.region, q, "occ").into_iter().filter_map(|(code, v)| v.value().map(|r| (code, r))).collect()
     };
@@ -248,12 +275,14 @@ fn shortage(w: &mut Writer, quarter: Period) {
 }
 
 fn enterprise(w: &mut Writer, month: Period, ytd: Period) {
+    w.about("insured_headcount");
     if let (Lookup::Value(h), Lookup::Value(net)) = (w.v("insured_headcount", month), w.v("insured_net_change", ytd)) {
         w.say(
             format!("{}末参保职工{}，{}净增{}。", month.label_zh(), w.fmt("insured_headcount", h), ytd.label_zh(), w.fmt("insured_net_change", net)),
             format!("Insured employees at the end of {}: {}; net change {} in {}.", month.label_en(), w.fmt("insured_headcount", h), w.fmt("insured_net_change", net), ytd.label_en()),
         );
     }
+    w.about("layoff_alerts");
     if let Lookup::Value(n) = w.v("layoff_alerts", month) {
         if n > 0.0 {
             w.say(format!("本月{n:.0}家企业触发规模裁员预警。"), format!("{n:.0} employers triggered a layoff alert this month."));
@@ -262,6 +291,7 @@ fn enterprise(w: &mut Writer, month: Period, ytd: Period) {
 }
 
 fn subsidy(w: &mut Writer, ytd: Period) {
+    w.about("subsidy_execution_rate");
     if let Lookup::Value(rate) = w.v("subsidy_execution_rate", ytd) {
         let pace = ytd.last_month() as f64 / 12.0 * 100.0;
         let gap = rate - pace;
@@ -272,6 +302,7 @@ fn subsidy(w: &mut Writer, ytd: Period) {
     }
     let flagged = [("subsidy_duplicate_payments", "疑似重复发放", "suspected duplicates"), ("subsidy_unregistered_payments", "无登记记录发放", "payments without registration")];
     for (measure, zh, en) in flagged {
+        w.about(measure);
         if let Lookup::Value(n) = w.v(measure, ytd) {
             if n > 0.0 {
                 w.say(format!("识别{zh}{n:.0}笔，需核查。"), format!("{n:.0} {en} found; to be checked."));
@@ -281,6 +312,7 @@ fn subsidy(w: &mut Writer, ytd: Period) {
 }
 
 fn zones(w: &mut Writer, ytd: Period) {
+    w.about("zones_meeting_targets");
     let year = Period::Year { year: ytd.year() };
     if let (Lookup::Value(pass), Lookup::Value(all)) = (w.v("zones_meeting_targets", year), w.v("zones_evaluated", year)) {
         w.say(
@@ -288,6 +320,7 @@ fn zones(w: &mut Writer, ytd: Period) {
             format!("{all:.0} service zones evaluated in {}, {pass:.0} met all targets.", ytd.year()),
         );
     }
+    w.about("zone_services");
     if let Lookup::Value(s) = w.v("zone_services", ytd) {
         w.say(format!("{}服务区服务{}。", ytd.label_zh(), w.fmt("zone_services", s)), format!("Service zones served {} in {}.", w.fmt("zone_services", s), ytd.label_en()));
     }
@@ -313,6 +346,7 @@ pub fn level_word(level: AlertLevel, lang: Lang) -> &'static str {
 /// The region's composite index and level, its alerts this month by level, the most severe
 /// one, and the key groups those alerts push support to.
 fn warnings(w: &mut Writer, month: Period) {
+    w.about(warning::INDEX_MEASURE);
     let config = &w.cube.warning;
     if let Lookup::Value(index) = w.v(warning::INDEX_MEASURE, month) {
         let (zh, en) = match config.composite_level(index) {
@@ -385,6 +419,9 @@ mod tests {
         // The running quarter is not complete: the latest complete one is used.
         cube.insert("shortage_rank", 370100, "2026Q1".parse().unwrap(), "occ:6-18-02-04", 2.0, 0);
         cube.insert("shortage_rank", 370100, "2026Q1".parse().unwrap(), "occ:4-02-07-08", 1.0, 0);
+        // Each sentence names the measure whose chart it describes.
+        let described: Vec<Option<&str>> = paragraphs(&cube, Topic::Overview, 370100, Period::month(2026, 6), Lang::Zh).iter().map(|p| p.measure).collect();
+        assert_eq!(described.first(), Some(&Some("new_urban_jobs")), "{described:?}");
         let shortage = interpret(&cube, Topic::Shortage, 370100, Period::month(2026, 6), Lang::Zh);
         assert_eq!(shortage, vec!["济南市2026年一季度最紧缺的工种是快递员、焊工。"]);
         let empty = interpret(&cube, Topic::Subsidy, 370200, Period::month(2026, 6), Lang::Zh);

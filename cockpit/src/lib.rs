@@ -170,6 +170,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
         category: None,
         filters_open: false,
         indicator: None,
+        highlight: None,
     };
     if analytics::region::RegionTree::shandong().get(settings.region).is_none() {
         return Err(format!("{} is not a Shandong adcode", settings.region));

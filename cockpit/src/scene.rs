@@ -85,6 +85,24 @@ pub enum PanelKind {
     PolicyTrends,
 }
 
+impl PanelKind {
+    /// The cube measures the panel shows.
+    pub fn measures(&self) -> Vec<&str> {
+        match self {
+            PanelKind::Kpi { measures } | PanelKind::Trend { measures, .. } | PanelKind::Table { measures } => measures.iter().map(String::as_str).collect(),
+            PanelKind::Ranking { measure, .. } => vec![measure],
+            PanelKind::Interpretation
+            | PanelKind::Alerts { .. }
+            | PanelKind::IndicatorTrend { .. }
+            | PanelKind::Support
+            | PanelKind::Zones
+            | PanelKind::Policy
+            | PanelKind::EventStudy
+            | PanelKind::PolicyTrends => Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 pub enum RankBy {
     /// The cities of the province, or the counties of a city.
@@ -107,20 +125,7 @@ impl Scene {
     pub fn measure_ids(&self) -> Vec<&str> {
         let mut ids = vec![self.map_measure.as_str()];
         for panel in self.panels() {
-            match &panel.kind {
-                PanelKind::Kpi { measures } | PanelKind::Trend { measures, .. } | PanelKind::Table { measures } => {
-                    ids.extend(measures.iter().map(String::as_str))
-                }
-                PanelKind::Ranking { measure, .. } => ids.push(measure),
-                PanelKind::Interpretation
-                | PanelKind::Alerts { .. }
-                | PanelKind::IndicatorTrend { .. }
-                | PanelKind::Support
-                | PanelKind::Zones
-                | PanelKind::Policy
-                | PanelKind::EventStudy
-                | PanelKind::PolicyTrends => {}
-            }
+            ids.extend(panel.kind.measures());
         }
         let mut seen = std::collections::HashSet::new();
         ids.retain(|id| seen.insert(*id));

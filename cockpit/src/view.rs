@@ -39,6 +39,9 @@ pub struct View {
     /// The early-warning indicator drilled into from an alert (its id in the cube's
     /// warning configuration): the indicator-trend panel shows it.
     pub indicator: Option<String>,
+    /// The measure whose panels are outlined: what a clicked interpretation sentence
+    /// describes. A topic change clears it.
+    pub highlight: Option<String>,
 }
 
 impl View {
@@ -77,6 +80,8 @@ pub enum ViewCommand {
     TogglePlay,
     /// Filter by a category (`None`: totals).
     Category(Option<String>),
+    /// Outline the panels that show this measure (`None`: none).
+    Highlight(Option<String>),
     /// Drill into an alert: its region (if given), and its indicator's trend.
     FocusAlert { indicator: String, region: Option<Adcode> },
     ToggleFilters,
@@ -182,9 +187,16 @@ pub fn apply(view: &View, command: ViewCommand, topics: usize, themes: usize, mo
         ViewCommand::Select(adcode) if tree.get(adcode).is_some() => next.region = adcode,
         ViewCommand::Select(_) => {}
         ViewCommand::Up => next.region = tree.parent(view.region).map_or(PROVINCE, |p| p.adcode),
-        ViewCommand::Topic(i) if i < topics => next.topic = i,
+        ViewCommand::Topic(i) if i < topics => {
+            next.topic = i;
+            next.highlight = None;
+        }
+        ViewCommand::Highlight(measure) => next.highlight = measure,
         ViewCommand::Topic(_) => {}
-        ViewCommand::StepTopic(step) => next.topic = wrap(view.topic as i32 + step, topics),
+        ViewCommand::StepTopic(step) => {
+            next.topic = wrap(view.topic as i32 + step, topics);
+            next.highlight = None;
+        }
         ViewCommand::Month(m) => next.month = clamp_month(m, months),
         ViewCommand::StepMonth(step) => {
             let stepped = Period::from_month_index(view.month.month_index() + step);
@@ -254,8 +266,18 @@ pub fn parse_script(text: &str, scenes: &Scenes, themes: &Themes) -> Result<Vec<
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_highlight_lasts_until_the_topic_changes() {
+        let lit = apply(&view(), ViewCommand::Highlight(Some("new_urban_jobs".into())), 8, 3, MONTHS);
+        assert_eq!(lit.highlight.as_deref(), Some("new_urban_jobs"));
+        let moved = apply(&lit, ViewCommand::Select(370100), 8, 3, MONTHS);
+        assert_eq!(moved.highlight.as_deref(), Some("new_urban_jobs"), "drilling down keeps it");
+        assert_eq!(apply(&lit, ViewCommand::Topic(2), 8, 3, MONTHS).highlight, None);
+        assert_eq!(apply(&lit, ViewCommand::StepTopic(1), 8, 3, MONTHS).highlight, None);
+    }
+
     fn view() -> View {
-        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false, category: None, filters_open: false, indicator: None }
+        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false, category: None, filters_open: false, indicator: None, highlight: None }
     }
 
     const MONTHS: Option<(Period, Period)> = Some((Period::Month { year: 2021, month: 1 }, Period::Month { year: 2025, month: 10 }));

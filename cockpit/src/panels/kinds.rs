@@ -3,7 +3,7 @@
 
 use analytics::catalogue::{Direction, MeasureDef, Topic};
 use analytics::cube::{Alert, AlertLevel, Cube, Lookup, PolicyEvaluation, ZoneStatus};
-use analytics::interpret::{format_value, interpret, Lang};
+use analytics::interpret::{format_value, paragraphs, Lang, Paragraph};
 use analytics::lifecycle::{Action, AlertState, Status};
 use analytics::outlook::ForecastPoint;
 use analytics::period::Period;
@@ -25,7 +25,7 @@ pub enum Content {
     Trend { series: Vec<TrendSeries>, provenance: Option<String> },
     Ranking { period: Period, bars: Vec<Bar> },
     Table { columns: Vec<String>, rows: Vec<(String, Vec<String>)> },
-    Interpretation(Vec<String>),
+    Interpretation(Vec<Paragraph>),
     Alerts(Vec<AlertLine>),
     IndicatorTrend(Option<IndicatorTrend>),
     Support(Vec<SupportLine>),
@@ -102,7 +102,7 @@ pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Cont
             Content::Ranking { period, bars }
         }
         PanelKind::Table { measures } => table(cube, view, measures),
-        PanelKind::Interpretation => Content::Interpretation(interpret(cube, topic, view.region, view.month, lang)),
+        PanelKind::Interpretation => Content::Interpretation(paragraphs(cube, topic, view.region, view.month, lang)),
         PanelKind::Alerts { categories } => Content::Alerts(alert_lines(cube, view, categories)),
         PanelKind::IndicatorTrend { months } => Content::IndicatorTrend(indicator_trend(cube, view, *months)),
         PanelKind::Support => Content::Support(support_lines(cube, view)),
@@ -139,14 +139,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind, content: &Co
             chart::bars(ui, cx.theme, bars, &|v| format_value(measure, v, lang));
         }
         (_, Content::Table { columns, rows }) => show_table(ui, columns, rows),
-        (_, Content::Interpretation(paragraphs)) => {
-            egui::ScrollArea::vertical().id_salt("interpretation").show(ui, |ui| {
-                for paragraph in paragraphs {
-                    ui.label(egui::RichText::new(paragraph).size(cx.theme.text_size));
-                    ui.add_space(4.0);
-                }
-            });
-        }
+        (_, Content::Interpretation(paragraphs)) => interpretation(ui, cx, paragraphs),
         (_, Content::Alerts(lines)) => alerts(ui, cx, lines),
         (_, Content::IndicatorTrend(trend)) => show_indicator_trend(ui, cx, trend.as_ref()),
         (_, Content::Support(lines)) => support(ui, cx, lines),
@@ -310,6 +303,42 @@ fn show_table(ui: &mut egui::Ui, columns: &[String], rows: &[(String, Vec<String
             }
         });
     });
+}
+
+/// 数据解读, a sentence per paragraph. A click on a sentence shows the chart it describes:
+/// this page's panels of its measure outlined, or the first topic that has one.
+fn interpretation(ui: &mut egui::Ui, cx: &PanelContext, paragraphs: &[Paragraph]) {
+    let lang = cx.lang();
+    egui::ScrollArea::vertical().id_salt("interpretation").show(ui, |ui| {
+        for paragraph in paragraphs {
+            let words = egui::RichText::new(&paragraph.text).size(cx.theme.text_size);
+            let target = paragraph.measure.and_then(|m| chart_topic(cx, m).map(|topic| (m, topic)));
+            match target {
+                // Walls have no pointer: the text stays plain there.
+                Some((measure, topic)) if !cx.wall => {
+                    let lit = cx.view.highlight.as_deref() == Some(measure);
+                    let words = if lit { words.color(cx.theme.accent.egui()) } else { words };
+                    if ui.add(egui::Label::new(words).sense(egui::Sense::click())).on_hover_text(text(lang, "click_sentence")).clicked() {
+                        let mut requests = cx.requests.borrow_mut();
+                        if topic != cx.view.topic {
+                            requests.push(crate::view::ViewCommand::Topic(topic));
+                        }
+                        requests.push(crate::view::ViewCommand::Highlight(Some(measure.to_string())));
+                    }
+                }
+                _ => {
+                    ui.label(words);
+                }
+            }
+            ui.add_space(4.0);
+        }
+    });
+}
+
+/// The topic whose panels show `measure`: the current one if it does, else the first.
+fn chart_topic(cx: &PanelContext, measure: &str) -> Option<usize> {
+    let shows = |i: usize| cx.scenes.0[i].panels().any(|p| p.kind.measures().contains(&measure));
+    std::iter::once(cx.view.topic).chain(0..cx.scenes.0.len()).find(|&i| shows(i))
 }
 
 /// The view month's alerts of these indicator families (all if none) within the view's

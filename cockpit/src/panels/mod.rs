@@ -45,6 +45,8 @@ impl Plugin for PanelsPlugin {
 pub struct PanelContents {
     left: Vec<kinds::Content>,
     right: Vec<kinds::Content>,
+    /// The wall's caption under the map: the interpretation's first sentences.
+    caption: Vec<String>,
 }
 
 fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut contents: ResMut<PanelContents>) {
@@ -57,7 +59,11 @@ fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>,
         Some(cube) => panels.iter().map(|p| kinds::prepare(cube, &view, scene.topic, &p.kind)).collect(),
         None => Vec::new(),
     };
-    *contents = PanelContents { left: prepare(&scene.left), right: prepare(&scene.right) };
+    let caption = store
+        .cube()
+        .map(|cube| analytics::interpret::interpret(cube, scene.topic, view.region, view.month, view.lang).into_iter().take(CAPTION_SENTENCES).collect())
+        .unwrap_or_default();
+    *contents = PanelContents { left: prepare(&scene.left), right: prepare(&scene.right), caption };
 }
 
 /// egui's style follows the view's theme. It is checked against the live style each
@@ -160,12 +166,23 @@ fn layout(
     let clear = egui::Frame::new().inner_margin(egui::Margin::symmetric(12, 8));
     egui::Panel::top("breadcrumb").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| breadcrumb(ui, &cx, &mut commands));
     egui::Panel::bottom("legend").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| legend(ui, &cx, &choropleth));
+    if wall && !contents.caption.is_empty() {
+        // Above the legend: the interpretation as a caption for the room.
+        egui::Panel::bottom("caption").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| {
+            for sentence in &contents.caption {
+                ui.label(egui::RichText::new(sentence).size(theme.text_size * 1.15).color(theme.text.egui()));
+            }
+        });
+    }
     // Only a real change marks it changed (the page's state snapshot follows it).
     area.set_if_neq(MapArea(root.available_rect_before_wrap()));
     commands.write_batch(requests.take());
     lifecycle_writer.write_batch(lifecycle.take());
     Ok(())
 }
+
+/// Sentences of the interpretation a wall shows under the map.
+const CAPTION_SENTENCES: usize = 2;
 
 /// A screen narrower than this (points) and taller than wide is a phone held upright.
 const PHONE_WIDTH: f32 = 700.0;
@@ -382,7 +399,10 @@ fn column(ui: &mut egui::Ui, cx: &PanelContext, panels: &[Panel], contents: &[ki
 
 fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Option<&kinds::Content>, rect: egui::Rect) {
     let theme = cx.theme;
-    ui.painter().rect(rect, 6, theme.panel.egui(), egui::Stroke::new(1.0, theme.panel_border.egui()), egui::StrokeKind::Inside);
+    // A panel showing the measure a clicked sentence describes is outlined.
+    let lit = cx.view.highlight.as_deref().is_some_and(|m| panel.kind.measures().contains(&m));
+    let border = if lit { egui::Stroke::new(2.5, theme.accent.egui()) } else { egui::Stroke::new(1.0, theme.panel_border.egui()) };
+    ui.painter().rect(rect, 6, theme.panel.egui(), border, egui::StrokeKind::Inside);
     let inner = rect.shrink2(egui::vec2(12.0, 8.0));
     let mut child = ui.new_child(egui::UiBuilder::new().max_rect(inner).layout(egui::Layout::top_down(egui::Align::LEFT)));
     child.set_clip_rect(inner.intersect(ui.clip_rect()));

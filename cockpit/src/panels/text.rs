@@ -55,6 +55,7 @@ const UI: &[(&str, &str, &str)] = &[
     ("triggered_by", "触发指标", "Triggered by"),
     ("calm", "平稳", "Calm"),
     ("alert_ticker", "预警快报", "Alerts"),
+    ("click_sentence", "点击查看对应图表", "Click for the chart it describes"),
     ("acknowledged", "已确认", "Acknowledged"),
     ("assigned", "已指派", "Assigned"),
     ("closed", "已关闭", "Closed"),
