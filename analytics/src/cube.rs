@@ -487,6 +487,13 @@ impl Cube {
     }
 
     pub fn from_binary(bytes: &[u8], origin: &str) -> Result<Self, CubeError> {
+        // The version leads the bytes: another version's layout is refused as such, not as
+        // whatever the decoder trips over first.
+        if let Ok((found, _)) = postcard::take_from_bytes::<u32>(bytes) {
+            if found != FORMAT_VERSION {
+                return Err(CubeError::Version { path: origin.into(), found });
+            }
+        }
         let cube: Cube = postcard::from_bytes(bytes)
             .map_err(|e| CubeError::Format { path: origin.into(), message: e.to_string() })?;
         cube.checked(origin)
@@ -592,6 +599,10 @@ mod tests {
         cube.format_version = 99;
         let err = Cube::from_json(&cube.to_json(), "old.json").unwrap_err();
         assert!(err.to_string().contains("format version 99"), "{err}");
+        // An older binary layout is named by its version, not by where decoding fails.
+        let mut older = postcard::to_stdvec(&2u32).unwrap();
+        older.extend_from_slice(&[7, 255, 3, 1]);
+        assert!(matches!(Cube::from_binary(&older, "old.bin"), Err(CubeError::Version { found: 2, .. })));
     }
 
     #[test]

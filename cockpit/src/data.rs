@@ -96,8 +96,12 @@ impl Plugin for DataSourcePlugin {
         }
         let path = settings.cube_path.clone();
         let origin = path.display().to_string();
-        let store = if path.exists() {
-            match Cube::load(&path) {
+        // The default cube is built from the default data: one written by an older version
+        // of the program (another format) is built again, like a missing one.
+        let loaded = path.exists().then(|| Cube::load(&path));
+        let outdated = matches!(loaded, Some(Err(analytics::cube::CubeError::Version { .. }))) && settings.build_if_missing;
+        let store = if let (Some(loaded), false) = (loaded, outdated) {
+            match loaded {
                 Ok(cube) => CubeStore::ready(cube, origin),
                 Err(e) => CubeStore::pending(LoadStatus::Failed(e.to_string()), origin),
             }
@@ -119,7 +123,7 @@ fn start_build(settings: &Settings, cube_path: PathBuf, result: Arc<Mutex<Option
     let analytics = settings.analytics_bin.clone();
     let data_dir = settings.data_dir.clone();
     std::thread::spawn(move || {
-        info!("no cube at {}: building it with {}", cube_path.display(), analytics.display());
+        info!("no current cube at {}: building it with {}", cube_path.display(), analytics.display());
         let outcome = Command::new(&analytics)
             .arg("run")
             .arg("--data")
