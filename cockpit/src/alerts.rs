@@ -1,12 +1,13 @@
 //! 预警处置: each alert's lifecycle (acknowledged, assigned, closed) beside the cube.
 //!
-//! Following a server, the states come from it with each cube version (status only: who
-//! and when need an analyst's token, which the cockpit does not hold yet). On a local cube
-//! the desktop analyst steps alerts through their life in the alert list, and the steps go
-//! to `alert-lifecycle.jsonl` beside the cube, the same log `analytics serve` keeps, under
-//! the login name, so they survive restarts.
+//! Following a server, the states come from it with each cube version (status only), and
+//! with an analyst's token (`--token`) the desktop analyst's steps go to the server under
+//! the token's name. On a local cube the steps go to `alert-lifecycle.jsonl` beside the
+//! cube, the same log `analytics serve` keeps, under the login name. Either way they
+//! survive restarts.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use analytics::lifecycle::{self, Action, AlertState};
 use bevy::prelude::*;
@@ -16,6 +17,10 @@ use bevy::prelude::*;
 pub struct AlertStates {
     pub states: BTreeMap<String, AlertState>,
     log: Option<lifecycle::Log>,
+    /// The server and the analyst's token the steps go to instead (native only).
+    remote: Option<(String, String)>,
+    /// The server's answers to steps sent, picked up each update.
+    answers: Arc<Mutex<Vec<(String, Result<AlertState, String>)>>>,
     /// Why the last step was refused (shown under the alert list).
     pub error: Option<String>,
 }
@@ -25,9 +30,10 @@ impl AlertStates {
         self.states.get(alert)
     }
 
-    /// Whether the analyst can step alerts here (a local cube's log is open).
+    /// Whether the analyst can step alerts here (a local cube's log is open, or a server
+    /// with a token is followed).
     pub fn writable(&self) -> bool {
-        self.log.is_some()
+        self.log.is_some() || self.remote.is_some()
     }
 
     /// States as a server sent them.
@@ -47,7 +53,7 @@ pub struct AlertLifecyclePlugin;
 
 impl Plugin for AlertLifecyclePlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<AlertStates>().add_message::<LifecycleRequest>().add_systems(Update, apply_requests);
+        app.init_resource::<AlertStates>().add_message::<LifecycleRequest>().add_systems(Update, (apply_requests, collect_answers));
         #[cfg(not(target_arch = "wasm32"))]
         app.add_systems(Startup, open_local_log);
     }
@@ -56,7 +62,8 @@ impl Plugin for AlertLifecyclePlugin {
 /// The log beside a local cube (none when following a server, which keeps its own).
 #[cfg(not(target_arch = "wasm32"))]
 fn open_local_log(settings: Res<crate::Settings>, mut states: ResMut<AlertStates>) {
-    if settings.server.is_some() {
+    if let Some(server) = &settings.server {
+        states.remote = settings.token.clone().map(|token| (server.clone(), token));
         return;
     }
     let path = settings.cube_path.with_file_name("alert-lifecycle.jsonl");
@@ -74,11 +81,32 @@ fn open_local_log(settings: Res<crate::Settings>, mut states: ResMut<AlertStates
 
 fn apply_requests(mut requests: MessageReader<LifecycleRequest>, mut states: ResMut<AlertStates>) {
     for request in requests.read() {
+        #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+        if let Some((server, token)) = &states.remote {
+            let (answers, alert) = (states.answers.clone(), request.alert.clone());
+            crate::remote::post_lifecycle(server, token, request.alert.clone(), request.action.clone(), move |answer| {
+                answers.lock().expect("answers lock").push((alert, answer));
+            });
+            continue;
+        }
         let Some(log) = states.log.as_mut() else { continue };
         let event = lifecycle::Event { alert: request.alert.clone(), action: request.action.clone(), by: analyst_name(), at: crate::data::utc_now() };
         match log.append(event) {
             Ok(state) => {
                 states.states.insert(request.alert.clone(), state);
+                states.error = None;
+            }
+            Err(e) => states.error = Some(e),
+        }
+    }
+}
+
+fn collect_answers(mut states: ResMut<AlertStates>) {
+    let answers: Vec<_> = std::mem::take(&mut *states.answers.lock().expect("answers lock"));
+    for (alert, answer) in answers {
+        match answer {
+            Ok(state) => {
+                states.states.insert(alert, state);
                 states.error = None;
             }
             Err(e) => states.error = Some(e),

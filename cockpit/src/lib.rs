@@ -65,6 +65,8 @@ pub struct Settings {
     pub analytics_bin: PathBuf,
     /// Follow `analytics serve` at this URL instead of reading a cube file.
     pub server: Option<String>,
+    /// An analyst's token for the server: alert lifecycle steps go to it (native only).
+    pub token: Option<String>,
     pub scenes_dir: PathBuf,
     pub themes_dir: PathBuf,
     /// Window size in physical pixels; `None`: the platform's default (or full screen).
@@ -107,6 +109,7 @@ impl Settings {
             build_if_missing: true,
             analytics_bin: exe_dir.join(format!("analytics{}", std::env::consts::EXE_SUFFIX)),
             server: None,
+            token: None,
             scenes_dir: root.join("scenes"),
             themes_dir: root.join("assets/themes"),
             size: None,

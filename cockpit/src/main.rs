@@ -75,6 +75,10 @@ struct Cli {
     /// new versions show as they are published; the last good data stays when it is away.
     #[arg(long, conflicts_with = "cube")]
     server: Option<String>,
+    /// An analyst's token for `--server` (or SZJY_TOKEN): the alert list's acknowledge,
+    /// assign and close steps go to the server under the token's name.
+    #[arg(long, env = "SZJY_TOKEN", hide_env_values = true, requires = "server")]
+    token: Option<String>,
     /// Repository root holding data/, scenes/ and assets/.
     #[arg(long, default_value = ".")]
     root: PathBuf,
@@ -125,6 +129,7 @@ fn main() -> std::process::ExitCode {
         settings.build_if_missing = false;
     }
     settings.server = cli.server;
+    settings.token = cli.token;
     settings.size = cli.size.or((cli.screenshot.is_some() || cli.suite.is_some()).then_some(UVec2::new(1920, 1080)));
     if let Some(path) = cli.screenshot {
         settings.captures.push(CaptureSpec { path, size: None, then: cli.then.clone().unwrap_or_default() });

@@ -168,6 +168,41 @@ async fn with_timeout<T>(limit: Duration, future: impl std::future::Future<Outpu
     }
 }
 
+/// Sends one alert lifecycle step to the server under an analyst's token, on a short-lived
+/// thread (steps are rare clicks); `done` gets the alert's new state, or why it was refused.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn post_lifecycle(base: &str, token: &str, alert: String, action: analytics::lifecycle::Action, done: impl FnOnce(Result<AlertState, String>) + Send + 'static) {
+    let url = format!("{}{LIFECYCLE_ROUTE}", base.trim_end_matches('/'));
+    let token = token.to_string();
+    let spawned = std::thread::Builder::new().name("cockpit-lifecycle".into()).spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+        done(runtime.block_on(async {
+            let mut body = serde_json::to_value(&action).map_err(|e| e.to_string())?;
+            body["alert"] = serde_json::Value::String(alert);
+            let response = reqwest::Client::new()
+                .post(&url)
+                .bearer_auth(&token)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .map_err(|e| format!("{url}: {e}"))?;
+            let status = response.status();
+            let bytes = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+            if status.is_success() {
+                serde_json::from_slice(&bytes).map_err(|e| format!("{url}: {e}"))
+            } else {
+                // The server answers {"error": …}.
+                let reason = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| v["error"].as_str().map(str::to_string));
+                Err(reason.unwrap_or_else(|| format!("{url}: {status}")))
+            }
+        }));
+    });
+    if let Err(e) = spawned {
+        bevy::log::error!("the lifecycle thread did not start: {e}");
+    }
+}
+
 /// Runs [`follow`] on a thread of its own; events arrive on the returned channel, and
 /// `wake` is called after each (a paced app sleeps until something wakes it).
 #[cfg(not(target_arch = "wasm32"))]

@@ -13,6 +13,7 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
 use analytics::cube::Cube;
+use analytics::lifecycle::{Action, Status};
 use analytics::period::Period;
 use serde::Deserialize;
 
@@ -302,7 +303,7 @@ fn the_cockpit_follows_the_data_server() {
     let server_dir = work_dir().join("server");
     let mut server = Command::new(analytics_bin())
         .args(["serve", "--in", work_dir().join("data").to_str().unwrap(), "--data", server_dir.to_str().unwrap(), "--addr", &addr])
-        .env("SZJY_TOKENS", "")
+        .env("SZJY_TOKENS", format!("ana:analyst:{ANALYST_TOKEN}"))
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -336,7 +337,23 @@ fn the_cockpit_follows_the_data_server() {
         assert_eq!(*value, served_cube.get(&probes.map.measure, *adcode, period, analytics::cube::TOTAL).value(), "city {adcode}");
     }
     check_probes("remote", &Shot::open(&shot), &probes, 10);
+
+    // The cockpit's lifecycle client steps an alert on the server under the token's name;
+    // a step that does not fit is refused with the server's reason.
+    let internal = Cube::load(&server_dir.join("versions/1/cube.internal.bin")).unwrap();
+    let alert = internal.alerts.first().expect("the test cube has alerts").id();
+    let step = |action: Action| {
+        let (send, receive) = std::sync::mpsc::channel();
+        cockpit::remote::post_lifecycle(&format!("http://{addr}"), ANALYST_TOKEN, alert.clone(), action, move |answer| send.send(answer).unwrap());
+        receive.recv_timeout(std::time::Duration::from_secs(60)).expect("an answer")
+    };
+    let state = step(Action::Acknowledge).expect("acknowledged");
+    assert_eq!((state.status, state.acknowledged.map(|s| s.by)), (Status::Acknowledged, Some("ana".to_string())));
+    let refused = step(Action::Acknowledge).unwrap_err();
+    assert!(refused.contains("already acknowledged"), "{refused}");
 }
+
+const ANALYST_TOKEN: &str = "analyst-token-for-the-cockpit-test";
 
 #[test]
 fn two_hundred_topic_switches_leave_no_entities_assets_or_glyphs_behind() {
