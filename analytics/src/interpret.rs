@@ -369,8 +369,7 @@ fn warnings(w: &mut Writer, month: Period) {
         format!("本月辖区内预警{}条：红色{red}条、橙色{orange}条、黄色{yellow}条。", alerts.len()),
         format!("{} alerts in the area this month: {red} red, {orange} orange, {yellow} yellow.", alerts.len()),
     );
-    // The most severe, then the one that has lasted longest, then the first region.
-    alerts.sort_by(|a, b| b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)));
+    alerts.sort_by(|a, b| warning::most_pressing_first(a, b));
     let top = alerts[0];
     if let Some(ind) = config.indicator(&top.indicator) {
         let place = tree.get(top.region).map(|r| if w.zh() { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();

@@ -368,6 +368,12 @@ pub fn evaluate(cube: &mut Cube, regions: &RegionTree) -> WarningReport {
     report
 }
 
+/// The most pressing alert first: the most severe, then the longest-running, then by
+/// region, indicator and subject (the alert list, the wall's ticker and the text agree).
+pub fn most_pressing_first(a: &Alert, b: &Alert) -> std::cmp::Ordering {
+    b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)).then(a.indicator.cmp(&b.indicator)).then(a.subject.cmp(&b.subject))
+}
+
 /// Alerts in a stable order: by month, region, indicator, subject.
 pub fn sort_alerts(alerts: &mut [Alert]) {
     alerts.sort_by(|a, b| (a.period, a.region, &a.indicator, &a.subject).cmp(&(b.period, b.region, &b.indicator, &b.subject)));

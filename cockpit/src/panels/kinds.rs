@@ -349,7 +349,7 @@ fn alert_lines(cube: &Cube, view: &View, categories: &[Category]) -> Vec<AlertLi
     if !categories.is_empty() {
         list.retain(|a| cube.warning.indicator(&a.indicator).is_some_and(|i| categories.contains(&i.category)));
     }
-    list.sort_by(|a, b| b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)).then(a.indicator.cmp(&b.indicator)));
+    list.sort_by(|a, b| warning::most_pressing_first(a, b));
     list.into_iter()
         .map(|a| {
             let place = tree.get(a.region).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();

@@ -422,7 +422,7 @@ fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, page: usize) {
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(cube) = cx.store.cube() else { return };
     let mut alerts = kinds::alerts_at(cube, cx.view.region, cx.view.month);
-    alerts.sort_by(|a, b| b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)).then(a.indicator.cmp(&b.indicator)));
+    alerts.sort_by(|a, b| analytics::warning::most_pressing_first(a, b));
     let pages = alerts.len().div_ceil(TICKER_PAGE).max(1);
     let start = (page % pages) * TICKER_PAGE;
     let tree = RegionTree::shandong();
