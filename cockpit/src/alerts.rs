@@ -21,6 +21,9 @@ pub struct AlertStates {
     remote: Option<(String, String)>,
     /// The server's answers to steps sent, picked up each update.
     answers: Arc<Mutex<Vec<(String, Result<AlertState, String>)>>>,
+    /// Wakes the app when an answer arrives (steps go to a server only natively).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    waker: crate::pacing::Waker,
     /// Why the last step was refused (shown under the alert list).
     pub error: Option<String>,
 }
@@ -53,7 +56,12 @@ pub struct AlertLifecyclePlugin;
 
 impl Plugin for AlertLifecyclePlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<AlertStates>().add_message::<LifecycleRequest>().add_systems(Update, (apply_requests, collect_answers));
+        let states = AlertStates { waker: crate::pacing::Waker::of(app), ..default() };
+        // (RequestRedraw is the window plugin's; registered here too for headless apps.)
+        app.insert_resource(states)
+            .add_message::<LifecycleRequest>()
+            .add_message::<bevy::window::RequestRedraw>()
+            .add_systems(Update, (apply_requests, collect_answers));
         #[cfg(not(target_arch = "wasm32"))]
         app.add_systems(Startup, open_local_log);
     }
@@ -83,9 +91,10 @@ fn apply_requests(mut requests: MessageReader<LifecycleRequest>, mut states: Res
     for request in requests.read() {
         #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
         if let Some((server, token)) = &states.remote {
-            let (answers, alert) = (states.answers.clone(), request.alert.clone());
+            let (answers, alert, waker) = (states.answers.clone(), request.alert.clone(), states.waker.clone());
             crate::remote::post_lifecycle(server, token, request.alert.clone(), request.action.clone(), move |answer| {
                 answers.lock().expect("answers lock").push((alert, answer));
+                waker.wake();
             });
             continue;
         }
@@ -101,9 +110,11 @@ fn apply_requests(mut requests: MessageReader<LifecycleRequest>, mut states: Res
     }
 }
 
-fn collect_answers(mut states: ResMut<AlertStates>) {
+fn collect_answers(mut states: ResMut<AlertStates>, mut redraw: MessageWriter<bevy::window::RequestRedraw>) {
     let answers: Vec<_> = std::mem::take(&mut *states.answers.lock().expect("answers lock"));
     for (alert, answer) in answers {
+        // The alert list changes: draw it.
+        redraw.write(bevy::window::RequestRedraw);
         match answer {
             Ok(state) => {
                 states.states.insert(alert, state);

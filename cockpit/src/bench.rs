@@ -111,6 +111,18 @@ impl Plugin for BenchPlugin {
         if let Some(switches) = soak_switches {
             app.insert_resource(Soak { switches, done: 0, baseline: None }).add_systems(EguiPrimaryContextPass, soak.after(crate::panels::PanelSystems));
         }
+        if bench_seconds.is_some() || soak_switches.is_some() {
+            app.add_systems(Update, exit_if_the_cube_failed);
+        }
+    }
+}
+
+/// A measured run without data measures nothing: it ends with the reason (an unattended
+/// run would otherwise spin on the loading screen for ever).
+fn exit_if_the_cube_failed(store: Res<CubeStore>, mut exit: MessageWriter<AppExit>) {
+    if let LoadStatus::Failed(message) = &store.status {
+        error!("nothing to measure: {message}");
+        exit.write(AppExit::from_code(1));
     }
 }
 

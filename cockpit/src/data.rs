@@ -79,12 +79,8 @@ impl Plugin for DataSourcePlugin {
     fn build(&self, app: &mut App) {
         let settings = app.world().resource::<Settings>().clone();
         // New data or a lost link must show at once, even while the app sleeps (pacing).
-        let proxy = app.world().get_resource::<bevy::winit::EventLoopProxyWrapper>().map(|p| (**p).clone());
-        let wake = move || {
-            if let Some(proxy) = &proxy {
-                let _ = proxy.send_event(bevy::winit::WinitUserEvent::WakeUp);
-            }
-        };
+        let waker = crate::pacing::Waker::of(app);
+        let wake = move || waker.wake();
         #[cfg(any(feature = "native", feature = "web"))]
         if let Some(server) = settings.server.clone() {
             let mut store = CubeStore::pending(LoadStatus::Loading, server.clone());

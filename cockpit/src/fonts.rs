@@ -39,12 +39,8 @@ impl Plugin for FontsPlugin {
         #[cfg(target_arch = "wasm32")]
         {
             // The page sleeps until something happens: the font's arrival wakes it.
-            let proxy = app.world().get_resource::<bevy::winit::EventLoopProxyWrapper>().map(|p| (**p).clone());
-            crate::web::fetch_font(font.clone(), move || {
-                if let Some(proxy) = &proxy {
-                    let _ = proxy.send_event(bevy::winit::WinitUserEvent::WakeUp);
-                }
-            });
+            let waker = crate::pacing::Waker::of(app);
+            crate::web::fetch_font(font.clone(), move || waker.wake());
         }
         app.init_resource::<FontsReady>()
             .insert_resource(font)

@@ -51,6 +51,25 @@ fn read_clock(mut now: ResMut<Now>) {
     now.0 = Instant::now();
 }
 
+/// Wakes the sleeping event loop from another thread or a callback: new data, the browser's
+/// font, a server's answer. Without it what arrives while the app sleeps would wait for the
+/// next timer.
+#[derive(Clone, Default)]
+pub struct Waker(Option<bevy::winit::EventLoopProxy<WinitUserEvent>>);
+
+impl Waker {
+    /// The app's event loop (none in headless tests, where waking does nothing).
+    pub fn of(app: &App) -> Waker {
+        Waker(app.world().get_resource::<EventLoopProxyWrapper>().map(|p| (**p).clone()))
+    }
+
+    pub fn wake(&self) {
+        if let Some(proxy) = &self.0 {
+            let _ = proxy.send_event(WinitUserEvent::WakeUp);
+        }
+    }
+}
+
 /// How soon the next update is needed. Systems with timers call [`NextUpdate::within`]
 /// each update; pacing sets the alarm for the soonest, then forgets it.
 #[derive(Resource, Default)]

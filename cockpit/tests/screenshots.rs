@@ -282,6 +282,22 @@ fn bad_arguments_are_clear_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("order cases by size"));
 }
 
+#[test]
+fn a_measured_run_without_its_cube_ends_with_the_reason() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let missing = work_dir().join("no-such-cube.bin");
+    // Under `timeout`: the failure this guards against is a run that never ends (124).
+    let out = Command::new("timeout")
+        .args(["120", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", env!("CARGO_BIN_EXE_cockpit")])
+        .args(["--root", root().to_str().unwrap(), "--cube", missing.to_str().unwrap(), "--soak", "10", "--size", "640x360"])
+        .env("XDG_RUNTIME_DIR", runtime_dir())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing to measure") && stderr.contains("no such cube"), "{stderr}");
+}
+
 /// A plain HTTP GET (the test needs no client library): status line and body.
 fn http_get(addr: &str, path: &str) -> Option<(String, Vec<u8>)> {
     use std::io::{Read, Write};
