@@ -63,13 +63,14 @@ impl Plugin for AlertLifecyclePlugin {
             .add_message::<bevy::window::RequestRedraw>()
             .add_systems(Update, (apply_requests, collect_answers));
         #[cfg(not(target_arch = "wasm32"))]
-        app.add_systems(Startup, open_local_log);
+        app.add_systems(Startup, choose_lifecycle_store);
     }
 }
 
-/// The log beside a local cube (none when following a server, which keeps its own).
+/// Where steps go: to the server when following one with a token (it keeps the log), else
+/// to the log beside the local cube.
 #[cfg(not(target_arch = "wasm32"))]
-fn open_local_log(settings: Res<crate::Settings>, mut states: ResMut<AlertStates>) {
+fn choose_lifecycle_store(settings: Res<crate::Settings>, mut states: ResMut<AlertStates>) {
     if let Some(server) = &settings.server {
         states.remote = settings.token.clone().map(|token| (server.clone(), token));
         return;
