@@ -178,6 +178,7 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
             );
         }
     }
+    anomalies(w, month, &["new_urban_jobs", "unemployment_inflow", "registered_unemployed"]);
     outlook(w, month);
 }
 
@@ -195,6 +196,51 @@ fn rank_among_peers(w: &Writer, measure: &str, period: Period) -> Option<(usize,
     // Ties share the better rank.
     let rank = peers.iter().position(|(_, v)| *v == own)? + 1;
     Some((rank, peers.len(), region.level))
+}
+
+/// Months of year-on-year changes a month's change is compared with.
+const ANOMALY_WINDOW: usize = 24;
+/// A robust z-score (median and MAD) this far out marks a change as unusual.
+const ANOMALY_Z: f64 = 3.5;
+
+/// 异常波动: a measure whose year-on-year change this month stands far outside its changes
+/// of the previous two years (robust z-score ≥ [`ANOMALY_Z`]; year on year, so seasons do
+/// not count as anomalies). At most the two most unusual, most unusual first.
+fn anomalies(w: &mut Writer, month: Period, measures: &[&'static str]) {
+    let yoy = |measure: &str, m: Period| change_pct(w.v(measure, m), w.v(measure, m.year_ago()));
+    let mut found: Vec<(f64, &'static str, f64)> = measures
+        .iter()
+        .filter_map(|&measure| {
+            let now = yoy(measure, month)?;
+            let history: Vec<f64> = (1..=ANOMALY_WINDOW as i32).filter_map(|k| yoy(measure, Period::from_month_index(month.month_index() - k))).collect();
+            let z = robust_z(now, &history)?;
+            (z.abs() >= ANOMALY_Z).then_some((z.abs(), measure, now))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, measure, change) in found.into_iter().take(2) {
+        let Some(def) = catalogue::measure(measure) else { continue };
+        w.about(measure);
+        w.say(
+            format!("异常波动：{}{}同比{}，明显偏离近两年的同比变化。", month.label_zh(), def.name_zh, trend_word(change, Lang::Zh)),
+            format!("Unusual: {} {} year on year in {}, far outside its changes of the last two years.", def.name_en, trend_word(change, Lang::En), month.label_en()),
+        );
+    }
+}
+
+/// `(x − median) / (1.4826 × MAD)` over `history`; none for a short or flat history.
+fn robust_z(x: f64, history: &[f64]) -> Option<f64> {
+    if history.len() < ANOMALY_WINDOW / 2 {
+        return None;
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    };
+    let centre = median(&mut history.to_vec());
+    let spread = 1.4826 * median(&mut history.iter().map(|v| (v - centre).abs()).collect());
+    (spread > 0.0).then(|| (x - centre) / spread)
 }
 
 /// 形势研判: at the cube's latest month, the forecast of registered unemployment for the
@@ -245,6 +291,7 @@ fn supply_demand(w: &mut Writer, month: Period) {
         };
         w.say(format!("{}求人倍率{ratio:.2}，{zh}。", month.label_zh()), format!("Vacancy-to-seeker ratio in {}: {ratio:.2}; {en}.", month.label_en()));
     }
+    anomalies(w, month, &["vacancies", "job_seekers"]);
 }
 
 /// The ranking of the month's quarter, or of the latest complete quarter before it (a
@@ -288,6 +335,7 @@ fn enterprise(w: &mut Writer, month: Period, ytd: Period) {
             w.say(format!("本月{n:.0}家企业触发规模裁员预警。"), format!("{n:.0} employers triggered a layoff alert this month."));
         }
     }
+    anomalies(w, month, &["insured_headcount"]);
 }
 
 fn subsidy(w: &mut Writer, ytd: Period) {
@@ -421,6 +469,18 @@ mod tests {
         // Each sentence names the measure whose chart it describes.
         let described: Vec<Option<&str>> = paragraphs(&cube, Topic::Overview, 370100, Period::month(2026, 6), Lang::Zh).iter().map(|p| p.measure).collect();
         assert_eq!(described.first(), Some(&Some("new_urban_jobs")), "{described:?}");
+        // A year-on-year change far outside two years of changes is called unusual; the
+        // same history without the jump is not.
+        let mut history = Cube::new(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(), true);
+        for i in 0..=41 {
+            let m = Period::from_month_index(Period::month(2023, 1).month_index() + i);
+            history.insert("job_seekers", 370100, m, TOTAL, 100.0 + ((i * 7) % 11) as f64, 0);
+        }
+        let calm = interpret(&history, Topic::SupplyDemand, 370100, Period::month(2026, 6), Lang::Zh);
+        assert!(!calm.iter().any(|p| p.contains("异常")), "{calm:?}");
+        history.insert("job_seekers", 370100, Period::month(2026, 6), TOTAL, 160.0, 0);
+        let jump = interpret(&history, Topic::SupplyDemand, 370100, Period::month(2026, 6), Lang::Zh);
+        assert!(jump.iter().any(|p| p.contains("异常波动") && p.contains("求职人数同比增长")), "{jump:?}");
         let shortage = interpret(&cube, Topic::Shortage, 370100, Period::month(2026, 6), Lang::Zh);
         assert_eq!(shortage, vec!["济南市2026年一季度最紧缺的工种是快递员、焊工。"]);
         let empty = interpret(&cube, Topic::Subsidy, 370200, Period::month(2026, 6), Lang::Zh);
