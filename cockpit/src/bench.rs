@@ -118,13 +118,20 @@ impl Plugin for BenchPlugin {
 }
 
 /// A measured run without data measures nothing: it ends with the reason (an unattended
-/// run would otherwise spin on the loading screen for ever).
-fn exit_if_the_cube_failed(store: Res<CubeStore>, mut exit: MessageWriter<AppExit>) {
-    if let LoadStatus::Failed(message) = &store.status {
+/// run would otherwise spin on the loading screen for ever). It lets the renderer finish
+/// starting first: leaving during its first frames crashed the software Vulkan driver's
+/// teardown (exit 139 instead of 1, seen once in the test suite).
+fn exit_if_the_cube_failed(store: Res<CubeStore>, mut frames: Local<u32>, mut exit: MessageWriter<AppExit>) {
+    let LoadStatus::Failed(message) = &store.status else { return };
+    *frames += 1;
+    if *frames == FRAMES_BEFORE_EXIT {
         error!("nothing to measure: {message}");
         exit.write(AppExit::from_code(1));
     }
 }
+
+/// Updates a failed measured run waits before it exits.
+const FRAMES_BEFORE_EXIT: u32 = 30;
 
 #[allow(clippy::too_many_arguments)]
 fn drive(
