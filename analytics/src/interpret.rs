@@ -2,7 +2,7 @@
 //! native cockpit, the browser and the CLI say exactly the same thing.
 
 use crate::catalogue::{self, Topic};
-use crate::cube::{Alert, AlertLevel, Cube, Lookup};
+use crate::cube::{AlertLevel, Cube, Lookup};
 use crate::period::Period;
 use crate::region::{Adcode, Level, RegionTree};
 use crate::warning::{self, events};
@@ -21,11 +21,14 @@ pub fn format_value(measure: &str, value: f64, lang: Lang) -> String {
     match lang {
         Lang::Zh if decimals == 0 && value.abs() >= 10_000.0 => format!("{:.2}万{unit}", value / 10_000.0),
         Lang::Zh => format!("{value:.decimals$}{unit}"),
-        Lang::En => {
-            let number = group_thousands(&format!("{value:.decimals$}"));
-            if unit.is_empty() || unit == "%" { format!("{number}{unit}") } else { format!("{number} {unit}") }
-        }
+        Lang::En => with_unit(&group_thousands(&format!("{value:.decimals$}")), unit, lang),
     }
+}
+
+/// A number and its unit: in Chinese, and for `%`, the unit attaches; English words take a
+/// space.
+pub fn with_unit(number: &str, unit: &str, lang: Lang) -> String {
+    if lang == Lang::Zh || unit.is_empty() || unit == "%" { format!("{number}{unit}") } else { format!("{number} {unit}") }
 }
 
 fn group_thousands(number: &str) -> String {
@@ -107,10 +110,7 @@ pub fn interpret(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang:
 /// [`interpret`], each sentence with the measure it describes.
 pub fn paragraphs(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang: Lang) -> Vec<Paragraph> {
     let tree = RegionTree::shandong();
-    let place = tree
-        .get(region)
-        .map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
-        .unwrap_or_else(|| region.to_string());
+    let place = tree.get(region).map_or_else(|| region.to_string(), |r| r.name(lang).to_string());
     let mut w = Writer { cube, region, lang, place, about: None, out: Vec::new() };
     let ytd = Period::YearToDate { year: month.year(), month: month.last_month() };
     match topic {
@@ -124,7 +124,7 @@ pub fn paragraphs(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang
     }
     if topic == Topic::Overview {
         supply_demand(&mut w, month);
-        let alerts = cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region)).count();
+        let alerts = warning::alerts_within(cube, region, month).len();
         w.about(crate::warning::LEVEL_MEASURE);
         if alerts > 0 {
             w.say(format!("本月触发预警{alerts}条，请在预警专题查看。"), format!("{alerts} alerts this month; see the alerts page."));
@@ -406,8 +406,7 @@ fn warnings(w: &mut Writer, month: Period) {
             format!("{}: composite warning index {index:.1} in {}, {en}.", w.place, month.label_en()),
         );
     }
-    let tree = RegionTree::shandong();
-    let mut alerts: Vec<&Alert> = w.cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, w.region)).collect();
+    let mut alerts = warning::alerts_within(w.cube, w.region, month);
     if alerts.is_empty() {
         return;
     }
@@ -420,15 +419,27 @@ fn warnings(w: &mut Writer, month: Period) {
     alerts.sort_by(|a, b| warning::most_pressing_first(a, b));
     let top = alerts[0];
     if let Some(ind) = config.indicator(&top.indicator) {
-        let place = tree.get(top.region).map(|r| if w.zh() { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+        let place = RegionTree::shandong().get(top.region).map_or("", |r| r.name(w.lang));
         let (since_zh, since_en) = if top.since != top.period {
             (format!("，自{}起持续", top.since.label_zh()), format!(", since {}", top.since.label_en()))
         } else {
             (String::new(), String::new())
         };
         w.say(
-            format!("最需关注：{place}{}{:.2}{}，达到{}预警线{:.2}{}{since_zh}。", ind.name_zh, top.value, ind.unit_zh, level_word(top.level, Lang::Zh), top.threshold, ind.unit_zh),
-            format!("Most pressing: {place}, {} {:.2}{}, past the {} line of {:.2}{}{since_en}.", ind.name_en, top.value, unit_en(&ind.unit_en), level_word(top.level, Lang::En), top.threshold, unit_en(&ind.unit_en)),
+            format!(
+                "最需关注：{place}{}{}，达到{}预警线{}{since_zh}。",
+                ind.name_zh,
+                with_unit(&format!("{:.2}", top.value), &ind.unit_zh, Lang::Zh),
+                level_word(top.level, Lang::Zh),
+                with_unit(&format!("{:.2}", top.threshold), &ind.unit_zh, Lang::Zh)
+            ),
+            format!(
+                "Most pressing: {place}, {} {}, past the {} line of {}{since_en}.",
+                ind.name_en,
+                with_unit(&format!("{:.2}", top.value), &ind.unit_en, Lang::En),
+                level_word(top.level, Lang::En),
+                with_unit(&format!("{:.2}", top.threshold), &ind.unit_en, Lang::En)
+            ),
         );
     }
     let support = config.support_for(alerts.iter().copied());
@@ -437,11 +448,6 @@ fn warnings(w: &mut Writer, month: Period) {
         let en: Vec<String> = support.iter().map(|(g, _)| format!("{} ({})", g.name_en, g.measures_en.join(", "))).collect();
         w.say(format!("建议帮扶：{}。", zh.join("；")), format!("Suggested support: {}.", en.join("; ")));
     }
-}
-
-/// An English unit after a number: `%` attaches, words take a space.
-fn unit_en(unit: &str) -> String {
-    if unit.is_empty() || unit == "%" { unit.to_string() } else { format!(" {unit}") }
 }
 
 #[cfg(test)]

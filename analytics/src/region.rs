@@ -30,6 +30,16 @@ pub struct Region {
     pub label_point: [f64; 2],
 }
 
+impl Region {
+    /// The name in the language of the screen.
+    pub fn name(&self, lang: crate::interpret::Lang) -> &str {
+        match lang {
+            crate::interpret::Lang::Zh => &self.name_zh,
+            crate::interpret::Lang::En => &self.name_en,
+        }
+    }
+}
+
 /// The region hierarchy. Cities and counties are ordered by adcode.
 #[derive(Debug)]
 pub struct RegionTree {

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue;
 use crate::cube::{Alert, AlertLevel, Cube, Lookup, TOTAL};
+use crate::interpret::Lang;
 use crate::outlook;
 use crate::period::{Period, PeriodKind};
 use crate::region::{Adcode, RegionTree};
@@ -120,6 +121,16 @@ pub enum Rule {
     CalendarLag { measure: String },
     /// Raised by the build's models; see [`events`].
     Event,
+}
+
+impl Indicator {
+    pub fn name(&self, lang: Lang) -> &str {
+        if lang == Lang::Zh { &self.name_zh } else { &self.name_en }
+    }
+
+    pub fn unit(&self, lang: Lang) -> &str {
+        if lang == Lang::Zh { &self.unit_zh } else { &self.unit_en }
+    }
 }
 
 impl Rule {
@@ -366,6 +377,12 @@ pub fn evaluate(cube: &mut Cube, regions: &RegionTree) -> WarningReport {
     }
     cube.canonicalize();
     report
+}
+
+/// A month's alerts within a region: its own and those of the regions inside it.
+pub fn alerts_within(cube: &Cube, region: Adcode, month: Period) -> Vec<&Alert> {
+    let tree = RegionTree::shandong();
+    cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region)).collect()
 }
 
 /// The most pressing alert first: the most severe, then the longest-running, then by

@@ -38,11 +38,6 @@ impl AlertStates {
     pub fn writable(&self) -> bool {
         self.log.is_some() || self.remote.is_some()
     }
-
-    /// States as a server sent them.
-    pub fn replace(&mut self, states: BTreeMap<String, AlertState>) {
-        self.states = states;
-    }
 }
 
 /// An analyst's step on an alert, from the alert list.

@@ -174,7 +174,7 @@ fn apply_remote_events(
                 link.version = Some(info);
                 link.down_since = None;
             }
-            RemoteEvent::AlertStates(states) => alert_states.replace(states),
+            RemoteEvent::AlertStates(states) => alert_states.states = states,
             RemoteEvent::Disconnected(reason) => {
                 let link = store.link.get_or_insert_with(Link::default);
                 if link.down_since.is_none() {

@@ -3,7 +3,7 @@
 
 use analytics::catalogue::{Direction, MeasureDef, Topic};
 use analytics::cube::{Alert, AlertLevel, Cube, Lookup, PolicyEvaluation, ZoneStatus};
-use analytics::interpret::{format_value, paragraphs, Lang, Paragraph};
+use analytics::interpret::{format_value, paragraphs, with_unit, Lang, Paragraph};
 use analytics::lifecycle::{Action, AlertState, Status};
 use analytics::outlook::ForecastPoint;
 use analytics::period::Period;
@@ -15,7 +15,7 @@ use super::chart;
 use super::text::text;
 use super::PanelContext;
 use crate::figures::{self, Bar, Figure};
-use crate::scene::{PanelKind, RankBy};
+use crate::scene::{PanelKind, RankBy, Scenes};
 use crate::view::View;
 
 /// What one panel shows for the current view, computed from the cube when the view or
@@ -25,7 +25,8 @@ pub enum Content {
     Trend { series: Vec<TrendSeries>, provenance: Option<String> },
     Ranking { period: Period, bars: Vec<Bar> },
     Table { columns: Vec<String>, rows: Vec<(String, Vec<String>)> },
-    Interpretation(Vec<Paragraph>),
+    /// Each sentence, and the topic that charts its measure (see [`chart_topic`]).
+    Interpretation(Vec<(Paragraph, Option<usize>)>),
     Alerts(Vec<AlertLine>),
     IndicatorTrend(Option<IndicatorTrend>),
     Support(Vec<SupportLine>),
@@ -68,7 +69,7 @@ pub struct SupportLine {
     because: String,
 }
 
-pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Content {
+pub fn prepare(cube: &Cube, view: &View, scenes: &Scenes, topic: Topic, kind: &PanelKind) -> Content {
     let (lang, category) = (view.lang, view.category.as_deref());
     match kind {
         PanelKind::Kpi { measures } => Content::Kpi(measures.iter().filter_map(|m| figures::figure(cube, m, view.region, view.month, category)).collect()),
@@ -102,7 +103,15 @@ pub fn prepare(cube: &Cube, view: &View, topic: Topic, kind: &PanelKind) -> Cont
             Content::Ranking { period, bars }
         }
         PanelKind::Table { measures } => table(cube, view, measures),
-        PanelKind::Interpretation => Content::Interpretation(paragraphs(cube, topic, view.region, view.month, lang)),
+        PanelKind::Interpretation => Content::Interpretation(
+            paragraphs(cube, topic, view.region, view.month, lang)
+                .into_iter()
+                .map(|p| {
+                    let target = p.measure.and_then(|m| chart_topic(scenes, view.topic, m));
+                    (p, target)
+                })
+                .collect(),
+        ),
         PanelKind::Alerts { categories } => Content::Alerts(alert_lines(cube, view, categories)),
         PanelKind::IndicatorTrend { months } => Content::IndicatorTrend(indicator_trend(cube, view, *months)),
         PanelKind::Support => Content::Support(support_lines(cube, view)),
@@ -307,13 +316,12 @@ fn show_table(ui: &mut egui::Ui, columns: &[String], rows: &[(String, Vec<String
 
 /// 数据解读, a sentence per paragraph. A click on a sentence shows the chart it describes:
 /// this page's panels of its measure outlined, or the first topic that has one.
-fn interpretation(ui: &mut egui::Ui, cx: &PanelContext, paragraphs: &[Paragraph]) {
+fn interpretation(ui: &mut egui::Ui, cx: &PanelContext, paragraphs: &[(Paragraph, Option<usize>)]) {
     let lang = cx.lang();
     egui::ScrollArea::vertical().id_salt("interpretation").show(ui, |ui| {
-        for paragraph in paragraphs {
+        for (paragraph, topic) in paragraphs {
             let words = egui::RichText::new(&paragraph.text).size(cx.theme.text_size);
-            let target = paragraph.measure.and_then(|m| chart_topic(cx, m).map(|topic| (m, topic)));
-            match target {
+            match paragraph.measure.zip(*topic) {
                 // Walls have no pointer: the text stays plain there.
                 Some((measure, topic)) if !cx.wall => {
                     let lit = cx.view.highlight.as_deref() == Some(measure);
@@ -336,34 +344,31 @@ fn interpretation(ui: &mut egui::Ui, cx: &PanelContext, paragraphs: &[Paragraph]
 }
 
 /// The topic whose panels show `measure`: the current one if it does, else the first.
-fn chart_topic(cx: &PanelContext, measure: &str) -> Option<usize> {
-    let shows = |i: usize| cx.scenes.0[i].panels().any(|p| p.kind.measures().contains(&measure));
-    std::iter::once(cx.view.topic).chain(0..cx.scenes.0.len()).find(|&i| shows(i))
+fn chart_topic(scenes: &Scenes, current: usize, measure: &str) -> Option<usize> {
+    let shows = |i: usize| scenes.0[i].panels().any(|p| p.kind.measures().contains(&measure));
+    std::iter::once(current).chain(0..scenes.0.len()).find(|&i| shows(i))
 }
 
 /// The view month's alerts of these indicator families (all if none) within the view's
 /// region, most severe first, then those that have lasted longest.
 fn alert_lines(cube: &Cube, view: &View, categories: &[Category]) -> Vec<AlertLine> {
-    let (tree, lang) = (RegionTree::shandong(), view.lang);
-    let mut list = alerts_at(cube, view.region, view.month);
+    let lang = view.lang;
+    let mut list = warning::alerts_within(cube, view.region, view.month);
     if !categories.is_empty() {
         list.retain(|a| cube.warning.indicator(&a.indicator).is_some_and(|i| categories.contains(&i.category)));
     }
     list.sort_by(|a, b| warning::most_pressing_first(a, b));
     list.into_iter()
         .map(|a| {
-            let place = tree.get(a.region).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
-            let indicator = cube.warning.indicator(&a.indicator);
-            let name = indicator.map_or(a.indicator.clone(), |i| if lang == Lang::Zh { i.name_zh.clone() } else { i.name_en.clone() });
-            let unit = indicator.map_or(String::new(), |i| if lang == Lang::Zh { i.unit_zh.clone() } else { i.unit_en.clone() });
+            let (place, name, unit) = alert_words(cube, a, lang);
             let since = if a.since == a.period { String::new() } else { format!(" · {}{}", text(lang, "since"), period_label(a.since, lang)) };
             let subject = a.subject.as_deref().map_or(String::new(), |s| format!(" · {s}"));
-            let space = if unit.is_empty() || unit == "%" || lang == Lang::Zh { "" } else { " " };
+            let figure = |v: f64| with_unit(&format!("{v:.2}"), unit, lang);
             AlertLine {
                 id: a.id(),
                 level: a.level,
                 text: format!("{place} · {name}{subject}"),
-                detail: format!("{} {:.2}{space}{unit} · {} {:.2}{space}{unit}{since}", text(lang, "value"), a.value, text(lang, "threshold"), a.threshold),
+                detail: format!("{} {} · {} {}{since}", text(lang, "value"), figure(a.value), text(lang, "threshold"), figure(a.threshold)),
                 indicator: a.indicator.clone(),
                 region: a.region,
             }
@@ -371,10 +376,33 @@ fn alert_lines(cube: &Cube, view: &View, categories: &[Category]) -> Vec<AlertLi
         .collect()
 }
 
-/// Alerts of a month within a region (the region's own and its children's).
-pub fn alerts_at(cube: &Cube, region: Adcode, month: Period) -> Vec<&Alert> {
-    let tree = RegionTree::shandong();
-    cube.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region)).collect()
+/// An alert's place, indicator name and unit, in the screen's language.
+pub fn alert_words<'a>(cube: &'a Cube, alert: &'a Alert, lang: Lang) -> (&'a str, &'a str, &'a str) {
+    let place = RegionTree::shandong().get(alert.region).map_or("", |r| r.name(lang));
+    match cube.warning.indicator(&alert.indicator) {
+        Some(i) => (place, i.name(lang), i.unit(lang)),
+        None => (place, alert.indicator.as_str(), ""),
+    }
+}
+
+/// The wall ticker's line for an alert: its level, and place, indicator and value.
+pub struct TickerItem {
+    pub level: AlertLevel,
+    pub text: String,
+}
+
+/// The view month's alerts within the view's region for the wall's ticker, most pressing
+/// first.
+pub fn ticker_items(cube: &Cube, view: &View) -> Vec<TickerItem> {
+    let mut alerts = warning::alerts_within(cube, view.region, view.month);
+    alerts.sort_by(|a, b| warning::most_pressing_first(a, b));
+    alerts
+        .into_iter()
+        .map(|a| {
+            let (place, name, unit) = alert_words(cube, a, view.lang);
+            TickerItem { level: a.level, text: format!("{place} {name} {}", with_unit(&format!("{:.2}", a.value), unit, view.lang)) }
+        })
+        .collect()
 }
 
 fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
@@ -482,7 +510,7 @@ fn level_label(level: AlertLevel, lang: Lang) -> &'static str {
 fn indicator_trend(cube: &Cube, view: &View, months: u32) -> Option<IndicatorTrend> {
     let config = &cube.warning;
     let evaluable = |id: &str| config.indicator(id).filter(|i| i.rule != Rule::Event);
-    let own = cube.alerts.iter().filter(|a| a.period == view.month && a.region == view.region && evaluable(&a.indicator).is_some()).max_by_key(|a| (a.level, std::cmp::Reverse(a.since)));
+    let own = cube.alerts.iter().filter(|a| a.period == view.month && a.region == view.region && evaluable(&a.indicator).is_some()).min_by(|a, b| warning::most_pressing_first(a, b));
     let indicator = view
         .indicator
         .as_deref()
@@ -503,13 +531,7 @@ fn indicator_trend(cube: &Cube, view: &View, months: u32) -> Option<IndicatorTre
         .map(|l| (l, t.of(l)))
         .filter(|(l, x)| *l == AlertLevel::Yellow || (lo.is_finite() && *x >= lo - reach && *x <= hi + reach))
         .collect();
-    let zh = view.lang == Lang::Zh;
-    Some(IndicatorTrend {
-        name: if zh { indicator.name_zh.clone() } else { indicator.name_en.clone() },
-        unit: if zh { indicator.unit_zh.clone() } else { indicator.unit_en.clone() },
-        points,
-        guides,
-    })
+    Some(IndicatorTrend { name: indicator.name(view.lang).to_string(), unit: indicator.unit(view.lang).to_string(), points, guides })
 }
 
 fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&IndicatorTrend>) {
@@ -518,27 +540,26 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
         ui.label(egui::RichText::new(text(lang, "no_data")).color(theme.text_muted.egui()));
         return;
     };
-    let place = RegionTree::shandong().get(cx.view.region).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+    let place = RegionTree::shandong().get(cx.view.region).map_or("", |r| r.name(lang));
     let unit = if trend.unit.is_empty() { String::new() } else { format!("（{}）", trend.unit) };
     ui.label(egui::RichText::new(format!("{place} · {}{unit}", trend.name)).strong());
     let guides: Vec<chart::Guide> = trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: level_color(theme, *level).egui() }).collect();
     let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[] }];
     let height = ui.available_height();
-    let unit = trend.unit.clone();
-    chart::lines_with_guides(ui, theme, &series, &guides, height, &|v| format!("{v:.2}{unit}"), &|p| period_label(p, lang), text(lang, "forecast"));
+    chart::lines_with_guides(ui, theme, &series, &guides, height, &|v| with_unit(&format!("{v:.2}"), &trend.unit, lang), &|p| period_label(p, lang), text(lang, "forecast"));
 }
 
 /// The key groups the view's alerts push support to, in the configuration's order.
 fn support_lines(cube: &Cube, view: &View) -> Vec<SupportLine> {
     let zh = view.lang == Lang::Zh;
-    let alerts = alerts_at(cube, view.region, view.month);
+    let alerts = warning::alerts_within(cube, view.region, view.month);
     cube.warning
         .support_for(alerts)
         .into_iter()
         .map(|(group, by)| SupportLine {
             group: if zh { group.group.clone() } else { group.name_en.clone() },
             measures: if zh { group.measures_zh.join("、") } else { group.measures_en.join("; ") },
-            because: by.iter().map(|i| if zh { i.name_zh.as_str() } else { i.name_en.as_str() }).collect::<Vec<_>>().join(if zh { "、" } else { ", " }),
+            because: by.iter().map(|i| i.name(view.lang)).collect::<Vec<_>>().join(if zh { "、" } else { ", " }),
         })
         .collect()
 }

@@ -47,6 +47,8 @@ pub struct PanelContents {
     right: Vec<kinds::Content>,
     /// The wall's caption under the map: the interpretation's first sentences.
     caption: Vec<String>,
+    /// The wall's alert ticker, all pages.
+    ticker: Vec<kinds::TickerItem>,
 }
 
 fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut contents: ResMut<PanelContents>) {
@@ -56,14 +58,15 @@ fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>,
     }
     let scene = &scenes.0[view.topic];
     let prepare = |panels: &[Panel]| match store.cube() {
-        Some(cube) => panels.iter().map(|p| kinds::prepare(cube, &view, scene.topic, &p.kind)).collect(),
+        Some(cube) => panels.iter().map(|p| kinds::prepare(cube, &view, &scenes, scene.topic, &p.kind)).collect(),
         None => Vec::new(),
     };
     let caption = store
         .cube()
         .map(|cube| analytics::interpret::interpret(cube, scene.topic, view.region, view.month, view.lang).into_iter().take(CAPTION_SENTENCES).collect())
         .unwrap_or_default();
-    *contents = PanelContents { left: prepare(&scene.left), right: prepare(&scene.right), caption };
+    let ticker = store.cube().map(|cube| kinds::ticker_items(cube, &view)).unwrap_or_default();
+    *contents = PanelContents { left: prepare(&scene.left), right: prepare(&scene.right), caption, ticker };
 }
 
 /// egui's style follows the view's theme. It is checked against the live style each
@@ -139,7 +142,7 @@ fn layout(
 
     let scene = &scenes.0[view.topic];
     if let (true, Some(ticker)) = (wall, ticker) {
-        egui::Panel::bottom("ticker").frame(bar).resizable(false).show(&mut root, |ui| alert_ticker(ui, &cx, ticker.page));
+        egui::Panel::bottom("ticker").frame(bar).resizable(false).show(&mut root, |ui| alert_ticker(ui, &cx, &contents.ticker, ticker.page));
     }
     if !wall && view.filters_open && !is_phone(screen, wall) {
         let side = egui::Frame::new().fill(theme.panel.egui()).inner_margin(egui::Margin::same(10)).stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
@@ -418,14 +421,10 @@ const TICKER_PAGE: usize = 4;
 
 /// The wall's alert ticker: one page of the view month's alerts in the view's region, most
 /// severe first, a new page every [`crate::wall::TICKER_STEP`].
-fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, page: usize) {
+fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, alerts: &[kinds::TickerItem], page: usize) {
     let (theme, lang) = (cx.theme, cx.lang());
-    let Some(cube) = cx.store.cube() else { return };
-    let mut alerts = kinds::alerts_at(cube, cx.view.region, cx.view.month);
-    alerts.sort_by(|a, b| analytics::warning::most_pressing_first(a, b));
     let pages = alerts.len().div_ceil(TICKER_PAGE).max(1);
     let start = (page % pages) * TICKER_PAGE;
-    let tree = RegionTree::shandong();
     ui.horizontal(|ui| {
         let label = format!("{} {}/{}", text(lang, "alert_ticker"), page % pages + 1, pages);
         ui.label(egui::RichText::new(label).strong().color(theme.accent.egui()));
@@ -436,15 +435,11 @@ fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, page: usize) {
         let width = (ui.available_width() / TICKER_PAGE as f32 - 8.0).max(40.0);
         for alert in alerts.iter().skip(start).take(TICKER_PAGE) {
             let color = kinds::level_color(theme, alert.level).egui();
-            let place = tree.get(alert.region).map(|r| if lang == Lang::Zh { r.name_zh.as_str() } else { r.name_en.as_str() }).unwrap_or_default();
-            let indicator = cube.warning.indicator(&alert.indicator);
-            let name = indicator.map_or(alert.indicator.as_str(), |i| if lang == Lang::Zh { i.name_zh.as_str() } else { i.name_en.as_str() });
-            let unit = indicator.map_or("", |i| if lang == Lang::Zh { i.unit_zh.as_str() } else { i.unit_en.as_str() });
             ui.allocate_ui(egui::vec2(width, ui.available_height()), |ui| {
                 ui.horizontal(|ui| {
                     let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                     ui.painter().circle_filled(dot.center(), 5.0, color);
-                    ui.add(egui::Label::new(egui::RichText::new(format!("{place} {name} {:.2}{unit}", alert.value)).color(theme.text.egui())).truncate());
+                    ui.add(egui::Label::new(egui::RichText::new(&alert.text).color(theme.text.egui())).truncate());
                 });
             });
         }
