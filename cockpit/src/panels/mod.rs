@@ -222,8 +222,14 @@ fn phone_panel_picker(ui: &mut egui::Ui, cx: &PanelContext, panels: &[(&Panel, O
 /// The analyst's filter panel, left of the scene's columns (points).
 const FILTER_PANEL_WIDTH: f32 = 230.0;
 
-/// Below this width (points) the topic tabs get a row of their own.
-const ONE_ROW_HEADER_WIDTH: f32 = 1700.0;
+/// Below this width (points) the topic tabs get a row of their own. The eight English
+/// titles are about twice as wide as the Chinese ones (at 1920 they ran under the controls).
+fn one_row_header_width(lang: Lang) -> f32 {
+    match lang {
+        Lang::Zh => 1700.0,
+        Lang::En => 2600.0,
+    }
+}
 
 fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
     let theme = cx.theme;
@@ -237,7 +243,7 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
         ui.horizontal_wrapped(|ui| topic_tabs(ui, cx, commands));
         return;
     }
-    let one_row = width >= ONE_ROW_HEADER_WIDTH;
+    let one_row = width >= one_row_header_width(cx.lang());
     ui.horizontal(|ui| {
         ui.label(title);
         ui.add_space(18.0);
