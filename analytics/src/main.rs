@@ -126,6 +126,9 @@ enum Command {
         horizon: usize,
         #[arg(long, default_value_t = 12)]
         origins: usize,
+        /// Also print each series' MASE (and seasonal naive's), MAPE and coverage.
+        #[arg(long)]
+        per_series: bool,
     },
     /// Policy-effect evaluation on any panel (CSV or Parquet) by difference in
     /// differences: 2×2 without --unit/--period; two-way fixed effects with them and
@@ -375,17 +378,19 @@ fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize
         let rows: Vec<_> = (0..horizon)
             .map(|i| serde_json::json!({ "period": label(i + 1), "point": result.point[i], "lo80": result.lo80[i], "hi80": result.hi80[i], "lo95": result.lo95[i], "hi95": result.hi95[i] }))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "model": "ETS(A,Ad,A)", "fitted": fitted, "forecast": rows, "backtest": backtest }))?);
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "model": fitted.name(), "fitted": fitted, "forecast": rows, "backtest": backtest }))?);
         return Ok(());
     }
     println!(
-        "ETS(A,Ad,A) on {} values, season {season}: α={:.3} β={:.3} γ={:.3} φ={:.3}, one-step σ={:.4}",
+        "{} on {} values, season {season}: α={:.3} β={:.3} γ={:.3} φ={:.3}, one-step σ={:.4}{}",
+        fitted.name(),
         y.len(),
         fitted.alpha,
         fitted.beta,
         fitted.gamma,
         fitted.phi,
-        fitted.sigma2.sqrt()
+        fitted.sigma2.sqrt(),
+        if fitted.scale == forecast::Scale::Log { " (log scale)" } else { "" }
     );
     println!("{:<10} {:>14} {:>14} {:>14} {:>14} {:>14}", "period", "forecast", "80% low", "80% high", "95% low", "95% high");
     for i in 0..horizon {
@@ -407,34 +412,76 @@ fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize
     Ok(())
 }
 
-fn run_backtest(cube: &Cube, horizon: usize, origins: usize) -> Result<()> {
+fn run_backtest(cube: &Cube, horizon: usize, origins: usize, per_series: bool) -> Result<()> {
     use analytics::{forecast, outlook};
+    /// One group's tally: series backtested, skipped, beating seasonal naive, the sum of
+    /// their 80 % and 95 % coverages and their MASEs.
+    #[derive(Default)]
+    struct Tally {
+        series: usize,
+        skipped: usize,
+        beat: usize,
+        covered80: f64,
+        covered95: f64,
+        mases: Vec<f64>,
+    }
+    impl Tally {
+        fn add(&mut self, other: &Tally) {
+            self.series += other.series;
+            self.skipped += other.skipped;
+            self.beat += other.beat;
+            self.covered80 += other.covered80;
+            self.covered95 += other.covered95;
+            self.mases.extend(&other.mases);
+        }
+        fn row(&mut self, measure: &str, level: Level) -> String {
+            self.mases.sort_by(f64::total_cmp);
+            let n = self.series;
+            let share = |k: usize| if n == 0 { "—".to_string() } else { format!("{:.0}%", 100.0 * k as f64 / n as f64) };
+            let mean = |sum: f64| if n == 0 { "—".to_string() } else { format!("{:.1}%", 100.0 * sum / n as f64) };
+            let median = self.mases.get(self.mases.len() / 2).map_or("—".to_string(), |m| format!("{m:.3}"));
+            format!("{measure:<24} {:<8} {n:>7} {:>8} {:>12} {median:>12} {:>9} {:>9}", format!("{level:?}"), self.skipped, share(self.beat), mean(self.covered80), mean(self.covered95))
+        }
+    }
     let months = outlook::observed_months(cube);
+    let levels = [Level::Province, Level::City, Level::County];
+    let mut by_level: Vec<Tally> = levels.iter().map(|_| Tally::default()).collect();
     println!("{:<24} {:<8} {:>7} {:>8} {:>12} {:>12} {:>9} {:>9}", "measure", "level", "series", "skipped", "beat naive", "median MASE", "cover 80", "cover 95");
     for measure in outlook::FORECAST_MEASURES {
-        for level in [Level::Province, Level::City, Level::County] {
-            let (mut series, mut skipped, mut beat) = (0usize, 0usize, 0usize);
-            let (mut covered80, mut covered95) = (0.0, 0.0);
-            let mut mases = Vec::new();
-            for region in RegionTree::shandong().at_level(level) {
+        for (level, level_tally) in levels.iter().zip(&mut by_level) {
+            let mut tally = Tally::default();
+            for region in RegionTree::shandong().at_level(*level) {
                 // The months since the series' last gap, as the cube's forecasts use.
                 let values = outlook::trailing_series(cube, measure, region.adcode, &months);
                 let Some(result) = forecast::backtest(&values, outlook::SEASON, horizon, origins)? else {
-                    skipped += 1;
+                    tally.skipped += 1;
                     continue;
                 };
-                series += 1;
-                beat += usize::from(result.mase < result.naive_mase);
-                covered80 += result.coverage80;
-                covered95 += result.coverage95;
-                mases.push(result.mase);
+                if per_series {
+                    let mape = result.mape.map_or("—".to_string(), |m| format!("{m:.2}%"));
+                    println!(
+                        "  {measure:<22} {:>6} {:<10} MASE {:.3} (naive {:.3}) MAPE {mape:>7} cover 80 {:>5.1}% 95 {:>5.1}%",
+                        region.adcode,
+                        region.name_zh,
+                        result.mase,
+                        result.naive_mase,
+                        100.0 * result.coverage80,
+                        100.0 * result.coverage95
+                    );
+                }
+                tally.series += 1;
+                tally.beat += usize::from(result.mase < result.naive_mase);
+                tally.covered80 += result.coverage80;
+                tally.covered95 += result.coverage95;
+                tally.mases.push(result.mase);
             }
-            mases.sort_by(f64::total_cmp);
-            let share = |n: usize| if series == 0 { "—".to_string() } else { format!("{:.0}%", 100.0 * n as f64 / series as f64) };
-            let mean = |sum: f64| if series == 0 { "—".to_string() } else { format!("{:.1}%", 100.0 * sum / series as f64) };
-            let median = mases.get(mases.len() / 2).map_or("—".to_string(), |m| format!("{m:.3}"));
-            println!("{measure:<24} {:<8} {series:>7} {skipped:>8} {:>12} {median:>12} {:>9} {:>9}", format!("{level:?}"), share(beat), mean(covered80), mean(covered95));
+            println!("{}", tally.row(measure, *level));
+            level_tally.add(&tally);
         }
+    }
+    // The targets are per region level, over all the level's series.
+    for (level, tally) in levels.iter().zip(&mut by_level) {
+        println!("{}", tally.row("all four measures", *level));
     }
     println!("(rolling origins: {origins}, {horizon} months ahead, season 12; targets: beat naive ≥ 70 % of series per level, 80 % intervals cover 70–90 %)");
     Ok(())
@@ -503,7 +550,7 @@ fn main() -> Result<()> {
             };
             run_evaluate(&data, &spec, json)?
         }
-        Command::Backtest { cube, horizon, origins } => run_backtest(&Cube::load(&cube)?, horizon, origins)?,
+        Command::Backtest { cube, horizon, origins, per_series } => run_backtest(&Cube::load(&cube)?, horizon, origins, per_series)?,
         Command::Forecast { data, value, period, season, horizon, backtest, json } => run_forecast(&data, &value, &period, season, horizon, backtest, json)?,
         Command::Run { data, fresh } => {
             let generated = data.join("generated");

@@ -98,7 +98,7 @@ impl Ctx<'_> {
         let season = HIRING_SEASON[month.last_month() as usize - 1];
         let trend = 1.0 + 0.02 * (month.year() - 2021) as f64;
         let expected = self.per_month(SHARE_EMPLOYMENT, county) * season * trend * self.world.policy_effect(county.adcode, month);
-        stochastic_round(expected, &mut rng_for(self.world.seed, "employment-count", county.adcode as u64, mi as u64))
+        volatile_count(expected, &mut rng_for(self.world.seed, "employment-count", county.adcode as u64, mi as u64))
     }
 
     /// Unemployment registrations in a county and month; `mi` may be negative for the
@@ -112,7 +112,7 @@ impl Ctx<'_> {
             let cut: f64 = self.world.employers.iter().filter(|e| self.world.layoff.employers.contains(&e.id)).map(|e| e.initial_size as f64 * self.world.layoff.cut_share).sum();
             extra = (cut * 0.6).round() as u32;
         }
-        extra + stochastic_round(expected, &mut rng_for(self.world.seed, "unemployment-count", county.adcode as u64, (mi + 1000) as u64))
+        extra + volatile_count(expected, &mut rng_for(self.world.seed, "unemployment-count", county.adcode as u64, (mi + 1000) as u64))
     }
 
     /// The token of a person registered (employment or unemployment) in the county in
