@@ -230,30 +230,38 @@ pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
 /// The two passes of [`fit`] on the series as given: the fit and its AICc.
 fn fit_robust(z: &[f64], season: usize) -> (Fitted, f64) {
     let mut errors = Vec::new();
-    let plain = fit_clipped(z, season, f64::INFINITY, Some(&mut errors));
+    let (plain, aicc, optima) = fit_clipped(z, season, f64::INFINITY, None, Some(&mut errors));
     let mut absolute: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
     absolute.sort_by(f64::total_cmp);
     let robust_sd = MAD_TO_SD * absolute[absolute.len() / 2];
     // An exact fit leaves nothing to be robust against.
-    if robust_sd > 0.0 { fit_clipped(z, season, HUBER_K * robust_sd, None) } else { plain }
+    if robust_sd > 0.0 {
+        let (robust, aicc, _) = fit_clipped(z, season, HUBER_K * robust_sd, Some(optima), None);
+        (robust, aicc)
+    } else {
+        (plain, aicc)
+    }
 }
 
 /// One pass of [`fit`] on the series as given, errors clipped at `clip`: the fit (on the
-/// linear scale: [`fit`] marks a log fit) and its AICc. The final filter's raw errors go
-/// to `errors` when given.
-fn fit_clipped(z: &[f64], season: usize, clip: f64, errors: Option<&mut Vec<f64>>) -> (Fitted, f64) {
+/// linear scale: [`fit`] marks a log fit), its AICc and both candidates' parameters (with
+/// a trend, without). The search starts from `seeds` (a previous pass's parameters) when
+/// given, from a grid otherwise. The final filter's raw errors go to `errors` when given.
+fn fit_clipped(z: &[f64], season: usize, clip: f64, seeds: Option<[[f64; 4]; 2]>, errors: Option<&mut Vec<f64>>) -> (Fitted, f64, [[f64; 4]; 2]) {
     // Two candidates: with a damped trend, and without a trend (ETS(A,N,A): a series that
     // only wobbles around a level is forecast flat instead of along a chance slope). The
     // one with the lower AICc wins: the trend must earn its three extra parameters.
     let candidates = [true, false].map(|trended| {
         let start = if trended { start(z, season) } else { flat_start(z, season) };
-        let (parameters, loss) = search(z, season, &start, trended, clip);
+        let seed = seeds.map(|s| s[usize::from(!trended)]);
+        let (parameters, loss) = search(z, season, &start, trended, clip, seed);
         let residuals = (z.len() - season) as f64;
         // Smoothing parameters plus free starting states (level, trend, m − 1 seasonal).
         let k = if trended { 4 + 2 + (season - 1) } else { 2 + 1 + (season - 1) } as f64;
         let aicc = residuals * (loss.max(f64::MIN_POSITIVE) / residuals).ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (residuals - k - 1.0).max(1.0);
         (trended, start, parameters, aicc, k as usize)
     });
+    let optima = [candidates[0].2, candidates[1].2];
     let (trended, start, best, aicc, parameters) = candidates.into_iter().min_by(|a, b| a.3.total_cmp(&b.3)).expect("two candidates");
     let [alpha, beta, gamma, phi] = best;
     let run = filter(z, season, &start, best, clip, errors);
@@ -261,16 +269,21 @@ fn fit_clipped(z: &[f64], season: usize, clip: f64, errors: Option<&mut Vec<f64>
     // smoothing parameters and the free starting states.
     let sigma2 = run.winsorized / run.count.saturating_sub(parameters).max(1) as f64;
     let fitted = Fitted { alpha, beta, gamma, phi, trended, scale: Scale::Linear, season, level: run.level, trend: run.trend, seasonal: run.seasonal, sigma2, clip, n: z.len() };
-    (fitted, aicc)
+    (fitted, aicc, optima)
 }
 
-/// The parameters with the least loss: a coarse grid, then coordinate steps that halve
-/// until they stop helping. Without a trend, β = 0 and φ = 1 stay fixed.
-fn search(y: &[f64], season: usize, start: &Start, trended: bool, clip: f64) -> ([f64; 4], f64) {
+/// The parameters with the least loss: from `seed`, or the best of a coarse grid, then
+/// coordinate steps that halve until they stop helping. Without a trend, β = 0 and φ = 1
+/// stay fixed.
+fn search(y: &[f64], season: usize, start: &Start, trended: bool, clip: f64, seed: Option<[f64; 4]>) -> ([f64; 4], f64) {
     let loss = |p: [f64; 4]| if admissible(p) { filter(y, season, start, p, clip, None).loss } else { f64::INFINITY };
     let (beta_shares, phis): (&[f64], &[f64]) = if trended { (&[0.0, 0.05, 0.2, 0.5], &[0.8, 0.9, 0.98, 1.0]) } else { (&[0.0], &[1.0]) };
-    let mut best = ([0.3, 0.0, 0.1, 1.0], f64::INFINITY);
-    for alpha in [0.05, 0.15, 0.3, 0.5, 0.7, 0.9] {
+    let mut best = match seed {
+        Some(p) => (p, loss(p)),
+        None => ([0.3, 0.0, 0.1, 1.0], f64::INFINITY),
+    };
+    let grid: &[f64] = if seed.is_some() { &[] } else { &[0.05, 0.15, 0.3, 0.5, 0.7, 0.9] };
+    for &alpha in grid {
         for &beta_share in beta_shares {
             for gamma_share in [0.0, 0.1, 0.3, 0.6] {
                 for &phi in phis {
@@ -531,7 +544,7 @@ mod tests {
         let drift = |forecast: &[f64]| forecast.iter().zip(&reference).map(|(a, b)| (a - b).abs()).sum::<f64>() / 12.0;
         let robust = drift(&fit(&wrong, 12).unwrap().forecast(12).point);
         let plain = {
-            let (fitted, _) = fit_clipped(&wrong, 12, f64::INFINITY, None);
+            let (fitted, _, _) = fit_clipped(&wrong, 12, f64::INFINITY, None, None);
             drift(&fitted.forecast(12).point)
         };
         assert!(robust < 2.0, "the robust forecast moved by {robust:.2} on average");
