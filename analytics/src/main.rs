@@ -382,7 +382,7 @@ fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize
         return Ok(());
     }
     println!(
-        "{} on {} values, season {season}: α={:.3} β={:.3} γ={:.3} φ={:.3}, one-step σ={:.4}{}",
+        "{} fitted to {} values, season {season}: α={:.3} β={:.3} γ={:.3} φ={:.3}, one-step σ={:.4}{}",
         fitted.name(),
         y.len(),
         fitted.alpha,
@@ -390,7 +390,7 @@ fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize
         fitted.gamma,
         fitted.phi,
         fitted.sigma2.sqrt(),
-        if fitted.scale == forecast::Scale::Log { " (log scale)" } else { "" }
+        if fitted.scale == forecast::Scale::Log { " (of the logs)" } else { "" }
     );
     println!("{:<10} {:>14} {:>14} {:>14} {:>14} {:>14}", "period", "forecast", "80% low", "80% high", "95% low", "95% high");
     for i in 0..horizon {
