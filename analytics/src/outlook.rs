@@ -99,25 +99,30 @@ pub fn add_forecasts(cube: &mut Cube, regions: impl IntoIterator<Item = Adcode>)
     let months = observed_months(cube);
     let Some(last) = months.last().map(|p| p.month_index()) else { return OutlookReport::default() };
     let regions: Vec<Adcode> = regions.into_iter().collect();
+    let series: Vec<(&'static str, Adcode)> = FORECAST_MEASURES.iter().flat_map(|&m| regions.iter().map(move |&r| (m, r))).collect();
+    let fit = |&(measure, region): &(&'static str, Adcode)| forecast::fit(&trailing_series(cube, measure, region, &months), SEASON).ok().map(|f| (measure, region, f.forecast(HORIZON)));
+    // Each series is fitted on its own (a few hundred filter runs each): in parallel where
+    // the build has threads; the cockpit's build of this crate (wasm too) has none.
+    #[cfg(feature = "engine")]
+    let forecasts: Vec<_> = {
+        use rayon::prelude::*;
+        series.par_iter().map(fit).collect()
+    };
+    #[cfg(not(feature = "engine"))]
+    let forecasts: Vec<_> = series.iter().map(fit).collect();
     let mut report = OutlookReport::default();
     let mut cells = Vec::new();
-    for measure in FORECAST_MEASURES {
-        for &region in &regions {
-            let Ok(fitted) = forecast::fit(&trailing_series(cube, measure, region, &months), SEASON) else {
-                report.skipped += 1;
-                continue;
-            };
-            report.forecast += 1;
-            let f = fitted.forecast(HORIZON);
-            for h in 0..HORIZON {
-                let period = Period::from_month_index(last + 1 + h as i32);
-                for (band, value) in Band::ALL.into_iter().zip([f.point[h], f.lo80[h], f.hi80[h], f.lo95[h], f.hi95[h]]) {
-                    // Every forecast measure is a count or a ratio of counts, never negative.
-                    cells.push((measure, region, period, band.dim(), rounded(value.max(0.0))));
-                }
+    for (measure, region, f) in forecasts.into_iter().flatten() {
+        report.forecast += 1;
+        for h in 0..HORIZON {
+            let period = Period::from_month_index(last + 1 + h as i32);
+            for (band, value) in Band::ALL.into_iter().zip([f.point[h], f.lo80[h], f.hi80[h], f.lo95[h], f.hi95[h]]) {
+                // Every forecast measure is a count or a ratio of counts, never negative.
+                cells.push((measure, region, period, band.dim(), rounded(value.max(0.0))));
             }
         }
     }
+    report.skipped = series.len() - report.forecast;
     for (measure, region, period, dim, value) in cells {
         cube.insert(measure, region, period, dim, value, flags::ESTIMATED);
     }
