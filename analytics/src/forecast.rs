@@ -46,7 +46,7 @@ const Z95: f64 = 1.959_963_984_540;
 /// (a quarantined row of a large employer drops a county's headcount for one month).
 const HUBER_K: f64 = 2.0;
 /// The robust standard deviation of a normal sample from its median absolute value.
-const MAD_TO_SD: f64 = 1.482_6;
+pub(crate) const MAD_TO_SD: f64 = 1.482_6;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ForecastError {

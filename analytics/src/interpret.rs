@@ -239,7 +239,7 @@ fn robust_z(x: f64, history: &[f64]) -> Option<f64> {
         if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
     };
     let centre = median(&mut history.to_vec());
-    let spread = 1.4826 * median(&mut history.iter().map(|v| (v - centre).abs()).collect());
+    let spread = crate::forecast::MAD_TO_SD * median(&mut history.iter().map(|v| (v - centre).abs()).collect());
     (spread > 0.0).then(|| (x - centre) / spread)
 }
 

@@ -5,9 +5,8 @@
 //! reading of a streamed body and where it runs differ: natively a thread of its own with
 //! a small tokio runtime, in the browser the page's event loop (fetch, `setTimeout`).
 
-use std::time::Duration;
-
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use analytics::cube::Cube;
 use analytics::lifecycle::AlertState;

@@ -191,12 +191,12 @@ pub fn apply(view: &View, command: ViewCommand, topics: usize, themes: usize, mo
             next.topic = i;
             next.highlight = None;
         }
-        ViewCommand::Highlight(measure) => next.highlight = measure,
         ViewCommand::Topic(_) => {}
         ViewCommand::StepTopic(step) => {
             next.topic = wrap(view.topic as i32 + step, topics);
             next.highlight = None;
         }
+        ViewCommand::Highlight(measure) => next.highlight = measure,
         ViewCommand::Month(m) => next.month = clamp_month(m, months),
         ViewCommand::StepMonth(step) => {
             let stepped = Period::from_month_index(view.month.month_index() + step);
