@@ -4,7 +4,7 @@
 # also precompressed with brotli (not for wasm-ci). `analytics serve --web web/dist` serves it at `/`.
 #
 #   scripts/build-web.sh                    # wasm-release: the size-optimised bundle
-#   scripts/build-web.sh --profile wasm-ci  # CI's quick build (no LTO, no brotli)
+#   scripts/build-web.sh --profile wasm-ci  # CI's quick build (no LTO, wasm-opt or brotli)
 #
 # rustup cannot fetch the wasm32 standard library here, so this uses Debian's rustc-web
 # (which ships std's sources) with -Zbuild-std, in a target dir of its own: Debian's
@@ -60,13 +60,28 @@ build_wasm() {
       --target wasm32-unknown-unknown --profile "$profile" -Zbuild-std=std,panic_abort
 }
 
-bundle() {
+# binaryen's wasm-opt at the version pinned in scripts/web-tools (npm; it runs under node).
+# Not Debian's binaryen 108: it breaks wasm-bindgen's externref table (the page fails in
+# __wbindgen_init_externref_table; measured 2026-11-27). The features are those rustc
+# emits for wasm32-unknown-unknown, which wasm-bindgen's output no longer declares.
+optimise() {
+  (cd scripts/web-tools && npm ci --no-audit --no-fund --loglevel=error)
+  local before; before=$(stat -c %s "$1")
+  scripts/web-tools/node_modules/.bin/wasm-opt -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types \
+    "$1" -o "$1.opt"
+  mv "$1.opt" "$1"
+  echo "wasm-opt -Oz: $before → $(stat -c %s "$1") B"
+}
+
+glue() {
   rm -rf "$dist" && mkdir -p "$dist/fonts"
   "$bindgen" --target web --no-typescript --out-dir "$dist" \
     "$target_dir/wasm32-unknown-unknown/$profile/cockpit-web.wasm"
-  # No wasm-opt: Debian's binaryen (108) breaks wasm-bindgen's externref table (the page
-  # fails in __wbindgen_init_externref_table; measured 2026-11-27, with and without
-  # multivalue), and it saved 12 % raw but nothing after brotli (4.22 MB vs 4.20 MB).
+}
+
+page() {
   cp web/index.html web/favicon.svg "$dist/"
   cp assets/fonts/NotoSansSC-GB2312.otf assets/fonts/OFL.txt "$dist/fonts/"
   if [ "$profile" != wasm-ci ]; then
@@ -79,5 +94,9 @@ bundle() {
 step "toolchain" bash -c "PATH=/usr/bin:\$PATH; rustc --version; cargo --version; echo wasm-bindgen $bindgen_version"
 step "wasm-bindgen-cli $bindgen_version" install_bindgen
 step "cockpit-web ($profile)" build_wasm
-step "bundle → $dist" bundle
+step "wasm-bindgen → $dist" glue
+if [ "$profile" = wasm-release ]; then
+  step "wasm-opt" optimise "$dist/cockpit-web_bg.wasm"
+fi
+step "page, font, brotli" page
 ls -l "$dist" "$dist/fonts"

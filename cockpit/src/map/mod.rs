@@ -1,6 +1,12 @@
 //! The province map: real boundaries as meshes, coloured by the current topic's headline
 //! measure (choropleth), with borders, labels, hover tooltips and click-to-drill. The
 //! camera eases to the region in focus and fits it into the map area the panels leave.
+//!
+//! Fills are Bevy meshes (one draw each, recoloured in place); borders and labels are
+//! painted by egui over them, anti-aliased at a constant width in screen points. So the
+//! map needs no line pipeline of its own and no multisampling: every fill edge that shows
+//! lies under a border (see `draw_borders`), which keeps the browser's first frame to the
+//! fewest shader programs.
 
 pub mod geometry;
 
@@ -120,7 +126,7 @@ impl Plugin for MapPlugin {
             .init_resource::<CameraSettled>()
             .insert_resource(MapArea(egui::Rect::NOTHING))
             .add_systems(Startup, (spawn_cameras, spawn_regions))
-            .add_systems(Update, (colour_regions, fit_camera, draw_borders).after(ViewSystems).in_set(MapSystems))
+            .add_systems(Update, (colour_regions, fit_camera).after(ViewSystems).in_set(MapSystems))
             .add_systems(EguiPrimaryContextPass, map_overlay.after(crate::panels::PanelSystems).in_set(crate::fonts::NeedsFonts));
     }
 }
@@ -129,7 +135,7 @@ fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSet
     // The map camera fills the window; egui draws on top through its own camera, so the
     // panels never clip the map's render and the map never needs a viewport.
     egui_settings.auto_create_primary_context = false;
-    commands.spawn((MapCamera, Camera2d));
+    commands.spawn((MapCamera, Camera2d, Msaa::Off));
     let mut egui_context = EguiContextSettings::default();
     if !settings.pointer_input() {
         let input = &mut egui_context.input_system_settings;
@@ -142,6 +148,7 @@ fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSet
         PrimaryEguiContext,
         egui_context,
         Camera2d,
+        Msaa::Off,
         RenderLayers::none(),
         Camera {
             order: 1,
@@ -279,35 +286,6 @@ fn fit_camera(
     settled.0 = close && unmoved;
 }
 
-fn draw_borders(view: Res<View>, store: Res<CubeStore>, shapes: Res<Shapes>, themes: Res<Themes>, mut gizmos: Gizmos) {
-    let _cost = crate::bench::own_cost("draw_borders");
-    // Until the cube is in, the loading screen has the window (and the camera has no
-    // map area to fit the province into).
-    if store.cube().is_none() {
-        return;
-    }
-    let theme = &themes.all[view.theme];
-    let focus = view.map_focus();
-    let county_color = theme.border_county.bevy();
-    let city_color = theme.border_city.bevy();
-    for region in &shapes.0.regions {
-        let color = match region.level {
-            Level::County if region.parent == focus => county_color,
-            Level::City => city_color,
-            _ => continue,
-        };
-        for ring in geometry::rings(&region.shape) {
-            gizmos.linestrip_2d(ring.iter().map(|p| Vec2::new(p[0], p[1])), color);
-        }
-    }
-    // The selected county stands out.
-    if let Some(selected) = shapes.0.get(view.region).filter(|r| r.level == Level::County) {
-        for ring in geometry::rings(&selected.shape) {
-            gizmos.linestrip_2d(ring.iter().map(|p| Vec2::new(p[0], p[1])), theme.highlight.bevy());
-        }
-    }
-}
-
 /// Labels, hover tooltip and clicks over the map area (egui, so text is the same font
 /// and size as the panels, and clicks on panels never reach the map).
 #[allow(clippy::too_many_arguments)]
@@ -342,6 +320,7 @@ fn map_overlay(
     egui::Area::new(egui::Id::new("map-area")).fixed_pos(area.0.min).order(egui::Order::Background).show(ctx, |ui| {
         let response = ui.allocate_rect(area.0, egui::Sense::click());
         let painter = ui.painter_at(area.0);
+        draw_borders(&painter, &shapes.0, view.map_focus(), view.region, theme, ui_scale, &to_screen);
         // Region names at their label points.
         let font = egui::FontId::proportional(theme.text_size * 0.85);
         for (adcode, value) in &choropleth.values {
@@ -400,6 +379,47 @@ fn map_overlay(
         }
     });
     Ok(())
+}
+
+/// Border widths in egui points: cities bolder than the counties inside them, the
+/// selected county boldest.
+const CITY_BORDER: f32 = 2.0;
+const COUNTY_BORDER: f32 = 1.0;
+const SELECTED_BORDER: f32 = 3.0;
+
+/// Every city's border, the counties' of the city in focus, and the selected county's.
+/// The fills of the regions the map shows meet along exactly these lines, so their
+/// aliased mesh edges are always covered.
+fn draw_borders(
+    painter: &egui::Painter,
+    shapes: &MapGeometry,
+    focus: Adcode,
+    selected: Adcode,
+    theme: &Theme,
+    ui_scale: f32,
+    to_screen: &impl Fn(f64, f64) -> Option<egui::Pos2>,
+) {
+    let _cost = crate::bench::own_cost("draw_borders");
+    // At least one physical pixel, so walls zoomed out still show the county lines.
+    let width = |points: f32| points.max(1.0 / ui_scale);
+    let stroke_rings = |region: &geometry::RegionShape, stroke: egui::Stroke| {
+        for ring in geometry::rings(&region.shape) {
+            let points: Vec<egui::Pos2> = ring.iter().filter_map(|p| to_screen(p[0] as f64, p[1] as f64)).collect();
+            painter.add(egui::Shape::closed_line(points, stroke));
+        }
+    };
+    let county = egui::Stroke::new(width(COUNTY_BORDER), theme.border_county.egui());
+    for region in shapes.regions.iter().filter(|r| r.level == Level::County && r.parent == focus) {
+        stroke_rings(region, county);
+    }
+    // City lines over county lines, where they share a boundary.
+    let city = egui::Stroke::new(width(CITY_BORDER), theme.border_city.egui());
+    for region in shapes.regions.iter().filter(|r| r.level == Level::City) {
+        stroke_rings(region, city);
+    }
+    if let Some(region) = shapes.get(selected).filter(|r| r.level == Level::County) {
+        stroke_rings(region, egui::Stroke::new(width(SELECTED_BORDER), theme.highlight.egui()));
+    }
 }
 
 #[cfg(test)]
