@@ -228,15 +228,18 @@ impl ProbeInputs<'_, '_> {
                     if !in_area || labels.iter().any(|l| l.distance(screen) < LABEL_CLEARANCE_PX * zoom) {
                         continue;
                     }
-                    let boundary_km = region
-                        .shape
-                        .0
-                        .iter()
-                        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                        .map(|ring| Euclidean.distance(&point, ring))
-                        .fold(f64::INFINITY, f64::min);
-                    let clearance_px = boundary_km as f32 / km_per_px;
-                    if clearance_px >= BORDER_CLEARANCE_PX * zoom && best.is_none_or(|(b, _)| clearance_px > b) {
+                    // The nearest boundary segment, given up on as soon as the candidate
+                    // is too near a border to qualify or to beat the best one so far.
+                    let fails = |clearance_px: f32| clearance_px < BORDER_CLEARANCE_PX * zoom || best.is_some_and(|(b, _)| clearance_px <= b);
+                    let mut clearance_px = f32::INFINITY;
+                    let rings = region.shape.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+                    for segment in rings.flat_map(|ring| ring.lines()) {
+                        clearance_px = clearance_px.min(Euclidean.distance(&point, &segment) as f32 / km_per_px);
+                        if fails(clearance_px) {
+                            break;
+                        }
+                    }
+                    if !fails(clearance_px) {
                         best = Some((clearance_px, screen));
                     }
                 }

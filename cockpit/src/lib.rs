@@ -24,6 +24,7 @@ pub mod data;
 mod ecs_tests;
 pub mod figures;
 pub mod fonts;
+pub mod lean_render;
 pub mod map;
 pub mod pacing;
 pub mod panels;
@@ -216,6 +217,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
         .insert_resource(first_view)
         .insert_resource(capture::Cases(cases))
         .add_plugins(DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }))
+        .add_plugins(lean_render::LeanRenderPlugin)
         .add_plugins(EguiPlugin::default())
         .add_plugins((
             data::DataSourcePlugin,
