@@ -2,9 +2,9 @@
 //! cockpit never draws with.
 //!
 //! Every pipeline costs a shader composition (naga_oil, naga) and, in the browser, a WebGL
-//! program compiled and linked on the page's one thread before the first map: about 0.1 s
-//! each in headless Chromium's software renderer (tests/browser, measured 2026-11-28).
-//! Three of the seven programs the page compiled were never used:
+//! program compiled and linked on the page's one thread before the first map: 0.1 to 0.2 s
+//! each in headless Chromium's software renderer (measured 2026-11-28). Three of the seven
+//! programs the page compiled were never used (it now compiles four):
 //! - the deferred renderer's lighting-id copy, queued at start for 3D deferred shading;
 //! - the tonemapping pass, specialised for every camera, though 2D cameras tonemap
 //!   nothing (`Tonemapping::None`, not HDR: the pass returns before drawing);
