@@ -232,8 +232,7 @@ impl ProbeInputs<'_, '_> {
                     // is too near a border to qualify or to beat the best one so far.
                     let fails = |clearance_px: f32| clearance_px < BORDER_CLEARANCE_PX * zoom || best.is_some_and(|(b, _)| clearance_px <= b);
                     let mut clearance_px = f32::INFINITY;
-                    let rings = region.shape.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
-                    for segment in rings.flat_map(|ring| ring.lines()) {
+                    for segment in crate::map::geometry::rings(&region.shape).flat_map(|ring| ring.lines()) {
                         clearance_px = clearance_px.min(Euclidean.distance(&point, &segment) as f32 / km_per_px);
                         if fails(clearance_px) {
                             break;

@@ -128,9 +128,10 @@ pub fn triangulate(shape: &MultiPolygon<f64>) -> (Vec<[f32; 2]>, Vec<u32>) {
     (vertices, indices)
 }
 
-/// Rings of a region's boundary as closed polylines (for the border lines).
-pub fn rings(shape: &MultiPolygon<f64>) -> impl Iterator<Item = Vec<[f32; 2]>> + '_ {
-    shape.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).map(|ring| ring.0.iter().map(|c| [c.x as f32, c.y as f32]).collect())
+/// Rings of a region's boundary, outer and inner (for the border lines and the probes'
+/// distance to the boundary).
+pub fn rings(shape: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> + '_ {
+    shape.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
 }
 
 #[cfg(test)]

@@ -400,11 +400,15 @@ fn draw_borders(
     to_screen: &impl Fn(f64, f64) -> Option<egui::Pos2>,
 ) {
     let _cost = crate::bench::own_cost("draw_borders");
+    // The camera is orthographic, so map → screen is affine: three projections fix it,
+    // instead of one (with the camera transform's inverse) per boundary point.
+    let (Some(origin), Some(east), Some(north)) = (to_screen(0.0, 0.0), to_screen(1.0, 0.0), to_screen(0.0, 1.0)) else { return };
+    let (per_km_east, per_km_north) = (east - origin, north - origin);
     // At least one physical pixel, so walls zoomed out still show the county lines.
     let width = |points: f32| points.max(1.0 / ui_scale);
     let stroke_rings = |region: &geometry::RegionShape, stroke: egui::Stroke| {
         for ring in geometry::rings(&region.shape) {
-            let points: Vec<egui::Pos2> = ring.iter().filter_map(|p| to_screen(p[0] as f64, p[1] as f64)).collect();
+            let points = ring.0.iter().map(|c| origin + per_km_east * c.x as f32 + per_km_north * c.y as f32).collect();
             painter.add(egui::Shape::closed_line(points, stroke));
         }
     };
