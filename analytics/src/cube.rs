@@ -139,6 +139,12 @@ impl Alert {
             None => format!("{}/{}/{}", self.indicator, self.region, self.since),
         }
     }
+
+    /// Whether an alert id ([`Alert::id`]) names a subject (an employer or a zone), which
+    /// the public cube does not show.
+    pub fn id_names_subject(id: &str) -> bool {
+        id.splitn(4, '/').count() == 4
+    }
 }
 
 /// A service zone's standing against the pilot notice's yearly targets.

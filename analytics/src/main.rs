@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use analytics::catalogue::Topic;
 use analytics::cube::{Cube, TOTAL};
-use analytics::engine::{build, generate, ingest, keys::PersonHasher, serve};
+use analytics::engine::{build, generate, ingest, serve};
 use analytics::interpret::{self, Lang};
 use analytics::period::Period;
 use analytics::region::{Level, RegionTree, PROVINCE};
@@ -487,14 +487,39 @@ fn run_backtest(cube: &Cube, horizon: usize, origins: usize, per_series: bool) -
     Ok(())
 }
 
+/// Logs go to standard error, or for a server with a log file configured, to that file
+/// rotated by size.
+fn init_logging(log: Option<&serve::LogConfig>) -> Result<()> {
+    let filter = || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    match log {
+        Some(config) => {
+            let file = serve::log::RotatingFile::open(config).with_context(|| format!("opening the log {}", config.path.display()))?;
+            tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::sync::Mutex::new(file)).with_ansi(false).init();
+        }
+        None => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            // Colour codes only on a terminal, so logs piped to files stay greppable.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        // Colour codes only on a terminal, so logs piped to files stay greppable.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    match Cli::parse().command {
+    let command = Cli::parse().command;
+    if let Command::Serve { config, addr, input, data, web, warning_config } = command {
+        let mut config = serve::ServeConfig::load(config.as_deref())?;
+        config.addr = addr.unwrap_or(config.addr);
+        config.input = input.unwrap_or(config.input);
+        config.data = data.unwrap_or(config.data);
+        config.web = web.unwrap_or(config.web);
+        config.warning_config = warning_config.or(config.warning_config);
+        init_logging(config.log.as_ref())?;
+        return serve::run(config);
+    }
+    init_logging(None)?;
+    match command {
         Command::Generate { scale, seed, out, csv, dirty_rate } => {
             run_generate(&generate::GenerateConfig { scale, seed, out, csv, dirty_rate })?;
         }
@@ -504,37 +529,28 @@ fn main() -> Result<()> {
                 format!("unknown source {source:?}; one of: {}", names.join(", "))
             })?;
             let files = files.into_iter().map(ingest::InputFile::new).collect::<Result<Vec<_>, _>>()?;
-            let checked = ingest::check(schema, files, &PersonHasher::from_env())?;
-            let ingest::Staged { reconciliation: rec, accepted } = ingest::stage(&checked, &out.join(build::QUARANTINE_DIR), &ingest::Staging::Memory)?;
-            let mut accepted = accepted.collect()?;
-            let dir = out.join(schema.name);
-            std::fs::create_dir_all(&dir)?;
-            let path = dir.join("part-0.parquet");
-            polars::prelude::ParquetWriter::new(std::fs::File::create(&path)?).finish(&mut accepted)?;
+            let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+            let checked = ingest::check(schema, files, &ingest::IngestContext::from_env()?)?;
+            // The validated form (person keys hashed) reads back as this source.
+            let path = out.join(schema.name).join("part-0.parquet");
+            let rec = ingest::write_validated(&checked, &names, &out.join(build::QUARANTINE_DIR), &path)?;
             print_reconciliation(std::slice::from_ref(&rec));
             println!("accepted rows → {}; quarantined rows → {}", path.display(), out.join(build::QUARANTINE_DIR).display());
             anyhow::ensure!(rec.balances(), "reconciliation does not balance");
         }
         Command::Build { input, out, k, stage_on_disk, warning_config } => {
             let warning = analytics::warning::WarningConfig::from_file(warning_config.as_deref())?;
-            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning })?;
+            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None })?;
         }
         Command::Schemas { sql: false } => print!("{}", schema::markdown()),
         Command::Schemas { sql: true } => {
-            let accepts: std::collections::BTreeMap<&str, String> = schema::SOURCES.iter().map(|s| (s.name, schema::sql_accepts(s))).collect();
+            let today = ingest::day_of_ingest()?;
+            let accepts: std::collections::BTreeMap<&str, String> = schema::SOURCES.iter().map(|s| (s.name, schema::sql_accepts(s, today))).collect();
             let adcodes = |level| RegionTree::shandong().at_level(level).map(|r| r.adcode).collect::<Vec<_>>();
             let tables = serde_json::json!({ schema::SQL_COUNTY_TABLE: adcodes(Level::County), schema::SQL_CITY_TABLE: adcodes(Level::City) });
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "adcode_tables": tables, "accepts": accepts }))?);
         }
-        Command::Serve { config, addr, input, data, web, warning_config } => {
-            let mut config = serve::ServeConfig::load(config.as_deref())?;
-            config.addr = addr.unwrap_or(config.addr);
-            config.input = input.unwrap_or(config.input);
-            config.data = data.unwrap_or(config.data);
-            config.web = web.unwrap_or(config.web);
-            config.warning_config = warning_config.or(config.warning_config);
-            serve::run(config)?;
-        }
+        Command::Serve { .. } => unreachable!("served above"),
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
         Command::Evaluate { data, outcome, unit, period, treated, post, treat_start, cluster, log_outcome, design, json } => {
             let spec = analytics::engine::panel_file::PanelSpec {
@@ -557,7 +573,7 @@ fn main() -> Result<()> {
             if fresh || !generated.join(generate::MANIFEST).exists() {
                 run_generate(&generate::GenerateConfig { scale: DEFAULT_SCALE, seed: DEFAULT_SEED, out: generated.clone(), csv: false, dirty_rate: 0.002 })?;
             }
-            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None, warning: Default::default() })?;
+            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None, warning: Default::default(), today: None })?;
             print_summary(&output.public);
         }
     }

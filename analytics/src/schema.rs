@@ -39,11 +39,16 @@ pub enum Rule {
     Range(f64, f64),
     /// A 《职业分类大典》 code shape `X-XX-XX-XX`.
     OccupationCode,
-    /// Within the monitored period (see [`DATE_RANGE`]).
+    /// Within the monitored period (see [`DATE_RANGE`]): a plan's date (an opening, a
+    /// roll-out), which may lie ahead.
     DateInRange,
+    /// Within the monitored period and not after the day of ingest: something that
+    /// happened (a registration, a payment, a month of contributions). A future-dated
+    /// event is a typing error, and would move the cube's 数据截至.
+    EventDate,
     /// A keyed person hash: 32 lowercase hex digits.
     PersonKey,
-    /// `YYYYQn`.
+    /// `YYYYQn`, not after the quarter of the day of ingest (published figures).
     Quarter,
     /// `|`-separated service functions, each of [`codes::SERVICE_FUNCTIONS`].
     FunctionList,
@@ -100,7 +105,7 @@ pub const SERVICE_TRANSACTIONS: SourceSchema = SourceSchema {
     name: "service_transactions",
     zh: "业务经办",
     columns: &[
-        col("date", Date, DateInRange, "办理日期"),
+        col("date", Date, EventDate, "办理日期"),
         col("zone_id", Text, Any, "服务区编号"),
         col("county", Int, County, "县（市、区）代码"),
         col("function", Text, OneOf(codes::SERVICE_FUNCTIONS), "服务功能"),
@@ -116,7 +121,7 @@ pub const EMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
     name: "employment_registrations",
     zh: "就业登记",
     columns: &[
-        col("date", Date, DateInRange, "登记日期"),
+        col("date", Date, EventDate, "登记日期"),
         col("county", Int, County, "县（市、区）代码"),
         col("employer_id", Text, Any, "用人单位编号"),
         col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
@@ -136,8 +141,8 @@ pub const UNEMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
     name: "unemployment_registrations",
     zh: "失业登记",
     columns: &[
-        col("start_date", Date, DateInRange, "登记日期"),
-        opt("end_date", Date, DateInRange, "注销日期（空为仍在登记）"),
+        col("start_date", Date, EventDate, "登记日期"),
+        opt("end_date", Date, EventDate, "注销日期（空为仍在登记）"),
         col("county", Int, County, "县（市、区）代码"),
         col("reason", Text, OneOf(codes::UNEMPLOYMENT_REASONS), "失业原因"),
         col("key_group", Text, OneOf(codes::KEY_GROUPS), "重点群体"),
@@ -156,7 +161,7 @@ pub const SOCIAL_INSURANCE: SourceSchema = SourceSchema {
     name: "social_insurance",
     zh: "社保缴纳",
     columns: &[
-        col("month", Date, DateInRange, "缴费月份（月初日期）"),
+        col("month", Date, EventDate, "缴费月份（月初日期）"),
         col("employer_id", Text, Any, "用人单位编号"),
         col("county", Int, County, "县（市、区）代码"),
         col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
@@ -174,7 +179,7 @@ pub const JOB_POSTINGS: SourceSchema = SourceSchema {
     name: "job_postings",
     zh: "市场供需·招聘岗位",
     columns: &[
-        col("date", Date, DateInRange, "发布日期"),
+        col("date", Date, EventDate, "发布日期"),
         col("posting_id", Text, Any, "岗位编号"),
         col("county", Int, County, "县（市、区）代码"),
         col("employer_id", Text, Any, "用人单位编号"),
@@ -194,7 +199,7 @@ pub const JOB_SEEKERS: SourceSchema = SourceSchema {
     name: "job_seekers",
     zh: "市场供需·求职登记",
     columns: &[
-        col("date", Date, DateInRange, "登记日期"),
+        col("date", Date, EventDate, "登记日期"),
         col("county", Int, County, "县（市、区）代码"),
         col("desired_occupation", Text, OccupationCode, "求职意向职业"),
         col("expected_wage", Float, MONEY, "期望工资（元/月）"),
@@ -230,7 +235,7 @@ pub const MOBILE_POPULATION: SourceSchema = SourceSchema {
     name: "mobile_population",
     zh: "移动通信·人口",
     columns: &[
-        col("month", Date, DateInRange, "月份（月初日期）"),
+        col("month", Date, EventDate, "月份（月初日期）"),
         col("county", Int, County, "县（市、区）代码"),
         col("resident_10k", Float, Range(0.0, 5000.0), "常住人口（万人）"),
         col("working_10k", Float, Range(0.0, 5000.0), "工作人口（万人）"),
@@ -244,7 +249,7 @@ pub const MOBILE_FLOWS: SourceSchema = SourceSchema {
     name: "mobile_flows",
     zh: "移动通信·流动矩阵",
     columns: &[
-        col("month", Date, DateInRange, "月份（月初日期）"),
+        col("month", Date, EventDate, "月份（月初日期）"),
         col("origin_city", Int, City, "出发市代码"),
         col("dest_city", Int, City, "到达市代码"),
         col("trips_10k", Float, Range(0.0, 1e6), "通勤人次（万）"),
@@ -272,7 +277,7 @@ pub const SUBSIDY_DISBURSEMENTS: SourceSchema = SourceSchema {
     name: "subsidy_disbursements",
     zh: "就业补助资金·拨付",
     columns: &[
-        col("date", Date, DateInRange, "拨付日期"),
+        col("date", Date, EventDate, "拨付日期"),
         col("payment_id", Text, Any, "拨付编号"),
         col("county", Int, County, "县（市、区）代码"),
         col("subsidy_type", Text, OneOf(codes::SUBSIDY_TYPES), "补贴类型"),
@@ -354,6 +359,12 @@ impl SourceSchema {
     }
 }
 
+/// The quarter of a day as `YYYYQn`, which sorts as text in time order.
+pub fn quarter_of(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}Q{}", day.year(), day.month0() / 3 + 1)
+}
+
 /// Checks the ISO 7064 MOD 11-2 check digit of an 18-digit resident ID number.
 pub fn id_number_checksum_ok(id: &str) -> bool {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -364,6 +375,18 @@ pub fn id_number_checksum_ok(id: &str) -> bool {
     }
     let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
     bytes[17].to_ascii_uppercase() == CHECK[(sum % 11) as usize]
+}
+
+/// Whether `id` looks like an 18-digit ID number that a spreadsheet stored as a number:
+/// only 15 significant digits survive, so it comes back with its last three digits as
+/// zeros (and then fails the check digit) or in scientific notation (`3.70102199E+17`).
+pub fn id_number_mangled_by_spreadsheet(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    let zero_tail = bytes.len() == 18 && bytes.iter().all(u8::is_ascii_digit) && id.ends_with("000") && !id_number_checksum_ok(id);
+    let scientific = id.split_once(['E', 'e']).is_some_and(|(mantissa, exponent)| {
+        matches!(exponent.trim_start_matches('+'), "17") && mantissa.split_once('.').map_or(mantissa.len() == 1, |(a, b)| a.len() == 1 && !b.is_empty()) && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    });
+    zero_tail || scientific
 }
 
 /// The source schemas as Markdown tables (data/README.md embeds this text; a test keeps
@@ -387,8 +410,9 @@ pub fn markdown() -> String {
                 Rule::Range(a, b) => format!("{a} – {b}"),
                 Rule::OccupationCode => "职业分类大典 code `X-XX-XX-XX`".into(),
                 Rule::DateInRange => format!("{} – {}", DATE_RANGE.0, DATE_RANGE.1),
+                Rule::EventDate => format!("{} – {}, not after the day of ingest", DATE_RANGE.0, DATE_RANGE.1),
                 Rule::PersonKey => "keyed hash, 32 hex digits (raw 18-digit IDs may arrive as `person_id`)".into(),
-                Rule::Quarter => "`YYYYQn`".into(),
+                Rule::Quarter => "`YYYYQn`, not after the quarter of the day of ingest".into(),
                 Rule::FunctionList => "`|`-separated service functions".into(),
             };
             out += &format!("| `{}` | {} | {} | {} | {} |\n", c.name, c.ty.describe(), if c.required { "yes" } else { "no" }, allowed, c.zh);
@@ -411,8 +435,9 @@ pub const SQL_CITY_TABLE: &str = "shandong_cities";
 /// rows of `source` that pass validation: the benchmark gives DuckDB the same rules, so
 /// its aggregates are the same as the cube's. Adcodes are checked against the tables
 /// [`SQL_COUNTY_TABLE`] and [`SQL_CITY_TABLE`] (column `adcode`; a semi-join is DuckDB's
-/// fast form of a long `in` list), which the caller creates from the region tree.
-pub fn sql_accepts(source: &SourceSchema) -> String {
+/// fast form of a long `in` list), which the caller creates from the region tree. `today`
+/// is the day of ingest, after which no event may be dated.
+pub fn sql_accepts(source: &SourceSchema, today: chrono::NaiveDate) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
     let mut conditions = Vec::new();
     for c in source.columns {
@@ -425,8 +450,9 @@ pub fn sql_accepts(source: &SourceSchema) -> String {
             Rule::Range(min, max) => Some(format!("{n} between {min:?} and {max:?}")),
             Rule::OccupationCode => Some(format!(r"regexp_full_match({n}, '\d-\d{{2}}-\d{{2}}-\d{{2}}')")),
             Rule::DateInRange => Some(format!("{n} between date '{}' and date '{}'", DATE_RANGE.0, DATE_RANGE.1)),
+            Rule::EventDate => Some(format!("{n} between date '{}' and date '{}' and {n} <= date '{today}'", DATE_RANGE.0, DATE_RANGE.1)),
             Rule::PersonKey => Some(format!("regexp_full_match({n}, '[0-9a-f]{{32}}')")),
-            Rule::Quarter => Some(format!(r"regexp_full_match({n}, '\d{{4}}Q[1-4]')")),
+            Rule::Quarter => Some(format!(r"regexp_full_match({n}, '\d{{4}}Q[1-4]') and {n} <= '{}'", quarter_of(today))),
             Rule::FunctionList => {
                 let one = codes::codes(codes::SERVICE_FUNCTIONS).join("|");
                 Some(format!(r"regexp_full_match({n}, '({one})(\|({one}))*')"))
@@ -464,6 +490,16 @@ mod tests {
     }
 
     #[test]
+    fn ids_mangled_by_spreadsheets_are_recognised() {
+        assert!(id_number_mangled_by_spreadsheet("370102199001011000"));
+        assert!(id_number_mangled_by_spreadsheet("3.70102199001011E+17"));
+        assert!(id_number_mangled_by_spreadsheet("3.70102199001011e17"));
+        assert!(!id_number_mangled_by_spreadsheet("11010519491231002X"));
+        assert!(!id_number_mangled_by_spreadsheet("110105194912310021"));
+        assert!(!id_number_mangled_by_spreadsheet("3.7E+5"));
+    }
+
+    #[test]
     fn data_readme_documents_these_schemas() {
         let readme = include_str!("../../data/README.md");
         let start = readme.find("<!-- schemas:begin -->").expect("marker") + "<!-- schemas:begin -->\n".len();
@@ -474,7 +510,7 @@ mod tests {
     #[test]
     fn sql_conditions_test_every_required_column() {
         for s in SOURCES {
-            let sql = sql_accepts(s);
+            let sql = sql_accepts(s, chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
             for c in s.columns.iter().filter(|c| c.required) {
                 assert!(sql.contains(&format!("{} is not null", c.name)), "{}: {} untested", s.name, c.name);
             }
@@ -482,7 +518,10 @@ mod tests {
             assert_eq!(sql.matches('\'').count() % 2, 0, "{}: {sql}", s.name);
         }
         // Codes appear as SQL string literals.
-        assert!(sql_accepts(&SERVICE_TRANSACTIONS).contains("'业务经办'"));
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert!(sql_accepts(&SERVICE_TRANSACTIONS, today).contains("'业务经办'"));
+        assert!(sql_accepts(&SERVICE_TRANSACTIONS, today).contains("date <= date '2026-12-04'"));
+        assert!(sql_accepts(&MACRO_QUARTERLY, today).contains("quarter <= '2026Q4'"));
     }
 
     #[test]

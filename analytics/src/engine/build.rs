@@ -10,7 +10,6 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::ingest::{self, Reconciliation, Staging};
-use super::keys::PersonHasher;
 use super::models::{self, concat_facts, Sources, DIM, MEASURE, REGION, VALUE, YEAR};
 use super::rollup::{self, KIND, LEVEL, NUM};
 use crate::cube::{Alert, AlertLevel, Cube, SourceReport, ZoneStatus, TOTAL};
@@ -41,6 +40,9 @@ pub struct BuildConfig {
     pub batches: Option<PathBuf>,
     /// The early-warning indicators and thresholds the alerts are evaluated with.
     pub warning: crate::warning::WarningConfig,
+    /// The day of ingest, after which no event may be dated; `None`: from
+    /// `SZJY_TODAY` or the clock ([`ingest::day_of_ingest`]).
+    pub today: Option<NaiveDate>,
 }
 
 pub struct BuildOutput {
@@ -107,7 +109,8 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
 /// returning this build's for the next one (none when staging on disk: those files are
 /// removed at the end). The result is the same cube as a full build's.
 pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>) -> Result<(BuildOutput, StagedSources)> {
-    let hasher = PersonHasher::from_env();
+    let mut context = ingest::IngestContext::from_env()?;
+    context.today = cfg.today.unwrap_or(context.today);
     let quarantine = cfg.out.join(QUARANTINE_DIR);
     let total_steps = SOURCES.len() as u64 + 7;
     let step = std::sync::atomic::AtomicU64::new(0);
@@ -135,7 +138,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
                 tick(schema.name);
                 return Ok((schema.name, kept.staged.clone()));
             }
-            let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &hasher, &quarantine, &staging)?;
+            let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &context, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
             anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined);
             tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");

@@ -1,13 +1,18 @@
 //! Ingest: read a source (Parquet partitions, or CSV in UTF-8 or GBK), validate every row
 //! against its schema, quarantine bad rows with a reason naming file, row and field,
 //! replace raw ID numbers by keyed hashes, and reconcile rows in = accepted + quarantined.
+//! Nothing that leaves here carries a raw ID number: reasons and quarantined values are
+//! masked ([`super::redact`]), and accepted rows hold keyed hashes only.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use polars::prelude::*;
 
+use super::csv_text;
 use super::keys::{self, PersonHasher};
+use super::redact;
 use crate::codes;
 use crate::region::{Level, RegionTree};
 use crate::schema::{self, ColumnType, Rule, RowRule, SourceSchema};
@@ -34,10 +39,53 @@ pub enum IngestError {
     WrongType { file: String, column: String, found: String, expected: String },
     #[error("{file}: {message}")]
     Polars { file: String, message: String },
+    #[error("{name}={value:?} is not a day like 2026-12-04")]
+    Day { name: &'static str, value: String },
 }
 
 fn polars_err(file: &str) -> impl Fn(PolarsError) -> IngestError + '_ {
-    move |e| IngestError::Polars { file: file.to_string(), message: e.to_string() }
+    move |e| IngestError::Polars { file: file.to_string(), message: redact::message(&e.to_string()) }
+}
+
+fn unreadable(file: &str, message: &str) -> IngestError {
+    IngestError::Unreadable { file: file.to_string(), message: redact::message(message) }
+}
+
+/// The day of ingest comes from this variable (`YYYY-MM-DD`) when set, so that tests and
+/// rebuilds of old data are reproducible; otherwise from the clock, in Beijing time.
+pub const TODAY_ENV: &str = "SZJY_TODAY";
+
+/// What validation needs besides the schema: the key of the person hashes and the day of
+/// ingest, after which no event may be dated.
+#[derive(Clone)]
+pub struct IngestContext {
+    pub hasher: PersonHasher,
+    pub today: NaiveDate,
+}
+
+impl IngestContext {
+    pub fn new(hasher: PersonHasher, today: NaiveDate) -> Self {
+        IngestContext { hasher, today }
+    }
+
+    /// The key from `SZJY_PERSON_KEY` ([`PersonHasher::from_env`]) and the day from
+    /// [`TODAY_ENV`] or the clock.
+    pub fn from_env() -> Result<Self, IngestError> {
+        Ok(IngestContext { hasher: PersonHasher::from_env(), today: day_of_ingest()? })
+    }
+}
+
+/// [`TODAY_ENV`] if set, else today's date in Beijing (UTC+8), whatever the machine's zone.
+pub fn day_of_ingest() -> Result<NaiveDate, IngestError> {
+    match std::env::var(TODAY_ENV) {
+        Ok(value) if !value.trim().is_empty() => {
+            NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| IngestError::Day { name: TODAY_ENV, value })
+        }
+        _ => {
+            let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+            Ok((now + chrono::Duration::hours(8)).date_naive())
+        }
+    }
 }
 
 /// One readable input file of a source.
@@ -55,7 +103,7 @@ pub enum FileKind {
 
 impl InputFile {
     pub fn new(path: PathBuf) -> Result<Self, IngestError> {
-        let kind = match path.extension().and_then(|e| e.to_str()) {
+        let kind = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("parquet") => FileKind::Parquet,
             Some("csv") => FileKind::Csv,
             _ => {
@@ -72,79 +120,96 @@ impl InputFile {
 /// The data files of a source under a data folder: `<dir>/<source>/**/part-*.parquet`,
 /// or CSV files when no Parquet exists, sorted by path.
 pub fn source_files(dir: &Path, source: &SourceSchema) -> Result<Vec<InputFile>, IngestError> {
-    let root = dir.join(source.name);
-    let mut parquet = Vec::new();
-    let mut csv = Vec::new();
-    let mut stack = vec![root.clone()];
+    let listing = list_source(dir, source);
+    if listing.data.is_empty() {
+        return Err(IngestError::Missing { source_name: source.name.into(), dir: dir.join(source.name).display().to_string() });
+    }
+    listing.data.into_iter().map(InputFile::new).collect()
+}
+
+/// The files under a source's folder that are not read: other formats (`.tsv`, `.xlsx`,
+/// …), and CSV files beside Parquet ones (a folder is one or the other). A build names
+/// each in its log rather than skip it without a word.
+pub fn ignored_files(dir: &Path, source: &SourceSchema) -> Vec<PathBuf> {
+    list_source(dir, source).ignored
+}
+
+struct Listing {
+    data: Vec<PathBuf>,
+    ignored: Vec<PathBuf>,
+}
+
+fn list_source(dir: &Path, source: &SourceSchema) -> Listing {
+    let (mut parquet, mut csv, mut other) = (Vec::new(), Vec::new(), Vec::new());
+    let mut stack = vec![dir.join(source.name)];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
         for entry in entries.flatten() {
             let p = entry.path();
+            let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            let extension = p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "parquet") {
+            } else if hidden {
+                continue;
+            } else if extension.as_deref() == Some("parquet") {
                 parquet.push(p);
-            } else if p.extension().is_some_and(|e| e == "csv") {
+            } else if extension.as_deref() == Some("csv") {
                 csv.push(p);
+            } else {
+                other.push(p);
             }
         }
     }
-    let mut files = if parquet.is_empty() { csv } else { parquet };
-    files.sort();
-    if files.is_empty() {
-        return Err(IngestError::Missing { source_name: source.name.into(), dir: root.display().to_string() });
-    }
-    files.into_iter().map(InputFile::new).collect()
+    let (mut data, mut ignored) = if parquet.is_empty() { (csv, other) } else { (parquet, [csv, other].concat()) };
+    data.sort();
+    ignored.sort();
+    Listing { data, ignored }
 }
 
-/// Reads a CSV's bytes as UTF-8, decoding GBK (common in government exports) when the
-/// bytes are not valid UTF-8. A UTF-8 byte-order mark is dropped.
-pub fn csv_text(path: &Path) -> Result<String, IngestError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| IngestError::Unreadable { file: path.display().to_string(), message: e.to_string() })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(_) => {
-            let (text, _, had_errors) = encoding_rs::GBK.decode(bytes);
-            if had_errors {
-                return Err(IngestError::Unreadable {
-                    file: path.display().to_string(),
-                    message: "neither UTF-8 nor GBK text".into(),
-                });
-            }
-            Ok(text.into_owned())
-        }
-    }
-}
-
-/// A lazy scan of one file with its origin columns; CSV columns arrive as text.
-fn scan_file(file: &InputFile, index: u32) -> Result<LazyFrame, IngestError> {
+/// A lazy scan of one file with its origin columns (CSV columns arrive as text), and the
+/// rows of a CSV set aside before validation (wrong number of fields) in the quarantine's
+/// form.
+fn scan_file(file: &InputFile, index: u32, schema: &SourceSchema) -> Result<(LazyFrame, Option<DataFrame>), IngestError> {
     let name = file.path.display().to_string();
-    let row_index = Some(RowIndex { name: ROW_COL.into(), offset: 1 });
-    let lf = match file.kind {
+    let (lf, set_aside) = match file.kind {
         FileKind::Parquet => {
-            let args = ScanArgsParquet { row_index, ..Default::default() };
-            LazyFrame::scan_parquet(PlRefPath::new(name.as_str()), args).map_err(|e| IngestError::Unreadable {
-                file: name.clone(),
-                message: e.to_string(),
-            })?
+            let args = ScanArgsParquet { row_index: Some(RowIndex { name: ROW_COL.into(), offset: 1 }), ..Default::default() };
+            let lf = LazyFrame::scan_parquet(PlRefPath::new(name.as_str()), args).map_err(|e| unreadable(&name, &e.to_string()))?;
+            (lf.with_column(col(ROW_COL).cast(DataType::Int64)), None)
         }
         FileKind::Csv => {
-            let text = csv_text(&file.path)?;
-            let df = CsvReadOptions::default()
-                .with_infer_schema_length(Some(0))
-                .with_has_header(true)
-                .with_row_index(row_index)
-                .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
-                .finish()
-                .map_err(|e| IngestError::Unreadable { file: name.clone(), message: e.to_string() })?;
-            df.lazy()
+            let table = csv_text::read(&file.path).map_err(|message| unreadable(&name, &message))?;
+            let height = table.rows.len();
+            let mut columns = vec![Column::new(ROW_COL.into(), table.rows.iter().map(|&r| r as i64).collect::<Vec<_>>())];
+            for (header, values) in table.header.iter().zip(&table.columns).filter(|(h, _)| !h.is_empty()) {
+                columns.push(Column::new(header.as_str().into(), values));
+            }
+            let df = DataFrame::new(height, columns).map_err(polars_err(&name))?;
+            let set_aside = (!table.ragged.is_empty()).then(|| ragged_rows(&table, index, schema)).transpose().map_err(polars_err(&name))?;
+            (df.lazy(), set_aside)
         }
     };
     // The file's index, not its path: a path on every row would cost memory; the
     // quarantine writes paths back.
-    Ok(lf.with_column(lit(index).alias(FILE_COL)))
+    Ok((lf.with_column(lit(index).cast(DataType::UInt32).alias(FILE_COL)), set_aside))
+}
+
+/// A CSV's rows with the wrong number of fields, as quarantined rows: the fields that
+/// stand under a schema column's header are shown under it.
+fn ragged_rows(table: &csv_text::CsvTable, index: u32, schema: &SourceSchema) -> PolarsResult<DataFrame> {
+    let n = table.ragged.len();
+    let mut columns = vec![
+        Column::new(FILE_COL.into(), vec![index; n]),
+        Column::new(ROW_COL.into(), table.ragged.iter().map(|r| r.row as i64).collect::<Vec<_>>()),
+        Column::new(REASON_COL.into(), table.ragged.iter().map(|r| r.reason(table.header.len())).collect::<Vec<_>>()),
+    ];
+    for column in schema.columns {
+        let position = table.header.iter().position(|h| h == column.name);
+        let values: Vec<Option<&str>> = table.ragged.iter().map(|r| position.and_then(|p| r.fields.get(p)).map(String::as_str).filter(|v| !v.is_empty())).collect();
+        columns.push(Column::new(column.name.into(), values));
+    }
+    DataFrame::new(n, columns)
 }
 
 fn expected_dtype(ty: ColumnType) -> DataType {
@@ -159,7 +224,8 @@ fn expected_dtype(ty: ColumnType) -> DataType {
 /// Does a stored type fit the schema type without loss of meaning?
 fn compatible(found: &DataType, ty: ColumnType) -> bool {
     match ty {
-        ColumnType::Text => matches!(found, DataType::String),
+        // Parquet writers often dictionary-encode text, which arrives as categorical.
+        ColumnType::Text => found.is_string() || found.is_categorical() || found.is_enum(),
         ColumnType::Int => found.is_integer(),
         ColumnType::Float => found.is_primitive_numeric(),
         ColumnType::Date => matches!(found, DataType::Date),
@@ -185,9 +251,13 @@ fn reason_if(condition: Expr, reason: Expr) -> Expr {
     when(condition).then(reason).otherwise(lit(NULL).cast(DataType::String))
 }
 
-/// `field <name>: '<value>' <problem>`.
+/// The most characters of a value a reason repeats.
+const MAX_VALUE_CHARS: usize = 40;
+
+/// `field <name>: '<value>' <problem>`, the value masked ([`redact::mask_ids`]) and cut.
 fn complaint(name: &str, raw: Expr, problem: &str) -> Expr {
-    concat_str([lit(format!("field {name}: '")), raw.cast(DataType::String), lit(format!("' {problem}"))], "", true)
+    let shown = redact::mask_ids_expr(raw.cast(DataType::String)).str().slice(lit(0), lit(MAX_VALUE_CHARS as u64));
+    concat_str([lit(format!("field {name}: '")), shown, lit(format!("' {problem}"))], "", true)
 }
 
 /// A way a row can fail: the condition, and the reason text written to the quarantine.
@@ -203,7 +273,7 @@ impl Failure {
 }
 
 /// Validation for one column: parsed (typed) value, and the ways a row fails.
-fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr, Vec<Failure>) {
+fn column_checks(column: &schema::Column, raw: Expr, text_input: bool, today: NaiveDate) -> (Expr, Vec<Failure>) {
     let name = column.name;
     let parsed = if text_input {
         let trimmed = raw.clone().str().strip_chars(lit(NULL));
@@ -248,9 +318,19 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool) -> (Expr,
             p.clone().lt(date_lit(schema::DATE_RANGE.0)).or(p.clone().gt(date_lit(schema::DATE_RANGE.1))),
             format!("is outside {}–{}", schema::DATE_RANGE.0, schema::DATE_RANGE.1),
         )),
+        Rule::EventDate => Some((
+            p.clone().lt(date_lit(schema::DATE_RANGE.0)).or(p.clone().gt(date_lit(schema::DATE_RANGE.1))).or(p.clone().gt(lit(today))),
+            format!("is outside {}–{} or after the day of ingest {today}", schema::DATE_RANGE.0, schema::DATE_RANGE.1),
+        )),
         // Computed once per row beside the raw columns (see `check`).
         Rule::PersonKey => Some((col(compacted(name)).is_null(), "is not a keyed person hash".into())),
-        Rule::Quarter => Some((p.clone().str().contains(lit(r"^\d{4}Q[1-4]$"), false).not(), "is not a quarter YYYYQn".into())),
+        Rule::Quarter => {
+            let current = schema::quarter_of(today);
+            Some((
+                p.clone().str().contains(lit(r"^\d{4}Q[1-4]$"), false).not().or(p.clone().gt(lit(current.clone()))),
+                format!("is not a quarter YYYYQn up to the quarter of the day of ingest ({current})"),
+            ))
+        }
         Rule::FunctionList => {
             let one = codes::codes(codes::SERVICE_FUNCTIONS).join("|");
             let pattern = format!("^({one})(\\|({one}))*$");
@@ -297,79 +377,92 @@ pub struct Checked {
     /// Rows that pass every rule: schema columns, typed; person keys in the models' form
     /// ([`keys::compact`]).
     pub accepted: LazyFrame,
+    /// The same rows in the schema's own form (person keys as their 32 hex digits): what
+    /// is kept of a batch, and what `analytics ingest` writes, so that it reads back.
+    pub validated: LazyFrame,
     /// Rows that fail: `__file` (index into `files`), `__row`, `__reason` (the first
-    /// rule broken), then the schema columns as text.
+    /// rule broken), then the schema columns as text (ID numbers masked, formulas
+    /// neutralised: [`super::redact`]).
     pub quarantined: LazyFrame,
     /// One row, one column `rows_in`: the rows read.
     pub rows_in: LazyFrame,
 }
 
+/// Finds structural problems of one file: a required column missing, or a column stored
+/// with a type that does not fit. Optional columns may be absent.
+fn check_columns(schema: &SourceSchema, found: &Schema, name: &str, text_input: bool, raw_ids: bool) -> Result<(), IngestError> {
+    for column in schema.columns {
+        let present = if raw_ids && column.name == "person_key" { RAW_ID_COL } else { column.name };
+        match found.get(present) {
+            None if column.required => {
+                return Err(IngestError::MissingColumn { file: name.into(), column: column.name.into(), zh: column.zh.into(), source_name: schema.name.into() })
+            }
+            Some(dtype) if !text_input && !(raw_ids && present == RAW_ID_COL) && !compatible(dtype, column.ty) && !dtype.is_null() => {
+                return Err(IngestError::WrongType { file: name.into(), column: column.name.into(), found: dtype.to_string(), expected: column.ty.describe().into() })
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The checks of a raw-ID column: present, a valid 18-digit ID; its value is the keyed
+/// hash. Messages never repeat the ID number.
+fn raw_id_checks(hasher: &PersonHasher, failures: &mut Vec<Failure>) -> Expr {
+    let raw = col(RAW_ID_COL).cast(DataType::String).str().strip_chars(lit(NULL));
+    failures.push(Failure::new(raw.clone().is_null(), lit(format!("field {RAW_ID_COL}: missing"))));
+    let looks_like = |c: Column, check: fn(&str) -> bool| -> PolarsResult<Column> {
+        let ca = c.str()?;
+        let out: BooleanChunked = ca.apply_nonnull_values_generic(DataType::Boolean, check);
+        Ok(out.into_column())
+    };
+    let boolean = |_: &Schema, f: &Field| Ok(Field::new(f.name().clone(), DataType::Boolean));
+    // An ID typed into a spreadsheet as a number keeps 15 significant digits: the last
+    // three come back as zeros (or the whole as 3.70102199001011E+17). Name that cause.
+    let mangled = raw.clone().map(move |c| looks_like(c, schema::id_number_mangled_by_spreadsheet), boolean);
+    failures.push(Failure::new(
+        raw.clone().is_not_null().and(mangled),
+        lit(format!("field {RAW_ID_COL}: looks like an ID number stored as a number by a spreadsheet (digits after the 15th lost); format the column as text and export again")),
+    ));
+    let valid_id = raw.clone().map(move |c| looks_like(c, schema::id_number_checksum_ok), boolean);
+    failures.push(Failure::new(raw.clone().is_not_null().and(valid_id.not()), lit(format!("field {RAW_ID_COL}: not a valid 18-digit ID number (check digit)"))));
+    let h = hasher.clone();
+    raw.map(
+        move |c| {
+            let ca = c.str()?;
+            let out: StringChunked = ca.apply_nonnull_values_generic(DataType::String, |id| h.key_of(&id.to_ascii_uppercase()));
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
 /// Scans and validates every file of a source. Structural problems (missing file or
-/// column, wrong stored type) are errors; row problems become reasons.
-pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &PersonHasher) -> Result<Checked, IngestError> {
-    let (mut accepted, mut quarantined, mut rows_in) = (Vec::new(), Vec::new(), Vec::new());
+/// column, wrong stored type, a duplicate column, an unclosed quote) are errors naming the
+/// file and column or line; row problems become reasons naming the row and field.
+pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &IngestContext) -> Result<Checked, IngestError> {
+    let (mut accepted, mut validated, mut quarantined, mut rows_in) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (index, file) in files.iter().enumerate() {
         let name = file.path.display().to_string();
-        let mut lf = scan_file(file, index as u32)?;
-        let found = lf.collect_schema().map_err(|e| IngestError::Unreadable { file: name.clone(), message: e.to_string() })?;
+        let (mut lf, set_aside) = scan_file(file, index as u32, schema)?;
+        let found = lf.collect_schema().map_err(|e| unreadable(&name, &e.to_string()))?;
         let text_input = file.kind == FileKind::Csv;
         let raw_ids = schema.has_person && found.get("person_key").is_none() && found.get(RAW_ID_COL).is_some();
-        for column in schema.columns {
-            let present = if raw_ids && column.name == "person_key" { RAW_ID_COL } else { column.name };
-            match found.get(present) {
-                None if column.required || !text_input => {
-                    return Err(IngestError::MissingColumn {
-                        file: name,
-                        column: column.name.into(),
-                        zh: column.zh.into(),
-                        source_name: schema.name.into(),
-                    })
-                }
-                None => {}
-                Some(dtype) if !text_input && !(raw_ids && present == RAW_ID_COL) && !compatible(dtype, column.ty) && !dtype.is_null() => {
-                    return Err(IngestError::WrongType {
-                        file: name,
-                        column: column.name.into(),
-                        found: dtype.to_string(),
-                        expected: column.ty.describe().into(),
-                    })
-                }
-                Some(_) => {}
-            }
-        }
+        check_columns(schema, &found, &name, text_input, raw_ids)?;
         let mut typed = Vec::new();
         let mut failures = Vec::new();
         for column in schema.columns {
             if raw_ids && column.name == "person_key" {
-                let raw = col(RAW_ID_COL).cast(DataType::String).str().strip_chars(lit(NULL));
-                failures.push(Failure::new(raw.clone().is_null(), lit(format!("field {RAW_ID_COL}: missing"))));
-                let valid_id = raw.clone().map(
-                    |c| {
-                        let ca = c.str()?;
-                        let out: BooleanChunked = ca.apply_nonnull_values_generic(DataType::Boolean, schema::id_number_checksum_ok);
-                        Ok(out.into_column())
-                    },
-                    |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
-                );
-                // The message never repeats the ID number itself.
-                failures.push(Failure::new(
-                    raw.clone().is_not_null().and(valid_id.not()),
-                    lit(format!("field {RAW_ID_COL}: not a valid 18-digit ID number (check digit)")),
-                ));
-                let h = hasher.clone();
-                let key = raw.map(
-                    move |c| {
-                        let ca = c.str()?;
-                        let out: StringChunked = ca.apply_nonnull_values_generic(DataType::String, |id| h.key_of(&id.to_ascii_uppercase()));
-                        Ok(out.into_column())
-                    },
-                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-                );
-                typed.push((column.name, key));
+                typed.push((column.name, raw_id_checks(&context.hasher, &mut failures)));
                 continue;
             }
-            let raw = if found.get(column.name).is_some() { col(column.name) } else { lit(NULL).cast(expected_dtype(column.ty)) };
-            let (parsed, mut column_failures) = column_checks(column, raw, text_input);
+            // An absent optional column is null, of the type the checks expect.
+            let raw = match found.get(column.name) {
+                Some(_) => col(column.name),
+                None if text_input => lit(NULL).cast(DataType::String),
+                None => lit(NULL).cast(expected_dtype(column.ty)),
+            };
+            let (parsed, mut column_failures) = column_checks(column, raw, text_input, context.today);
             typed.push((column.name, parsed));
             failures.append(&mut column_failures);
         }
@@ -385,15 +478,24 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, hasher: &Pers
         let compact: Vec<Expr> = typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, e)| compact_key(e.clone()).alias(compacted(name))).collect();
         let model_form = |name: &str, e: &Expr| if is_person_key(name) { col(compacted(name)).alias(name) } else { e.clone().alias(name) };
         let flagged = lf.clone().with_columns(compact).with_column(bad.alias(BAD_COL)).cache();
-        accepted.push(flagged.clone().filter(col(BAD_COL).not()).select(typed.iter().map(|(name, e)| model_form(name, e)).collect::<Vec<_>>()));
+        let good = flagged.clone().filter(col(BAD_COL).not());
+        accepted.push(good.clone().select(typed.iter().map(|(name, e)| model_form(name, e)).collect::<Vec<_>>()));
+        validated.push(good.select(typed.iter().map(|(name, e)| e.clone().alias(*name)).collect::<Vec<_>>()));
         let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
         rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
         quarantined.push(flagged.filter(col(BAD_COL)).select(rejected));
         rows_in.push(lf.select([len().cast(DataType::UInt64).alias("rows_in")]));
+        if let Some(set_aside) = set_aside {
+            rows_in.push(df!("rows_in" => [set_aside.height() as u64]).map_err(polars_err(&name))?.lazy());
+            quarantined.push(set_aside.lazy());
+        }
     }
     let union = |frames: Vec<LazyFrame>| concat(frames, UnionArgs::default()).map_err(polars_err(schema.name));
     let rows_in = union(rows_in)?.select([col("rows_in").sum()]);
-    Ok(Checked { schema, files, accepted: union(accepted)?, quarantined: union(quarantined)?, rows_in })
+    // What a person opens in a spreadsheet shows no ID number and runs no formula.
+    let shown = |name: &str| redact::neutralise_expr(redact::mask_ids_expr(col(name))).alias(name);
+    let quarantined = union(quarantined)?.with_columns(std::iter::once(REASON_COL).chain(schema.columns.iter().map(|c| c.name)).map(shown).collect::<Vec<_>>());
+    Ok(Checked { schema, files, accepted: union(accepted)?, validated: union(validated)?, quarantined, rows_in })
 }
 
 /// The reconciliation of one source.
@@ -438,17 +540,8 @@ pub struct Staged {
 pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
     let name = checked.schema.name;
     let err = polars_err(name);
-    // Rows carry their file's index; the quarantine names the file.
-    let indexes: Vec<u32> = (0..checked.files.len() as u32).collect();
-    let paths: Vec<String> = checked.files.iter().map(|f| f.path.display().to_string()).collect();
-    let file = col(FILE_COL).replace_strict(
-        lit(Series::new("index".into(), indexes)).implode(false),
-        lit(Series::new("path".into(), paths)).implode(false),
-        None,
-        Some(DataType::String),
-    );
-    let quarantined = checked.quarantined.clone().select([file, all().exclude_cols([FILE_COL]).as_expr()]);
-    let (accepted, accepted_rows, mut quarantined, rows_in) = match staging {
+    let quarantined = quarantine_with_paths(checked, &checked.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>());
+    let (accepted, accepted_rows, quarantined, rows_in) = match staging {
         Staging::Memory => {
             let [accepted, quarantined, rows_in]: [DataFrame; 3] =
                 collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("three frames");
@@ -476,25 +569,62 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Res
             (accepted, n, quarantined, rows_in)
         }
     };
+    let reconciliation = reconcile(checked, &rows_in, accepted_rows, quarantined, quarantine_dir)?;
+    Ok(Staged { reconciliation, accepted })
+}
+
+/// The quarantined rows with their file's name (as `names` gives it, one per file) in
+/// place of its index.
+fn quarantine_with_paths(checked: &Checked, names: &[String]) -> LazyFrame {
+    let indexes: Vec<u32> = (0..checked.files.len() as u32).collect();
+    let file = col(FILE_COL).replace_strict(
+        lit(Series::new("index".into(), indexes)).implode(false),
+        lit(Series::new("path".into(), names.to_vec())).implode(false),
+        None,
+        Some(DataType::String),
+    );
+    checked.quarantined.clone().select([file, all().exclude_cols([FILE_COL]).as_expr()])
+}
+
+/// Writes the quarantine file (or removes a stale one) and counts.
+fn reconcile(checked: &Checked, rows_in: &DataFrame, accepted: u64, mut quarantined: DataFrame, quarantine_dir: &Path) -> Result<Reconciliation, IngestError> {
+    let name = checked.schema.name;
+    let err = polars_err(name);
     let rows_in = rows_in.column("rows_in").map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0);
-    let reconciliation = Reconciliation {
-        source: name.into(),
-        files: checked.files.len(),
-        rows_in,
-        accepted: accepted_rows,
-        quarantined: quarantined.height() as u64,
-    };
+    let reconciliation = Reconciliation { source: name.into(), files: checked.files.len(), rows_in, accepted, quarantined: quarantined.height() as u64 };
     let path = quarantine_dir.join(format!("{name}.csv"));
     if quarantined.height() > 0 {
-        std::fs::create_dir_all(quarantine_dir)
-            .map_err(|e| IngestError::Unreadable { file: quarantine_dir.display().to_string(), message: e.to_string() })?;
-        let file = std::fs::File::create(&path)
-            .map_err(|e| IngestError::Unreadable { file: path.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(quarantine_dir).map_err(|e| unreadable(&quarantine_dir.display().to_string(), &e.to_string()))?;
+        let file = std::fs::File::create(&path).map_err(|e| unreadable(&path.display().to_string(), &e.to_string()))?;
+        // With a byte-order mark, so that Excel opens the Chinese text as UTF-8.
         CsvWriter::new(file).include_bom(true).finish(&mut quarantined).map_err(&err)?;
     } else if path.exists() {
         let _ = std::fs::remove_file(&path);
     }
-    Ok(Staged { reconciliation, accepted })
+    Ok(reconciliation)
+}
+
+/// Validates a source and writes its accepted rows in their validated form (person keys
+/// hashed, [`Checked::validated`]) to the Parquet file `out`, its quarantined rows to
+/// `<quarantine_dir>/<source>.csv`; the quarantine names each file as `names` gives it
+/// (the name a client sent rather than where the server keeps it).
+pub fn write_validated(checked: &Checked, names: &[String], quarantine_dir: &Path, out: &Path) -> Result<Reconciliation, IngestError> {
+    let err = polars_err(checked.schema.name);
+    let quarantined = quarantine_with_paths(checked, names);
+    let [mut validated, quarantined, rows_in]: [DataFrame; 3] =
+        collect_all([checked.validated.clone(), quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("three frames");
+    let accepted = validated.height() as u64;
+    let reconciliation = reconcile(checked, &rows_in, accepted, quarantined, quarantine_dir)?;
+    if accepted > 0 {
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| unreadable(&dir.display().to_string(), &e.to_string()))?;
+        }
+        let partial = out.with_extension("parquet.partial");
+        let file = std::fs::File::create(&partial).map_err(|e| unreadable(&partial.display().to_string(), &e.to_string()))?;
+        ParquetWriter::new(file).finish(&mut validated).map_err(&err)?;
+        std::fs::rename(&partial, out).map_err(|e| unreadable(&out.display().to_string(), &e.to_string()))?;
+    }
+    Ok(reconciliation)
 }
 
 /// The batch files of a source that arrived after its base data (the server's ingests):
@@ -507,12 +637,15 @@ pub fn batch_files(dir: &Path, source: &SourceSchema) -> Result<Vec<InputFile>, 
 }
 
 /// Finds, validates and stages one source of a data folder, with its batches if any.
-pub fn load(dir: &Path, batches: Option<&Path>, schema: &'static SourceSchema, hasher: &PersonHasher, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
+pub fn load(dir: &Path, batches: Option<&Path>, schema: &'static SourceSchema, context: &IngestContext, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
     let mut files = source_files(dir, schema)?;
+    for path in ignored_files(dir, schema) {
+        tracing::warn!(source = schema.name, file = %path.display(), "not read: only Parquet, or CSV where a folder has no Parquet, is read");
+    }
     if let Some(batches) = batches {
         files.extend(batch_files(batches, schema)?);
     }
-    stage(&check(schema, files, hasher)?, quarantine_dir, staging)
+    stage(&check(schema, files, context)?, quarantine_dir, staging)
 }
 
 /// Runs several lazy queries together on the streaming engine, so shared scans are read

@@ -10,5 +10,7 @@ pub mod panel_file;
 pub mod table;
 pub mod world;
 pub mod build;
+pub mod csv_text;
+pub mod redact;
 pub mod rollup;
 pub mod serve;

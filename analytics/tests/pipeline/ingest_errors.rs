@@ -1,7 +1,7 @@
 //! Broken inputs: every row is accepted or quarantined with a reason naming file, row and
 //! field; structural problems are clear errors; raw ID numbers never come out.
 
-use analytics::engine::ingest::{self, IngestError, InputFile};
+use analytics::engine::ingest::{self, IngestContext, IngestError, InputFile};
 use analytics::engine::keys::PersonHasher;
 use analytics::schema::{self, id_number_checksum_ok};
 use polars::prelude::*;
@@ -17,6 +17,15 @@ fn with_check_digit(body: &str) -> String {
         }
     }
     unreachable!()
+}
+
+/// The day of ingest of these tests: fixed, so that they mean the same every day.
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
+}
+
+fn context(hasher: &PersonHasher) -> IngestContext {
+    IngestContext::new(hasher.clone(), today())
 }
 
 const HEADER_RAW_ID: &str = "date,county,employer_id,industry,occupation,key_group,age,sex,education,person_id";
@@ -47,7 +56,7 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
     std::fs::write(&path, &gbk).unwrap();
 
     let hasher = PersonHasher::new(b"test-key");
-    let checked = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(path.clone()).unwrap()], &hasher).unwrap();
+    let checked = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(path.clone()).unwrap()], &context(&hasher)).unwrap();
     let ingest::Staged { reconciliation: rec, accepted } = ingest::stage(&checked, &dir.join("quarantine"), &ingest::Staging::Memory).unwrap();
     let accepted = accepted.collect().unwrap();
     assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (9, 2, 7));
@@ -82,7 +91,7 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
 #[test]
 fn structural_problems_are_errors_that_name_the_file() {
     let dir = temp_dir("structural");
-    let hasher = PersonHasher::new(b"k");
+    let context = context(&PersonHasher::new(b"k"));
 
     // No files for a source.
     let err = ingest::source_files(&dir, &schema::JOB_POSTINGS).unwrap_err();
@@ -91,7 +100,7 @@ fn structural_problems_are_errors_that_name_the_file() {
     // A missing column.
     let path = dir.join("seekers.csv");
     std::fs::write(&path, "date,county,desired_occupation,education,age,sex,person_key\n2025-01-01,370102,4-02-07-08,本科,30,男,x\n").unwrap();
-    let err = ingest::check(&schema::JOB_SEEKERS, vec![InputFile::new(path.clone()).unwrap()], &hasher).err().unwrap();
+    let err = ingest::check(&schema::JOB_SEEKERS, vec![InputFile::new(path.clone()).unwrap()], &context).err().unwrap();
     let message = err.to_string();
     assert!(message.contains("seekers.csv") && message.contains("expected_wage"), "{message}");
 
@@ -109,17 +118,132 @@ fn structural_problems_are_errors_that_name_the_file() {
     .unwrap();
     let path = dir.join("seekers.parquet");
     ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
-    let err = ingest::check(&schema::JOB_SEEKERS, vec![InputFile::new(path).unwrap()], &hasher).err().unwrap();
+    let err = ingest::check(&schema::JOB_SEEKERS, vec![InputFile::new(path).unwrap()], &context).err().unwrap();
     let message = err.to_string();
     assert!(message.contains("seekers.parquet") && message.contains("expected_wage") && message.contains("expected number"), "{message}");
 
     // A file that is not Parquet at all.
     let path = dir.join("garbage.parquet");
     std::fs::write(&path, b"not parquet").unwrap();
-    let err = ingest::check(&schema::JOB_SEEKERS, vec![InputFile::new(path).unwrap()], &hasher).err().unwrap();
+    let err = ingest::check(&schema::JOB_SEEKERS, vec![InputFile::new(path).unwrap()], &context).err().unwrap();
     assert!(err.to_string().contains("garbage.parquet"), "{err}");
 
     // An unknown extension.
     assert!(InputFile::new(dir.join("data.xlsx")).unwrap_err().to_string().contains("data.xlsx"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+const HEADER_KEYED: &str = "date,county,employer_id,industry,occupation,key_group,age,sex,education,person_key";
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+fn stage_one(schema: &'static schema::SourceSchema, path: &std::path::Path, quarantine: &std::path::Path) -> (ingest::Reconciliation, DataFrame) {
+    let checked = ingest::check(schema, vec![InputFile::new(path.to_path_buf()).unwrap()], &context(&PersonHasher::new(b"k"))).unwrap();
+    let staged = ingest::stage(&checked, quarantine, &ingest::Staging::Memory).unwrap();
+    (staged.reconciliation, staged.accepted.collect().unwrap())
+}
+
+#[test]
+fn events_dated_after_the_day_of_ingest_are_quarantined_and_plans_are_not() {
+    let dir = temp_dir("future");
+    let path = dir.join("registrations.csv");
+    // The day of ingest is 2026-12-04 (`today`): the schema allows dates to 2030-12-31.
+    std::fs::write(
+        &path,
+        format!("{HEADER_KEYED}\n2026-12-04,370102,E1,C,4-07-05-01,其他,30,男,本科,{KEY}\n2026-12-05,370102,E1,C,4-07-05-01,其他,30,男,本科,{KEY}\n2030-12-01,370102,E1,C,4-07-05-01,其他,30,男,本科,{KEY}\n"),
+    )
+    .unwrap();
+    let (rec, _) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &path, &dir.join("q"));
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (3, 1, 2));
+    let quarantine = std::fs::read_to_string(dir.join("q/employment_registrations.csv")).unwrap();
+    assert!(quarantine.contains("'2030-12-01' is outside 2015-01-01–2030-12-31 or after the day of ingest 2026-12-04"), "{quarantine}");
+    // A zone opening next year is a plan, not an event.
+    let zones = dir.join("zones.csv");
+    std::fs::write(&zones, "zone_id,name,kind,county,functions,opened\nZ1,历下区服务区,人社部门,370102,业务经办,2027-03-01\n").unwrap();
+    let (rec, _) = stage_one(&schema::SERVICE_ZONES, &zones, &dir.join("q"));
+    assert_eq!((rec.accepted, rec.quarantined), (1, 0), "{rec:?}");
+    // A macro quarter after the current one is not a published figure.
+    let macro_file = dir.join("macro.csv");
+    std::fs::write(&macro_file, "quarter,city,gdp,va_primary,va_secondary,va_tertiary,fixed_asset_investment,cpi\n2026Q4,370100,1,1,1,1,1,100\n2027Q1,370100,1,1,1,1,1,100\n").unwrap();
+    let (rec, _) = stage_one(&schema::MACRO_QUARTERLY, &macro_file, &dir.join("q"));
+    assert_eq!((rec.accepted, rec.quarantined), (1, 1), "{rec:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn file_oddities_are_read_or_named() {
+    let dir = temp_dir("oddities");
+    let good = format!("2026-10-01,370102,E1,C,4-07-05-01,其他,30,男,本科,{KEY}");
+
+    // A ragged row is quarantined with its row number; the others are read.
+    let ragged = dir.join("ragged.csv");
+    std::fs::write(&ragged, format!("{HEADER_KEYED}\n{good}\n2026-10-01,370102,E1\n{good}\n")).unwrap();
+    let (rec, _) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &ragged, &dir.join("q1"));
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (3, 2, 1));
+    let quarantine = std::fs::read_to_string(dir.join("q1/employment_registrations.csv")).unwrap();
+    assert!(quarantine.contains(",2,\"row has 3 fields, the header has 10\""), "{quarantine}");
+
+    // A duplicate column is an error naming it; so is a quote that never closes.
+    let duplicate = dir.join("duplicate.csv");
+    std::fs::write(&duplicate, format!("{HEADER_KEYED},age\n{good},31\n")).unwrap();
+    let err = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(duplicate).unwrap()], &context(&PersonHasher::new(b"k"))).err().unwrap().to_string();
+    assert!(err.contains("duplicate.csv") && err.contains("`age` appears twice"), "{err}");
+    let unclosed = dir.join("unclosed.csv");
+    std::fs::write(&unclosed, format!("{HEADER_KEYED}\n{good}\n2026-10-01,370102,\"E1,C\n{good}\n")).unwrap();
+    let err = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(unclosed).unwrap()], &context(&PersonHasher::new(b"k"))).err().unwrap().to_string();
+    assert!(err.contains("unclosed.csv") && err.contains("line 3 (row 2)"), "{err}");
+
+    // Optional columns may be left out, in CSV and in Parquet.
+    let spells = dir.join("spells.csv");
+    std::fs::write(&spells, format!("start_date,county,reason,key_group,age,sex,education,person_key\n2026-09-01,370102,{},其他,30,男,本科,{KEY}\n", analytics::codes::UNEMPLOYMENT_REASONS[0].0)).unwrap();
+    let (rec, accepted) = stage_one(&schema::UNEMPLOYMENT_REGISTRATIONS, &spells, &dir.join("q2"));
+    assert_eq!((rec.accepted, rec.quarantined), (1, 0), "{rec:?}");
+    assert_eq!(accepted.column("end_date").unwrap().dtype(), &DataType::Date);
+    let mut frame = CsvReadOptions::default().try_into_reader_with_file_path(Some(spells.clone())).unwrap().finish().unwrap();
+    frame = frame.lazy().with_column(col("start_date").str().to_date(Default::default())).collect().unwrap();
+    let spells_parquet = dir.join("spells.parquet");
+    ParquetWriter::new(std::fs::File::create(&spells_parquet).unwrap()).finish(&mut frame).unwrap();
+    let (rec, _) = stage_one(&schema::UNEMPLOYMENT_REGISTRATIONS, &spells_parquet, &dir.join("q3"));
+    assert_eq!((rec.accepted, rec.quarantined), (1, 0), "{rec:?}");
+
+    // Dictionary-encoded text (categorical) is text.
+    let mut frame = df!("quarter" => ["2026Q1"], "city" => [370100i64], "gdp" => [1.0], "va_primary" => [1.0], "va_secondary" => [1.0], "va_tertiary" => [1.0], "fixed_asset_investment" => [1.0], "cpi" => [100.0]).unwrap();
+    frame = frame.lazy().with_column(col("quarter").cast(DataType::from_categories(Categories::global()))).collect().unwrap();
+    let categorical = dir.join("macro.parquet");
+    ParquetWriter::new(std::fs::File::create(&categorical).unwrap()).finish(&mut frame).unwrap();
+    let (rec, _) = stage_one(&schema::MACRO_QUARTERLY, &categorical, &dir.join("q4"));
+    assert_eq!((rec.accepted, rec.quarantined), (1, 0), "{rec:?}");
+
+    // Formulas in a quarantined row cannot run in a spreadsheet.
+    let formula = dir.join("formula.csv");
+    std::fs::write(&formula, format!("{HEADER_KEYED}\n2026-10-01,370102,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",C,4-07-05-01,其他,12,男,本科,{KEY}\n")).unwrap();
+    let (rec, _) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &formula, &dir.join("q5"));
+    assert_eq!(rec.quarantined, 1);
+    let quarantine = std::fs::read_to_string(dir.join("q5/employment_registrations.csv")).unwrap();
+    assert!(quarantine.contains("'=HYPERLINK") && !quarantine.contains(",=HYPERLINK") && !quarantine.contains(",\"=HYPERLINK"), "{quarantine}");
+
+    // A file of another format beside the data is named, not skipped without a word.
+    std::fs::create_dir_all(dir.join("data/job_seekers")).unwrap();
+    std::fs::write(dir.join("data/job_seekers/part-0.csv"), "x").unwrap();
+    std::fs::write(dir.join("data/job_seekers/extra.tsv"), "x").unwrap();
+    let ignored = ingest::ignored_files(&dir.join("data"), &schema::JOB_SEEKERS);
+    assert_eq!(ignored, [dir.join("data/job_seekers/extra.tsv")]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_validated_form_reads_back_as_its_source() {
+    let dir = temp_dir("reads-back");
+    let path = dir.join("raw.csv");
+    let id = with_check_digit("37010219900101123");
+    std::fs::write(&path, format!("{HEADER_RAW_ID}\n2026-10-01,370102,E1,C,4-07-05-01,其他,30,男,本科,{id}\n2026-10-01,370102,E1,C,4-07-05-01,其他,12,男,本科,{id}\n")).unwrap();
+    let hasher = PersonHasher::new(b"k");
+    let checked = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(path).unwrap()], &context(&hasher)).unwrap();
+    let out = dir.join("out/employment_registrations/part-0.parquet");
+    let rec = ingest::write_validated(&checked, &["raw.csv".to_string()], &dir.join("q"), &out).unwrap();
+    assert_eq!((rec.accepted, rec.quarantined), (1, 1));
+    assert!(std::fs::read_to_string(dir.join("q/employment_registrations.csv")).unwrap().starts_with("\u{feff}__file,__row,__reason"), "the quarantine names the file as given");
+    let (again, accepted) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &out, &dir.join("q2"));
+    assert_eq!((again.accepted, again.quarantined), (1, 0), "the output of ingest is valid input");
+    assert_eq!(accepted.column("person_key").unwrap().u64().unwrap().get(0), analytics::engine::keys::compact(&hasher.key_of(&id)));
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -4,6 +4,7 @@
 mod fixtures;
 mod evaluation;
 mod generated;
+mod hardening;
 mod ingest_errors;
 mod interpretation;
 mod server;

@@ -58,7 +58,7 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
         tokens: vec![token("bot", Role::Ingest, INGEST), token("ana", Role::Analyst, ANALYST), token("root", Role::Admin, ADMIN)],
         keep_versions: 2,
         k: 5,
-        warning_config: None,
+        ..Default::default()
     };
     let server = serve::spawn(config.clone()).unwrap();
     let base = format!("http://{}", server.addr);
@@ -142,7 +142,7 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     // The server validated only the batch's source again and reused the other thirteen: a
     // full build of the same base data and batches gives the same cube and reconciliation.
     let full = build::build(
-        &BuildConfig { input: config.input.clone(), out: dir.join("full-build"), k: config.k, stage_on_disk: false, batches: Some(config.data.join("batches")), warning: Default::default() },
+        &BuildConfig { input: config.input.clone(), out: dir.join("full-build"), k: config.k, stage_on_disk: false, batches: Some(config.data.join("batches")), warning: Default::default(), today: None },
         &|_, _, _| {},
     )
     .unwrap();
@@ -158,9 +158,13 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
 
     // The audit log: who, what, counts, resulting version; the failed batch too.
     let audit: Vec<AuditEntry> = client.get(format!("{base}/api/audit")).bearer_auth(ANALYST).send().unwrap().json().unwrap();
-    assert_eq!(audit.len(), 2, "{audit:?}");
-    assert_eq!((audit[0].who.as_str(), audit[0].accepted, audit[0].quarantined, audit[0].version), ("bot", Some(40), Some(2), 2));
-    assert!(audit[1].error.as_deref().is_some_and(|e| e.contains("employer_id")));
+    let ingests: Vec<&AuditEntry> = audit.iter().filter(|e| e.action == "ingest").collect();
+    assert_eq!(ingests.len(), 2, "{audit:?}");
+    assert_eq!((ingests[0].who.as_str(), ingests[0].accepted, ingests[0].quarantined, ingests[0].version), ("bot", Some(40), Some(2), 2));
+    assert!(ingests[1].error.as_deref().is_some_and(|e| e.contains("employer_id")));
+    // A refused post by a known caller is audited; reads of the unsuppressed cube too.
+    assert!(audit.iter().any(|e| e.action == "refused" && e.who == "bot" && e.error.as_deref().is_some_and(|m| m.starts_with("400"))), "{audit:?}");
+    assert!(audit.iter().filter(|e| e.action == "read-internal" && e.who == "ana").count() >= 2, "{audit:?}");
 
     // Rolling the batch back needs an admin and restores the original content.
     assert_eq!(post(&format!("/api/admin/rollback/{}", report.batch), INGEST, String::new()).status(), StatusCode::FORBIDDEN);

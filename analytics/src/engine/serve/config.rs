@@ -1,0 +1,224 @@
+//! `analytics serve`'s settings: a JSON file (`--config`), then `SZJY_*` variables, then
+//! flags, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Role, TokenConfig, MIN_TOKEN_CHARS};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    pub addr: SocketAddr,
+    /// The base data: a folder of sources, as `analytics build --in` reads.
+    pub input: PathBuf,
+    /// The server's own folder: versions, batches, reports, journal, audit log.
+    pub data: PathBuf,
+    /// The web bundle (`scripts/build-web.sh` writes it).
+    pub web: PathBuf,
+    /// Tokens fixed for the server's life. Prefer `tokens_file`, which can be changed
+    /// while the server runs.
+    pub tokens: Vec<TokenConfig>,
+    /// A file of `name:role:token` lines (`#` starts a comment), read again whenever it
+    /// changes: a token is revoked or rotated by editing it, without a restart.
+    pub tokens_file: Option<PathBuf>,
+    pub keep_versions: usize,
+    /// Suppression threshold of the public cube.
+    pub k: u32,
+    /// The early-warning configuration (`config/early-warning.ron`'s format); the built-in
+    /// one if absent.
+    pub warning_config: Option<PathBuf>,
+    pub limits: Limits,
+    /// Where the server's log goes, rotated by size; standard error when absent.
+    pub log: Option<LogConfig>,
+    /// Behind a reverse proxy that terminates TLS: the proxies' addresses, whose
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` headers are believed (docs/operations.md).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The day of ingest, after which no event may be dated; absent: `SZJY_TODAY` or the
+    /// clock. Set it to rebuild old data as it was, or in tests.
+    pub today: Option<chrono::NaiveDate>,
+}
+
+/// What one client may make the server hold: bounds on bodies, uploads, connections and
+/// streams. Beyond them a request is answered (413, 408 or 503) rather than served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// The largest batch upload (`POST /api/ingest`), in bytes. Uploads are streamed to
+    /// disk, so this bounds disk use, not memory.
+    pub max_batch_bytes: u64,
+    /// The largest body of any other request (alert steps), in bytes.
+    pub max_request_bytes: usize,
+    /// The most rows a Parquet batch may declare.
+    pub max_parquet_rows: u64,
+    /// The most bytes a Parquet batch may decompress to (the row groups' declared sizes):
+    /// a small file can declare gigabytes.
+    pub max_parquet_uncompressed_bytes: u64,
+    /// Open connections at once; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// Update streams (`GET /api/updates`) at once; more are answered 503.
+    pub max_update_streams: usize,
+    /// Seconds a client has to send a request's headers.
+    pub header_timeout_s: u64,
+    /// Seconds an upload may pause before it is abandoned.
+    pub body_idle_timeout_s: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_batch_bytes: 1 << 30,
+            max_request_bytes: 64 << 10,
+            max_parquet_rows: 20_000_000,
+            max_parquet_uncompressed_bytes: 8 << 30,
+            max_connections: 512,
+            max_update_streams: 256,
+            header_timeout_s: 10,
+            body_idle_timeout_s: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub path: PathBuf,
+    /// A file is rotated when it reaches this size.
+    #[serde(default = "LogConfig::default_max_bytes")]
+    pub max_bytes: u64,
+    /// Rotated files kept (`server.log.1` … `.N`); older ones are deleted.
+    #[serde(default = "LogConfig::default_keep")]
+    pub keep: usize,
+}
+
+impl LogConfig {
+    fn default_max_bytes() -> u64 {
+        16 << 20
+    }
+    fn default_keep() -> usize {
+        5
+    }
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            input: PathBuf::from("data/generated"),
+            data: PathBuf::from("data/server"),
+            web: PathBuf::from("web/dist"),
+            tokens: Vec::new(),
+            tokens_file: None,
+            keep_versions: 10,
+            k: crate::suppress::DEFAULT_K,
+            warning_config: None,
+            limits: Limits::default(),
+            log: None,
+            trusted_proxies: Vec::new(),
+            today: None,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// The config file if given, then the environment: `SZJY_ADDR`, `SZJY_INPUT`,
+    /// `SZJY_DATA`, `SZJY_WEB`, `SZJY_TOKENS` (`name:role:token`, comma-separated) and
+    /// `SZJY_TOKENS_FILE`.
+    pub fn load(file: Option<&Path>) -> Result<ServeConfig> {
+        let mut config: ServeConfig = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{}: not a server config", path.display()))?
+            }
+            None => ServeConfig::default(),
+        };
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(addr) = var("SZJY_ADDR") {
+            config.addr = addr.parse().with_context(|| format!("SZJY_ADDR={addr} is not an address like 127.0.0.1:8080"))?;
+        }
+        for (name, field) in [("SZJY_INPUT", &mut config.input), ("SZJY_DATA", &mut config.data), ("SZJY_WEB", &mut config.web)] {
+            if let Some(value) = var(name) {
+                *field = PathBuf::from(value);
+            }
+        }
+        if let Some(tokens) = var("SZJY_TOKENS") {
+            config.tokens = parse_tokens(&tokens, "SZJY_TOKENS")?;
+        }
+        if let Some(file) = var("SZJY_TOKENS_FILE") {
+            config.tokens_file = Some(PathBuf::from(file));
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The checks every way of configuring passes, the config file's tokens included.
+    pub fn check(&self) -> Result<()> {
+        for token in &self.tokens {
+            check_token(token, "the config's tokens")?;
+        }
+        anyhow::ensure!(self.limits.max_connections >= 2, "limits.max_connections must be at least 2");
+        anyhow::ensure!(self.limits.header_timeout_s >= 1 && self.limits.body_idle_timeout_s >= 1, "timeouts are at least 1 s");
+        Ok(())
+    }
+}
+
+fn check_token(token: &TokenConfig, origin: &str) -> Result<()> {
+    anyhow::ensure!(!token.name.trim().is_empty(), "{origin}: a token has no name");
+    anyhow::ensure!(
+        token.token.chars().count() >= MIN_TOKEN_CHARS,
+        "{origin}: the token of {} is shorter than {MIN_TOKEN_CHARS} characters",
+        token.name
+    );
+    Ok(())
+}
+
+/// `name:role:token` items, separated by commas or lines; `#` starts a comment line.
+pub fn parse_tokens(text: &str, origin: &str) -> Result<Vec<TokenConfig>> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('#'))
+        .map(|item| {
+            let mut parts = item.splitn(3, ':');
+            let (Some(name), Some(role), Some(token)) = (parts.next(), parts.next(), parts.next()) else {
+                // Never repeat the item: it may be a token.
+                bail!("{origin}: an item is not name:role:token")
+            };
+            let role: Role = serde_json::from_value(serde_json::Value::String(role.into())).with_context(|| format!("{origin}: `{role}` is not a role (analyst, ingest, admin)"))?;
+            let token = TokenConfig { name: name.into(), role, token: token.into() };
+            check_token(&token, origin)?;
+            Ok(token)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_parse_with_their_roles_and_refuse_short_ones() {
+        let tokens = parse_tokens("bot:ingest:0123456789abcdef,ana:analyst:fedcba9876543210", "test").unwrap();
+        assert_eq!(tokens.iter().map(|t| (t.name.as_str(), t.role)).collect::<Vec<_>>(), vec![("bot", Role::Ingest), ("ana", Role::Analyst)]);
+        assert!(parse_tokens("bot:ingest:short", "test").is_err());
+        assert!(parse_tokens("bot:root:0123456789abcdef", "test").unwrap_err().to_string().contains("not a role"));
+        let file = "# who may ingest\nbot:ingest:0123456789abcdef\n\nroot:admin:0123456789abcdefgh\n";
+        assert_eq!(parse_tokens(file, "tokens file").unwrap().len(), 2);
+        let error = parse_tokens("0123456789abcdef-secret", "test").unwrap_err().to_string();
+        assert!(!error.contains("secret"), "a malformed item may be a token: {error}");
+    }
+
+    #[test]
+    fn config_file_tokens_obey_the_minimum_length() {
+        let mut config = ServeConfig::default();
+        config.tokens.push(TokenConfig { name: "ana".into(), role: Role::Analyst, token: "short".into() });
+        assert!(config.check().unwrap_err().to_string().contains("shorter than 16"));
+        let json = r#"{"tokens": [{"name": "ana", "role": "analyst", "token": "short"}]}"#;
+        let dir = std::env::temp_dir().join(format!("szjy-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("serve.json"), json).unwrap();
+        assert!(ServeConfig::load(Some(&dir.join("serve.json"))).is_err());
+    }
+}

@@ -1,0 +1,311 @@
+//! The routes that write: a batch ingest and a rollback. Each is refused before its body
+//! is read unless the token allows it, and then runs as a job of its own that holds the
+//! writer lock until its outcome is audited: a client that hangs up changes nothing.
+//!
+//! A batch's steps: upload streamed to `incoming/` (size, pauses and SHA-256 checked) →
+//! a batch number, journalled → validated into its stored form (person keys hashed,
+//! values masked in its report; the upload deleted) → journalled as staged → moved into
+//! `batches/` → the next version built and published → the outcome audited.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::audit::AuditEntry;
+use super::auth::Role;
+use super::journal::{self, batch_name, failpoint, Record, Step};
+use super::{limits, ApiError, ApiResult, Server, VersionInfo};
+use crate::engine::build::QUARANTINE_DIR;
+use crate::engine::ingest::{self as validation, IngestContext, InputFile, REASON_COL, ROW_COL};
+use crate::schema::{self, SourceSchema};
+
+/// What an ingest answers: the batch's reconciliation, the first quarantined rows
+/// (row number and reason only: never the rows' contents) and the resulting version.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub batch: String,
+    pub source: String,
+    pub file: String,
+    pub rows_in: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub quarantine_sample: Vec<QuarantinedRow>,
+    pub version: u64,
+    pub data_version: String,
+    /// The same bytes were ingested before, as `batch`: nothing was added this time.
+    #[serde(default)]
+    pub already_ingested: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QuarantinedRow {
+    pub row: u64,
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct IngestQuery {
+    source: String,
+    /// The uploaded file's name (for the audit log; its extension gives the format).
+    name: Option<String>,
+    /// `csv` or `parquet` when the name does not say.
+    format: Option<String>,
+}
+
+/// A file name as a client gave it, fit to log and show: no folders, bounded.
+fn client_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    crate::engine::redact::bounded(base, 120).into_owned()
+}
+
+/// A validated request: who, which source, what the file is called and its format.
+struct Request {
+    who: String,
+    schema: &'static SourceSchema,
+    file: String,
+    extension: String,
+}
+
+pub(super) async fn ingest_batch(State(server): State<Arc<Server>>, Query(query): Query<IngestQuery>, headers: HeaderMap, body: Body) -> ApiResult<Json<IngestReport>> {
+    // Who, before a byte of the body is read.
+    let who = server.tokens.authorize(&headers, Role::Ingest)?;
+    let request = match check_request(&server, &query, &headers, who.clone()) {
+        Ok(request) => request,
+        Err(error) => return Err(refused(&server, &who, &query.source, query.name.as_deref(), error)),
+    };
+    let limits = &server.config.limits;
+    let upload_path = server.folders.incoming.join(format!("upload-{}.{}", unique(), request.extension));
+    let upload = match limits::receive(body, &upload_path, limits.max_batch_bytes, Duration::from_secs(limits.body_idle_timeout_s)).await {
+        Ok(upload) if upload.bytes == 0 => {
+            let _ = std::fs::remove_file(&upload_path);
+            return Err(refused(&server, &who, &query.source, Some(&request.file), ApiError(StatusCode::BAD_REQUEST, format!("{}: the request has no body", request.file))));
+        }
+        Ok(upload) => upload,
+        Err(error) => return Err(refused(&server, &who, &query.source, Some(&request.file), error)),
+    };
+    // From here the job owns the batch: it runs to its outcome even if this request is
+    // dropped (the client hung up), and holds the writer lock until then.
+    let job_server = server.clone();
+    let job = tokio::spawn(async move {
+        let _writer = job_server.writer.clone().lock_owned().await;
+        let worker = job_server.clone();
+        tokio::task::spawn_blocking(move || ingest_job(&worker, &request, &upload_path, &upload)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?
+    });
+    job.await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?.map(Json)
+}
+
+/// A name for an upload in `incoming/` that no other request has.
+fn unique() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn check_request(server: &Server, query: &IngestQuery, headers: &HeaderMap, who: String) -> ApiResult<Request> {
+    let schema = schema::source(&query.source).ok_or_else(|| {
+        let names: Vec<&str> = schema::SOURCES.iter().map(|s| s.name).collect();
+        ApiError(StatusCode::BAD_REQUEST, format!("unknown source `{}`; one of: {}", crate::engine::redact::bounded(&query.source, 60), names.join(", ")))
+    })?;
+    let file = client_file_name(&query.name.clone().unwrap_or_else(|| format!("{}.{}", schema.name, query.format.as_deref().unwrap_or("csv"))));
+    let extension = query.format.clone().or_else(|| Path::new(&file).extension().and_then(|e| e.to_str()).map(str::to_lowercase)).unwrap_or_default();
+    if extension != "csv" && extension != "parquet" {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("{file}: send CSV or Parquet (name it .csv or .parquet, or add format=csv|parquet)")));
+    }
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > server.config.limits.max_batch_bytes) {
+        return Err(limits::too_large(server.config.limits.max_batch_bytes));
+    }
+    Ok(Request { who, schema, file, extension })
+}
+
+/// Audits a refused post by a known caller, and gives the error back.
+fn refused(server: &Server, who: &str, source: &str, file: Option<&str>, error: ApiError) -> ApiError {
+    let mut entry = AuditEntry::now(who, "refused", server.published().number);
+    entry.source = Some(crate::engine::redact::bounded(source, 60).into_owned());
+    entry.file = file.map(client_file_name);
+    entry.error = Some(format!("{} {}", error.0.as_u16(), error.1));
+    if let Err(e) = server.audit.append(&entry) {
+        return ApiError::internal(e);
+    }
+    error
+}
+
+fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &limits::Upload) -> ApiResult<IngestReport> {
+    let schema = request.schema;
+    // The same bytes again: answered from the first time, nothing added.
+    if let Some(landed) = server.audit.landed_by_content()?.remove(&upload.sha256) {
+        let _ = std::fs::remove_file(upload_path);
+        let published = server.published();
+        let first = landed.entry;
+        let mut entry = AuditEntry::now(&request.who, "refused", published.number);
+        (entry.source, entry.file, entry.content_sha256) = (Some(schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
+        entry.error = Some(format!("already ingested as {}", first.batch.as_deref().unwrap_or("?")));
+        server.audit.append(&entry)?;
+        return Ok(IngestReport {
+            batch: first.batch.unwrap_or_default(),
+            source: schema.name.into(),
+            file: request.file.clone(),
+            rows_in: first.rows_in.unwrap_or(0),
+            accepted: first.accepted.unwrap_or(0),
+            quarantined: first.quarantined.unwrap_or(0),
+            quarantine_sample: Vec::new(),
+            version: published.number,
+            data_version: published.public.data_version.clone(),
+            already_ingested: true,
+        });
+    }
+
+    let batch = batch_name(server.next_batch.fetch_add(1, Ordering::SeqCst));
+    let record = |step: Step| Record::new(&batch, schema.name, &request.file, &request.who, &upload.sha256, step);
+    server.journal.record(&record(Step::Received))?;
+    failpoint("received");
+    let outcome = |error: Option<String>, counts: Option<(u64, u64, u64)>, version: u64| {
+        let mut entry = AuditEntry::now(&request.who, "ingest", version);
+        (entry.batch, entry.source, entry.file, entry.content_sha256) = (Some(batch.clone()), Some(schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
+        (entry.rows_in, entry.accepted, entry.quarantined) = (counts.map(|c| c.0), counts.map(|c| c.1), counts.map(|c| c.2));
+        entry.error = error;
+        entry
+    };
+    let fail = |status: StatusCode, message: String| -> ApiResult<IngestReport> {
+        server.audit.append(&outcome(Some(message.clone()), None, server.published().number))?;
+        Err(ApiError(status, message))
+    };
+
+    // Validate into the stored form; the upload (which may hold raw ID numbers) goes.
+    let stored = server.folders.incoming.join(format!("{batch}.parquet"));
+    let report_dir = server.folders.reports.join(&batch).join(QUARANTINE_DIR);
+    let validated = validate(server, request, upload_path, &stored, &report_dir);
+    let _ = std::fs::remove_file(upload_path);
+    let rec = match validated {
+        Ok(rec) => rec,
+        Err(message) => {
+            let _ = std::fs::remove_file(&stored);
+            return fail(StatusCode::UNPROCESSABLE_ENTITY, message);
+        }
+    };
+    failpoint("validated");
+    let counts = (rec.rows_in, rec.accepted, rec.quarantined);
+    let quarantine_sample = quarantine_sample(&report_dir.join(format!("{}.csv", schema.name)));
+    let published = if rec.accepted > 0 {
+        let version = server.published().number + 1;
+        server.journal.record(&record(Step::Staged { version, rows_in: counts.0, accepted: counts.1, quarantined: counts.2 }))?;
+        let dir = server.folders.batches.join(schema.name);
+        let kept = dir.join(format!("{batch}.parquet"));
+        std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
+        std::fs::rename(&stored, &kept).map_err(anyhow::Error::from)?;
+        failpoint("staged");
+        match server.rebuild(version, schema.name) {
+            Ok(published) => published,
+            Err(e) => {
+                // Leave the data as it was: the batch goes back out, kept for inspection.
+                let failed = server.folders.rolled_back.join(schema.name);
+                let _ = std::fs::create_dir_all(&failed);
+                let _ = std::fs::rename(&kept, failed.join(format!("{batch}.parquet.failed")));
+                let _ = std::fs::remove_dir_all(server.folders.versions.join(version.to_string()));
+                let error = ApiError::internal(e);
+                server.audit.append(&outcome(Some(format!("the build of version {version} failed ({})", error.1)), Some(counts), server.published().number))?;
+                return Err(error);
+            }
+        }
+    } else {
+        server.published()
+    };
+    server.audit.append(&outcome(None, Some(counts), published.number))?;
+    Ok(IngestReport {
+        batch,
+        source: schema.name.into(),
+        file: request.file.clone(),
+        rows_in: rec.rows_in,
+        accepted: rec.accepted,
+        quarantined: rec.quarantined,
+        quarantine_sample,
+        version: published.number,
+        data_version: published.public.data_version.clone(),
+        already_ingested: false,
+    })
+}
+
+/// Checks the upload's declared size (Parquet), validates it like `analytics ingest` and
+/// writes its accepted rows in their stored form; errors name the client's file, never a
+/// path of the server.
+fn validate(server: &Server, request: &Request, upload: &Path, stored: &Path, report_dir: &Path) -> Result<validation::Reconciliation, String> {
+    let in_client_terms = |message: String| message.replace(&upload.display().to_string(), &request.file);
+    if request.extension == "parquet" {
+        limits::check_parquet(upload, &server.config.limits).map_err(|e| format!("{}: {e}", request.file))?;
+    }
+    let mut context = IngestContext::from_env().map_err(|e| e.to_string())?;
+    context.today = server.config.today.unwrap_or(context.today);
+    let checked = InputFile::new(upload.to_path_buf()).and_then(|f| validation::check(request.schema, vec![f], &context)).map_err(|e| in_client_terms(e.to_string()))?;
+    validation::write_validated(&checked, std::slice::from_ref(&request.file), report_dir, stored).map_err(|e| in_client_terms(e.to_string()))
+}
+
+/// The first quarantined rows of a batch: row number and reason, not the row.
+fn quarantine_sample(path: &Path) -> Vec<QuarantinedRow> {
+    use polars::prelude::*;
+    const SAMPLE: usize = 20;
+    let Ok(df) = CsvReadOptions::default().with_infer_schema_length(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf())).and_then(|r| r.finish()) else {
+        return Vec::new();
+    };
+    let (Ok(rows), Ok(reasons)) = (df.column(ROW_COL).and_then(|c| c.str().cloned()), df.column(REASON_COL).and_then(|c| c.str().cloned())) else { return Vec::new() };
+    rows.iter()
+        .zip(reasons.iter())
+        .take(SAMPLE)
+        .filter_map(|(row, reason)| Some(QuarantinedRow { row: row?.parse().ok()?, reason: reason?.to_string() }))
+        .collect()
+}
+
+pub(super) async fn rollback(State(server): State<Arc<Server>>, UrlPath(batch): UrlPath<String>, headers: HeaderMap) -> ApiResult<Json<VersionInfo>> {
+    let who = server.tokens.authorize(&headers, Role::Admin)?;
+    if journal::batch_number(&batch).is_none_or(|_| batch.len() != 7) {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("`{}` is not a batch name like b000001", crate::engine::redact::bounded(&batch, 40))));
+    }
+    let job_server = server.clone();
+    let job = tokio::spawn(async move {
+        let _writer = job_server.writer.clone().lock_owned().await;
+        let worker = job_server.clone();
+        tokio::task::spawn_blocking(move || rollback_job(&worker, &who, &batch)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?
+    });
+    job.await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?.map(Json)
+}
+
+fn rollback_job(server: &Server, who: &str, batch: &str) -> ApiResult<VersionInfo> {
+    let found = schema::SOURCES.iter().find_map(|s| {
+        let path = server.folders.batches.join(s.name).join(format!("{batch}.parquet"));
+        path.exists().then_some((s.name, path))
+    });
+    let Some((source, path)) = found else {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no batch {batch} in the current data")));
+    };
+    let version = server.published().number + 1;
+    let landed = server.audit.landed_by_content()?;
+    let sha = landed.iter().find(|(_, l)| l.entry.batch.as_deref() == Some(batch)).map(|(h, _)| h.clone()).unwrap_or_default();
+    server.journal.record(&Record::new(batch, source, "", who, &sha, Step::RollbackStarted { version }))?;
+    let target = server.folders.rolled_back.join(source);
+    std::fs::create_dir_all(&target).map_err(anyhow::Error::from)?;
+    let out = target.join(format!("{batch}.parquet"));
+    std::fs::rename(&path, &out).map_err(anyhow::Error::from)?;
+    failpoint("rollback-moved");
+    let mut entry = AuditEntry::now(who, "rollback", version);
+    (entry.batch, entry.source) = (Some(batch.into()), Some(source.into()));
+    match server.rebuild(version, source) {
+        Ok(published) => {
+            server.audit.append(&entry)?;
+            Ok(published.info())
+        }
+        Err(e) => {
+            // The batch goes back in: the data is what it was.
+            let _ = std::fs::rename(&out, &path);
+            let _ = std::fs::remove_dir_all(server.folders.versions.join(version.to_string()));
+            let error = ApiError::internal(e);
+            (entry.version, entry.error) = (server.published().number, Some(format!("the build of version {version} failed ({}); the batch stays", error.1)));
+            server.audit.append(&entry)?;
+            Err(error)
+        }
+    }
+}
