@@ -17,7 +17,7 @@ use crate::warning::WarningConfig;
 /// 2: policy evaluations carry an event study and group trends.
 /// 3: alerts have levels (黄/橙/红), an indicator id and a start month; the cube carries
 ///    its warning configuration.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Cell flags (bit set).
 pub mod flags {
@@ -88,6 +88,9 @@ pub struct SourceReport {
     pub rows_in: u64,
     pub accepted: u64,
     pub quarantined: u64,
+    /// Rows a later file or batch replaced (the same row identity): rows in = accepted +
+    /// quarantined + replaced.
+    pub replaced: u64,
 }
 
 /// 预警等级: 黄 (yellow) < 橙 (orange) < 红 (red).

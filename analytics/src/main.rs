@@ -246,9 +246,9 @@ fn run_build(cfg: &build::BuildConfig) -> Result<build::BuildOutput> {
 }
 
 fn print_reconciliation(rows: &[ingest::Reconciliation]) {
-    println!("{:<28} {:>6} {:>12} {:>12} {:>12}", "source", "files", "rows in", "accepted", "quarantined");
+    println!("{:<28} {:>6} {:>12} {:>12} {:>12} {:>12}", "source", "files", "rows in", "accepted", "quarantined", "replaced");
     for r in rows {
-        println!("{:<28} {:>6} {:>12} {:>12} {:>12}", r.source, r.files, r.rows_in, r.accepted, r.quarantined);
+        println!("{:<28} {:>6} {:>12} {:>12} {:>12} {:>12}", r.source, r.files, r.rows_in, r.accepted, r.quarantined, r.replaced);
     }
 }
 

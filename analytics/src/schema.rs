@@ -86,6 +86,11 @@ pub struct SourceSchema {
     pub partition_date: Option<&'static str>,
     /// Whether raw 18-digit ID numbers may arrive in `person_id` instead of `person_key`.
     pub has_person: bool,
+    /// The row identity: the columns that say which real-world row a row is. Within a
+    /// file a second row with the same identity is quarantined as a duplicate; a later
+    /// file (a batch, a re-pull) replaces the earlier rows it shares an identity with, so
+    /// sending a figure again corrects it instead of adding to it.
+    pub key: &'static [&'static str],
 }
 
 const fn col(name: &'static str, ty: ColumnType, rule: Rule, zh: &'static str) -> Column {
@@ -115,6 +120,10 @@ pub const SERVICE_TRANSACTIONS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: true,
+    // A log of services without a transaction number: two identical rows are two visits
+    // (one person may be served twice a day). A batch sent twice is still caught whole,
+    // by its content hash on the server.
+    key: &[],
 };
 
 pub const EMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
@@ -135,6 +144,7 @@ pub const EMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: true,
+    key: &["person_key", "date", "county"],
 };
 
 pub const UNEMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
@@ -155,6 +165,7 @@ pub const UNEMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
     row_rules: &[RowRule::NotBefore { later: "end_date", earlier: "start_date" }],
     partition_date: Some("start_date"),
     has_person: true,
+    key: &["person_key", "start_date", "county"],
 };
 
 pub const SOCIAL_INSURANCE: SourceSchema = SourceSchema {
@@ -173,6 +184,7 @@ pub const SOCIAL_INSURANCE: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("month"),
     has_person: false,
+    key: &["employer_id", "month"],
 };
 
 pub const JOB_POSTINGS: SourceSchema = SourceSchema {
@@ -193,6 +205,7 @@ pub const JOB_POSTINGS: SourceSchema = SourceSchema {
     row_rules: &[RowRule::NotBelow { upper: "wage_max", lower: "wage_min" }],
     partition_date: Some("date"),
     has_person: false,
+    key: &["posting_id"],
 };
 
 pub const JOB_SEEKERS: SourceSchema = SourceSchema {
@@ -211,6 +224,7 @@ pub const JOB_SEEKERS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: true,
+    key: &["person_key", "date", "county"],
 };
 
 pub const MACRO_QUARTERLY: SourceSchema = SourceSchema {
@@ -229,6 +243,7 @@ pub const MACRO_QUARTERLY: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    key: &["quarter", "city"],
 };
 
 pub const MOBILE_POPULATION: SourceSchema = SourceSchema {
@@ -243,6 +258,7 @@ pub const MOBILE_POPULATION: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("month"),
     has_person: false,
+    key: &["month", "county"],
 };
 
 pub const MOBILE_FLOWS: SourceSchema = SourceSchema {
@@ -257,6 +273,7 @@ pub const MOBILE_FLOWS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("month"),
     has_person: false,
+    key: &["month", "origin_city", "dest_city"],
 };
 
 pub const SUBSIDY_BUDGETS: SourceSchema = SourceSchema {
@@ -271,6 +288,7 @@ pub const SUBSIDY_BUDGETS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    key: &["year", "city", "subsidy_type"],
 };
 
 pub const SUBSIDY_DISBURSEMENTS: SourceSchema = SourceSchema {
@@ -287,6 +305,7 @@ pub const SUBSIDY_DISBURSEMENTS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: false,
+    key: &["payment_id"],
 };
 
 pub const SERVICE_ZONES: SourceSchema = SourceSchema {
@@ -303,6 +322,7 @@ pub const SERVICE_ZONES: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    key: &["zone_id"],
 };
 
 pub const EMPLOYMENT_TARGETS: SourceSchema = SourceSchema {
@@ -316,6 +336,7 @@ pub const EMPLOYMENT_TARGETS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    key: &["year", "city"],
 };
 
 pub const POLICY_ROLLOUTS: SourceSchema = SourceSchema {
@@ -329,6 +350,7 @@ pub const POLICY_ROLLOUTS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    key: &["policy", "county"],
 };
 
 /// Every source, in build order.
@@ -416,6 +438,11 @@ pub fn markdown() -> String {
                 Rule::FunctionList => "`|`-separated service functions".into(),
             };
             out += &format!("| `{}` | {} | {} | {} | {} |\n", c.name, c.ty.describe(), if c.required { "yes" } else { "no" }, allowed, c.zh);
+        }
+        if s.key.is_empty() {
+            out += "\nRow identity: none (no transaction number: identical rows are separate events). A batch sent twice is recognised by its content.\n";
+        } else {
+            out += &format!("\nRow identity: {}. A second row with the same identity in one file is quarantined; a later file or batch replaces the rows it shares an identity with.\n", s.key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "));
         }
         for r in s.row_rules {
             out += &match r {
@@ -522,6 +549,17 @@ mod tests {
         assert!(sql_accepts(&SERVICE_TRANSACTIONS, today).contains("'业务经办'"));
         assert!(sql_accepts(&SERVICE_TRANSACTIONS, today).contains("date <= date '2026-12-04'"));
         assert!(sql_accepts(&MACRO_QUARTERLY, today).contains("quarter <= '2026Q4'"));
+    }
+
+    #[test]
+    fn every_source_declares_its_row_identity_from_its_columns() {
+        for s in SOURCES {
+            // Only the service log has no identity (see its declaration).
+            assert_eq!(s.key.is_empty(), s.name == SERVICE_TRANSACTIONS.name, "{}", s.name);
+            for k in s.key {
+                assert!(s.column(k).is_some_and(|c| c.required), "{}: identity column {k} is not a required column", s.name);
+            }
+        }
     }
 
     #[test]

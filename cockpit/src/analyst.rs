@@ -224,7 +224,7 @@ fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeSt
             }
             ui.heading(text(lang, "source_tables"));
             egui::Grid::new("sources").striped(true).show(ui, |ui| {
-                for key in ["source", "rows_in", "accepted", "quarantined"] {
+                for key in ["source", "rows_in", "accepted", "quarantined", "replaced"] {
                     ui.strong(text(lang, key));
                 }
                 ui.end_row();
@@ -234,6 +234,7 @@ fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeSt
                     ui.label(s.rows_in.to_string());
                     ui.label(s.accepted.to_string());
                     ui.label(s.quarantined.to_string());
+                    ui.label(s.replaced.to_string());
                     ui.end_row();
                 }
             });

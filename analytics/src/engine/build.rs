@@ -140,7 +140,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
             }
             let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &context, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
-            anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined);
+            anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {} + replaced {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined, rec.replaced);
             tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
             tick(schema.name);
             Ok((schema.name, staged))
@@ -237,7 +237,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     let mut cube = Cube::new(as_of, cfg.input.join(super::generate::MANIFEST).exists());
     cube.sources = reconciliation
         .iter()
-        .map(|r| SourceReport { source: r.source.clone(), rows_in: r.rows_in, accepted: r.accepted, quarantined: r.quarantined })
+        .map(|r| SourceReport { source: r.source.clone(), rows_in: r.rows_in, accepted: r.accepted, quarantined: r.quarantined, replaced: r.replaced })
         .collect();
     // Breakdowns are published for the province and cities only.
     let published = |lf: LazyFrame| lf.filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));

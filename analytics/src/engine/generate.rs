@@ -228,11 +228,14 @@ fn job_market(ctx: &Ctx, mi: usize) -> (Table, Table) {
                         ctx.key(&token).into(),
                     ]
                 };
-                let first = row(day(month, rng.random_range(1..=28)), &mut rng);
+                let first_day = rng.random_range(1..=28);
+                let first = row(day(month, first_day), &mut rng);
                 seekers.push(first);
-                // Some people register twice in a month; they still count once.
+                // Some people register twice in a month (on another day: the same day
+                // would be the same registration); they still count once.
                 if rng.random::<f64>() < 0.03 {
-                    let again = row(day(month, rng.random_range(1..=28)), &mut rng);
+                    let again_day = (first_day + rng.random_range(0..27)) % 28 + 1;
+                    let again = row(day(month, again_day), &mut rng);
                     seekers.push(again);
                 }
             }

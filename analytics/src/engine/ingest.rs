@@ -24,6 +24,9 @@ pub const FILE_COL: &str = "__file";
 pub const ROW_COL: &str = "__row";
 pub const REASON_COL: &str = "__reason";
 const BAD_COL: &str = "__bad";
+/// The first row of a file with a row's identity, and the last file that has it.
+const FIRST_COL: &str = "__first";
+const LATEST_COL: &str = "__latest";
 /// Raw 18-digit ID numbers may arrive in this column; they never leave ingest.
 pub const RAW_ID_COL: &str = "person_id";
 
@@ -386,6 +389,9 @@ pub struct Checked {
     pub quarantined: LazyFrame,
     /// One row, one column `rows_in`: the rows read.
     pub rows_in: LazyFrame,
+    /// One row, one column `replaced`: rows of a file that a later file replaced (the
+    /// same identity, [`SourceSchema::key`]).
+    pub replaced: LazyFrame,
 }
 
 /// Finds structural problems of one file: a required column missing, or a column stored
@@ -441,7 +447,7 @@ fn raw_id_checks(hasher: &PersonHasher, failures: &mut Vec<Failure>) -> Expr {
 /// column, wrong stored type, a duplicate column, an unclosed quote) are errors naming the
 /// file and column or line; row problems become reasons naming the row and field.
 pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &IngestContext) -> Result<Checked, IngestError> {
-    let (mut accepted, mut validated, mut quarantined, mut rows_in) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut kept, mut quarantined, mut rows_in) = (Vec::new(), Vec::new(), Vec::new());
     for (index, file) in files.iter().enumerate() {
         let name = file.path.display().to_string();
         let (mut lf, set_aside) = scan_file(file, index as u32, schema)?;
@@ -476,14 +482,27 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
         let is_person_key = |name: &str| schema.columns.iter().any(|c| c.name == name && matches!(c.rule, Rule::PersonKey));
         // Person keys are compacted once: the validity check and the accepted rows read it.
         let compact: Vec<Expr> = typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, e)| compact_key(e.clone()).alias(compacted(name))).collect();
-        let model_form = |name: &str, e: &Expr| if is_person_key(name) { col(compacted(name)).alias(name) } else { e.clone().alias(name) };
         let flagged = lf.clone().with_columns(compact).with_column(bad.alias(BAD_COL)).cache();
-        let good = flagged.clone().filter(col(BAD_COL).not());
-        accepted.push(good.clone().select(typed.iter().map(|(name, e)| model_form(name, e)).collect::<Vec<_>>()));
-        validated.push(good.select(typed.iter().map(|(name, e)| e.clone().alias(*name)).collect::<Vec<_>>()));
         let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
         rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
-        quarantined.push(flagged.filter(col(BAD_COL)).select(rejected));
+        quarantined.push(flagged.clone().filter(col(BAD_COL)).select(rejected));
+        // The rows that pass, typed, with their person keys in both forms.
+        let mut kept_columns = vec![col(FILE_COL), col(ROW_COL)];
+        kept_columns.extend(typed.iter().map(|(name, e)| e.clone().alias(*name)));
+        kept_columns.extend(typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, _)| col(compacted(name))));
+        let good = flagged.filter(col(BAD_COL).not()).select(kept_columns);
+        // A second row with the same identity in one file is a duplicate: the first stays.
+        let good = if schema.key.is_empty() {
+            good
+        } else {
+            let marked = good.with_column(col(ROW_COL).min().over(identity(schema)).map_err(polars_err(schema.name))?.alias(FIRST_COL)).cache();
+            let reason = concat_str([lit("duplicate of row "), col(FIRST_COL).cast(DataType::String), lit(format!(" (same {})", schema.key.join(", ")))], "", true);
+            let mut duplicate = vec![col(FILE_COL), col(ROW_COL), reason.alias(REASON_COL)];
+            duplicate.extend(schema.columns.iter().map(|c| col(c.name).cast(DataType::String)));
+            quarantined.push(marked.clone().filter(col(ROW_COL).neq(col(FIRST_COL))).select(duplicate));
+            marked.filter(col(ROW_COL).eq(col(FIRST_COL))).select([all().exclude_cols([FIRST_COL]).as_expr()])
+        };
+        kept.push(good);
         rows_in.push(lf.select([len().cast(DataType::UInt64).alias("rows_in")]));
         if let Some(set_aside) = set_aside {
             rows_in.push(df!("rows_in" => [set_aside.height() as u64]).map_err(polars_err(&name))?.lazy());
@@ -495,7 +514,31 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
     // What a person opens in a spreadsheet shows no ID number and runs no formula.
     let shown = |name: &str| redact::neutralise_expr(redact::mask_ids_expr(col(name))).alias(name);
     let quarantined = union(quarantined)?.with_columns(std::iter::once(REASON_COL).chain(schema.columns.iter().map(|c| c.name)).map(shown).collect::<Vec<_>>());
-    Ok(Checked { schema, files, accepted: union(accepted)?, validated: union(validated)?, quarantined, rows_in })
+    // A later file replaces the rows of earlier files it shares an identity with.
+    let kept = union(kept)?;
+    let (kept, replaced) = if schema.key.is_empty() || files.len() < 2 {
+        (kept, df!("replaced" => [0u64]).map_err(polars_err(schema.name))?.lazy())
+    } else {
+        let marked = kept.with_column(col(FILE_COL).max().over(identity(schema)).map_err(polars_err(schema.name))?.alias(LATEST_COL)).cache();
+        let replaced = marked.clone().filter(col(FILE_COL).lt(col(LATEST_COL))).select([len().cast(DataType::UInt64).alias("replaced")]);
+        (marked.filter(col(FILE_COL).eq(col(LATEST_COL))), replaced)
+    };
+    let kept = kept.cache();
+    let is_person_key = |name: &str| schema.columns.iter().any(|c| c.name == name && matches!(c.rule, Rule::PersonKey));
+    let model_form = |name: &str| if is_person_key(name) { col(compacted(name)).alias(name) } else { col(name) };
+    let accepted = kept.clone().select(schema.columns.iter().map(|c| model_form(c.name)).collect::<Vec<_>>());
+    let validated = kept.select(schema.columns.iter().map(|c| col(c.name)).collect::<Vec<_>>());
+    Ok(Checked { schema, files, accepted, validated, quarantined, rows_in, replaced })
+}
+
+/// The columns of a row's identity in the kept rows: person keys in their compact form,
+/// which is cheaper to group by.
+fn identity(schema: &SourceSchema) -> Vec<Expr> {
+    schema
+        .key
+        .iter()
+        .map(|k| if schema.column(k).is_some_and(|c| matches!(c.rule, Rule::PersonKey)) { col(compacted(k)) } else { col(*k) })
+        .collect()
 }
 
 /// The reconciliation of one source.
@@ -506,11 +549,13 @@ pub struct Reconciliation {
     pub rows_in: u64,
     pub accepted: u64,
     pub quarantined: u64,
+    /// Rows a later file replaced (the same identity): neither accepted nor quarantined.
+    pub replaced: u64,
 }
 
 impl Reconciliation {
     pub fn balances(&self) -> bool {
-        self.rows_in == self.accepted + self.quarantined
+        self.rows_in == self.accepted + self.quarantined + self.replaced
     }
 }
 
@@ -541,12 +586,12 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Res
     let name = checked.schema.name;
     let err = polars_err(name);
     let quarantined = quarantine_with_paths(checked, &checked.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>());
-    let (accepted, accepted_rows, quarantined, rows_in) = match staging {
+    let (accepted, accepted_rows, quarantined, counts) = match staging {
         Staging::Memory => {
-            let [accepted, quarantined, rows_in]: [DataFrame; 3] =
-                collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("three frames");
+            let [accepted, quarantined, rows_in, replaced]: [DataFrame; 4] =
+                collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone(), checked.replaced.clone()]).map_err(&err)?.try_into().expect("four frames");
             let n = accepted.height() as u64;
-            (accepted.lazy(), n, quarantined, rows_in)
+            (accepted.lazy(), n, quarantined, (rows_in, replaced))
         }
         Staging::Disk(dir) => {
             let path = dir.join(format!("{name}.parquet"));
@@ -561,15 +606,15 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Res
                 )
                 .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
                 .map_err(&err)?;
-            let [quarantined, rows_in]: [DataFrame; 2] =
-                collect_all([quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("two frames");
+            let [quarantined, rows_in, replaced]: [DataFrame; 3] =
+                collect_all([quarantined, checked.rows_in.clone(), checked.replaced.clone()]).map_err(&err)?.try_into().expect("three frames");
             let accepted = LazyFrame::scan_parquet(target, ScanArgsParquet::default()).map_err(&err)?;
             let counted = accepted.clone().select([len().cast(DataType::UInt64).alias("n")]).collect().map_err(&err)?;
             let n = counted.column("n").map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0);
-            (accepted, n, quarantined, rows_in)
+            (accepted, n, quarantined, (rows_in, replaced))
         }
     };
-    let reconciliation = reconcile(checked, &rows_in, accepted_rows, quarantined, quarantine_dir)?;
+    let reconciliation = reconcile(checked, &counts, accepted_rows, quarantined, quarantine_dir)?;
     Ok(Staged { reconciliation, accepted })
 }
 
@@ -587,11 +632,12 @@ fn quarantine_with_paths(checked: &Checked, names: &[String]) -> LazyFrame {
 }
 
 /// Writes the quarantine file (or removes a stale one) and counts.
-fn reconcile(checked: &Checked, rows_in: &DataFrame, accepted: u64, mut quarantined: DataFrame, quarantine_dir: &Path) -> Result<Reconciliation, IngestError> {
+fn reconcile(checked: &Checked, counts: &(DataFrame, DataFrame), accepted: u64, mut quarantined: DataFrame, quarantine_dir: &Path) -> Result<Reconciliation, IngestError> {
     let name = checked.schema.name;
     let err = polars_err(name);
-    let rows_in = rows_in.column("rows_in").map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0);
-    let reconciliation = Reconciliation { source: name.into(), files: checked.files.len(), rows_in, accepted, quarantined: quarantined.height() as u64 };
+    let count = |df: &DataFrame, column: &str| -> Result<u64, IngestError> { Ok(df.column(column).map_err(&err)?.cast(&DataType::UInt64).map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0)) };
+    let (rows_in, replaced) = (count(&counts.0, "rows_in")?, count(&counts.1, "replaced")?);
+    let reconciliation = Reconciliation { source: name.into(), files: checked.files.len(), rows_in, accepted, quarantined: quarantined.height() as u64, replaced };
     let path = quarantine_dir.join(format!("{name}.csv"));
     if quarantined.height() > 0 {
         std::fs::create_dir_all(quarantine_dir).map_err(|e| unreadable(&quarantine_dir.display().to_string(), &e.to_string()))?;
@@ -611,10 +657,10 @@ fn reconcile(checked: &Checked, rows_in: &DataFrame, accepted: u64, mut quaranti
 pub fn write_validated(checked: &Checked, names: &[String], quarantine_dir: &Path, out: &Path) -> Result<Reconciliation, IngestError> {
     let err = polars_err(checked.schema.name);
     let quarantined = quarantine_with_paths(checked, names);
-    let [mut validated, quarantined, rows_in]: [DataFrame; 3] =
-        collect_all([checked.validated.clone(), quarantined, checked.rows_in.clone()]).map_err(&err)?.try_into().expect("three frames");
+    let [mut validated, quarantined, rows_in, replaced]: [DataFrame; 4] =
+        collect_all([checked.validated.clone(), quarantined, checked.rows_in.clone(), checked.replaced.clone()]).map_err(&err)?.try_into().expect("four frames");
     let accepted = validated.height() as u64;
-    let reconciliation = reconcile(checked, &rows_in, accepted, quarantined, quarantine_dir)?;
+    let reconciliation = reconcile(checked, &(rows_in, replaced), accepted, quarantined, quarantine_dir)?;
     if accepted > 0 {
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir).map_err(|e| unreadable(&dir.display().to_string(), &e.to_string()))?;

@@ -292,14 +292,16 @@ fn slow_clients_meet_a_connection_cap_and_a_header_timeout() {
     let mut config = config(&data);
     config.limits = Limits { max_connections: 6, header_timeout_s: 1, max_update_streams: 2, ..Limits::default() };
     let server = serve::spawn(config).unwrap();
-    // Six clients trickle a request line and never finish their headers.
-    let slow: Vec<TcpStream> = (0..6)
+    // Five clients trickle a request line and never finish their headers; a sixth
+    // connects and sends nothing at all.
+    let mut slow: Vec<TcpStream> = (0..5)
         .map(|_| {
             let mut s = TcpStream::connect(server.addr).unwrap();
             s.write_all(b"GET /api/version HTTP/1.1\r\nhost: x\r\n").unwrap();
             s
         })
         .collect();
+    slow.push(TcpStream::connect(server.addr).unwrap());
     std::thread::sleep(Duration::from_millis(200));
     // The seventh is answered 503 at once, not left hanging.
     let answer = raw_exchange(server.addr, b"GET /api/version HTTP/1.1\r\nhost: x\r\n\r\n", Duration::from_secs(3));
@@ -309,7 +311,8 @@ fn slow_clients_meet_a_connection_cap_and_a_header_timeout() {
     for mut s in slow {
         s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
         let mut rest = Vec::new();
-        let _ = s.read_to_end(&mut rest);
+        // Closed by the server (end of stream), not left open until our read times out.
+        assert!(s.read_to_end(&mut rest).is_ok(), "a slow connection is still open");
     }
     assert_eq!(version(server.addr).version, 1);
     // Update streams are capped too.
@@ -384,4 +387,91 @@ fn a_batch_sent_twice_is_recognised() {
     assert_eq!(rolled.version, 3);
     let third: IngestReport = post(server.addr, &ingest_path("a.csv"), INGEST, body).json().unwrap();
     assert!(!third.already_ingested && third.batch == "b000002" && third.version == 4, "{third:?}");
+}
+
+#[test]
+fn keyed_sources_are_replaced_not_summed() {
+    let data = built_data("keys");
+    let server = serve::spawn(config(&data)).unwrap();
+    let jinan = 370100;
+    let gdp = |cube: &Cube| cube.get("gdp", jinan, Period::Quarter { year: 2026, quarter: 1 }, TOTAL).value();
+    let target = |cube: &Cube| cube.get("new_urban_jobs_target", jinan, Period::Year { year: 2026 }, TOTAL).value();
+    let base = internal(server.addr);
+    let zones = base.zones.iter().map(|z| z.zone_id.clone()).collect::<std::collections::BTreeSet<_>>().len();
+    assert!(gdp(&base).is_some() && target(&base).is_some());
+
+    // A macro figure sent twice (corrected the second time) is the second figure.
+    for value in [3293.0, 3300.5, 3300.5] {
+        let body = format!("quarter,city,gdp,va_primary,va_secondary,va_tertiary,fixed_asset_investment,cpi\n2026Q1,{jinan},{value},100,1200,{},900,100.4\n", value - 1300.0);
+        let report: IngestReport = post(server.addr, &format!("/api/ingest?source=macro_quarterly&name=macro-{value}.csv"), INGEST, body).json().unwrap();
+        assert_eq!(report.rows_in, 1, "{report:?}");
+        assert_eq!(gdp(&internal(server.addr)), Some(value));
+    }
+    // A yearly target sent again replaces, and the audit says so.
+    for value in [40, 45] {
+        let report: IngestReport = post(server.addr, &format!("/api/ingest?source=employment_targets&name=target-{value}.csv"), INGEST, format!("year,city,new_urban_jobs_target\n2026,{jinan},{value}\n")).json().unwrap();
+        assert_eq!(report.replaced, 1, "{report:?}");
+        assert_eq!(target(&internal(server.addr)), Some(value as f64));
+    }
+    assert!(ingests(server.addr).iter().any(|e| e.source.as_deref() == Some("employment_targets") && e.replaced == Some(1)));
+    // A zone sent again under another file name is still one zone.
+    let zone = &base.zones[0];
+    let functions = analytics::codes::codes(analytics::codes::SERVICE_FUNCTIONS)[..5].join("|");
+    for name in ["zones-a.csv", "zones-b.csv"] {
+        let body = format!("zone_id,name,kind,county,functions,opened\n{},{}（{name}）,{},{},{functions},2024-03-01\n", zone.zone_id, zone.name, zone.kind, zone.county);
+        let report: IngestReport = post(server.addr, &format!("/api/ingest?source=service_zones&name={name}"), INGEST, body).json().unwrap();
+        assert_eq!((report.accepted, report.replaced), (1, 1), "{report:?}");
+    }
+    let after = internal(server.addr);
+    assert_eq!(after.zones.iter().map(|z| z.zone_id.clone()).collect::<std::collections::BTreeSet<_>>().len(), zones);
+    let sources = after.sources.iter().find(|s| s.source == "service_zones").unwrap();
+    assert_eq!(sources.rows_in, sources.accepted + sources.quarantined + sources.replaced, "{sources:?}");
+}
+
+#[test]
+fn behind_a_tls_proxy_tokens_travel_only_over_https() {
+    let data = built_data("proxy");
+    let mut config = config(&data);
+    // The proxy runs on this machine (nginx in docs/operations.md), so loopback is it.
+    config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let server = serve::spawn(config).unwrap();
+    let url = format!("http://{}/api/cube/internal?format=bin", server.addr);
+    let forwarded = |proto: &str| client().get(&url).bearer_auth(ANALYST).header("X-Forwarded-For", "203.0.113.5, 192.0.2.7").header("X-Forwarded-Proto", proto).send().unwrap();
+    let refused = forwarded("http");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().unwrap().contains("HTTPS"));
+    assert_eq!(forwarded("https").status(), StatusCode::OK);
+    // Public reads need no token and pass either way.
+    assert_eq!(client().get(format!("http://{}/api/version", server.addr)).header("X-Forwarded-Proto", "http").send().unwrap().status(), StatusCode::OK);
+    // The audit names the client the proxy saw, not the proxy nor what the client claimed.
+    let entries: Vec<AuditEntry> = client().get(format!("http://{}/api/audit", server.addr)).bearer_auth(ANALYST).header("X-Forwarded-For", "192.0.2.7").header("X-Forwarded-Proto", "https").send().unwrap().json().unwrap();
+    let read = entries.iter().find(|e| e.action == "read-internal").expect("the read is audited");
+    assert_eq!(read.from.as_deref(), Some("192.0.2.7"));
+}
+
+#[test]
+fn public_alert_states_name_no_employer() {
+    let data = built_data("lifecycle");
+    let server = serve::spawn(config(&data)).unwrap();
+    let cube = internal(server.addr);
+    let about_employer = cube.alerts.iter().find(|a| a.subject.as_deref().is_some_and(|s| s.starts_with('E'))).expect("a layoff alert names its employer").id();
+    let step = client()
+        .post(format!("http://{}{}", server.addr, analytics::protocol::LIFECYCLE_ROUTE))
+        .bearer_auth(ANALYST)
+        .json(&serde_json::json!({"alert": about_employer, "action": "acknowledge"}))
+        .send()
+        .unwrap();
+    assert_eq!(step.status(), StatusCode::OK);
+    let states = |token: Option<&str>| {
+        let request = client().get(format!("http://{}{}", server.addr, analytics::protocol::LIFECYCLE_ROUTE));
+        let request = match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        };
+        request.send().unwrap().text().unwrap()
+    };
+    assert!(states(Some(ANALYST)).contains(&about_employer));
+    let public = states(None);
+    let employer = about_employer.rsplit('/').next().unwrap();
+    assert!(!public.contains(employer), "the public answer names the employer: {public}");
 }

@@ -172,15 +172,32 @@ fn events_dated_after_the_day_of_ingest_are_quarantined_and_plans_are_not() {
 #[test]
 fn file_oddities_are_read_or_named() {
     let dir = temp_dir("oddities");
-    let good = format!("2026-10-01,370102,E1,C,4-07-05-01,其他,30,男,本科,{KEY}");
+    // Person keys differ in their first 64 bits, which the models tell persons apart by.
+    let row = |person: u32| format!("2026-10-01,370102,E1,C,4-07-05-01,其他,30,男,本科,{person:016x}{:016x}", 0);
+    let good = row(1);
 
-    // A ragged row is quarantined with its row number; the others are read.
+    // A ragged row is quarantined with its row number; the others are read. The same
+    // registration twice in one file is a duplicate.
     let ragged = dir.join("ragged.csv");
-    std::fs::write(&ragged, format!("{HEADER_KEYED}\n{good}\n2026-10-01,370102,E1\n{good}\n")).unwrap();
+    std::fs::write(&ragged, format!("{HEADER_KEYED}\n{}\n2026-10-01,370102,E1\n{}\n{}\n", row(1), row(2), row(1))).unwrap();
     let (rec, _) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &ragged, &dir.join("q1"));
-    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (3, 2, 1));
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (4, 2, 2));
     let quarantine = std::fs::read_to_string(dir.join("q1/employment_registrations.csv")).unwrap();
     assert!(quarantine.contains(",2,\"row has 3 fields, the header has 10\""), "{quarantine}");
+    assert!(quarantine.contains(",4,\"duplicate of row 1 (same person_key, date, county)\""), "{quarantine}");
+
+    // A later file replaces the rows of an earlier one with the same identity.
+    let later = dir.join("later.csv");
+    std::fs::write(&later, format!("{HEADER_KEYED}\n{}\n", row(2).replace(",30,", ",31,"))).unwrap();
+    let files = vec![InputFile::new(ragged.clone()).unwrap(), InputFile::new(later).unwrap()];
+    let checked = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, files, &context(&PersonHasher::new(b"k"))).unwrap();
+    let staged = ingest::stage(&checked, &dir.join("q1b"), &ingest::Staging::Memory).unwrap();
+    let rec = &staged.reconciliation;
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined, rec.replaced), (5, 2, 2, 1));
+    assert!(rec.balances());
+    let mut ages: Vec<i64> = staged.accepted.collect().unwrap().column("age").unwrap().i64().unwrap().iter().flatten().collect();
+    ages.sort();
+    assert_eq!(ages, [30, 31], "person 2's row is the later file's");
 
     // A duplicate column is an error naming it; so is a quote that never closes.
     let duplicate = dir.join("duplicate.csv");

@@ -2,6 +2,7 @@
 //! Polars again, so there is one).
 
 mod fixtures;
+mod fuzz;
 mod evaluation;
 mod generated;
 mod hardening;

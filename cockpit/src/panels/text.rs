@@ -87,6 +87,7 @@ const UI: &[(&str, &str, &str)] = &[
     ("rows_in", "读入行数", "Rows in"),
     ("accepted", "通过", "Accepted"),
     ("quarantined", "隔离", "Quarantined"),
+    ("replaced", "被后续批次替换", "Replaced by a later batch"),
     ("definitions", "本专题指标口径", "Definitions on this page"),
     ("licences", "数据与字体许可", "Licences and attribution"),
     ("threshold", "阈值", "Threshold"),

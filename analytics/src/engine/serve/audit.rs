@@ -31,6 +31,12 @@ pub struct AuditEntry {
     /// The cube version after the action (unchanged when nothing was added).
     pub version: u64,
     pub error: Option<String>,
+    /// Rows of earlier files and batches this batch replaced (the same row identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<u64>,
+    /// The client's address (behind a trusted proxy, the one it forwarded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// SHA-256 of the uploaded bytes: a batch sent again is recognised by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_sha256: Option<String>,
@@ -39,6 +45,11 @@ pub struct AuditEntry {
 impl AuditEntry {
     pub fn now(who: &str, action: &str, version: u64) -> AuditEntry {
         AuditEntry { at: DateTime::<Utc>::from(SystemTime::now()), who: who.into(), action: action.into(), version, ..Default::default() }
+    }
+
+    pub fn from(mut self, client: &super::proxy::Client) -> AuditEntry {
+        self.from = Some(client.addr.to_string());
+        self
     }
 
     fn is_published_ingest(&self) -> bool {

@@ -74,8 +74,10 @@ impl Default for Limits {
             max_request_bytes: 64 << 10,
             max_parquet_rows: 20_000_000,
             max_parquet_uncompressed_bytes: 8 << 30,
-            max_connections: 512,
-            max_update_streams: 256,
+            // Walls and browsers each hold an update stream; the bench serves 1,000. The
+            // process's open-file limit must exceed this (the server warns if it does not).
+            max_connections: 4096,
+            max_update_streams: 2048,
             header_timeout_s: 10,
             body_idle_timeout_s: 30,
         }

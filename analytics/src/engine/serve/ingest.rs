@@ -15,12 +15,13 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use super::audit::AuditEntry;
 use super::auth::Role;
 use super::journal::{self, batch_name, failpoint, Record, Step};
+use super::proxy::Client;
 use super::{limits, ApiError, ApiResult, Server, VersionInfo};
 use crate::engine::build::QUARANTINE_DIR;
 use crate::engine::ingest::{self as validation, IngestContext, InputFile, REASON_COL, ROW_COL};
@@ -37,6 +38,10 @@ pub struct IngestReport {
     pub accepted: u64,
     pub quarantined: u64,
     pub quarantine_sample: Vec<QuarantinedRow>,
+    /// Rows of earlier files and batches that this batch replaced: the same row identity
+    /// ([`crate::schema::SourceSchema::key`]).
+    #[serde(default)]
+    pub replaced: u64,
     pub version: u64,
     pub data_version: String,
     /// The same bytes were ingested before, as `batch`: nothing was added this time.
@@ -65,30 +70,33 @@ fn client_file_name(name: &str) -> String {
     crate::engine::redact::bounded(base, 120).into_owned()
 }
 
-/// A validated request: who, which source, what the file is called and its format.
+/// A validated request: who, from where, which source, what the file is called and its
+/// format.
 struct Request {
     who: String,
+    client: Client,
     schema: &'static SourceSchema,
     file: String,
     extension: String,
 }
 
-pub(super) async fn ingest_batch(State(server): State<Arc<Server>>, Query(query): Query<IngestQuery>, headers: HeaderMap, body: Body) -> ApiResult<Json<IngestReport>> {
+pub(super) async fn ingest_batch(State(server): State<Arc<Server>>, Extension(client): Extension<Client>, Query(query): Query<IngestQuery>, headers: HeaderMap, body: Body) -> ApiResult<Json<IngestReport>> {
     // Who, before a byte of the body is read.
     let who = server.tokens.authorize(&headers, Role::Ingest)?;
-    let request = match check_request(&server, &query, &headers, who.clone()) {
+    let refused = |error: ApiError, file: Option<&str>| refused(&server, &who, &client, &query.source, file, error);
+    let request = match check_request(&server, &query, &headers, who.clone(), client) {
         Ok(request) => request,
-        Err(error) => return Err(refused(&server, &who, &query.source, query.name.as_deref(), error)),
+        Err(error) => return Err(refused(error, query.name.as_deref())),
     };
     let limits = &server.config.limits;
     let upload_path = server.folders.incoming.join(format!("upload-{}.{}", unique(), request.extension));
     let upload = match limits::receive(body, &upload_path, limits.max_batch_bytes, Duration::from_secs(limits.body_idle_timeout_s)).await {
         Ok(upload) if upload.bytes == 0 => {
             let _ = std::fs::remove_file(&upload_path);
-            return Err(refused(&server, &who, &query.source, Some(&request.file), ApiError(StatusCode::BAD_REQUEST, format!("{}: the request has no body", request.file))));
+            return Err(refused(ApiError(StatusCode::BAD_REQUEST, format!("{}: the request has no body", request.file)), Some(&request.file)));
         }
         Ok(upload) => upload,
-        Err(error) => return Err(refused(&server, &who, &query.source, Some(&request.file), error)),
+        Err(error) => return Err(refused(error, Some(&request.file))),
     };
     // From here the job owns the batch: it runs to its outcome even if this request is
     // dropped (the client hung up), and holds the writer lock until then.
@@ -107,7 +115,7 @@ fn unique() -> String {
     format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-fn check_request(server: &Server, query: &IngestQuery, headers: &HeaderMap, who: String) -> ApiResult<Request> {
+fn check_request(server: &Server, query: &IngestQuery, headers: &HeaderMap, who: String, client: Client) -> ApiResult<Request> {
     let schema = schema::source(&query.source).ok_or_else(|| {
         let names: Vec<&str> = schema::SOURCES.iter().map(|s| s.name).collect();
         ApiError(StatusCode::BAD_REQUEST, format!("unknown source `{}`; one of: {}", crate::engine::redact::bounded(&query.source, 60), names.join(", ")))
@@ -121,12 +129,12 @@ fn check_request(server: &Server, query: &IngestQuery, headers: &HeaderMap, who:
     if declared.is_some_and(|n| n > server.config.limits.max_batch_bytes) {
         return Err(limits::too_large(server.config.limits.max_batch_bytes));
     }
-    Ok(Request { who, schema, file, extension })
+    Ok(Request { who, client, schema, file, extension })
 }
 
 /// Audits a refused post by a known caller, and gives the error back.
-fn refused(server: &Server, who: &str, source: &str, file: Option<&str>, error: ApiError) -> ApiError {
-    let mut entry = AuditEntry::now(who, "refused", server.published().number);
+fn refused(server: &Server, who: &str, client: &Client, source: &str, file: Option<&str>, error: ApiError) -> ApiError {
+    let mut entry = AuditEntry::now(who, "refused", server.published().number).from(client);
     entry.source = Some(crate::engine::redact::bounded(source, 60).into_owned());
     entry.file = file.map(client_file_name);
     entry.error = Some(format!("{} {}", error.0.as_u16(), error.1));
@@ -143,7 +151,7 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
         let _ = std::fs::remove_file(upload_path);
         let published = server.published();
         let first = landed.entry;
-        let mut entry = AuditEntry::now(&request.who, "refused", published.number);
+        let mut entry = AuditEntry::now(&request.who, "refused", published.number).from(&request.client);
         (entry.source, entry.file, entry.content_sha256) = (Some(schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
         entry.error = Some(format!("already ingested as {}", first.batch.as_deref().unwrap_or("?")));
         server.audit.append(&entry)?;
@@ -155,6 +163,7 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
             accepted: first.accepted.unwrap_or(0),
             quarantined: first.quarantined.unwrap_or(0),
             quarantine_sample: Vec::new(),
+            replaced: first.replaced.unwrap_or(0),
             version: published.number,
             data_version: published.public.data_version.clone(),
             already_ingested: true,
@@ -166,7 +175,7 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
     server.journal.record(&record(Step::Received))?;
     failpoint("received");
     let outcome = |error: Option<String>, counts: Option<(u64, u64, u64)>, version: u64| {
-        let mut entry = AuditEntry::now(&request.who, "ingest", version);
+        let mut entry = AuditEntry::now(&request.who, "ingest", version).from(&request.client);
         (entry.batch, entry.source, entry.file, entry.content_sha256) = (Some(batch.clone()), Some(schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
         (entry.rows_in, entry.accepted, entry.quarantined) = (counts.map(|c| c.0), counts.map(|c| c.1), counts.map(|c| c.2));
         entry.error = error;
@@ -192,6 +201,7 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
     failpoint("validated");
     let counts = (rec.rows_in, rec.accepted, rec.quarantined);
     let quarantine_sample = quarantine_sample(&report_dir.join(format!("{}.csv", schema.name)));
+    let replaced_before = replaced_rows(&server.published().internal, schema.name);
     let published = if rec.accepted > 0 {
         let version = server.published().number + 1;
         server.journal.record(&record(Step::Staged { version, rows_in: counts.0, accepted: counts.1, quarantined: counts.2 }))?;
@@ -216,7 +226,10 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
     } else {
         server.published()
     };
-    server.audit.append(&outcome(None, Some(counts), published.number))?;
+    let replaced = replaced_rows(&published.internal, schema.name).saturating_sub(replaced_before);
+    let mut entry = outcome(None, Some(counts), published.number);
+    entry.replaced = Some(replaced);
+    server.audit.append(&entry)?;
     Ok(IngestReport {
         batch,
         source: schema.name.into(),
@@ -225,10 +238,16 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
         accepted: rec.accepted,
         quarantined: rec.quarantined,
         quarantine_sample,
+        replaced,
         version: published.number,
         data_version: published.public.data_version.clone(),
         already_ingested: false,
     })
+}
+
+/// The rows of a source's earlier files that later ones replaced, as a cube reports them.
+fn replaced_rows(cube: &crate::cube::Cube, source: &str) -> u64 {
+    cube.sources.iter().find(|s| s.source == source).map_or(0, |s| s.replaced)
 }
 
 /// Checks the upload's declared size (Parquet), validates it like `analytics ingest` and
@@ -260,7 +279,7 @@ fn quarantine_sample(path: &Path) -> Vec<QuarantinedRow> {
         .collect()
 }
 
-pub(super) async fn rollback(State(server): State<Arc<Server>>, UrlPath(batch): UrlPath<String>, headers: HeaderMap) -> ApiResult<Json<VersionInfo>> {
+pub(super) async fn rollback(State(server): State<Arc<Server>>, Extension(client): Extension<Client>, UrlPath(batch): UrlPath<String>, headers: HeaderMap) -> ApiResult<Json<VersionInfo>> {
     let who = server.tokens.authorize(&headers, Role::Admin)?;
     if journal::batch_number(&batch).is_none_or(|_| batch.len() != 7) {
         return Err(ApiError(StatusCode::BAD_REQUEST, format!("`{}` is not a batch name like b000001", crate::engine::redact::bounded(&batch, 40))));
@@ -269,12 +288,12 @@ pub(super) async fn rollback(State(server): State<Arc<Server>>, UrlPath(batch): 
     let job = tokio::spawn(async move {
         let _writer = job_server.writer.clone().lock_owned().await;
         let worker = job_server.clone();
-        tokio::task::spawn_blocking(move || rollback_job(&worker, &who, &batch)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?
+        tokio::task::spawn_blocking(move || rollback_job(&worker, &who, &client, &batch)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?
     });
     job.await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?.map(Json)
 }
 
-fn rollback_job(server: &Server, who: &str, batch: &str) -> ApiResult<VersionInfo> {
+fn rollback_job(server: &Server, who: &str, client: &Client, batch: &str) -> ApiResult<VersionInfo> {
     let found = schema::SOURCES.iter().find_map(|s| {
         let path = server.folders.batches.join(s.name).join(format!("{batch}.parquet"));
         path.exists().then_some((s.name, path))
@@ -291,7 +310,7 @@ fn rollback_job(server: &Server, who: &str, batch: &str) -> ApiResult<VersionInf
     let out = target.join(format!("{batch}.parquet"));
     std::fs::rename(&path, &out).map_err(anyhow::Error::from)?;
     failpoint("rollback-moved");
-    let mut entry = AuditEntry::now(who, "rollback", version);
+    let mut entry = AuditEntry::now(who, "rollback", version).from(client);
     (entry.batch, entry.source) = (Some(batch.into()), Some(source.into()));
     match server.rebuild(version, source) {
         Ok(published) => {

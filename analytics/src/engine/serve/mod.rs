@@ -38,6 +38,7 @@ pub mod ingest;
 pub mod journal;
 pub mod limits;
 pub mod log;
+pub mod proxy;
 pub mod routes;
 
 use std::path::{Path, PathBuf};
@@ -178,7 +179,14 @@ impl Server {
         }
         let next_batch = AtomicU64::new(journal.last_batch_number()?.max(last_batch_file_number(&folders)?) + 1);
         let (published, staged) = match newest_version(&folders.versions)? {
-            Some(number) => (load_version(&folders.versions, number)?, StagedSources::default()),
+            Some(number) => match load_version(&folders.versions, number) {
+                Ok(published) => (published, StagedSources::default()),
+                // After an upgrade that changed the cube format: build the data again.
+                Err(e) => {
+                    tracing::warn!(version = number, error = %format!("{e:#}"), "the newest version cannot be read: building the next one");
+                    build_version(&config, &folders, number + 1, None)?
+                }
+            },
             None => build_version(&config, &folders, 1, None)?,
         };
         let (current, _) = watch::channel(Arc::new(published));
@@ -341,11 +349,20 @@ pub fn spawn(config: ServeConfig) -> Result<Running> {
     Ok(Running { addr, stop: Some(stop), thread: Some(thread) })
 }
 
+/// The process's soft limit of open files (Linux), which bounds connections.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    limits.lines().find(|l| l.starts_with("Max open files"))?.split_whitespace().nth(3)?.parse().ok()
+}
+
 /// `analytics serve`: serves until Ctrl-C or SIGTERM.
 pub fn run(config: ServeConfig) -> Result<()> {
     let addr = config.addr;
     if !addr.ip().is_loopback() && config.trusted_proxies.is_empty() {
         tracing::warn!(%addr, "serving beyond this machine without a TLS proxy: see docs/operations.md");
+    }
+    if let Some(files) = open_file_limit().filter(|&n| n < config.limits.max_connections as u64 + 64) {
+        tracing::warn!(open_files = files, max_connections = config.limits.max_connections, "the open-file limit is below limits.max_connections: raise it (LimitNOFILE=, ulimit -n) or lower the cap");
     }
     let running = spawn(config)?;
     println!("serving on http://{}  (Ctrl-C stops)", running.addr);

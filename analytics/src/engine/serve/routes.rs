@@ -12,13 +12,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use serde::Deserialize;
 
 use super::audit::AuditEntry;
 use super::auth::{Role, Tokens};
+use super::proxy::{self, Client};
 use super::{ingest, numbered_dirs, ApiError, ApiResult, Server, VersionInfo};
 use crate::lifecycle;
 use crate::protocol::{LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
@@ -40,6 +41,7 @@ pub(super) fn router(server: Arc<Server>) -> Router {
         .layer(small_bodies)
         // The ingest route streams its body to disk under its own limit.
         .route("/api/ingest", post(ingest::ingest_batch).layer(DefaultBodyLimit::disable()))
+        .layer(axum::middleware::from_fn_with_state(server.clone(), proxy::identify))
         .with_state(server);
     if web.join("index.html").exists() {
         api.fallback_service(tower_http::services::ServeDir::new(web).precompressed_br())
@@ -105,10 +107,10 @@ async fn region_slice(State(server): State<Arc<Server>>, UrlPath(adcode): UrlPat
 }
 
 /// The unsuppressed cube; each read is audited (who, which version).
-async fn internal_cube(State(server): State<Arc<Server>>, Query(query): Query<FormatQuery>, headers: HeaderMap) -> ApiResult<Response> {
+async fn internal_cube(State(server): State<Arc<Server>>, Extension(client): Extension<Client>, Query(query): Query<FormatQuery>, headers: HeaderMap) -> ApiResult<Response> {
     let who = server.tokens.authorize(&headers, Role::Analyst)?;
     let published = server.published();
-    server.audit.append(&AuditEntry::now(&who, "read-internal", published.number))?;
+    server.audit.append(&AuditEntry::now(&who, "read-internal", published.number).from(&client))?;
     let binary = wants_binary(&query, &headers);
     let bytes = if binary { published.internal.to_binary() } else { published.internal.to_json() };
     Ok(cube_response(bytes.into(), binary, None))
