@@ -51,6 +51,20 @@ enum Command {
         files: Vec<PathBuf>,
         #[arg(long, default_value = "data/ingested")]
         out: PathBuf,
+        /// Name the files so in the quarantine and messages (one per file; default: their
+        /// paths).
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// Refuse a Parquet file whose footer declares more rows than this.
+        #[arg(long)]
+        max_parquet_rows: Option<u64>,
+        /// Refuse a Parquet file that declares it decompresses to more bytes than this.
+        #[arg(long)]
+        max_parquet_unpacked_bytes: Option<u64>,
+        /// Print the reconciliation, or the error, as one JSON object (what the data
+        /// server reads when it validates an upload in a process of its own).
+        #[arg(long)]
+        json: bool,
     },
     /// Build the cube from a data folder.
     Build {
@@ -243,6 +257,28 @@ fn run_build(cfg: &build::BuildConfig) -> Result<build::BuildOutput> {
         started.elapsed().as_secs_f64()
     );
     Ok(output)
+}
+
+/// `analytics ingest`: validates files of one source into `<out>/<source>/part-0.parquet`
+/// (the validated form: person keys hashed, which reads back as this source) and
+/// `<out>/quarantine/<source>.csv`.
+fn run_ingest(source: &str, files: Vec<PathBuf>, out: &std::path::Path, names: Vec<String>, limits: &ingest::ParquetLimits) -> Result<ingest::Reconciliation> {
+    let schema = schema::source(source).with_context(|| {
+        let names: Vec<&str> = schema::SOURCES.iter().map(|s| s.name).collect();
+        format!("unknown source {source:?}; one of: {}", names.join(", "))
+    })?;
+    let files = files.into_iter().map(ingest::InputFile::new).collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(names.is_empty() || names.len() == files.len(), "give one --name per file");
+    let names: Vec<String> = if names.is_empty() { files.iter().map(|f| f.path.display().to_string()).collect() } else { names };
+    for (file, name) in files.iter().zip(&names) {
+        if file.kind == ingest::FileKind::Parquet {
+            ingest::check_parquet_footer(&file.path, limits).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        }
+    }
+    let checked = ingest::check(schema, files, &ingest::IngestContext::from_env()?)?;
+    let rec = ingest::write_validated(&checked, &names, &out.join(build::QUARANTINE_DIR), &out.join(schema.name).join("part-0.parquet"))?;
+    anyhow::ensure!(rec.balances(), "reconciliation does not balance");
+    Ok(rec)
 }
 
 fn print_reconciliation(rows: &[ingest::Reconciliation]) {
@@ -523,20 +559,21 @@ fn main() -> Result<()> {
         Command::Generate { scale, seed, out, csv, dirty_rate } => {
             run_generate(&generate::GenerateConfig { scale, seed, out, csv, dirty_rate })?;
         }
-        Command::Ingest { source, files, out } => {
-            let schema = schema::source(&source).with_context(|| {
-                let names: Vec<&str> = schema::SOURCES.iter().map(|s| s.name).collect();
-                format!("unknown source {source:?}; one of: {}", names.join(", "))
-            })?;
-            let files = files.into_iter().map(ingest::InputFile::new).collect::<Result<Vec<_>, _>>()?;
-            let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-            let checked = ingest::check(schema, files, &ingest::IngestContext::from_env()?)?;
-            // The validated form (person keys hashed) reads back as this source.
-            let path = out.join(schema.name).join("part-0.parquet");
-            let rec = ingest::write_validated(&checked, &names, &out.join(build::QUARANTINE_DIR), &path)?;
+        Command::Ingest { source, files, out, names, max_parquet_rows, max_parquet_unpacked_bytes, json } => {
+            let limits = ingest::ParquetLimits { max_rows: max_parquet_rows.unwrap_or(u64::MAX), max_unpacked_bytes: max_parquet_unpacked_bytes.unwrap_or(u64::MAX) };
+            let result = run_ingest(&source, files, &out, names, &limits);
+            if json {
+                // One line the server parses; a crash of the reader prints none.
+                let line = match &result {
+                    Ok(rec) => serde_json::json!({ "reconciliation": rec }),
+                    Err(e) => serde_json::json!({ "error": format!("{e:#}") }),
+                };
+                println!("{line}");
+                std::process::exit(if result.is_ok() { 0 } else { 2 });
+            }
+            let rec = result?;
             print_reconciliation(std::slice::from_ref(&rec));
-            println!("accepted rows → {}; quarantined rows → {}", path.display(), out.join(build::QUARANTINE_DIR).display());
-            anyhow::ensure!(rec.balances(), "reconciliation does not balance");
+            println!("accepted rows → {}; quarantined rows → {}", out.join(schema::source(&source).map_or("", |s| s.name)).display(), out.join(build::QUARANTINE_DIR).display());
         }
         Command::Build { input, out, k, stage_on_disk, warning_config } => {
             let warning = analytics::warning::WarningConfig::from_file(warning_config.as_deref())?;

@@ -541,8 +541,32 @@ fn identity(schema: &SourceSchema) -> Vec<Expr> {
         .collect()
 }
 
+/// What a Parquet file may declare in its footer: rows, and bytes once decompressed.
+#[derive(Clone, Copy, Debug)]
+pub struct ParquetLimits {
+    pub max_rows: u64,
+    pub max_unpacked_bytes: u64,
+}
+
+/// Refuses a Parquet file whose footer declares more rows or more decompressed bytes than
+/// `limits`, before any page is decompressed (a small file can declare gigabytes).
+pub fn check_parquet_footer(path: &Path, limits: &ParquetLimits) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut reader = ParquetReader::new(file);
+    let metadata = reader.get_metadata().map_err(|e| format!("not a Parquet file: {}", redact::message(&e.to_string())))?;
+    let rows = metadata.num_rows as u64;
+    if rows > limits.max_rows {
+        return Err(format!("the file declares {rows} rows; a batch may have at most {} (limits.max_parquet_rows)", limits.max_rows));
+    }
+    let unpacked: u64 = metadata.row_groups.iter().map(|g| g.total_byte_size() as u64).sum();
+    if unpacked > limits.max_unpacked_bytes {
+        return Err(format!("the file decompresses to {unpacked} bytes; a batch may decompress to at most {} (limits.max_parquet_uncompressed_bytes)", limits.max_unpacked_bytes));
+    }
+    Ok(())
+}
+
 /// The reconciliation of one source.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reconciliation {
     pub source: String,
     pub files: usize,

@@ -51,6 +51,7 @@ fn config(data: &Path) -> ServeConfig {
         keep_versions: 3,
         k: 5,
         today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()),
+        ingest_worker: Some(env!("CARGO_BIN_EXE_analytics").into()),
         ..Default::default()
     }
 }
@@ -283,6 +284,14 @@ fn a_decompression_bomb_is_refused_from_its_footer() {
     let error = response.text().unwrap();
     assert!(error.contains("bomb.parquet") && error.contains("400000 rows"), "{error}");
     assert!(!error.contains(&data.display().to_string()), "no server path in an answer: {error}");
+    assert_eq!(version(server.addr).version, 1);
+    // A file the fuzzer found to abort Polars' Parquet reader (a non-unwinding panic) is
+    // read in the ingest worker's process: the answer is 422, the server lives on.
+    let malformed = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipeline/data/malformed.parquet")).unwrap();
+    let response = post(server.addr, &format!("/api/ingest?source={REGISTRATIONS}&name=damaged.parquet"), INGEST, malformed);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = response.text().unwrap();
+    assert!(error.contains("damaged.parquet") && error.contains("could not be read"), "{error}");
     assert_eq!(version(server.addr).version, 1);
 }
 

@@ -58,6 +58,7 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
         tokens: vec![token("bot", Role::Ingest, INGEST), token("ana", Role::Analyst, ANALYST), token("root", Role::Admin, ADMIN)],
         keep_versions: 2,
         k: 5,
+        ingest_worker: Some(env!("CARGO_BIN_EXE_analytics").into()),
         ..Default::default()
     };
     let server = serve::spawn(config.clone()).unwrap();

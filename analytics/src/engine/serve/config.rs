@@ -40,6 +40,10 @@ pub struct ServeConfig {
     /// The day of ingest, after which no event may be dated; absent: `SZJY_TODAY` or the
     /// clock. Set it to rebuild old data as it was, or in tests.
     pub today: Option<chrono::NaiveDate>,
+    /// The program that validates uploads, each in a process of its own (`analytics
+    /// ingest --json`); default: this program. Tests that run the server inside another
+    /// program name the `analytics` binary here.
+    pub ingest_worker: Option<PathBuf>,
 }
 
 /// What one client may make the server hold: bounds on bodies, uploads, connections and
@@ -65,6 +69,8 @@ pub struct Limits {
     pub header_timeout_s: u64,
     /// Seconds an upload may pause before it is abandoned.
     pub body_idle_timeout_s: u64,
+    /// Seconds the ingest worker may take to validate one batch.
+    pub max_validation_s: u64,
 }
 
 impl Default for Limits {
@@ -80,6 +86,7 @@ impl Default for Limits {
             max_update_streams: 2048,
             header_timeout_s: 10,
             body_idle_timeout_s: 30,
+            max_validation_s: 900,
         }
     }
 }
@@ -121,6 +128,7 @@ impl Default for ServeConfig {
             log: None,
             trusted_proxies: Vec::new(),
             today: None,
+            ingest_worker: None,
         }
     }
 }

@@ -24,7 +24,7 @@ use super::journal::{self, batch_name, failpoint, Record, Step};
 use super::proxy::Client;
 use super::{limits, ApiError, ApiResult, Server, VersionInfo};
 use crate::engine::build::QUARANTINE_DIR;
-use crate::engine::ingest::{self as validation, IngestContext, InputFile, REASON_COL, ROW_COL};
+use crate::engine::ingest::{self as validation, REASON_COL, ROW_COL};
 use crate::schema::{self, SourceSchema};
 
 /// What an ingest answers: the batch's reconciliation, the first quarantined rows
@@ -250,18 +250,97 @@ fn replaced_rows(cube: &crate::cube::Cube, source: &str) -> u64 {
     cube.sources.iter().find(|s| s.source == source).map_or(0, |s| s.replaced)
 }
 
-/// Checks the upload's declared size (Parquet), validates it like `analytics ingest` and
-/// writes its accepted rows in their stored form; errors name the client's file, never a
-/// path of the server.
+/// Validates an upload like `analytics ingest`, in a process of its own (the ingest
+/// worker): a file crafted to crash or exhaust the Parquet reader takes that process down,
+/// not the server. The worker checks the declared size (Parquet), writes the accepted rows
+/// in their stored form and the quarantine; errors name the client's file, never a path
+/// of the server.
 fn validate(server: &Server, request: &Request, upload: &Path, stored: &Path, report_dir: &Path) -> Result<validation::Reconciliation, String> {
-    let in_client_terms = |message: String| message.replace(&upload.display().to_string(), &request.file);
-    if request.extension == "parquet" {
-        limits::check_parquet(upload, &server.config.limits).map_err(|e| format!("{}: {e}", request.file))?;
+    let in_client_terms = |message: &str| message.replace(&upload.display().to_string(), &request.file);
+    let work = upload.with_extension("work");
+    let limits = &server.config.limits;
+    let today = match server.config.today {
+        Some(day) => day,
+        None => validation::day_of_ingest().map_err(|e| e.to_string())?,
+    };
+    let mut command = std::process::Command::new(&server.ingest_worker);
+    command
+        .args(["ingest", "--json", "--source", request.schema.name, "--name", &request.file])
+        .arg("--max-parquet-rows")
+        .arg(limits.max_parquet_rows.to_string())
+        .arg("--max-parquet-unpacked-bytes")
+        .arg(limits.max_parquet_uncompressed_bytes.to_string())
+        .arg("--out")
+        .arg(&work)
+        .arg(upload)
+        .env(validation::TODAY_ENV, today.to_string())
+        .env("RUST_LOG", "error")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let outcome = run_worker(command, Duration::from_secs(limits.max_validation_s));
+    let result = match outcome {
+        Err(message) => Err(format!("{}: {message}", request.file)),
+        Ok(line) => match serde_json::from_str::<WorkerAnswer>(&line) {
+            Ok(WorkerAnswer { reconciliation: Some(rec), .. }) => {
+                let moved = (|| -> std::io::Result<()> {
+                    let accepted = work.join(request.schema.name).join("part-0.parquet");
+                    if accepted.exists() {
+                        std::fs::rename(&accepted, stored)?;
+                    }
+                    let quarantine = work.join(QUARANTINE_DIR).join(format!("{}.csv", request.schema.name));
+                    if quarantine.exists() {
+                        std::fs::create_dir_all(report_dir)?;
+                        std::fs::rename(&quarantine, report_dir.join(format!("{}.csv", request.schema.name)))?;
+                    }
+                    Ok(())
+                })();
+                moved.map(|_| rec).map_err(|e| format!("keeping the validated batch: {e}"))
+            }
+            Ok(WorkerAnswer { error: Some(message), .. }) => Err(in_client_terms(&message)),
+            _ => Err(format!("{}: the ingest worker gave no answer", request.file)),
+        },
+    };
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+/// What `analytics ingest --json` prints.
+#[derive(Deserialize)]
+struct WorkerAnswer {
+    reconciliation: Option<validation::Reconciliation>,
+    error: Option<String>,
+}
+
+/// Runs the ingest worker to its end or `timeout`, and gives its answer line.
+fn run_worker(mut command: std::process::Command, timeout: Duration) -> Result<String, String> {
+    use std::io::Read;
+    let mut child = command.spawn().map_err(|e| format!("the ingest worker did not start: {e}"))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    // Read on a thread: a worker that fills the pipe must not block its own exit.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("reading the file took longer than {} s (limits.max_validation_s)", timeout.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("waiting for the ingest worker: {e}")),
+        }
+    };
+    let text = reader.join().unwrap_or_default();
+    match (status.code(), text.lines().last()) {
+        (Some(0 | 2), Some(line)) => Ok(line.to_string()),
+        _ => Err("the file could not be read: the reader failed on it (a damaged or deliberately malformed file)".into()),
     }
-    let mut context = IngestContext::from_env().map_err(|e| e.to_string())?;
-    context.today = server.config.today.unwrap_or(context.today);
-    let checked = InputFile::new(upload.to_path_buf()).and_then(|f| validation::check(request.schema, vec![f], &context)).map_err(|e| in_client_terms(e.to_string()))?;
-    validation::write_validated(&checked, std::slice::from_ref(&request.file), report_dir, stored).map_err(|e| in_client_terms(e.to_string()))
 }
 
 /// The first quarantined rows of a batch: row number and reason, not the row.

@@ -136,27 +136,6 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Refuses a Parquet file whose footer declares more rows or more decompressed bytes than
-/// the limits allow, before any page is decompressed.
-pub fn check_parquet(path: &Path, limits: &Limits) -> Result<(), String> {
-    use polars::prelude::*;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut reader = ParquetReader::new(file);
-    let metadata = reader.get_metadata().map_err(|e| format!("not a Parquet file: {e}"))?;
-    let rows = metadata.num_rows as u64;
-    if rows > limits.max_parquet_rows {
-        return Err(format!("the file declares {rows} rows; a batch may have at most {} (limits.max_parquet_rows)", limits.max_parquet_rows));
-    }
-    let unpacked: u64 = metadata.row_groups.iter().map(|g| g.total_byte_size() as u64).sum();
-    if unpacked > limits.max_parquet_uncompressed_bytes {
-        return Err(format!(
-            "the file decompresses to {unpacked} bytes; a batch may decompress to at most {} (limits.max_parquet_uncompressed_bytes)",
-            limits.max_parquet_uncompressed_bytes
-        ));
-    }
-    Ok(())
-}
-
 /// Places for update streams: a stream holds one while it is open.
 pub struct StreamSlots(Arc<Semaphore>);
 

@@ -129,6 +129,8 @@ struct Server {
     /// Alerts' acknowledgements, assignments and closings (`alert-lifecycle.jsonl`).
     lifecycle: std::sync::Mutex<lifecycle::Log>,
     streams: limits::StreamSlots,
+    /// The `analytics` program that validates uploads ([`ServeConfig::ingest_worker`]).
+    ingest_worker: PathBuf,
 }
 
 /// A request's failure, answered as JSON `{"error": …}` with its status.
@@ -193,6 +195,15 @@ impl Server {
         let (stopping, _) = watch::channel(false);
         let lifecycle = std::sync::Mutex::new(lifecycle::Log::open(&folders.lifecycle).map_err(anyhow::Error::msg)?);
         let streams = limits::StreamSlots::new(config.limits.max_update_streams);
+        let ingest_worker = match &config.ingest_worker {
+            Some(path) => path.clone(),
+            None => {
+                let this = std::env::current_exe().context("finding this program")?;
+                let name = this.file_stem().and_then(|n| n.to_str()).unwrap_or_default();
+                anyhow::ensure!(name == "analytics", "{} cannot validate uploads: set ingest_worker to the analytics program", this.display());
+                this
+            }
+        };
         Ok(Server {
             config,
             folders,
@@ -206,6 +217,7 @@ impl Server {
             staged: std::sync::Mutex::new(staged),
             lifecycle,
             streams,
+            ingest_worker,
         })
     }
 
