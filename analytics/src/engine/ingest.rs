@@ -558,7 +558,7 @@ pub fn check_parquet_footer(path: &Path, limits: &ParquetLimits) -> Result<(), S
     if rows > limits.max_rows {
         return Err(format!("the file declares {rows} rows; a batch may have at most {} (limits.max_parquet_rows)", limits.max_rows));
     }
-    let unpacked: u64 = metadata.row_groups.iter().map(|g| g.total_byte_size() as u64).sum();
+    let unpacked = metadata.row_groups.iter().fold(0u64, |sum, g| sum.saturating_add(g.total_byte_size() as u64));
     if unpacked > limits.max_unpacked_bytes {
         return Err(format!("the file decompresses to {unpacked} bytes; a batch may decompress to at most {} (limits.max_parquet_uncompressed_bytes)", limits.max_unpacked_bytes));
     }
@@ -652,6 +652,8 @@ fn quarantine_with_paths(checked: &Checked, names: &[String]) -> LazyFrame {
         None,
         Some(DataType::String),
     );
+    // File names come from clients too: masked and neutralised like the cells.
+    let file = redact::neutralise_expr(redact::mask_ids_expr(file)).alias(FILE_COL);
     checked.quarantined.clone().select([file, all().exclude_cols([FILE_COL]).as_expr()])
 }
 

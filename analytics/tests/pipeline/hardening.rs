@@ -356,6 +356,11 @@ fn no_id_number_rests_on_disk_or_leaves_in_an_answer() {
         let response = post(server.addr, &ingest_path(&format!("ids-{i}.csv")), INGEST, body.clone());
         answers.push_str(&response.text().unwrap());
     }
+    // A clerk names the file after a person; a source name that is an ID number.
+    let named = post(server.addr, &ingest_path(&format!("{}-张三.csv", ids[5])), INGEST, registrations(LIXIA, 2, 9));
+    answers.push_str(&named.text().unwrap());
+    let refused = post(server.addr, &format!("/api/ingest?source={}&name=x.csv", ids[4]), INGEST, "x");
+    answers.push_str(&refused.text().unwrap());
     answers.push_str(&client().get(format!("http://{}/api/audit", server.addr)).bearer_auth(ANALYST).send().unwrap().text().unwrap());
     let mut seen = String::new();
     for file in files_under(&data) {

@@ -4,7 +4,6 @@
 //! goes out, and no line holds an ID number ([`crate::engine::redact`]).
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -91,13 +90,9 @@ impl Audit {
         let mut entry = entry.clone();
         entry.error = entry.error.as_deref().map(redact::message);
         entry.file = entry.file.as_deref().map(redact::message);
+        entry.source = entry.source.as_deref().map(redact::message);
         let _writing = self.writer.lock().expect("audit lock");
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).with_context(|| format!("opening {}", self.path.display()))?;
-        let mut line = serde_json::to_vec(&entry)?;
-        line.push(b'\n');
-        file.write_all(&line)?;
-        file.sync_data()?;
-        Ok(())
+        super::journal::append_line(&self.path, &serde_json::to_vec(&entry)?)
     }
 
     /// Every entry, oldest first. A torn last line (the machine stopped mid-write) is
@@ -125,14 +120,14 @@ impl Audit {
         Ok(self.entries()?.into_iter().filter(|e| e.action == "ingest").filter_map(|e| e.batch).collect())
     }
 
-    /// The batches in the data now, by their content's SHA-256: published and not rolled
-    /// back since.
-    pub fn landed_by_content(&self) -> Result<BTreeMap<String, Landed>> {
-        let mut landed: BTreeMap<String, Landed> = BTreeMap::new();
+    /// The batches in the data now, by source and their content's SHA-256: published and
+    /// not rolled back since.
+    pub fn landed_by_content(&self) -> Result<BTreeMap<(String, String), Landed>> {
+        let mut landed: BTreeMap<(String, String), Landed> = BTreeMap::new();
         for entry in self.entries()? {
             if entry.is_published_ingest() {
-                if let Some(hash) = entry.content_sha256.clone() {
-                    landed.insert(hash, Landed { entry });
+                if let (Some(source), Some(hash)) = (entry.source.clone(), entry.content_sha256.clone()) {
+                    landed.insert((source, hash), Landed { entry });
                 }
             } else if entry.action == "rollback" && entry.error.is_none() {
                 landed.retain(|_, l| l.entry.batch != entry.batch);
@@ -144,6 +139,8 @@ impl Audit {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     #[test]
@@ -167,11 +164,11 @@ mod tests {
         assert_eq!(audit.entries().unwrap().len(), 2, "the entry after a repaired tear reads back");
         // An ingest with an error has not landed; a clean one has, until rolled back.
         let mut ok = AuditEntry::now("bot", "ingest", 3);
-        (ok.batch, ok.accepted, ok.content_sha256) = (Some("b000002".into()), Some(5), Some("cd".into()));
+        (ok.batch, ok.accepted, ok.content_sha256, ok.source) = (Some("b000002".into()), Some(5), Some("cd".into()), Some("job_seekers".into()));
         std::fs::write(dir.join("audit.jsonl"), "").unwrap();
         audit.append(&entry).unwrap();
         audit.append(&ok).unwrap();
-        assert_eq!(audit.landed_by_content().unwrap().keys().collect::<Vec<_>>(), ["cd"]);
+        assert_eq!(audit.landed_by_content().unwrap().keys().map(|(_, h)| h.as_str()).collect::<Vec<_>>(), ["cd"]);
         let mut rollback = AuditEntry::now("root", "rollback", 4);
         rollback.batch = Some("b000002".into());
         audit.append(&rollback).unwrap();

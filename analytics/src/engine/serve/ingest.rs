@@ -7,7 +7,7 @@
 //! values masked in its report; the upload deleted) → journalled as staged → moved into
 //! `batches/` → the next version built and published → the outcome audited.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,10 +64,11 @@ pub(super) struct IngestQuery {
     format: Option<String>,
 }
 
-/// A file name as a client gave it, fit to log and show: no folders, bounded.
+/// A file name as a client gave it, fit to log and show: no folders, ID numbers masked,
+/// bounded.
 fn client_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    crate::engine::redact::bounded(base, 120).into_owned()
+    crate::engine::redact::bounded(&crate::engine::redact::mask_ids(base), 120).into_owned()
 }
 
 /// A validated request: who, from where, which source, what the file is called and its
@@ -99,12 +100,18 @@ pub(super) async fn ingest_batch(State(server): State<Arc<Server>>, Extension(cl
         Err(error) => return Err(refused(error, Some(&request.file))),
     };
     // From here the job owns the batch: it runs to its outcome even if this request is
-    // dropped (the client hung up), and holds the writer lock until then.
+    // dropped (the client hung up). It validates without the writer lock (in the worker
+    // process, while other batches build), then holds the lock until its outcome is
+    // audited.
     let job_server = server.clone();
     let job = tokio::spawn(async move {
+        let worker = job_server.clone();
+        let (request, upload) = (Arc::new(request), Arc::new(upload));
+        let (r, u) = (request.clone(), upload.clone());
+        let validated = tokio::task::spawn_blocking(move || validate(&worker, &r, &upload_path, &u)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?;
         let _writer = job_server.writer.clone().lock_owned().await;
         let worker = job_server.clone();
-        tokio::task::spawn_blocking(move || ingest_job(&worker, &request, &upload_path, &upload)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?
+        tokio::task::spawn_blocking(move || worker.settled(|| land(&worker, &request, &upload, &validated))).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?
     });
     job.await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?.map(Json)
 }
@@ -144,32 +151,49 @@ fn refused(server: &Server, who: &str, client: &Client, source: &str, file: Opti
     error
 }
 
-fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &limits::Upload) -> ApiResult<IngestReport> {
-    let schema = request.schema;
-    // The same bytes again: answered from the first time, nothing added.
-    if let Some(landed) = server.audit.landed_by_content()?.remove(&upload.sha256) {
-        let _ = std::fs::remove_file(upload_path);
-        let published = server.published();
-        let first = landed.entry;
-        let mut entry = AuditEntry::now(&request.who, "refused", published.number).from(&request.client);
-        (entry.source, entry.file, entry.content_sha256) = (Some(schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
-        entry.error = Some(format!("already ingested as {}", first.batch.as_deref().unwrap_or("?")));
-        server.audit.append(&entry)?;
-        return Ok(IngestReport {
-            batch: first.batch.unwrap_or_default(),
-            source: schema.name.into(),
-            file: request.file.clone(),
-            rows_in: first.rows_in.unwrap_or(0),
-            accepted: first.accepted.unwrap_or(0),
-            quarantined: first.quarantined.unwrap_or(0),
-            quarantine_sample: Vec::new(),
-            replaced: first.replaced.unwrap_or(0),
-            version: published.number,
-            data_version: published.public.data_version.clone(),
-            already_ingested: true,
-        });
-    }
+/// An upload as the worker left it: its reconciliation, and its validated rows and
+/// quarantine under a work folder in `incoming/`; or why it was refused.
+struct Validated {
+    work: PathBuf,
+    outcome: ApiResult<validation::Reconciliation>,
+}
 
+impl Drop for Validated {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+/// The answer to a batch whose bytes landed before: the first batch's, nothing added.
+fn already_ingested(server: &Server, request: &Request, upload: &limits::Upload) -> ApiResult<Option<IngestReport>> {
+    let Some(landed) = server.audit.landed_by_content()?.remove(&(request.schema.name.to_string(), upload.sha256.clone())) else { return Ok(None) };
+    let published = server.published();
+    let first = landed.entry;
+    let mut entry = AuditEntry::now(&request.who, "refused", published.number).from(&request.client);
+    (entry.source, entry.file, entry.content_sha256) = (Some(request.schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
+    entry.error = Some(format!("already ingested as {}", first.batch.as_deref().unwrap_or("?")));
+    server.audit.append(&entry)?;
+    Ok(Some(IngestReport {
+        batch: first.batch.unwrap_or_default(),
+        source: request.schema.name.into(),
+        file: request.file.clone(),
+        rows_in: first.rows_in.unwrap_or(0),
+        accepted: first.accepted.unwrap_or(0),
+        quarantined: first.quarantined.unwrap_or(0),
+        quarantine_sample: Vec::new(),
+        replaced: first.replaced.unwrap_or(0),
+        version: published.number,
+        data_version: published.public.data_version.clone(),
+        already_ingested: true,
+    }))
+}
+
+/// Under the writer lock: gives a validated upload its batch number and its outcome.
+fn land(server: &Server, request: &Request, upload: &limits::Upload, validated: &Validated) -> ApiResult<IngestReport> {
+    let schema = request.schema;
+    if let Some(report) = already_ingested(server, request, upload)? {
+        return Ok(report);
+    }
     let batch = batch_name(server.next_batch.fetch_add(1, Ordering::SeqCst));
     let record = |step: Step| Record::new(&batch, schema.name, &request.file, &request.who, &upload.sha256, step);
     server.journal.record(&record(Step::Received))?;
@@ -181,23 +205,25 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
         entry.error = error;
         entry
     };
-    let fail = |status: StatusCode, message: String| -> ApiResult<IngestReport> {
-        server.audit.append(&outcome(Some(message.clone()), None, server.published().number))?;
-        Err(ApiError(status, message))
-    };
-
-    // Validate into the stored form; the upload (which may hold raw ID numbers) goes.
-    let stored = server.folders.incoming.join(format!("{batch}.parquet"));
-    let report_dir = server.folders.reports.join(&batch).join(QUARANTINE_DIR);
-    let validated = validate(server, request, upload_path, &stored, &report_dir);
-    let _ = std::fs::remove_file(upload_path);
-    let rec = match validated {
-        Ok(rec) => rec,
-        Err(message) => {
-            let _ = std::fs::remove_file(&stored);
-            return fail(StatusCode::UNPROCESSABLE_ENTITY, message);
+    let rec = match &validated.outcome {
+        Ok(rec) => rec.clone(),
+        Err(error) => {
+            server.audit.append(&outcome(Some(error.1.clone()), None, server.published().number))?;
+            return Err(ApiError(error.0, error.1.clone()));
         }
     };
+    // The batch's quarantine becomes its report; its accepted rows wait under its name.
+    let stored = server.folders.incoming.join(format!("{batch}.parquet"));
+    let report_dir = server.folders.reports.join(&batch).join(QUARANTINE_DIR);
+    let quarantine = validated.work.join(QUARANTINE_DIR).join(format!("{}.csv", schema.name));
+    if quarantine.exists() {
+        std::fs::create_dir_all(&report_dir).map_err(anyhow::Error::from)?;
+        std::fs::rename(&quarantine, report_dir.join(format!("{}.csv", schema.name))).map_err(anyhow::Error::from)?;
+    }
+    let accepted_rows = validated.work.join(schema.name).join("part-0.parquet");
+    if rec.accepted > 0 {
+        std::fs::rename(&accepted_rows, &stored).map_err(anyhow::Error::from)?;
+    }
     failpoint("validated");
     let counts = (rec.rows_in, rec.accepted, rec.quarantined);
     let quarantine_sample = quarantine_sample(&report_dir.join(format!("{}.csv", schema.name)));
@@ -213,11 +239,13 @@ fn ingest_job(server: &Server, request: &Request, upload_path: &Path, upload: &l
         match server.rebuild(version, schema.name) {
             Ok(published) => published,
             Err(e) => {
-                // Leave the data as it was: the batch goes back out, kept for inspection.
+                // Leave the data as it was: the half-built version goes first (recovery
+                // reads a complete version as published), then the batch goes back out,
+                // kept for inspection.
+                let _ = std::fs::remove_dir_all(server.folders.versions.join(version.to_string()));
                 let failed = server.folders.rolled_back.join(schema.name);
                 let _ = std::fs::create_dir_all(&failed);
                 let _ = std::fs::rename(&kept, failed.join(format!("{batch}.parquet.failed")));
-                let _ = std::fs::remove_dir_all(server.folders.versions.join(version.to_string()));
                 let error = ApiError::internal(e);
                 server.audit.append(&outcome(Some(format!("the build of version {version} failed ({})", error.1)), Some(counts), server.published().number))?;
                 return Err(error);
@@ -252,57 +280,53 @@ fn replaced_rows(cube: &crate::cube::Cube, source: &str) -> u64 {
 
 /// Validates an upload like `analytics ingest`, in a process of its own (the ingest
 /// worker): a file crafted to crash or exhaust the Parquet reader takes that process down,
-/// not the server. The worker checks the declared size (Parquet), writes the accepted rows
-/// in their stored form and the quarantine; errors name the client's file, never a path
-/// of the server.
-fn validate(server: &Server, request: &Request, upload: &Path, stored: &Path, report_dir: &Path) -> Result<validation::Reconciliation, String> {
-    let in_client_terms = |message: &str| message.replace(&upload.display().to_string(), &request.file);
-    let work = upload.with_extension("work");
+/// not the server. The worker checks the declared size (Parquet) and writes the accepted
+/// rows in their stored form and the quarantine into a work folder; the upload (which may
+/// hold raw ID numbers) is deleted. The worker runs in `incoming/` on relative names, so
+/// its messages name no path of the server; they name the client's file.
+fn validate(server: &Server, request: &Request, upload_path: &Path, upload: &limits::Upload) -> Validated {
+    let work = upload_path.with_extension("work");
+    let key = (request.schema.name.to_string(), upload.sha256.clone());
+    let outcome = match server.audit.landed_by_content() {
+        // Landed before: `land` answers it so under the lock; nothing to validate.
+        Ok(landed) if landed.contains_key(&key) => Err(ApiError(StatusCode::CONFLICT, "already ingested".into())),
+        Ok(_) => run_validation(server, request, upload_path, &work),
+        Err(e) => Err(ApiError::internal(e)),
+    };
+    let _ = std::fs::remove_file(upload_path);
+    Validated { work, outcome }
+}
+
+fn run_validation(server: &Server, request: &Request, upload_path: &Path, work: &Path) -> ApiResult<validation::Reconciliation> {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let limits = &server.config.limits;
     let today = match server.config.today {
         Some(day) => day,
-        None => validation::day_of_ingest().map_err(|e| e.to_string())?,
+        None => validation::day_of_ingest().map_err(|e| ApiError::internal(e.into()))?,
     };
     let mut command = std::process::Command::new(&server.ingest_worker);
     command
+        .current_dir(&server.folders.incoming)
         .args(["ingest", "--json", "--source", request.schema.name, "--name", &request.file])
         .arg("--max-parquet-rows")
         .arg(limits.max_parquet_rows.to_string())
         .arg("--max-parquet-unpacked-bytes")
         .arg(limits.max_parquet_uncompressed_bytes.to_string())
         .arg("--out")
-        .arg(&work)
-        .arg(upload)
+        .arg(name(work))
+        .arg(name(upload_path))
         .env(validation::TODAY_ENV, today.to_string())
         .env("RUST_LOG", "error")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
-    let outcome = run_worker(command, Duration::from_secs(limits.max_validation_s));
-    let result = match outcome {
-        Err(message) => Err(format!("{}: {message}", request.file)),
-        Ok(line) => match serde_json::from_str::<WorkerAnswer>(&line) {
-            Ok(WorkerAnswer { reconciliation: Some(rec), .. }) => {
-                let moved = (|| -> std::io::Result<()> {
-                    let accepted = work.join(request.schema.name).join("part-0.parquet");
-                    if accepted.exists() {
-                        std::fs::rename(&accepted, stored)?;
-                    }
-                    let quarantine = work.join(QUARANTINE_DIR).join(format!("{}.csv", request.schema.name));
-                    if quarantine.exists() {
-                        std::fs::create_dir_all(report_dir)?;
-                        std::fs::rename(&quarantine, report_dir.join(format!("{}.csv", request.schema.name)))?;
-                    }
-                    Ok(())
-                })();
-                moved.map(|_| rec).map_err(|e| format!("keeping the validated batch: {e}"))
-            }
-            Ok(WorkerAnswer { error: Some(message), .. }) => Err(in_client_terms(&message)),
-            _ => Err(format!("{}: the ingest worker gave no answer", request.file)),
-        },
-    };
-    let _ = std::fs::remove_dir_all(&work);
-    result
+    let refused = |message: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, message);
+    let line = run_worker(command, Duration::from_secs(limits.max_validation_s)).map_err(|message| refused(format!("{}: {message}", request.file)))?;
+    match serde_json::from_str::<WorkerAnswer>(&line) {
+        Ok(WorkerAnswer { reconciliation: Some(rec), .. }) => Ok(rec),
+        Ok(WorkerAnswer { error: Some(message), .. }) => Err(refused(message.replace(&name(upload_path), &request.file))),
+        _ => Err(ApiError::internal(anyhow::anyhow!("the ingest worker's answer is not one: {line}"))),
+    }
 }
 
 /// What `analytics ingest --json` prints.
@@ -316,6 +340,8 @@ struct WorkerAnswer {
 fn run_worker(mut command: std::process::Command, timeout: Duration) -> Result<String, String> {
     use std::io::Read;
     let mut child = command.spawn().map_err(|e| format!("the ingest worker did not start: {e}"))?;
+    // If memory runs out, the worker goes first, not the server.
+    let _ = std::fs::write(format!("/proc/{}/oom_score_adj", child.id()), "1000");
     let mut stdout = child.stdout.take().expect("piped");
     // Read on a thread: a worker that fills the pipe must not block its own exit.
     let reader = std::thread::spawn(move || {
@@ -347,7 +373,7 @@ fn run_worker(mut command: std::process::Command, timeout: Duration) -> Result<S
 fn quarantine_sample(path: &Path) -> Vec<QuarantinedRow> {
     use polars::prelude::*;
     const SAMPLE: usize = 20;
-    let Ok(df) = CsvReadOptions::default().with_infer_schema_length(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf())).and_then(|r| r.finish()) else {
+    let Ok(df) = CsvReadOptions::default().with_n_rows(Some(SAMPLE)).with_infer_schema_length(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf())).and_then(|r| r.finish()) else {
         return Vec::new();
     };
     let (Ok(rows), Ok(reasons)) = (df.column(ROW_COL).and_then(|c| c.str().cloned()), df.column(REASON_COL).and_then(|c| c.str().cloned())) else { return Vec::new() };
@@ -367,7 +393,7 @@ pub(super) async fn rollback(State(server): State<Arc<Server>>, Extension(client
     let job = tokio::spawn(async move {
         let _writer = job_server.writer.clone().lock_owned().await;
         let worker = job_server.clone();
-        tokio::task::spawn_blocking(move || rollback_job(&worker, &who, &client, &batch)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?
+        tokio::task::spawn_blocking(move || worker.settled(|| rollback_job(&worker, &who, &client, &batch))).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?
     });
     job.await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?.map(Json)
 }
@@ -382,7 +408,7 @@ fn rollback_job(server: &Server, who: &str, client: &Client, batch: &str) -> Api
     };
     let version = server.published().number + 1;
     let landed = server.audit.landed_by_content()?;
-    let sha = landed.iter().find(|(_, l)| l.entry.batch.as_deref() == Some(batch)).map(|(h, _)| h.clone()).unwrap_or_default();
+    let sha = landed.iter().find(|(_, l)| l.entry.batch.as_deref() == Some(batch)).map(|((_, h), _)| h.clone()).unwrap_or_default();
     server.journal.record(&Record::new(batch, source, "", who, &sha, Step::RollbackStarted { version }))?;
     let target = server.folders.rolled_back.join(source);
     std::fs::create_dir_all(&target).map_err(anyhow::Error::from)?;
@@ -397,9 +423,10 @@ fn rollback_job(server: &Server, who: &str, client: &Client, batch: &str) -> Api
             Ok(published.info())
         }
         Err(e) => {
-            // The batch goes back in: the data is what it was.
-            let _ = std::fs::rename(&out, &path);
+            // The batch goes back in: the data is what it was (the half-built version
+            // first, as recovery reads a complete version as done).
             let _ = std::fs::remove_dir_all(server.folders.versions.join(version.to_string()));
+            let _ = std::fs::rename(&out, &path);
             let error = ApiError::internal(e);
             (entry.version, entry.error) = (server.published().number, Some(format!("the build of version {version} failed ({}); the batch stays", error.1)));
             server.audit.append(&entry)?;

@@ -54,6 +54,19 @@ pub struct Journal {
     writer: Mutex<()>,
 }
 
+/// Appends one line and syncs it, or leaves the file as it was: a write that fails half
+/// way (a full disk) is cut off again, so no torn line ends up inside the file.
+pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))?;
+    let before = file.metadata()?.len();
+    let written = file.write_all(line).and_then(|_| file.write_all(b"\n")).and_then(|_| file.sync_data());
+    if let Err(e) = written {
+        let _ = file.set_len(before);
+        return Err(e).with_context(|| format!("appending to {}", path.display()));
+    }
+    Ok(())
+}
+
 /// Batch names are `b000001`, `b000002`, …: sorted by name is sorted by arrival.
 pub fn batch_name(number: u64) -> String {
     format!("b{number:06}")
@@ -71,12 +84,7 @@ impl Journal {
     /// Appends and syncs a record: the step it names may be taken afterwards.
     pub fn record(&self, record: &Record) -> Result<()> {
         let _writing = self.writer.lock().expect("journal lock");
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).with_context(|| format!("opening {}", self.path.display()))?;
-        let mut line = serde_json::to_vec(record)?;
-        line.push(b'\n');
-        file.write_all(&line)?;
-        file.sync_data()?;
-        Ok(())
+        append_line(&self.path, &serde_json::to_vec(record)?)
     }
 
     /// Every record, oldest first; a torn last line is cut (it was never a record).
@@ -117,9 +125,9 @@ pub struct Recovered {
     pub rollbacks_undone: Vec<String>,
 }
 
-/// Settles every journalled step without an outcome in the audit log, and clears what
-/// an interrupted request left in `incoming/` and half-written versions.
-pub fn recover(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Recovered> {
+/// Settles every journalled step without an outcome in the audit log: at start, and at
+/// once after a write job fails.
+pub fn settle(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Recovered> {
     let mut recovered = Recovered::default();
     let entries = audit.entries()?;
     let ingest_outcomes: std::collections::HashSet<&str> = entries.iter().filter(|e| e.action == "ingest").filter_map(|e| e.batch.as_deref()).collect();
@@ -144,7 +152,9 @@ pub fn recover(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Re
         let mut entry = AuditEntry::now(&record.who, "ingest", 0);
         (entry.batch, entry.source, entry.file, entry.content_sha256) = (Some(batch.clone()), Some(record.source.clone()), Some(record.file.clone()), Some(record.content_sha256.clone()));
         match record.step {
-            Step::Staged { version, rows_in, accepted, quarantined } if version_complete(&folders.versions, version) => {
+            // Published only if its version was written whole with the batch in the data (a
+            // failed build deletes its version before it moves the batch out).
+            Step::Staged { version, rows_in, accepted, quarantined } if version_complete(&folders.versions, version) && batch_file(&folders.batches, &record).exists() => {
                 (entry.version, entry.rows_in, entry.accepted, entry.quarantined) = (version, Some(rows_in), Some(accepted), Some(quarantined));
                 recovered.published.push(batch);
             }
@@ -193,10 +203,15 @@ pub fn recover(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Re
         }
         audit.append(&entry)?;
     }
-    // Uploads never validated, and versions never finished.
+    Ok(recovered)
+}
+
+/// At start: deletes uploads never validated and versions never finished.
+pub fn clear_leftovers(folders: &Folders) -> Result<()> {
     if let Ok(entries) = std::fs::read_dir(&folders.incoming) {
         for entry in entries.flatten() {
-            let _ = std::fs::remove_file(entry.path());
+            let path = entry.path();
+            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
         }
     }
     for n in super::numbered_dirs(&folders.versions)? {
@@ -204,7 +219,7 @@ pub fn recover(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Re
             std::fs::remove_dir_all(folders.versions.join(n.to_string())).with_context(|| format!("removing the unfinished version {n}"))?;
         }
     }
-    Ok(recovered)
+    Ok(())
 }
 
 fn newest_complete(versions: &Path) -> Result<u64> {

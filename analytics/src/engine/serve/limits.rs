@@ -84,6 +84,10 @@ async fn refuse(mut stream: TcpStream, peer: SocketAddr) {
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         let _ = stream.write_all(busy().as_bytes()).await;
         let _ = stream.shutdown().await;
+        // Read what the client sent before closing: closing with unread data resets the
+        // connection, and the client would see the reset rather than the 503.
+        let mut sink = [0u8; 4096];
+        while matches!(tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await, Ok(n) if n > 0) {}
     })
     .await;
 }

@@ -131,6 +131,9 @@ struct Server {
     streams: limits::StreamSlots,
     /// The `analytics` program that validates uploads ([`ServeConfig::ingest_worker`]).
     ingest_worker: PathBuf,
+    /// Set when a failed ingest or rollback could not be settled (the disk is full, say):
+    /// writes are refused until a restart settles it from the journal.
+    unsettled: std::sync::atomic::AtomicBool,
 }
 
 /// A request's failure, answered as JSON `{"error": …}` with its status.
@@ -175,7 +178,8 @@ impl Server {
         let audit = audit::Audit::new(folders.audit.clone());
         audit.repair()?;
         let journal = journal::Journal::new(folders.journal.clone());
-        let recovered = journal::recover(&journal, &audit, &folders)?;
+        let recovered = journal::settle(&journal, &audit, &folders)?;
+        journal::clear_leftovers(&folders)?;
         if recovered != journal::Recovered::default() {
             tracing::warn!(?recovered, "settled what the last run left unfinished");
         }
@@ -218,7 +222,27 @@ impl Server {
             lifecycle,
             streams,
             ingest_worker,
+            unsettled: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Runs a write job (under the writer lock) so that whatever it does — an error after
+    /// its first journalled step, a panic — its batch ends with exactly one outcome: the
+    /// journal is settled at once, as a restart would.
+    fn settled<T>(&self, job: impl FnOnce() -> ApiResult<T>) -> ApiResult<T> {
+        if self.unsettled.load(Ordering::SeqCst) {
+            return Err(ApiError(StatusCode::SERVICE_UNAVAILABLE, "an interrupted ingest awaits a restart of the server to be settled".into()));
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or_else(|_| Err(ApiError::internal(anyhow::anyhow!("the job panicked"))));
+        if result.is_err() {
+            // A failed build may have left the cache of validated sources behind.
+            std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()));
+            if let Err(e) = journal::settle(&self.journal, &self.audit, &self.folders) {
+                tracing::error!(error = %format!("{e:#}"), "a failed job could not be settled: writes wait for a restart");
+                self.unsettled.store(true, Ordering::SeqCst);
+            }
+        }
+        result
     }
 
     fn published(&self) -> Arc<Published> {
@@ -238,7 +262,10 @@ impl Server {
         let published = Arc::new(published);
         self.current.send_replace(published.clone());
         journal::failpoint("published");
-        prune_versions(&self.folders.versions, self.config.keep_versions.max(1))?;
+        // Published: failing to delete old versions must not undo that.
+        if let Err(e) = prune_versions(&self.folders.versions, self.config.keep_versions.max(1)) {
+            tracing::warn!(error = %format!("{e:#}"), "old versions could not be deleted");
+        }
         Ok(published)
     }
 }

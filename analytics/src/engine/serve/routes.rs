@@ -96,10 +96,10 @@ async fn public_cube(State(server): State<Arc<Server>>, Query(query): Query<Form
     cube_response(if binary { published.public_bin.clone() } else { published.public_json.clone() }, binary, Some(etag))
 }
 
-async fn region_slice(State(server): State<Arc<Server>>, UrlPath(adcode): UrlPath<u32>, Query(query): Query<FormatQuery>, headers: HeaderMap) -> ApiResult<Response> {
-    if RegionTree::shandong().get(adcode).is_none() {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("{adcode} is not a Shandong adcode")));
-    }
+async fn region_slice(State(server): State<Arc<Server>>, UrlPath(adcode): UrlPath<String>, Query(query): Query<FormatQuery>, headers: HeaderMap) -> ApiResult<Response> {
+    let Some(adcode) = adcode.parse::<u32>().ok().filter(|&a| RegionTree::shandong().get(a).is_some()) else {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("{} is not a Shandong adcode", crate::engine::redact::bounded(&adcode, 20))));
+    };
     let published = server.published();
     let slice = published.public.slice(adcode);
     let binary = wants_binary(&query, &headers);
@@ -147,8 +147,11 @@ struct LifecycleRequest {
     action: lifecycle::Action,
 }
 
-async fn alert_action(State(server): State<Arc<Server>>, headers: HeaderMap, Json(request): Json<LifecycleRequest>) -> ApiResult<Json<lifecycle::AlertState>> {
+async fn alert_action(State(server): State<Arc<Server>>, headers: HeaderMap, body: axum::body::Body) -> ApiResult<Json<lifecycle::AlertState>> {
+    // Who, before the body is read.
     let who = server.tokens.authorize(&headers, Role::Analyst)?;
+    let bytes = axum::body::to_bytes(body, server.config.limits.max_request_bytes).await.map_err(|_| ApiError(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large".into()))?;
+    let request: LifecycleRequest = serde_json::from_slice(&bytes).map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("not an alert step: {e}")))?;
     if !server.published().internal.alerts.iter().any(|a| a.id() == request.alert) {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no alert {} in the current cube", request.alert)));
     }
