@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod period;
 pub mod protocol;
 pub mod region;
+pub mod reporting;
 pub mod schema;
 pub mod suppress;
 pub mod warning;

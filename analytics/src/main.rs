@@ -83,6 +83,10 @@ enum Command {
         /// config/early-warning.ron).
         #[arg(long)]
         warning_config: Option<PathBuf>,
+        /// Who delivers each source and when a month is complete, which 数据截至 is earned
+        /// from (default: the built-in config/sources.ron).
+        #[arg(long)]
+        sources_config: Option<PathBuf>,
     },
     /// Print a summary of a cube.
     Summary {
@@ -575,9 +579,10 @@ fn main() -> Result<()> {
             print_reconciliation(std::slice::from_ref(&rec));
             println!("accepted rows → {}; quarantined rows → {}", out.join(schema::source(&source).map_or("", |s| s.name)).display(), out.join(build::QUARANTINE_DIR).display());
         }
-        Command::Build { input, out, k, stage_on_disk, warning_config } => {
+        Command::Build { input, out, k, stage_on_disk, warning_config, sources_config } => {
             let warning = analytics::warning::WarningConfig::from_file(warning_config.as_deref())?;
-            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None })?;
+            let reporting = analytics::reporting::ReportingConfig::from_file(sources_config.as_deref()).map_err(anyhow::Error::msg)?;
+            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None, reporting })?;
         }
         Command::Schemas { sql: false } => print!("{}", schema::markdown()),
         Command::Schemas { sql: true } => {
@@ -610,7 +615,7 @@ fn main() -> Result<()> {
             if fresh || !generated.join(generate::MANIFEST).exists() {
                 run_generate(&generate::GenerateConfig { scale: DEFAULT_SCALE, seed: DEFAULT_SEED, out: generated.clone(), csv: false, dirty_rate: 0.002 })?;
             }
-            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None, warning: Default::default(), today: None })?;
+            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None, warning: Default::default(), today: None, reporting: Default::default() })?;
             print_summary(&output.public);
         }
     }

@@ -40,6 +40,8 @@ pub struct BuildConfig {
     pub batches: Option<PathBuf>,
     /// The early-warning indicators and thresholds the alerts are evaluated with.
     pub warning: crate::warning::WarningConfig,
+    /// Who delivers each source and when a month is complete (`config/sources.ron`).
+    pub reporting: crate::reporting::ReportingConfig,
     /// The day of ingest, after which no event may be dated; `None`: from
     /// `SZJY_TODAY` or the clock ([`ingest::day_of_ingest`]).
     pub today: Option<NaiveDate>,
@@ -160,17 +162,19 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     }
     let sources = Sources::new(frames);
 
-    // 2. The window: from the first month of employment registrations to the latest
-    //    month with data in the monthly sources.
+    // 2. The window: from the first month of employment registrations to the month
+    //    数据截至 has earned: the last one complete by the sources' declarations
+    //    (`config/sources.ron`), not the largest date seen.
     let bounds = sources
         .get("employment_registrations")
-        .select([col("date").min().alias("first"), col("date").max().alias("last")])
+        .select([col("date").min().alias("first")])
         .collect()
         .map_err(anyhow::Error::from)
         .context("finding the data window")?;
     let first = scalar_date(&bounds, "first").context("employment_registrations has no valid rows")?;
-    let last = scalar_date(&bounds, "last").context("employment_registrations has no valid rows")?;
-    let as_of = NaiveDate::from_ymd_opt(last.year(), last.month(), 1).unwrap() + chrono::Months::new(1) - chrono::Duration::days(1);
+    let months = months_with_data(&sources, &cfg.reporting)?;
+    let (year, month) = crate::reporting::earned_month(&cfg.reporting, &months, context.today).map_err(anyhow::Error::msg).context("earning 数据截至")?;
+    let as_of = crate::reporting::release_day(year, month, 0);
     let window_start = Period::month(first.year(), first.month()).month_index() as i64;
     let as_of_index = Period::month(as_of.year(), as_of.month()).month_index() as i64;
     let earliest_spell = sources
@@ -304,6 +308,26 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     Ok((BuildOutput { internal: cube, public, reconciliation }, kept))
 }
 
+/// Per source that 数据截至 waits for, the months in which it has accepted rows.
+fn months_with_data(sources: &Sources, reporting: &crate::reporting::ReportingConfig) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<(i32, u32)>>> {
+    let mut months = std::collections::BTreeMap::new();
+    for declared in reporting.for_as_of() {
+        let schema = crate::schema::source(&declared.source).context("a declared source")?;
+        let date = schema.partition_date.context("a dated source")?;
+        let df = sources
+            .get(schema.name)
+            .select([col(date).dt().year().alias("y"), col(date).dt().month().alias("m")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("finding the months of {}", schema.name))?;
+        let (y, m) = (i64_col(&df, "y")?, i64_col(&df, "m")?);
+        let set = y.iter().zip(m.iter()).filter_map(|(y, m)| Some((y? as i32, m? as u32))).collect();
+        months.insert(declared.source.clone(), set);
+    }
+    Ok(months)
+}
+
 /// The process's peak resident memory so far (Linux; `None` elsewhere), for the step log.
 fn peak_rss_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -412,6 +436,10 @@ fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Res
         // Under the yellow threshold the employer qualified by the share rule: ≥ 10 %.
         let (level, threshold) = layoff.level(c as f64).unwrap_or((AlertLevel::Yellow, (p as f64 * 0.1).ceil()));
         let period = Period::month(year.get(i).unwrap_or_default() as i32, month.get(i).unwrap_or_default() as u32);
+        // Months after 数据截至 are not reported yet.
+        if period.month_index() > cube.latest_month().month_index() {
+            continue;
+        }
         alerts.push(Alert {
             indicator: events::LAYOFF_REPORT.to_string(),
             level,

@@ -489,3 +489,28 @@ fn public_alert_states_name_no_employer() {
     let employer = about_employer.rsplit('/').next().unwrap();
     assert!(!public.contains(employer), "the public answer names the employer: {public}");
 }
+
+#[test]
+fn rows_of_a_later_month_do_not_move_the_as_of() {
+    let data = built_data("as-of");
+    let server = serve::spawn(config(&data)).unwrap();
+    let before = version(server.addr);
+    assert_eq!(before.as_of.to_string(), "2026-10-31");
+    // Registrations of November (before the day of ingest, 2026-11-15, so not in the
+    // future) and one of the far future (quarantined): November is neither released nor
+    // delivered by the other sources, so 数据截至 stays at October.
+    let body = format!(
+        "date,county,employer_id,industry,occupation,key_group,age,sex,education,person_key\n2026-11-10,{LIXIA},E1,C,4-07-05-01,其他,30,男,本科,{:016x}{:016x}\n2030-12-01,{LIXIA},E1,C,4-07-05-01,其他,30,男,本科,{:016x}{:016x}\n",
+        0xabcd_u64, 0, 0xabce_u64, 0
+    );
+    let report: IngestReport = post(server.addr, &ingest_path("early.csv"), INGEST, body).json().unwrap();
+    assert_eq!((report.accepted, report.quarantined, report.version), (1, 1, 2), "{report:?}");
+    assert!(report.quarantine_sample[0].reason.contains("after the day of ingest 2026-11-15"), "{report:?}");
+    let after = version(server.addr);
+    assert_eq!(after.as_of, before.as_of);
+    let cube = internal(server.addr);
+    assert_eq!(cube.latest_month(), Period::month(2026, 10));
+    // November's cells are forecasts only: the early row is kept but not reported.
+    let november: Vec<_> = cube.cells.iter().filter(|c| c.period == Period::month(2026, 11)).collect();
+    assert!(!november.is_empty() && november.iter().all(|c| c.flags & analytics::cube::flags::ESTIMATED != 0));
+}

@@ -143,7 +143,7 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     // The server validated only the batch's source again and reused the other thirteen: a
     // full build of the same base data and batches gives the same cube and reconciliation.
     let full = build::build(
-        &BuildConfig { input: config.input.clone(), out: dir.join("full-build"), k: config.k, stage_on_disk: false, batches: Some(config.data.join("batches")), warning: Default::default(), today: None },
+        &BuildConfig { input: config.input.clone(), out: dir.join("full-build"), k: config.k, stage_on_disk: false, batches: Some(config.data.join("batches")), warning: Default::default(), today: None, reporting: Default::default() },
         &|_, _, _| {},
     )
     .unwrap();

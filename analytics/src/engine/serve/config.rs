@@ -31,6 +31,9 @@ pub struct ServeConfig {
     /// The early-warning configuration (`config/early-warning.ron`'s format); the built-in
     /// one if absent.
     pub warning_config: Option<PathBuf>,
+    /// Who delivers each source and when a month is complete (`config/sources.ron`'s
+    /// format); the built-in one if absent.
+    pub sources_config: Option<PathBuf>,
     pub limits: Limits,
     /// Where the server's log goes, rotated by size; standard error when absent.
     pub log: Option<LogConfig>,
@@ -124,6 +127,7 @@ impl Default for ServeConfig {
             keep_versions: 10,
             k: crate::suppress::DEFAULT_K,
             warning_config: None,
+            sources_config: None,
             limits: Limits::default(),
             log: None,
             trusted_proxies: Vec::new(),

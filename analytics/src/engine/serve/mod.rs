@@ -328,6 +328,7 @@ fn build_version(config: &ServeConfig, folders: &Folders, number: u64, reuse: Op
         // Read at each build: an edited configuration applies from the next ingest on.
         warning: crate::warning::WarningConfig::from_file(config.warning_config.as_deref())?,
         today: config.today,
+        reporting: crate::reporting::ReportingConfig::from_file(config.sources_config.as_deref()).map_err(anyhow::Error::msg)?,
     };
     let validated_again = reuse.as_ref().map_or_else(|| "all sources".to_string(), |r| r.changed.to_string());
     let (_, staged) = build::build_reusing(&cfg, &|_, _, _| {}, reuse).with_context(|| format!("building version {number}"))?;
