@@ -403,10 +403,14 @@ fn check_columns(schema: &SourceSchema, found: &Schema, name: &str, text_input: 
             None if column.required => {
                 return Err(IngestError::MissingColumn { file: name.into(), column: column.name.into(), zh: column.zh.into(), source_name: schema.name.into() })
             }
-            Some(dtype) if !text_input && !(raw_ids && present == RAW_ID_COL) && !compatible(dtype, column.ty) && !dtype.is_null() => {
-                return Err(IngestError::WrongType { file: name.into(), column: column.name.into(), found: dtype.to_string(), expected: column.ty.describe().into() })
+            Some(dtype) => {
+                // CSV arrives as text, and a raw-ID column is checked by its own rules.
+                let fits = text_input || (raw_ids && present == RAW_ID_COL) || dtype.is_null() || compatible(dtype, column.ty);
+                if !fits {
+                    return Err(IngestError::WrongType { file: name.into(), column: column.name.into(), found: dtype.to_string(), expected: column.ty.describe().into() });
+                }
             }
-            _ => {}
+            None => {}
         }
     }
     Ok(())

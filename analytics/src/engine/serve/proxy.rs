@@ -35,7 +35,7 @@ pub fn client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> Client {
     }
     // The proxy appends the address it saw; anything before it the client could write, so
     // only the last entry counts (if it does not parse, the proxy's own address does).
-    let last = |name: &str| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).last().map(str::to_string);
+    let last = |name: &str| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).next_back().map(str::to_string);
     let forwarded = last("x-forwarded-for").and_then(|a| a.parse::<IpAddr>().ok());
     let https = last("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
     Client { addr: forwarded.unwrap_or(peer), proxied: true, https }
