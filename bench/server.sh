@@ -8,15 +8,19 @@
 #  3. GET /api/version during an ingest of 100,000 rows (requests/s, p99);
 #  4. three concurrent 400 MiB uploads without a token and with one (over the 256 MiB
 #     limit): their answers and the server's memory (bench/oversize.py).
-#   bench/server.sh [SECONDS] [SUBSCRIBERS]
+#   [ANALYTICS_BIN=…] bench/server.sh [SECONDS] [SUBSCRIBERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/serve-wait.sh
 seconds=${1:-20}
 subscribers=${2:-1000}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release -p analytics
-bin=${CARGO_TARGET_DIR:-target}/release/analytics
+# ANALYTICS_BIN runs another build (say the tests' dev build, whose dependencies are
+# optimised too); say which when quoting its figures.
+if [ -z "${ANALYTICS_BIN:-}" ]; then
+  cargo build --release -p analytics
+fi
+bin=${ANALYTICS_BIN:-${CARGO_TARGET_DIR:-target}/release/analytics}
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 # Each subscriber is an open file on both ends.
