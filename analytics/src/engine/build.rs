@@ -60,7 +60,12 @@ pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 /// again only the source that changed (`analytics serve`'s ingests and rollbacks touch
 /// one source) instead of reading, checking and hashing the other thirteen again.
 #[derive(Clone, Default)]
-pub struct StagedSources(HashMap<&'static str, KeptSource>);
+pub struct StagedSources {
+    /// The day of ingest they were validated with: a source validated on an earlier day
+    /// may hold rows quarantined as future-dated then, which are not any more.
+    day: Option<NaiveDate>,
+    sources: HashMap<&'static str, KeptSource>,
+}
 
 #[derive(Clone)]
 struct KeptSource {
@@ -71,7 +76,7 @@ struct KeptSource {
 
 impl StagedSources {
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.sources.is_empty()
     }
 }
 
@@ -83,7 +88,7 @@ pub struct Reuse<'a> {
 
 impl Reuse<'_> {
     fn kept(&self, source: &str) -> Option<&KeptSource> {
-        (source != self.changed).then(|| self.previous.0.get(source)).flatten()
+        (source != self.changed).then(|| self.previous.sources.get(source)).flatten()
     }
 }
 
@@ -132,7 +137,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         .par_iter()
         .with_max_len(1)
         .map(|schema| {
-            if let Some(kept) = reuse.as_ref().filter(|_| !cfg.stage_on_disk).and_then(|r| r.kept(schema.name)) {
+            if let Some(kept) = reuse.as_ref().filter(|r| !cfg.stage_on_disk && r.previous.day == Some(context.today)).and_then(|r| r.kept(schema.name)) {
                 if let Some(from) = &kept.quarantine {
                     std::fs::create_dir_all(&quarantine).with_context(|| format!("creating {}", quarantine.display()))?;
                     std::fs::copy(from, quarantine_file(&quarantine, schema.name)).with_context(|| format!("copying {}", from.display()))?;
@@ -150,12 +155,12 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         .collect::<Result<Vec<_>>>()?;
     let mut reconciliation = Vec::new();
     let mut frames = HashMap::new();
-    let mut kept = StagedSources::default();
+    let mut kept = StagedSources { day: Some(context.today), sources: HashMap::new() };
     for (name, staged) in staged {
         if !cfg.stage_on_disk {
             let file = quarantine_file(&quarantine, name);
             let quarantine = file.exists().then_some(file);
-            kept.0.insert(name, KeptSource { staged: staged.clone(), quarantine });
+            kept.sources.insert(name, KeptSource { staged: staged.clone(), quarantine });
         }
         reconciliation.push(staged.reconciliation);
         frames.insert(name, staged.accepted);
