@@ -514,3 +514,30 @@ fn rows_of_a_later_month_do_not_move_the_as_of() {
     let november: Vec<_> = cube.cells.iter().filter(|c| c.period == Period::month(2026, 11)).collect();
     assert!(!november.is_empty() && november.iter().all(|c| c.flags & analytics::cube::flags::ESTIMATED != 0));
 }
+
+#[test]
+fn a_failed_build_leaves_the_data_as_it_was_with_one_outcome() {
+    let data = built_data("failed-build");
+    let warning = data.join("early-warning.ron");
+    std::fs::write(&warning, analytics::warning::DEFAULT_CONFIG).unwrap();
+    let mut config = config(&data);
+    config.warning_config = Some(warning.clone());
+    let server = serve::spawn(config).unwrap();
+    // The configuration is read at each build: broken now, the next build fails.
+    std::fs::write(&warning, "(indicators: [").unwrap();
+    let response = post(server.addr, &ingest_path("a.csv"), INGEST, registrations(LIXIA, 5, 11));
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let answer = response.text().unwrap();
+    assert!(answer.contains("reference") && !answer.contains(&data.display().to_string()), "{answer}");
+    assert_eq!(version(server.addr).version, 1);
+    let outcomes = ingests(server.addr);
+    assert_eq!(outcomes.len(), 1);
+    assert!(outcomes[0].error.as_deref().is_some_and(|e| e.contains("build of version 2 failed")), "{outcomes:?}");
+    assert!(files_under(&data.join("batches")).is_empty());
+    assert!(files_under(&data.join("rolled-back")).iter().any(|f| f.to_string_lossy().ends_with("b000001.parquet.failed")));
+    assert!(!data.join("versions/2").exists(), "no half-built version");
+    // Mended, the same bytes go in as a new batch (the failed one never landed).
+    std::fs::write(&warning, analytics::warning::DEFAULT_CONFIG).unwrap();
+    let report: IngestReport = post(server.addr, &ingest_path("a.csv"), INGEST, registrations(LIXIA, 5, 11)).json().unwrap();
+    assert_eq!((report.batch.as_str(), report.version, report.already_ingested), ("b000002", 2, false));
+}
