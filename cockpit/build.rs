@@ -23,7 +23,8 @@ fn main() {
         for path in files {
             println!("cargo:rerun-if-changed={}", path.display());
             let name = path.strip_prefix(&root).expect("under the repository").display().to_string();
-            writeln!(code, "    ({name:?}, include_str!({:?})),", path.canonicalize().expect("an existing file").display().to_string()).unwrap();
+            writeln!(code, "    ({name:?}, include_str!({:?})),", path.canonicalize().expect("an existing file").display().to_string())
+                .unwrap();
         }
         writeln!(code, "];").unwrap();
     }

@@ -128,10 +128,22 @@ macro_rules! measure {
      $agg:expr, $dir:ident, $disc:expr, dims: $dims:expr, ytd: $ytd:literal, decimals: $dec:literal,
      def_zh: $dzh:literal, def_en: $den:literal, lineage: $lin:literal) => {
         MeasureDef {
-            id: $id, name_zh: $zh, name_en: $en, unit_zh: $uzh, unit_en: $uen,
-            definition_zh: $dzh, definition_en: $den, topic: Topic::$topic,
-            finest_level: Level::$level, native_period: PeriodKind::$period, aggregation: $agg,
-            direction: Direction::$dir, disclosure: $disc, dims: $dims, year_to_date: $ytd, decimals: $dec,
+            id: $id,
+            name_zh: $zh,
+            name_en: $en,
+            unit_zh: $uzh,
+            unit_en: $uen,
+            definition_zh: $dzh,
+            definition_en: $den,
+            topic: Topic::$topic,
+            finest_level: Level::$level,
+            native_period: PeriodKind::$period,
+            aggregation: $agg,
+            direction: Direction::$dir,
+            disclosure: $disc,
+            dims: $dims,
+            year_to_date: $ytd,
+            decimals: $dec,
             lineage: $lin,
         }
     };

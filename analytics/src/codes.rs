@@ -129,12 +129,7 @@ pub fn occupations() -> &'static [Occupation] {
             .filter(|l| !l.trim().is_empty())
             .map(|line| {
                 let f: Vec<&str> = line.split(',').collect();
-                Occupation {
-                    code: f[0].into(),
-                    name_zh: f[1].into(),
-                    name_en: f[2].into(),
-                    code_verified: f[4] != "unverified",
-                }
+                Occupation { code: f[0].into(), name_zh: f[1].into(), name_en: f[2].into(), code_verified: f[4] != "unverified" }
             })
             .collect()
     })
@@ -147,8 +142,7 @@ pub fn occupation_name(code: &str) -> Option<&'static Occupation> {
 /// `X-XX-XX-XX` with digits: the shape of a 职业分类大典 code.
 pub fn is_occupation_code_shape(code: &str) -> bool {
     let parts: Vec<&str> = code.split('-').collect();
-    parts.len() == 4
-        && [1, 2, 2, 2].iter().zip(&parts).all(|(&n, p)| p.len() == n && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 4 && [1, 2, 2, 2].iter().zip(&parts).all(|(&n, p)| p.len() == n && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The codes of a list, in order.

@@ -446,8 +446,9 @@ impl Cube {
 
     /// Sets `data_version` to a hash of the content, so equal cubes get equal versions.
     pub fn seal(&mut self) {
-        let bytes = postcard::to_stdvec(&(&self.cells, &self.alerts, &self.warning, &self.zones, &self.evaluations, &self.measures, &self.dims))
-            .expect("cells serialize");
+        let bytes =
+            postcard::to_stdvec(&(&self.cells, &self.alerts, &self.warning, &self.zones, &self.evaluations, &self.measures, &self.dims))
+                .expect("cells serialize");
         // FNV-1a: stable across platforms and Rust versions, unlike DefaultHasher.
         let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
         self.data_version = format!("{}-{hash:016x}", self.as_of.format("%Y%m%d"));
@@ -490,8 +491,7 @@ impl Cube {
     }
 
     pub fn from_json(bytes: &[u8], origin: &str) -> Result<Self, CubeError> {
-        let cube: Cube = serde_json::from_slice(bytes)
-            .map_err(|e| CubeError::Format { path: origin.into(), message: e.to_string() })?;
+        let cube: Cube = serde_json::from_slice(bytes).map_err(|e| CubeError::Format { path: origin.into(), message: e.to_string() })?;
         cube.checked(origin)
     }
 
@@ -503,8 +503,7 @@ impl Cube {
                 return Err(CubeError::Version { path: origin.into(), found });
             }
         }
-        let cube: Cube = postcard::from_bytes(bytes)
-            .map_err(|e| CubeError::Format { path: origin.into(), message: e.to_string() })?;
+        let cube: Cube = postcard::from_bytes(bytes).map_err(|e| CubeError::Format { path: origin.into(), message: e.to_string() })?;
         cube.checked(origin)
     }
 
@@ -578,10 +577,7 @@ mod tests {
         assert_eq!(cube.total("vacancies", 370100, p), Lookup::Value(120.0));
         assert_eq!(cube.total("vacancies", 370200, p), Lookup::Missing);
         assert_eq!(cube.breakdown("vacancies", 370100, p, "occ"), vec![("4-02-07-08".to_string(), Lookup::Value(20.0))]);
-        for restored in [
-            Cube::from_json(&cube.to_json(), "mem").unwrap(),
-            Cube::from_binary(&cube.to_binary(), "mem").unwrap(),
-        ] {
+        for restored in [Cube::from_json(&cube.to_json(), "mem").unwrap(), Cube::from_binary(&cube.to_binary(), "mem").unwrap()] {
             assert_eq!(restored.cells, cube.cells);
             assert_eq!(restored.total("job_seekers", 370100, p), Lookup::Value(100.0));
             assert_eq!(restored.data_version, cube.data_version);

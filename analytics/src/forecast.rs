@@ -192,7 +192,11 @@ fn filter(y: &[f64], m: usize, start: &Start, [alpha, beta, gamma, phi]: [f64; 4
 }
 
 fn admissible([alpha, beta, gamma, phi]: [f64; 4]) -> bool {
-    (0.0..1.0).contains(&alpha) && alpha > 0.0 && (0.0..=alpha).contains(&beta) && (0.0..=(1.0 - alpha)).contains(&gamma) && (0.8..=1.0).contains(&phi)
+    (0.0..1.0).contains(&alpha)
+        && alpha > 0.0
+        && (0.0..=alpha).contains(&beta)
+        && (0.0..=(1.0 - alpha)).contains(&gamma)
+        && (0.8..=1.0).contains(&phi)
 }
 
 /// Fits `y` with a season of `season` periods: ETS(A,Ad,A) or ETS(A,N,A), on the values
@@ -247,7 +251,13 @@ fn fit_robust(z: &[f64], season: usize) -> (Fitted, f64) {
 /// linear scale: [`fit`] marks a log fit), its AICc and both candidates' parameters (with
 /// a trend, without). The search starts from `seeds` (a previous pass's parameters) when
 /// given, from a grid otherwise. The final filter's raw errors go to `errors` when given.
-fn fit_clipped(z: &[f64], season: usize, clip: f64, seeds: Option<[[f64; 4]; 2]>, errors: Option<&mut Vec<f64>>) -> (Fitted, f64, [[f64; 4]; 2]) {
+fn fit_clipped(
+    z: &[f64],
+    season: usize,
+    clip: f64,
+    seeds: Option<[[f64; 4]; 2]>,
+    errors: Option<&mut Vec<f64>>,
+) -> (Fitted, f64, [[f64; 4]; 2]) {
     // Two candidates: with a damped trend, and without a trend (ETS(A,N,A): a series that
     // only wobbles around a level is forecast flat instead of along a chance slope). The
     // one with the lower AICc wins: the trend must earn its three extra parameters.
@@ -258,7 +268,8 @@ fn fit_clipped(z: &[f64], season: usize, clip: f64, seeds: Option<[[f64; 4]; 2]>
         let residuals = (z.len() - season) as f64;
         // Smoothing parameters plus free starting states (level, trend, m − 1 seasonal).
         let k = if trended { 4 + 2 + (season - 1) } else { 2 + 1 + (season - 1) } as f64;
-        let aicc = residuals * (loss.max(f64::MIN_POSITIVE) / residuals).ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (residuals - k - 1.0).max(1.0);
+        let aicc =
+            residuals * (loss.max(f64::MIN_POSITIVE) / residuals).ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (residuals - k - 1.0).max(1.0);
         (trended, start, parameters, aicc, k as usize)
     });
     let optima = [candidates[0].2, candidates[1].2];
@@ -268,7 +279,21 @@ fn fit_clipped(z: &[f64], season: usize, clip: f64, seeds: Option<[[f64; 4]; 2]>
     // As R's forecast::ets: the squared errors over the degrees of freedom left after the
     // smoothing parameters and the free starting states.
     let sigma2 = run.winsorized / run.count.saturating_sub(parameters).max(1) as f64;
-    let fitted = Fitted { alpha, beta, gamma, phi, trended, scale: Scale::Linear, season, level: run.level, trend: run.trend, seasonal: run.seasonal, sigma2, clip, n: z.len() };
+    let fitted = Fitted {
+        alpha,
+        beta,
+        gamma,
+        phi,
+        trended,
+        scale: Scale::Linear,
+        season,
+        level: run.level,
+        trend: run.trend,
+        seasonal: run.seasonal,
+        sigma2,
+        clip,
+        n: z.len(),
+    };
     (fitted, aicc, optima)
 }
 
@@ -373,7 +398,8 @@ pub fn seasonal_naive(y: &[f64], season: usize, horizon: usize) -> Vec<f64> {
 /// over the in-sample seasonal-naive one-step error. `None` when the history has no
 /// seasonal change to scale by.
 pub fn mase(actual: &[f64], forecast: &[f64], history: &[f64], season: usize) -> Option<f64> {
-    let scale = history.windows(season + 1).map(|w| (w[season] - w[0]).abs()).sum::<f64>() / history.len().checked_sub(season)?.max(1) as f64;
+    let scale =
+        history.windows(season + 1).map(|w| (w[season] - w[0]).abs()).sum::<f64>() / history.len().checked_sub(season)?.max(1) as f64;
     (scale > 0.0).then(|| actual.iter().zip(forecast).map(|(a, f)| (a - f).abs()).sum::<f64>() / actual.len() as f64 / scale)
 }
 
@@ -412,7 +438,9 @@ pub fn backtest(y: &[f64], season: usize, horizon: usize, origins: usize) -> Res
         let (history, actual) = (&y[..origin], &y[origin..origin + horizon]);
         let forecast = fit(history, season)?.forecast(horizon);
         let naive = seasonal_naive(history, season, horizon);
-        let (Some(model), Some(baseline)) = (mase(actual, &forecast.point, history, season), mase(actual, &naive, history, season)) else { continue };
+        let (Some(model), Some(baseline)) = (mase(actual, &forecast.point, history, season), mase(actual, &naive, history, season)) else {
+            continue;
+        };
         mase_sum += model;
         naive_sum += baseline;
         mape_sum = mape_sum.zip(mape(actual, &forecast.point)).map(|(sum, m)| sum + m);
@@ -489,7 +517,21 @@ mod tests {
 
     #[test]
     fn the_interval_widens_with_the_horizon_and_follows_the_formula() {
-        let fitted = Fitted { alpha: 0.5, beta: 0.1, gamma: 0.2, phi: 1.0, trended: true, scale: Scale::Linear, season: 4, level: 0.0, trend: 0.0, seasonal: vec![0.0; 4], sigma2: 1.0, clip: f64::INFINITY, n: 8 };
+        let fitted = Fitted {
+            alpha: 0.5,
+            beta: 0.1,
+            gamma: 0.2,
+            phi: 1.0,
+            trended: true,
+            scale: Scale::Linear,
+            season: 4,
+            level: 0.0,
+            trend: 0.0,
+            seasonal: vec![0.0; 4],
+            sigma2: 1.0,
+            clip: f64::INFINITY,
+            n: 8,
+        };
         let f = fitted.forecast(5);
         // c_1..c_4 = 0.6, 0.7, 0.8, 0.9 + 0.2 (j = 4 is a season).
         let expected = [0.0, 0.36, 0.36 + 0.49, 0.36 + 0.49 + 0.64, 0.36 + 0.49 + 0.64 + 1.21].map(|s: f64| Z80 * (1.0 + s).sqrt());
@@ -511,11 +553,15 @@ mod tests {
     /// Months of a count that grows 6 % a year and swings ±30 % with the season, with a
     /// little noise from the same sequence as [`series`].
     fn proportional(n: usize) -> Vec<f64> {
-        series(n, 1.0).iter().enumerate().map(|(t, noisy)| {
-            let exact = 100.0 + 0.5 * t as f64 + 10.0 * (2.0 * std::f64::consts::PI * t as f64 / 12.0).sin();
-            let wobble = (noisy - exact) / 100.0;
-            1000.0 * 1.06f64.powf(t as f64 / 12.0) * (1.0 + 0.3 * (2.0 * std::f64::consts::PI * t as f64 / 12.0).cos()) * (1.0 + wobble)
-        }).collect()
+        series(n, 1.0)
+            .iter()
+            .enumerate()
+            .map(|(t, noisy)| {
+                let exact = 100.0 + 0.5 * t as f64 + 10.0 * (2.0 * std::f64::consts::PI * t as f64 / 12.0).sin();
+                let wobble = (noisy - exact) / 100.0;
+                1000.0 * 1.06f64.powf(t as f64 / 12.0) * (1.0 + 0.3 * (2.0 * std::f64::consts::PI * t as f64 / 12.0).cos()) * (1.0 + wobble)
+            })
+            .collect()
     }
 
     #[test]

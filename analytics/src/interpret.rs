@@ -28,7 +28,11 @@ pub fn format_value(measure: &str, value: f64, lang: Lang) -> String {
 /// A number and its unit: in Chinese, and for `%`, the unit attaches; English words take a
 /// space.
 pub fn with_unit(number: &str, unit: &str, lang: Lang) -> String {
-    if lang == Lang::Zh || unit.is_empty() || unit == "%" { format!("{number}{unit}") } else { format!("{number} {unit}") }
+    if lang == Lang::Zh || unit.is_empty() || unit == "%" {
+        format!("{number}{unit}")
+    } else {
+        format!("{number} {unit}")
+    }
 }
 
 fn group_thousands(number: &str) -> String {
@@ -132,7 +136,10 @@ pub fn paragraphs(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang
     }
     if w.out.is_empty() {
         w.about = None;
-        w.say(format!("{}暂无{}的可发布数据。", w.place, month.label_zh()), format!("No publishable data for {} in {}.", w.place, month.label_en()));
+        w.say(
+            format!("{}暂无{}的可发布数据。", w.place, month.label_zh()),
+            format!("No publishable data for {} in {}.", w.place, month.label_en()),
+        );
     }
     w.out
 }
@@ -162,8 +169,10 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
         w.about("registered_unemployment_rate");
         let before = w.v("registered_unemployment_rate", month.previous());
         let (zh_change, en_change) = match before {
-            Lookup::Value(b) => (format!("，较上月{}{:.2}个百分点", if rate >= b { "上升" } else { "下降" }, (rate - b).abs()),
-                                 format!(", {:+.2} points on the previous month", rate - b)),
+            Lookup::Value(b) => (
+                format!("，较上月{}{:.2}个百分点", if rate >= b { "上升" } else { "下降" }, (rate - b).abs()),
+                format!(", {:+.2} points on the previous month", rate - b),
+            ),
             _ => (String::new(), String::new()),
         };
         w.say(
@@ -189,7 +198,8 @@ fn rank_among_peers(w: &Writer, measure: &str, period: Period) -> Option<(usize,
     let tree = RegionTree::shandong();
     let region = tree.get(w.region)?;
     let parent = region.parent?;
-    let mut peers: Vec<(Adcode, f64)> = tree.children(parent).filter_map(|r| w.cube.total(measure, r.adcode, period).value().map(|v| (r.adcode, v))).collect();
+    let mut peers: Vec<(Adcode, f64)> =
+        tree.children(parent).filter_map(|r| w.cube.total(measure, r.adcode, period).value().map(|v| (r.adcode, v))).collect();
     let own = peers.iter().find(|(a, _)| *a == w.region)?.1;
     let lower_first = catalogue::measure(measure).is_some_and(|d| d.direction == catalogue::Direction::LowerIsBetter);
     peers.sort_by(|a, b| if lower_first { a.1.total_cmp(&b.1) } else { b.1.total_cmp(&a.1) });
@@ -212,7 +222,8 @@ fn anomalies(w: &mut Writer, month: Period, measures: &[&'static str]) {
         .iter()
         .filter_map(|&measure| {
             let now = yoy(measure, month)?;
-            let history: Vec<f64> = (1..=ANOMALY_WINDOW as i32).filter_map(|k| yoy(measure, Period::from_month_index(month.month_index() - k))).collect();
+            let history: Vec<f64> =
+                (1..=ANOMALY_WINDOW as i32).filter_map(|k| yoy(measure, Period::from_month_index(month.month_index() - k))).collect();
             let z = robust_z(now, &history)?;
             (z.abs() >= ANOMALY_Z).then_some((z.abs(), measure, now))
         })
@@ -223,7 +234,12 @@ fn anomalies(w: &mut Writer, month: Period, measures: &[&'static str]) {
         w.about(measure);
         w.say(
             format!("异常波动：{}{}同比{}，明显偏离近两年的同比变化。", month.label_zh(), def.name_zh, trend_word(change, Lang::Zh)),
-            format!("Unusual: {} {} year on year in {}, far outside its changes of the last two years.", def.name_en, trend_word(change, Lang::En), month.label_en()),
+            format!(
+                "Unusual: {} {} year on year in {}, far outside its changes of the last two years.",
+                def.name_en,
+                trend_word(change, Lang::En),
+                month.label_en()
+            ),
         );
     }
 }
@@ -236,7 +252,11 @@ fn robust_z(x: f64, history: &[f64]) -> Option<f64> {
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
     };
     let centre = median(&mut history.to_vec());
     let spread = crate::forecast::MAD_TO_SD * median(&mut history.iter().map(|v| (v - centre).abs()).collect());
@@ -289,7 +309,10 @@ fn supply_demand(w: &mut Writer, month: Period) {
         } else {
             ("求职者多于岗位，就业压力较大", "more seekers than jobs; pressure on job seekers")
         };
-        w.say(format!("{}求人倍率{ratio:.2}，{zh}。", month.label_zh()), format!("Vacancy-to-seeker ratio in {}: {ratio:.2}; {en}.", month.label_en()));
+        w.say(
+            format!("{}求人倍率{ratio:.2}，{zh}。", month.label_zh()),
+            format!("Vacancy-to-seeker ratio in {}: {ratio:.2}; {en}.", month.label_en()),
+        );
     }
     anomalies(w, month, &["vacancies", "job_seekers"]);
 }
@@ -325,8 +348,20 @@ fn enterprise(w: &mut Writer, month: Period, ytd: Period) {
     w.about("insured_headcount");
     if let (Lookup::Value(h), Lookup::Value(net)) = (w.v("insured_headcount", month), w.v("insured_net_change", ytd)) {
         w.say(
-            format!("{}末参保职工{}，{}净增{}。", month.label_zh(), w.fmt("insured_headcount", h), ytd.label_zh(), w.fmt("insured_net_change", net)),
-            format!("Insured employees at the end of {}: {}; net change {} in {}.", month.label_en(), w.fmt("insured_headcount", h), w.fmt("insured_net_change", net), ytd.label_en()),
+            format!(
+                "{}末参保职工{}，{}净增{}。",
+                month.label_zh(),
+                w.fmt("insured_headcount", h),
+                ytd.label_zh(),
+                w.fmt("insured_net_change", net)
+            ),
+            format!(
+                "Insured employees at the end of {}: {}; net change {} in {}.",
+                month.label_en(),
+                w.fmt("insured_headcount", h),
+                w.fmt("insured_net_change", net),
+                ytd.label_en()
+            ),
         );
     }
     w.about("layoff_alerts");
@@ -344,11 +379,24 @@ fn subsidy(w: &mut Writer, ytd: Period) {
         let pace = ytd.last_month() as f64 / 12.0 * 100.0;
         let gap = rate - pace;
         w.say(
-            format!("{}就业补助资金预算执行率{rate:.1}%，{}时间进度{:.1}个百分点。", ytd.label_zh(), if gap >= 0.0 { "快于" } else { "落后" }, gap.abs()),
-            format!("Subsidy budget execution in {}: {rate:.1}%, {:.1} points {} the calendar.", ytd.label_en(), gap.abs(), if gap >= 0.0 { "ahead of" } else { "behind" }),
+            format!(
+                "{}就业补助资金预算执行率{rate:.1}%，{}时间进度{:.1}个百分点。",
+                ytd.label_zh(),
+                if gap >= 0.0 { "快于" } else { "落后" },
+                gap.abs()
+            ),
+            format!(
+                "Subsidy budget execution in {}: {rate:.1}%, {:.1} points {} the calendar.",
+                ytd.label_en(),
+                gap.abs(),
+                if gap >= 0.0 { "ahead of" } else { "behind" }
+            ),
         );
     }
-    let flagged = [("subsidy_duplicate_payments", "疑似重复发放", "suspected duplicates"), ("subsidy_unregistered_payments", "无登记记录发放", "payments without registration")];
+    let flagged = [
+        ("subsidy_duplicate_payments", "疑似重复发放", "suspected duplicates"),
+        ("subsidy_unregistered_payments", "无登记记录发放", "payments without registration"),
+    ];
     for (measure, zh, en) in flagged {
         w.about(measure);
         if let Lookup::Value(n) = w.v(measure, ytd) {
@@ -370,10 +418,18 @@ fn zones(w: &mut Writer, ytd: Period) {
     }
     w.about("zone_services");
     if let Lookup::Value(s) = w.v("zone_services", ytd) {
-        w.say(format!("{}服务区服务{}。", ytd.label_zh(), w.fmt("zone_services", s)), format!("Service zones served {} in {}.", w.fmt("zone_services", s), ytd.label_en()));
+        w.say(
+            format!("{}服务区服务{}。", ytd.label_zh(), w.fmt("zone_services", s)),
+            format!("Service zones served {} in {}.", w.fmt("zone_services", s), ytd.label_en()),
+        );
     }
     let tree = RegionTree::shandong();
-    let behind = w.cube.alerts.iter().filter(|a| a.indicator == events::ZONE_BEHIND_TARGET && a.period.year() == ytd.year() && tree.is_within(a.region, w.region)).count();
+    let behind = w
+        .cube
+        .alerts
+        .iter()
+        .filter(|a| a.indicator == events::ZONE_BEHIND_TARGET && a.period.year() == ytd.year() && tree.is_within(a.region, w.region))
+        .count();
     if behind > 0 {
         w.say(format!("{behind}个服务区进度落后于全年目标。"), format!("{behind} zones are behind their yearly targets."));
     }
@@ -473,7 +529,8 @@ mod tests {
         cube.insert("shortage_rank", 370100, "2026Q1".parse().unwrap(), "occ:6-18-02-04", 2.0, 0);
         cube.insert("shortage_rank", 370100, "2026Q1".parse().unwrap(), "occ:4-02-07-08", 1.0, 0);
         // Each sentence names the measure whose chart it describes.
-        let described: Vec<Option<&str>> = paragraphs(&cube, Topic::Overview, 370100, Period::month(2026, 6), Lang::Zh).iter().map(|p| p.measure).collect();
+        let described: Vec<Option<&str>> =
+            paragraphs(&cube, Topic::Overview, 370100, Period::month(2026, 6), Lang::Zh).iter().map(|p| p.measure).collect();
         assert_eq!(described.first(), Some(&Some("new_urban_jobs")), "{described:?}");
         // A year-on-year change far outside two years of changes is called unusual; the
         // same history without the jump is not.

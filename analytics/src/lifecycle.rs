@@ -160,7 +160,11 @@ impl Log {
         let mut state = self.state(&event.alert);
         state.check(&event.alert, &event.action).map_err(|e| e.to_string())?;
         let line = serde_json::to_string(&event).map_err(|e| e.to_string())? + "\n";
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(|e| format!("opening {}: {e}", self.path.display()))?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| format!("opening {}: {e}", self.path.display()))?;
         file.write_all(line.as_bytes()).and_then(|_| file.sync_data()).map_err(|e| format!("writing {}: {e}", self.path.display()))?;
         state.apply(&event);
         self.events.push(event);

@@ -266,7 +266,13 @@ fn run_build(cfg: &build::BuildConfig) -> Result<build::BuildOutput> {
 /// `analytics ingest`: validates files of one source into `<out>/<source>/part-0.parquet`
 /// (the validated form: person keys hashed, which reads back as this source) and
 /// `<out>/quarantine/<source>.csv`.
-fn run_ingest(source: &str, files: Vec<PathBuf>, out: &std::path::Path, names: Vec<String>, limits: &ingest::ParquetLimits) -> Result<ingest::Reconciliation> {
+fn run_ingest(
+    source: &str,
+    files: Vec<PathBuf>,
+    out: &std::path::Path,
+    names: Vec<String>,
+    limits: &ingest::ParquetLimits,
+) -> Result<ingest::Reconciliation> {
     let schema = schema::source(source).with_context(|| {
         let names: Vec<&str> = schema::SOURCES.iter().map(|s| s.name).collect();
         format!("unknown source {source:?}; one of: {}", names.join(", "))
@@ -348,7 +354,11 @@ fn read_series(path: &std::path::Path, value: &str, period: &str) -> Result<Vec<
         let row = row_number(i);
         let p = p.as_deref().with_context(|| format!("{name}: row {row}, field `{period}`: empty"))?;
         let text = text.as_deref().with_context(|| format!("{name}: row {row}, field `{value}`: empty"))?;
-        let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| format!("{name}: row {row}, field `{value}`: `{text}` is not a number"))?;
+        let v: f64 = text
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .with_context(|| format!("{name}: row {row}, field `{value}`: `{text}` is not a number"))?;
         rows.push((p.to_string(), v, row));
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
@@ -372,23 +382,35 @@ fn run_evaluate(path: &std::path::Path, spec: &analytics::engine::panel_file::Pa
     let report = analytics::engine::panel_file::evaluate_file(path, spec)?;
     let e = &report.evaluation;
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({
-            "design": e.headline.design,
-            "estimate": e.headline.estimate,
-            "se": e.headline.se,
-            "ci_low": e.headline.ci_low,
-            "ci_high": e.headline.ci_high,
-            "n": e.headline.n,
-            "clusters": e.headline.clusters,
-            "log_outcome": spec.log_outcome,
-            "event_study": e.event_study,
-            "pre_trend": e.pre_trend,
-            "trends": e.trends.iter().map(|t| serde_json::json!({ "period": report.period_labels[t.period], "treated": t.treated, "comparison": t.comparison })).collect::<Vec<_>>(),
-        }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "design": e.headline.design,
+                "estimate": e.headline.estimate,
+                "se": e.headline.se,
+                "ci_low": e.headline.ci_low,
+                "ci_high": e.headline.ci_high,
+                "n": e.headline.n,
+                "clusters": e.headline.clusters,
+                "log_outcome": spec.log_outcome,
+                "event_study": e.event_study,
+                "pre_trend": e.pre_trend,
+                "trends": e.trends.iter().map(|t| serde_json::json!({ "period": report.period_labels[t.period], "treated": t.treated, "comparison": t.comparison })).collect::<Vec<_>>(),
+            }))?
+        );
         return Ok(());
     }
     let h = &e.headline;
-    println!("design {}: effect {:.4} (se {:.4}, 95% CI {:.4} … {:.4}), n = {}, clusters = {}", serde_json::to_string(&h.design)?.trim_matches('"'), h.estimate, h.se, h.ci_low, h.ci_high, h.n, h.clusters);
+    println!(
+        "design {}: effect {:.4} (se {:.4}, 95% CI {:.4} … {:.4}), n = {}, clusters = {}",
+        serde_json::to_string(&h.design)?.trim_matches('"'),
+        h.estimate,
+        h.se,
+        h.ci_low,
+        h.ci_high,
+        h.n,
+        h.clusters
+    );
     if !e.event_study.is_empty() {
         println!("{:>6} {:>10} {:>10} {:>10} {:>10} {:>8}", "event", "estimate", "se", "95% low", "95% high", "cohorts");
         for p in &e.event_study {
@@ -396,12 +418,26 @@ fn run_evaluate(path: &std::path::Path, spec: &analytics::engine::panel_file::Pa
         }
     }
     if let Some(pre) = &e.pre_trend {
-        println!("pre-trends: Wald {:.2} on {} leads, p = {:.3}{}", pre.wald, pre.dof, pre.p_value, if pre.p_value < 0.05 { " (parallel trends doubtful)" } else { "" });
+        println!(
+            "pre-trends: Wald {:.2} on {} leads, p = {:.3}{}",
+            pre.wald,
+            pre.dof,
+            pre.p_value,
+            if pre.p_value < 0.05 { " (parallel trends doubtful)" } else { "" }
+        );
     }
     Ok(())
 }
 
-fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize, horizon: usize, origins: usize, json: bool) -> Result<()> {
+fn run_forecast(
+    path: &std::path::Path,
+    value: &str,
+    period: &str,
+    season: usize,
+    horizon: usize,
+    origins: usize,
+    json: bool,
+) -> Result<()> {
     use analytics::forecast;
     let series = read_series(path, value, period)?;
     let y: Vec<f64> = series.iter().map(|(_, v)| *v).collect();
@@ -418,7 +454,12 @@ fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize
         let rows: Vec<_> = (0..horizon)
             .map(|i| serde_json::json!({ "period": label(i + 1), "point": result.point[i], "lo80": result.lo80[i], "hi80": result.hi80[i], "lo95": result.lo95[i], "hi95": result.hi95[i] }))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "model": fitted.name(), "fitted": fitted, "forecast": rows, "backtest": backtest }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "model": fitted.name(), "fitted": fitted, "forecast": rows, "backtest": backtest })
+            )?
+        );
         return Ok(());
     }
     println!(
@@ -434,7 +475,15 @@ fn run_forecast(path: &std::path::Path, value: &str, period: &str, season: usize
     );
     println!("{:<10} {:>14} {:>14} {:>14} {:>14} {:>14}", "period", "forecast", "80% low", "80% high", "95% low", "95% high");
     for i in 0..horizon {
-        println!("{:<10} {:>14.3} {:>14.3} {:>14.3} {:>14.3} {:>14.3}", label(i + 1), result.point[i], result.lo80[i], result.hi80[i], result.lo95[i], result.hi95[i]);
+        println!(
+            "{:<10} {:>14.3} {:>14.3} {:>14.3} {:>14.3} {:>14.3}",
+            label(i + 1),
+            result.point[i],
+            result.lo80[i],
+            result.hi80[i],
+            result.lo95[i],
+            result.hi95[i]
+        );
     }
     match backtest {
         Some(b) => println!(
@@ -480,13 +529,23 @@ fn run_backtest(cube: &Cube, horizon: usize, origins: usize, per_series: bool) -
             let share = |k: usize| if n == 0 { "—".to_string() } else { format!("{:.0}%", 100.0 * k as f64 / n as f64) };
             let mean = |sum: f64| if n == 0 { "—".to_string() } else { format!("{:.1}%", 100.0 * sum / n as f64) };
             let median = self.mases.get(self.mases.len() / 2).map_or("—".to_string(), |m| format!("{m:.3}"));
-            format!("{measure:<24} {:<8} {n:>7} {:>8} {:>12} {median:>12} {:>9} {:>9}", format!("{level:?}"), self.skipped, share(self.beat), mean(self.covered80), mean(self.covered95))
+            format!(
+                "{measure:<24} {:<8} {n:>7} {:>8} {:>12} {median:>12} {:>9} {:>9}",
+                format!("{level:?}"),
+                self.skipped,
+                share(self.beat),
+                mean(self.covered80),
+                mean(self.covered95)
+            )
         }
     }
     let months = outlook::observed_months(cube);
     let levels = [Level::Province, Level::City, Level::County];
     let mut by_level: Vec<Tally> = levels.iter().map(|_| Tally::default()).collect();
-    println!("{:<24} {:<8} {:>7} {:>8} {:>12} {:>12} {:>9} {:>9}", "measure", "level", "series", "skipped", "beat naive", "median MASE", "cover 80", "cover 95");
+    println!(
+        "{:<24} {:<8} {:>7} {:>8} {:>12} {:>12} {:>9} {:>9}",
+        "measure", "level", "series", "skipped", "beat naive", "median MASE", "cover 80", "cover 95"
+    );
     for measure in outlook::FORECAST_MEASURES {
         for (level, level_tally) in levels.iter().zip(&mut by_level) {
             let mut tally = Tally::default();
@@ -564,7 +623,10 @@ fn main() -> Result<()> {
             run_generate(&generate::GenerateConfig { scale, seed, out, csv, dirty_rate })?;
         }
         Command::Ingest { source, files, out, names, max_parquet_rows, max_parquet_unpacked_bytes, json } => {
-            let limits = ingest::ParquetLimits { max_rows: max_parquet_rows.unwrap_or(u64::MAX), max_unpacked_bytes: max_parquet_unpacked_bytes.unwrap_or(u64::MAX) };
+            let limits = ingest::ParquetLimits {
+                max_rows: max_parquet_rows.unwrap_or(u64::MAX),
+                max_unpacked_bytes: max_parquet_unpacked_bytes.unwrap_or(u64::MAX),
+            };
             let result = run_ingest(&source, files, &out, names, &limits);
             if json {
                 // One line the server parses; a crash of the reader prints none.
@@ -577,7 +639,11 @@ fn main() -> Result<()> {
             }
             let rec = result?;
             print_reconciliation(std::slice::from_ref(&rec));
-            println!("accepted rows → {}; quarantined rows → {}", out.join(schema::source(&source).map_or("", |s| s.name)).display(), out.join(build::QUARANTINE_DIR).display());
+            println!(
+                "accepted rows → {}; quarantined rows → {}",
+                out.join(schema::source(&source).map_or("", |s| s.name)).display(),
+                out.join(build::QUARANTINE_DIR).display()
+            );
         }
         Command::Build { input, out, k, stage_on_disk, warning_config, sources_config } => {
             let warning = analytics::warning::WarningConfig::from_file(warning_config.as_deref())?;
@@ -587,9 +653,11 @@ fn main() -> Result<()> {
         Command::Schemas { sql: false } => print!("{}", schema::markdown()),
         Command::Schemas { sql: true } => {
             let today = ingest::day_of_ingest()?;
-            let accepts: std::collections::BTreeMap<&str, String> = schema::SOURCES.iter().map(|s| (s.name, schema::sql_accepts(s, today))).collect();
+            let accepts: std::collections::BTreeMap<&str, String> =
+                schema::SOURCES.iter().map(|s| (s.name, schema::sql_accepts(s, today))).collect();
             let adcodes = |level| RegionTree::shandong().at_level(level).map(|r| r.adcode).collect::<Vec<_>>();
-            let tables = serde_json::json!({ schema::SQL_COUNTY_TABLE: adcodes(Level::County), schema::SQL_CITY_TABLE: adcodes(Level::City) });
+            let tables =
+                serde_json::json!({ schema::SQL_COUNTY_TABLE: adcodes(Level::County), schema::SQL_CITY_TABLE: adcodes(Level::City) });
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "adcode_tables": tables, "accepts": accepts }))?);
         }
         Command::Serve { .. } => unreachable!("served above"),
@@ -609,13 +677,30 @@ fn main() -> Result<()> {
             run_evaluate(&data, &spec, json)?
         }
         Command::Backtest { cube, horizon, origins, per_series } => run_backtest(&Cube::load(&cube)?, horizon, origins, per_series)?,
-        Command::Forecast { data, value, period, season, horizon, backtest, json } => run_forecast(&data, &value, &period, season, horizon, backtest, json)?,
+        Command::Forecast { data, value, period, season, horizon, backtest, json } => {
+            run_forecast(&data, &value, &period, season, horizon, backtest, json)?
+        }
         Command::Run { data, fresh } => {
             let generated = data.join("generated");
             if fresh || !generated.join(generate::MANIFEST).exists() {
-                run_generate(&generate::GenerateConfig { scale: DEFAULT_SCALE, seed: DEFAULT_SEED, out: generated.clone(), csv: false, dirty_rate: 0.002 })?;
+                run_generate(&generate::GenerateConfig {
+                    scale: DEFAULT_SCALE,
+                    seed: DEFAULT_SEED,
+                    out: generated.clone(),
+                    csv: false,
+                    dirty_rate: 0.002,
+                })?;
             }
-            let output = run_build(&build::BuildConfig { input: generated, out: data.join("cube"), k: suppress::DEFAULT_K, stage_on_disk: false, batches: None, warning: Default::default(), today: None, reporting: Default::default() })?;
+            let output = run_build(&build::BuildConfig {
+                input: generated,
+                out: data.join("cube"),
+                k: suppress::DEFAULT_K,
+                stage_on_disk: false,
+                batches: None,
+                warning: Default::default(),
+                today: None,
+                reporting: Default::default(),
+            })?;
             print_summary(&output.public);
         }
     }

@@ -61,7 +61,12 @@ pub struct ForecastPoint {
 
 /// The months with observed (not estimated) cells, ascending.
 pub fn observed_months(cube: &Cube) -> Vec<Period> {
-    let mut months: Vec<i32> = cube.cells.iter().filter(|c| c.period.kind() == PeriodKind::Month && c.flags & flags::ESTIMATED == 0).map(|c| c.period.month_index()).collect();
+    let mut months: Vec<i32> = cube
+        .cells
+        .iter()
+        .filter(|c| c.period.kind() == PeriodKind::Month && c.flags & flags::ESTIMATED == 0)
+        .map(|c| c.period.month_index())
+        .collect();
     months.sort_unstable();
     months.dedup();
     months.into_iter().map(Period::from_month_index).collect()
@@ -100,7 +105,9 @@ pub fn add_forecasts(cube: &mut Cube, regions: impl IntoIterator<Item = Adcode>)
     let Some(last) = months.last().map(|p| p.month_index()) else { return OutlookReport::default() };
     let regions: Vec<Adcode> = regions.into_iter().collect();
     let series: Vec<(&'static str, Adcode)> = FORECAST_MEASURES.iter().flat_map(|&m| regions.iter().map(move |&r| (m, r))).collect();
-    let fit = |&(measure, region): &(&'static str, Adcode)| forecast::fit(&trailing_series(cube, measure, region, &months), SEASON).ok().map(|f| (measure, region, f.forecast(HORIZON)));
+    let fit = |&(measure, region): &(&'static str, Adcode)| {
+        forecast::fit(&trailing_series(cube, measure, region, &months), SEASON).ok().map(|f| (measure, region, f.forecast(HORIZON)))
+    };
     // Each series is fitted on its own (a few hundred filter runs each): in parallel where
     // the build has threads; the cockpit's build of this crate (wasm too) has none.
     #[cfg(feature = "engine")]
@@ -134,7 +141,11 @@ pub fn add_forecasts(cube: &mut Cube, regions: impl IntoIterator<Item = Adcode>)
 /// not depend on the last bits of the fit's arithmetic.
 fn rounded(v: f64) -> f64 {
     let r = (v * 1e3).round() / 1e3;
-    if r == 0.0 { 0.0 } else { r }
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 /// The forecast of `measure` at `region` stored in the cube, month by month (empty if
@@ -145,7 +156,14 @@ pub fn read(cube: &Cube, measure: &str, region: Adcode) -> Vec<ForecastPoint> {
         .map_while(|m| {
             let period = Period::from_month_index(m);
             let get = |band: Band| cube.get(measure, region, period, band.dim()).value();
-            Some(ForecastPoint { period, point: get(Band::Point)?, low80: get(Band::Low80)?, high80: get(Band::High80)?, low95: get(Band::Low95)?, high95: get(Band::High95)? })
+            Some(ForecastPoint {
+                period,
+                point: get(Band::Point)?,
+                low80: get(Band::Low80)?,
+                high80: get(Band::High80)?,
+                low95: get(Band::Low95)?,
+                high95: get(Band::High95)?,
+            })
         })
         .collect()
 }

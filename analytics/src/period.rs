@@ -9,11 +9,22 @@ use serde::{Deserialize, Serialize};
 /// `2025-06`, `2025Q2`, `2025`, and `2025-01..06` for 2025年1–6月累计.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
-    Month { year: i32, month: u32 },
-    Quarter { year: i32, quarter: u32 },
-    Year { year: i32 },
+    Month {
+        year: i32,
+        month: u32,
+    },
+    Quarter {
+        year: i32,
+        quarter: u32,
+    },
+    Year {
+        year: i32,
+    },
     /// January to `month` of `year`, cumulative.
-    YearToDate { year: i32, month: u32 },
+    YearToDate {
+        year: i32,
+        month: u32,
+    },
 }
 
 /// The native granularity of a measure, and the kind of a [`Period`].
@@ -43,10 +54,7 @@ impl Period {
 
     pub fn year(self) -> i32 {
         match self {
-            Period::Month { year, .. }
-            | Period::Quarter { year, .. }
-            | Period::Year { year }
-            | Period::YearToDate { year, .. } => year,
+            Period::Month { year, .. } | Period::Quarter { year, .. } | Period::Year { year } | Period::YearToDate { year, .. } => year,
         }
     }
 

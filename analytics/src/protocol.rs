@@ -85,10 +85,8 @@ mod tests {
     #[test]
     fn events_come_out_whole_however_the_bytes_are_cut() {
         let stream = "event: version\ndata: {\"v\":1}\n\n:keep-alive\n\nevent: version\r\ndata: 第二\r\n\r\n".as_bytes();
-        let expected = vec![
-            SseEvent { event: "version".into(), data: "{\"v\":1}".into() },
-            SseEvent { event: "version".into(), data: "第二".into() },
-        ];
+        let expected =
+            vec![SseEvent { event: "version".into(), data: "{\"v\":1}".into() }, SseEvent { event: "version".into(), data: "第二".into() }];
         for cut in 1..stream.len() {
             let mut parser = SseParser::default();
             let mut events = parser.push(&stream[..cut]);

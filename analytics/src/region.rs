@@ -72,9 +72,7 @@ impl RegionTree {
     /// The embedded Shandong tree, parsed once.
     pub fn shandong() -> &'static RegionTree {
         static TREE: OnceLock<RegionTree> = OnceLock::new();
-        TREE.get_or_init(|| {
-            RegionTree::from_geojson(CITIES_GEOJSON, COUNTIES_GEOJSON).expect("embedded boundary files are valid")
-        })
+        TREE.get_or_init(|| RegionTree::from_geojson(CITIES_GEOJSON, COUNTIES_GEOJSON).expect("embedded boundary files are valid"))
     }
 
     pub fn from_geojson(cities: &str, counties: &str) -> Result<Self, serde_json::Error> {

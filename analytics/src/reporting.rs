@@ -94,9 +94,14 @@ pub fn release_day(year: i32, month: u32, lag_days: u32) -> NaiveDate {
 /// The last month (year, month) whose release day has passed by `today` for every source
 /// 数据截至 waits for, and in which each of them has data (`months`: per source, the
 /// months with accepted rows). `Err` names the sources that keep every month open.
-pub fn earned_month(config: &ReportingConfig, months: &BTreeMap<String, BTreeSet<(i32, u32)>>, today: NaiveDate) -> Result<(i32, u32), String> {
+pub fn earned_month(
+    config: &ReportingConfig,
+    months: &BTreeMap<String, BTreeSet<(i32, u32)>>,
+    today: NaiveDate,
+) -> Result<(i32, u32), String> {
     let empty = BTreeSet::new();
-    let required: Vec<(&Declaration, &BTreeSet<(i32, u32)>)> = config.for_as_of().map(|d| (d, months.get(&d.source).unwrap_or(&empty))).collect();
+    let required: Vec<(&Declaration, &BTreeSet<(i32, u32)>)> =
+        config.for_as_of().map(|d| (d, months.get(&d.source).unwrap_or(&empty))).collect();
     let (_, first) = required.first().expect("at least one source is for_as_of");
     first
         .iter()
@@ -106,7 +111,10 @@ pub fn earned_month(config: &ReportingConfig, months: &BTreeMap<String, BTreeSet
         .ok_or_else(|| {
             let missing: Vec<&str> = required.iter().filter(|(_, have)| have.is_empty()).map(|(d, _)| d.source.as_str()).collect();
             if missing.is_empty() {
-                format!("no month is complete by {today}: no month has data in all of {} past its release lag", required.iter().map(|(d, _)| d.source.as_str()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "no month is complete by {today}: no month has data in all of {} past its release lag",
+                    required.iter().map(|(d, _)| d.source.as_str()).collect::<Vec<_>>().join(", ")
+                )
             } else {
                 format!("no month is complete: {} has no data", missing.join(", "))
             }
@@ -134,7 +142,8 @@ mod tests {
     fn as_of_is_earned_not_the_largest_date() {
         let config = ReportingConfig::default();
         let required: Vec<String> = config.for_as_of().map(|d| d.source.clone()).collect();
-        let mut months: BTreeMap<String, BTreeSet<(i32, u32)>> = required.iter().map(|s| (s.clone(), [(2026, 8), (2026, 9), (2026, 10)].into_iter().collect())).collect();
+        let mut months: BTreeMap<String, BTreeSet<(i32, u32)>> =
+            required.iter().map(|s| (s.clone(), [(2026, 8), (2026, 9), (2026, 10)].into_iter().collect())).collect();
         // One stray November row in one source moves nothing.
         months.get_mut(&required[0]).unwrap().insert((2026, 11));
         assert_eq!(earned_month(&config, &months, day(2026, 12, 4)), Ok((2026, 10)));

@@ -406,7 +406,9 @@ pub fn id_number_mangled_by_spreadsheet(id: &str) -> bool {
     let bytes = id.as_bytes();
     let zero_tail = bytes.len() == 18 && bytes.iter().all(u8::is_ascii_digit) && id.ends_with("000") && !id_number_checksum_ok(id);
     let scientific = id.split_once(['E', 'e']).is_some_and(|(mantissa, exponent)| {
-        matches!(exponent.trim_start_matches('+'), "17") && mantissa.split_once('.').map_or(mantissa.len() == 1, |(a, b)| a.len() == 1 && !b.is_empty()) && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        matches!(exponent.trim_start_matches('+'), "17")
+            && mantissa.split_once('.').map_or(mantissa.len() == 1, |(a, b)| a.len() == 1 && !b.is_empty())
+            && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
     });
     zero_tail || scientific
 }
@@ -437,7 +439,8 @@ pub fn markdown() -> String {
                 Rule::Quarter => "`YYYYQn`, not after the quarter of the day of ingest".into(),
                 Rule::FunctionList => "`|`-separated service functions".into(),
             };
-            out += &format!("| `{}` | {} | {} | {} | {} |\n", c.name, c.ty.describe(), if c.required { "yes" } else { "no" }, allowed, c.zh);
+            out +=
+                &format!("| `{}` | {} | {} | {} | {} |\n", c.name, c.ty.describe(), if c.required { "yes" } else { "no" }, allowed, c.zh);
         }
         if s.key.is_empty() {
             out += "\nRow identity: none (no transaction number: identical rows are separate events). A batch sent twice is recognised by its content.\n";
@@ -499,7 +502,11 @@ pub fn sql_accepts(source: &SourceSchema, today: chrono::NaiveDate) -> String {
         };
         conditions.push(format!("({a} is null or {b} is null or {a} >= {b})"));
     }
-    if conditions.is_empty() { "true".into() } else { conditions.join(" and ") }
+    if conditions.is_empty() {
+        "true".into()
+    } else {
+        conditions.join(" and ")
+    }
 }
 
 #[cfg(test)]

@@ -72,9 +72,9 @@ fn suppress_derived(cube: &mut Cube) {
         .filter(|&i| {
             let c = &cube.cells[i];
             !c.is_suppressed()
-                && follows.get(&c.measure).is_some_and(|&count| {
-                    cube.position(count, c.region, c.period, c.dim).is_some_and(|j| cube.cells[j].is_suppressed())
-                })
+                && follows
+                    .get(&c.measure)
+                    .is_some_and(|&count| cube.position(count, c.region, c.period, c.dim).is_some_and(|j| cube.cells[j].is_suppressed()))
         })
         .collect();
     for i in hidden {
@@ -281,7 +281,10 @@ mod tests {
         assert!(public.total("registered_unemployed", counties[0], Period::month(2025, 7)).value().is_none());
         assert!(outlook::read(&public, "registered_unemployed", counties[0]).is_empty());
         // A visible series is forecast alike in both, and no estimate was suppressed.
-        assert_eq!(outlook::read(&public, "registered_unemployed", counties[1]), outlook::read(&internal, "registered_unemployed", counties[1]));
+        assert_eq!(
+            outlook::read(&public, "registered_unemployed", counties[1]),
+            outlook::read(&internal, "registered_unemployed", counties[1])
+        );
         assert!(public.cells.iter().filter(|c| c.flags & flags::ESTIMATED != 0).all(|c| !c.is_suppressed()));
     }
 

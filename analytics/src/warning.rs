@@ -125,11 +125,19 @@ pub enum Rule {
 
 impl Indicator {
     pub fn name(&self, lang: Lang) -> &str {
-        if lang == Lang::Zh { &self.name_zh } else { &self.name_en }
+        if lang == Lang::Zh {
+            &self.name_zh
+        } else {
+            &self.name_en
+        }
     }
 
     pub fn unit(&self, lang: Lang) -> &str {
-        if lang == Lang::Zh { &self.unit_zh } else { &self.unit_en }
+        if lang == Lang::Zh {
+            &self.unit_zh
+        } else {
+            &self.unit_en
+        }
     }
 }
 
@@ -217,13 +225,18 @@ impl WarningConfig {
     /// not negative, every event the build raises is declared and every key group named
     /// has support measures.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let config: WarningConfig = ron::from_str(text).map_err(|e| ConfigError::Parse { origin: origin.to_string(), message: e.to_string() })?;
+        let config: WarningConfig =
+            ron::from_str(text).map_err(|e| ConfigError::Parse { origin: origin.to_string(), message: e.to_string() })?;
         config.check(origin)?;
         Ok(config)
     }
 
     fn check(&self, origin: &str) -> Result<(), ConfigError> {
-        let fail = |indicator: &str, message: String| ConfigError::Indicator { origin: origin.to_string(), indicator: indicator.to_string(), message };
+        let fail = |indicator: &str, message: String| ConfigError::Indicator {
+            origin: origin.to_string(),
+            indicator: indicator.to_string(),
+            message,
+        };
         let mut seen = std::collections::HashSet::new();
         for ind in &self.indicators {
             if !seen.insert(ind.id.as_str()) {
@@ -249,7 +262,13 @@ impl WarningConfig {
                 Trigger::Below(_) => t.yellow >= t.orange && t.orange >= t.red,
             };
             if !ordered || ![t.yellow, t.orange, t.red].iter().all(|x| x.is_finite()) {
-                return Err(fail(&ind.id, format!("thresholds must run from yellow to red in the trigger's direction (got {} / {} / {})", t.yellow, t.orange, t.red)));
+                return Err(fail(
+                    &ind.id,
+                    format!(
+                        "thresholds must run from yellow to red in the trigger's direction (got {} / {} / {})",
+                        t.yellow, t.orange, t.red
+                    ),
+                ));
             }
             if !(ind.weight >= 0.0) {
                 return Err(fail(&ind.id, format!("weight {} is negative", ind.weight)));
@@ -322,7 +341,8 @@ pub fn evaluate(cube: &mut Cube, regions: &RegionTree) -> WarningReport {
     let config = cube.warning.clone();
     let is_event = |id: &str| config.indicator(id).is_none_or(|i| i.rule == Rule::Event);
     cube.alerts.retain(|a| is_event(&a.indicator));
-    let derived: Vec<usize> = cube.measures.iter().enumerate().filter(|(_, m)| *m == INDEX_MEASURE || *m == LEVEL_MEASURE).map(|(i, _)| i).collect();
+    let derived: Vec<usize> =
+        cube.measures.iter().enumerate().filter(|(_, m)| *m == INDEX_MEASURE || *m == LEVEL_MEASURE).map(|(i, _)| i).collect();
     if !derived.is_empty() {
         cube.cells.retain(|c| !derived.contains(&(c.measure as usize)));
         cube.reindex();
@@ -342,14 +362,24 @@ pub fn evaluate(cube: &mut Cube, regions: &RegionTree) -> WarningReport {
                 };
                 let entry = composite.entry((region.adcode, month.month_index())).or_default();
                 entry.1 += ind.weight;
-                let Some((level, threshold)) = ind.trigger.level(value).filter(|_| min_change_met(cube, &ind.rule, region.adcode, month)) else {
+                let Some((level, threshold)) = ind.trigger.level(value).filter(|_| min_change_met(cube, &ind.rule, region.adcode, month))
+                else {
                     run_start = None;
                     continue;
                 };
                 entry.0 += ind.weight * level.rank() as f64 / 3.0;
                 let since = *run_start.get_or_insert(month);
                 report.alerts[level as usize] += 1;
-                alerts.push(Alert { indicator: ind.id.clone(), level, region: region.adcode, period: month, since, subject: None, value: rounded(value), threshold });
+                alerts.push(Alert {
+                    indicator: ind.id.clone(),
+                    level,
+                    region: region.adcode,
+                    period: month,
+                    since,
+                    subject: None,
+                    value: rounded(value),
+                    threshold,
+                });
             }
         }
     }
@@ -388,7 +418,12 @@ pub fn alerts_within(cube: &Cube, region: Adcode, month: Period) -> Vec<&Alert> 
 /// The most pressing alert first: the most severe, then the longest-running, then by
 /// region, indicator and subject (the alert list, the wall's ticker and the text agree).
 pub fn most_pressing_first(a: &Alert, b: &Alert) -> std::cmp::Ordering {
-    b.level.cmp(&a.level).then(a.since.cmp(&b.since)).then(a.region.cmp(&b.region)).then(a.indicator.cmp(&b.indicator)).then(a.subject.cmp(&b.subject))
+    b.level
+        .cmp(&a.level)
+        .then(a.since.cmp(&b.since))
+        .then(a.region.cmp(&b.region))
+        .then(a.indicator.cmp(&b.indicator))
+        .then(a.subject.cmp(&b.subject))
 }
 
 /// Alerts in a stable order: by month, region, indicator, subject.
@@ -458,7 +493,11 @@ fn period_for(measure: &str, month: Period) -> Option<Period> {
 /// depend on the last bits of the arithmetic.
 fn rounded(v: f64) -> f64 {
     let r = (v * 100.0).round() / 100.0;
-    if r == 0.0 { 0.0 } else { r }
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 #[cfg(test)]
@@ -533,7 +572,8 @@ mod tests {
         }
         let report = evaluate(&mut cube, tree);
         let rate_alerts: Vec<&Alert> = cube.alerts.iter().filter(|a| a.indicator == "registered_unemployment_rate").collect();
-        let summary: Vec<(u32, AlertLevel, u32)> = rate_alerts.iter().map(|a| (a.period.last_month(), a.level, a.since.last_month())).collect();
+        let summary: Vec<(u32, AlertLevel, u32)> =
+            rate_alerts.iter().map(|a| (a.period.last_month(), a.level, a.since.last_month())).collect();
         assert_eq!(
             summary,
             vec![(2, AlertLevel::Yellow, 2), (3, AlertLevel::Orange, 2), (4, AlertLevel::Red, 2), (6, AlertLevel::Yellow, 6)]

@@ -95,7 +95,12 @@ fn apply_requests(mut requests: MessageReader<LifecycleRequest>, mut states: Res
             continue;
         }
         let Some(log) = states.log.as_mut() else { continue };
-        let event = lifecycle::Event { alert: request.alert.clone(), action: request.action.clone(), by: analyst_name(), at: crate::data::utc_now() };
+        let event = lifecycle::Event {
+            alert: request.alert.clone(),
+            action: request.action.clone(),
+            by: analyst_name(),
+            at: crate::data::utc_now(),
+        };
         match log.append(event) {
             Ok(state) => {
                 states.states.insert(request.alert.clone(), state);

@@ -64,7 +64,10 @@ impl Plugin for AnalystPlugin {
             export_dir,
         })
         .add_systems(Update, toggle_keys)
-        .add_systems(EguiPrimaryContextPass, (toolbar, query_window, sources_window).chain().after(PanelSystems).in_set(crate::fonts::NeedsFonts));
+        .add_systems(
+            EguiPrimaryContextPass,
+            (toolbar, query_window, sources_window).chain().after(PanelSystems).in_set(crate::fonts::NeedsFonts),
+        );
     }
 }
 
@@ -86,21 +89,31 @@ fn toolbar(mut contexts: EguiContexts, view: Res<View>, area: Res<crate::map::Ma
         return Ok(());
     }
     let lang = view.lang;
-    egui::Area::new(egui::Id::new("analyst-toolbar")).pivot(egui::Align2::RIGHT_TOP).fixed_pos(area.0.right_top() + egui::vec2(-8.0, 4.0)).show(ctx, |ui| {
-        ui.horizontal(|ui| {
-            if ui.button(text(lang, "query")).on_hover_text(text(lang, "query_hint")).clicked() {
-                state.query_open = !state.query_open;
-            }
-            if ui.button(text(lang, "sources")).on_hover_text(text(lang, "sources_hint")).clicked() {
-                state.sources_open = !state.sources_open;
-            }
+    egui::Area::new(egui::Id::new("analyst-toolbar"))
+        .pivot(egui::Align2::RIGHT_TOP)
+        .fixed_pos(area.0.right_top() + egui::vec2(-8.0, 4.0))
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                if ui.button(text(lang, "query")).on_hover_text(text(lang, "query_hint")).clicked() {
+                    state.query_open = !state.query_open;
+                }
+                if ui.button(text(lang, "sources")).on_hover_text(text(lang, "sources_hint")).clicked() {
+                    state.sources_open = !state.sources_open;
+                }
+            });
         });
-    });
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<View>, store: Res<CubeStore>, themes: Res<Themes>, mut state: ResMut<AnalystState>) -> Result {
+fn query_window(
+    mut contexts: EguiContexts,
+    mut commands: Commands,
+    view: Res<View>,
+    store: Res<CubeStore>,
+    themes: Res<Themes>,
+    mut state: ResMut<AnalystState>,
+) -> Result {
     let _cost = crate::bench::own_cost("query_window");
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
@@ -108,7 +121,9 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
     let theme = &themes.all[view.theme];
     let mut open = state.query_open;
     egui::Window::new(text(lang, "query")).open(&mut open).default_width(640.0).default_pos(egui::pos2(400.0, 120.0)).show(ctx, |ui| {
-        let name = |id: &str| catalogue::measure(id).map_or(id.to_string(), |m| (if lang == Lang::Zh { m.name_zh } else { m.name_en }).to_string());
+        let name = |id: &str| {
+            catalogue::measure(id).map_or(id.to_string(), |m| (if lang == Lang::Zh { m.name_zh } else { m.name_en }).to_string())
+        };
         ui.horizontal(|ui| {
             ui.label(text(lang, "measure"));
             egui::ComboBox::from_id_salt("measure").selected_text(name(&state.measure)).show_ui(ui, |ui| {
@@ -122,14 +137,20 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
                     }
                 }
             });
-            let kinds = [(PeriodKind::Month, "by_month"), (PeriodKind::Quarter, "by_quarter"), (PeriodKind::Year, "by_year"), (PeriodKind::YearToDate, "by_ytd")];
+            let kinds = [
+                (PeriodKind::Month, "by_month"),
+                (PeriodKind::Quarter, "by_quarter"),
+                (PeriodKind::Year, "by_year"),
+                (PeriodKind::YearToDate, "by_ytd"),
+            ];
             for (kind, key) in kinds {
                 ui.radio_value(&mut state.kind, kind, text(lang, key));
             }
             ui.add(egui::DragValue::new(&mut state.periods).range(1..=36).suffix(text(lang, "periods_suffix")));
         });
         // Categories of the measure's breakdowns that the cube has.
-        let prefixes: Vec<&str> = catalogue::measure(&state.measure).map(|m| m.dims.iter().map(|d| d.prefix()).collect()).unwrap_or_default();
+        let prefixes: Vec<&str> =
+            catalogue::measure(&state.measure).map(|m| m.dims.iter().map(|d| d.prefix()).collect()).unwrap_or_default();
         let categories: Vec<&String> = cube.dims.iter().filter(|d| d.split_once(':').is_some_and(|(p, _)| prefixes.contains(&p))).collect();
         if !categories.is_empty() {
             let label = |key: &str| match catalogue::DimKind::from_key(key) {
@@ -146,7 +167,8 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
                 });
             });
         }
-        let q = Query { measure: state.measure.clone(), region: view.region, kind: state.kind, periods: state.periods, dim: state.dim.clone() };
+        let q =
+            Query { measure: state.measure.clone(), region: view.region, kind: state.kind, periods: state.periods, dim: state.dim.clone() };
         let mut table = query::run(cube, &q, view.month, lang);
         table.sort(state.sort);
         ui.separator();
@@ -157,7 +179,13 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
                 }
                 for (i, p) in table.periods.iter().enumerate() {
                     let arrow = match state.sort {
-                        SortBy::Column { index, descending } if index == i => if descending { " ▼" } else { " ▲" },
+                        SortBy::Column { index, descending } if index == i => {
+                            if descending {
+                                " ▼"
+                            } else {
+                                " ▲"
+                            }
+                        }
                         _ => "",
                     };
                     let label = format!("{}{arrow}", if lang == Lang::Zh { p.label_zh() } else { p.label_en() });
@@ -172,7 +200,9 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
                     for cell in &row.cells {
                         match cell {
                             Lookup::Value(v) => ui.label(format_value(&q.measure, *v, lang)),
-                            Lookup::Suppressed => ui.label(egui::RichText::new("*").color(theme.text_muted.egui())).on_hover_text(text(lang, "suppressed")),
+                            Lookup::Suppressed => {
+                                ui.label(egui::RichText::new("*").color(theme.text_muted.egui())).on_hover_text(text(lang, "suppressed"))
+                            }
                             Lookup::Missing => ui.label(egui::RichText::new("—").color(theme.text_muted.egui())),
                         };
                     }
@@ -184,7 +214,8 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
         ui.horizontal(|ui| {
             if ui.button(text(lang, "export_csv")).clicked() {
                 let path = state.export_dir.join(format!("query-{}-{}-{}.csv", q.measure, q.region, view.month));
-                let written = std::fs::create_dir_all(&state.export_dir).and_then(|()| analytics::cube::write_atomically(&path, table.to_csv(&q, lang).as_bytes()));
+                let written = std::fs::create_dir_all(&state.export_dir)
+                    .and_then(|()| analytics::cube::write_atomically(&path, table.to_csv(&q, lang).as_bytes()));
                 state.status = Some(match written {
                     Ok(()) => format!("{} {}", text(lang, "exported"), path.display()),
                     Err(e) => format!("{}: {e}", path.display()),
@@ -205,7 +236,13 @@ fn query_window(mut contexts: EguiContexts, mut commands: Commands, view: Res<Vi
     Ok(())
 }
 
-fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut state: ResMut<AnalystState>) -> Result {
+fn sources_window(
+    mut contexts: EguiContexts,
+    view: Res<View>,
+    store: Res<CubeStore>,
+    scenes: Res<Scenes>,
+    mut state: ResMut<AnalystState>,
+) -> Result {
     let _cost = crate::bench::own_cost("sources_window");
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
@@ -241,7 +278,8 @@ fn sources_window(mut contexts: EguiContexts, view: Res<View>, store: Res<CubeSt
             ui.heading(text(lang, "definitions"));
             for id in scenes.0[view.topic].measure_ids() {
                 let Some(m) = catalogue::measure(id) else { continue };
-                let (name, unit, definition) = if lang == Lang::Zh { (m.name_zh, m.unit_zh, m.definition_zh) } else { (m.name_en, m.unit_en, m.definition_en) };
+                let (name, unit, definition) =
+                    if lang == Lang::Zh { (m.name_zh, m.unit_zh, m.definition_zh) } else { (m.name_en, m.unit_en, m.definition_en) };
                 ui.label(egui::RichText::new(format!("{name}（{unit}）")).strong());
                 ui.label(definition);
                 ui.label(egui::RichText::new(format!("{}：{}", text(lang, "source"), m.lineage)).small());

@@ -94,22 +94,23 @@ impl Plugin for BenchPlugin {
         let (bench_seconds, soak_switches) = (settings.bench_seconds, settings.soak_switches);
         if let Some(seconds) = bench_seconds {
             app.insert_resource(Bench {
-                    length: Duration::from_secs_f32(seconds),
-                    started: None,
-                    frames: Vec::new(),
-                    own: Vec::new(),
-                    own_by_system: BTreeMap::new(),
-                    changed: Vec::new(),
-                    issued_last_frame: false,
-                    step: 0,
-                    rss_early_kib: None,
-                    drill: None,
-                    drill_frames: Vec::new(),
-                })
-                .add_systems(Update, (drive.before(ViewSystems), watch_drill.after(ViewSystems).after(crate::map::MapSystems)));
+                length: Duration::from_secs_f32(seconds),
+                started: None,
+                frames: Vec::new(),
+                own: Vec::new(),
+                own_by_system: BTreeMap::new(),
+                changed: Vec::new(),
+                issued_last_frame: false,
+                step: 0,
+                rss_early_kib: None,
+                drill: None,
+                drill_frames: Vec::new(),
+            })
+            .add_systems(Update, (drive.before(ViewSystems), watch_drill.after(ViewSystems).after(crate::map::MapSystems)));
         }
         if let Some(switches) = soak_switches {
-            app.insert_resource(Soak { switches, done: 0, baseline: None }).add_systems(EguiPrimaryContextPass, soak.after(crate::panels::PanelSystems));
+            app.insert_resource(Soak { switches, done: 0, baseline: None })
+                .add_systems(EguiPrimaryContextPass, soak.after(crate::panels::PanelSystems));
         }
         if bench_seconds.is_some() || soak_switches.is_some() {
             app.add_systems(Update, exit_if_the_cube_failed);
@@ -222,7 +223,11 @@ fn report(bench: &Bench) {
     let split = |samples: &[f32]| {
         let (mut still, mut change) = (Vec::new(), Vec::new());
         for (i, ms) in samples.iter().enumerate().skip(skip) {
-            if bench.changed[i] { change.push(*ms) } else { still.push(*ms) }
+            if bench.changed[i] {
+                change.push(*ms)
+            } else {
+                still.push(*ms)
+            }
         }
         (still, change)
     };
@@ -238,7 +243,13 @@ fn report(bench: &Bench) {
     let drills = &bench.drill_frames;
     println!("BENCH drill_downs={} frames_to_redrawn_map max={}", drills.len(), drills.iter().max().copied().unwrap_or(0));
     if let (Some(early), Some(late)) = (bench.rss_early_kib, rss_kib()) {
-        println!("BENCH rss_early_mib={:.1} rss_end_mib={:.1} growth_mib={:.1} view_changes={}", early as f64 / 1024.0, late as f64 / 1024.0, (late as f64 - early as f64) / 1024.0, bench.step);
+        println!(
+            "BENCH rss_early_mib={:.1} rss_end_mib={:.1} growth_mib={:.1} view_changes={}",
+            early as f64 / 1024.0,
+            late as f64 / 1024.0,
+            (late as f64 - early as f64) / 1024.0,
+            bench.step
+        );
     }
 }
 

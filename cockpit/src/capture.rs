@@ -60,8 +60,14 @@ impl Plugin for CapturePlugin {
         if app.world().resource::<Cases>().0.is_empty() {
             return;
         }
-        app.insert_resource(Capture { next: 0, prepared: false, steady_frames: 0, requested: false, outcome: Arc::new(AtomicU8::new(PENDING)) })
-            .add_systems(Last, capture);
+        app.insert_resource(Capture {
+            next: 0,
+            prepared: false,
+            steady_frames: 0,
+            requested: false,
+            outcome: Arc::new(AtomicU8::new(PENDING)),
+        })
+        .add_systems(Last, capture);
     }
 }
 
@@ -203,7 +209,8 @@ impl ProbeInputs<'_, '_> {
         let zoom = self.zoom.single().map_or(1.0, |z| z.zoom_factor);
         let area = self.area.0;
         let to_screen = |c: geo::Coord<f64>| camera.world_to_viewport(transform, Vec3::new(c.x as f32, c.y as f32, 0.0)).ok();
-        let labels: Vec<Vec2> = self.choropleth.values.keys().filter_map(|a| self.shapes.0.get(*a)).filter_map(|r| to_screen(r.label)).collect();
+        let labels: Vec<Vec2> =
+            self.choropleth.values.keys().filter_map(|a| self.shapes.0.get(*a)).filter_map(|r| to_screen(r.label)).collect();
         let mut probes = Vec::new();
         let mut regions: Vec<_> = self.choropleth.values.iter().collect();
         regions.sort_by_key(|(adcode, _)| **adcode);
@@ -218,7 +225,10 @@ impl ProbeInputs<'_, '_> {
             const STEPS: usize = 24;
             for i in 1..STEPS {
                 for j in 1..STEPS {
-                    let c = geo::Coord { x: min.x + (max.x - min.x) * i as f64 / STEPS as f64, y: min.y + (max.y - min.y) * j as f64 / STEPS as f64 };
+                    let c = geo::Coord {
+                        x: min.x + (max.x - min.x) * i as f64 / STEPS as f64,
+                        y: min.y + (max.y - min.y) * j as f64 / STEPS as f64,
+                    };
                     let point = geo::Point(c);
                     if !region.shape.contains(&point) {
                         continue;
@@ -230,7 +240,8 @@ impl ProbeInputs<'_, '_> {
                     }
                     // The nearest boundary segment, given up on as soon as the candidate
                     // is too near a border to qualify or to beat the best one so far.
-                    let fails = |clearance_px: f32| clearance_px < BORDER_CLEARANCE_PX * zoom || best.is_some_and(|(b, _)| clearance_px <= b);
+                    let fails =
+                        |clearance_px: f32| clearance_px < BORDER_CLEARANCE_PX * zoom || best.is_some_and(|(b, _)| clearance_px <= b);
                     let mut clearance_px = f32::INFINITY;
                     for segment in crate::map::geometry::rings(&region.shape).flat_map(|ring| ring.lines()) {
                         clearance_px = clearance_px.min(Euclidean.distance(&point, &segment) as f32 / km_per_px);

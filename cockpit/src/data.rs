@@ -115,7 +115,12 @@ impl Plugin for DataSourcePlugin {
 
 /// Runs `analytics run --data DIR` (generate the default data if missing, build the
 /// cube) next to this executable, then reads the cube it wrote.
-fn start_build(settings: &Settings, cube_path: PathBuf, result: Arc<Mutex<Option<Result<Cube, String>>>>, wake: impl Fn() + Send + 'static) {
+fn start_build(
+    settings: &Settings,
+    cube_path: PathBuf,
+    result: Arc<Mutex<Option<Result<Cube, String>>>>,
+    wake: impl Fn() + Send + 'static,
+) {
     let analytics = settings.analytics_bin.clone();
     let data_dir = settings.data_dir.clone();
     std::thread::spawn(move || {

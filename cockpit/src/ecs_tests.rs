@@ -31,7 +31,18 @@ fn app(mode: Mode) -> App {
         .insert_resource(settings)
         .insert_resource(Scenes::load_dir(&root.join("scenes")).unwrap())
         .insert_resource(Themes::load_dir(&root.join("assets/themes")).unwrap())
-        .insert_resource(View { topic: 0, region: PROVINCE, month: Period::month(2000, 1), theme: 0, lang: analytics::interpret::Lang::Zh, playing: false, category: None, filters_open: false, indicator: None, highlight: None })
+        .insert_resource(View {
+            topic: 0,
+            region: PROVINCE,
+            month: Period::month(2000, 1),
+            theme: 0,
+            lang: analytics::interpret::Lang::Zh,
+            playing: false,
+            category: None,
+            filters_open: false,
+            indicator: None,
+            highlight: None,
+        })
         .insert_resource(CubeStore::ready(cube, "test".into()))
         .init_resource::<ButtonInput<KeyCode>>()
         .init_resource::<NextUpdate>()

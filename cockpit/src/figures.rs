@@ -23,7 +23,11 @@ pub fn period_for(def: &MeasureDef, month: Period) -> Period {
 
 /// The quarter that ends at or before `month`.
 pub fn last_complete_quarter(month: Period) -> Period {
-    if month.last_month() % 3 == 0 { month.quarter_of() } else { month.quarter_of().previous() }
+    if month.last_month() % 3 == 0 {
+        month.quarter_of()
+    } else {
+        month.quarter_of().previous()
+    }
 }
 
 /// The period just before `p` of the same kind, for series: year-to-date steps back one
@@ -110,7 +114,15 @@ pub struct Bar {
 
 /// The children of a region (cities of the province, counties of a city) ranked by a
 /// measure, largest first; suppressed and missing values are left out.
-pub fn rank_children(cube: &Cube, measure: &str, region: Adcode, month: Period, category: Option<&str>, top: usize, lang: Lang) -> (Period, Vec<Bar>) {
+pub fn rank_children(
+    cube: &Cube,
+    measure: &str,
+    region: Adcode,
+    month: Period,
+    category: Option<&str>,
+    top: usize,
+    lang: Lang,
+) -> (Period, Vec<Bar>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
     let dim = applied_category(def, category).unwrap_or(TOTAL);
     let tree = RegionTree::shandong();
@@ -132,7 +144,15 @@ pub fn rank_children(cube: &Cube, measure: &str, region: Adcode, month: Period, 
 }
 
 /// A measure's breakdown by a dimension at a region, largest first.
-pub fn rank_dimension(cube: &Cube, measure: &str, region: Adcode, month: Period, dim: DimKind, top: usize, lang: Lang) -> (Period, Vec<Bar>) {
+pub fn rank_dimension(
+    cube: &Cube,
+    measure: &str,
+    region: Adcode,
+    month: Period,
+    dim: DimKind,
+    top: usize,
+    lang: Lang,
+) -> (Period, Vec<Bar>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
     let period = period_for(def, month);
     // Counties publish totals only; their breakdowns are their city's.
@@ -156,7 +176,8 @@ fn sort_and_cut(bars: &mut Vec<Bar>, top: usize) {
 pub fn dimension_label(dim: DimKind, code: &str, lang: Lang) -> String {
     let list = match dim {
         DimKind::Occupation => {
-            return codes::occupation_name(code).map_or_else(|| code.to_string(), |o| if lang == Lang::Zh { o.name_zh.clone() } else { o.name_en.clone() })
+            return codes::occupation_name(code)
+                .map_or_else(|| code.to_string(), |o| if lang == Lang::Zh { o.name_zh.clone() } else { o.name_en.clone() })
         }
         DimKind::Industry => codes::INDUSTRIES,
         DimKind::KeyGroup => codes::KEY_GROUPS,
@@ -200,7 +221,13 @@ pub fn class_of(value: f64, breaks: &[f64]) -> usize {
 }
 
 /// The cube's value of `measure` for each region, at the period it is shown for.
-pub fn map_values(cube: &Cube, measure: &str, regions: impl Iterator<Item = Adcode>, month: Period, category: Option<&str>) -> (Period, Vec<(Adcode, Lookup)>) {
+pub fn map_values(
+    cube: &Cube,
+    measure: &str,
+    regions: impl Iterator<Item = Adcode>,
+    month: Period,
+    category: Option<&str>,
+) -> (Period, Vec<(Adcode, Lookup)>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
     let dim = applied_category(def, category).unwrap_or(TOTAL);
     let period = figure(cube, measure, analytics::region::PROVINCE, month, category).map_or(period_for(def, month), |f| f.period);

@@ -161,14 +161,22 @@ impl Settings {
 /// The whole cockpit on top of Bevy's default plugins.
 pub fn app(settings: Settings) -> Result<App, String> {
     #[cfg(not(target_arch = "wasm32"))]
-    let (scenes, themes) = (scene::Scenes::load_dir(&settings.scenes_dir).map_err(|e| e.to_string())?, theme::Themes::load_dir(&settings.themes_dir)?);
+    let (scenes, themes) =
+        (scene::Scenes::load_dir(&settings.scenes_dir).map_err(|e| e.to_string())?, theme::Themes::load_dir(&settings.themes_dir)?);
     #[cfg(target_arch = "wasm32")]
-    let (scenes, themes) = (scene::Scenes::from_sources(embedded::SCENES).map_err(|e| e.to_string())?, theme::Themes::from_sources(embedded::THEMES)?);
+    let (scenes, themes) =
+        (scene::Scenes::from_sources(embedded::SCENES).map_err(|e| e.to_string())?, theme::Themes::from_sources(embedded::THEMES)?);
     let first_view = view::View {
-        topic: settings.topic.as_deref().map_or(Ok(0), |id| scenes.index_of(id).ok_or_else(|| format!("no topic `{id}` in {}", settings.scenes_dir.display())))?,
+        topic: settings
+            .topic
+            .as_deref()
+            .map_or(Ok(0), |id| scenes.index_of(id).ok_or_else(|| format!("no topic `{id}` in {}", settings.scenes_dir.display())))?,
         region: settings.region,
         month: settings.month.unwrap_or(Period::month(2000, 1)),
-        theme: settings.theme.as_deref().map_or(Ok(0), |id| themes.index_of(id).ok_or_else(|| format!("no theme `{id}` in {}", settings.themes_dir.display())))?,
+        theme: settings
+            .theme
+            .as_deref()
+            .map_or(Ok(0), |id| themes.index_of(id).ok_or_else(|| format!("no theme `{id}` in {}", settings.themes_dir.display())))?,
         lang: settings.lang,
         playing: false,
         category: None,
@@ -189,7 +197,11 @@ pub fn app(settings: Settings) -> Result<App, String> {
     let mut window = Window {
         title: "数智就业 · 综合驾驶舱".into(),
         // Vsync paces the frames; the benchmark runs unpaced to measure what a frame costs.
-        present_mode: if settings.bench_seconds.is_some() || settings.soak_switches.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
+        present_mode: if settings.bench_seconds.is_some() || settings.soak_switches.is_some() {
+            PresentMode::AutoNoVsync
+        } else {
+            PresentMode::AutoVsync
+        },
         ..default()
     };
     if let Some(size) = settings.size {

@@ -122,7 +122,8 @@ fn main() -> std::process::ExitCode {
     let mut settings = Settings::new(cli.root.clone());
     if cli.wall {
         let capturing = cli.screenshot.is_some() || cli.suite.is_some();
-        settings.mode = Mode::Wall(WallLayout { grid: cli.wall_grid, bezel: cli.bezel, carousel_seconds: if capturing { 0.0 } else { cli.carousel } });
+        settings.mode =
+            Mode::Wall(WallLayout { grid: cli.wall_grid, bezel: cli.bezel, carousel_seconds: if capturing { 0.0 } else { cli.carousel } });
     }
     if let Some(cube) = cli.cube {
         settings.cube_path = cube;

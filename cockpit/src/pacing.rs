@@ -101,10 +101,13 @@ impl Plugin for PacingPlugin {
             return;
         }
         // Unfocused too: nobody focuses a wall's window.
-        app.insert_resource(WinitSettings { focused_mode: UpdateMode::reactive(IDLE_WAIT), unfocused_mode: UpdateMode::reactive(IDLE_WAIT) })
-            .add_systems(Startup, start_alarm)
-            .add_systems(PreUpdate, drop_unchanged_modifiers.after(EguiPreUpdateSet::ProcessInput).before(EguiPreUpdateSet::BeginPass))
-            .add_systems(Update, (keep_drawing_while_moving.after(MapSystems), set_alarm_for_next_timer).chain());
+        app.insert_resource(WinitSettings {
+            focused_mode: UpdateMode::reactive(IDLE_WAIT),
+            unfocused_mode: UpdateMode::reactive(IDLE_WAIT),
+        })
+        .add_systems(Startup, start_alarm)
+        .add_systems(PreUpdate, drop_unchanged_modifiers.after(EguiPreUpdateSet::ProcessInput).before(EguiPreUpdateSet::BeginPass))
+        .add_systems(Update, (keep_drawing_while_moving.after(MapSystems), set_alarm_for_next_timer).chain());
     }
 }
 

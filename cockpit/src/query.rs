@@ -40,7 +40,10 @@ pub struct Table {
 pub enum SortBy {
     #[default]
     Region,
-    Column { index: usize, descending: bool },
+    Column {
+        index: usize,
+        descending: bool,
+    },
 }
 
 /// The periods of a kind ending at (or before) the month: the last complete quarter or
@@ -193,11 +196,18 @@ mod tests {
     #[test]
     fn period_columns_step_back_by_kind() {
         let m = Period::month(2025, 2);
-        assert_eq!(periods_ending(PeriodKind::Quarter, m, 2), vec![Period::Quarter { year: 2024, quarter: 3 }, Period::Quarter { year: 2024, quarter: 4 }]);
+        assert_eq!(
+            periods_ending(PeriodKind::Quarter, m, 2),
+            vec![Period::Quarter { year: 2024, quarter: 3 }, Period::Quarter { year: 2024, quarter: 4 }]
+        );
         assert_eq!(periods_ending(PeriodKind::Year, m, 1), vec![Period::Year { year: 2024 }]);
         assert_eq!(
             periods_ending(PeriodKind::YearToDate, m, 3),
-            vec![Period::YearToDate { year: 2024, month: 12 }, Period::YearToDate { year: 2025, month: 1 }, Period::YearToDate { year: 2025, month: 2 }]
+            vec![
+                Period::YearToDate { year: 2024, month: 12 },
+                Period::YearToDate { year: 2025, month: 1 },
+                Period::YearToDate { year: 2025, month: 2 }
+            ]
         );
     }
 }

@@ -44,14 +44,29 @@ pub async fn follow(base: String, report: impl Fn(RemoteEvent)) {
     }
 }
 
-async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<String>, retry: &mut Duration, report: &impl Fn(RemoteEvent)) -> Result<(), String> {
+async fn follow_once(
+    client: &reqwest::Client,
+    base: &str,
+    have: &mut Option<String>,
+    retry: &mut Duration,
+    report: &impl Fn(RemoteEvent),
+) -> Result<(), String> {
     let describe = |e: reqwest::Error| format!("{base}: {e}");
     if have.is_none() {
         // The first cube is fetched at once, beside the version, not after the stream's
         // first event: on a page the app's frames hold up every network step, so each
         // round trip saved shows the map sooner (index.html even preloads the cube).
         let version = async {
-            let body = client.get(format!("{base}{VERSION_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?.bytes().await.map_err(describe)?;
+            let body = client
+                .get(format!("{base}{VERSION_ROUTE}"))
+                .send()
+                .await
+                .map_err(describe)?
+                .error_for_status()
+                .map_err(describe)?
+                .bytes()
+                .await
+                .map_err(describe)?;
             serde_json::from_slice::<VersionInfo>(&body).map_err(|e| format!("{base}{VERSION_ROUTE}: {e}"))
         };
         let (info, cube) = futures_util::future::join(version, fetch_cube(client, base)).await;
@@ -70,13 +85,16 @@ async fn follow_once(client: &reqwest::Client, base: &str, have: &mut Option<Str
     *retry = FIRST_RETRY;
     let mut parser = SseParser::default();
     loop {
-        let chunk = with_timeout(SILENCE_LIMIT, stream.next_chunk()).await.ok_or_else(|| format!("{base}: no word from the server for {} s", SILENCE_LIMIT.as_secs()))?;
+        let chunk = with_timeout(SILENCE_LIMIT, stream.next_chunk())
+            .await
+            .ok_or_else(|| format!("{base}: no word from the server for {} s", SILENCE_LIMIT.as_secs()))?;
         let Some(chunk) = chunk.map_err(describe)? else { return Ok(()) };
         for event in parser.push(&chunk) {
             if event.event != VERSION_EVENT {
                 continue;
             }
-            let info: VersionInfo = serde_json::from_str(&event.data).map_err(|e| format!("{base}: a version event that does not parse: {e}"))?;
+            let info: VersionInfo =
+                serde_json::from_str(&event.data).map_err(|e| format!("{base}: a version event that does not parse: {e}"))?;
             if have.as_deref() == Some(info.data_version.as_str()) {
                 report(RemoteEvent::Current(info));
             } else {
@@ -170,7 +188,13 @@ async fn with_timeout<T>(limit: Duration, future: impl std::future::Future<Outpu
 /// Sends one alert lifecycle step to the server under an analyst's token, on a short-lived
 /// thread (steps are rare clicks); `done` gets the alert's new state, or why it was refused.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn post_lifecycle(base: &str, token: &str, alert: String, action: analytics::lifecycle::Action, done: impl FnOnce(Result<AlertState, String>) + Send + 'static) {
+pub fn post_lifecycle(
+    base: &str,
+    token: &str,
+    alert: String,
+    action: analytics::lifecycle::Action,
+    done: impl FnOnce(Result<AlertState, String>) + Send + 'static,
+) {
     let url = format!("{}{LIFECYCLE_ROUTE}", base.trim_end_matches('/'));
     let token = token.to_string();
     let spawned = std::thread::Builder::new().name("cockpit-lifecycle".into()).spawn(move || {

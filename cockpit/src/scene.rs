@@ -89,7 +89,9 @@ impl PanelKind {
     /// The cube measures the panel shows.
     pub fn measures(&self) -> Vec<&str> {
         match self {
-            PanelKind::Kpi { measures } | PanelKind::Trend { measures, .. } | PanelKind::Table { measures } => measures.iter().map(String::as_str).collect(),
+            PanelKind::Kpi { measures } | PanelKind::Trend { measures, .. } | PanelKind::Table { measures } => {
+                measures.iter().map(String::as_str).collect()
+            }
             PanelKind::Ranking { measure, .. } => vec![measure],
             PanelKind::Interpretation
             | PanelKind::Alerts { .. }
@@ -113,7 +115,11 @@ pub enum RankBy {
 
 impl Scene {
     pub fn title(&self, zh: bool) -> &str {
-        if zh { &self.title_zh } else { &self.title_en }
+        if zh {
+            &self.title_zh
+        } else {
+            &self.title_en
+        }
     }
 
     pub fn panels(&self) -> impl Iterator<Item = &Panel> {
@@ -143,7 +149,11 @@ impl Scene {
 
 impl Panel {
     pub fn title(&self, zh: bool) -> &str {
-        if zh { &self.title_zh } else { &self.title_en }
+        if zh {
+            &self.title_zh
+        } else {
+            &self.title_en
+        }
     }
 }
 
@@ -185,7 +195,8 @@ impl Scenes {
     /// Every `*.ron` file of a folder.
     pub fn load_dir(dir: &Path) -> Result<Scenes, SceneError> {
         let entries = std::fs::read_dir(dir).map_err(|e| SceneError::Read { path: dir.to_path_buf(), message: e.to_string() })?;
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+        let mut paths: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
         paths.sort();
         let mut sources = Vec::new();
         for path in paths {
@@ -232,7 +243,10 @@ mod tests {
         assert_eq!(ids(&Scenes::from_sources(crate::embedded::SCENES).unwrap()), ids(&Scenes::load_dir(&scenes_dir()).unwrap()));
         let themes_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/themes");
         let theme_ids = |themes: &crate::theme::Themes| themes.all.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
-        assert_eq!(theme_ids(&crate::theme::Themes::from_sources(crate::embedded::THEMES).unwrap()), theme_ids(&crate::theme::Themes::load_dir(&themes_dir).unwrap()));
+        assert_eq!(
+            theme_ids(&crate::theme::Themes::from_sources(crate::embedded::THEMES).unwrap()),
+            theme_ids(&crate::theme::Themes::load_dir(&themes_dir).unwrap())
+        );
     }
 
     #[test]
@@ -249,7 +263,8 @@ mod tests {
 
     #[test]
     fn an_unknown_measure_is_an_error_naming_file_and_measure() {
-        let text = r#"(id: "x", order: 1, title_zh: "x", title_en: "x", topic: overview, map_measure: "no_such_measure", left: [], right: [])"#;
+        let text =
+            r#"(id: "x", order: 1, title_zh: "x", title_en: "x", topic: overview, map_measure: "no_such_measure", left: [], right: [])"#;
         let err = Scenes::parse(text, Path::new("scenes/x.ron")).unwrap_err().to_string();
         assert!(err.contains("scenes/x.ron") && err.contains("no_such_measure"), "{err}");
     }

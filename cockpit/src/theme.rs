@@ -73,7 +73,11 @@ impl Hex {
     pub fn luminance(self) -> f64 {
         let lin = |v: u8| {
             let s = v as f64 / 255.0;
-            if s <= 0.04045 { s / 12.92 } else { ((s + 0.055) / 1.055).powf(2.4) }
+            if s <= 0.04045 {
+                s / 12.92
+            } else {
+                ((s + 0.055) / 1.055).powf(2.4)
+            }
         };
         0.2126 * lin(self.0[0]) + 0.7152 * lin(self.0[1]) + 0.0722 * lin(self.0[2])
     }
@@ -99,7 +103,8 @@ impl Themes {
     /// Every `*.ron` file of a folder.
     pub fn load_dir(dir: &Path) -> Result<Themes, String> {
         let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+        let mut paths: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
         paths.sort();
         let mut sources = Vec::new();
         for path in paths {

@@ -83,7 +83,10 @@ pub enum ViewCommand {
     /// Outline the panels that show this measure (`None`: none).
     Highlight(Option<String>),
     /// Drill into an alert: its region (if given), and its indicator's trend.
-    FocusAlert { indicator: String, region: Option<Adcode> },
+    FocusAlert {
+        indicator: String,
+        region: Option<Adcode>,
+    },
     ToggleFilters,
 }
 
@@ -93,7 +96,9 @@ impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<ViewCommand>().add_systems(
             Update,
-            (start_at_latest_month.run_if(resource_changed::<CubeStore>), keyboard_commands, play_months, apply_commands).chain().in_set(ViewSystems),
+            (start_at_latest_month.run_if(resource_changed::<CubeStore>), keyboard_commands, play_months, apply_commands)
+                .chain()
+                .in_set(ViewSystems),
         );
     }
 }
@@ -114,8 +119,15 @@ fn start_at_latest_month(store: Res<CubeStore>, settings: Res<crate::Settings>, 
 fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWriter<ViewCommand>) {
     let _cost = crate::bench::own_cost("keyboard_commands");
     const DIGITS: [KeyCode; 9] = [
-        KeyCode::Digit1, KeyCode::Digit2, KeyCode::Digit3, KeyCode::Digit4, KeyCode::Digit5,
-        KeyCode::Digit6, KeyCode::Digit7, KeyCode::Digit8, KeyCode::Digit9,
+        KeyCode::Digit1,
+        KeyCode::Digit2,
+        KeyCode::Digit3,
+        KeyCode::Digit4,
+        KeyCode::Digit5,
+        KeyCode::Digit6,
+        KeyCode::Digit7,
+        KeyCode::Digit8,
+        KeyCode::Digit9,
     ];
     for (i, key) in DIGITS.iter().enumerate() {
         if keys.just_pressed(*key) {
@@ -147,7 +159,13 @@ const PLAY_STEP_SECONDS: f32 = 1.2;
 
 /// On the timer clock (see [`Now`]), like the carousel: a still cockpit sleeps between
 /// updates.
-fn play_months(now: Res<Now>, view: Res<View>, mut step_started: Local<Option<Instant>>, mut next: ResMut<NextUpdate>, mut commands: MessageWriter<ViewCommand>) {
+fn play_months(
+    now: Res<Now>,
+    view: Res<View>,
+    mut step_started: Local<Option<Instant>>,
+    mut next: ResMut<NextUpdate>,
+    mut commands: MessageWriter<ViewCommand>,
+) {
     let _cost = crate::bench::own_cost("play_months");
     if !view.playing {
         *step_started = None;
@@ -277,7 +295,18 @@ mod tests {
     }
 
     fn view() -> View {
-        View { topic: 0, region: PROVINCE, month: Period::month(2025, 6), theme: 0, lang: Lang::Zh, playing: false, category: None, filters_open: false, indicator: None, highlight: None }
+        View {
+            topic: 0,
+            region: PROVINCE,
+            month: Period::month(2025, 6),
+            theme: 0,
+            lang: Lang::Zh,
+            playing: false,
+            category: None,
+            filters_open: false,
+            indicator: None,
+            highlight: None,
+        }
     }
 
     const MONTHS: Option<(Period, Period)> = Some((Period::Month { year: 2021, month: 1 }, Period::Month { year: 2025, month: 10 }));

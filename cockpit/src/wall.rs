@@ -122,13 +122,25 @@ fn hide_cursor(mut windows: Query<&mut bevy::window::CursorOptions, With<Primary
 /// P pauses (pins the current topic), N / B or a remote's PageDown / PageUp step (those
 /// keys are read by the view); a manual step or unpausing gives the topic on show a full
 /// interval. Runs on the timer clock ([`Now`]): a still wall sleeps between updates.
-fn carousel(now: Res<Now>, keys: Res<ButtonInput<KeyCode>>, mut carousel: ResMut<Carousel>, mut next: ResMut<NextUpdate>, mut commands: MessageWriter<ViewCommand>) {
+fn carousel(
+    now: Res<Now>,
+    keys: Res<ButtonInput<KeyCode>>,
+    mut carousel: ResMut<Carousel>,
+    mut next: ResMut<NextUpdate>,
+    mut commands: MessageWriter<ViewCommand>,
+) {
     let _cost = crate::bench::own_cost("carousel");
     if keys.just_pressed(KeyCode::KeyP) {
         carousel.paused = !carousel.paused;
         carousel.next_step = None;
     }
-    let step = if keys.just_pressed(KeyCode::KeyN) { 1 } else if keys.just_pressed(KeyCode::KeyB) { -1 } else { 0 };
+    let step = if keys.just_pressed(KeyCode::KeyN) {
+        1
+    } else if keys.just_pressed(KeyCode::KeyB) {
+        -1
+    } else {
+        0
+    };
     if step != 0 || keys.any_just_pressed([KeyCode::PageDown, KeyCode::PageUp]) {
         carousel.next_step = None;
     }

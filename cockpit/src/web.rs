@@ -62,7 +62,14 @@ struct PageState<'a> {
     map: Option<ProbeFile>,
 }
 
-fn on_screen_changed(view: Res<View>, store: Res<CubeStore>, choropleth: Res<Choropleth>, settled: Res<CameraSettled>, fonts: Res<FontsReady>, area: Res<MapArea>) -> bool {
+fn on_screen_changed(
+    view: Res<View>,
+    store: Res<CubeStore>,
+    choropleth: Res<Choropleth>,
+    settled: Res<CameraSettled>,
+    fonts: Res<FontsReady>,
+    area: Res<MapArea>,
+) -> bool {
     view.is_changed() || store.is_changed() || choropleth.is_changed() || settled.is_changed() || fonts.is_changed() || area.is_changed()
 }
 

@@ -198,14 +198,29 @@ fn check_reference(name: &str, shot: &Shot) {
     assert_eq!((expected.width, expected.height), (shot.width, shot.height), "{name}: size");
     let off = expected.pixels.iter().zip(&shot.pixels).filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 8)).count();
     let share = off as f64 / shot.pixels.len() as f64;
-    assert!(share <= 0.005, "{name}: {:.2}% of pixels differ from {} (rendered: {})", share * 100.0, reference.display(), suite().join(format!("{name}.png")).display());
+    assert!(
+        share <= 0.005,
+        "{name}: {:.2}% of pixels differ from {} (rendered: {})",
+        share * 100.0,
+        reference.display(),
+        suite().join(format!("{name}.png")).display()
+    );
 }
 
 #[test]
 fn every_topic_renders_its_map_classes_and_matches_its_reference() {
     // Probes expected: of 16 cities a few are too small or too covered by labels to
     // probe; in the small test cube most cities' zone visits are below k and hidden.
-    for (topic, at_least) in [("overview", 10), ("supply_demand", 10), ("shortage", 10), ("subsidy", 10), ("enterprise", 10), ("service_zones", 2), ("alerts", 10), ("policy", 10)] {
+    for (topic, at_least) in [
+        ("overview", 10),
+        ("supply_demand", 10),
+        ("shortage", 10),
+        ("subsidy", 10),
+        ("enterprise", 10),
+        ("service_zones", 2),
+        ("alerts", 10),
+        ("policy", 10),
+    ] {
         let (shot, probes) = case(topic);
         assert_eq!((shot.width, shot.height), (1920, 1080), "{topic}");
         check_probes(topic, &shot, &probes, at_least);
@@ -219,7 +234,11 @@ fn every_topic_renders_its_map_classes_and_matches_its_reference() {
 fn drilling_down_colours_the_citys_counties() {
     let (shot, probes) = case("qingdao");
     check_probes("qingdao", &shot, &probes, 3);
-    assert!(probes.probes.iter().all(|p| p.adcode / 100 == 3702), "probes are Qingdao's counties: {:?}", probes.probes.iter().map(|p| p.adcode).collect::<Vec<_>>());
+    assert!(
+        probes.probes.iter().all(|p| p.adcode / 100 == 3702),
+        "probes are Qingdao's counties: {:?}",
+        probes.probes.iter().map(|p| p.adcode).collect::<Vec<_>>()
+    );
     check_reference("qingdao", &shot);
 }
 
@@ -360,7 +379,9 @@ fn the_cockpit_follows_the_data_server() {
     let alert = internal.alerts.first().expect("the test cube has alerts").id();
     let step = |action: Action| {
         let (send, receive) = std::sync::mpsc::channel();
-        cockpit::remote::post_lifecycle(&format!("http://{addr}"), ANALYST_TOKEN, alert.clone(), action, move |answer| send.send(answer).unwrap());
+        cockpit::remote::post_lifecycle(&format!("http://{addr}"), ANALYST_TOKEN, alert.clone(), action, move |answer| {
+            send.send(answer).unwrap()
+        });
         receive.recv_timeout(std::time::Duration::from_secs(60)).expect("an answer")
     };
     let state = step(Action::Acknowledge).expect("acknowledged");
@@ -384,7 +405,10 @@ fn two_hundred_topic_switches_leave_no_entities_assets_or_glyphs_behind() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     // "SOAK switches=N entities=… meshes=… materials=… images=… glyph_atlas=… rss_kib=…"
     let counts = |switches: &str| -> String {
-        let line = stdout.lines().find(|l| l.starts_with(&format!("SOAK switches={switches} "))).unwrap_or_else(|| panic!("no reading after {switches}: {stdout}"));
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("SOAK switches={switches} ")))
+            .unwrap_or_else(|| panic!("no reading after {switches}: {stdout}"));
         line.split_whitespace().filter(|f| !f.starts_with("rss_kib=") && !f.starts_with("switches=")).collect::<Vec<_>>().join(" ")
     };
     assert_eq!(counts("200"), counts("40"), "counts grew between 40 and 200 switches");

@@ -126,7 +126,13 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     let tick = |name: &str| {
         let done = step.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         progress(name, done, total_steps);
-        tracing::info!(step = name, elapsed_s = started.elapsed().as_secs_f64(), cpu_s = cpu_seconds(), peak_rss_mib = peak_rss_mib(), "build step done");
+        tracing::info!(
+            step = name,
+            elapsed_s = started.elapsed().as_secs_f64(),
+            cpu_s = cpu_seconds(),
+            peak_rss_mib = peak_rss_mib(),
+            "build step done"
+        );
     };
 
     // 1. Ingest: validate, quarantine, reconcile. Sources are independent and one source
@@ -137,17 +143,28 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         .par_iter()
         .with_max_len(1)
         .map(|schema| {
-            if let Some(kept) = reuse.as_ref().filter(|r| !cfg.stage_on_disk && r.previous.day == Some(context.today)).and_then(|r| r.kept(schema.name)) {
+            if let Some(kept) =
+                reuse.as_ref().filter(|r| !cfg.stage_on_disk && r.previous.day == Some(context.today)).and_then(|r| r.kept(schema.name))
+            {
                 if let Some(from) = &kept.quarantine {
                     std::fs::create_dir_all(&quarantine).with_context(|| format!("creating {}", quarantine.display()))?;
-                    std::fs::copy(from, quarantine_file(&quarantine, schema.name)).with_context(|| format!("copying {}", from.display()))?;
+                    std::fs::copy(from, quarantine_file(&quarantine, schema.name))
+                        .with_context(|| format!("copying {}", from.display()))?;
                 }
                 tick(schema.name);
                 return Ok((schema.name, kept.staged.clone()));
             }
             let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &context, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
-            anyhow::ensure!(rec.balances(), "{}: rows in {} ≠ accepted {} + quarantined {} + replaced {}", rec.source, rec.rows_in, rec.accepted, rec.quarantined, rec.replaced);
+            anyhow::ensure!(
+                rec.balances(),
+                "{}: rows in {} ≠ accepted {} + quarantined {} + replaced {}",
+                rec.source,
+                rec.rows_in,
+                rec.accepted,
+                rec.quarantined,
+                rec.replaced
+            );
             tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
             tick(schema.name);
             Ok((schema.name, staged))
@@ -178,14 +195,12 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         .context("finding the data window")?;
     let first = scalar_date(&bounds, "first").context("employment_registrations has no valid rows")?;
     let months = months_with_data(&sources, &cfg.reporting)?;
-    let (year, month) = crate::reporting::earned_month(&cfg.reporting, &months, context.today).map_err(anyhow::Error::msg).context("earning 数据截至")?;
+    let (year, month) =
+        crate::reporting::earned_month(&cfg.reporting, &months, context.today).map_err(anyhow::Error::msg).context("earning 数据截至")?;
     let as_of = crate::reporting::release_day(year, month, 0);
     let window_start = Period::month(first.year(), first.month()).month_index() as i64;
     let as_of_index = Period::month(as_of.year(), as_of.month()).month_index() as i64;
-    let earliest_spell = sources
-        .get("unemployment_registrations")
-        .select([col("start_date").min().alias("first")])
-        .collect()?;
+    let earliest_spell = sources.get("unemployment_registrations").select([col("start_date").min().alias("first")]).collect()?;
     let grid_start = scalar_date(&earliest_spell, "first")
         .map(|d| Period::month(d.year(), d.month()).month_index() as i64)
         .unwrap_or(window_start)
@@ -224,17 +239,34 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
             .map_err(anyhow::Error::from)
             .with_context(|| format!("running the {model} model"))?
             .unwrap_single();
-        tracing::debug!(model, facts = collected.height(), seconds = model_started.elapsed().as_secs_f64(), peak_rss_mib = peak_rss_mib(), "model done");
+        tracing::debug!(
+            model,
+            facts = collected.height(),
+            seconds = model_started.elapsed().as_secs_f64(),
+            peak_rss_mib = peak_rss_mib(),
+            "model done"
+        );
         facts.push(collected.lazy());
     }
     let facts = concat_facts(facts)?;
     // The registered-unemployment rate's denominator: insured employed + registered unemployed.
     let labour_force = facts
         .clone()
-        .filter(col(MEASURE).is_in(lit(Series::new("parts".into(), ["insured_headcount", "registered_unemployed"])).implode(false), false).and(col(DIM).eq(lit(""))))
+        .filter(
+            col(MEASURE)
+                .is_in(lit(Series::new("parts".into(), ["insured_headcount", "registered_unemployed"])).implode(false), false)
+                .and(col(DIM).eq(lit(""))),
+        )
         .group_by([col(REGION), col(YEAR), col(models::MONTH)])
         .agg([models::exact_sum(col(VALUE))])
-        .select([lit("labour_force_registered").alias(MEASURE), col(REGION), col(YEAR), col(models::MONTH), lit("").alias(DIM), col(VALUE)]);
+        .select([
+            lit("labour_force_registered").alias(MEASURE),
+            col(REGION),
+            col(YEAR),
+            col(models::MONTH),
+            lit("").alias(DIM),
+            col(VALUE),
+        ]);
     let facts = concat_facts(vec![facts, labour_force])?.collect()?;
     tick("model facts");
     let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone().lazy(), as_of_index)?;
@@ -246,15 +278,24 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     let mut cube = Cube::new(as_of, cfg.input.join(super::generate::MANIFEST).exists());
     cube.sources = reconciliation
         .iter()
-        .map(|r| SourceReport { source: r.source.clone(), rows_in: r.rows_in, accepted: r.accepted, quarantined: r.quarantined, replaced: r.replaced })
+        .map(|r| SourceReport {
+            source: r.source.clone(),
+            rows_in: r.rows_in,
+            accepted: r.accepted,
+            quarantined: r.quarantined,
+            replaced: r.replaced,
+        })
         .collect();
     // Breakdowns are published for the province and cities only.
     let published = |lf: LazyFrame| lf.filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
     let (shortage, policy_groups) = std::thread::scope(|scope| -> Result<(DataFrame, DataFrame)> {
         let ranking = scope.spawn(|| -> Result<(DataFrame, DataFrame)> {
             let shortage = published(models::shortage::cells(&rolled)?);
-            let [shortage, policy_groups]: [DataFrame; 2] =
-                ingest::collect_all([shortage, policy_groups]).map_err(anyhow::Error::from).context("running the models")?.try_into().expect("two frames");
+            let [shortage, policy_groups]: [DataFrame; 2] = ingest::collect_all([shortage, policy_groups])
+                .map_err(anyhow::Error::from)
+                .context("running the models")?
+                .try_into()
+                .expect("two frames");
             Ok((shortage, policy_groups))
         });
         push_cells(&mut cube, &published(rolled.clone()).collect()?)?;
@@ -273,7 +314,12 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     for e in cube.evaluations.iter_mut() {
         let event_study = e.event_study.iter_mut().flat_map(|p| [&mut p.effect_pct, &mut p.ci_low_pct, &mut p.ci_high_pct]);
         let trends = e.trends.iter_mut().flat_map(|t| [&mut t.treated, &mut t.comparison]).flatten();
-        for x in [&mut e.effect_pct, &mut e.ci_low_pct, &mut e.ci_high_pct].into_iter().chain(e.waves.iter_mut().map(|w| &mut w.effect_pct)).chain(event_study).chain(trends) {
+        for x in [&mut e.effect_pct, &mut e.ci_low_pct, &mut e.ci_high_pct]
+            .into_iter()
+            .chain(e.waves.iter_mut().map(|w| &mut w.effect_pct))
+            .chain(event_study)
+            .chain(trends)
+        {
             *x = stable(*x);
         }
         e.pre_trend_p = e.pre_trend_p.map(stable);
@@ -314,7 +360,10 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
 }
 
 /// Per source that 数据截至 waits for, the months in which it has accepted rows.
-fn months_with_data(sources: &Sources, reporting: &crate::reporting::ReportingConfig) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<(i32, u32)>>> {
+fn months_with_data(
+    sources: &Sources,
+    reporting: &crate::reporting::ReportingConfig,
+) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<(i32, u32)>>> {
     let mut months = std::collections::BTreeMap::new();
     for declared in reporting.for_as_of() {
         let schema = crate::schema::source(&declared.source).context("a declared source")?;
@@ -391,14 +440,19 @@ fn push_cells(cube: &mut Cube, df: &DataFrame) -> Result<()> {
 /// no trace.
 pub fn stable(v: f64) -> f64 {
     let r = (v * 1e6).round() / 1e6;
-    if r == 0.0 { 0.0 } else { r }
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {
     let (id, name, kind) = (str_col(df, "zone_id")?, str_col(df, "name")?, str_col(df, "kind")?);
     let (county, year, months) = (i64_col(df, "county")?, i64_col(df, YEAR)?, i64_col(df, "months_observed")?);
     let (services, services_target) = (i64_col(df, "services")?, i64_col(df, "services_target")?);
-    let (records, records_target, functions) = (i64_col(df, "valid_records")?, i64_col(df, "records_target")?, i64_col(df, "functions_used")?);
+    let (records, records_target, functions) =
+        (i64_col(df, "valid_records")?, i64_col(df, "records_target")?, i64_col(df, "functions_used")?);
     let meets = df.column("meets_targets")?.bool()?.clone();
     Ok((0..df.height())
         .map(|i| ZoneStatus {
@@ -425,7 +479,8 @@ fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {
 /// targets. The configured indicators are evaluated on the cube afterwards
 /// ([`crate::warning::evaluate`]).
 fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Result<Vec<Alert>> {
-    let trigger = |id: &str| config.indicator(id).map(|i| &i.trigger).with_context(|| format!("the warning configuration has no event {id:?}"));
+    let trigger =
+        |id: &str| config.indicator(id).map(|i| &i.trigger).with_context(|| format!("the warning configuration has no event {id:?}"));
     let mut alerts = Vec::new();
     let (employer, region, year, month, cut, previous) = (
         str_col(layoffs, "employer_id")?,
@@ -457,14 +512,26 @@ fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Res
         });
     }
     let tree = RegionTree::shandong();
-    let payments = [("subsidy_duplicate_payments", events::DUPLICATE_PAYMENTS), ("subsidy_unregistered_payments", events::UNREGISTERED_PAYMENTS)];
+    let payments =
+        [("subsidy_duplicate_payments", events::DUPLICATE_PAYMENTS), ("subsidy_unregistered_payments", events::UNREGISTERED_PAYMENTS)];
     for (measure, event) in payments {
         let trigger = trigger(event)?;
-        for cell in cube.cells.iter().filter(|c| cube.measure_id(c) == measure && cube.dim_key(c) == TOTAL && c.period.kind() == PeriodKind::Month) {
+        for cell in
+            cube.cells.iter().filter(|c| cube.measure_id(c) == measure && cube.dim_key(c) == TOTAL && c.period.kind() == PeriodKind::Month)
+        {
             let is_county = tree.get(cell.region).is_some_and(|r| r.level == Level::County);
             if let (true, Some((level, threshold))) = (is_county, cell.value.and_then(|n| trigger.level(n))) {
                 let (region, period) = (cell.region, cell.period);
-                alerts.push(Alert { indicator: event.to_string(), level, region, period, since: period, subject: None, value: cell.value.unwrap_or_default(), threshold });
+                alerts.push(Alert {
+                    indicator: event.to_string(),
+                    level,
+                    region,
+                    period,
+                    since: period,
+                    subject: None,
+                    value: cell.value.unwrap_or_default(),
+                    threshold,
+                });
             }
         }
     }
@@ -487,4 +554,3 @@ fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Res
     }
     Ok(alerts)
 }
-

@@ -124,7 +124,12 @@ pub struct Evaluation {
 
 /// The 2×2 form on rows of (outcome, treated, post, cluster).
 pub fn two_by_two(y: &[f64], treated: &[bool], post: &[bool], cluster: Option<&[usize]>) -> Result<Estimate, EvaluateError> {
-    for (name, t, p) in [("control, before", false, false), ("control, after", false, true), ("treated, before", true, false), ("treated, after", true, true)] {
+    for (name, t, p) in [
+        ("control, before", false, false),
+        ("control, after", false, true),
+        ("treated, before", true, false),
+        ("treated, after", true, true),
+    ] {
         if !treated.iter().zip(post).any(|(a, b)| (*a, *b) == (t, p)) {
             return Err(EvaluateError::EmptyCell(name));
         }
@@ -295,7 +300,8 @@ pub fn staggered(panel: &Panel, adoption: &[Option<usize>]) -> Result<Evaluation
 /// The joint Wald test of the last [`PRE_TREND_LEADS`] leads, with their bootstrap
 /// covariance.
 fn pre_trend(point: &Aggregate, replicates: &[Aggregate]) -> Option<PreTrend> {
-    let leads: Vec<(i64, f64)> = point.by_event.iter().filter(|(e, _, _)| (-PRE_TREND_LEADS..0).contains(e)).map(|&(e, v, _)| (e, v)).collect();
+    let leads: Vec<(i64, f64)> =
+        point.by_event.iter().filter(|(e, _, _)| (-PRE_TREND_LEADS..0).contains(e)).map(|&(e, v, _)| (e, v)).collect();
     if leads.is_empty() {
         return None;
     }
@@ -305,8 +311,11 @@ fn pre_trend(point: &Aggregate, replicates: &[Aggregate]) -> Option<PreTrend> {
         return None;
     }
     let mean: Vec<f64> = (0..k).map(|a| draws.iter().map(|d| d[a]).sum::<f64>() / draws.len() as f64).collect();
-    let covariance: Vec<Vec<f64>> =
-        (0..k).map(|a| (0..k).map(|b| draws.iter().map(|d| (d[a] - mean[a]) * (d[b] - mean[b])).sum::<f64>() / (draws.len() - 1) as f64).collect()).collect();
+    let covariance: Vec<Vec<f64>> = (0..k)
+        .map(|a| {
+            (0..k).map(|b| draws.iter().map(|d| (d[a] - mean[a]) * (d[b] - mean[b])).sum::<f64>() / (draws.len() - 1) as f64).collect()
+        })
+        .collect();
     let inverse = invert(covariance)?;
     let theta: Vec<f64> = leads.iter().map(|(_, v)| *v).collect();
     let wald: f64 = (0..k).map(|a| (0..k).map(|b| theta[a] * inverse[a][b] * theta[b]).sum::<f64>()).sum();
@@ -400,7 +409,10 @@ impl Cohorts {
                 }
             }
         }
-        (post_weight > 0.0).then(|| Aggregate { overall: post_sum / post_weight, by_event: events.into_iter().map(|(e, (s, w, n))| (e, s / w, n)).collect() })
+        (post_weight > 0.0).then(|| Aggregate {
+            overall: post_sum / post_weight,
+            by_event: events.into_iter().map(|(e, (s, w, n))| (e, s / w, n)).collect(),
+        })
     }
 
     /// Mean outcomes per period: ever-treated (included) units and never-treated units.
@@ -408,8 +420,13 @@ impl Cohorts {
         (0..self.periods)
             .map(|t| {
                 let mean = |treated: bool| {
-                    let values: Vec<f64> =
-                        self.values.iter().enumerate().filter(|(u, _)| self.included[*u] && self.cohort_of_unit[*u].is_some() == treated).filter_map(|(_, row)| row[t]).collect();
+                    let values: Vec<f64> = self
+                        .values
+                        .iter()
+                        .enumerate()
+                        .filter(|(u, _)| self.included[*u] && self.cohort_of_unit[*u].is_some() == treated)
+                        .filter_map(|(_, row)| row[t])
+                        .collect();
                     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
                 };
                 TrendPoint { period: t, treated: mean(true), comparison: mean(false) }
@@ -520,7 +537,12 @@ mod tests {
 
         // Two periods, balanced: TWFE is the 2×2 difference of means.
         let rows: Vec<usize> = (0..p.y.len()).filter(|&i| p.period[i] == 3 || p.period[i] == 4).collect();
-        let two = Panel { unit: rows.iter().map(|&i| p.unit[i]).collect(), period: rows.iter().map(|&i| p.period[i] - 3).collect(), y: rows.iter().map(|&i| p.y[i]).collect(), cluster_of_unit: p.cluster_of_unit.clone() };
+        let two = Panel {
+            unit: rows.iter().map(|&i| p.unit[i]).collect(),
+            period: rows.iter().map(|&i| p.period[i] - 3).collect(),
+            y: rows.iter().map(|&i| p.y[i]).collect(),
+            cluster_of_unit: p.cluster_of_unit.clone(),
+        };
         let d2: Vec<bool> = rows.iter().map(|&i| d[i]).collect();
         let t2: Vec<bool> = rows.iter().map(|&i| treated(p.unit[i])).collect();
         let post: Vec<bool> = two.period.iter().map(|&t| t == 1).collect();
@@ -532,7 +554,13 @@ mod tests {
     #[test]
     fn staggered_adoption_with_growing_effects() {
         // Cohorts adopt at periods 3 and 6 of 10; the effect is 1 + periods since adoption.
-        let adoption: Vec<Option<usize>> = (0..40).map(|u| match u % 4 { 0 => Some(3), 1 => Some(6), _ => None }).collect();
+        let adoption: Vec<Option<usize>> = (0..40)
+            .map(|u| match u % 4 {
+                0 => Some(3),
+                1 => Some(6),
+                _ => None,
+            })
+            .collect();
         let effect = |u: usize, t: usize| adoption[u].filter(|&g| t >= g).map_or(0.0, |g| 1.0 + (t - g) as f64);
         let p = panel(40, 10, effect);
         let eval = staggered(&p, &adoption).unwrap();

@@ -109,7 +109,13 @@ impl Ctx<'_> {
         let mut extra = 0;
         if county.adcode == self.world.layoff.county && month == self.world.layoff.month {
             // Most of the staff cut in the layoff wave register as unemployed.
-            let cut: f64 = self.world.employers.iter().filter(|e| self.world.layoff.employers.contains(&e.id)).map(|e| e.initial_size as f64 * self.world.layoff.cut_share).sum();
+            let cut: f64 = self
+                .world
+                .employers
+                .iter()
+                .filter(|e| self.world.layoff.employers.contains(&e.id))
+                .map(|e| e.initial_size as f64 * self.world.layoff.cut_share)
+                .sum();
             extra = (cut * 0.6).round() as u32;
         }
         extra + volatile_count(expected, &mut rng_for(self.world.seed, "unemployment-count", county.adcode as u64, (mi + 1000) as u64))
@@ -377,8 +383,16 @@ const DUPLICATES_PER_BURST: f64 = 40.0;
 const SUBSIDY_MIX: [f64; 10] = [0.22, 0.08, 0.25, 0.12, 0.08, 0.08, 0.08, 0.05, 0.02, 0.02];
 /// Mean and spread of a payment (元), by subsidy type.
 const SUBSIDY_AMOUNT: [(f64, f64); 10] = [
-    (1800.0, 600.0), (500.0, 200.0), (900.0, 200.0), (2000.0, 300.0), (1600.0, 300.0),
-    (1000.0, 0.0), (1000.0, 0.0), (3000.0, 1500.0), (60000.0, 20000.0), (120000.0, 40000.0),
+    (1800.0, 600.0),
+    (500.0, 200.0),
+    (900.0, 200.0),
+    (2000.0, 300.0),
+    (1600.0, 300.0),
+    (1000.0, 0.0),
+    (1000.0, 0.0),
+    (3000.0, 1500.0),
+    (60000.0, 20000.0),
+    (120000.0, 40000.0),
 ];
 
 /// Subsidy amounts paid, by (city, subsidy type index), to size the budgets.
@@ -459,7 +473,15 @@ fn mobile(ctx: &Ctx, mi: usize) -> (Table, Table) {
     let years = (month.year() - 2021) as f64;
     for county in &world.counties {
         let urban = county.adcode % 100 <= 20;
-        let festival = if spring_festival { if urban { 0.95 } else { 1.04 } } else { 1.0 };
+        let festival = if spring_festival {
+            if urban {
+                0.95
+            } else {
+                1.04
+            }
+        } else {
+            1.0
+        };
         let resident = province_10k * county.pop_share * (1.0 + 0.003 * years) * festival * rng.random_range(0.995..1.005);
         let working_share = if urban { 0.62 } else { 0.52 };
         population.push(vec![
@@ -481,8 +503,10 @@ fn mobile(ctx: &Ctx, mi: usize) -> (Table, Table) {
             // Gravity model: trips grow with both populations and fall with distance;
             // the provincial capital and Qingdao attract more commuters.
             let pull = if matches!(b.adcode, 370100 | 370200) { 1.3 } else { 1.0 };
-            let trips = 0.02 * a.population_10k * b.population_10k / distance.powi(2) / 100.0 * pull
-                * if spring_festival { 1.5 } else { 1.0 } * rng.random_range(0.95..1.05);
+            let trips = 0.02 * a.population_10k * b.population_10k / distance.powi(2) / 100.0
+                * pull
+                * if spring_festival { 1.5 } else { 1.0 }
+                * rng.random_range(0.95..1.05);
             flows.push(vec![month_start(month).into(), a.adcode.into(), b.adcode.into(), ((trips * 100.0).round() / 100.0).into()]);
         }
     }
@@ -562,7 +586,10 @@ fn employment_targets(ctx: &Ctx) -> Table {
                         .map(|m| {
                             let month = Period::month(year, m);
                             let trend = 1.0 + 0.02 * (year - 2021) as f64;
-                            ctx.per_month(SHARE_EMPLOYMENT, c) * HIRING_SEASON[m as usize - 1] * trend * world.policy_effect(c.adcode, month)
+                            ctx.per_month(SHARE_EMPLOYMENT, c)
+                                * HIRING_SEASON[m as usize - 1]
+                                * trend
+                                * world.policy_effect(c.adcode, month)
                         })
                         .sum::<f64>()
                 })
@@ -630,12 +657,7 @@ fn budgets(world: &World, disbursed: &BTreeMap<(i32, Adcode, usize), f64>) -> Ta
                 let spent = disbursed.get(&(year, city.adcode, t)).copied().unwrap_or(0.0);
                 // Budgets are set so that a closed year ends near 95% executed.
                 let budget = spent / observed_share(year) / EXECUTION_AT_YEAR_END / city_pace / 10_000.0;
-                table.push(vec![
-                    (year as i64).into(),
-                    city.adcode.into(),
-                    subsidy.0.into(),
-                    ((budget * 10.0).round() / 10.0).into(),
-                ]);
+                table.push(vec![(year as i64).into(), city.adcode.into(), subsidy.0.into(), ((budget * 10.0).round() / 10.0).into()]);
             }
         }
     }
@@ -728,7 +750,11 @@ pub fn generate(cfg: &GenerateConfig, progress: Progress) -> Result<Manifest> {
             events: Events {
                 layoff: world.layoff.clone(),
                 policy: world.policy.clone(),
-                duplicate_payments: DuplicateEvent { county: world.duplicate_county, months: world.duplicate_months.clone(), payment_ids: Vec::new() },
+                duplicate_payments: DuplicateEvent {
+                    county: world.duplicate_county,
+                    months: world.duplicate_months.clone(),
+                    payment_ids: Vec::new(),
+                },
                 unregistered_payments: UnregisteredEvent { payment_ids: Vec::new() },
             },
         },

@@ -15,7 +15,7 @@ use super::keys::{self, PersonHasher};
 use super::redact;
 use crate::codes;
 use crate::region::{Level, RegionTree};
-use crate::schema::{self, ColumnType, Rule, RowRule, SourceSchema};
+use crate::schema::{self, ColumnType, RowRule, Rule, SourceSchema};
 
 /// Columns the ingest adds: the file a row came from (its index among the source's files),
 /// its 1-based data row in that file (the header line of a CSV is not counted), and why it
@@ -189,7 +189,8 @@ fn scan_file(file: &InputFile, index: u32, schema: &SourceSchema) -> Result<(Laz
                 columns.push(Column::new(header.as_str().into(), values));
             }
             let df = DataFrame::new(height, columns).map_err(polars_err(&name))?;
-            let set_aside = (!table.ragged.is_empty()).then(|| ragged_rows(&table, index, schema)).transpose().map_err(polars_err(&name))?;
+            let set_aside =
+                (!table.ragged.is_empty()).then(|| ragged_rows(&table, index, schema)).transpose().map_err(polars_err(&name))?;
             (df.lazy(), set_aside)
         }
     };
@@ -209,7 +210,8 @@ fn ragged_rows(table: &csv_text::CsvTable, index: u32, schema: &SourceSchema) ->
     ];
     for column in schema.columns {
         let position = table.header.iter().position(|h| h == column.name);
-        let values: Vec<Option<&str>> = table.ragged.iter().map(|r| position.and_then(|p| r.fields.get(p)).map(String::as_str).filter(|v| !v.is_empty())).collect();
+        let values: Vec<Option<&str>> =
+            table.ragged.iter().map(|r| position.and_then(|p| r.fields.get(p)).map(String::as_str).filter(|v| !v.is_empty())).collect();
         columns.push(Column::new(column.name.into(), values));
     }
     DataFrame::new(n, columns)
@@ -284,12 +286,9 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool, today: Na
             ColumnType::Text => trimmed,
             ColumnType::Int => trimmed.cast(DataType::Int64),
             ColumnType::Float => trimmed.cast(DataType::Float64),
-            ColumnType::Date => trimmed.str().to_date(StrptimeOptions {
-                format: Some("%Y-%m-%d".into()),
-                strict: false,
-                exact: true,
-                cache: true,
-            }),
+            ColumnType::Date => {
+                trimmed.str().to_date(StrptimeOptions { format: Some("%Y-%m-%d".into()), strict: false, exact: true, cache: true })
+            }
         }
     } else {
         raw.clone().cast(expected_dtype(column.ty))
@@ -310,10 +309,7 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool, today: Na
         Rule::OneOf(list) => Some((p.clone().is_in(codes_series(list), false).not(), "is not an allowed code".to_string())),
         Rule::County => Some((p.clone().is_in(adcodes(Level::County), false).not(), "is not a Shandong county adcode".into())),
         Rule::City => Some((p.clone().is_in(adcodes(Level::City), false).not(), "is not a Shandong city adcode".into())),
-        Rule::Range(min, max) => Some((
-            p.clone().lt(lit(min)).or(p.clone().gt(lit(max))),
-            format!("is out of range {min}–{max}"),
-        )),
+        Rule::Range(min, max) => Some((p.clone().lt(lit(min)).or(p.clone().gt(lit(max))), format!("is out of range {min}–{max}"))),
         Rule::OccupationCode => {
             Some((p.clone().str().contains(lit(r"^\d-\d{2}-\d{2}-\d{2}$"), false).not(), "is not an occupation code X-XX-XX-XX".into()))
         }
@@ -401,13 +397,23 @@ fn check_columns(schema: &SourceSchema, found: &Schema, name: &str, text_input: 
         let present = if raw_ids && column.name == "person_key" { RAW_ID_COL } else { column.name };
         match found.get(present) {
             None if column.required => {
-                return Err(IngestError::MissingColumn { file: name.into(), column: column.name.into(), zh: column.zh.into(), source_name: schema.name.into() })
+                return Err(IngestError::MissingColumn {
+                    file: name.into(),
+                    column: column.name.into(),
+                    zh: column.zh.into(),
+                    source_name: schema.name.into(),
+                })
             }
             Some(dtype) => {
                 // CSV arrives as text, and a raw-ID column is checked by its own rules.
                 let fits = text_input || (raw_ids && present == RAW_ID_COL) || dtype.is_null() || compatible(dtype, column.ty);
                 if !fits {
-                    return Err(IngestError::WrongType { file: name.into(), column: column.name.into(), found: dtype.to_string(), expected: column.ty.describe().into() });
+                    return Err(IngestError::WrongType {
+                        file: name.into(),
+                        column: column.name.into(),
+                        found: dtype.to_string(),
+                        expected: column.ty.describe().into(),
+                    });
                 }
             }
             None => {}
@@ -435,7 +441,10 @@ fn raw_id_checks(hasher: &PersonHasher, failures: &mut Vec<Failure>) -> Expr {
         lit(format!("field {RAW_ID_COL}: looks like an ID number stored as a number by a spreadsheet (digits after the 15th lost); format the column as text and export again")),
     ));
     let valid_id = raw.clone().map(move |c| looks_like(c, schema::id_number_checksum_ok), boolean);
-    failures.push(Failure::new(raw.clone().is_not_null().and(valid_id.not()), lit(format!("field {RAW_ID_COL}: not a valid 18-digit ID number (check digit)"))));
+    failures.push(Failure::new(
+        raw.clone().is_not_null().and(valid_id.not()),
+        lit(format!("field {RAW_ID_COL}: not a valid 18-digit ID number (check digit)")),
+    ));
     let h = hasher.clone();
     raw.map(
         move |c| {
@@ -485,7 +494,8 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
         let first_reason = coalesce(&failures.into_iter().map(|f| reason_if(f.condition, f.reason)).collect::<Vec<_>>());
         let is_person_key = |name: &str| schema.columns.iter().any(|c| c.name == name && matches!(c.rule, Rule::PersonKey));
         // Person keys are compacted once: the validity check and the accepted rows read it.
-        let compact: Vec<Expr> = typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, e)| compact_key(e.clone()).alias(compacted(name))).collect();
+        let compact: Vec<Expr> =
+            typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, e)| compact_key(e.clone()).alias(compacted(name))).collect();
         let flagged = lf.clone().with_columns(compact).with_column(bad.alias(BAD_COL)).cache();
         let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
         rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
@@ -499,8 +509,13 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
         let good = if schema.key.is_empty() {
             good
         } else {
-            let marked = good.with_column(col(ROW_COL).min().over(identity(schema)).map_err(polars_err(schema.name))?.alias(FIRST_COL)).cache();
-            let reason = concat_str([lit("duplicate of row "), col(FIRST_COL).cast(DataType::String), lit(format!(" (same {})", schema.key.join(", ")))], "", true);
+            let marked =
+                good.with_column(col(ROW_COL).min().over(identity(schema)).map_err(polars_err(schema.name))?.alias(FIRST_COL)).cache();
+            let reason = concat_str(
+                [lit("duplicate of row "), col(FIRST_COL).cast(DataType::String), lit(format!(" (same {})", schema.key.join(", ")))],
+                "",
+                true,
+            );
             let mut duplicate = vec![col(FILE_COL), col(ROW_COL), reason.alias(REASON_COL)];
             duplicate.extend(schema.columns.iter().map(|c| col(c.name).cast(DataType::String)));
             quarantined.push(marked.clone().filter(col(ROW_COL).neq(col(FIRST_COL))).select(duplicate));
@@ -517,13 +532,15 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
     let rows_in = union(rows_in)?.select([col("rows_in").sum()]);
     // What a person opens in a spreadsheet shows no ID number and runs no formula.
     let shown = |name: &str| redact::neutralise_expr(redact::mask_ids_expr(col(name))).alias(name);
-    let quarantined = union(quarantined)?.with_columns(std::iter::once(REASON_COL).chain(schema.columns.iter().map(|c| c.name)).map(shown).collect::<Vec<_>>());
+    let quarantined = union(quarantined)?
+        .with_columns(std::iter::once(REASON_COL).chain(schema.columns.iter().map(|c| c.name)).map(shown).collect::<Vec<_>>());
     // A later file replaces the rows of earlier files it shares an identity with.
     let kept = union(kept)?;
     let (kept, replaced) = if schema.key.is_empty() || files.len() < 2 {
         (kept, df!("replaced" => [0u64]).map_err(polars_err(schema.name))?.lazy())
     } else {
-        let marked = kept.with_column(col(FILE_COL).max().over(identity(schema)).map_err(polars_err(schema.name))?.alias(LATEST_COL)).cache();
+        let marked =
+            kept.with_column(col(FILE_COL).max().over(identity(schema)).map_err(polars_err(schema.name))?.alias(LATEST_COL)).cache();
         let replaced = marked.clone().filter(col(FILE_COL).lt(col(LATEST_COL))).select([len().cast(DataType::UInt64).alias("replaced")]);
         (marked.filter(col(FILE_COL).eq(col(LATEST_COL))), replaced)
     };
@@ -564,7 +581,10 @@ pub fn check_parquet_footer(path: &Path, limits: &ParquetLimits) -> Result<(), S
     }
     let unpacked = metadata.row_groups.iter().fold(0u64, |sum, g| sum.saturating_add(g.total_byte_size() as u64));
     if unpacked > limits.max_unpacked_bytes {
-        return Err(format!("the file decompresses to {unpacked} bytes; a batch may decompress to at most {} (limits.max_parquet_uncompressed_bytes)", limits.max_unpacked_bytes));
+        return Err(format!(
+            "the file decompresses to {unpacked} bytes; a batch may decompress to at most {} (limits.max_parquet_uncompressed_bytes)",
+            limits.max_unpacked_bytes
+        ));
     }
     Ok(())
 }
@@ -617,7 +637,10 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Res
     let (accepted, accepted_rows, quarantined, counts) = match staging {
         Staging::Memory => {
             let [accepted, quarantined, rows_in, replaced]: [DataFrame; 4] =
-                collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone(), checked.replaced.clone()]).map_err(&err)?.try_into().expect("four frames");
+                collect_all([checked.accepted.clone(), quarantined, checked.rows_in.clone(), checked.replaced.clone()])
+                    .map_err(&err)?
+                    .try_into()
+                    .expect("four frames");
             let n = accepted.height() as u64;
             (accepted.lazy(), n, quarantined, (rows_in, replaced))
         }
@@ -635,7 +658,10 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Res
                 .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
                 .map_err(&err)?;
             let [quarantined, rows_in, replaced]: [DataFrame; 3] =
-                collect_all([quarantined, checked.rows_in.clone(), checked.replaced.clone()]).map_err(&err)?.try_into().expect("three frames");
+                collect_all([quarantined, checked.rows_in.clone(), checked.replaced.clone()])
+                    .map_err(&err)?
+                    .try_into()
+                    .expect("three frames");
             let accepted = LazyFrame::scan_parquet(target, ScanArgsParquet::default()).map_err(&err)?;
             let counted = accepted.clone().select([len().cast(DataType::UInt64).alias("n")]).collect().map_err(&err)?;
             let n = counted.column("n").map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0);
@@ -662,12 +688,27 @@ fn quarantine_with_paths(checked: &Checked, names: &[String]) -> LazyFrame {
 }
 
 /// Writes the quarantine file (or removes a stale one) and counts.
-fn reconcile(checked: &Checked, counts: &(DataFrame, DataFrame), accepted: u64, mut quarantined: DataFrame, quarantine_dir: &Path) -> Result<Reconciliation, IngestError> {
+fn reconcile(
+    checked: &Checked,
+    counts: &(DataFrame, DataFrame),
+    accepted: u64,
+    mut quarantined: DataFrame,
+    quarantine_dir: &Path,
+) -> Result<Reconciliation, IngestError> {
     let name = checked.schema.name;
     let err = polars_err(name);
-    let count = |df: &DataFrame, column: &str| -> Result<u64, IngestError> { Ok(df.column(column).map_err(&err)?.cast(&DataType::UInt64).map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0)) };
+    let count = |df: &DataFrame, column: &str| -> Result<u64, IngestError> {
+        Ok(df.column(column).map_err(&err)?.cast(&DataType::UInt64).map_err(&err)?.u64().map_err(&err)?.get(0).unwrap_or(0))
+    };
     let (rows_in, replaced) = (count(&counts.0, "rows_in")?, count(&counts.1, "replaced")?);
-    let reconciliation = Reconciliation { source: name.into(), files: checked.files.len(), rows_in, accepted, quarantined: quarantined.height() as u64, replaced };
+    let reconciliation = Reconciliation {
+        source: name.into(),
+        files: checked.files.len(),
+        rows_in,
+        accepted,
+        quarantined: quarantined.height() as u64,
+        replaced,
+    };
     let path = quarantine_dir.join(format!("{name}.csv"));
     if quarantined.height() > 0 {
         std::fs::create_dir_all(quarantine_dir).map_err(|e| unreadable(&quarantine_dir.display().to_string(), &e.to_string()))?;
@@ -688,7 +729,10 @@ pub fn write_validated(checked: &Checked, names: &[String], quarantine_dir: &Pat
     let err = polars_err(checked.schema.name);
     let quarantined = quarantine_with_paths(checked, names);
     let [mut validated, quarantined, rows_in, replaced]: [DataFrame; 4] =
-        collect_all([checked.validated.clone(), quarantined, checked.rows_in.clone(), checked.replaced.clone()]).map_err(&err)?.try_into().expect("four frames");
+        collect_all([checked.validated.clone(), quarantined, checked.rows_in.clone(), checked.replaced.clone()])
+            .map_err(&err)?
+            .try_into()
+            .expect("four frames");
     let accepted = validated.height() as u64;
     let reconciliation = reconcile(checked, &(rows_in, replaced), accepted, quarantined, quarantine_dir)?;
     if accepted > 0 {
@@ -707,13 +751,21 @@ pub fn write_validated(checked: &Checked, names: &[String], quarantine_dir: &Pat
 /// `<dir>/<source>/*.csv` and `*.parquet`, both kinds, sorted by name.
 pub fn batch_files(dir: &Path, source: &SourceSchema) -> Result<Vec<InputFile>, IngestError> {
     let Ok(entries) = std::fs::read_dir(dir.join(source.name)) else { return Ok(Vec::new()) };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "parquet")).collect();
+    let mut paths: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "parquet")).collect();
     paths.sort();
     paths.into_iter().map(InputFile::new).collect()
 }
 
 /// Finds, validates and stages one source of a data folder, with its batches if any.
-pub fn load(dir: &Path, batches: Option<&Path>, schema: &'static SourceSchema, context: &IngestContext, quarantine_dir: &Path, staging: &Staging) -> Result<Staged, IngestError> {
+pub fn load(
+    dir: &Path,
+    batches: Option<&Path>,
+    schema: &'static SourceSchema,
+    context: &IngestContext,
+    quarantine_dir: &Path,
+    staging: &Staging,
+) -> Result<Staged, IngestError> {
     let mut files = source_files(dir, schema)?;
     for path in ignored_files(dir, schema) {
         tracing::warn!(source = schema.name, file = %path.display(), "not read: only Parquet, or CSV where a folder has no Parquet, is read");

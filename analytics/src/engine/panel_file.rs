@@ -17,11 +17,20 @@ pub fn read_text_columns(path: &Path, columns: &[&str]) -> Result<(String, Vec<V
     let name = path.display().to_string();
     let frame = match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
         Some("parquet") => ParquetReader::new(std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?).finish()?,
-        _ => CsvReadOptions::default().with_infer_schema_length(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf()))?.finish().with_context(|| format!("{name}: not a readable CSV"))?,
+        _ => CsvReadOptions::default()
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+            .finish()
+            .with_context(|| format!("{name}: not a readable CSV"))?,
     };
     let mut out = Vec::with_capacity(columns.len());
     for &col in columns {
-        let column = frame.column(col).with_context(|| format!("{name}: no column `{col}` (columns: {})", frame.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")))?;
+        let column = frame.column(col).with_context(|| {
+            format!(
+                "{name}: no column `{col}` (columns: {})",
+                frame.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })?;
         let text = column.cast(&DataType::String)?;
         out.push(text.str()?.iter().map(|v| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())).collect());
     }
@@ -61,7 +70,10 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
         None if spec.unit.is_some() && spec.period.is_some() => Design::Twfe,
         None => Design::TwoByTwo,
     };
-    let wanted: Vec<&str> = [Some(spec.outcome), spec.unit, spec.period, spec.treated, spec.post, spec.treat_start, spec.cluster].into_iter().flatten().collect();
+    let wanted: Vec<&str> = [Some(spec.outcome), spec.unit, spec.period, spec.treated, spec.post, spec.treat_start, spec.cluster]
+        .into_iter()
+        .flatten()
+        .collect();
     let (name, columns) = read_text_columns(path, &wanted)?;
     let column = |col: Option<&str>| col.and_then(|c| wanted.iter().position(|w| *w == c)).map(|i| &columns[i]);
     let rows = columns.first().map_or(0, Vec::len);
@@ -71,7 +83,11 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
     let mut y = Vec::with_capacity(rows);
     for (i, text) in outcome.iter().enumerate() {
         let text = text.as_deref().with_context(|| field(spec.outcome, i, "empty"))?;
-        let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| field(spec.outcome, i, &format!("`{text}` is not a number")))?;
+        let v: f64 = text
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .with_context(|| field(spec.outcome, i, &format!("`{text}` is not a number")))?;
         if spec.log_outcome && v <= 0.0 {
             bail!(field(spec.outcome, i, &format!("{v} has no logarithm (--log-outcome needs values above 0)")));
         }
@@ -79,14 +95,26 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
     }
     let flags = |col: Option<&str>, flag: &str| -> Result<Vec<bool>> {
         let col = col.with_context(|| format!("the {} design needs --{flag}", design_name(design)))?;
-        column(Some(col)).expect("read").iter().enumerate().map(|(i, t)| parse_flag(t.as_deref()).with_context(|| field(col, i, &format!("`{}` is not 0/1, true/false or yes/no", t.as_deref().unwrap_or(""))))).collect()
+        column(Some(col))
+            .expect("read")
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                parse_flag(t.as_deref())
+                    .with_context(|| field(col, i, &format!("`{}` is not 0/1, true/false or yes/no", t.as_deref().unwrap_or(""))))
+            })
+            .collect()
     };
 
     if design == Design::TwoByTwo {
         let (treated, post) = (flags(spec.treated, "treated")?, flags(spec.post, "post")?);
         let clusters = spec.cluster.map(|c| index_labels(column(Some(c)).expect("read"), c, &field)).transpose()?;
-        let headline = evaluate::two_by_two(&y, &treated, &post, clusters.as_ref().map(|(ids, _)| ids.as_slice())).with_context(|| name.clone())?;
-        return Ok(Report { evaluation: Evaluation { headline, event_study: Vec::new(), pre_trend: None, trends: Vec::new() }, period_labels: Vec::new() });
+        let headline =
+            evaluate::two_by_two(&y, &treated, &post, clusters.as_ref().map(|(ids, _)| ids.as_slice())).with_context(|| name.clone())?;
+        return Ok(Report {
+            evaluation: Evaluation { headline, event_study: Vec::new(), pre_trend: None, trends: Vec::new() },
+            period_labels: Vec::new(),
+        });
     }
 
     let (unit_col, period_col) = match (spec.unit, spec.period) {
@@ -98,7 +126,10 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
     let mut keys = Vec::with_capacity(rows);
     for (i, text) in period_texts.iter().enumerate() {
         let text = text.as_deref().with_context(|| field(period_col, i, "empty"))?;
-        keys.push(period_key(text).with_context(|| field(period_col, i, &format!("`{text}` is not a period (a number, 2025-06, 2025Q2, 2025 or a date)")))?);
+        keys.push(
+            period_key(text)
+                .with_context(|| field(period_col, i, &format!("`{text}` is not a period (a number, 2025-06, 2025Q2, 2025 or a date)")))?,
+        );
     }
     let mut distinct: Vec<(i64, String)> = keys.iter().zip(period_texts).map(|(k, t)| (*k, t.clone().unwrap_or_default())).collect();
     distinct.sort();
@@ -107,7 +138,13 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
     let mut seen = HashMap::new();
     for i in 0..rows {
         if let Some(first) = seen.insert((unit[i], period[i]), i) {
-            bail!("{name}: rows {} and {}: unit {} has period {} twice", row_number(first), row_number(i), unit_labels[unit[i]], distinct[period[i]].1);
+            bail!(
+                "{name}: rows {} and {}: unit {} has period {} twice",
+                row_number(first),
+                row_number(i),
+                unit_labels[unit[i]],
+                distinct[period[i]].1
+            );
         }
     }
     let units = unit_labels.len();
@@ -118,7 +155,14 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
             let mut of_unit: Vec<Option<usize>> = vec![None; units];
             for i in 0..rows {
                 match of_unit[unit[i]] {
-                    Some(k) if k != ids[i] => bail!(field(c, i, &format!("unit {} is in cluster {} here and {} elsewhere: a unit's rows must share a cluster", unit_labels[unit[i]], labels[ids[i]], labels[k]))),
+                    Some(k) if k != ids[i] => bail!(field(
+                        c,
+                        i,
+                        &format!(
+                            "unit {} is in cluster {} here and {} elsewhere: a unit's rows must share a cluster",
+                            unit_labels[unit[i]], labels[ids[i]], labels[k]
+                        )
+                    )),
                     _ => of_unit[unit[i]] = Some(ids[i]),
                 }
             }
@@ -140,7 +184,8 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
             (Some(evaluate::twfe(&panel, &d).with_context(|| name.clone())?), adoption)
         }
         _ => {
-            let col = spec.treat_start.context("the staggered design needs --treat-start (each unit's first treated period, empty for never)")?;
+            let col =
+                spec.treat_start.context("the staggered design needs --treat-start (each unit's first treated period, empty for never)")?;
             let starts = column(Some(col)).expect("read");
             let mut adoption: Vec<Option<Option<usize>>> = vec![None; units];
             for (i, text) in starts.iter().enumerate() {
@@ -154,7 +199,9 @@ pub fn evaluate_file(path: &Path, spec: &PanelSpec) -> Result<Report> {
                     }
                 };
                 match adoption[unit[i]] {
-                    Some(previous) if previous != start => bail!(field(col, i, &format!("unit {} has another start on another row: a unit adopts once", unit_labels[unit[i]]))),
+                    Some(previous) if previous != start => {
+                        bail!(field(col, i, &format!("unit {} has another start on another row: a unit adopts once", unit_labels[unit[i]])))
+                    }
                     _ => adoption[unit[i]] = Some(start),
                 }
             }

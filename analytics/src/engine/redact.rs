@@ -92,17 +92,29 @@ fn is_plain_number(s: &str) -> bool {
 /// A cell a spreadsheet shows as text: formula-like cells get a leading apostrophe
 /// (OWASP's advice for CSV injection).
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if is_formula_like(cell) { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+    if is_formula_like(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
 }
 
 /// [`mask_ids`] on a text column.
 pub fn mask_ids_expr(text: Expr) -> Expr {
-    text.str().replace_all(lit(format!(r"(\d{{{KEPT}}})\d{{{},}}(\d{{{}}}[\dXx]|\d{{{KEPT}}})", MIN_ID_DIGITS - 2 * KEPT, KEPT - 1)), lit("${1}**********${2}"), false)
+    text.str().replace_all(
+        lit(format!(r"(\d{{{KEPT}}})\d{{{},}}(\d{{{}}}[\dXx]|\d{{{KEPT}}})", MIN_ID_DIGITS - 2 * KEPT, KEPT - 1)),
+        lit("${1}**********${2}"),
+        false,
+    )
 }
 
 /// [`neutralise`] on a text column.
 pub fn neutralise_expr(text: Expr) -> Expr {
-    let formula = text.clone().str().contains(lit(r"^[=+@\t\r]"), false).or(text.clone().str().starts_with(lit("-")).and(text.clone().str().contains(lit(r"^-\d+(\.\d+)?$"), false).not()));
+    let formula = text.clone().str().contains(lit(r"^[=+@\t\r]"), false).or(text
+        .clone()
+        .str()
+        .starts_with(lit("-"))
+        .and(text.clone().str().contains(lit(r"^-\d+(\.\d+)?$"), false).not()));
     when(formula).then(concat_str([lit("'"), text.clone()], "", true)).otherwise(text)
 }
 
@@ -112,7 +124,10 @@ mod tests {
 
     #[test]
     fn id_numbers_are_masked_wherever_they_stand() {
-        assert_eq!(mask_ids("field person_key: '370102199001011005' is not a keyed person hash"), "field person_key: '3701**********1005' is not a keyed person hash");
+        assert_eq!(
+            mask_ids("field person_key: '370102199001011005' is not a keyed person hash"),
+            "field person_key: '3701**********1005' is not a keyed person hash"
+        );
         assert_eq!(mask_ids("11010519491231002X,x"), "1101**********002X,x");
         assert_eq!(mask_ids("old 110105491231002 ids"), "old 1101**********1002 ids");
         assert_eq!(mask_ids("adcode 370102, amount 123456789012.5"), "adcode 370102, amount 123456789012.5");

@@ -51,7 +51,8 @@ impl Codes {
     }
 
     fn decode(&self, lf: LazyFrame) -> LazyFrame {
-        let small = |names: &[&str]| (Series::new("codes".into(), (0..names.len() as u32).collect::<Vec<_>>()), Series::new("names".into(), names));
+        let small =
+            |names: &[&str]| (Series::new("codes".into(), (0..names.len() as u32).collect::<Vec<_>>()), Series::new("names".into(), names));
         let (levels, level_names) = small(&code::LEVELS);
         let (kinds, kind_names) = small(&code::KINDS);
         lf.with_columns([
@@ -151,14 +152,16 @@ fn densify(facts: LazyFrame, months: &LazyFrame) -> PolarsResult<LazyFrame> {
     let meta = meta()?;
     let dense_measures = |county_finest: bool| {
         meta.clone()
-            .filter(col("native").eq(code_lit(code::MONTH)).and(col("county_finest").eq(lit(county_finest))).and(col("agg").eq(code_lit(code::SUM))))
+            .filter(
+                col("native")
+                    .eq(code_lit(code::MONTH))
+                    .and(col("county_finest").eq(lit(county_finest)))
+                    .and(col("agg").eq(code_lit(code::SUM))),
+            )
             .select([col(MEASURE)])
     };
     let grid = concat(
-        [
-            dense_measures(true).cross_join(counties.select([col(REGION)]), None),
-            dense_measures(false).cross_join(cities, None),
-        ],
+        [dense_measures(true).cross_join(counties.select([col(REGION)]), None), dense_measures(false).cross_join(cities, None)],
         UnionArgs::default(),
     )?
     .cross_join(months.clone(), None)
@@ -183,7 +186,15 @@ fn by_level(facts: LazyFrame) -> PolarsResult<LazyFrame> {
         .join(counties, [col(REGION)], [col(REGION)], JoinArgs::new(JoinType::Inner))
         .group_by(keys(col("city").alias(REGION)))
         .agg([aggregate().alias(VALUE), col("agg").first()]);
-    let city_native = facts.filter(col("county_finest").not()).select([col(MEASURE), col(REGION), col(YEAR), col(MONTH), col(DIM), col(VALUE), col("agg")]);
+    let city_native = facts.filter(col("county_finest").not()).select([
+        col(MEASURE),
+        col(REGION),
+        col(YEAR),
+        col(MONTH),
+        col(DIM),
+        col(VALUE),
+        col("agg"),
+    ]);
     let city = concat([from_counties, city_native], UnionArgs::default())?;
     let province = city
         .clone()
@@ -223,7 +234,8 @@ fn densify_categories(leveled: LazyFrame, months: &LazyFrame) -> PolarsResult<La
 /// only from `quarters_only`. Quarters and years are published once complete; the
 /// running year is covered by year-to-date cells.
 fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> PolarsResult<LazyFrame> {
-    let with_meta = |lf: LazyFrame| -> PolarsResult<LazyFrame> { Ok(lf.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner))) };
+    let with_meta =
+        |lf: LazyFrame| -> PolarsResult<LazyFrame> { Ok(lf.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner))) };
     let leveled = with_meta(leveled)?;
     let out_cols = || [col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)];
     // One aggregation per rule, so no group pays for the others (a stock's sort is dear).
@@ -274,7 +286,17 @@ fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> 
 /// Ratios and target progress, computed from the rolled-up parts.
 fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
     let mut out = Vec::new();
-    let part = |id: &str, name: &str| cells.clone().filter(col(MEASURE).eq(lit(measure_code(id)))).select([col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE).alias(name)]);
+    let part = |id: &str, name: &str| {
+        cells.clone().filter(col(MEASURE).eq(lit(measure_code(id)))).select([
+            col(LEVEL),
+            col(REGION),
+            col(KIND),
+            col(YEAR),
+            col(NUM),
+            col(DIM),
+            col(VALUE).alias(name),
+        ])
+    };
     for m in MEASURES {
         match m.aggregation {
             Aggregation::Ratio { numerator, denominator, scale } => {
@@ -283,19 +305,31 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
                     part(numerator, "n")
                         .join(part(denominator, "d"), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
                         .filter(col("d").gt(lit(0.0)))
-                        .with_columns([lit(measure_code(m.id)).cast(DataType::UInt32).alias(MEASURE), (col("n") / col("d") * lit(scale)).alias(VALUE)])
+                        .with_columns([
+                            lit(measure_code(m.id)).cast(DataType::UInt32).alias(MEASURE),
+                            (col("n") / col("d") * lit(scale)).alias(VALUE),
+                        ])
                         .select([col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)]),
                 );
             }
             Aggregation::Progress { actual, target } => {
                 let keys = [col(LEVEL), col(REGION), col(YEAR), col(DIM)];
-                let targets = part(target, "t").filter(col(KIND).eq(code_lit(code::Y))).select([col(LEVEL), col(REGION), col(YEAR), col(DIM), col("t")]);
+                let targets = part(target, "t").filter(col(KIND).eq(code_lit(code::Y))).select([
+                    col(LEVEL),
+                    col(REGION),
+                    col(YEAR),
+                    col(DIM),
+                    col("t"),
+                ]);
                 out.push(
                     part(actual, "a")
                         .filter(col(KIND).eq(code_lit(code::YTD)))
                         .join(targets, keys.clone(), keys, JoinArgs::new(JoinType::Inner))
                         .filter(col("t").gt(lit(0.0)))
-                        .with_columns([lit(measure_code(m.id)).cast(DataType::UInt32).alias(MEASURE), (col("a") / col("t") * lit(100.0)).alias(VALUE)])
+                        .with_columns([
+                            lit(measure_code(m.id)).cast(DataType::UInt32).alias(MEASURE),
+                            (col("a") / col("t") * lit(100.0)).alias(VALUE),
+                        ])
                         .select([col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)]),
                 );
             }
@@ -312,7 +346,13 @@ fn derived(cells: LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
 /// by quarter (the shortage model's breadth reads them): the rest would be most of the
 /// work and all of it thrown away.
 ///
-pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_index: i64, county_quarter_breakdowns: &[&str]) -> PolarsResult<DataFrame> {
+pub fn rollup(
+    facts: DataFrame,
+    months: &LazyFrame,
+    window_start: i64,
+    as_of_index: i64,
+    county_quarter_breakdowns: &[&str],
+) -> PolarsResult<DataFrame> {
     let codes = Codes::of(&facts)?;
     // Every stage is collected before the next: each reads its input several times, and a
     // lazy plan would redo the work upstream (encoding, zero-filling) for every read.
@@ -323,11 +363,15 @@ pub fn rollup(facts: DataFrame, months: &LazyFrame, window_start: i64, as_of_ind
     let dense = streaming(densify(facts, months)?)?;
     let leveled = streaming(by_level(dense)?)?;
     let county_breakdown = col(LEVEL).eq(code_lit(code::COUNTY)).and(col(DIM).neq(lit(TOTAL_CODE)));
-    let quarters_only = leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(measure_codes(county_quarter_breakdowns), false)));
+    let quarters_only =
+        leveled.clone().filter(county_breakdown.clone().and(col(MEASURE).is_in(measure_codes(county_quarter_breakdowns), false)));
     let leveled = streaming(densify_categories(leveled.filter(county_breakdown.not()), months)?)?;
     let cells = streaming(by_period(leveled, quarters_only, as_of_index)?)?;
     let mut all = vec![cells.clone()];
     all.extend(derived(cells)?);
     let internal: Vec<&str> = MEASURES.iter().map(|m| m.id).filter(|id| catalogue::is_internal(id)).collect();
-    codes.decode(concat(all, UnionArgs::default())?.filter(col(MEASURE).is_in(measure_codes(&internal), false).not())).collect_with_engine(Engine::Streaming).map(|r| r.unwrap_single())
+    codes
+        .decode(concat(all, UnionArgs::default())?.filter(col(MEASURE).is_in(measure_codes(&internal), false).not()))
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
 }

@@ -205,7 +205,8 @@ fn parse_cities() -> Vec<City> {
 /// Occupations that the national 最缺工 lists name repeatedly (calibration sample) are
 /// tight; office and professional jobs are over-subscribed.
 fn occupation_profiles(seed: u64) -> Vec<OccupationProfile> {
-    const TIGHT: &[&str] = &["营销员", "餐厅服务员", "商品营业员", "保安员", "快递员", "家政服务员", "保洁员", "焊工", "车工", "客户服务管理员"];
+    const TIGHT: &[&str] =
+        &["营销员", "餐厅服务员", "商品营业员", "保安员", "快递员", "家政服务员", "保洁员", "焊工", "车工", "客户服务管理员"];
     const SLACK: &[&str] = &["行政办事员", "会计专业人员", "教师"];
     let mut rng = rng_for(seed, "occupations", 0, 0);
     let profiles = codes::occupations()
@@ -219,11 +220,25 @@ fn occupation_profiles(seed: u64) -> Vec<OccupationProfile> {
                 (rng.random_range(0.85..1.35), rng.random_range(0.025..0.045))
             };
             let industry = match &o.code[..1] {
-                "6" => if o.code.starts_with("6-29") { "E" } else { "C" },
+                "6" => {
+                    if o.code.starts_with("6-29") {
+                        "E"
+                    } else {
+                        "C"
+                    }
+                }
                 "5" => "A",
                 "2" => ["I", "Q", "P", "M"][rng.random_range(0..4)],
                 "3" => "S",
-                _ => if o.code.starts_with("4-02") { "G" } else if o.code.starts_with("4-03") { "H" } else { "F" },
+                _ => {
+                    if o.code.starts_with("4-02") {
+                        "G"
+                    } else if o.code.starts_with("4-03") {
+                        "H"
+                    } else {
+                        "F"
+                    }
+                }
             };
             OccupationProfile {
                 code: o.code.clone(),
@@ -371,7 +386,11 @@ impl World {
     /// The policy multiplier on new urban jobs for a county and month.
     pub fn policy_effect(&self, county: Adcode, month: Period) -> f64 {
         let treated = self.policy.waves.iter().any(|(start, counties)| month >= *start && counties.contains(&county));
-        if treated { self.policy.effect_on_new_jobs } else { 1.0 }
+        if treated {
+            self.policy.effect_on_new_jobs
+        } else {
+            1.0
+        }
     }
 
     fn make_zones(&self) -> Vec<Zone> {

@@ -20,7 +20,20 @@ fn rollout_panel(scale: u64, name: &str) -> (std::path::PathBuf, f64) {
     let dir = temp_dir(name);
     let data = dir.join("data");
     let manifest = generate(&GenerateConfig { scale, seed: 17, out: data.clone(), csv: false, dirty_rate: 0.0 }, &|_, _, _| {}).unwrap();
-    let out = build(&BuildConfig { input: data, out: dir.join("cube"), k: 5, stage_on_disk: false, batches: None, warning: Default::default(), today: None, reporting: Default::default() }, &|_, _, _| {}).unwrap();
+    let out = build(
+        &BuildConfig {
+            input: data,
+            out: dir.join("cube"),
+            k: 5,
+            stage_on_disk: false,
+            batches: None,
+            warning: Default::default(),
+            today: None,
+            reporting: Default::default(),
+        },
+        &|_, _, _| {},
+    )
+    .unwrap();
     let cube = &out.internal;
     let policy = &manifest.events.policy;
     let start_of = |county: u32| policy.waves.iter().find(|(_, counties)| counties.contains(&county)).map(|(start, _)| *start);
@@ -77,7 +90,9 @@ fn the_staggered_estimator_finds_the_injected_rollout_effect() {
     let single_path = panel.with_file_name("single.csv");
     std::fs::write(&single_path, single).unwrap();
     let spec = PanelSpec { treat_start: None, treated: Some("treated"), post: Some("post"), ..spec };
-    for (design, spec) in [(Design::Twfe, PanelSpec { ..spec }), (Design::TwoByTwo, PanelSpec { unit: None, period: None, cluster: Some("county"), ..spec })] {
+    for (design, spec) in
+        [(Design::Twfe, PanelSpec { ..spec }), (Design::TwoByTwo, PanelSpec { unit: None, period: None, cluster: Some("county"), ..spec })]
+    {
         let e = evaluate_file(&single_path, &spec).unwrap().evaluation.headline;
         println!("{design:?}: {e:?}");
         assert_eq!(e.design, design);
@@ -90,7 +105,17 @@ fn the_staggered_estimator_finds_the_injected_rollout_effect() {
 #[test]
 fn bad_panels_are_errors_that_name_the_file_row_and_field() {
     let dir = temp_dir("evaluate-errors");
-    let spec = PanelSpec { outcome: "y", unit: Some("u"), period: Some("t"), treated: Some("d"), post: Some("p"), treat_start: None, cluster: None, log_outcome: false, design: None };
+    let spec = PanelSpec {
+        outcome: "y",
+        unit: Some("u"),
+        period: Some("t"),
+        treated: Some("d"),
+        post: Some("p"),
+        treat_start: None,
+        cluster: None,
+        log_outcome: false,
+        design: None,
+    };
     let cases: [(&str, PanelSpec, &str); 5] = [
         ("u,t,y,d,p\na,1,1.0,0,0\na,2,abc,0,1\n", spec, "row 3, field `y`: `abc` is not a number"),
         ("u,t,y,d,p\na,1,0,0,0\n", PanelSpec { log_outcome: true, ..spec }, "row 2, field `y`: 0 has no logarithm"),

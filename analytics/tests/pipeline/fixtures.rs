@@ -6,10 +6,10 @@ use std::path::Path;
 use crate::temp_dir;
 
 use analytics::cube::{Cube, TOTAL};
-use analytics::warning::events;
 use analytics::engine::build::{build, BuildConfig};
 use analytics::engine::keys::PersonHasher;
 use analytics::period::Period;
+use analytics::warning::events;
 use analytics::Lookup;
 
 pub fn key(token: &str) -> String {
@@ -32,80 +32,127 @@ pub fn write(dir: &Path, source: &str, header: &str, rows: &[String]) {
 pub fn fixture_sources(dir: &Path) {
     let (a, b, c, p1, p2, p3) = (key("a"), key("b"), key("c"), key("p1"), key("p2"), key("p3"));
     let (u1, u2, u3, stranger, org) = (key("u1"), key("u2"), key("u3"), key("stranger"), key("org"));
-    write(dir, "job_postings", "date,posting_id,county,employer_id,occupation,industry,vacancies,wage_min,wage_max,education", &[
-        "2025-01-03,P1,370102,E1,4-02-07-08,G,3,4000,6000,大专".into(),
-        "2025-01-09,P2,370102,E1,6-18-02-04,C,2,5000,7000,高中/中专".into(),
-        "2025-02-03,P3,370103,E2,4-02-07-08,G,4,4000,6000,大专".into(),
-        "2025-03-03,P4,370202,E3,4-02-07-08,G,1,4000,6000,大专".into(),
-    ]);
-    write(dir, "job_seekers", "date,county,desired_occupation,expected_wage,education,age,sex,person_key", &[
-        format!("2025-01-05,370102,4-02-07-08,5000,大专,30,男,{a}"),
-        format!("2025-01-20,370102,4-02-07-08,5000,大专,30,男,{a}"), // same person, same month: once
-        format!("2025-01-06,370102,6-18-02-04,6000,本科,25,女,{b}"),
-        format!("2025-02-06,370103,4-02-07-08,5000,本科,25,女,{c}"),
-        format!("2025-02-07,370103,4-02-07-08,5000,本科,25,女,{a}"),
-        format!("2025-03-07,370202,4-02-07-08,5000,本科,25,女,{b}"),
-    ]);
-    write(dir, "employment_registrations", "date,county,employer_id,industry,occupation,key_group,age,sex,education,person_key", &[
-        format!("2025-01-10,370102,E1,G,4-02-07-08,农民工,40,男,初中及以下,{p1}"),
-        format!("2025-02-10,370103,E2,G,4-02-07-08,农民工,40,男,初中及以下,{p1}"), // again in the year: once
-        format!("2025-02-11,370103,E2,G,4-02-07-08,高校毕业生,23,女,本科,{p2}"),
-        format!("2025-03-11,370202,E3,G,4-02-07-08,其他,33,女,本科,{p3}"),
-    ]);
-    write(dir, "unemployment_registrations", "start_date,end_date,county,reason,key_group,age,sex,education,prev_industry,person_key", &[
-        format!("2024-11-05,2025-02-10,370102,合同到期,其他,45,男,高中/中专,C,{u1}"),
-        format!("2025-01-10,,370102,单位裁员,其他,50,男,高中/中专,C,{u2}"),
-        format!("2025-03-01,2025-03-20,370103,主动离职,其他,28,女,本科,F,{u3}"),
-    ]);
-    write(dir, "social_insurance", "month,employer_id,county,industry,insured,new_insured,terminated,contribution_base", &[
-        "2025-01-01,E1,370102,C,100,2,0,500000".into(),
-        "2025-02-01,E1,370102,C,75,0,25,375000".into(), // cut 25 ≥ 20: alert
-        "2025-03-01,E1,370102,C,75,1,1,375000".into(),
-        "2025-01-01,E2,370103,G,30,0,0,150000".into(),
-        "2025-02-01,E2,370103,G,27,0,3,135000".into(), // cut 3: no alert
-        "2025-03-01,E2,370103,G,20,0,7,100000".into(), // cut 7 = 26% and ≥ 5: alert
-        "2025-01-01,E3,370202,G,40,0,0,200000".into(),
-        "2025-02-01,E3,370202,G,40,0,0,200000".into(),
-        "2025-03-01,E3,370202,G,40,0,0,200000".into(),
-    ]);
-    write(dir, "subsidy_budgets", "year,city,subsidy_type,budget_10k_yuan", &[
-        "2025,370100,职业培训补贴,10".into(),
-        "2025,370100,社会保险补贴,20".into(),
-        "2025,370200,职业培训补贴,5".into(),
-    ]);
-    write(dir, "subsidy_disbursements", "date,payment_id,county,subsidy_type,amount_yuan,recipient_key", &[
-        format!("2025-01-05,F1,370102,职业培训补贴,1500,{p1}"),
-        format!("2025-01-12,F2,370102,职业培训补贴,1500,{p1}"), // 7 days later, same amount: duplicate
-        format!("2025-01-15,F3,370102,社会保险补贴,800,{p1}"),
-        format!("2025-02-15,F4,370102,社会保险补贴,800,{p1}"), // a month later: recurring, fine
-        format!("2025-02-20,F5,370103,求职创业补贴,1000,{stranger}"), // nobody registered: flagged
-        format!("2025-03-01,F6,370202,就业创业服务补助,50000,{org}"), // paid to an agency: not personal
-    ]);
-    write(dir, "service_zones", "zone_id,name,kind,county,functions,opened", &[
-        "Z1,历下区数智就业服务区,人社部门,370102,业务经办|政策服务|就业指导|供需匹配|就业帮扶,2025-01-01".into(),
-        "Z2,市南区高校数智就业服务站,普通高校,370202,业务经办|就业指导,2025-03-01".into(),
-    ]);
-    write(dir, "service_transactions", "date,zone_id,county,function,channel,person_key", &[
-        format!("2025-01-10,Z1,370102,业务经办,线下,{a}"),
-        format!("2025-01-10,Z1,370102,政策服务,线下,{a}"), // same person, same day: one person-time, two records
-        format!("2025-01-11,Z1,370102,就业指导,线上,{a}"),
-        format!("2025-02-11,Z1,370102,供需匹配,数字人,{b}"),
-        format!("2025-03-02,Z2,370202,就业指导,线上,{c}"),
-    ]);
-    write(dir, "macro_quarterly", "quarter,city,gdp,va_primary,va_secondary,va_tertiary,fixed_asset_investment,cpi", &[
-        "2025Q1,370100,3000,150,1200,1650,2000,100.4".into(),
-        "2025Q1,370200,3800,100,1400,2300,2500,100.8".into(),
-    ]);
-    write(dir, "mobile_population", "month,county,resident_10k,working_10k", &[
-        "2025-01-01,370102,80.5,50.1".into(),
-        "2025-01-01,370103,70.0,40.0".into(),
-    ]);
+    write(
+        dir,
+        "job_postings",
+        "date,posting_id,county,employer_id,occupation,industry,vacancies,wage_min,wage_max,education",
+        &[
+            "2025-01-03,P1,370102,E1,4-02-07-08,G,3,4000,6000,大专".into(),
+            "2025-01-09,P2,370102,E1,6-18-02-04,C,2,5000,7000,高中/中专".into(),
+            "2025-02-03,P3,370103,E2,4-02-07-08,G,4,4000,6000,大专".into(),
+            "2025-03-03,P4,370202,E3,4-02-07-08,G,1,4000,6000,大专".into(),
+        ],
+    );
+    write(
+        dir,
+        "job_seekers",
+        "date,county,desired_occupation,expected_wage,education,age,sex,person_key",
+        &[
+            format!("2025-01-05,370102,4-02-07-08,5000,大专,30,男,{a}"),
+            format!("2025-01-20,370102,4-02-07-08,5000,大专,30,男,{a}"), // same person, same month: once
+            format!("2025-01-06,370102,6-18-02-04,6000,本科,25,女,{b}"),
+            format!("2025-02-06,370103,4-02-07-08,5000,本科,25,女,{c}"),
+            format!("2025-02-07,370103,4-02-07-08,5000,本科,25,女,{a}"),
+            format!("2025-03-07,370202,4-02-07-08,5000,本科,25,女,{b}"),
+        ],
+    );
+    write(
+        dir,
+        "employment_registrations",
+        "date,county,employer_id,industry,occupation,key_group,age,sex,education,person_key",
+        &[
+            format!("2025-01-10,370102,E1,G,4-02-07-08,农民工,40,男,初中及以下,{p1}"),
+            format!("2025-02-10,370103,E2,G,4-02-07-08,农民工,40,男,初中及以下,{p1}"), // again in the year: once
+            format!("2025-02-11,370103,E2,G,4-02-07-08,高校毕业生,23,女,本科,{p2}"),
+            format!("2025-03-11,370202,E3,G,4-02-07-08,其他,33,女,本科,{p3}"),
+        ],
+    );
+    write(
+        dir,
+        "unemployment_registrations",
+        "start_date,end_date,county,reason,key_group,age,sex,education,prev_industry,person_key",
+        &[
+            format!("2024-11-05,2025-02-10,370102,合同到期,其他,45,男,高中/中专,C,{u1}"),
+            format!("2025-01-10,,370102,单位裁员,其他,50,男,高中/中专,C,{u2}"),
+            format!("2025-03-01,2025-03-20,370103,主动离职,其他,28,女,本科,F,{u3}"),
+        ],
+    );
+    write(
+        dir,
+        "social_insurance",
+        "month,employer_id,county,industry,insured,new_insured,terminated,contribution_base",
+        &[
+            "2025-01-01,E1,370102,C,100,2,0,500000".into(),
+            "2025-02-01,E1,370102,C,75,0,25,375000".into(), // cut 25 ≥ 20: alert
+            "2025-03-01,E1,370102,C,75,1,1,375000".into(),
+            "2025-01-01,E2,370103,G,30,0,0,150000".into(),
+            "2025-02-01,E2,370103,G,27,0,3,135000".into(), // cut 3: no alert
+            "2025-03-01,E2,370103,G,20,0,7,100000".into(), // cut 7 = 26% and ≥ 5: alert
+            "2025-01-01,E3,370202,G,40,0,0,200000".into(),
+            "2025-02-01,E3,370202,G,40,0,0,200000".into(),
+            "2025-03-01,E3,370202,G,40,0,0,200000".into(),
+        ],
+    );
+    write(
+        dir,
+        "subsidy_budgets",
+        "year,city,subsidy_type,budget_10k_yuan",
+        &["2025,370100,职业培训补贴,10".into(), "2025,370100,社会保险补贴,20".into(), "2025,370200,职业培训补贴,5".into()],
+    );
+    write(
+        dir,
+        "subsidy_disbursements",
+        "date,payment_id,county,subsidy_type,amount_yuan,recipient_key",
+        &[
+            format!("2025-01-05,F1,370102,职业培训补贴,1500,{p1}"),
+            format!("2025-01-12,F2,370102,职业培训补贴,1500,{p1}"), // 7 days later, same amount: duplicate
+            format!("2025-01-15,F3,370102,社会保险补贴,800,{p1}"),
+            format!("2025-02-15,F4,370102,社会保险补贴,800,{p1}"), // a month later: recurring, fine
+            format!("2025-02-20,F5,370103,求职创业补贴,1000,{stranger}"), // nobody registered: flagged
+            format!("2025-03-01,F6,370202,就业创业服务补助,50000,{org}"), // paid to an agency: not personal
+        ],
+    );
+    write(
+        dir,
+        "service_zones",
+        "zone_id,name,kind,county,functions,opened",
+        &[
+            "Z1,历下区数智就业服务区,人社部门,370102,业务经办|政策服务|就业指导|供需匹配|就业帮扶,2025-01-01".into(),
+            "Z2,市南区高校数智就业服务站,普通高校,370202,业务经办|就业指导,2025-03-01".into(),
+        ],
+    );
+    write(
+        dir,
+        "service_transactions",
+        "date,zone_id,county,function,channel,person_key",
+        &[
+            format!("2025-01-10,Z1,370102,业务经办,线下,{a}"),
+            format!("2025-01-10,Z1,370102,政策服务,线下,{a}"), // same person, same day: one person-time, two records
+            format!("2025-01-11,Z1,370102,就业指导,线上,{a}"),
+            format!("2025-02-11,Z1,370102,供需匹配,数字人,{b}"),
+            format!("2025-03-02,Z2,370202,就业指导,线上,{c}"),
+        ],
+    );
+    write(
+        dir,
+        "macro_quarterly",
+        "quarter,city,gdp,va_primary,va_secondary,va_tertiary,fixed_asset_investment,cpi",
+        &["2025Q1,370100,3000,150,1200,1650,2000,100.4".into(), "2025Q1,370200,3800,100,1400,2300,2500,100.8".into()],
+    );
+    write(
+        dir,
+        "mobile_population",
+        "month,county,resident_10k,working_10k",
+        &["2025-01-01,370102,80.5,50.1".into(), "2025-01-01,370103,70.0,40.0".into()],
+    );
     write(dir, "employment_targets", "year,city,new_urban_jobs_target", &["2025,370100,20".into(), "2025,370200,10".into()]);
     write(dir, "policy_rollouts", "policy,county,start_month", &["一次性吸纳就业补贴扩围,370102,2025-02-01".into()]);
-    write(dir, "mobile_flows", "month,origin_city,dest_city,trips_10k", &[
-        "2025-01-01,370100,370200,3.0".into(),
-        "2025-01-01,370200,370100,5.0".into(),
-    ]);
+    write(
+        dir,
+        "mobile_flows",
+        "month,origin_city,dest_city,trips_10k",
+        &["2025-01-01,370100,370200,3.0".into(), "2025-01-01,370200,370100,5.0".into()],
+    );
 }
 
 fn v(cube: &Cube, measure: &str, region: u32, period: &str) -> f64 {
@@ -127,7 +174,20 @@ fn every_model_gives_the_hand_worked_answer() {
     let dir = temp_dir("fixture");
     let input = dir.join("in");
     fixture_sources(&input);
-    let out = build(&BuildConfig { input: input.clone(), out: dir.join("out"), k: 5, stage_on_disk: false, batches: None, warning: Default::default(), today: None, reporting: Default::default() }, &|_, _, _| {}).unwrap();
+    let out = build(
+        &BuildConfig {
+            input: input.clone(),
+            out: dir.join("out"),
+            k: 5,
+            stage_on_disk: false,
+            batches: None,
+            warning: Default::default(),
+            today: None,
+            reporting: Default::default(),
+        },
+        &|_, _, _| {},
+    )
+    .unwrap();
     let cube = &out.internal;
     assert!(out.reconciliation.iter().all(|r| r.quarantined == 0 && r.balances()), "{:?}", out.reconciliation);
     assert_eq!(cube.as_of.to_string(), "2025-03-31");

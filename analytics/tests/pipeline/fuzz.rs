@@ -60,7 +60,8 @@ fn seeds(ids: &[String]) -> Vec<(String, Vec<u8>)> {
     vec![("csv".into(), raw.into_bytes()), ("csv".into(), gbk), ("csv".into(), keyed.as_bytes().to_vec()), ("parquet".into(), parquet)]
 }
 
-const INSERTS: &[&[u8]] = &[b"\"", b",", b"\n", b"\r\n", b"\"\"", b"\xEF\xBB\xBF", b"=HYPERLINK(1)", b"\xFF\xFE", b"9999-99-99", b"-1", b"\x00"];
+const INSERTS: &[&[u8]] =
+    &[b"\"", b",", b"\n", b"\r\n", b"\"\"", b"\xEF\xBB\xBF", b"=HYPERLINK(1)", b"\xFF\xFE", b"9999-99-99", b"-1", b"\x00"];
 
 fn mutate(bytes: &[u8], rng: &mut Pcg64Mcg) -> Vec<u8> {
     let mut out = bytes.to_vec();
@@ -105,14 +106,17 @@ fn run_worker_case(dir: &Path, n: u64, bytes: &[u8], ids: &[String]) -> Result<b
         .output()
         .unwrap();
     let answer = String::from_utf8_lossy(&output.stdout).into_owned();
-    let quarantine = std::fs::read(out.join("quarantine/employment_registrations.csv")).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let quarantine = std::fs::read(out.join("quarantine/employment_registrations.csv"))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let _ = std::fs::remove_dir_all(&out);
     let crashed = !matches!(output.status.code(), Some(0 | 2)) || answer.trim().is_empty();
     if let Some(id) = ids.iter().find(|id| answer.contains(id.as_str()) || quarantine.contains(id.as_str())) {
         return Err(format!("the worker's answer or quarantine holds the raw ID {id}"));
     }
     if !crashed {
-        let value: serde_json::Value = serde_json::from_str(answer.lines().last().unwrap_or_default()).map_err(|e| format!("not a JSON answer ({e}): {answer}"))?;
+        let value: serde_json::Value =
+            serde_json::from_str(answer.lines().last().unwrap_or_default()).map_err(|e| format!("not a JSON answer ({e}): {answer}"))?;
         if let Some(rec) = value.get("reconciliation") {
             let n = |k: &str| rec.get(k).and_then(|v| v.as_u64()).unwrap_or(u64::MAX);
             if n("rows_in") != n("accepted") + n("quarantined") + n("replaced") {
@@ -137,14 +141,19 @@ fn run_case(dir: &Path, n: u64, extension: &str, bytes: &[u8], ids: &[String], c
         ingest::stage(&checked, &quarantine, &ingest::Staging::Memory).map(|s| Some(s.reconciliation)).map_err(|e| e.to_string())
     }));
     let result = match outcome {
-        Err(panic) => Err(format!("panicked: {}", panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())),
+        Err(panic) => Err(format!(
+            "panicked: {}",
+            panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+        )),
         Ok(Err(message)) => match ids.iter().find(|id| message.contains(id.as_str())) {
             Some(id) => Err(format!("an error message holds the raw ID {id}: {message}")),
             None => Ok(()),
         },
         Ok(Ok(Some(rec))) if !rec.balances() => Err(format!("does not balance: {rec:?}")),
         Ok(Ok(_)) => {
-            let text = std::fs::read(quarantine.join("employment_registrations.csv")).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let text = std::fs::read(quarantine.join("employment_registrations.csv"))
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             match ids.iter().find(|id| text.contains(id.as_str())) {
                 Some(id) => Err(format!("the quarantine holds the raw ID {id}")),
                 None => Ok(()),
@@ -190,7 +199,10 @@ fn fuzz_the_readers() {
     }
     let _ = std::panic::take_hook();
     let rate = cases as f64 / started.elapsed().as_secs_f64();
-    println!("fuzz: {cases} cases in {seconds} s ({rate:.0}/s), seed {seed}, {} failures; the Parquet reader crashed its worker on {crashed}", found.len());
+    println!(
+        "fuzz: {cases} cases in {seconds} s ({rate:.0}/s), seed {seed}, {} failures; the Parquet reader crashed its worker on {crashed}",
+        found.len()
+    );
     for f in &found {
         println!("  {f}");
     }

@@ -3,17 +3,17 @@
 use std::collections::HashSet;
 
 use analytics::catalogue::{self, Disclosure};
-use analytics::warning::{self, events, Rule};
 use analytics::engine::build::{build, BuildConfig};
-use analytics::outlook;
 use analytics::engine::generate::{generate, read_manifest, GenerateConfig};
 use analytics::engine::ingest;
 use analytics::engine::keys::PersonHasher;
 use analytics::engine::models::{subsidy, Sources};
+use analytics::outlook;
 use analytics::period::{Period, PeriodKind};
 use analytics::region::{Level, RegionTree};
 use analytics::schema;
 use analytics::suppress::additive_relations;
+use analytics::warning::{self, events, Rule};
 use polars::prelude::*;
 
 use crate::temp_dir;
@@ -29,7 +29,20 @@ fn generated_data_meets_its_manifest() {
     // Mobile-network, macro and budget tables (~28k rows) do not scale; the rest does.
     assert!((135_000..205_000).contains(&total), "--scale 150000 wrote {total} rows");
 
-    let out = build(&BuildConfig { input: data.clone(), out: dir.join("cube"), k: 5, stage_on_disk: false, batches: None, warning: Default::default(), today: None, reporting: Default::default() }, &|_, _, _| {}).unwrap();
+    let out = build(
+        &BuildConfig {
+            input: data.clone(),
+            out: dir.join("cube"),
+            k: 5,
+            stage_on_disk: false,
+            batches: None,
+            warning: Default::default(),
+            today: None,
+            reporting: Default::default(),
+        },
+        &|_, _, _| {},
+    )
+    .unwrap();
     let cube = &out.internal;
     assert!(cube.demo_data);
     assert_eq!(cube.as_of.to_string(), "2026-10-31");
@@ -104,7 +117,13 @@ fn generated_data_meets_its_manifest() {
     assert!(injected.len() >= 5, "the burst injected {} duplicates", injected.len());
     let recalled = injected.iter().filter(|id| found.contains(*id)).count();
     assert!(recalled as f64 >= 0.95 * injected.len() as f64, "recall {recalled}/{}", injected.len());
-    let burst: f64 = manifest.events.duplicate_payments.months.iter().map(|m| cube.total("subsidy_duplicate_payments", manifest.events.duplicate_payments.county, *m).value().unwrap()).sum();
+    let burst: f64 = manifest
+        .events
+        .duplicate_payments
+        .months
+        .iter()
+        .map(|m| cube.total("subsidy_duplicate_payments", manifest.events.duplicate_payments.county, *m).value().unwrap())
+        .sum();
     assert!(burst >= recalled as f64);
 
     // Unregistered recipients are found too.
@@ -146,7 +165,8 @@ fn generated_data_meets_its_manifest() {
         for a in &c.alerts {
             let Some(ind) = c.warning.indicator(&a.indicator).filter(|i| i.rule != Rule::Event) else { continue };
             indicator_alerts += 1;
-            let value = warning::indicator_value(c, &ind.rule, a.region, a.period).unwrap_or_else(|| panic!("{name}: {a:?} has no value in its cube"));
+            let value = warning::indicator_value(c, &ind.rule, a.region, a.period)
+                .unwrap_or_else(|| panic!("{name}: {a:?} has no value in its cube"));
             assert!((value - a.value).abs() < 0.006, "{name}: {a:?} but the cube gives {value}");
             assert_eq!(ind.trigger.level(value).map(|(level, _)| level), Some(a.level), "{name}: {a:?}");
             assert!(a.since <= a.period, "{name}: {a:?}");
@@ -154,7 +174,13 @@ fn generated_data_meets_its_manifest() {
         assert!(indicator_alerts > 100, "{name}: only {indicator_alerts} indicator alerts");
         for region in tree.all() {
             let month = c.latest_month();
-            let worst = c.alerts.iter().filter(|a| a.period == month && tree.is_within(a.region, region.adcode)).map(|a| a.level.rank()).max().unwrap_or(0);
+            let worst = c
+                .alerts
+                .iter()
+                .filter(|a| a.period == month && tree.is_within(a.region, region.adcode))
+                .map(|a| a.level.rank())
+                .max()
+                .unwrap_or(0);
             assert_eq!(c.total(warning::LEVEL_MEASURE, region.adcode, month).value(), Some(worst as f64), "{name}: {}", region.adcode);
             let index = c.total(warning::INDEX_MEASURE, region.adcode, month).value();
             assert!(index.is_some_and(|i| (0.0..=100.0).contains(&i)), "{name}: index {index:?} at {}", region.adcode);
@@ -164,7 +190,10 @@ fn generated_data_meets_its_manifest() {
     let mut long_term_seen = 0;
     for county in tree.at_level(Level::County) {
         for month in outlook::observed_months(cube) {
-            let (long, all) = (cube.total("long_term_unemployed", county.adcode, month).value(), cube.total("registered_unemployed", county.adcode, month).value());
+            let (long, all) = (
+                cube.total("long_term_unemployed", county.adcode, month).value(),
+                cube.total("registered_unemployed", county.adcode, month).value(),
+            );
             if let (Some(long), Some(all)) = (long, all) {
                 assert!(long <= all, "{} {month}: {long} long-term of {all}", county.adcode);
                 long_term_seen += (long > 0.0) as usize;
@@ -192,7 +221,20 @@ fn generated_data_meets_its_manifest() {
     // The same sources build the same cube, byte for byte (sums are exact, whatever
     // order parallel workers add in), and staging validated rows on disk (for inputs
     // larger than memory) changes nothing either.
-    let again = build(&BuildConfig { input: data.clone(), out: dir.join("cube-again"), k: 5, stage_on_disk: true, batches: None, warning: Default::default(), today: None, reporting: Default::default() }, &|_, _, _| {}).unwrap();
+    let again = build(
+        &BuildConfig {
+            input: data.clone(),
+            out: dir.join("cube-again"),
+            k: 5,
+            stage_on_disk: true,
+            batches: None,
+            warning: Default::default(),
+            today: None,
+            reporting: Default::default(),
+        },
+        &|_, _, _| {},
+    )
+    .unwrap();
     assert_eq!(again.internal.data_version, cube.data_version);
     assert!(std::fs::read(dir.join("cube/cube.internal.bin")).unwrap() == std::fs::read(dir.join("cube-again/cube.internal.bin")).unwrap());
     assert!(!dir.join("cube-again/staging").exists(), "staged rows are removed after the build");
@@ -218,7 +260,11 @@ fn generator_output_does_not_depend_on_thread_count() {
     let mut stack = vec![dir.join("one")];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(d).unwrap().flatten() {
-            if e.path().is_dir() { stack.push(e.path()) } else { files.push(e.path()) }
+            if e.path().is_dir() {
+                stack.push(e.path())
+            } else {
+                files.push(e.path())
+            }
         }
     }
     assert!(files.len() > 30, "{} files", files.len());

@@ -86,7 +86,11 @@ fn copy_dir(from: &Path, to: &Path) {
 fn registrations(county: u32, rows: usize, seed: u64) -> String {
     let mut csv = String::from("date,county,employer_id,industry,occupation,key_group,age,sex,education,person_key\n");
     for i in 0..rows {
-        csv.push_str(&format!("2026-10-20,{county},E37010200001,C,4-07-05-01,高校毕业生,24,女,本科,{:016x}{:016x}\n", 0xfeed_0000_0000_0000_u64 + seed * 1000 + i as u64, seed));
+        csv.push_str(&format!(
+            "2026-10-20,{county},E37010200001,C,4-07-05-01,高校毕业生,24,女,本科,{:016x}{:016x}\n",
+            0xfeed_0000_0000_0000_u64 + seed * 1000 + i as u64,
+            seed
+        ));
     }
     csv
 }
@@ -157,7 +161,11 @@ fn a_client_that_hangs_up_mid_ingest_loses_nothing() {
     let before = internal(server.addr);
     // The first client sends its whole batch and hangs up without waiting for the answer.
     let body = registrations(LIXIA, 30, 1);
-    let request = format!("POST {} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {INGEST}\r\ncontent-length: {}\r\n\r\n{body}", ingest_path("hung-up.csv"), body.len());
+    let request = format!(
+        "POST {} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {INGEST}\r\ncontent-length: {}\r\n\r\n{body}",
+        ingest_path("hung-up.csv"),
+        body.len()
+    );
     let mut stream = TcpStream::connect(server.addr).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(300));
@@ -191,7 +199,13 @@ fn child_server(data: &Path, failpoint: &str) -> (std::process::Child, SocketAdd
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|a| a.split_whitespace().next()).unwrap_or_else(|| panic!("no address in {line:?}")).parse().unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|a| a.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .parse()
+        .unwrap();
     (child, addr)
 }
 
@@ -201,7 +215,11 @@ fn kill_9_at_each_step_of_an_ingest_leaves_one_outcome() {
     for (step, published) in [("received", false), ("validated", false), ("staged", false), ("built", true), ("published", true)] {
         let data = built_data(&format!("kill-{step}"));
         let (mut child, addr) = child_server(&data, step);
-        let result = client().post(format!("http://{addr}{}", ingest_path("killed.csv"))).bearer_auth(INGEST).body(registrations(LIXIA, 20, 3)).send();
+        let result = client()
+            .post(format!("http://{addr}{}", ingest_path("killed.csv")))
+            .bearer_auth(INGEST)
+            .body(registrations(LIXIA, 20, 3))
+            .send();
         assert!(result.is_err(), "{step}: the server died before answering");
         let status = child.wait().unwrap();
         assert!(!status.success(), "{step}: the child aborted");
@@ -237,14 +255,22 @@ fn uploads_are_refused_before_they_are_read() {
         (format!("authorization: Bearer {INGEST}\r\n"), "413"),
     ] {
         let started = Instant::now();
-        let answer = raw_exchange(server.addr, format!("POST {path} HTTP/1.1\r\nhost: x\r\n{headers}content-length: 419430400\r\n\r\n").as_bytes(), Duration::from_secs(5));
+        let answer = raw_exchange(
+            server.addr,
+            format!("POST {path} HTTP/1.1\r\nhost: x\r\n{headers}content-length: 419430400\r\n\r\n").as_bytes(),
+            Duration::from_secs(5),
+        );
         assert!(answer.starts_with(&format!("HTTP/1.1 {expected}")), "{answer}");
         assert!(started.elapsed() < Duration::from_secs(4), "answered before the body: {:?}", started.elapsed());
     }
     // A chunked upload that grows past the limit is cut off, and nothing stays on disk.
     let big = registrations(LIXIA, 30_000, 4);
     assert!(big.len() > 1 << 20);
-    let sent = client().post(format!("http://{}{path}", server.addr)).bearer_auth(INGEST).body(reqwest::blocking::Body::new(std::io::Cursor::new(big.into_bytes()))).send();
+    let sent = client()
+        .post(format!("http://{}{path}", server.addr))
+        .bearer_auth(INGEST)
+        .body(reqwest::blocking::Body::new(std::io::Cursor::new(big.into_bytes())))
+        .send();
     // The server answers 413 and closes while the client still sends: the client sees
     // the answer or the closed connection, whichever its sending reaches first.
     if let Ok(response) = sent {
@@ -325,7 +351,9 @@ fn slow_clients_meet_a_connection_cap_and_a_header_timeout() {
     }
     assert_eq!(version(server.addr).version, 1);
     // Update streams are capped too.
-    let streams: Vec<_> = (0..2).map(|_| Client::builder().timeout(None).build().unwrap().get(format!("http://{}/api/updates", server.addr)).send().unwrap()).collect();
+    let streams: Vec<_> = (0..2)
+        .map(|_| Client::builder().timeout(None).build().unwrap().get(format!("http://{}/api/updates", server.addr)).send().unwrap())
+        .collect();
     assert!(streams.iter().all(|s| s.status() == StatusCode::OK));
     assert_eq!(client().get(format!("http://{}/api/updates", server.addr)).send().unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
     drop(streams);
@@ -417,13 +445,21 @@ fn keyed_sources_are_replaced_not_summed() {
     // A macro figure sent twice (corrected the second time) is the second figure.
     for value in [3293.0, 3300.5, 3300.5] {
         let body = format!("quarter,city,gdp,va_primary,va_secondary,va_tertiary,fixed_asset_investment,cpi\n2026Q1,{jinan},{value},100,1200,{},900,100.4\n", value - 1300.0);
-        let report: IngestReport = post(server.addr, &format!("/api/ingest?source=macro_quarterly&name=macro-{value}.csv"), INGEST, body).json().unwrap();
+        let report: IngestReport =
+            post(server.addr, &format!("/api/ingest?source=macro_quarterly&name=macro-{value}.csv"), INGEST, body).json().unwrap();
         assert_eq!(report.rows_in, 1, "{report:?}");
         assert_eq!(gdp(&internal(server.addr)), Some(value));
     }
     // A yearly target sent again replaces, and the audit says so.
     for value in [40, 45] {
-        let report: IngestReport = post(server.addr, &format!("/api/ingest?source=employment_targets&name=target-{value}.csv"), INGEST, format!("year,city,new_urban_jobs_target\n2026,{jinan},{value}\n")).json().unwrap();
+        let report: IngestReport = post(
+            server.addr,
+            &format!("/api/ingest?source=employment_targets&name=target-{value}.csv"),
+            INGEST,
+            format!("year,city,new_urban_jobs_target\n2026,{jinan},{value}\n"),
+        )
+        .json()
+        .unwrap();
         assert_eq!(report.replaced, 1, "{report:?}");
         assert_eq!(target(&internal(server.addr)), Some(value as f64));
     }
@@ -432,8 +468,12 @@ fn keyed_sources_are_replaced_not_summed() {
     let zone = &base.zones[0];
     let functions = analytics::codes::codes(analytics::codes::SERVICE_FUNCTIONS)[..5].join("|");
     for name in ["zones-a.csv", "zones-b.csv"] {
-        let body = format!("zone_id,name,kind,county,functions,opened\n{},{}（{name}）,{},{},{functions},2024-03-01\n", zone.zone_id, zone.name, zone.kind, zone.county);
-        let report: IngestReport = post(server.addr, &format!("/api/ingest?source=service_zones&name={name}"), INGEST, body).json().unwrap();
+        let body = format!(
+            "zone_id,name,kind,county,functions,opened\n{},{}（{name}）,{},{},{functions},2024-03-01\n",
+            zone.zone_id, zone.name, zone.kind, zone.county
+        );
+        let report: IngestReport =
+            post(server.addr, &format!("/api/ingest?source=service_zones&name={name}"), INGEST, body).json().unwrap();
         assert_eq!((report.accepted, report.replaced), (1, 1), "{report:?}");
     }
     let after = internal(server.addr);
@@ -450,15 +490,34 @@ fn behind_a_tls_proxy_tokens_travel_only_over_https() {
     config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     let server = serve::spawn(config).unwrap();
     let url = format!("http://{}/api/cube/internal?format=bin", server.addr);
-    let forwarded = |proto: &str| client().get(&url).bearer_auth(ANALYST).header("X-Forwarded-For", "203.0.113.5, 192.0.2.7").header("X-Forwarded-Proto", proto).send().unwrap();
+    let forwarded = |proto: &str| {
+        client()
+            .get(&url)
+            .bearer_auth(ANALYST)
+            .header("X-Forwarded-For", "203.0.113.5, 192.0.2.7")
+            .header("X-Forwarded-Proto", proto)
+            .send()
+            .unwrap()
+    };
     let refused = forwarded("http");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(refused.text().unwrap().contains("HTTPS"));
     assert_eq!(forwarded("https").status(), StatusCode::OK);
     // Public reads need no token and pass either way.
-    assert_eq!(client().get(format!("http://{}/api/version", server.addr)).header("X-Forwarded-Proto", "http").send().unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        client().get(format!("http://{}/api/version", server.addr)).header("X-Forwarded-Proto", "http").send().unwrap().status(),
+        StatusCode::OK
+    );
     // The audit names the client the proxy saw, not the proxy nor what the client claimed.
-    let entries: Vec<AuditEntry> = client().get(format!("http://{}/api/audit", server.addr)).bearer_auth(ANALYST).header("X-Forwarded-For", "192.0.2.7").header("X-Forwarded-Proto", "https").send().unwrap().json().unwrap();
+    let entries: Vec<AuditEntry> = client()
+        .get(format!("http://{}/api/audit", server.addr))
+        .bearer_auth(ANALYST)
+        .header("X-Forwarded-For", "192.0.2.7")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     let read = entries.iter().find(|e| e.action == "read-internal").expect("the read is audited");
     assert_eq!(read.from.as_deref(), Some("192.0.2.7"));
 }
@@ -468,7 +527,12 @@ fn public_alert_states_name_no_employer() {
     let data = built_data("lifecycle");
     let server = serve::spawn(config(&data)).unwrap();
     let cube = internal(server.addr);
-    let about_employer = cube.alerts.iter().find(|a| a.subject.as_deref().is_some_and(|s| s.starts_with('E'))).expect("a layoff alert names its employer").id();
+    let about_employer = cube
+        .alerts
+        .iter()
+        .find(|a| a.subject.as_deref().is_some_and(|s| s.starts_with('E')))
+        .expect("a layoff alert names its employer")
+        .id();
     let step = client()
         .post(format!("http://{}{}", server.addr, analytics::protocol::LIFECYCLE_ROUTE))
         .bearer_auth(ANALYST)

@@ -43,10 +43,10 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
         format!("2025-03-03,371202,E1,C,6-18-02-04,农民工,35,男,高中/中专,{good2}"), // row 3 莱芜's old code
         format!("2025-03-04,370102,E1,C,6-18-02-04,外星人,35,男,高中/中专,{good2}"), // row 4 unknown key group
         format!("2031-01-01,370102,E1,C,6-18-02-04,农民工,35,男,高中/中专,{good2}"), // row 5 date out of range
-        format!("2025-03-06,370102,E1,C,,农民工,35,男,高中/中专,{good2}"), // row 6 missing occupation
+        format!("2025-03-06,370102,E1,C,,农民工,35,男,高中/中专,{good2}"),           // row 6 missing occupation
         format!("2025-03-07,370102,E1,C,6-18-02-04,农民工,35,男,高中/中专,{bad_check}"), // row 7 bad check digit
         format!("2025-03-08,370102,E1,C,6-18-02-04,农民工,200,男,高中/中专,{good2}"), // row 8 age out of range
-        format!("2025-03-09,370102,E1,C,6-18-02-04,高校毕业生,23,女,本科,{good2}"), // row 9 ok
+        format!("2025-03-09,370102,E1,C,6-18-02-04,高校毕业生,23,女,本科,{good2}"),  // row 9 ok
     ];
     // The file arrives GBK-encoded, as government exports often do.
     let text = format!("{HEADER_RAW_ID}\n{}\n", rows.join("\n"));
@@ -57,7 +57,8 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
 
     let hasher = PersonHasher::new(b"test-key");
     let checked = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(path.clone()).unwrap()], &context(&hasher)).unwrap();
-    let ingest::Staged { reconciliation: rec, accepted } = ingest::stage(&checked, &dir.join("quarantine"), &ingest::Staging::Memory).unwrap();
+    let ingest::Staged { reconciliation: rec, accepted } =
+        ingest::stage(&checked, &dir.join("quarantine"), &ingest::Staging::Memory).unwrap();
     let accepted = accepted.collect().unwrap();
     assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (9, 2, 7));
     assert!(rec.balances());
@@ -73,14 +74,20 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
         (7, "field person_id: not a valid 18-digit ID number (check digit)"),
         (8, "field age: '200' is out of range 16–75"),
     ] {
-        let line = quarantine.lines().find(|l| l.starts_with(&format!("{file},{row},"))).unwrap_or_else(|| panic!("row {row} not quarantined:\n{quarantine}"));
+        let line = quarantine
+            .lines()
+            .find(|l| l.starts_with(&format!("{file},{row},")))
+            .unwrap_or_else(|| panic!("row {row} not quarantined:\n{quarantine}"));
         assert!(line.contains(reason), "row {row}: expected {reason:?} in {line}");
     }
     // Raw ID numbers leave nowhere: the quarantine and the accepted rows hold keyed hashes.
     for id in [&good1, &good2, &bad_check] {
         assert!(!quarantine.contains(id.as_str()), "raw ID in the quarantine file");
     }
-    assert_eq!(accepted.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>(), schema::EMPLOYMENT_REGISTRATIONS.columns.iter().map(|c| c.name).collect::<Vec<_>>());
+    assert_eq!(
+        accepted.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        schema::EMPLOYMENT_REGISTRATIONS.columns.iter().map(|c| c.name).collect::<Vec<_>>()
+    );
     let keys: Vec<u64> = accepted.column("person_key").unwrap().u64().unwrap().iter().flatten().collect();
     let expected = [&good1, &good2].map(|id| analytics::engine::keys::compact(&hasher.key_of(id)).unwrap());
     assert_eq!(keys, expected);
@@ -99,7 +106,8 @@ fn structural_problems_are_errors_that_name_the_file() {
 
     // A missing column.
     let path = dir.join("seekers.csv");
-    std::fs::write(&path, "date,county,desired_occupation,education,age,sex,person_key\n2025-01-01,370102,4-02-07-08,本科,30,男,x\n").unwrap();
+    std::fs::write(&path, "date,county,desired_occupation,education,age,sex,person_key\n2025-01-01,370102,4-02-07-08,本科,30,男,x\n")
+        .unwrap();
     let err = ingest::check(&schema::JOB_SEEKERS, vec![InputFile::new(path.clone()).unwrap()], &context).err().unwrap();
     let message = err.to_string();
     assert!(message.contains("seekers.csv") && message.contains("expected_wage"), "{message}");
@@ -136,7 +144,11 @@ fn structural_problems_are_errors_that_name_the_file() {
 const HEADER_KEYED: &str = "date,county,employer_id,industry,occupation,key_group,age,sex,education,person_key";
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 
-fn stage_one(schema: &'static schema::SourceSchema, path: &std::path::Path, quarantine: &std::path::Path) -> (ingest::Reconciliation, DataFrame) {
+fn stage_one(
+    schema: &'static schema::SourceSchema,
+    path: &std::path::Path,
+    quarantine: &std::path::Path,
+) -> (ingest::Reconciliation, DataFrame) {
     let checked = ingest::check(schema, vec![InputFile::new(path.to_path_buf()).unwrap()], &context(&PersonHasher::new(b"k"))).unwrap();
     let staged = ingest::stage(&checked, quarantine, &ingest::Staging::Memory).unwrap();
     (staged.reconciliation, staged.accepted.collect().unwrap())
@@ -202,16 +214,30 @@ fn file_oddities_are_read_or_named() {
     // A duplicate column is an error naming it; so is a quote that never closes.
     let duplicate = dir.join("duplicate.csv");
     std::fs::write(&duplicate, format!("{HEADER_KEYED},age\n{good},31\n")).unwrap();
-    let err = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(duplicate).unwrap()], &context(&PersonHasher::new(b"k"))).err().unwrap().to_string();
+    let err =
+        ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(duplicate).unwrap()], &context(&PersonHasher::new(b"k")))
+            .err()
+            .unwrap()
+            .to_string();
     assert!(err.contains("duplicate.csv") && err.contains("`age` appears twice"), "{err}");
     let unclosed = dir.join("unclosed.csv");
     std::fs::write(&unclosed, format!("{HEADER_KEYED}\n{good}\n2026-10-01,370102,\"E1,C\n{good}\n")).unwrap();
-    let err = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(unclosed).unwrap()], &context(&PersonHasher::new(b"k"))).err().unwrap().to_string();
+    let err = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(unclosed).unwrap()], &context(&PersonHasher::new(b"k")))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("unclosed.csv") && err.contains("line 3 (row 2)"), "{err}");
 
     // Optional columns may be left out, in CSV and in Parquet.
     let spells = dir.join("spells.csv");
-    std::fs::write(&spells, format!("start_date,county,reason,key_group,age,sex,education,person_key\n2026-09-01,370102,{},其他,30,男,本科,{KEY}\n", analytics::codes::UNEMPLOYMENT_REASONS[0].0)).unwrap();
+    std::fs::write(
+        &spells,
+        format!(
+            "start_date,county,reason,key_group,age,sex,education,person_key\n2026-09-01,370102,{},其他,30,男,本科,{KEY}\n",
+            analytics::codes::UNEMPLOYMENT_REASONS[0].0
+        ),
+    )
+    .unwrap();
     let (rec, accepted) = stage_one(&schema::UNEMPLOYMENT_REGISTRATIONS, &spells, &dir.join("q2"));
     assert_eq!((rec.accepted, rec.quarantined), (1, 0), "{rec:?}");
     assert_eq!(accepted.column("end_date").unwrap().dtype(), &DataType::Date);
@@ -232,11 +258,18 @@ fn file_oddities_are_read_or_named() {
 
     // Formulas in a quarantined row cannot run in a spreadsheet.
     let formula = dir.join("formula.csv");
-    std::fs::write(&formula, format!("{HEADER_KEYED}\n2026-10-01,370102,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",C,4-07-05-01,其他,12,男,本科,{KEY}\n")).unwrap();
+    std::fs::write(
+        &formula,
+        format!("{HEADER_KEYED}\n2026-10-01,370102,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",C,4-07-05-01,其他,12,男,本科,{KEY}\n"),
+    )
+    .unwrap();
     let (rec, _) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &formula, &dir.join("q5"));
     assert_eq!(rec.quarantined, 1);
     let quarantine = std::fs::read_to_string(dir.join("q5/employment_registrations.csv")).unwrap();
-    assert!(quarantine.contains("'=HYPERLINK") && !quarantine.contains(",=HYPERLINK") && !quarantine.contains(",\"=HYPERLINK"), "{quarantine}");
+    assert!(
+        quarantine.contains("'=HYPERLINK") && !quarantine.contains(",=HYPERLINK") && !quarantine.contains(",\"=HYPERLINK"),
+        "{quarantine}"
+    );
 
     // A file of another format beside the data is named, not skipped without a word.
     std::fs::create_dir_all(dir.join("data/job_seekers")).unwrap();
@@ -258,7 +291,10 @@ fn the_validated_form_reads_back_as_its_source() {
     let out = dir.join("out/employment_registrations/part-0.parquet");
     let rec = ingest::write_validated(&checked, &["raw.csv".to_string()], &dir.join("q"), &out).unwrap();
     assert_eq!((rec.accepted, rec.quarantined), (1, 1));
-    assert!(std::fs::read_to_string(dir.join("q/employment_registrations.csv")).unwrap().starts_with("\u{feff}__file,__row,__reason"), "the quarantine names the file as given");
+    assert!(
+        std::fs::read_to_string(dir.join("q/employment_registrations.csv")).unwrap().starts_with("\u{feff}__file,__row,__reason"),
+        "the quarantine names the file as given"
+    );
     let (again, accepted) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &out, &dir.join("q2"));
     assert_eq!((again.accepted, again.quarantined), (1, 0), "the output of ingest is valid input");
     assert_eq!(accepted.column("person_key").unwrap().u64().unwrap().get(0), analytics::engine::keys::compact(&hasher.key_of(&id)));

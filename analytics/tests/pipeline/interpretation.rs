@@ -61,7 +61,9 @@ fn numbers_in(text: &str) -> Vec<String> {
             continue;
         }
         let start = i;
-        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == ',' || (chars[i] == '.' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()))) {
+        while i < chars.len()
+            && (chars[i].is_ascii_digit() || chars[i] == ',' || (chars[i] == '.' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit())))
+        {
             i += 1;
         }
         let token: String = chars[start..i].iter().filter(|c| **c != ',').collect();
@@ -69,7 +71,8 @@ fn numbers_in(text: &str) -> Vec<String> {
         let next = chars.get(i).copied();
         let before = start.checked_sub(1).map(|j| chars[j]);
         let is_year = token.len() == 4 && token.parse::<u32>().is_ok_and(|y| (2015..=2035).contains(&y));
-        let is_date = is_year || matches!(next, Some('年' | '月' | '–')) || before == Some('Q') || (before == Some('–') && next == Some('月'));
+        let is_date =
+            is_year || matches!(next, Some('年' | '月' | '–')) || before == Some('Q') || (before == Some('–') && next == Some('月'));
         if !is_date {
             numbers.push(token);
         }
@@ -85,15 +88,26 @@ fn candidates(cube: &Cube, region: Adcode, month: Period) -> BTreeSet<String> {
     for _ in 0..4 {
         quarters.push(quarters.last().unwrap().previous());
     }
-    let periods: Vec<Period> = [month, month.previous(), month.year_ago(), ytd, ytd.year_ago(), Period::Year { year: month.year() }, Period::Year { year: month.year() - 1 }]
-        .into_iter()
-        .chain(quarters.iter().flat_map(|q| [*q, q.year_ago()]))
-        .collect();
+    let periods: Vec<Period> = [
+        month,
+        month.previous(),
+        month.year_ago(),
+        ytd,
+        ytd.year_ago(),
+        Period::Year { year: month.year() },
+        Period::Year { year: month.year() - 1 },
+    ]
+    .into_iter()
+    .chain(quarters.iter().flat_map(|q| [*q, q.year_ago()]))
+    .collect();
     let mut values: Vec<f64> = vec![80.0, month.last_month() as f64 / 12.0 * 100.0];
     for measure in &cube.measures {
         let at = |p: Period| cube.total(measure, region, p).value();
         values.extend(periods.iter().filter_map(|p| at(*p)));
-        for (now, before) in [(month, month.previous()), (month, month.year_ago()), (ytd, ytd.year_ago())].into_iter().chain(quarters.iter().map(|q| (*q, q.year_ago()))) {
+        for (now, before) in [(month, month.previous()), (month, month.year_ago()), (ytd, ytd.year_ago())]
+            .into_iter()
+            .chain(quarters.iter().map(|q| (*q, q.year_ago())))
+        {
             if let (Some(a), Some(b)) = (at(now), at(before)) {
                 values.push(a - b);
                 if b != 0.0 {

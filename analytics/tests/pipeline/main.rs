@@ -1,9 +1,9 @@
 //! End-to-end tests of the analytics engine, in one test binary (each binary links
 //! Polars again, so there is one).
 
+mod evaluation;
 mod fixtures;
 mod fuzz;
-mod evaluation;
 mod generated;
 mod hardening;
 mod ingest_errors;

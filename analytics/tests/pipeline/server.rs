@@ -34,7 +34,11 @@ fn batch_csv(rows: usize) -> String {
     let mut csv = String::from("date,county,employer_id,industry,occupation,key_group,age,sex,education,person_key\n");
     for i in 0..rows {
         // Models tell people apart by the key's first 64 bits: vary those.
-        csv.push_str(&format!("2026-10-20,{LIXIA},E37010200001,C,4-07-05-01,高校毕业生,24,女,本科,{:016x}{:016x}\n", 0xfeed_0000_0000_0000_u64 + i as u64, 0));
+        csv.push_str(&format!(
+            "2026-10-20,{LIXIA},E37010200001,C,4-07-05-01,高校毕业生,24,女,本科,{:016x}{:016x}\n",
+            0xfeed_0000_0000_0000_u64 + i as u64,
+            0
+        ));
     }
     csv.push_str("2026-10-20,999999,E37010200001,C,4-07-05-01,其他,30,男,大专,ffffffffffffffffffffffffffffff01\n");
     csv.push_str(&format!("2026-10-20,{LIXIA},E37010200001,C,4-07-05-01,其他,12,男,大专,ffffffffffffffffffffffffffffff02\n"));
@@ -143,7 +147,16 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     // The server validated only the batch's source again and reused the other thirteen: a
     // full build of the same base data and batches gives the same cube and reconciliation.
     let full = build::build(
-        &BuildConfig { input: config.input.clone(), out: dir.join("full-build"), k: config.k, stage_on_disk: false, batches: Some(config.data.join("batches")), warning: Default::default(), today: None, reporting: Default::default() },
+        &BuildConfig {
+            input: config.input.clone(),
+            out: dir.join("full-build"),
+            k: config.k,
+            stage_on_disk: false,
+            batches: Some(config.data.join("batches")),
+            warning: Default::default(),
+            today: None,
+            reporting: Default::default(),
+        },
         &|_, _, _| {},
     )
     .unwrap();
@@ -164,7 +177,10 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     assert_eq!((ingests[0].who.as_str(), ingests[0].accepted, ingests[0].quarantined, ingests[0].version), ("bot", Some(40), Some(2), 2));
     assert!(ingests[1].error.as_deref().is_some_and(|e| e.contains("employer_id")));
     // A refused post by a known caller is audited; reads of the unsuppressed cube too.
-    assert!(audit.iter().any(|e| e.action == "refused" && e.who == "bot" && e.error.as_deref().is_some_and(|m| m.starts_with("400"))), "{audit:?}");
+    assert!(
+        audit.iter().any(|e| e.action == "refused" && e.who == "bot" && e.error.as_deref().is_some_and(|m| m.starts_with("400"))),
+        "{audit:?}"
+    );
     assert!(audit.iter().filter(|e| e.action == "read-internal" && e.who == "ana").count() >= 2, "{audit:?}");
 
     // Rolling the batch back needs an admin and restores the original content.
@@ -189,7 +205,10 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
         .unwrap()
     };
     assert_eq!(lifecycle(None, serde_json::json!({"alert": alert, "action": "acknowledge"})).status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(lifecycle(Some(ANALYST), serde_json::json!({"alert": "no/such/alert", "action": "acknowledge"})).status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        lifecycle(Some(ANALYST), serde_json::json!({"alert": "no/such/alert", "action": "acknowledge"})).status(),
+        StatusCode::NOT_FOUND
+    );
     for body in [
         serde_json::json!({"alert": alert, "action": "acknowledge"}),
         serde_json::json!({"alert": alert, "action": "assign", "to": "历下区人社局"}),
@@ -210,7 +229,10 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
         .unwrap()
     };
     let full = states(Some(ANALYST)).remove(&alert).expect("the alert's state");
-    assert_eq!((full.status, full.assigned_to.as_deref(), full.note.as_deref()), (Status::Closed, Some("历下区人社局"), Some("已开展专场招聘")));
+    assert_eq!(
+        (full.status, full.assigned_to.as_deref(), full.note.as_deref()),
+        (Status::Closed, Some("历下区人社局"), Some("已开展专场招聘"))
+    );
     assert_eq!(full.acknowledged.as_ref().map(|s| s.by.as_str()), Some("ana"));
     assert_eq!(states(None)[&alert], AlertState { status: Status::Closed, ..Default::default() });
 
@@ -227,6 +249,12 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     assert_eq!((restarted.version, restarted.data_version), (3, v1.data_version));
     assert_eq!(Client::new().get(format!("{base}/api/versions")).send().unwrap().json::<Vec<u64>>().unwrap(), [3, 2]);
     // The alert's life survived the restart.
-    let kept = Client::new().get(format!("{base}{LIFECYCLE_ROUTE}")).bearer_auth(ANALYST).send().unwrap().json::<BTreeMap<String, AlertState>>().unwrap();
+    let kept = Client::new()
+        .get(format!("{base}{LIFECYCLE_ROUTE}"))
+        .bearer_auth(ANALYST)
+        .send()
+        .unwrap()
+        .json::<BTreeMap<String, AlertState>>()
+        .unwrap();
     assert_eq!(kept[&alert], full);
 }

@@ -159,7 +159,12 @@ fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSet
     ));
 }
 
-fn spawn_regions(mut commands: Commands, shapes: Res<Shapes>, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<ColorMaterial>>) {
+fn spawn_regions(
+    mut commands: Commands,
+    shapes: Res<Shapes>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<ColorMaterial>>,
+) {
     for region in &shapes.0.regions {
         let (vertices, indices) = geometry::triangulate(&region.shape);
         let positions: Vec<[f32; 3]> = vertices.iter().map(|v| [v[0], v[1], 0.0]).collect();
@@ -217,7 +222,9 @@ fn colour_regions(
         MapScale::AlertLevels => vec![1.0, 2.0, 3.0],
         MapScale::Quantiles => figures::quantile_breaks(&shown, theme.ramp.len()),
     };
-    let category = analytics::catalogue::measure(&measure).and_then(|def| figures::applied_category(def, view.category.as_deref())).map(str::to_string);
+    let category = analytics::catalogue::measure(&measure)
+        .and_then(|def| figures::applied_category(def, view.category.as_deref()))
+        .map(str::to_string);
     *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect(), category, scale };
 
     for (fill, material, mut visibility) in &mut fills {
@@ -266,7 +273,8 @@ fn fit_camera(
     }
     // egui points → logical pixels (the wall zooms egui; see `wall`).
     let ui_scale = egui_zoom.single().map_or(1.0, |z| z.zoom_factor);
-    let to_logical = |r: egui::Rect| egui::Rect::from_min_max((r.min.to_vec2() * ui_scale).to_pos2(), (r.max.to_vec2() * ui_scale).to_pos2());
+    let to_logical =
+        |r: egui::Rect| egui::Rect::from_min_max((r.min.to_vec2() * ui_scale).to_pos2(), (r.max.to_vec2() * ui_scale).to_pos2());
     let Some(bounds) = shapes.0.bounds_of(view.map_focus()) else { return };
     let (goal, goal_scale) = camera_goal(bounds, to_logical(area.0), Vec2::new(window.width(), window.height()));
     let Projection::Orthographic(ortho) = projection.as_mut() else { return };
@@ -274,7 +282,8 @@ fn fit_camera(
     let t = 1.0 - (-time.delta_secs() * 7.0).exp();
     let current = transform.translation.truncate();
     let first_frame = ortho.scale == 1.0 && current == Vec2::ZERO;
-    let (next, next_scale) = if first_frame { (goal, goal_scale) } else { (current.lerp(goal, t), ortho.scale + (goal_scale - ortho.scale) * t) };
+    let (next, next_scale) =
+        if first_frame { (goal, goal_scale) } else { (current.lerp(goal, t), ortho.scale + (goal_scale - ortho.scale) * t) };
     let close = next.distance(goal) < 0.05 * goal_scale && (next_scale - goal_scale).abs() < 0.001 * goal_scale;
     let (next, next_scale) = if close { (goal, goal_scale) } else { (next, next_scale) };
     // Settled only on a frame that starts at the goal: the frame that moves the camera
@@ -332,7 +341,11 @@ fn map_overlay(
                 Lookup::Value(v) => choropleth.colour(*v, theme),
                 _ => theme.no_data,
             };
-            let (ink, halo) = if fill.is_light() { (egui::Color32::from_rgb(17, 17, 17), egui::Color32::from_white_alpha(150)) } else { (egui::Color32::WHITE, egui::Color32::from_black_alpha(170)) };
+            let (ink, halo) = if fill.is_light() {
+                (egui::Color32::from_rgb(17, 17, 17), egui::Color32::from_white_alpha(150))
+            } else {
+                (egui::Color32::WHITE, egui::Color32::from_black_alpha(170))
+            };
             // Laid out once, drawn five times (four halo copies, then the ink).
             let galley = painter.layout_no_wrap(name.to_string(), font.clone(), ink);
             let corner = at - galley.size() / 2.0;
@@ -365,7 +378,8 @@ fn map_overlay(
                 Some(Lookup::Missing) => crate::panels::text(lang, "no_data").to_string(),
                 None => String::new(),
             };
-            let label = analytics::catalogue::measure(&choropleth.measure).map_or("", |m| if lang == Lang::Zh { m.name_zh } else { m.name_en });
+            let label =
+                analytics::catalogue::measure(&choropleth.measure).map_or("", |m| if lang == Lang::Zh { m.name_zh } else { m.name_en });
             let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
             response.clone().on_hover_ui_at_pointer(|ui| {
                 ui.strong(name);

@@ -43,7 +43,15 @@ impl Series<'_> {
 /// Trend lines sharing one y axis; x is the period index. A series' forecast continues
 /// it as a dashed line in its 95 % and 80 % bands. The hovered period's values show in a
 /// tooltip, written by `format`.
-pub fn lines(ui: &mut egui::Ui, theme: &Theme, series: &[Series], height: f32, format: &dyn Fn(f64) -> String, period_label: &dyn Fn(Period) -> String, forecast_word: &str) {
+pub fn lines(
+    ui: &mut egui::Ui,
+    theme: &Theme,
+    series: &[Series],
+    height: f32,
+    format: &dyn Fn(f64) -> String,
+    period_label: &dyn Fn(Period) -> String,
+    forecast_word: &str,
+) {
     lines_with_guides(ui, theme, series, &[], height, format, period_label, forecast_word);
 }
 
@@ -79,7 +87,10 @@ pub fn lines_with_guides(
     let painter = ui.painter_at(rect);
     let font = egui::FontId::proportional(theme.text_size * 0.75);
     let axis_width = theme.text_size * 3.6;
-    let plot = egui::Rect::from_min_max(egui::pos2(rect.left() + axis_width, rect.top() + 4.0), egui::pos2(rect.right() - 4.0, rect.bottom() - theme.text_size * 1.2));
+    let plot = egui::Rect::from_min_max(
+        egui::pos2(rect.left() + axis_width, rect.top() + 4.0),
+        egui::pos2(rect.right() - 4.0, rect.bottom() - theme.text_size * 1.2),
+    );
     let x_of = |i: usize| plot.left() + plot.width() * i as f32 / (n - 1) as f32;
     let y_of = |v: f64| plot.bottom() - plot.height() * ((v - y0) / (y1 - y0)) as f32;
     let grid = egui::Stroke::new(1.0, theme.panel_border.egui());
@@ -87,12 +98,23 @@ pub fn lines_with_guides(
     while tick <= y1 + step * 0.5 {
         let y = y_of(tick);
         painter.line_segment([egui::pos2(plot.left(), y), egui::pos2(plot.right(), y)], grid);
-        painter.text(egui::pos2(plot.left() - 4.0, y), egui::Align2::RIGHT_CENTER, axis_label(tick, step, y0.abs().max(y1.abs())), font.clone(), theme.text_muted.egui());
+        painter.text(
+            egui::pos2(plot.left() - 4.0, y),
+            egui::Align2::RIGHT_CENTER,
+            axis_label(tick, step, y0.abs().max(y1.abs())),
+            font.clone(),
+            theme.text_muted.egui(),
+        );
         tick += step;
     }
     for guide in guides {
         let y = y_of(guide.value);
-        painter.extend(egui::Shape::dashed_line(&[egui::pos2(plot.left(), y), egui::pos2(plot.right(), y)], egui::Stroke::new(1.5, guide.color), 8.0, 4.0));
+        painter.extend(egui::Shape::dashed_line(
+            &[egui::pos2(plot.left(), y), egui::pos2(plot.right(), y)],
+            egui::Stroke::new(1.5, guide.color),
+            8.0,
+            4.0,
+        ));
     }
     let first = &series[0];
     for (i, align) in [(0, egui::Align2::LEFT_TOP), (n - 1, egui::Align2::RIGHT_TOP)] {
@@ -106,8 +128,10 @@ pub fn lines_with_guides(
         // trapezoid (convex, as egui's polygons must be); the fan starts at the last
         // observed point, where the forecast's uncertainty is nil.
         let start = s.points.last().and_then(|(_, v)| *v).map(|v| (s.points.len() - 1, v, v, v, v, v));
-        let steps: Vec<(usize, f64, f64, f64, f64, f64)> =
-            start.into_iter().chain(s.fan.iter().enumerate().map(|(j, f)| (s.points.len() + j, f.point, f.low80, f.high80, f.low95, f.high95))).collect();
+        let steps: Vec<(usize, f64, f64, f64, f64, f64)> = start
+            .into_iter()
+            .chain(s.fan.iter().enumerate().map(|(j, f)| (s.points.len() + j, f.point, f.low80, f.high80, f.low95, f.high95)))
+            .collect();
         for (band, alpha) in [((3, 4), 0.16), ((1, 2), 0.30)] {
             for pair in steps.windows(2) {
                 let bound = |step: &(usize, f64, f64, f64, f64, f64), which: usize| [step.1, step.2, step.3, step.4, step.5][which];
@@ -136,7 +160,10 @@ pub fn lines_with_guides(
     }
     if let Some(pos) = response.hover_pos() {
         let i = (((pos.x - plot.left()) / plot.width()) * (n - 1) as f32).round().clamp(0.0, (n - 1) as f32) as usize;
-        painter.line_segment([egui::pos2(x_of(i), plot.top()), egui::pos2(x_of(i), plot.bottom())], egui::Stroke::new(1.0, theme.text_muted.egui()));
+        painter.line_segment(
+            [egui::pos2(x_of(i), plot.top()), egui::pos2(x_of(i), plot.bottom())],
+            egui::Stroke::new(1.0, theme.text_muted.egui()),
+        );
         response.on_hover_ui_at_pointer(|ui| {
             if let Some(p) = first.period(i) {
                 ui.strong(period_label(p));
@@ -186,11 +213,26 @@ pub fn bars(ui: &mut egui::Ui, theme: &Theme, bars: &[Bar], format: &dyn Fn(f64)
         let (rect, response) = ui.allocate_exact_size(egui::vec2(width, row), egui::Sense::hover());
         let painter = ui.painter_at(rect);
         let label = egui::Rect::from_min_size(rect.min, egui::vec2(label_width, row));
-        painter.with_clip_rect(label).text(label.left_center(), egui::Align2::LEFT_CENTER, format!("{}. {}", i + 1, bar.label), font.clone(), theme.text.egui());
-        let track = egui::Rect::from_min_max(egui::pos2(label.right() + 4.0, rect.top() + row * 0.22), egui::pos2(rect.right() - value_width, rect.bottom() - row * 0.22));
+        painter.with_clip_rect(label).text(
+            label.left_center(),
+            egui::Align2::LEFT_CENTER,
+            format!("{}. {}", i + 1, bar.label),
+            font.clone(),
+            theme.text.egui(),
+        );
+        let track = egui::Rect::from_min_max(
+            egui::pos2(label.right() + 4.0, rect.top() + row * 0.22),
+            egui::pos2(rect.right() - value_width, rect.bottom() - row * 0.22),
+        );
         let filled = egui::Rect::from_min_size(track.min, egui::vec2(track.width() * (bar.value.abs() / max) as f32, track.height()));
         painter.rect_filled(filled, 2, theme.series[0].egui());
-        painter.text(egui::pos2(rect.right(), rect.center().y), egui::Align2::RIGHT_CENTER, format(bar.value), font.clone(), theme.text.egui());
+        painter.text(
+            egui::pos2(rect.right(), rect.center().y),
+            egui::Align2::RIGHT_CENTER,
+            format(bar.value),
+            font.clone(),
+            theme.text.egui(),
+        );
         response.on_hover_text(format!("{}：{}", bar.label, format(bar.value)));
     }
 }
@@ -211,7 +253,8 @@ mod tests {
     fn axis_labels_tell_neighbouring_ticks_apart() {
         // 18,500 … 19,500 in steps of 500 (a province's insured staff in one industry).
         let (lo, hi, step) = nice_axis(18_600.0, 19_400.0, 3);
-        let labels: Vec<String> = (0..).map(|i| lo + step * i as f64).take_while(|t| *t <= hi + step / 2.0).map(|t| axis_label(t, step, hi)).collect();
+        let labels: Vec<String> =
+            (0..).map(|i| lo + step * i as f64).take_while(|t| *t <= hi + step / 2.0).map(|t| axis_label(t, step, hi)).collect();
         assert_eq!(step, 500.0);
         assert_eq!(labels, ["1.85万", "1.90万", "1.95万"]);
         assert_eq!(axis_label(0.8, 0.2, 1.6), "0.8");

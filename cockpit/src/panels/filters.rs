@@ -15,7 +15,8 @@ use crate::figures::{applied_category, category_label};
 use crate::view::ViewCommand;
 
 /// The dimensions an analyst filters by (subsidy types and sectors are shown as rankings).
-const FILTER_DIMENSIONS: [(DimKind, &str); 3] = [(DimKind::KeyGroup, "key_group"), (DimKind::Industry, "industry"), (DimKind::Occupation, "occupation")];
+const FILTER_DIMENSIONS: [(DimKind, &str); 3] =
+    [(DimKind::KeyGroup, "key_group"), (DimKind::Industry, "industry"), (DimKind::Occupation, "occupation")];
 
 pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
     let (view, lang) = (cx.view, cx.lang());
@@ -44,7 +45,16 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
     ui.label(label("region"));
     region_picker(ui, "filter-city", width, PROVINCE, city, text(lang, "whole_province"), lang, commands);
     if let Some(city) = city {
-        region_picker(ui, "filter-county", width, city, (view.region != city).then_some(view.region), text(lang, "whole_city"), lang, commands);
+        region_picker(
+            ui,
+            "filter-county",
+            width,
+            city,
+            (view.region != city).then_some(view.region),
+            text(lang, "whole_city"),
+            lang,
+            commands,
+        );
     }
     ui.add_space(6.0);
 
@@ -58,16 +68,19 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
         }
         let selected = current.filter(|c| c.starts_with(&prefix));
         ui.label(label(key));
-        egui::ComboBox::from_id_salt(key).width(width).selected_text(selected.map_or_else(|| text(lang, "all_values").to_string(), |c| category_label(c, lang))).show_ui(ui, |ui| {
-            if ui.selectable_label(selected.is_none(), text(lang, "all_values")).clicked() && selected.is_some() {
-                commands.write(ViewCommand::Category(None));
-            }
-            for option in options {
-                if ui.selectable_label(selected == Some(option), category_label(option, lang)).clicked() {
-                    commands.write(ViewCommand::Category(Some(option.to_string())));
+        egui::ComboBox::from_id_salt(key)
+            .width(width)
+            .selected_text(selected.map_or_else(|| text(lang, "all_values").to_string(), |c| category_label(c, lang)))
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(selected.is_none(), text(lang, "all_values")).clicked() && selected.is_some() {
+                    commands.write(ViewCommand::Category(None));
                 }
-            }
-        });
+                for option in options {
+                    if ui.selectable_label(selected == Some(option), category_label(option, lang)).clicked() {
+                        commands.write(ViewCommand::Category(Some(option.to_string())));
+                    }
+                }
+            });
         ui.add_space(4.0);
     }
 
@@ -87,7 +100,10 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
     if filtered.is_empty() {
         ui.label(egui::RichText::new(text(lang, "applies_to_none")).small());
     } else {
-        ui.label(egui::RichText::new(format!("{}：{}", text(lang, "applies_to"), filtered.join(if lang == Lang::Zh { "、" } else { ", " }))).small());
+        ui.label(
+            egui::RichText::new(format!("{}：{}", text(lang, "applies_to"), filtered.join(if lang == Lang::Zh { "、" } else { ", " })))
+                .small(),
+        );
     }
     if ui.button(text(lang, "clear_filter")).clicked() {
         commands.write(ViewCommand::Category(None));
@@ -97,7 +113,16 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
 /// A drop-down of `parent`'s children, with `parent` itself first (as `whole`);
 /// `selected` is the child on show, if any.
 #[allow(clippy::too_many_arguments)]
-fn region_picker(ui: &mut egui::Ui, id: &str, width: f32, parent: Adcode, selected: Option<Adcode>, whole: &str, lang: Lang, commands: &mut MessageWriter<ViewCommand>) {
+fn region_picker(
+    ui: &mut egui::Ui,
+    id: &str,
+    width: f32,
+    parent: Adcode,
+    selected: Option<Adcode>,
+    whole: &str,
+    lang: Lang,
+    commands: &mut MessageWriter<ViewCommand>,
+) {
     let tree = RegionTree::shandong();
     let name = |adcode| tree.get(adcode).map_or(String::new(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() });
     egui::ComboBox::from_id_salt(id).width(width).selected_text(selected.map_or_else(|| whole.to_string(), name)).show_ui(ui, |ui| {

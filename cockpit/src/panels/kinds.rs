@@ -22,9 +22,18 @@ use crate::view::View;
 /// the cube changes (see [`super::PanelContents`]); drawing it each frame only lays it out.
 pub enum Content {
     Kpi(Vec<Figure>),
-    Trend { series: Vec<TrendSeries>, provenance: Option<String> },
-    Ranking { period: Period, bars: Vec<Bar> },
-    Table { columns: Vec<String>, rows: Vec<(String, Vec<String>)> },
+    Trend {
+        series: Vec<TrendSeries>,
+        provenance: Option<String>,
+    },
+    Ranking {
+        period: Period,
+        bars: Vec<Bar>,
+    },
+    Table {
+        columns: Vec<String>,
+        rows: Vec<(String, Vec<String>)>,
+    },
     /// Each sentence, and the topic that charts its measure (see [`chart_topic`]).
     Interpretation(Vec<(Paragraph, Option<usize>)>),
     Alerts(Vec<AlertLine>),
@@ -72,7 +81,9 @@ pub struct SupportLine {
 pub fn prepare(cube: &Cube, view: &View, scenes: &Scenes, topic: Topic, kind: &PanelKind) -> Content {
     let (lang, category) = (view.lang, view.category.as_deref());
     match kind {
-        PanelKind::Kpi { measures } => Content::Kpi(measures.iter().filter_map(|m| figures::figure(cube, m, view.region, view.month, category)).collect()),
+        PanelKind::Kpi { measures } => {
+            Content::Kpi(measures.iter().filter_map(|m| figures::figure(cube, m, view.region, view.month, category)).collect())
+        }
         PanelKind::Trend { measures, months } => {
             let series: Vec<_> = measures
                 .iter()
@@ -117,7 +128,8 @@ pub fn prepare(cube: &Cube, view: &View, scenes: &Scenes, topic: Topic, kind: &P
         PanelKind::Support => Content::Support(support_lines(cube, view)),
         PanelKind::Zones => {
             let year = view.month.year();
-            let mut list: Vec<ZoneStatus> = cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, view.region)).cloned().collect();
+            let mut list: Vec<ZoneStatus> =
+                cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, view.region)).cloned().collect();
             list.sort_by(|a, b| a.meets_targets.cmp(&b.meets_targets).then(a.zone_id.cmp(&b.zone_id)));
             Content::Zones(list)
         }
@@ -130,13 +142,22 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext, kind: &PanelKind, content: &Co
     match (kind, content) {
         (_, Content::Kpi(figures)) => kpi_tiles(ui, cx, figures),
         (PanelKind::Trend { measures, .. }, Content::Trend { series, provenance }) => {
-            let series: Vec<chart::Series> = series.iter().map(|s| chart::Series { name: &s.name, points: &s.points, fan: &s.fan }).collect();
+            let series: Vec<chart::Series> =
+                series.iter().map(|s| chart::Series { name: &s.name, points: &s.points, fan: &s.fan }).collect();
             let legend = legend_row(ui, cx, &series);
             if let Some(provenance) = provenance {
                 legend.on_hover_text(provenance);
             }
             let height = ui.available_height();
-            chart::lines(ui, cx.theme, &series, height, &|v| format_value(&measures[0], v, lang), &|p| period_label(p, lang), text(lang, "forecast"));
+            chart::lines(
+                ui,
+                cx.theme,
+                &series,
+                height,
+                &|v| format_value(&measures[0], v, lang),
+                &|p| period_label(p, lang),
+                text(lang, "forecast"),
+            );
         }
         (PanelKind::Ranking { measure, by, .. }, Content::Ranking { period, bars }) => {
             // A ranking of a breakdown shows all its categories; one of regions is filtered.
@@ -174,13 +195,23 @@ fn filtered_name(def: &MeasureDef, category: Option<&str>, lang: Lang) -> String
 }
 
 pub(super) fn period_label(p: Period, lang: Lang) -> String {
-    if lang == Lang::Zh { p.label_zh() } else { p.label_en() }
+    if lang == Lang::Zh {
+        p.label_zh()
+    } else {
+        p.label_en()
+    }
 }
 
 /// The hover text of a number: its definition (口径) and where it comes from.
 fn provenance(def: &MeasureDef, period: Period, lang: Lang) -> String {
     let (definition, lineage) = if lang == Lang::Zh { (def.definition_zh, def.lineage) } else { (def.definition_en, def.lineage) };
-    format!("{}：{definition}\n{}：{lineage}\n{}：{}", text(lang, "definition"), text(lang, "source"), text(lang, "period"), period_label(period, lang))
+    format!(
+        "{}：{definition}\n{}：{lineage}\n{}：{}",
+        text(lang, "definition"),
+        text(lang, "source"),
+        text(lang, "period"),
+        period_label(period, lang)
+    )
 }
 
 fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option<&str>, period: Period) {
@@ -188,8 +219,12 @@ fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option
     let lang = cx.lang();
     let unit = if lang == Lang::Zh { def.unit_zh } else { def.unit_en };
     let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
-    ui.label(egui::RichText::new(format!("{}{unit} · {}", filtered_name(def, category, lang), period_label(period, lang))).small().color(cx.theme.text_muted.egui()))
-        .on_hover_text(provenance(def, period, lang));
+    ui.label(
+        egui::RichText::new(format!("{}{unit} · {}", filtered_name(def, category, lang), period_label(period, lang)))
+            .small()
+            .color(cx.theme.text_muted.egui()),
+    )
+    .on_hover_text(provenance(def, period, lang));
 }
 
 fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) -> egui::Response {
@@ -212,7 +247,13 @@ fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) ->
 /// Change arrows: ▲/▼ with the sign, coloured by whether the change is good news.
 fn change_text(change: Option<f64>, def: &MeasureDef, cx: &PanelContext) -> egui::RichText {
     let Some(c) = change else { return egui::RichText::new("—").color(cx.theme.text_muted.egui()) };
-    let arrow = if c > 0.0 { "▲" } else if c < 0.0 { "▼" } else { "■" };
+    let arrow = if c > 0.0 {
+        "▲"
+    } else if c < 0.0 {
+        "▼"
+    } else {
+        "■"
+    };
     let good = match def.direction {
         Direction::HigherIsBetter => Some(c > 0.0),
         Direction::LowerIsBetter => Some(c < 0.0),
@@ -243,14 +284,17 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
         for (i, f) in figures.iter().enumerate() {
             let (rect, response) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
             ui.painter().rect_filled(rect, 4, theme.background.egui());
-            let mut tile = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(6.0)).layout(egui::Layout::top_down(egui::Align::LEFT)));
+            let mut tile =
+                ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(6.0)).layout(egui::Layout::top_down(egui::Align::LEFT)));
             tile.set_clip_rect(rect.intersect(ui.clip_rect()));
             tile.spacing_mut().item_spacing.y = 1.0;
             tile.label(egui::RichText::new(filtered_name(f.measure, f.category.as_deref(), lang)).color(theme.text_muted.egui()));
             // `format_value` writes the unit (a unitless ratio has none). A hidden or
             // missing value says so in body type, not as a headline number.
             let value = match f.value {
-                Lookup::Value(v) => egui::RichText::new(format_value(f.measure.id, v, lang)).size(value_size).strong().color(theme.text.egui()),
+                Lookup::Value(v) => {
+                    egui::RichText::new(format_value(f.measure.id, v, lang)).size(value_size).strong().color(theme.text.egui())
+                }
                 Lookup::Suppressed => egui::RichText::new(text(lang, "suppressed")).color(theme.text_muted.egui()),
                 Lookup::Missing => egui::RichText::new(text(lang, "no_data")).color(theme.text_muted.egui()),
             };
@@ -361,7 +405,8 @@ fn alert_lines(cube: &Cube, view: &View, categories: &[Category]) -> Vec<AlertLi
     list.into_iter()
         .map(|a| {
             let (place, name, unit) = alert_words(cube, a, lang);
-            let since = if a.since == a.period { String::new() } else { format!(" · {}{}", text(lang, "since"), period_label(a.since, lang)) };
+            let since =
+                if a.since == a.period { String::new() } else { format!(" · {}{}", text(lang, "since"), period_label(a.since, lang)) };
             let subject = a.subject.as_deref().map_or(String::new(), |s| format!(" · {s}"));
             let figure = |v: f64| with_unit(&format!("{v:.2}"), unit, lang);
             AlertLine {
@@ -435,7 +480,9 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
             }
             ui.add_space(2.0);
             if clicked {
-                cx.requests.borrow_mut().push(crate::view::ViewCommand::FocusAlert { indicator: line.indicator.clone(), region: Some(line.region) });
+                cx.requests
+                    .borrow_mut()
+                    .push(crate::view::ViewCommand::FocusAlert { indicator: line.indicator.clone(), region: Some(line.region) });
             }
         }
     });
@@ -447,7 +494,9 @@ fn status_label(state: &AlertState, lang: Lang) -> Option<String> {
     match state.status {
         Status::Open => None,
         Status::Acknowledged => Some(text(lang, "acknowledged").to_string()),
-        Status::Assigned => Some(format!("{}{}{}", text(lang, "assigned"), if zh { "：" } else { ": " }, state.assigned_to.as_deref().unwrap_or_default())),
+        Status::Assigned => {
+            Some(format!("{}{}{}", text(lang, "assigned"), if zh { "：" } else { ": " }, state.assigned_to.as_deref().unwrap_or_default()))
+        }
         Status::Closed => Some(text(lang, "closed").to_string()),
     }
 }
@@ -510,16 +559,22 @@ fn level_label(level: AlertLevel, lang: Lang) -> &'static str {
 fn indicator_trend(cube: &Cube, view: &View, months: u32) -> Option<IndicatorTrend> {
     let config = &cube.warning;
     let evaluable = |id: &str| config.indicator(id).filter(|i| i.rule != Rule::Event);
-    let own = cube.alerts.iter().filter(|a| a.period == view.month && a.region == view.region && evaluable(&a.indicator).is_some()).min_by(|a, b| warning::most_pressing_first(a, b));
-    let indicator = view
-        .indicator
-        .as_deref()
-        .and_then(evaluable)
-        .or_else(|| own.and_then(|a| evaluable(&a.indicator)))
-        .or_else(|| config.indicators.iter().find(|i| i.rule != Rule::Event && warning::indicator_value(cube, &i.rule, view.region, view.month).is_some()))?;
+    let own = cube
+        .alerts
+        .iter()
+        .filter(|a| a.period == view.month && a.region == view.region && evaluable(&a.indicator).is_some())
+        .min_by(|a, b| warning::most_pressing_first(a, b));
+    let indicator = view.indicator.as_deref().and_then(evaluable).or_else(|| own.and_then(|a| evaluable(&a.indicator))).or_else(|| {
+        config
+            .indicators
+            .iter()
+            .find(|i| i.rule != Rule::Event && warning::indicator_value(cube, &i.rule, view.region, view.month).is_some())
+    })?;
     let last = view.month.month_index();
-    let points: Vec<(Period, Option<f64>)> =
-        (last + 1 - months as i32..=last).map(Period::from_month_index).map(|p| (p, warning::indicator_value(cube, &indicator.rule, view.region, p))).collect();
+    let points: Vec<(Period, Option<f64>)> = (last + 1 - months as i32..=last)
+        .map(Period::from_month_index)
+        .map(|p| (p, warning::indicator_value(cube, &indicator.rule, view.region, p)))
+        .collect();
     let values: Vec<f64> = points.iter().filter_map(|p| p.1).collect();
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     // Thresholds far from the values would flatten the line: show those within half the
@@ -543,10 +598,20 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
     let place = RegionTree::shandong().get(cx.view.region).map_or("", |r| r.name(lang));
     let unit = if trend.unit.is_empty() { String::new() } else { format!("（{}）", trend.unit) };
     ui.label(egui::RichText::new(format!("{place} · {}{unit}", trend.name)).strong());
-    let guides: Vec<chart::Guide> = trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: level_color(theme, *level).egui() }).collect();
+    let guides: Vec<chart::Guide> =
+        trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: level_color(theme, *level).egui() }).collect();
     let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[] }];
     let height = ui.available_height();
-    chart::lines_with_guides(ui, theme, &series, &guides, height, &|v| with_unit(&format!("{v:.2}"), &trend.unit, lang), &|p| period_label(p, lang), text(lang, "forecast"));
+    chart::lines_with_guides(
+        ui,
+        theme,
+        &series,
+        &guides,
+        height,
+        &|v| with_unit(&format!("{v:.2}"), &trend.unit, lang),
+        &|p| period_label(p, lang),
+        text(lang, "forecast"),
+    );
 }
 
 /// The key groups the view's alerts push support to, in the configuration's order.
@@ -572,8 +637,11 @@ fn support(ui: &mut egui::Ui, cx: &PanelContext, lines: &[SupportLine]) {
     }
     egui::ScrollArea::vertical().id_salt("support").show(ui, |ui| {
         for line in lines {
-            ui.label(egui::RichText::new(&line.group).strong().color(theme.accent.egui()))
-                .on_hover_text(format!("{}：{}", text(lang, "triggered_by"), line.because));
+            ui.label(egui::RichText::new(&line.group).strong().color(theme.accent.egui())).on_hover_text(format!(
+                "{}：{}",
+                text(lang, "triggered_by"),
+                line.because
+            ));
             ui.label(&line.measures);
             ui.add_space(4.0);
         }
@@ -604,4 +672,3 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
         });
     });
 }
-

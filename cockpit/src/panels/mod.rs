@@ -63,7 +63,12 @@ fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>,
     };
     let caption = store
         .cube()
-        .map(|cube| analytics::interpret::interpret(cube, scene.topic, view.region, view.month, view.lang).into_iter().take(CAPTION_SENTENCES).collect())
+        .map(|cube| {
+            analytics::interpret::interpret(cube, scene.topic, view.region, view.month, view.lang)
+                .into_iter()
+                .take(CAPTION_SENTENCES)
+                .collect()
+        })
         .unwrap_or_default();
     let ticker = store.cube().map(|cube| kinds::ticker_items(cube, &view)).unwrap_or_default();
     *contents = PanelContents { left: prepare(&scene.left), right: prepare(&scene.right), caption, ticker };
@@ -76,7 +81,10 @@ fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>)
     let ctx = contexts.ctx_mut()?;
     let theme = &themes.all[view.theme];
     let style = ctx.global_style();
-    if style.visuals.window_fill == theme.panel.egui() && style.visuals.override_text_color == Some(theme.text.egui()) && style.visuals.dark_mode == theme.dark {
+    if style.visuals.window_fill == theme.panel.egui()
+        && style.visuals.override_text_color == Some(theme.text.egui())
+        && style.visuals.dark_mode == theme.dark
+    {
         return Ok(());
     }
     ctx.set_theme(if theme.dark { egui::Theme::Dark } else { egui::Theme::Light });
@@ -127,11 +135,24 @@ fn layout(
     let theme = &themes.all[view.theme];
     let wall = matches!(settings.mode, crate::Mode::Wall(_));
     let (requests, lifecycle) = (std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new()));
-    let cx = PanelContext { store: &store, view: &view, theme, scenes: &scenes, wall, requests: &requests, alert_states: &alert_states, lifecycle: &lifecycle };
+    let cx = PanelContext {
+        store: &store,
+        view: &view,
+        theme,
+        scenes: &scenes,
+        wall,
+        requests: &requests,
+        alert_states: &alert_states,
+        lifecycle: &lifecycle,
+    };
     let screen = ctx.content_rect();
-    let mut root = egui::Ui::new(ctx.clone(), "cockpit".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(screen));
+    let mut root =
+        egui::Ui::new(ctx.clone(), "cockpit".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(screen));
 
-    let bar = egui::Frame::new().fill(theme.panel.egui()).inner_margin(egui::Margin::symmetric(14, 8)).stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
+    let bar = egui::Frame::new()
+        .fill(theme.panel.egui())
+        .inner_margin(egui::Margin::symmetric(14, 8))
+        .stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
     egui::Panel::top("header").frame(bar).resizable(false).show(&mut root, |ui| header(ui, &cx, &mut commands));
 
     if store.status != LoadStatus::Ready {
@@ -142,11 +163,21 @@ fn layout(
 
     let scene = &scenes.0[view.topic];
     if let (true, Some(ticker)) = (wall, ticker) {
-        egui::Panel::bottom("ticker").frame(bar).resizable(false).show(&mut root, |ui| alert_ticker(ui, &cx, &contents.ticker, ticker.page));
+        egui::Panel::bottom("ticker")
+            .frame(bar)
+            .resizable(false)
+            .show(&mut root, |ui| alert_ticker(ui, &cx, &contents.ticker, ticker.page));
     }
     if !wall && view.filters_open && !is_phone(screen, wall) {
-        let side = egui::Frame::new().fill(theme.panel.egui()).inner_margin(egui::Margin::same(10)).stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
-        egui::Panel::left("filters").frame(side).resizable(false).exact_size(FILTER_PANEL_WIDTH).show(&mut root, |ui| filters::filters(ui, &cx, &mut commands));
+        let side = egui::Frame::new()
+            .fill(theme.panel.egui())
+            .inner_margin(egui::Margin::same(10))
+            .stroke(egui::Stroke::new(1.0, theme.panel_border.egui()));
+        egui::Panel::left("filters")
+            .frame(side)
+            .resizable(false)
+            .exact_size(FILTER_PANEL_WIDTH)
+            .show(&mut root, |ui| filters::filters(ui, &cx, &mut commands));
     }
     let side = egui::Frame::new().fill(theme.background.egui()).inner_margin(egui::Margin::same(8));
     if is_phone(screen, wall) {
@@ -157,18 +188,38 @@ fn layout(
             .map(|(i, p)| (p, contents.left.get(i)))
             .chain(scene.right.iter().enumerate().map(|(i, p)| (p, contents.right.get(i))))
             .collect();
-        egui::Panel::bottom("phone-panel").frame(side).resizable(false).exact_size(screen.height() * PHONE_PANEL_SHARE).show(&mut root, |ui| phone_panel_picker(ui, &cx, &panels, &mut phone_panel));
+        egui::Panel::bottom("phone-panel")
+            .frame(side)
+            .resizable(false)
+            .exact_size(screen.height() * PHONE_PANEL_SHARE)
+            .show(&mut root, |ui| phone_panel_picker(ui, &cx, &panels, &mut phone_panel));
     } else {
         let column_width = seam_safe.0.unwrap_or((screen.width() * 0.25).clamp(280.0, 560.0));
-        egui::Panel::left("left").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.left, &contents.left));
-        egui::Panel::right("right").frame(side).resizable(false).exact_size(column_width).show(&mut root, |ui| column(ui, &cx, &scene.right, &contents.right));
+        egui::Panel::left("left")
+            .frame(side)
+            .resizable(false)
+            .exact_size(column_width)
+            .show(&mut root, |ui| column(ui, &cx, &scene.left, &contents.left));
+        egui::Panel::right("right")
+            .frame(side)
+            .resizable(false)
+            .exact_size(column_width)
+            .show(&mut root, |ui| column(ui, &cx, &scene.right, &contents.right));
     }
 
     // Between the columns: breadcrumb on top, legend at the bottom (each as tall as its
     // content), the map in what is left.
     let clear = egui::Frame::new().inner_margin(egui::Margin::symmetric(12, 8));
-    egui::Panel::top("breadcrumb").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| breadcrumb(ui, &cx, &mut commands));
-    egui::Panel::bottom("legend").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| legend(ui, &cx, &choropleth));
+    egui::Panel::top("breadcrumb")
+        .frame(clear)
+        .resizable(false)
+        .show_separator_line(false)
+        .show(&mut root, |ui| breadcrumb(ui, &cx, &mut commands));
+    egui::Panel::bottom("legend")
+        .frame(clear)
+        .resizable(false)
+        .show_separator_line(false)
+        .show(&mut root, |ui| legend(ui, &cx, &choropleth));
     if wall && !contents.caption.is_empty() {
         // Above the legend: the interpretation as a caption for the room.
         egui::Panel::bottom("caption").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| {
@@ -311,8 +362,13 @@ fn link_badge(ui: &mut egui::Ui, cx: &PanelContext) {
                 .on_hover_text(format!("{reason}（{}）", text(lang, "retrying")));
         }
         None if link.version.is_some() => {
-            let version = link.version.as_ref().map(|v| format!("{} {} · {}", text(lang, "server_version"), v.version, v.data_version)).unwrap_or_default();
-            ui.label(egui::RichText::new(format!("{} {updated}", text(lang, "updated_at"))).color(theme.text_muted.egui())).on_hover_text(format!("{}\n{version}", cx.store.origin));
+            let version = link
+                .version
+                .as_ref()
+                .map(|v| format!("{} {} · {}", text(lang, "server_version"), v.version, v.data_version))
+                .unwrap_or_default();
+            ui.label(egui::RichText::new(format!("{} {updated}", text(lang, "updated_at"))).color(theme.text_muted.egui()))
+                .on_hover_text(format!("{}\n{version}", cx.store.origin));
         }
         None => {}
     }
@@ -374,7 +430,11 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
             }
         }
         let scene = &cx.scenes.0[cx.view.topic];
-        ui.label(egui::RichText::new(format!("· {}", scene.title(lang == Lang::Zh))).size(cx.theme.heading_size).color(cx.theme.text_muted.egui()));
+        ui.label(
+            egui::RichText::new(format!("· {}", scene.title(lang == Lang::Zh)))
+                .size(cx.theme.heading_size)
+                .color(cx.theme.text_muted.egui()),
+        );
         if let Some(category) = &cx.view.category {
             let label = format!("{}：{}", text(lang, "filters"), crate::figures::category_label(category, lang));
             badge(ui, &label, cx.theme.accent.egui(), cx.theme);
@@ -468,8 +528,11 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     };
     ui.horizontal(|ui| {
         let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
-        ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong())
-            .on_hover_text(format!("{}：{}", text(lang, "definition"), if lang == Lang::Zh { def.definition_zh } else { def.definition_en }));
+        ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong()).on_hover_text(format!(
+            "{}：{}",
+            text(lang, "definition"),
+            if lang == Lang::Zh { def.definition_zh } else { def.definition_en }
+        ));
     });
     ui.horizontal_wrapped(|ui| {
         let fmt = |v: f64| analytics::interpret::format_value(&choropleth.measure, v, lang);
@@ -508,7 +571,8 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
 fn loading_screen(root: &mut egui::Ui, cx: &PanelContext) {
     let lang = cx.lang();
     let rect = root.available_rect_before_wrap();
-    let mut ui = root.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::centered_and_justified(egui::Direction::TopDown)));
+    let mut ui =
+        root.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::centered_and_justified(egui::Direction::TopDown)));
     let message = match (&cx.store.status, cx.store.link.as_ref().and_then(|l| l.down_since.as_ref())) {
         (LoadStatus::Building, _) => text(lang, "building").to_string(),
         (LoadStatus::Failed(e), _) => format!("{}：{e}", text(lang, "failed")),

@@ -22,12 +22,25 @@ pub fn headline(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Policy
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(e) = evaluation else { return missing(ui, cx) };
     ui.label(egui::RichText::new(&e.policy).strong());
-    ui.label(egui::RichText::new(format!("{} {:+.1}%", text(lang, "effect"), e.effect_pct)).size(theme.kpi_size * 0.8).color(theme.text.egui()));
-    ui.label(egui::RichText::new(format!("{} {:+.1}% … {:+.1}%", text(lang, "ci95"), e.ci_low_pct, e.ci_high_pct)).color(theme.text_muted.egui()));
+    ui.label(
+        egui::RichText::new(format!("{} {:+.1}%", text(lang, "effect"), e.effect_pct)).size(theme.kpi_size * 0.8).color(theme.text.egui()),
+    );
+    ui.label(
+        egui::RichText::new(format!("{} {:+.1}% … {:+.1}%", text(lang, "ci95"), e.ci_low_pct, e.ci_high_pct))
+            .color(theme.text_muted.egui()),
+    );
     for (i, w) in e.waves.iter().enumerate() {
         ui.label(
-            egui::RichText::new(format!("{} {} · {} · {} {} · {:+.1}%", text(lang, "wave"), i + 1, period_label(w.start, lang), w.treated_counties, text(lang, "counties"), w.effect_pct))
-                .small(),
+            egui::RichText::new(format!(
+                "{} {} · {} · {} {} · {:+.1}%",
+                text(lang, "wave"),
+                i + 1,
+                period_label(w.start, lang),
+                w.treated_counties,
+                text(lang, "counties"),
+                w.effect_pct
+            ))
+            .small(),
         );
     }
 }
@@ -39,7 +52,12 @@ pub fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Pol
     let Some(e) = evaluation.filter(|e| !e.event_study.is_empty()) else { return missing(ui, cx) };
     let points: Vec<_> = e.event_study.iter().filter(|p| EVENT_WINDOW.contains(&p.months)).collect();
     let caption = match e.pre_trend_p {
-        Some(p) => format!("{} · {} p = {p:.2}{}", text(lang, "months_since_adoption"), text(lang, "pre_trend"), if p < 0.05 { text(lang, "pre_trend_doubtful") } else { "" }),
+        Some(p) => format!(
+            "{} · {} p = {p:.2}{}",
+            text(lang, "months_since_adoption"),
+            text(lang, "pre_trend"),
+            if p < 0.05 { text(lang, "pre_trend_doubtful") } else { "" }
+        ),
         None => text(lang, "months_since_adoption").to_string(),
     };
     ui.label(egui::RichText::new(caption).small().color(theme.text_muted.egui()));
@@ -51,7 +69,10 @@ pub fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Pol
     let painter = ui.painter_at(rect);
     let font = egui::FontId::proportional(theme.text_size * 0.75);
     let axis_width = theme.text_size * 3.0;
-    let plot = egui::Rect::from_min_max(egui::pos2(rect.left() + axis_width, rect.top() + 4.0), egui::pos2(rect.right() - 6.0, rect.bottom() - theme.text_size * 1.2));
+    let plot = egui::Rect::from_min_max(
+        egui::pos2(rect.left() + axis_width, rect.top() + 4.0),
+        egui::pos2(rect.right() - 6.0, rect.bottom() - theme.text_size * 1.2),
+    );
     let span = (last.months - first.months).max(1) as f32;
     let x_of = |months: f32| plot.left() + plot.width() * (months - first.months as f32) / span;
     let y_of = |v: f64| plot.bottom() - plot.height() * ((v - y0) / (y1 - y0)) as f32;
@@ -59,26 +80,61 @@ pub fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Pol
     let mut tick = y0;
     while tick <= y1 + step * 0.5 {
         painter.line_segment([egui::pos2(plot.left(), y_of(tick)), egui::pos2(plot.right(), y_of(tick))], grid);
-        painter.text(egui::pos2(plot.left() - 4.0, y_of(tick)), egui::Align2::RIGHT_CENTER, format!("{}%", chart::axis_label(tick, step, 0.0)), font.clone(), theme.text_muted.egui());
+        painter.text(
+            egui::pos2(plot.left() - 4.0, y_of(tick)),
+            egui::Align2::RIGHT_CENTER,
+            format!("{}%", chart::axis_label(tick, step, 0.0)),
+            font.clone(),
+            theme.text_muted.egui(),
+        );
         tick += step;
     }
-    painter.line_segment([egui::pos2(plot.left(), y_of(0.0)), egui::pos2(plot.right(), y_of(0.0))], egui::Stroke::new(1.5, theme.text_muted.egui()));
+    painter.line_segment(
+        [egui::pos2(plot.left(), y_of(0.0)), egui::pos2(plot.right(), y_of(0.0))],
+        egui::Stroke::new(1.5, theme.text_muted.egui()),
+    );
     let adoption = x_of(-0.5);
-    painter.extend(egui::Shape::dashed_line(&[egui::pos2(adoption, plot.top()), egui::pos2(adoption, plot.bottom())], egui::Stroke::new(1.0, theme.text_muted.egui()), 4.0, 3.0));
-    painter.text(egui::pos2(adoption + 3.0, plot.top()), egui::Align2::LEFT_TOP, text(lang, "adoption"), font.clone(), theme.text_muted.egui());
+    painter.extend(egui::Shape::dashed_line(
+        &[egui::pos2(adoption, plot.top()), egui::pos2(adoption, plot.bottom())],
+        egui::Stroke::new(1.0, theme.text_muted.egui()),
+        4.0,
+        3.0,
+    ));
+    painter.text(
+        egui::pos2(adoption + 3.0, plot.top()),
+        egui::Align2::LEFT_TOP,
+        text(lang, "adoption"),
+        font.clone(),
+        theme.text_muted.egui(),
+    );
     for (months, align) in [(first.months, egui::Align2::LEFT_TOP), (0, egui::Align2::CENTER_TOP), (last.months, egui::Align2::RIGHT_TOP)] {
-        painter.text(egui::pos2(x_of(months as f32), plot.bottom() + 2.0), align, format!("{months:+}"), font.clone(), theme.text_muted.egui());
+        painter.text(
+            egui::pos2(x_of(months as f32), plot.bottom() + 2.0),
+            align,
+            format!("{months:+}"),
+            font.clone(),
+            theme.text_muted.egui(),
+        );
     }
     for p in &points {
         let color = if p.months < 0 { theme.text_muted.egui() } else { theme.series[0].egui() };
         let x = x_of(p.months as f32);
-        painter.line_segment([egui::pos2(x, y_of(p.ci_low_pct)), egui::pos2(x, y_of(p.ci_high_pct))], egui::Stroke::new(1.5, color.gamma_multiply(0.6)));
+        painter.line_segment(
+            [egui::pos2(x, y_of(p.ci_low_pct)), egui::pos2(x, y_of(p.ci_high_pct))],
+            egui::Stroke::new(1.5, color.gamma_multiply(0.6)),
+        );
         painter.circle_filled(egui::pos2(x, y_of(p.effect_pct)), 2.5, color);
     }
     if let Some(pos) = response.hover_pos() {
         let months = (first.months as f32 + (pos.x - plot.left()) / plot.width() * span).round() as i32;
         if let Some(p) = points.iter().find(|p| p.months == months) {
-            response.on_hover_text_at_pointer(format!("{months:+} {}：{:+.1}%（95%：{:+.1}% … {:+.1}%）", text(lang, "months"), p.effect_pct, p.ci_low_pct, p.ci_high_pct));
+            response.on_hover_text_at_pointer(format!(
+                "{months:+} {}：{:+.1}%（95%：{:+.1}% … {:+.1}%）",
+                text(lang, "months"),
+                p.effect_pct,
+                p.ci_low_pct,
+                p.ci_high_pct
+            ));
         }
     }
 }

@@ -99,7 +99,11 @@ const UI: &[(&str, &str, &str)] = &[
     ("key_group", "重点群体", "Key group"),
     ("industry", "行业", "Industry"),
     ("occupation", "职业（工种）", "Occupation"),
-    ("one_category", "数据立方按单一维度分解，一次按一个类别筛选；县级只有合计。", "The cube breaks figures down one dimension at a time, so one category filters at a time; counties have totals only."),
+    (
+        "one_category",
+        "数据立方按单一维度分解，一次按一个类别筛选；县级只有合计。",
+        "The cube breaks figures down one dimension at a time, so one category filters at a time; counties have totals only.",
+    ),
     ("applies_to", "本页适用指标", "Applies on this page to"),
     ("applies_to_none", "本页指标均无此分类，显示合计。", "No measure on this page has this breakdown: totals are shown."),
     ("clear_filter", "清除筛选", "Clear filter"),

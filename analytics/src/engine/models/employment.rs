@@ -65,7 +65,13 @@ fn month_index(date: &str) -> Expr {
 /// A month-end stock from the months things entered (`starts`) and left (`ends`) it, each
 /// with region, year and month: cumulative entries minus cumulative exits, per region (and
 /// breakdown `(prefix, column)`), over every month of `months`.
-fn stock(measure: &str, starts: LazyFrame, ends: LazyFrame, months: &LazyFrame, breakdown: Option<(&str, &str)>) -> PolarsResult<LazyFrame> {
+fn stock(
+    measure: &str,
+    starts: LazyFrame,
+    ends: LazyFrame,
+    months: &LazyFrame,
+    breakdown: Option<(&str, &str)>,
+) -> PolarsResult<LazyFrame> {
     let keys: Vec<&str> = [REGION].into_iter().chain(breakdown.map(|(_, c)| c)).collect();
     let key_cols: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
     let join_on: Vec<Expr> = key_cols.iter().cloned().chain([col(YEAR), col(MONTH)]).collect();
@@ -78,13 +84,18 @@ fn stock(measure: &str, starts: LazyFrame, ends: LazyFrame, months: &LazyFrame, 
         .join(count(ends, "out"), join_on.clone(), join_on.clone(), JoinArgs::new(JoinType::Left))
         .sort(sort_by, SortMultipleOptions::default())
         .with_column(
-            (col("in").fill_null(lit(0i64)).cum_sum(false) - col("out").fill_null(lit(0i64)).cum_sum(false))
-                .over(key_cols)?
-                .alias(VALUE),
+            (col("in").fill_null(lit(0i64)).cum_sum(false) - col("out").fill_null(lit(0i64)).cum_sum(false)).over(key_cols)?.alias(VALUE),
         );
     let dim_expr = match breakdown {
         Some((prefix, c)) => concat_str([lit(format!("{prefix}:")), col(c)], "", true),
         None => lit(""),
     };
-    Ok(stock.select([lit(measure).alias(MEASURE), col(REGION), col(YEAR), col(MONTH), dim_expr.alias(DIM), col(VALUE).cast(DataType::Float64)]))
+    Ok(stock.select([
+        lit(measure).alias(MEASURE),
+        col(REGION),
+        col(YEAR),
+        col(MONTH),
+        dim_expr.alias(DIM),
+        col(VALUE).cast(DataType::Float64),
+    ]))
 }

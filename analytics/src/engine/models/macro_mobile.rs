@@ -18,7 +18,12 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     ];
     // Value added by sector, as the `sec` breakdown of GDP.
     for (sector, column) in crate::codes::SECTORS.iter().zip(["va_primary", "va_secondary", "va_tertiary"]) {
-        out.push(measure_facts(quarterly.clone().with_column(lit(sector.0).alias("sector")), "gdp", Some(("sec", "sector")), exact_sum(col(column))));
+        out.push(measure_facts(
+            quarterly.clone().with_column(lit(sector.0).alias("sector")),
+            "gdp",
+            Some(("sec", "sector")),
+            exact_sum(col(column)),
+        ));
     }
 
     let population = by_county_month(sources.get("mobile_population"), "month", "county");

@@ -87,8 +87,10 @@ pub const CELL: &str = "__cell";
 /// Adds [`CELL`]: region, year and month packed into one integer.
 pub fn with_cell(lf: LazyFrame) -> LazyFrame {
     lf.with_column(
-        (col(REGION).cast(DataType::Int64) * lit(1_000_000i64) + col(YEAR).cast(DataType::Int64) * lit(100i64) + col(MONTH).cast(DataType::Int64))
-            .alias(CELL),
+        (col(REGION).cast(DataType::Int64) * lit(1_000_000i64)
+            + col(YEAR).cast(DataType::Int64) * lit(100i64)
+            + col(MONTH).cast(DataType::Int64))
+        .alias(CELL),
     )
 }
 
@@ -116,7 +118,14 @@ fn long(grouped: LazyFrame, measures: &[&str], dim: Option<(&str, &str)>) -> Vec
         .iter()
         .map(|&m| {
             let [region, year, month] = unpack_cell();
-            grouped.clone().select([lit(m).alias(MEASURE), region, year, month, dim_key(dim).alias(DIM), col(m).cast(DataType::Float64).alias(VALUE)])
+            grouped.clone().select([
+                lit(m).alias(MEASURE),
+                region,
+                year,
+                month,
+                dim_key(dim).alias(DIM),
+                col(m).cast(DataType::Float64).alias(VALUE),
+            ])
         })
         .collect()
 }

@@ -28,28 +28,38 @@ pub fn growth_by_group(rollouts: LazyFrame, facts: LazyFrame, as_of_index: i64) 
         col("county").cast(DataType::Int64).alias(REGION),
         month_index(col("start_month").dt().year(), col("start_month").dt().month()).alias("start"),
     ]);
-    let waves = rollouts.clone().select([col("policy"), col("start")]).unique(None, UniqueKeepStrategy::Any)
+    let waves = rollouts
+        .clone()
+        .select([col("policy"), col("start")])
+        .unique(None, UniqueKeepStrategy::Any)
         .filter((col("start") + lit(WINDOW_MONTHS - 1)).lt_eq(lit(as_of_index)));
-    let treated = rollouts.clone().join(waves.clone(), [col("policy"), col("start")], [col("policy"), col("start")], JoinArgs::new(JoinType::Semi))
+    let treated = rollouts
+        .clone()
+        .join(waves.clone(), [col("policy"), col("start")], [col("policy"), col("start")], JoinArgs::new(JoinType::Semi))
         .with_column(lit(true).alias("treated"));
     let ever = rollouts.select([col("policy"), col(REGION)]).unique(None, UniqueKeepStrategy::Any);
     let controls = waves
         .cross_join(all, None)
         .join(ever, [col("policy"), col(REGION)], [col("policy"), col(REGION)], JoinArgs::new(JoinType::Anti))
         .with_column(lit(false).alias("treated"));
-    let panel = concat([treated.select([col("policy"), col(REGION), col("start"), col("treated")]), controls.select([col("policy"), col(REGION), col("start"), col("treated")])], UnionArgs::default())?;
-    let outcome = facts
-        .filter(col(MEASURE).eq(lit(OUTCOME)).and(col(super::DIM).eq(lit(""))))
-        .select([col(REGION), month_index(col(YEAR), col(MONTH)).alias("m"), col(VALUE)]);
+    let panel = concat(
+        [
+            treated.select([col("policy"), col(REGION), col("start"), col("treated")]),
+            controls.select([col("policy"), col(REGION), col("start"), col("treated")]),
+        ],
+        UnionArgs::default(),
+    )?;
+    let outcome = facts.filter(col(MEASURE).eq(lit(OUTCOME)).and(col(super::DIM).eq(lit("")))).select([
+        col(REGION),
+        month_index(col(YEAR), col(MONTH)).alias("m"),
+        col(VALUE),
+    ]);
     let before = col("m").lt(col("start")).and(col("m").gt_eq(col("start") - lit(WINDOW_MONTHS)));
     let after = col("m").gt_eq(col("start")).and(col("m").lt(col("start") + lit(WINDOW_MONTHS)));
     Ok(panel
         .join(outcome, [col(REGION)], [col(REGION)], JoinArgs::new(JoinType::Left))
         .group_by([col("policy"), col("start"), col("treated"), col(REGION)])
-        .agg([
-            col(VALUE).filter(before).sum().alias("pre"),
-            col(VALUE).filter(after).sum().alias("post"),
-        ])
+        .agg([col(VALUE).filter(before).sum().alias("pre"), col(VALUE).filter(after).sum().alias("post")])
         .with_column(((col("post") + lit(1.0)) / (col("pre") + lit(1.0))).log(lit(std::f64::consts::E)).alias("growth"))
         .group_by([col("policy"), col("start"), col("treated")])
         // Exact sums keep the estimate the same on every run.
@@ -79,7 +89,9 @@ pub fn evaluations(groups: &DataFrame) -> PolarsResult<Vec<PolicyEvaluation>> {
     // (policy, start) → (treated stats, control stats)
     let mut waves: std::collections::BTreeMap<(String, i64), [Option<(f64, f64, f64)>; 2]> = Default::default();
     for i in 0..groups.height() {
-        let (Some(p), Some(s), Some(t), Some(n), Some(m)) = (policy.get(i), start.get(i), treated.get(i), n.get(i), mean.get(i)) else { continue };
+        let (Some(p), Some(s), Some(t), Some(n), Some(m)) = (policy.get(i), start.get(i), treated.get(i), n.get(i), mean.get(i)) else {
+            continue;
+        };
         waves.entry((p.to_string(), s)).or_default()[usize::from(t)] = Some((n, m, var.get(i).unwrap_or(0.0)));
     }
     let mut by_policy: std::collections::BTreeMap<String, Vec<(i64, f64, f64, f64, f64)>> = Default::default();
@@ -139,7 +151,9 @@ pub fn add_event_studies(evaluations: &mut [PolicyEvaluation], rollouts: &DataFr
             let (Some(p), Some(c), Some(days)) = (policy.get(i), county.get(i), start.phys.get(i)) else { continue };
             let Some(u) = counties.iter().position(|&x| x as i64 == c).filter(|_| p == evaluation.policy) else { continue };
             let date = chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163).context("a roll-out start date")?;
-            let first = months.partition_point(|m| m.month_index() < Period::month(chrono::Datelike::year(&date), chrono::Datelike::month(&date)).month_index());
+            let first = months.partition_point(|m| {
+                m.month_index() < Period::month(chrono::Datelike::year(&date), chrono::Datelike::month(&date)).month_index()
+            });
             adoption[u] = (first < months.len()).then_some(first);
         }
         let mut panel = evaluate::Panel { cluster_of_unit: (0..counties.len()).collect(), ..Default::default() };
@@ -158,7 +172,11 @@ pub fn add_event_studies(evaluations: &mut [PolicyEvaluation], rollouts: &DataFr
             }
         }
         let mean = |(sum, n): (f64, usize)| (n > 0).then(|| sum / n as f64);
-        evaluation.trends = months.iter().zip(&sums).map(|(&month, [comparison, treated])| GroupTrend { month, treated: mean(*treated), comparison: mean(*comparison) }).collect();
+        evaluation.trends = months
+            .iter()
+            .zip(&sums)
+            .map(|(&month, [comparison, treated])| GroupTrend { month, treated: mean(*treated), comparison: mean(*comparison) })
+            .collect();
         // The event study adds to the evaluation; data it cannot be run on (no county left
         // untreated, say) must not fail the build.
         let studied = match evaluate::staggered(&panel, &adoption) {
@@ -171,7 +189,12 @@ pub fn add_event_studies(evaluations: &mut [PolicyEvaluation], rollouts: &DataFr
         evaluation.event_study = studied
             .event_study
             .iter()
-            .map(|p| EventEffect { months: p.event_time as i32, effect_pct: pct(p.estimate), ci_low_pct: pct(p.ci_low), ci_high_pct: pct(p.ci_high) })
+            .map(|p| EventEffect {
+                months: p.event_time as i32,
+                effect_pct: pct(p.estimate),
+                ci_low_pct: pct(p.ci_low),
+                ci_high_pct: pct(p.ci_high),
+            })
             .collect();
         evaluation.pre_trend_p = studied.pre_trend.map(|p| p.p_value);
     }
@@ -213,7 +236,10 @@ mod tests {
 
     #[test]
     fn waves_without_a_full_window_are_not_evaluated() {
-        let facts = df!(MEASURE => [OUTCOME], REGION => [370102i64], YEAR => [2024], MONTH => [1], super::super::DIM => [""], VALUE => [1.0]).unwrap().lazy();
+        let facts =
+            df!(MEASURE => [OUTCOME], REGION => [370102i64], YEAR => [2024], MONTH => [1], super::super::DIM => [""], VALUE => [1.0])
+                .unwrap()
+                .lazy();
         let start = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let rollouts = df!("policy" => ["P"], "county" => [370102i64], "start_month" => [start]).unwrap().lazy();
         let groups = growth_by_group(rollouts, facts, Period::month(2024, 12).month_index() as i64).unwrap().collect().unwrap();

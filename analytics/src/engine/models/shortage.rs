@@ -25,10 +25,14 @@ pub const COUNTY_INPUTS: &[&str] = &["vacancies", "job_seekers"];
 pub const WAGE_GROWTH_FULL_MARKS: f64 = 0.08;
 
 fn quarterly(cells: &LazyFrame, measure: &str, name: &str) -> LazyFrame {
-    cells
-        .clone()
-        .filter(col(MEASURE).eq(lit(measure)).and(col(KIND).eq(lit("Q"))).and(col(DIM).str().starts_with(lit("occ:"))))
-        .select([col(LEVEL), col(REGION), col(YEAR), col(NUM), col(DIM), col(VALUE).alias(name)])
+    cells.clone().filter(col(MEASURE).eq(lit(measure)).and(col(KIND).eq(lit("Q"))).and(col(DIM).str().starts_with(lit("occ:")))).select([
+        col(LEVEL),
+        col(REGION),
+        col(YEAR),
+        col(NUM),
+        col(DIM),
+        col(VALUE).alias(name),
+    ])
 }
 
 /// Parent of each city and county: `region`, `parent`, and how many siblings it has.
@@ -48,16 +52,19 @@ fn parents() -> PolarsResult<LazyFrame> {
 /// shortage_score and shortage_rank for cities and the province.
 pub fn cells(rolled: &LazyFrame) -> PolarsResult<LazyFrame> {
     let keys = [col(LEVEL), col(REGION), col(YEAR), col(NUM), col(DIM)];
-    let base = concat([quarterly(rolled, "vacancies", "v").select(keys.clone()), quarterly(rolled, "job_seekers", "s").select(keys.clone())], UnionArgs::default())?
-        .unique(None, UniqueKeepStrategy::Any)
-        .join(quarterly(rolled, "vacancies", "v"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
-        .join(quarterly(rolled, "job_seekers", "s"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
-        .join(quarterly(rolled, "posted_wage", "w"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
-        .with_columns([col("v").fill_null(lit(0.0)), col("s").fill_null(lit(0.0))])
-        .with_columns([
-            (col("v") - col("s")).alias("gap"),
-            when(col("s").gt(lit(0.0))).then(col("v") / col("s")).otherwise(lit(3.0)).alias("ratio"),
-        ]);
+    let base = concat(
+        [quarterly(rolled, "vacancies", "v").select(keys.clone()), quarterly(rolled, "job_seekers", "s").select(keys.clone())],
+        UnionArgs::default(),
+    )?
+    .unique(None, UniqueKeepStrategy::Any)
+    .join(quarterly(rolled, "vacancies", "v"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
+    .join(quarterly(rolled, "job_seekers", "s"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
+    .join(quarterly(rolled, "posted_wage", "w"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
+    .with_columns([col("v").fill_null(lit(0.0)), col("s").fill_null(lit(0.0))])
+    .with_columns([
+        (col("v") - col("s")).alias("gap"),
+        when(col("s").gt(lit(0.0))).then(col("v") / col("s")).otherwise(lit(3.0)).alias("ratio"),
+    ]);
 
     // Breadth: share of child regions where the occupation has a positive gap.
     let breadth = base
@@ -74,7 +81,12 @@ pub fn cells(rolled: &LazyFrame) -> PolarsResult<LazyFrame> {
     let quarter = [col(LEVEL), col(REGION), col(YEAR), col(NUM)];
     let scored = base
         .filter(col(LEVEL).neq(lit("county")))
-        .join(breadth, [col(REGION), col(YEAR), col(NUM), col(DIM)], [col("parent"), col(YEAR), col(NUM), col(DIM)], JoinArgs::new(JoinType::Left))
+        .join(
+            breadth,
+            [col(REGION), col(YEAR), col(NUM), col(DIM)],
+            [col("parent"), col(YEAR), col(NUM), col(DIM)],
+            JoinArgs::new(JoinType::Left),
+        )
         .sort([LEVEL, REGION, DIM, YEAR, NUM], SortMultipleOptions::default())
         .with_columns([
             (tight(0)? + tight(1)? + tight(2)? + tight(3)?).alias("persistence"),
@@ -97,7 +109,16 @@ pub fn cells(rolled: &LazyFrame) -> PolarsResult<LazyFrame> {
         )
         .with_column((int_range(lit(0), len(), 1, DataType::Int64).over(quarter)? + lit(1i64)).cast(DataType::Float64).alias("rank"));
     let emit = |lf: LazyFrame, measure: &str, value: &str| {
-        lf.select([lit(measure).alias(MEASURE), col(LEVEL), col(REGION), lit("Q").alias(KIND), col(YEAR), col(NUM), col(DIM), col(value).alias(VALUE)])
+        lf.select([
+            lit(measure).alias(MEASURE),
+            col(LEVEL),
+            col(REGION),
+            lit("Q").alias(KIND),
+            col(YEAR),
+            col(NUM),
+            col(DIM),
+            col(value).alias(VALUE),
+        ])
     };
     concat(
         [emit(scored, "shortage_gap", "gap"), emit(ranked.clone(), "shortage_score", "score"), emit(ranked, "shortage_rank", "rank")],

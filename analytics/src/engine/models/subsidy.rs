@@ -36,13 +36,10 @@ pub fn duplicates(payments: LazyFrame) -> PolarsResult<LazyFrame> {
     // Sorted by group then date, a row's predecessor is the previous payment of its group
     // whenever the group columns match: no window per group needed.
     let same_group = group.iter().map(|c| col(*c).eq(col(*c).shift(lit(1)))).reduce(|a, b| a.and(b)).expect("group columns");
-    Ok(payments
-        .sort(group.iter().copied().chain(["date", "payment_id"]).collect::<Vec<_>>(), SortMultipleOptions::default())
-        .filter(
-            same_group.and(
-                (col("date").cast(DataType::Int64) - col("date").shift(lit(1)).cast(DataType::Int64)).lt_eq(lit(DUPLICATE_WINDOW_DAYS)),
-            ),
-        ))
+    Ok(payments.sort(group.iter().copied().chain(["date", "payment_id"]).collect::<Vec<_>>(), SortMultipleOptions::default()).filter(
+        same_group
+            .and((col("date").cast(DataType::Int64) - col("date").shift(lit(1)).cast(DataType::Int64)).lt_eq(lit(DUPLICATE_WINDOW_DAYS))),
+    ))
 }
 
 /// Personal subsidies whose recipient appears in no employment, unemployment or

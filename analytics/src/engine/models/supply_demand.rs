@@ -9,7 +9,8 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     let postings = by_county_month(sources.get("job_postings"), "date", "county")
         .with_column(((col("wage_min") + col("wage_max")) / lit(2.0) * col("vacancies").cast(DataType::Float64)).alias("wage_x_vacancies"));
     let vacancies = ("vacancies", col("vacancies").sum());
-    let mut out = facts_by(postings.clone(), &[vacancies.clone(), ("posted_wage_sum", exact_sum(col("wage_x_vacancies")))], &[("occ", "occupation")]);
+    let mut out =
+        facts_by(postings.clone(), &[vacancies.clone(), ("posted_wage_sum", exact_sum(col("wage_x_vacancies")))], &[("occ", "occupation")]);
     out.extend(breakdown_facts(postings, &[vacancies], ("ind", "industry")));
 
     // A person registering twice in a month counts once, under their first registration,

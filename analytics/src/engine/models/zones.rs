@@ -56,7 +56,11 @@ pub fn facts(sources: &Sources, months: &LazyFrame, usage: &LazyFrame, status: &
     out.extend(facts_by(usage.clone(), &[("zone_records", col("records").sum()), ("zone_services", col("services").sum())], &[]));
 
     let yearly = status.clone().with_columns([col("county").alias(REGION), lit(1i32).cast(DataType::Int32).alias(MONTH)]);
-    out.extend(facts_by(yearly, &[("zones_evaluated", len()), ("zones_meeting_targets", col("meets_targets").cast(DataType::Int64).sum())], &[]));
+    out.extend(facts_by(
+        yearly,
+        &[("zones_evaluated", len()), ("zones_meeting_targets", col("meets_targets").cast(DataType::Int64).sum())],
+        &[],
+    ));
     Ok(out)
 }
 
@@ -64,15 +68,12 @@ pub fn facts(sources: &Sources, months: &LazyFrame, usage: &LazyFrame, status: &
 /// targets and whether it meets them all.
 /// `usage` is [`usage_by_month`].
 pub fn status(sources: &Sources, usage: &LazyFrame, as_of_index: i64) -> LazyFrame {
-    let zones = sources.get("service_zones").with_column(
-        month_index(col("opened").dt().year(), col("opened").dt().month()).alias("opened_index"),
-    );
+    let zones =
+        sources.get("service_zones").with_column(month_index(col("opened").dt().year(), col("opened").dt().month()).alias("opened_index"));
     let visits = sources.get("service_transactions").with_column(year_of(col("date")).alias(YEAR));
     let zone_year = [col("zone_id"), col(YEAR)];
-    let functions = visits
-        .clone()
-        .group_by(zone_year.clone())
-        .agg([col("function").n_unique().cast(DataType::Int64).alias("functions_used")]);
+    let functions =
+        visits.clone().group_by(zone_year.clone()).agg([col("function").n_unique().cast(DataType::Int64).alias("functions_used")]);
     let usage = usage
         .clone()
         .group_by(zone_year.clone())
@@ -92,8 +93,14 @@ pub fn status(sources: &Sources, usage: &LazyFrame, as_of_index: i64) -> LazyFra
             col("services").fill_null(lit(0i64)),
             col("valid_records").fill_null(lit(0i64)),
             col("functions_used").fill_null(lit(0i64)),
-            (services_target * col("months_observed").cast(DataType::Float64) / lit(12.0)).ceil().cast(DataType::Int64).alias("services_target"),
-            (lit(RECORDS_TARGET) * col("months_observed").cast(DataType::Float64) / lit(12.0)).ceil().cast(DataType::Int64).alias("records_target"),
+            (services_target * col("months_observed").cast(DataType::Float64) / lit(12.0))
+                .ceil()
+                .cast(DataType::Int64)
+                .alias("services_target"),
+            (lit(RECORDS_TARGET) * col("months_observed").cast(DataType::Float64) / lit(12.0))
+                .ceil()
+                .cast(DataType::Int64)
+                .alias("records_target"),
         ])
         .with_column(
             col("services")
@@ -103,8 +110,17 @@ pub fn status(sources: &Sources, usage: &LazyFrame, as_of_index: i64) -> LazyFra
                 .alias("meets_targets"),
         )
         .select([
-            col("zone_id"), col("name"), col("kind"), col("county").cast(DataType::Int64), col(YEAR), col("months_observed"),
-            col("services"), col("services_target"), col("valid_records"), col("records_target"), col("functions_used"),
+            col("zone_id"),
+            col("name"),
+            col("kind"),
+            col("county").cast(DataType::Int64),
+            col(YEAR),
+            col("months_observed"),
+            col("services"),
+            col("services_target"),
+            col("valid_records"),
+            col("records_target"),
+            col("functions_used"),
             col("meets_targets"),
         ])
         .sort(["zone_id", YEAR], SortMultipleOptions::default())

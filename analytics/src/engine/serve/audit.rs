@@ -164,7 +164,8 @@ mod tests {
         assert_eq!(audit.entries().unwrap().len(), 2, "the entry after a repaired tear reads back");
         // An ingest with an error has not landed; a clean one has, until rolled back.
         let mut ok = AuditEntry::now("bot", "ingest", 3);
-        (ok.batch, ok.accepted, ok.content_sha256, ok.source) = (Some("b000002".into()), Some(5), Some("cd".into()), Some("job_seekers".into()));
+        (ok.batch, ok.accepted, ok.content_sha256, ok.source) =
+            (Some("b000002".into()), Some(5), Some("cd".into()), Some("job_seekers".into()));
         std::fs::write(dir.join("audit.jsonl"), "").unwrap();
         audit.append(&entry).unwrap();
         audit.append(&ok).unwrap();

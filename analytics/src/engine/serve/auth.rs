@@ -116,7 +116,12 @@ impl Tokens {
         let hash = digest(token.trim());
         self.refresh();
         let from_file = self.from_file.lock().expect("tokens lock");
-        let (name, role, _) = self.fixed.iter().chain(&from_file.holders).find(|(_, _, h)| *h == hash).ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "unknown token".into()))?;
+        let (name, role, _) = self
+            .fixed
+            .iter()
+            .chain(&from_file.holders)
+            .find(|(_, _, h)| *h == hash)
+            .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "unknown token".into()))?;
         if !role.allows(needed) {
             return Err(ApiError(StatusCode::FORBIDDEN, format!("{name} ({role:?}) may not do this: it needs the {needed:?} role")));
         }

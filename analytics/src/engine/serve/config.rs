@@ -200,7 +200,8 @@ pub fn parse_tokens(text: &str, origin: &str) -> Result<Vec<TokenConfig>> {
                 // Never repeat the item: it may be a token.
                 bail!("{origin}: an item is not name:role:token")
             };
-            let role: Role = serde_json::from_value(serde_json::Value::String(role.into())).with_context(|| format!("{origin}: `{role}` is not a role (analyst, ingest, admin)"))?;
+            let role: Role = serde_json::from_value(serde_json::Value::String(role.into()))
+                .with_context(|| format!("{origin}: `{role}` is not a role (analyst, ingest, admin)"))?;
             let token = TokenConfig { name: name.into(), role, token: token.into() };
             check_token(&token, origin)?;
             Ok(token)
@@ -215,7 +216,10 @@ mod tests {
     #[test]
     fn tokens_parse_with_their_roles_and_refuse_short_ones() {
         let tokens = parse_tokens("bot:ingest:0123456789abcdef,ana:analyst:fedcba9876543210", "test").unwrap();
-        assert_eq!(tokens.iter().map(|t| (t.name.as_str(), t.role)).collect::<Vec<_>>(), vec![("bot", Role::Ingest), ("ana", Role::Analyst)]);
+        assert_eq!(
+            tokens.iter().map(|t| (t.name.as_str(), t.role)).collect::<Vec<_>>(),
+            vec![("bot", Role::Ingest), ("ana", Role::Analyst)]
+        );
         assert!(parse_tokens("bot:ingest:short", "test").is_err());
         assert!(parse_tokens("bot:root:0123456789abcdef", "test").unwrap_err().to_string().contains("not a role"));
         let file = "# who may ingest\nbot:ingest:0123456789abcdef\n\nroot:admin:0123456789abcdefgh\n";

@@ -81,7 +81,13 @@ struct Request {
     extension: String,
 }
 
-pub(super) async fn ingest_batch(State(server): State<Arc<Server>>, Extension(client): Extension<Client>, Query(query): Query<IngestQuery>, headers: HeaderMap, body: Body) -> ApiResult<Json<IngestReport>> {
+pub(super) async fn ingest_batch(
+    State(server): State<Arc<Server>>,
+    Extension(client): Extension<Client>,
+    Query(query): Query<IngestQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<IngestReport>> {
     // Who, before a byte of the body is read.
     let who = server.tokens.authorize(&headers, Role::Ingest)?;
     let refused = |error: ApiError, file: Option<&str>| refused(&server, &who, &client, &query.source, file, error);
@@ -94,7 +100,10 @@ pub(super) async fn ingest_batch(State(server): State<Arc<Server>>, Extension(cl
     let upload = match limits::receive(body, &upload_path, limits.max_batch_bytes, Duration::from_secs(limits.body_idle_timeout_s)).await {
         Ok(upload) if upload.bytes == 0 => {
             let _ = std::fs::remove_file(&upload_path);
-            return Err(refused(ApiError(StatusCode::BAD_REQUEST, format!("{}: the request has no body", request.file)), Some(&request.file)));
+            return Err(refused(
+                ApiError(StatusCode::BAD_REQUEST, format!("{}: the request has no body", request.file)),
+                Some(&request.file),
+            ));
         }
         Ok(upload) => upload,
         Err(error) => return Err(refused(error, Some(&request.file))),
@@ -108,10 +117,14 @@ pub(super) async fn ingest_batch(State(server): State<Arc<Server>>, Extension(cl
         let worker = job_server.clone();
         let (request, upload) = (Arc::new(request), Arc::new(upload));
         let (r, u) = (request.clone(), upload.clone());
-        let validated = tokio::task::spawn_blocking(move || validate(&worker, &r, &upload_path, &u)).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?;
+        let validated = tokio::task::spawn_blocking(move || validate(&worker, &r, &upload_path, &u))
+            .await
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?;
         let _writer = job_server.writer.clone().lock_owned().await;
         let worker = job_server.clone();
-        tokio::task::spawn_blocking(move || worker.settled(|| land(&worker, &request, &upload, &validated))).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?
+        tokio::task::spawn_blocking(move || worker.settled(|| land(&worker, &request, &upload, &validated)))
+            .await
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?
     });
     job.await.map_err(|e| ApiError::internal(anyhow::anyhow!("the ingest job failed: {e}")))?.map(Json)
 }
@@ -125,12 +138,20 @@ fn unique() -> String {
 fn check_request(server: &Server, query: &IngestQuery, headers: &HeaderMap, who: String, client: Client) -> ApiResult<Request> {
     let schema = schema::source(&query.source).ok_or_else(|| {
         let names: Vec<&str> = schema::SOURCES.iter().map(|s| s.name).collect();
-        ApiError(StatusCode::BAD_REQUEST, format!("unknown source `{}`; one of: {}", crate::engine::redact::bounded(&query.source, 60), names.join(", ")))
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("unknown source `{}`; one of: {}", crate::engine::redact::bounded(&query.source, 60), names.join(", ")),
+        )
     })?;
-    let file = client_file_name(&query.name.clone().unwrap_or_else(|| format!("{}.{}", schema.name, query.format.as_deref().unwrap_or("csv"))));
-    let extension = query.format.clone().or_else(|| Path::new(&file).extension().and_then(|e| e.to_str()).map(str::to_lowercase)).unwrap_or_default();
+    let file =
+        client_file_name(&query.name.clone().unwrap_or_else(|| format!("{}.{}", schema.name, query.format.as_deref().unwrap_or("csv"))));
+    let extension =
+        query.format.clone().or_else(|| Path::new(&file).extension().and_then(|e| e.to_str()).map(str::to_lowercase)).unwrap_or_default();
     if extension != "csv" && extension != "parquet" {
-        return Err(ApiError(StatusCode::BAD_REQUEST, format!("{file}: send CSV or Parquet (name it .csv or .parquet, or add format=csv|parquet)")));
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("{file}: send CSV or Parquet (name it .csv or .parquet, or add format=csv|parquet)"),
+        ));
     }
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > server.config.limits.max_batch_bytes) {
@@ -166,11 +187,14 @@ impl Drop for Validated {
 
 /// The answer to a batch whose bytes landed before: the first batch's, nothing added.
 fn already_ingested(server: &Server, request: &Request, upload: &limits::Upload) -> ApiResult<Option<IngestReport>> {
-    let Some(landed) = server.audit.landed_by_content()?.remove(&(request.schema.name.to_string(), upload.sha256.clone())) else { return Ok(None) };
+    let Some(landed) = server.audit.landed_by_content()?.remove(&(request.schema.name.to_string(), upload.sha256.clone())) else {
+        return Ok(None);
+    };
     let published = server.published();
     let first = landed.entry;
     let mut entry = AuditEntry::now(&request.who, "refused", published.number).from(&request.client);
-    (entry.source, entry.file, entry.content_sha256) = (Some(request.schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
+    (entry.source, entry.file, entry.content_sha256) =
+        (Some(request.schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
     entry.error = Some(format!("already ingested as {}", first.batch.as_deref().unwrap_or("?")));
     server.audit.append(&entry)?;
     Ok(Some(IngestReport {
@@ -200,7 +224,8 @@ fn land(server: &Server, request: &Request, upload: &limits::Upload, validated: 
     failpoint("received");
     let outcome = |error: Option<String>, counts: Option<(u64, u64, u64)>, version: u64| {
         let mut entry = AuditEntry::now(&request.who, "ingest", version).from(&request.client);
-        (entry.batch, entry.source, entry.file, entry.content_sha256) = (Some(batch.clone()), Some(schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
+        (entry.batch, entry.source, entry.file, entry.content_sha256) =
+            (Some(batch.clone()), Some(schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
         (entry.rows_in, entry.accepted, entry.quarantined) = (counts.map(|c| c.0), counts.map(|c| c.1), counts.map(|c| c.2));
         entry.error = error;
         entry
@@ -247,7 +272,11 @@ fn land(server: &Server, request: &Request, upload: &limits::Upload, validated: 
                 let _ = std::fs::create_dir_all(&failed);
                 let _ = std::fs::rename(&kept, failed.join(format!("{batch}.parquet.failed")));
                 let error = ApiError::internal(e);
-                server.audit.append(&outcome(Some(format!("the build of version {version} failed ({})", error.1)), Some(counts), server.published().number))?;
+                server.audit.append(&outcome(
+                    Some(format!("the build of version {version} failed ({})", error.1)),
+                    Some(counts),
+                    server.published().number,
+                ))?;
                 return Err(error);
             }
         }
@@ -321,7 +350,8 @@ fn run_validation(server: &Server, request: &Request, upload_path: &Path, work: 
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
     let refused = |message: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, message);
-    let line = run_worker(command, Duration::from_secs(limits.max_validation_s)).map_err(|message| refused(format!("{}: {message}", request.file)))?;
+    let line = run_worker(command, Duration::from_secs(limits.max_validation_s))
+        .map_err(|message| refused(format!("{}: {message}", request.file)))?;
     match serde_json::from_str::<WorkerAnswer>(&line) {
         Ok(WorkerAnswer { reconciliation: Some(rec), .. }) => Ok(rec),
         Ok(WorkerAnswer { error: Some(message), .. }) => Err(refused(message.replace(&name(upload_path), &request.file))),
@@ -373,10 +403,18 @@ fn run_worker(mut command: std::process::Command, timeout: Duration) -> Result<S
 fn quarantine_sample(path: &Path) -> Vec<QuarantinedRow> {
     use polars::prelude::*;
     const SAMPLE: usize = 20;
-    let Ok(df) = CsvReadOptions::default().with_n_rows(Some(SAMPLE)).with_infer_schema_length(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf())).and_then(|r| r.finish()) else {
+    let Ok(df) = CsvReadOptions::default()
+        .with_n_rows(Some(SAMPLE))
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+    else {
         return Vec::new();
     };
-    let (Ok(rows), Ok(reasons)) = (df.column(ROW_COL).and_then(|c| c.str().cloned()), df.column(REASON_COL).and_then(|c| c.str().cloned())) else { return Vec::new() };
+    let (Ok(rows), Ok(reasons)) = (df.column(ROW_COL).and_then(|c| c.str().cloned()), df.column(REASON_COL).and_then(|c| c.str().cloned()))
+    else {
+        return Vec::new();
+    };
     rows.iter()
         .zip(reasons.iter())
         .take(SAMPLE)
@@ -384,16 +422,26 @@ fn quarantine_sample(path: &Path) -> Vec<QuarantinedRow> {
         .collect()
 }
 
-pub(super) async fn rollback(State(server): State<Arc<Server>>, Extension(client): Extension<Client>, UrlPath(batch): UrlPath<String>, headers: HeaderMap) -> ApiResult<Json<VersionInfo>> {
+pub(super) async fn rollback(
+    State(server): State<Arc<Server>>,
+    Extension(client): Extension<Client>,
+    UrlPath(batch): UrlPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<VersionInfo>> {
     let who = server.tokens.authorize(&headers, Role::Admin)?;
     if journal::batch_number(&batch).is_none_or(|_| batch.len() != 7) {
-        return Err(ApiError(StatusCode::BAD_REQUEST, format!("`{}` is not a batch name like b000001", crate::engine::redact::bounded(&batch, 40))));
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("`{}` is not a batch name like b000001", crate::engine::redact::bounded(&batch, 40)),
+        ));
     }
     let job_server = server.clone();
     let job = tokio::spawn(async move {
         let _writer = job_server.writer.clone().lock_owned().await;
         let worker = job_server.clone();
-        tokio::task::spawn_blocking(move || worker.settled(|| rollback_job(&worker, &who, &client, &batch))).await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?
+        tokio::task::spawn_blocking(move || worker.settled(|| rollback_job(&worker, &who, &client, &batch)))
+            .await
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?
     });
     job.await.map_err(|e| ApiError::internal(anyhow::anyhow!("the rollback job failed: {e}")))?.map(Json)
 }
@@ -428,7 +476,8 @@ fn rollback_job(server: &Server, who: &str, client: &Client, batch: &str) -> Api
             let _ = std::fs::remove_dir_all(server.folders.versions.join(version.to_string()));
             let _ = std::fs::rename(&out, &path);
             let error = ApiError::internal(e);
-            (entry.version, entry.error) = (server.published().number, Some(format!("the build of version {version} failed ({}); the batch stays", error.1)));
+            (entry.version, entry.error) =
+                (server.published().number, Some(format!("the build of version {version} failed ({}); the batch stays", error.1)));
             server.audit.append(&entry)?;
             Err(error)
         }

@@ -45,7 +45,15 @@ pub struct Record {
 
 impl Record {
     pub fn new(batch: &str, source: &str, file: &str, who: &str, content_sha256: &str, step: Step) -> Record {
-        Record { at: DateTime::<Utc>::from(SystemTime::now()), batch: batch.into(), source: source.into(), file: file.into(), who: who.into(), content_sha256: content_sha256.into(), step }
+        Record {
+            at: DateTime::<Utc>::from(SystemTime::now()),
+            batch: batch.into(),
+            source: source.into(),
+            file: file.into(),
+            who: who.into(),
+            content_sha256: content_sha256.into(),
+            step,
+        }
     }
 }
 
@@ -57,7 +65,8 @@ pub struct Journal {
 /// Appends one line and syncs it, or leaves the file as it was: a write that fails half
 /// way (a full disk) is cut off again, so no torn line ends up inside the file.
 pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file =
+        std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))?;
     let before = file.metadata()?.len();
     let written = file.write_all(line).and_then(|_| file.write_all(b"\n")).and_then(|_| file.sync_data());
     if let Err(e) = written {
@@ -100,7 +109,11 @@ impl Journal {
             std::fs::OpenOptions::new().write(true).open(&self.path)?.set_len(keep as u64)?;
         }
         let text = std::str::from_utf8(&bytes[..keep]).context("the journal is not UTF-8")?;
-        text.lines().filter(|l| !l.trim().is_empty()).enumerate().map(|(i, l)| serde_json::from_str(l).with_context(|| format!("{} line {}", self.path.display(), i + 1))).collect()
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("{} line {}", self.path.display(), i + 1)))
+            .collect()
     }
 
     /// The highest batch number ever given.
@@ -130,7 +143,8 @@ pub struct Recovered {
 pub fn settle(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Recovered> {
     let mut recovered = Recovered::default();
     let entries = audit.entries()?;
-    let ingest_outcomes: std::collections::HashSet<&str> = entries.iter().filter(|e| e.action == "ingest").filter_map(|e| e.batch.as_deref()).collect();
+    let ingest_outcomes: std::collections::HashSet<&str> =
+        entries.iter().filter(|e| e.action == "ingest").filter_map(|e| e.batch.as_deref()).collect();
     // A rollback's outcome names its batch; the rollbacks of a batch are settled in order.
     let mut rollback_outcomes: BTreeMap<&str, usize> = BTreeMap::new();
     for e in entries.iter().filter(|e| e.action == "rollback") {
@@ -150,12 +164,16 @@ pub fn settle(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Rec
     let batch_file = |root: &Path, record: &Record| root.join(&record.source).join(format!("{}.parquet", record.batch));
     for (batch, record) in ingests.into_iter().filter(|(b, _)| !ingest_outcomes.contains(b.as_str())) {
         let mut entry = AuditEntry::now(&record.who, "ingest", 0);
-        (entry.batch, entry.source, entry.file, entry.content_sha256) = (Some(batch.clone()), Some(record.source.clone()), Some(record.file.clone()), Some(record.content_sha256.clone()));
+        (entry.batch, entry.source, entry.file, entry.content_sha256) =
+            (Some(batch.clone()), Some(record.source.clone()), Some(record.file.clone()), Some(record.content_sha256.clone()));
         match record.step {
             // Published only if its version was written whole with the batch in the data (a
             // failed build deletes its version before it moves the batch out).
-            Step::Staged { version, rows_in, accepted, quarantined } if version_complete(&folders.versions, version) && batch_file(&folders.batches, &record).exists() => {
-                (entry.version, entry.rows_in, entry.accepted, entry.quarantined) = (version, Some(rows_in), Some(accepted), Some(quarantined));
+            Step::Staged { version, rows_in, accepted, quarantined }
+                if version_complete(&folders.versions, version) && batch_file(&folders.batches, &record).exists() =>
+            {
+                (entry.version, entry.rows_in, entry.accepted, entry.quarantined) =
+                    (version, Some(rows_in), Some(accepted), Some(quarantined));
                 recovered.published.push(batch);
             }
             Step::Staged { version, .. } => {
@@ -167,7 +185,8 @@ pub fn settle(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Rec
                 }
                 let _ = std::fs::remove_dir_all(folders.versions.join(version.to_string()));
                 entry.version = version.saturating_sub(1);
-                entry.error = Some(format!("the server stopped while building version {version}; the batch was taken out and nothing was published"));
+                entry.error =
+                    Some(format!("the server stopped while building version {version}; the batch was taken out and nothing was published"));
                 recovered.rolled_back.push(batch);
             }
             _ => {
@@ -216,7 +235,8 @@ pub fn clear_leftovers(folders: &Folders) -> Result<()> {
     }
     for n in super::numbered_dirs(&folders.versions)? {
         if !version_complete(&folders.versions, n) {
-            std::fs::remove_dir_all(folders.versions.join(n.to_string())).with_context(|| format!("removing the unfinished version {n}"))?;
+            std::fs::remove_dir_all(folders.versions.join(n.to_string()))
+                .with_context(|| format!("removing the unfinished version {n}"))?;
         }
     }
     Ok(())

@@ -149,7 +149,10 @@ impl StreamSlots {
     }
 
     pub fn take(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-        self.0.clone().try_acquire_owned().map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "too many update streams are open; retry later".into()))
+        self.0
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "too many update streams are open; retry later".into()))
     }
 }
 

@@ -82,7 +82,8 @@ mod tests {
             log.write_all(&line).unwrap();
         }
         log.flush().unwrap();
-        let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let mut files: Vec<String> =
+            std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         files.sort();
         assert_eq!(files, ["server.log", "server.log.1", "server.log.2"]);
         let total: u64 = files.iter().map(|f| std::fs::metadata(dir.join(f)).unwrap().len()).sum();

@@ -75,7 +75,12 @@ struct Published {
 
 impl Published {
     fn info(&self) -> VersionInfo {
-        VersionInfo { version: self.number, data_version: self.public.data_version.clone(), as_of: self.public.as_of, built_at: self.built_at }
+        VersionInfo {
+            version: self.number,
+            data_version: self.public.data_version.clone(),
+            as_of: self.public.as_of,
+            built_at: self.built_at,
+        }
     }
 
     fn etag(&self) -> HeaderValue {
@@ -204,7 +209,11 @@ impl Server {
             None => {
                 let this = std::env::current_exe().context("finding this program")?;
                 let name = this.file_stem().and_then(|n| n.to_str()).unwrap_or_default();
-                anyhow::ensure!(name == "analytics", "{} cannot validate uploads: set ingest_worker to the analytics program", this.display());
+                anyhow::ensure!(
+                    name == "analytics",
+                    "{} cannot validate uploads: set ingest_worker to the analytics program",
+                    this.display()
+                );
                 this
             }
         };
@@ -231,9 +240,13 @@ impl Server {
     /// journal is settled at once, as a restart would.
     fn settled<T>(&self, job: impl FnOnce() -> ApiResult<T>) -> ApiResult<T> {
         if self.unsettled.load(Ordering::SeqCst) {
-            return Err(ApiError(StatusCode::SERVICE_UNAVAILABLE, "an interrupted ingest awaits a restart of the server to be settled".into()));
+            return Err(ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "an interrupted ingest awaits a restart of the server to be settled".into(),
+            ));
         }
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or_else(|_| Err(ApiError::internal(anyhow::anyhow!("the job panicked"))));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+            .unwrap_or_else(|_| Err(ApiError::internal(anyhow::anyhow!("the job panicked"))));
         if result.is_err() {
             // A failed build may have left the cache of validated sources behind.
             std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()));
@@ -312,7 +325,10 @@ fn load_version(versions: &Path, number: u64) -> Result<Published> {
     let (public_json, public_bin) = (read(PUBLIC_CUBE_JSON)?, read(PUBLIC_CUBE_BIN)?);
     let public = Cube::from_binary(&public_bin, &dir.join(PUBLIC_CUBE_BIN).display().to_string())?;
     let internal = Cube::load(&dir.join(INTERNAL_CUBE))?;
-    let built_at = std::fs::metadata(dir.join(PUBLIC_CUBE_BIN))?.modified().map(DateTime::<Utc>::from).unwrap_or_else(|_| DateTime::<Utc>::from(SystemTime::now()));
+    let built_at = std::fs::metadata(dir.join(PUBLIC_CUBE_BIN))?
+        .modified()
+        .map(DateTime::<Utc>::from)
+        .unwrap_or_else(|_| DateTime::<Utc>::from(SystemTime::now()));
     Ok(Published { number, built_at, public, internal, public_json: public_json.into(), public_bin: public_bin.into() })
 }
 
@@ -402,7 +418,11 @@ pub fn run(config: ServeConfig) -> Result<()> {
         tracing::warn!(%addr, "serving beyond this machine without a TLS proxy: see docs/operations.md");
     }
     if let Some(files) = open_file_limit().filter(|&n| n < config.limits.max_connections as u64 + 64) {
-        tracing::warn!(open_files = files, max_connections = config.limits.max_connections, "the open-file limit is below limits.max_connections: raise it (LimitNOFILE=, ulimit -n) or lower the cap");
+        tracing::warn!(
+            open_files = files,
+            max_connections = config.limits.max_connections,
+            "the open-file limit is below limits.max_connections: raise it (LimitNOFILE=, ulimit -n) or lower the cap"
+        );
     }
     let running = spawn(config)?;
     println!("serving on http://{}  (Ctrl-C stops)", running.addr);

@@ -35,7 +35,16 @@ pub fn client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> Client {
     }
     // The proxy appends the address it saw; anything before it the client could write, so
     // only the last entry counts (if it does not parse, the proxy's own address does).
-    let last = |name: &str| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).next_back().map(str::to_string);
+    let last = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .next_back()
+            .map(str::to_string)
+    };
     let forwarded = last("x-forwarded-for").and_then(|a| a.parse::<IpAddr>().ok());
     let https = last("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
     Client { addr: forwarded.unwrap_or(peer), proxied: true, https }
@@ -86,11 +95,20 @@ mod tests {
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
         let forwarded = headers(&[("x-forwarded-for", "1.2.3.4, 192.0.2.7"), ("x-forwarded-proto", "https")]);
         let c = client(proxy, &forwarded, &[proxy]);
-        assert_eq!(c, Client { addr: "192.0.2.7".parse().unwrap(), proxied: true, https: true }, "the address the proxy appended, not what the client wrote");
+        assert_eq!(
+            c,
+            Client { addr: "192.0.2.7".parse().unwrap(), proxied: true, https: true },
+            "the address the proxy appended, not what the client wrote"
+        );
         let stranger: IpAddr = "198.51.100.9".parse().unwrap();
         assert_eq!(client(stranger, &forwarded, &[proxy]), Client { addr: stranger, proxied: false, https: false });
-        let unparsable = headers(&[("x-forwarded-for", "192.0.2.7, unknown"), ("x-forwarded-proto", "https"), ("x-forwarded-proto", "http")]);
-        assert_eq!(client(proxy, &unparsable, &[proxy]), Client { addr: proxy, proxied: true, https: false }, "the last entries, which the proxy wrote");
+        let unparsable =
+            headers(&[("x-forwarded-for", "192.0.2.7, unknown"), ("x-forwarded-proto", "https"), ("x-forwarded-proto", "http")]);
+        assert_eq!(
+            client(proxy, &unparsable, &[proxy]),
+            Client { addr: proxy, proxied: true, https: false },
+            "the last entries, which the proxy wrote"
+        );
     }
 
     #[test]

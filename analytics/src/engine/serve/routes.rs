@@ -46,7 +46,9 @@ pub(super) fn router(server: Arc<Server>) -> Router {
     if web.join("index.html").exists() {
         api.fallback_service(tower_http::services::ServeDir::new(web).precompressed_br())
     } else {
-        api.fallback(|| async { (StatusCode::NOT_FOUND, "The web cockpit is not built: run scripts/build-web.sh and give its folder as --web.") })
+        api.fallback(|| async {
+            (StatusCode::NOT_FOUND, "The web cockpit is not built: run scripts/build-web.sh and give its folder as --web.")
+        })
     }
 }
 
@@ -57,7 +59,8 @@ struct FormatQuery {
 
 /// JSON unless `?format=bin` or `Accept: application/octet-stream` asks for postcard.
 fn wants_binary(query: &FormatQuery, headers: &HeaderMap) -> bool {
-    query.format.as_deref() == Some("bin") || headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/octet-stream"))
+    query.format.as_deref() == Some("bin")
+        || headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/octet-stream"))
 }
 
 fn cube_response(bytes: Bytes, binary: bool, etag: Option<HeaderValue>) -> Response {
@@ -96,7 +99,12 @@ async fn public_cube(State(server): State<Arc<Server>>, Query(query): Query<Form
     cube_response(if binary { published.public_bin.clone() } else { published.public_json.clone() }, binary, Some(etag))
 }
 
-async fn region_slice(State(server): State<Arc<Server>>, UrlPath(adcode): UrlPath<String>, Query(query): Query<FormatQuery>, headers: HeaderMap) -> ApiResult<Response> {
+async fn region_slice(
+    State(server): State<Arc<Server>>,
+    UrlPath(adcode): UrlPath<String>,
+    Query(query): Query<FormatQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let Some(adcode) = adcode.parse::<u32>().ok().filter(|&a| RegionTree::shandong().get(a).is_some()) else {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("{} is not a Shandong adcode", crate::engine::redact::bounded(&adcode, 20))));
     };
@@ -107,7 +115,12 @@ async fn region_slice(State(server): State<Arc<Server>>, UrlPath(adcode): UrlPat
 }
 
 /// The unsuppressed cube; each read is audited (who, which version).
-async fn internal_cube(State(server): State<Arc<Server>>, Extension(client): Extension<Client>, Query(query): Query<FormatQuery>, headers: HeaderMap) -> ApiResult<Response> {
+async fn internal_cube(
+    State(server): State<Arc<Server>>,
+    Extension(client): Extension<Client>,
+    Query(query): Query<FormatQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let who = server.tokens.authorize(&headers, Role::Analyst)?;
     let published = server.published();
     server.audit.append(&AuditEntry::now(&who, "read-internal", published.number).from(&client))?;
@@ -130,7 +143,8 @@ async fn alert_states(State(server): State<Arc<Server>>, headers: HeaderMap) -> 
     let mut states = lifecycle::fold(log.events());
     if !analyst {
         let internal = &server.published().internal;
-        let about_one_employer: std::collections::HashSet<String> = internal.alerts.iter().filter(|a| a.subject.is_some()).map(|a| a.id()).collect();
+        let about_one_employer: std::collections::HashSet<String> =
+            internal.alerts.iter().filter(|a| a.subject.is_some()).map(|a| a.id()).collect();
         states.retain(|id, _| !about_one_employer.contains(id) && !crate::cube::Alert::id_names_subject(id));
         for state in states.values_mut() {
             *state = lifecycle::AlertState { status: state.status, ..Default::default() };
@@ -147,11 +161,18 @@ struct LifecycleRequest {
     action: lifecycle::Action,
 }
 
-async fn alert_action(State(server): State<Arc<Server>>, headers: HeaderMap, body: axum::body::Body) -> ApiResult<Json<lifecycle::AlertState>> {
+async fn alert_action(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Json<lifecycle::AlertState>> {
     // Who, before the body is read.
     let who = server.tokens.authorize(&headers, Role::Analyst)?;
-    let bytes = axum::body::to_bytes(body, server.config.limits.max_request_bytes).await.map_err(|_| ApiError(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large".into()))?;
-    let request: LifecycleRequest = serde_json::from_slice(&bytes).map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("not an alert step: {e}")))?;
+    let bytes = axum::body::to_bytes(body, server.config.limits.max_request_bytes)
+        .await
+        .map_err(|_| ApiError(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large".into()))?;
+    let request: LifecycleRequest =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("not an alert step: {e}")))?;
     if !server.published().internal.alerts.iter().any(|a| a.id() == request.alert) {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no alert {} in the current cube", request.alert)));
     }
