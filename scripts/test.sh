@@ -15,6 +15,8 @@ no_polars_in_cockpit() {
 }
 
 step "install what is missing" scripts/setup-debian.sh
+# The tree stays formatted (rustfmt.toml).
+step "format" cargo fmt --all -- --check
 # The data model must build without Polars (the cockpit and the browser use it that way).
 step "analytics without Polars" cargo check -p analytics --no-default-features --lib
 # The cockpit reads only the cube: Polars must not be among its dependencies.
