@@ -405,7 +405,7 @@ pub fn mase(actual: &[f64], forecast: &[f64], history: &[f64], season: usize) ->
 
 /// Mean absolute percentage error, `None` when an actual value is zero.
 pub fn mape(actual: &[f64], forecast: &[f64]) -> Option<f64> {
-    if actual.iter().any(|a| *a == 0.0) {
+    if actual.contains(&0.0) {
         return None;
     }
     Some(100.0 * actual.iter().zip(forecast).map(|(a, f)| ((a - f) / a).abs()).sum::<f64>() / actual.len() as f64)

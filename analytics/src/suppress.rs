@@ -298,7 +298,7 @@ mod tests {
         for (i, &c) in counties.iter().enumerate() {
             let mut ytd = 0.0;
             for m in 1..=3u32 {
-                let v = if (i + m as usize) % 5 == 0 { 2.0 } else { 10.0 + (i * m as usize) as f64 };
+                let v = if (i + m as usize).is_multiple_of(5) { 2.0 } else { 10.0 + (i * m as usize) as f64 };
                 ytd += v;
                 city[m as usize - 1] += v;
                 cube.insert("new_urban_jobs", c, Period::month(2026, m), TOTAL, v, 0);

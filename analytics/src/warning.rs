@@ -270,7 +270,7 @@ impl WarningConfig {
                     ),
                 ));
             }
-            if !(ind.weight >= 0.0) {
+            if ind.weight.is_nan() || ind.weight < 0.0 {
                 return Err(fail(&ind.id, format!("weight {} is negative", ind.weight)));
             }
             if let Some(group) = ind.groups.iter().find(|g| !self.groups.iter().any(|s| &s.group == *g)) {

@@ -12,6 +12,9 @@ use std::sync::{Arc, Mutex};
 use analytics::lifecycle::{self, Action, AlertState};
 use bevy::prelude::*;
 
+/// The server's answer to a step on an alert: the alert's id and its new state, or why not.
+type StepAnswer = (String, Result<AlertState, String>);
+
 /// Every alert's lifecycle state, and the local log when the cockpit may write one.
 #[derive(Resource, Default)]
 pub struct AlertStates {
@@ -20,7 +23,7 @@ pub struct AlertStates {
     /// The server and the analyst's token the steps go to instead (native only).
     remote: Option<(String, String)>,
     /// The server's answers to steps sent, picked up each update.
-    answers: Arc<Mutex<Vec<(String, Result<AlertState, String>)>>>,
+    answers: Arc<Mutex<Vec<StepAnswer>>>,
     /// Wakes the app when an answer arrives (steps go to a server only natively).
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     waker: crate::pacing::Waker,

@@ -5,6 +5,7 @@
 //!   memory moved between the first and the last tenth of the run.
 //! - `--soak SWITCHES` switches topic every frame and prints entity, asset, glyph-atlas
 //!   and memory figures after 10 switches and after SWITCHES (a test runs it with 200).
+//!
 //! Frame times are wall-clock (`Time<Real>`: the virtual clock caps a frame at 250 ms).
 //! Numbers on a software renderer measure the CPU side only; `bench/cockpit.sh` runs it.
 
@@ -169,7 +170,7 @@ fn drive(
     }
     // The sample just taken covers the systems that ran after last frame's command.
     bench.changed.push(std::mem::take(&mut bench.issued_last_frame));
-    if bench.frames.len() % STEP_FRAMES == 0 {
+    if bench.frames.len().is_multiple_of(STEP_FRAMES) {
         bench.issued_last_frame = true;
         // Topics in turn; every third step drills into the next city, then back up.
         let cities: Vec<u32> = RegionTree::shandong().children(PROVINCE).map(|r| r.adcode).collect();

@@ -23,7 +23,7 @@ pub fn period_for(def: &MeasureDef, month: Period) -> Period {
 
 /// The quarter that ends at or before `month`.
 pub fn last_complete_quarter(month: Period) -> Period {
-    if month.last_month() % 3 == 0 {
+    if month.last_month().is_multiple_of(3) {
         month.quarter_of()
     } else {
         month.quarter_of().previous()

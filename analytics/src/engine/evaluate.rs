@@ -527,7 +527,7 @@ mod tests {
 
     #[test]
     fn twfe_recovers_a_common_effect_and_equals_the_two_by_two_on_two_periods() {
-        let treated = |u: usize| u % 3 == 0;
+        let treated = |u: usize| u.is_multiple_of(3);
         let p = panel(30, 8, |u, t| if treated(u) && t >= 4 { 2.5 } else { 0.0 });
         let d: Vec<bool> = p.unit.iter().zip(&p.period).map(|(&u, &t)| treated(u) && t >= 4).collect();
         let e = twfe(&p, &d).unwrap();

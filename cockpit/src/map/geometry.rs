@@ -109,7 +109,7 @@ impl MapGeometry {
     }
 
     /// The region among `candidates` whose boundary contains the point (map km).
-    pub fn region_at<'a>(&'a self, point: Coord<f64>, mut candidates: impl FnMut(&RegionShape) -> bool) -> Option<&'a RegionShape> {
+    pub fn region_at(&self, point: Coord<f64>, mut candidates: impl FnMut(&RegionShape) -> bool) -> Option<&RegionShape> {
         let p = Point(point);
         self.regions.iter().filter(|r| candidates(r)).find(|r| r.bounds.contains(&p) && r.shape.contains(&p))
     }

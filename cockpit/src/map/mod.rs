@@ -256,6 +256,7 @@ pub fn camera_goal(bounds: geo::Rect<f64>, area: egui::Rect, window: Vec2) -> (V
     (centre - Vec2::new(dx * scale, -dy * scale), scale)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fit_camera(
     view: Res<View>,
     area: Res<MapArea>,

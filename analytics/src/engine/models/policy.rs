@@ -86,15 +86,18 @@ pub fn evaluations(groups: &DataFrame) -> PolarsResult<Vec<PolicyEvaluation>> {
     let n = groups.column("n")?.f64()?.clone();
     let mean = groups.column("mean")?.f64()?.clone();
     let var = groups.column("var")?.f64()?.clone();
-    // (policy, start) → (treated stats, control stats)
-    let mut waves: std::collections::BTreeMap<(String, i64), [Option<(f64, f64, f64)>; 2]> = Default::default();
+    // (policy, start) → [control, treated] as (n, mean, variance)
+    type GroupStats = Option<(f64, f64, f64)>;
+    let mut waves: std::collections::BTreeMap<(String, i64), [GroupStats; 2]> = Default::default();
     for i in 0..groups.height() {
         let (Some(p), Some(s), Some(t), Some(n), Some(m)) = (policy.get(i), start.get(i), treated.get(i), n.get(i), mean.get(i)) else {
             continue;
         };
         waves.entry((p.to_string(), s)).or_default()[usize::from(t)] = Some((n, m, var.get(i).unwrap_or(0.0)));
     }
-    let mut by_policy: std::collections::BTreeMap<String, Vec<(i64, f64, f64, f64, f64)>> = Default::default();
+    // policy → (start, treated n, control n, difference of means, its variance)
+    type Wave = (i64, f64, f64, f64, f64);
+    let mut by_policy: std::collections::BTreeMap<String, Vec<Wave>> = Default::default();
     for ((p, s), [control, treated]) in waves {
         let (Some((nc, mc, vc)), Some((nt, mt, vt))) = (control, treated) else { continue };
         by_policy.entry(p).or_default().push((s, nt, nc, mt - mc, vt / nt + vc / nc));
