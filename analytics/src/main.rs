@@ -691,16 +691,7 @@ fn main() -> Result<()> {
                     dirty_rate: 0.002,
                 })?;
             }
-            let output = run_build(&build::BuildConfig {
-                input: generated,
-                out: data.join("cube"),
-                k: suppress::DEFAULT_K,
-                stage_on_disk: false,
-                batches: None,
-                warning: Default::default(),
-                today: None,
-                reporting: Default::default(),
-            })?;
+            let output = run_build(&build::BuildConfig::new(generated, data.join("cube")))?;
             print_summary(&output.public);
         }
     }

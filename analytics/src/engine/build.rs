@@ -47,6 +47,24 @@ pub struct BuildConfig {
     pub today: Option<NaiveDate>,
 }
 
+impl BuildConfig {
+    /// A build of `input` into `out` with the defaults: k = [`suppress::DEFAULT_K`], staged
+    /// in memory, no batches, the built-in warning and source configurations, the day of
+    /// ingest from `SZJY_TODAY` or the clock.
+    pub fn new(input: PathBuf, out: PathBuf) -> Self {
+        BuildConfig {
+            input,
+            out,
+            k: suppress::DEFAULT_K,
+            stage_on_disk: false,
+            batches: None,
+            warning: Default::default(),
+            today: None,
+            reporting: Default::default(),
+        }
+    }
+}
+
 pub struct BuildOutput {
     pub internal: Cube,
     pub public: Cube,

@@ -20,20 +20,7 @@ fn rollout_panel(scale: u64, name: &str) -> (std::path::PathBuf, f64) {
     let dir = temp_dir(name);
     let data = dir.join("data");
     let manifest = generate(&GenerateConfig { scale, seed: 17, out: data.clone(), csv: false, dirty_rate: 0.0 }, &|_, _, _| {}).unwrap();
-    let out = build(
-        &BuildConfig {
-            input: data,
-            out: dir.join("cube"),
-            k: 5,
-            stage_on_disk: false,
-            batches: None,
-            warning: Default::default(),
-            today: None,
-            reporting: Default::default(),
-        },
-        &|_, _, _| {},
-    )
-    .unwrap();
+    let out = build(&BuildConfig::new(data, dir.join("cube")), &|_, _, _| {}).unwrap();
     let cube = &out.internal;
     let policy = &manifest.events.policy;
     let start_of = |county: u32| policy.waves.iter().find(|(_, counties)| counties.contains(&county)).map(|(start, _)| *start);

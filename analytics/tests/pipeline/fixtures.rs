@@ -174,20 +174,7 @@ fn every_model_gives_the_hand_worked_answer() {
     let dir = temp_dir("fixture");
     let input = dir.join("in");
     fixture_sources(&input);
-    let out = build(
-        &BuildConfig {
-            input: input.clone(),
-            out: dir.join("out"),
-            k: 5,
-            stage_on_disk: false,
-            batches: None,
-            warning: Default::default(),
-            today: None,
-            reporting: Default::default(),
-        },
-        &|_, _, _| {},
-    )
-    .unwrap();
+    let out = build(&BuildConfig::new(input.clone(), dir.join("out")), &|_, _, _| {}).unwrap();
     let cube = &out.internal;
     assert!(out.reconciliation.iter().all(|r| r.quarantined == 0 && r.balances()), "{:?}", out.reconciliation);
     assert_eq!(cube.as_of.to_string(), "2025-03-31");

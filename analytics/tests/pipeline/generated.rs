@@ -29,20 +29,7 @@ fn generated_data_meets_its_manifest() {
     // Mobile-network, macro and budget tables (~28k rows) do not scale; the rest does.
     assert!((135_000..205_000).contains(&total), "--scale 150000 wrote {total} rows");
 
-    let out = build(
-        &BuildConfig {
-            input: data.clone(),
-            out: dir.join("cube"),
-            k: 5,
-            stage_on_disk: false,
-            batches: None,
-            warning: Default::default(),
-            today: None,
-            reporting: Default::default(),
-        },
-        &|_, _, _| {},
-    )
-    .unwrap();
+    let out = build(&BuildConfig::new(data.clone(), dir.join("cube")), &|_, _, _| {}).unwrap();
     let cube = &out.internal;
     assert!(cube.demo_data);
     assert_eq!(cube.as_of.to_string(), "2026-10-31");
@@ -221,20 +208,8 @@ fn generated_data_meets_its_manifest() {
     // The same sources build the same cube, byte for byte (sums are exact, whatever
     // order parallel workers add in), and staging validated rows on disk (for inputs
     // larger than memory) changes nothing either.
-    let again = build(
-        &BuildConfig {
-            input: data.clone(),
-            out: dir.join("cube-again"),
-            k: 5,
-            stage_on_disk: true,
-            batches: None,
-            warning: Default::default(),
-            today: None,
-            reporting: Default::default(),
-        },
-        &|_, _, _| {},
-    )
-    .unwrap();
+    let again =
+        build(&BuildConfig { stage_on_disk: true, ..BuildConfig::new(data.clone(), dir.join("cube-again")) }, &|_, _, _| {}).unwrap();
     assert_eq!(again.internal.data_version, cube.data_version);
     assert!(std::fs::read(dir.join("cube/cube.internal.bin")).unwrap() == std::fs::read(dir.join("cube-again/cube.internal.bin")).unwrap());
     assert!(!dir.join("cube-again/staging").exists(), "staged rows are removed after the build");

@@ -148,14 +148,9 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     // full build of the same base data and batches gives the same cube and reconciliation.
     let full = build::build(
         &BuildConfig {
-            input: config.input.clone(),
-            out: dir.join("full-build"),
             k: config.k,
-            stage_on_disk: false,
             batches: Some(config.data.join("batches")),
-            warning: Default::default(),
-            today: None,
-            reporting: Default::default(),
+            ..BuildConfig::new(config.input.clone(), dir.join("full-build"))
         },
         &|_, _, _| {},
     )

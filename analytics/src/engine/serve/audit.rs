@@ -62,12 +62,6 @@ pub struct Audit {
     writer: Mutex<()>,
 }
 
-/// A published batch, as the audit log remembers it.
-#[derive(Clone, Debug)]
-pub struct Landed {
-    pub entry: AuditEntry,
-}
-
 impl Audit {
     pub fn new(path: PathBuf) -> Audit {
         Audit { path, writer: Mutex::new(()) }
@@ -122,15 +116,15 @@ impl Audit {
 
     /// The batches in the data now, by source and their content's SHA-256: published and
     /// not rolled back since.
-    pub fn landed_by_content(&self) -> Result<BTreeMap<(String, String), Landed>> {
-        let mut landed: BTreeMap<(String, String), Landed> = BTreeMap::new();
+    pub fn landed_by_content(&self) -> Result<BTreeMap<(String, String), AuditEntry>> {
+        let mut landed: BTreeMap<(String, String), AuditEntry> = BTreeMap::new();
         for entry in self.entries()? {
             if entry.is_published_ingest() {
                 if let (Some(source), Some(hash)) = (entry.source.clone(), entry.content_sha256.clone()) {
-                    landed.insert((source, hash), Landed { entry });
+                    landed.insert((source, hash), entry);
                 }
             } else if entry.action == "rollback" && entry.error.is_none() {
-                landed.retain(|_, l| l.entry.batch != entry.batch);
+                landed.retain(|_, l| l.batch != entry.batch);
             }
         }
         Ok(landed)

@@ -187,11 +187,10 @@ impl Drop for Validated {
 
 /// The answer to a batch whose bytes landed before: the first batch's, nothing added.
 fn already_ingested(server: &Server, request: &Request, upload: &limits::Upload) -> ApiResult<Option<IngestReport>> {
-    let Some(landed) = server.audit.landed_by_content()?.remove(&(request.schema.name.to_string(), upload.sha256.clone())) else {
+    let Some(first) = server.audit.landed_by_content()?.remove(&(request.schema.name.to_string(), upload.sha256.clone())) else {
         return Ok(None);
     };
     let published = server.published();
-    let first = landed.entry;
     let mut entry = AuditEntry::now(&request.who, "refused", published.number).from(&request.client);
     (entry.source, entry.file, entry.content_sha256) =
         (Some(request.schema.name.into()), Some(request.file.clone()), Some(upload.sha256.clone()));
@@ -456,7 +455,7 @@ fn rollback_job(server: &Server, who: &str, client: &Client, batch: &str) -> Api
     };
     let version = server.published().number + 1;
     let landed = server.audit.landed_by_content()?;
-    let sha = landed.iter().find(|(_, l)| l.entry.batch.as_deref() == Some(batch)).map(|((_, h), _)| h.clone()).unwrap_or_default();
+    let sha = landed.iter().find(|(_, l)| l.batch.as_deref() == Some(batch)).map(|((_, h), _)| h.clone()).unwrap_or_default();
     server.journal.record(&Record::new(batch, source, "", who, &sha, Step::RollbackStarted { version }))?;
     let target = server.folders.rolled_back.join(source);
     std::fs::create_dir_all(&target).map_err(anyhow::Error::from)?;

@@ -142,9 +142,8 @@ pub struct Recovered {
 /// once after a write job fails.
 pub fn settle(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Recovered> {
     let mut recovered = Recovered::default();
+    let ingest_outcomes = audit.batches_with_outcome()?;
     let entries = audit.entries()?;
-    let ingest_outcomes: std::collections::HashSet<&str> =
-        entries.iter().filter(|e| e.action == "ingest").filter_map(|e| e.batch.as_deref()).collect();
     // A rollback's outcome names its batch; the rollbacks of a batch are settled in order.
     let mut rollback_outcomes: BTreeMap<&str, usize> = BTreeMap::new();
     for e in entries.iter().filter(|e| e.action == "rollback") {

@@ -136,7 +136,7 @@ pub fn too_large(max_bytes: u64) -> ApiError {
     ApiError(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch may have at most {max_bytes} bytes (limits.max_batch_bytes)"))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
