@@ -21,7 +21,7 @@ if [ ! -f "$work/data-$rows/manifest.json" ]; then
 fi
 input_rows=$(python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['rows'].values()))" "$work/data-$rows/manifest.json")
 
-RUST_LOG=analytics=info /usr/bin/time -f "%e %M" -o "$work/build.time" "$bin" build --in "$work/data-$rows" --out "$work/cube-$rows" >"$work/build.log" 2>"$work/build.steps"
+RUST_LOG=szjy_engine=info /usr/bin/time -f "%e %M" -o "$work/build.time" "$bin" build --in "$work/data-$rows" --out "$work/cube-$rows" >"$work/build.log" 2>"$work/build.steps"
 read -r build_s build_kib <"$work/build.time"
 tail -n 1 "$work/build.log"
 echo "build steps (cumulative: wall, CPU, peak memory so far):"

@@ -6,10 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
-# Built one at a time: together, cargo would unify their dependencies' features and
-# rebuild the shared ones differently from the analytics-only build.
-cargo build --release -p analytics
-cargo build --release -p cockpit
+cargo build --release -p analytics -p cockpit
 bin=${CARGO_TARGET_DIR:-target}/release
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then

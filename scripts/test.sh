@@ -5,22 +5,26 @@ cd "$(dirname "$0")/.."
 
 source scripts/step.sh
 
-no_polars_in_cockpit() {
-  if cargo tree -p cockpit -e normal,build -i polars --quiet >/dev/null 2>&1; then
-    echo "error: the cockpit depends on Polars:" >&2
-    cargo tree -p cockpit -e normal,build -i polars >&2
-    return 1
-  fi
-  echo "polars is not in the cockpit's dependency graph"
+# The data model, the cockpit and the browser build never reach Polars: their crate
+# graphs must not contain it.
+no_polars_in() {
+  local crate
+  for crate in "$@"; do
+    if cargo tree -p "$crate" -e normal,build -i polars --quiet >/dev/null 2>&1; then
+      echo "error: $crate depends on Polars:" >&2
+      cargo tree -p "$crate" -e normal,build -i polars >&2
+      return 1
+    fi
+    echo "polars is not in $crate's dependency graph"
+  done
 }
 
 step "install what is missing" scripts/setup-debian.sh
 # The tree stays formatted (rustfmt.toml).
 step "format" cargo fmt --all -- --check
-# The data model must build without Polars (the cockpit and the browser use it that way).
-step "analytics without Polars" cargo check -p analytics --no-default-features --lib
-# The cockpit reads only the cube: Polars must not be among its dependencies.
-step "cockpit without Polars" no_polars_in_cockpit
+step "no Polars in the model and the cockpit" no_polars_in szjy-model cockpit
+# Lints, as errors, on every crate and target (tests and benches too).
+step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 # Software rendering (Mesa lavapipe under Xvfb) needs a private runtime folder.
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 chmod 700 "$XDG_RUNTIME_DIR"

@@ -3,16 +3,19 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use analytics::catalogue::Topic;
-use analytics::cube::{Cube, TOTAL};
-use analytics::engine::{build, generate, ingest, serve};
-use analytics::interpret::{self, Lang};
-use analytics::period::Period;
-use analytics::region::{Level, RegionTree, PROVINCE};
-use analytics::{schema, suppress};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use szjy_engine::suppress;
+use szjy_engine::{build, generate, ingest};
+use szjy_model::catalogue::Topic;
+use szjy_model::cube::{Cube, TOTAL};
+use szjy_model::interpret;
+use szjy_model::lang::Lang;
+use szjy_model::period::Period;
+use szjy_model::region::{Level, RegionTree, PROVINCE};
+use szjy_model::schema;
+use szjy_server as serve;
 
 /// 数智就业 employment monitoring: data, models and the cockpit cube.
 #[derive(Parser)]
@@ -181,7 +184,7 @@ enum Command {
         log_outcome: bool,
         /// Force a design: 2x2, twfe or staggered.
         #[arg(long, value_parser = parse_design)]
-        design: Option<analytics::engine::evaluate::Design>,
+        design: Option<szjy_engine::evaluate::Design>,
         /// JSON (estimate, se, ci_low, ci_high, n, …) instead of a table.
         #[arg(long)]
         json: bool,
@@ -310,11 +313,11 @@ fn print_summary(cube: &Cube) {
         ("insured_headcount", month),
         ("subsidy_execution_rate", ytd),
     ] {
-        let def = analytics::catalogue::measure(measure).expect("catalogue measure");
+        let def = szjy_model::catalogue::measure(measure).expect("catalogue measure");
         let value = match cube.get(measure, PROVINCE, period, TOTAL) {
-            analytics::Lookup::Value(v) => interpret::format_value(measure, v, Lang::Zh),
-            analytics::Lookup::Suppressed => "（已隐藏）".into(),
-            analytics::Lookup::Missing => "—".into(),
+            szjy_model::Lookup::Value(v) => interpret::format_value(measure, v, Lang::Zh),
+            szjy_model::Lookup::Suppressed => "（已隐藏）".into(),
+            szjy_model::Lookup::Missing => "—".into(),
         };
         println!("  {:<16} {:<16} {}", def.name_zh, period.label_zh(), value);
     }
@@ -329,7 +332,7 @@ fn print_summary(cube: &Cube) {
         println!(
             "  政策评估 {}：对{}的效应 {:+.1}%（95%置信区间 {:+.1}% ~ {:+.1}%，{}个批次）",
             e.policy,
-            analytics::catalogue::measure(&e.outcome).map_or(e.outcome.as_str(), |m| m.name_zh),
+            szjy_model::catalogue::measure(&e.outcome).map_or(e.outcome.as_str(), |m| m.name_zh),
             e.effect_pct,
             e.ci_low_pct,
             e.ci_high_pct,
@@ -347,7 +350,7 @@ fn print_summary(cube: &Cube) {
 /// Reads `(period, value)` pairs in period order, naming the file, row and field of any
 /// value that is missing or not a number, and of a period that repeats.
 fn read_series(path: &std::path::Path, value: &str, period: &str) -> Result<Vec<(String, f64)>> {
-    use analytics::engine::panel_file::{read_text_columns, row_number};
+    use szjy_engine::panel_file::{read_text_columns, row_number};
     let (name, columns) = read_text_columns(path, &[period, value])?;
     let mut rows = Vec::with_capacity(columns[0].len());
     for (i, (p, text)) in columns[0].iter().zip(&columns[1]).enumerate() {
@@ -368,8 +371,8 @@ fn read_series(path: &std::path::Path, value: &str, period: &str) -> Result<Vec<
     Ok(rows.into_iter().map(|(p, v, _)| (p, v)).collect())
 }
 
-fn parse_design(text: &str) -> Result<analytics::engine::evaluate::Design, String> {
-    use analytics::engine::evaluate::Design;
+fn parse_design(text: &str) -> Result<szjy_engine::evaluate::Design, String> {
+    use szjy_engine::evaluate::Design;
     match text {
         "2x2" => Ok(Design::TwoByTwo),
         "twfe" => Ok(Design::Twfe),
@@ -378,8 +381,8 @@ fn parse_design(text: &str) -> Result<analytics::engine::evaluate::Design, Strin
     }
 }
 
-fn run_evaluate(path: &std::path::Path, spec: &analytics::engine::panel_file::PanelSpec, json: bool) -> Result<()> {
-    let report = analytics::engine::panel_file::evaluate_file(path, spec)?;
+fn run_evaluate(path: &std::path::Path, spec: &szjy_engine::panel_file::PanelSpec, json: bool) -> Result<()> {
+    let report = szjy_engine::panel_file::evaluate_file(path, spec)?;
     let e = &report.evaluation;
     if json {
         println!(
@@ -438,7 +441,7 @@ fn run_forecast(
     origins: usize,
     json: bool,
 ) -> Result<()> {
-    use analytics::forecast;
+    use szjy_engine::forecast;
     let series = read_series(path, value, period)?;
     let y: Vec<f64> = series.iter().map(|(_, v)| *v).collect();
     let fitted = forecast::fit(&y, season).with_context(|| path.display().to_string())?;
@@ -502,7 +505,8 @@ fn run_forecast(
 }
 
 fn run_backtest(cube: &Cube, horizon: usize, origins: usize, per_series: bool) -> Result<()> {
-    use analytics::{forecast, outlook};
+    use szjy_engine::forecast;
+    use szjy_model::outlook;
     /// One group's tally: series backtested, skipped, beating seasonal naive, the sum of
     /// their 80 % and 95 % coverages and their MASEs.
     #[derive(Default)]
@@ -551,7 +555,7 @@ fn run_backtest(cube: &Cube, horizon: usize, origins: usize, per_series: bool) -
             let mut tally = Tally::default();
             for region in RegionTree::shandong().at_level(*level) {
                 // The months since the series' last gap, as the cube's forecasts use.
-                let values = outlook::trailing_series(cube, measure, region.adcode, &months);
+                let values = szjy_engine::outlook::trailing_series(cube, measure, region.adcode, &months);
                 let Some(result) = forecast::backtest(&values, outlook::SEASON, horizon, origins)? else {
                     tally.skipped += 1;
                     continue;
@@ -646,8 +650,8 @@ fn main() -> Result<()> {
             );
         }
         Command::Build { input, out, k, stage_on_disk, warning_config, sources_config } => {
-            let warning = analytics::warning::WarningConfig::from_file(warning_config.as_deref())?;
-            let reporting = analytics::reporting::ReportingConfig::from_file(sources_config.as_deref()).map_err(anyhow::Error::msg)?;
+            let warning = szjy_model::warning::WarningConfig::from_file(warning_config.as_deref())?;
+            let reporting = szjy_model::reporting::ReportingConfig::from_file(sources_config.as_deref()).map_err(anyhow::Error::msg)?;
             run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None, reporting })?;
         }
         Command::Schemas { sql: false } => print!("{}", schema::markdown()),
@@ -663,7 +667,7 @@ fn main() -> Result<()> {
         Command::Serve { .. } => unreachable!("served above"),
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),
         Command::Evaluate { data, outcome, unit, period, treated, post, treat_start, cluster, log_outcome, design, json } => {
-            let spec = analytics::engine::panel_file::PanelSpec {
+            let spec = szjy_engine::panel_file::PanelSpec {
                 outcome: &outcome,
                 unit: unit.as_deref(),
                 period: period.as_deref(),

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use analytics::lifecycle::{self, Action, AlertState};
 use bevy::prelude::*;
+use szjy_model::lifecycle::{self, Action, AlertState};
 
 /// The server's answer to a step on an alert: the alert's id and its new state, or why not.
 type StepAnswer = (String, Result<AlertState, String>);

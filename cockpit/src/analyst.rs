@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 
-use analytics::catalogue::{self, MEASURES};
-use analytics::cube::{Lookup, Variant, TOTAL};
-use analytics::interpret::{format_value, Lang};
-use analytics::period::PeriodKind;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{save_to_disk, Screenshot};
 use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
+use szjy_model::catalogue::{self, MEASURES};
+use szjy_model::cube::{Lookup, Variant, TOTAL};
+use szjy_model::interpret::format_value;
+use szjy_model::lang::Lang;
+use szjy_model::period::PeriodKind;
 
 use crate::data::CubeStore;
 use crate::figures::dimension_label;
@@ -215,7 +216,7 @@ fn query_window(
             if ui.button(text(lang, "export_csv")).clicked() {
                 let path = state.export_dir.join(format!("query-{}-{}-{}.csv", q.measure, q.region, view.month));
                 let written = std::fs::create_dir_all(&state.export_dir)
-                    .and_then(|()| analytics::cube::write_atomically(&path, table.to_csv(&q, lang).as_bytes()));
+                    .and_then(|()| szjy_model::cube::write_atomically(&path, table.to_csv(&q, lang).as_bytes()));
                 state.status = Some(match written {
                     Ok(()) => format!("{} {}", text(lang, "exported"), path.display()),
                     Err(e) => format!("{}: {e}", path.display()),
@@ -266,7 +267,7 @@ fn sources_window(
                 }
                 ui.end_row();
                 for s in &cube.sources {
-                    let zh = analytics::schema::source(&s.source).map_or("", |schema| schema.zh);
+                    let zh = szjy_model::schema::source(&s.source).map_or("", |schema| schema.zh);
                     ui.label(format!("{zh} {}", s.source));
                     ui.label(s.rows_in.to_string());
                     ui.label(s.accepted.to_string());

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use bevy::platform::time::Instant;
 
-use analytics::region::{RegionTree, PROVINCE};
 use bevy::prelude::*;
+use szjy_model::region::{RegionTree, PROVINCE};
 
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 

@@ -11,13 +11,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
-use analytics::cube::Lookup;
-use analytics::period::Period;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::PrimaryWindow;
 use geo::{Contains, Distance, Euclidean};
 use serde::Serialize;
+use szjy_model::cube::Lookup;
+use szjy_model::period::Period;
 
 use crate::data::{CubeStore, LoadStatus};
 use crate::fonts::FontsReady;

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use analytics::cube::Cube;
-use analytics::period::{Period, PeriodKind};
 use bevy::prelude::*;
+use szjy_model::cube::Cube;
+use szjy_model::period::{Period, PeriodKind};
 
 use crate::Settings;
 
@@ -40,7 +40,7 @@ pub struct CubeStore {
 /// The state of the link to `analytics serve`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Link {
-    pub version: Option<analytics::protocol::VersionInfo>,
+    pub version: Option<szjy_model::protocol::VersionInfo>,
     /// Since when the server cannot be reached (the data on show is stale), and why.
     pub down_since: Option<(chrono::DateTime<chrono::Utc>, String)>,
 }
@@ -63,7 +63,7 @@ impl CubeStore {
 
 /// The first and last months that have an observed cell (forecast months are not views).
 fn month_range(cube: &Cube) -> Option<(Period, Period)> {
-    let observed = cube.cells.iter().filter(|c| c.flags & analytics::cube::flags::ESTIMATED == 0);
+    let observed = cube.cells.iter().filter(|c| c.flags & szjy_model::cube::flags::ESTIMATED == 0);
     let months = observed.filter(|c| c.period.kind() == PeriodKind::Month).map(|c| c.period.month_index());
     let (first, last) = months.fold(None, |acc: Option<(i32, i32)>, m| Some(acc.map_or((m, m), |(a, b)| (a.min(m), b.max(m)))))?;
     Some((Period::from_month_index(first), Period::from_month_index(last)))
@@ -95,7 +95,7 @@ impl Plugin for DataSourcePlugin {
         // The default cube is built from the default data: one written by an older version
         // of the program (another format) is built again, like a missing one.
         let loaded = path.exists().then(|| Cube::load(&path));
-        let outdated = matches!(loaded, Some(Err(analytics::cube::CubeError::Version { .. }))) && settings.build_if_missing;
+        let outdated = matches!(loaded, Some(Err(szjy_model::cube::CubeError::Version { .. }))) && settings.build_if_missing;
         let store = if let (Some(loaded), false) = (loaded, outdated) {
             match loaded {
                 Ok(cube) => CubeStore::ready(cube, origin),
@@ -202,7 +202,7 @@ pub(crate) fn utc_now() -> chrono::DateTime<chrono::Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use analytics::cube::TOTAL;
+    use szjy_model::cube::TOTAL;
 
     #[test]
     fn the_month_range_spans_the_cube() {
@@ -210,7 +210,7 @@ mod tests {
         cube.insert("vacancies", 370100, Period::month(2021, 3), TOTAL, 1.0, 0);
         cube.insert("vacancies", 370100, Period::month(2025, 6), TOTAL, 1.0, 0);
         cube.insert("gdp", 370100, Period::Quarter { year: 2025, quarter: 3 }, TOTAL, 1.0, 0);
-        cube.insert("vacancies", 370100, Period::month(2025, 7), "fc:point", 1.0, analytics::cube::flags::ESTIMATED);
+        cube.insert("vacancies", 370100, Period::month(2025, 7), "fc:point", 1.0, szjy_model::cube::flags::ESTIMATED);
         let store = CubeStore::ready(cube, "test".into());
         assert_eq!(store.months, Some((Period::month(2021, 3), Period::month(2025, 6))));
     }

@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use analytics::cube::{Cube, TOTAL};
-use analytics::period::Period;
-use analytics::region::PROVINCE;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
+use szjy_model::cube::{Cube, TOTAL};
+use szjy_model::period::Period;
+use szjy_model::region::PROVINCE;
 
 use crate::data::CubeStore;
 use crate::pacing::{NextUpdate, Now};
@@ -36,7 +36,7 @@ fn app(mode: Mode) -> App {
             region: PROVINCE,
             month: Period::month(2000, 1),
             theme: 0,
-            lang: analytics::interpret::Lang::Zh,
+            lang: szjy_model::lang::Lang::Zh,
             playing: false,
             category: None,
             filters_open: false,
@@ -95,7 +95,7 @@ fn keys_switch_topics_themes_language_and_months() {
     press(&mut app, KeyCode::KeyT);
     assert_eq!(view(&app).theme, 1);
     press(&mut app, KeyCode::KeyL);
-    assert_eq!(view(&app).lang, analytics::interpret::Lang::En);
+    assert_eq!(view(&app).lang, szjy_model::lang::Lang::En);
     press(&mut app, KeyCode::ArrowLeft);
     assert_eq!(view(&app).month, Period::month(2025, 5));
     press(&mut app, KeyCode::ArrowRight);
@@ -149,7 +149,7 @@ fn timers_say_when_the_next_update_is_due() {
 #[test]
 fn an_alert_stepped_in_the_cockpit_keeps_its_state_across_restarts() {
     use crate::alerts::{AlertLifecyclePlugin, AlertStates, LifecycleRequest};
-    use analytics::lifecycle::{Action, Status};
+    use szjy_model::lifecycle::{Action, Status};
     let dir = std::env::temp_dir().join(format!("szjy-cockpit-lifecycle-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(dir.join("alert-lifecycle.jsonl"));

@@ -2,12 +2,13 @@
 //! with their changes, trend series, rankings and choropleth classes. Neither Bevy nor
 //! egui here, so every number a panel draws is tested without a renderer.
 
-use analytics::catalogue::{self, DimKind, MeasureDef};
-use analytics::codes;
-use analytics::cube::{Cube, Lookup, TOTAL};
-use analytics::interpret::{change_pct, Lang};
-use analytics::period::{Period, PeriodKind};
-use analytics::region::{Adcode, RegionTree};
+use szjy_model::catalogue::{self, DimKind, MeasureDef};
+use szjy_model::codes;
+use szjy_model::cube::{Cube, Lookup, TOTAL};
+use szjy_model::interpret::change_pct;
+use szjy_model::lang::Lang;
+use szjy_model::period::{Period, PeriodKind};
+use szjy_model::region::{Adcode, RegionTree};
 
 /// The period a measure is shown for while the view is at `month`: the month itself for
 /// monthly measures, the latest complete quarter for quarterly ones, the year for yearly
@@ -230,7 +231,7 @@ pub fn map_values(
 ) -> (Period, Vec<(Adcode, Lookup)>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
     let dim = applied_category(def, category).unwrap_or(TOTAL);
-    let period = figure(cube, measure, analytics::region::PROVINCE, month, category).map_or(period_for(def, month), |f| f.period);
+    let period = figure(cube, measure, szjy_model::region::PROVINCE, month, category).map_or(period_for(def, month), |f| f.period);
     (period, regions.map(|r| (r, cube.get(measure, r, period, dim))).collect())
 }
 
@@ -249,7 +250,7 @@ mod tests {
         }
         c.insert("new_urban_jobs", JINAN, Period::month(2024, 6), TOTAL, 96.0, 0);
         c.insert("new_urban_jobs", QINGDAO, Period::month(2025, 6), TOTAL, 300.0, 0);
-        c.insert("new_urban_jobs", analytics::region::PROVINCE, Period::month(2025, 6), TOTAL, 420.0, 0);
+        c.insert("new_urban_jobs", szjy_model::region::PROVINCE, Period::month(2025, 6), TOTAL, 420.0, 0);
         c.insert("new_urban_jobs", JINAN, Period::YearToDate { year: 2025, month: 6 }, TOTAL, 600.0, 0);
         c.insert("shortage_score", JINAN, Period::Quarter { year: 2025, quarter: 1 }, "occ:6-18-01-01", 80.0, 0);
         c.insert("shortage_score", JINAN, Period::Quarter { year: 2025, quarter: 1 }, "occ:4-01-02-01", 90.0, 0);
@@ -294,7 +295,7 @@ mod tests {
 
     #[test]
     fn rankings_sort_and_name_their_bars() {
-        let (_, bars) = rank_children(&cube(), "new_urban_jobs", analytics::region::PROVINCE, Period::month(2025, 6), None, 10, Lang::Zh);
+        let (_, bars) = rank_children(&cube(), "new_urban_jobs", szjy_model::region::PROVINCE, Period::month(2025, 6), None, 10, Lang::Zh);
         let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
         assert_eq!(labels, ["青岛市", "济南市"]);
         let (period, bars) = rank_dimension(&cube(), "shortage_score", JINAN, Period::month(2025, 5), DimKind::Occupation, 1, Lang::Zh);

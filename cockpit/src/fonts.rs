@@ -96,19 +96,19 @@ mod tests {
         // no other font to fall back to.
         let face = glyph_lookup();
         let mut texts: Vec<String> = Vec::new();
-        for m in analytics::catalogue::MEASURES {
+        for m in szjy_model::catalogue::MEASURES {
             texts.extend([m.name_zh, m.unit_zh, m.definition_zh].map(String::from));
         }
-        for r in analytics::region::RegionTree::shandong().all() {
+        for r in szjy_model::region::RegionTree::shandong().all() {
             texts.push(r.name_zh.clone());
         }
-        for o in analytics::codes::occupations() {
+        for o in szjy_model::codes::occupations() {
             texts.push(o.name_zh.clone());
         }
-        for list in [analytics::codes::INDUSTRIES, analytics::codes::SUBSIDY_TYPES, analytics::codes::KEY_GROUPS] {
+        for list in [szjy_model::codes::INDUSTRIES, szjy_model::codes::SUBSIDY_TYPES, szjy_model::codes::KEY_GROUPS] {
             texts.extend(list.iter().map(|e| e.1.to_string()));
         }
-        let warning = analytics::warning::WarningConfig::default();
+        let warning = szjy_model::warning::WarningConfig::default();
         for i in &warning.indicators {
             texts.extend([i.name_zh.clone(), i.unit_zh.clone()]);
         }
@@ -121,7 +121,8 @@ mod tests {
         }
         texts.push(crate::panels::all_ui_text());
         // String literals in the code that writes text (number formats, arrows, labels).
-        for dir in [concat!(env!("CARGO_MANIFEST_DIR"), "/src"), concat!(env!("CARGO_MANIFEST_DIR"), "/../analytics/src")] {
+        let analytics = ["/../analytics/src", "/../analytics/model/src", "/../analytics/engine/src", "/../analytics/server/src"];
+        for dir in std::iter::once("/src").chain(analytics).map(|dir| format!("{}{dir}", env!("CARGO_MANIFEST_DIR"))) {
             let mut stack = vec![std::path::PathBuf::from(dir)];
             while let Some(path) = stack.pop() {
                 if path.is_dir() {

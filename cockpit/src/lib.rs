@@ -45,12 +45,12 @@ pub mod embedded {
 
 use std::path::PathBuf;
 
-use analytics::interpret::Lang;
-use analytics::period::Period;
-use analytics::region::{Adcode, PROVINCE};
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowMode, WindowResolution};
 use bevy_egui::EguiPlugin;
+use szjy_model::lang::Lang;
+use szjy_model::period::Period;
+use szjy_model::region::{Adcode, PROVINCE};
 
 /// Everything the command line decides.
 #[derive(Resource, Clone, Debug)]
@@ -184,7 +184,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
         indicator: None,
         highlight: None,
     };
-    if analytics::region::RegionTree::shandong().get(settings.region).is_none() {
+    if szjy_model::region::RegionTree::shandong().get(settings.region).is_none() {
         return Err(format!("{} is not a Shandong adcode", settings.region));
     }
 

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use analytics::interpret::Lang;
-use analytics::period::Period;
 use bevy::math::UVec2;
 use clap::{Parser, ValueEnum};
 use cockpit::wall::WallLayout;
 use cockpit::{CaptureSpec, Mode, Settings};
+use szjy_model::lang::Lang;
+use szjy_model::period::Period;
 
 /// 数智就业 综合驾驶舱 (comprehensive employment-monitoring cockpit).
 #[derive(Parser)]
@@ -54,7 +54,7 @@ struct Cli {
     #[arg(long)]
     topic: Option<String>,
     /// First region (adcode: 370000 the province, 370200 Qingdao, 370211 Huangdao …).
-    #[arg(long, default_value_t = analytics::region::PROVINCE)]
+    #[arg(long, default_value_t = szjy_model::region::PROVINCE)]
     region: u32,
     /// First month, YYYY-MM (default: the cube's latest).
     #[arg(long, value_parser = parse_month)]

@@ -6,9 +6,9 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use analytics::interpret::Lang;
     use cockpit::wall::WallLayout;
     use cockpit::{Mode, Settings};
+    use szjy_model::lang::Lang;
 
     let Some(window) = web_sys::window() else { return };
     let location = window.location();

@@ -2,11 +2,11 @@
 //! (optionally one dimension category), as a sortable table that exports to CSV. Pure, so
 //! the numbers a table or a CSV shows are tested against the cube.
 
-use analytics::catalogue;
-use analytics::cube::{Cube, Lookup, TOTAL};
-use analytics::interpret::Lang;
-use analytics::period::{Period, PeriodKind};
-use analytics::region::{Adcode, RegionTree};
+use szjy_model::catalogue;
+use szjy_model::cube::{Cube, Lookup, TOTAL};
+use szjy_model::lang::Lang;
+use szjy_model::period::{Period, PeriodKind};
+use szjy_model::region::{Adcode, RegionTree};
 
 use crate::figures::{last_complete_quarter, step_back};
 
@@ -146,7 +146,7 @@ mod tests {
         c.insert("new_urban_jobs", 370211, Period::month(2025, 6), TOTAL, 40.0, 0);
         c.insert("new_urban_jobs", 370212, Period::month(2025, 6), TOTAL, 90.0, 0);
         c.insert("new_urban_jobs", 370211, Period::month(2025, 5), TOTAL, 35.0, 0);
-        c.insert("new_urban_jobs", 370213, Period::month(2025, 6), TOTAL, 2.0, analytics::cube::flags::SUPPRESSED_PRIMARY);
+        c.insert("new_urban_jobs", 370213, Period::month(2025, 6), TOTAL, 2.0, szjy_model::cube::flags::SUPPRESSED_PRIMARY);
         let i = c.cells.len() - 1;
         c.cells[i].value = None;
         c.reindex();

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use analytics::cube::Cube;
-use analytics::lifecycle::AlertState;
-use analytics::protocol::{SseParser, VersionInfo, CUBE_BINARY_ROUTE, LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
+use szjy_model::cube::Cube;
+use szjy_model::lifecycle::AlertState;
+use szjy_model::protocol::{SseParser, VersionInfo, CUBE_BINARY_ROUTE, LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
 
 /// What the follower reports to the app.
 #[derive(Debug)]
@@ -192,7 +192,7 @@ pub fn post_lifecycle(
     base: &str,
     token: &str,
     alert: String,
-    action: analytics::lifecycle::Action,
+    action: szjy_model::lifecycle::Action,
     done: impl FnOnce(Result<AlertState, String>) + Send + 'static,
 ) {
     let url = format!("{}{LIFECYCLE_ROUTE}", base.trim_end_matches('/'));

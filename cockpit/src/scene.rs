@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use analytics::catalogue::{self, DimKind, Topic};
-use analytics::warning::Category;
 use bevy::prelude::*;
 use serde::Deserialize;
+use szjy_model::catalogue::{self, DimKind, Topic};
+use szjy_model::warning::Category;
 
 /// One topic page.
 #[derive(Clone, Debug, Deserialize)]
@@ -171,7 +171,7 @@ impl std::fmt::Display for SceneError {
             SceneError::Read { path, message } => write!(f, "{}: cannot read: {message}", path.display()),
             SceneError::Parse { path, message } => write!(f, "{}: {message}", path.display()),
             SceneError::UnknownMeasure { path, measure } => {
-                write!(f, "{}: measure `{measure}` is not in the catalogue (analytics::catalogue)", path.display())
+                write!(f, "{}: measure `{measure}` is not in the catalogue (szjy_model::catalogue)", path.display())
             }
             SceneError::Empty { dir } => write!(f, "{}: no scene files (*.ron)", dir.display()),
         }

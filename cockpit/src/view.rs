@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use bevy::platform::time::Instant;
 
-use analytics::catalogue::DimKind;
-use analytics::interpret::Lang;
-use analytics::period::Period;
-use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
 use bevy::prelude::*;
+use szjy_model::catalogue::DimKind;
+use szjy_model::lang::Lang;
+use szjy_model::period::Period;
+use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
 use crate::data::CubeStore;
 use crate::pacing::{NextUpdate, Now};

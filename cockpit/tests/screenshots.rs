@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-use analytics::cube::Cube;
-use analytics::lifecycle::{Action, Status};
-use analytics::period::Period;
 use serde::Deserialize;
+use szjy_model::cube::Cube;
+use szjy_model::lifecycle::{Action, Status};
+use szjy_model::period::Period;
 
 /// One cockpit at a time: each keeps both cores busy rendering in software.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -369,7 +369,7 @@ fn the_cockpit_follows_the_data_server() {
     let period = probes.map.period.expect("a period");
     assert!(probes.map.values.len() >= 16, "every city is coloured: {:?}", probes.map.values.keys());
     for (adcode, value) in &probes.map.values {
-        assert_eq!(*value, served_cube.get(&probes.map.measure, *adcode, period, analytics::cube::TOTAL).value(), "city {adcode}");
+        assert_eq!(*value, served_cube.get(&probes.map.measure, *adcode, period, szjy_model::cube::TOTAL).value(), "city {adcode}");
     }
     check_probes("remote", &Shot::open(&shot), &probes, 10);
 

@@ -3,14 +3,14 @@
 
 use std::fmt::Write;
 
-use analytics::cube::TOTAL;
-use analytics::engine::build::{build, BuildConfig};
-use analytics::engine::evaluate::Design;
-use analytics::engine::generate::{generate, GenerateConfig};
-use analytics::engine::panel_file::{evaluate_file, PanelSpec};
-use analytics::outlook::observed_months;
-use analytics::period::Period;
-use analytics::region::{Level, RegionTree};
+use szjy_engine::build::{build, BuildConfig};
+use szjy_engine::evaluate::Design;
+use szjy_engine::generate::{generate, GenerateConfig};
+use szjy_engine::panel_file::{evaluate_file, PanelSpec};
+use szjy_model::cube::TOTAL;
+use szjy_model::outlook::observed_months;
+use szjy_model::period::Period;
+use szjy_model::region::{Level, RegionTree};
 
 use crate::temp_dir;
 

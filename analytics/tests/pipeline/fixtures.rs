@@ -5,12 +5,12 @@ use std::path::Path;
 
 use crate::temp_dir;
 
-use analytics::cube::{Cube, TOTAL};
-use analytics::engine::build::{build, BuildConfig};
-use analytics::engine::keys::PersonHasher;
-use analytics::period::Period;
-use analytics::warning::events;
-use analytics::Lookup;
+use szjy_engine::build::{build, BuildConfig};
+use szjy_engine::keys::PersonHasher;
+use szjy_model::cube::{Cube, TOTAL};
+use szjy_model::period::Period;
+use szjy_model::warning::events;
+use szjy_model::Lookup;
 
 pub fn key(token: &str) -> String {
     PersonHasher::new(b"fixture").key_of(token)

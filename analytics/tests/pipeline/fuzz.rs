@@ -20,12 +20,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use analytics::engine::ingest::{self, IngestContext, InputFile};
-use analytics::engine::keys::PersonHasher;
-use analytics::schema::{self, id_number_checksum_ok};
 use polars::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
+use szjy_engine::ingest::{self, IngestContext, InputFile};
+use szjy_engine::keys::PersonHasher;
+use szjy_model::schema::{self, id_number_checksum_ok};
 
 use crate::temp_dir;
 

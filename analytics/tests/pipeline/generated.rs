@@ -2,19 +2,19 @@
 
 use std::collections::HashSet;
 
-use analytics::catalogue::{self, Disclosure};
-use analytics::engine::build::{build, BuildConfig};
-use analytics::engine::generate::{generate, read_manifest, GenerateConfig};
-use analytics::engine::ingest;
-use analytics::engine::keys::PersonHasher;
-use analytics::engine::models::{subsidy, Sources};
-use analytics::outlook;
-use analytics::period::{Period, PeriodKind};
-use analytics::region::{Level, RegionTree};
-use analytics::schema;
-use analytics::suppress::additive_relations;
-use analytics::warning::{self, events, Rule};
 use polars::prelude::*;
+use szjy_engine::build::{build, BuildConfig};
+use szjy_engine::generate::{generate, read_manifest, GenerateConfig};
+use szjy_engine::ingest;
+use szjy_engine::keys::PersonHasher;
+use szjy_engine::models::{subsidy, Sources};
+use szjy_engine::suppress::additive_relations;
+use szjy_model::catalogue::{self, Disclosure};
+use szjy_model::outlook;
+use szjy_model::period::{Period, PeriodKind};
+use szjy_model::region::{Level, RegionTree};
+use szjy_model::schema;
+use szjy_model::warning::{self, events, Rule};
 
 use crate::temp_dir;
 
@@ -88,7 +88,7 @@ fn generated_data_meets_its_manifest() {
     assert!(months.contains(&-12) && months.contains(&0) && months.contains(&12), "{months:?}");
     assert!(evaluation.event_study.iter().all(|p| p.ci_low_pct <= p.effect_pct && p.effect_pct <= p.ci_high_pct));
     assert!(evaluation.pre_trend_p.is_some_and(|p| (0.0..=1.0).contains(&p)));
-    assert_eq!(evaluation.trends.len(), analytics::outlook::observed_months(cube).len());
+    assert_eq!(evaluation.trends.len(), szjy_model::outlook::observed_months(cube).len());
 
     // Duplicate payments: the model finds the injected ones (recall ≥ 0.95).
     let context = ingest::IngestContext::new(PersonHasher::new(b"unused"), chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
@@ -124,7 +124,7 @@ fn generated_data_meets_its_manifest() {
     // hidden cell away. (Forecasts are estimates made from its visible cells only, so
     // they may be small: they count no one.)
     let public = &out.public;
-    for cell in public.cells.iter().filter(|c| c.flags & analytics::cube::flags::ESTIMATED == 0) {
+    for cell in public.cells.iter().filter(|c| c.flags & szjy_model::cube::flags::ESTIMATED == 0) {
         let def = catalogue::measure(public.measure_id(cell)).unwrap();
         if def.disclosure == Disclosure::PersonCount {
             if let Some(v) = cell.value {
@@ -152,7 +152,7 @@ fn generated_data_meets_its_manifest() {
         for a in &c.alerts {
             let Some(ind) = c.warning.indicator(&a.indicator).filter(|i| i.rule != Rule::Event) else { continue };
             indicator_alerts += 1;
-            let value = warning::indicator_value(c, &ind.rule, a.region, a.period)
+            let value = szjy_model::indicator::indicator_value(c, &ind.rule, a.region, a.period)
                 .unwrap_or_else(|| panic!("{name}: {a:?} has no value in its cube"));
             assert!((value - a.value).abs() < 0.006, "{name}: {a:?} but the cube gives {value}");
             assert_eq!(ind.trigger.level(value).map(|(level, _)| level), Some(a.level), "{name}: {a:?}");

@@ -10,13 +10,13 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use analytics::cube::{Cube, TOTAL};
-use analytics::engine::generate::{generate, GenerateConfig};
-use analytics::engine::serve::{self, AuditEntry, IngestReport, Limits, Role, ServeConfig, TokenConfig, VersionInfo};
-use analytics::period::Period;
 use polars::prelude::*;
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
+use szjy_engine::generate::{generate, GenerateConfig};
+use szjy_model::cube::{Cube, TOTAL};
+use szjy_model::period::Period;
+use szjy_server::{self as serve, AuditEntry, IngestReport, Limits, Role, ServeConfig, TokenConfig, VersionInfo};
 
 use crate::temp_dir;
 
@@ -361,7 +361,7 @@ fn slow_clients_meet_a_connection_cap_and_a_header_timeout() {
 
 /// Appends the ISO 7064 check digit to 17 digits.
 fn with_check_digit(body: &str) -> String {
-    "0123456789X".chars().map(|c| format!("{body}{c}")).find(|id| analytics::schema::id_number_checksum_ok(id)).unwrap()
+    "0123456789X".chars().map(|c| format!("{body}{c}")).find(|id| szjy_model::schema::id_number_checksum_ok(id)).unwrap()
 }
 
 #[test]
@@ -466,7 +466,7 @@ fn keyed_sources_are_replaced_not_summed() {
     assert!(ingests(server.addr).iter().any(|e| e.source.as_deref() == Some("employment_targets") && e.replaced == Some(1)));
     // A zone sent again under another file name is still one zone.
     let zone = &base.zones[0];
-    let functions = analytics::codes::codes(analytics::codes::SERVICE_FUNCTIONS)[..5].join("|");
+    let functions = szjy_model::codes::codes(szjy_model::codes::SERVICE_FUNCTIONS)[..5].join("|");
     for name in ["zones-a.csv", "zones-b.csv"] {
         let body = format!(
             "zone_id,name,kind,county,functions,opened\n{},{}（{name}）,{},{},{functions},2024-03-01\n",
@@ -534,14 +534,14 @@ fn public_alert_states_name_no_employer() {
         .expect("a layoff alert names its employer")
         .id();
     let step = client()
-        .post(format!("http://{}{}", server.addr, analytics::protocol::LIFECYCLE_ROUTE))
+        .post(format!("http://{}{}", server.addr, szjy_model::protocol::LIFECYCLE_ROUTE))
         .bearer_auth(ANALYST)
         .json(&serde_json::json!({"alert": about_employer, "action": "acknowledge"}))
         .send()
         .unwrap();
     assert_eq!(step.status(), StatusCode::OK);
     let states = |token: Option<&str>| {
-        let request = client().get(format!("http://{}{}", server.addr, analytics::protocol::LIFECYCLE_ROUTE));
+        let request = client().get(format!("http://{}{}", server.addr, szjy_model::protocol::LIFECYCLE_ROUTE));
         let request = match token {
             Some(t) => request.bearer_auth(t),
             None => request,
@@ -576,14 +576,14 @@ fn rows_of_a_later_month_do_not_move_the_as_of() {
     assert_eq!(cube.latest_month(), Period::month(2026, 10));
     // November's cells are forecasts only: the early row is kept but not reported.
     let november: Vec<_> = cube.cells.iter().filter(|c| c.period == Period::month(2026, 11)).collect();
-    assert!(!november.is_empty() && november.iter().all(|c| c.flags & analytics::cube::flags::ESTIMATED != 0));
+    assert!(!november.is_empty() && november.iter().all(|c| c.flags & szjy_model::cube::flags::ESTIMATED != 0));
 }
 
 #[test]
 fn a_failed_build_leaves_the_data_as_it_was_with_one_outcome() {
     let data = built_data("failed-build");
     let warning = data.join("early-warning.ron");
-    std::fs::write(&warning, analytics::warning::DEFAULT_CONFIG).unwrap();
+    std::fs::write(&warning, szjy_model::warning::DEFAULT_CONFIG).unwrap();
     let mut config = config(&data);
     config.warning_config = Some(warning.clone());
     let server = serve::spawn(config).unwrap();
@@ -601,7 +601,7 @@ fn a_failed_build_leaves_the_data_as_it_was_with_one_outcome() {
     assert!(files_under(&data.join("rolled-back")).iter().any(|f| f.to_string_lossy().ends_with("b000001.parquet.failed")));
     assert!(!data.join("versions/2").exists(), "no half-built version");
     // Mended, the same bytes go in as a new batch (the failed one never landed).
-    std::fs::write(&warning, analytics::warning::DEFAULT_CONFIG).unwrap();
+    std::fs::write(&warning, szjy_model::warning::DEFAULT_CONFIG).unwrap();
     let report: IngestReport = post(server.addr, &ingest_path("a.csv"), INGEST, registrations(LIXIA, 5, 11)).json().unwrap();
     assert_eq!((report.batch.as_str(), report.version, report.already_ingested), ("b000002", 2, false));
 }

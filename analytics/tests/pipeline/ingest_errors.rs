@@ -1,10 +1,10 @@
 //! Broken inputs: every row is accepted or quarantined with a reason naming file, row and
 //! field; structural problems are clear errors; raw ID numbers never come out.
 
-use analytics::engine::ingest::{self, IngestContext, IngestError, InputFile};
-use analytics::engine::keys::PersonHasher;
-use analytics::schema::{self, id_number_checksum_ok};
 use polars::prelude::*;
+use szjy_engine::ingest::{self, IngestContext, IngestError, InputFile};
+use szjy_engine::keys::PersonHasher;
+use szjy_model::schema::{self, id_number_checksum_ok};
 
 use crate::temp_dir;
 
@@ -89,7 +89,7 @@ fn bad_rows_are_quarantined_with_file_row_and_field() {
         schema::EMPLOYMENT_REGISTRATIONS.columns.iter().map(|c| c.name).collect::<Vec<_>>()
     );
     let keys: Vec<u64> = accepted.column("person_key").unwrap().u64().unwrap().iter().flatten().collect();
-    let expected = [&good1, &good2].map(|id| analytics::engine::keys::compact(&hasher.key_of(id)).unwrap());
+    let expected = [&good1, &good2].map(|id| szjy_engine::keys::compact(&hasher.key_of(id)).unwrap());
     assert_eq!(keys, expected);
     assert_eq!(accepted.column("age").unwrap().dtype(), &DataType::Int64);
     std::fs::remove_dir_all(dir).unwrap();
@@ -234,7 +234,7 @@ fn file_oddities_are_read_or_named() {
         &spells,
         format!(
             "start_date,county,reason,key_group,age,sex,education,person_key\n2026-09-01,370102,{},其他,30,男,本科,{KEY}\n",
-            analytics::codes::UNEMPLOYMENT_REASONS[0].0
+            szjy_model::codes::UNEMPLOYMENT_REASONS[0].0
         ),
     )
     .unwrap();
@@ -297,6 +297,6 @@ fn the_validated_form_reads_back_as_its_source() {
     );
     let (again, accepted) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &out, &dir.join("q2"));
     assert_eq!((again.accepted, again.quarantined), (1, 0), "the output of ingest is valid input");
-    assert_eq!(accepted.column("person_key").unwrap().u64().unwrap().get(0), analytics::engine::keys::compact(&hasher.key_of(&id)));
+    assert_eq!(accepted.column("person_key").unwrap().u64().unwrap().get(0), szjy_engine::keys::compact(&hasher.key_of(&id)));
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -5,12 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use analytics::catalogue::{Direction, Topic};
-use analytics::cube::{Cube, Lookup};
-use analytics::interpret::{interpret, Lang};
-use analytics::outlook;
-use analytics::period::Period;
-use analytics::region::{Adcode, RegionTree};
+use szjy_model::catalogue::{Direction, Topic};
+use szjy_model::cube::{Cube, Lookup};
+use szjy_model::interpret::interpret;
+use szjy_model::lang::Lang;
+use szjy_model::outlook;
+use szjy_model::period::Period;
+use szjy_model::region::{Adcode, RegionTree};
 
 const TOPICS: [Topic; 9] = [
     Topic::Overview,
@@ -139,7 +140,7 @@ fn candidates(cube: &Cube, region: Adcode, month: Period) -> BTreeSet<String> {
     values.extend(within.iter().flat_map(|a| [a.value, a.threshold]));
     let this_month: Vec<_> = within.iter().filter(|a| a.period == month).collect();
     values.push(this_month.len() as f64);
-    for level in analytics::cube::AlertLevel::ALL {
+    for level in szjy_model::alert::AlertLevel::ALL {
         values.push(this_month.iter().filter(|a| a.level == level).count() as f64);
     }
     for indicator in &cube.warning.indicators {

@@ -6,16 +6,16 @@ use std::io::BufRead;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use analytics::cube::{Cube, Variant, TOTAL};
-use analytics::engine::build::{self, BuildConfig};
-use analytics::engine::generate::{generate, GenerateConfig};
-use analytics::engine::serve::{self, AuditEntry, IngestReport, Role, ServeConfig, TokenConfig, VersionInfo};
-use analytics::lifecycle::{AlertState, Status};
-use analytics::period::Period;
-use analytics::protocol::LIFECYCLE_ROUTE;
-use analytics::region::RegionTree;
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
+use szjy_engine::build::{self, BuildConfig};
+use szjy_engine::generate::{generate, GenerateConfig};
+use szjy_model::cube::{Cube, Variant, TOTAL};
+use szjy_model::lifecycle::{AlertState, Status};
+use szjy_model::period::Period;
+use szjy_model::protocol::LIFECYCLE_ROUTE;
+use szjy_model::region::RegionTree;
+use szjy_server::{self as serve, AuditEntry, IngestReport, Role, ServeConfig, TokenConfig, VersionInfo};
 
 use crate::temp_dir;
 

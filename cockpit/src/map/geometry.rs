@@ -1,10 +1,10 @@
-//! The province's real boundaries (data/geo, embedded through `analytics::region`) in map
+//! The province's real boundaries (data/geo, embedded through `szjy_model::region`) in map
 //! coordinates, triangulated for meshes, with point-in-polygon picking. No Bevy here, so
 //! it is tested without a renderer.
 
-use analytics::region::{Adcode, Level, CITIES_GEOJSON, COUNTIES_GEOJSON};
 use geo::{BoundingRect, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Rect, TriangulateEarcut};
 use serde::Deserialize;
+use szjy_model::region::{Adcode, Level, CITIES_GEOJSON, COUNTIES_GEOJSON};
 
 /// Map coordinates are kilometres east and north of this point (an equirectangular
 /// projection at Shandong's latitude: distortion stays under 2 % across the province,

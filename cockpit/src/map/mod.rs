@@ -12,10 +12,6 @@ pub mod geometry;
 
 use std::collections::HashMap;
 
-use analytics::cube::Lookup;
-use analytics::interpret::{format_value, Lang};
-use analytics::period::Period;
-use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::CameraOutputMode;
@@ -23,6 +19,11 @@ use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
 use bevy_egui::{egui, EguiContextSettings, EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, EguiZoomFactor, PrimaryEguiContext};
+use szjy_model::cube::Lookup;
+use szjy_model::interpret::format_value;
+use szjy_model::lang::Lang;
+use szjy_model::period::Period;
+use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
 use crate::data::CubeStore;
 use crate::figures;
@@ -222,7 +223,7 @@ fn colour_regions(
         MapScale::AlertLevels => vec![1.0, 2.0, 3.0],
         MapScale::Quantiles => figures::quantile_breaks(&shown, theme.ramp.len()),
     };
-    let category = analytics::catalogue::measure(&measure)
+    let category = szjy_model::catalogue::measure(&measure)
         .and_then(|def| figures::applied_category(def, view.category.as_deref()))
         .map(str::to_string);
     *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect(), category, scale };
@@ -380,7 +381,7 @@ fn map_overlay(
                 None => String::new(),
             };
             let label =
-                analytics::catalogue::measure(&choropleth.measure).map_or("", |m| if lang == Lang::Zh { m.name_zh } else { m.name_en });
+                szjy_model::catalogue::measure(&choropleth.measure).map_or("", |m| if lang == Lang::Zh { m.name_zh } else { m.name_en });
             let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
             response.clone().on_hover_ui_at_pointer(|ui| {
                 ui.strong(name);

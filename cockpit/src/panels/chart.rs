@@ -1,9 +1,9 @@
 //! Small charts painted with egui: trend lines and ranked bars. Scales are computed by
 //! pure functions (tested); painting only maps them to pixels.
 
-use analytics::outlook::ForecastPoint;
-use analytics::period::Period;
 use bevy_egui::egui;
+use szjy_model::outlook::ForecastPoint;
+use szjy_model::period::Period;
 
 use crate::figures::Bar;
 use crate::theme::Theme;

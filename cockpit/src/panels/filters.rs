@@ -2,12 +2,12 @@
 //! region down to a county, and one category of a key group, industry or occupation.
 //! Everything it does goes through [`ViewCommand`]s, like the keys and the map.
 
-use analytics::catalogue::{self, DimKind};
-use analytics::interpret::Lang;
-use analytics::period::Period;
-use analytics::region::{Adcode, Level, RegionTree, PROVINCE};
 use bevy::prelude::*;
 use bevy_egui::egui;
+use szjy_model::catalogue::{self, DimKind};
+use szjy_model::lang::Lang;
+use szjy_model::period::Period;
+use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
 use super::text::text;
 use super::PanelContext;

@@ -1,15 +1,18 @@
 //! The body of each panel kind. Numbers come from [`crate::figures`]; every number shows
 //! its unit, and its definition (口径) and lineage on hover.
 
-use analytics::catalogue::{Direction, MeasureDef, Topic};
-use analytics::cube::{Alert, AlertLevel, Cube, Lookup, PolicyEvaluation, ZoneStatus};
-use analytics::interpret::{format_value, paragraphs, with_unit, Lang, Paragraph};
-use analytics::lifecycle::{Action, AlertState, Status};
-use analytics::outlook::ForecastPoint;
-use analytics::period::Period;
-use analytics::region::{Adcode, RegionTree};
-use analytics::warning::{self, Category, Rule};
 use bevy_egui::egui;
+use szjy_model::alert::{self, Alert, AlertLevel};
+use szjy_model::catalogue::{Direction, MeasureDef, Topic};
+use szjy_model::cube::{Cube, Lookup, PolicyEvaluation, ZoneStatus};
+use szjy_model::indicator;
+use szjy_model::interpret::{format_value, paragraphs, with_unit, Paragraph};
+use szjy_model::lang::Lang;
+use szjy_model::lifecycle::{Action, AlertState, Status};
+use szjy_model::outlook::ForecastPoint;
+use szjy_model::period::Period;
+use szjy_model::region::{Adcode, RegionTree};
+use szjy_model::warning::{Category, Rule};
 
 use super::chart;
 use super::text::text;
@@ -88,12 +91,12 @@ pub fn prepare(cube: &Cube, view: &View, scenes: &Scenes, topic: Topic, kind: &P
             let series: Vec<_> = measures
                 .iter()
                 .filter_map(|m| {
-                    let def = analytics::catalogue::measure(m)?;
+                    let def = szjy_model::catalogue::measure(m)?;
                     let points = figures::trend(cube, m, view.region, view.month, *months, category);
                     let at_latest = points.last().is_some_and(|(p, _)| *p == cube.latest_month());
                     let fan = if at_latest && figures::applied_category(def, category).is_none() {
                         // At most half the chart is outlook, so the history keeps its room.
-                        let mut fan = analytics::outlook::read(cube, m, view.region);
+                        let mut fan = szjy_model::outlook::read(cube, m, view.region);
                         fan.truncate((*months as usize / 2).max(1));
                         fan
                     } else {
@@ -103,7 +106,7 @@ pub fn prepare(cube: &Cube, view: &View, scenes: &Scenes, topic: Topic, kind: &P
                 })
                 .collect();
             let last = series.first().and_then(|s| s.points.last()).map(|(p, _)| *p);
-            let provenance = analytics::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, last, lang));
+            let provenance = szjy_model::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, last, lang));
             Content::Trend { series, provenance }
         }
         PanelKind::Ranking { measure, by, top } => {
@@ -215,7 +218,7 @@ fn provenance(def: &MeasureDef, period: Period, lang: Lang) -> String {
 }
 
 fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option<&str>, period: Period) {
-    let Some(def) = analytics::catalogue::measure(measure) else { return };
+    let Some(def) = szjy_model::catalogue::measure(measure) else { return };
     let lang = cx.lang();
     let unit = if lang == Lang::Zh { def.unit_zh } else { def.unit_en };
     let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
@@ -321,7 +324,7 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
 /// The children of the map's focus, one row each, one column per measure.
 fn table(cube: &Cube, view: &View, measures: &[String]) -> Content {
     let lang = view.lang;
-    let defs: Vec<&MeasureDef> = measures.iter().filter_map(|m| analytics::catalogue::measure(m)).collect();
+    let defs: Vec<&MeasureDef> = measures.iter().filter_map(|m| szjy_model::catalogue::measure(m)).collect();
     let rows = RegionTree::shandong()
         .children(view.map_focus())
         .map(|child| {
@@ -397,11 +400,11 @@ fn chart_topic(scenes: &Scenes, current: usize, measure: &str) -> Option<usize> 
 /// region, most severe first, then those that have lasted longest.
 fn alert_lines(cube: &Cube, view: &View, categories: &[Category]) -> Vec<AlertLine> {
     let lang = view.lang;
-    let mut list = warning::alerts_within(cube, view.region, view.month);
+    let mut list = indicator::alerts_within(cube, view.region, view.month);
     if !categories.is_empty() {
         list.retain(|a| cube.warning.indicator(&a.indicator).is_some_and(|i| categories.contains(&i.category)));
     }
-    list.sort_by(|a, b| warning::most_pressing_first(a, b));
+    list.sort_by(|a, b| alert::most_pressing_first(a, b));
     list.into_iter()
         .map(|a| {
             let (place, name, unit) = alert_words(cube, a, lang);
@@ -439,8 +442,8 @@ pub struct TickerItem {
 /// The view month's alerts within the view's region for the wall's ticker, most pressing
 /// first.
 pub fn ticker_items(cube: &Cube, view: &View) -> Vec<TickerItem> {
-    let mut alerts = warning::alerts_within(cube, view.region, view.month);
-    alerts.sort_by(|a, b| warning::most_pressing_first(a, b));
+    let mut alerts = indicator::alerts_within(cube, view.region, view.month);
+    alerts.sort_by(|a, b| alert::most_pressing_first(a, b));
     alerts
         .into_iter()
         .map(|a| {
@@ -563,17 +566,17 @@ fn indicator_trend(cube: &Cube, view: &View, months: u32) -> Option<IndicatorTre
         .alerts
         .iter()
         .filter(|a| a.period == view.month && a.region == view.region && evaluable(&a.indicator).is_some())
-        .min_by(|a, b| warning::most_pressing_first(a, b));
+        .min_by(|a, b| alert::most_pressing_first(a, b));
     let indicator = view.indicator.as_deref().and_then(evaluable).or_else(|| own.and_then(|a| evaluable(&a.indicator))).or_else(|| {
         config
             .indicators
             .iter()
-            .find(|i| i.rule != Rule::Event && warning::indicator_value(cube, &i.rule, view.region, view.month).is_some())
+            .find(|i| i.rule != Rule::Event && indicator::indicator_value(cube, &i.rule, view.region, view.month).is_some())
     })?;
     let last = view.month.month_index();
     let points: Vec<(Period, Option<f64>)> = (last + 1 - months as i32..=last)
         .map(Period::from_month_index)
-        .map(|p| (p, warning::indicator_value(cube, &indicator.rule, view.region, p)))
+        .map(|p| (p, indicator::indicator_value(cube, &indicator.rule, view.region, p)))
         .collect();
     let values: Vec<f64> = points.iter().filter_map(|p| p.1).collect();
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
@@ -617,7 +620,7 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
 /// The key groups the view's alerts push support to, in the configuration's order.
 fn support_lines(cube: &Cube, view: &View) -> Vec<SupportLine> {
     let zh = view.lang == Lang::Zh;
-    let alerts = warning::alerts_within(cube, view.region, view.month);
+    let alerts = indicator::alerts_within(cube, view.region, view.month);
     cube.warning
         .support_for(alerts)
         .into_iter()

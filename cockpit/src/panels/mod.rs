@@ -10,10 +10,10 @@ mod kinds;
 mod policy;
 pub mod text;
 
-use analytics::interpret::Lang;
-use analytics::region::{Level, RegionTree, PROVINCE};
 use bevy::prelude::*;
 use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
+use szjy_model::lang::Lang;
+use szjy_model::region::{Level, RegionTree, PROVINCE};
 
 use crate::data::{CubeStore, LoadStatus};
 use crate::fonts::NeedsFonts;
@@ -64,7 +64,7 @@ fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>,
     let caption = store
         .cube()
         .map(|cube| {
-            analytics::interpret::interpret(cube, scene.topic, view.region, view.month, view.lang)
+            szjy_model::interpret::interpret(cube, scene.topic, view.region, view.month, view.lang)
                 .into_iter()
                 .take(CAPTION_SENTENCES)
                 .collect()
@@ -515,7 +515,7 @@ fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, alerts: &[kinds::TickerIte
 /// The choropleth's legend under the map.
 fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     let (theme, lang) = (cx.theme, cx.lang());
-    let Some(def) = analytics::catalogue::measure(&choropleth.measure) else { return };
+    let Some(def) = szjy_model::catalogue::measure(&choropleth.measure) else { return };
     let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
     let (name, unit) = if lang == Lang::Zh { (def.name_zh, def.unit_zh) } else { (def.name_en, def.unit_en) };
     let name = match &choropleth.category {
@@ -535,7 +535,7 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
         ));
     });
     ui.horizontal_wrapped(|ui| {
-        let fmt = |v: f64| analytics::interpret::format_value(&choropleth.measure, v, lang);
+        let fmt = |v: f64| szjy_model::interpret::format_value(&choropleth.measure, v, lang);
         let mut lower: Option<f64> = None;
         for class in 0..choropleth.classes {
             let upper = choropleth.breaks.get(class).copied();

@@ -2,9 +2,9 @@
 //! months since adoption, with the pre-trend test) and the outcome of the counties the
 //! policy reached against those it did not. All from the cube's evaluation.
 
-use analytics::cube::PolicyEvaluation;
-use analytics::period::Period;
 use bevy_egui::egui;
+use szjy_model::cube::PolicyEvaluation;
+use szjy_model::period::Period;
 
 use super::chart;
 use super::kinds::period_label;

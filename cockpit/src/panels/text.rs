@@ -1,7 +1,7 @@
 //! The interface's own words, in Chinese and English. Data words (measure names, units,
 //! regions, codes) come from the catalogue and code lists instead.
 
-use analytics::interpret::Lang;
+use szjy_model::lang::Lang;
 
 /// (key, 中文, English)
 const UI: &[(&str, &str, &str)] = &[

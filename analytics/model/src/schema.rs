@@ -1,0 +1,580 @@
+//! Schemas of the source tables: columns, types and the rules every row must pass.
+//! Polars-free: the engine turns these into validation expressions, and data/README.md
+//! documents the same tables.
+
+use crate::codes::{self, CodeEntry};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    Int,
+    Float,
+    /// `YYYY-MM-DD`.
+    Date,
+}
+
+impl ColumnType {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ColumnType::Text => "text",
+            ColumnType::Int => "integer",
+            ColumnType::Float => "number",
+            ColumnType::Date => "date (YYYY-MM-DD)",
+        }
+    }
+}
+
+/// A rule on one value (after it parsed as its type).
+#[derive(Clone, Copy, Debug)]
+pub enum Rule {
+    /// No rule beyond the type.
+    Any,
+    /// One of a code list.
+    OneOf(&'static [CodeEntry]),
+    /// A county-level adcode of Shandong.
+    County,
+    /// A city-level adcode of Shandong.
+    City,
+    /// Inclusive numeric range.
+    Range(f64, f64),
+    /// A 《职业分类大典》 code shape `X-XX-XX-XX`.
+    OccupationCode,
+    /// Within the monitored period (see [`DATE_RANGE`]): a plan's date (an opening, a
+    /// roll-out), which may lie ahead.
+    DateInRange,
+    /// Within the monitored period and not after the day of ingest: something that
+    /// happened (a registration, a payment, a month of contributions). A future-dated
+    /// event is a typing error, and would move the cube's 数据截至.
+    EventDate,
+    /// A keyed person hash: 32 lowercase hex digits.
+    PersonKey,
+    /// `YYYYQn`, not after the quarter of the day of ingest (published figures).
+    Quarter,
+    /// `|`-separated service functions, each of [`codes::SERVICE_FUNCTIONS`].
+    FunctionList,
+}
+
+/// Dates outside this range are rejected as implausible.
+pub const DATE_RANGE: (&str, &str) = ("2015-01-01", "2030-12-31");
+
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColumnType,
+    pub required: bool,
+    pub rule: Rule,
+    pub zh: &'static str,
+}
+
+/// A rule across columns of one row.
+#[derive(Clone, Copy, Debug)]
+pub enum RowRule {
+    /// `later` ≥ `earlier` where both are present.
+    NotBefore { later: &'static str, earlier: &'static str },
+    /// `upper` ≥ `lower`.
+    NotBelow { upper: &'static str, lower: &'static str },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SourceSchema {
+    /// Folder and table name, e.g. `employment_registrations`.
+    pub name: &'static str,
+    pub zh: &'static str,
+    pub columns: &'static [Column],
+    pub row_rules: &'static [RowRule],
+    /// The date column the data is partitioned by (hive `year=`), if any.
+    pub partition_date: Option<&'static str>,
+    /// Whether raw 18-digit ID numbers may arrive in `person_id` instead of `person_key`.
+    pub has_person: bool,
+    /// The row identity: the columns that say which real-world row a row is. Within a
+    /// file a second row with the same identity is quarantined as a duplicate; a later
+    /// file (a batch, a re-pull) replaces the earlier rows it shares an identity with, so
+    /// sending a figure again corrects it instead of adding to it.
+    pub key: &'static [&'static str],
+}
+
+const fn col(name: &'static str, ty: ColumnType, rule: Rule, zh: &'static str) -> Column {
+    Column { name, ty, required: true, rule, zh }
+}
+const fn opt(name: &'static str, ty: ColumnType, rule: Rule, zh: &'static str) -> Column {
+    Column { name, ty, required: false, rule, zh }
+}
+
+use ColumnType::*;
+use Rule::*;
+
+const AGE: Rule = Range(16.0, 75.0);
+const MONEY: Rule = Range(0.0, 1e12);
+
+pub const SERVICE_TRANSACTIONS: SourceSchema = SourceSchema {
+    name: "service_transactions",
+    zh: "业务经办",
+    columns: &[
+        col("date", Date, EventDate, "办理日期"),
+        col("zone_id", Text, Any, "服务区编号"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("function", Text, OneOf(codes::SERVICE_FUNCTIONS), "服务功能"),
+        col("channel", Text, OneOf(codes::CHANNELS), "服务渠道"),
+        col("person_key", Text, PersonKey, "人员密钥哈希"),
+    ],
+    row_rules: &[],
+    partition_date: Some("date"),
+    has_person: true,
+    // A log of services without a transaction number: two identical rows are two visits
+    // (one person may be served twice a day). A batch sent twice is still caught whole,
+    // by its content hash on the server.
+    key: &[],
+};
+
+pub const EMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
+    name: "employment_registrations",
+    zh: "就业登记",
+    columns: &[
+        col("date", Date, EventDate, "登记日期"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("employer_id", Text, Any, "用人单位编号"),
+        col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
+        col("occupation", Text, OccupationCode, "职业代码"),
+        col("key_group", Text, OneOf(codes::KEY_GROUPS), "重点群体"),
+        col("age", Int, AGE, "年龄"),
+        col("sex", Text, OneOf(codes::SEXES), "性别"),
+        col("education", Text, OneOf(codes::EDUCATION), "学历"),
+        col("person_key", Text, PersonKey, "人员密钥哈希"),
+    ],
+    row_rules: &[],
+    partition_date: Some("date"),
+    has_person: true,
+    key: &["person_key", "date", "county"],
+};
+
+pub const UNEMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
+    name: "unemployment_registrations",
+    zh: "失业登记",
+    columns: &[
+        col("start_date", Date, EventDate, "登记日期"),
+        opt("end_date", Date, EventDate, "注销日期（空为仍在登记）"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("reason", Text, OneOf(codes::UNEMPLOYMENT_REASONS), "失业原因"),
+        col("key_group", Text, OneOf(codes::KEY_GROUPS), "重点群体"),
+        col("age", Int, AGE, "年龄"),
+        col("sex", Text, OneOf(codes::SEXES), "性别"),
+        col("education", Text, OneOf(codes::EDUCATION), "学历"),
+        opt("prev_industry", Text, OneOf(codes::INDUSTRIES), "原行业门类"),
+        col("person_key", Text, PersonKey, "人员密钥哈希"),
+    ],
+    row_rules: &[RowRule::NotBefore { later: "end_date", earlier: "start_date" }],
+    partition_date: Some("start_date"),
+    has_person: true,
+    key: &["person_key", "start_date", "county"],
+};
+
+pub const SOCIAL_INSURANCE: SourceSchema = SourceSchema {
+    name: "social_insurance",
+    zh: "社保缴纳",
+    columns: &[
+        col("month", Date, EventDate, "缴费月份（月初日期）"),
+        col("employer_id", Text, Any, "用人单位编号"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
+        col("insured", Int, Range(0.0, 1e6), "在缴人数"),
+        col("new_insured", Int, Range(0.0, 1e6), "新增参保人数"),
+        col("terminated", Int, Range(0.0, 1e6), "减少参保人数"),
+        col("contribution_base", Float, MONEY, "缴费基数合计（元）"),
+    ],
+    row_rules: &[],
+    partition_date: Some("month"),
+    has_person: false,
+    key: &["employer_id", "month"],
+};
+
+pub const JOB_POSTINGS: SourceSchema = SourceSchema {
+    name: "job_postings",
+    zh: "市场供需·招聘岗位",
+    columns: &[
+        col("date", Date, EventDate, "发布日期"),
+        col("posting_id", Text, Any, "岗位编号"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("employer_id", Text, Any, "用人单位编号"),
+        col("occupation", Text, OccupationCode, "职业代码"),
+        col("industry", Text, OneOf(codes::INDUSTRIES), "行业门类"),
+        col("vacancies", Int, Range(1.0, 10000.0), "招聘人数"),
+        col("wage_min", Float, MONEY, "工资下限（元/月）"),
+        col("wage_max", Float, MONEY, "工资上限（元/月）"),
+        col("education", Text, OneOf(codes::EDUCATION), "学历要求"),
+    ],
+    row_rules: &[RowRule::NotBelow { upper: "wage_max", lower: "wage_min" }],
+    partition_date: Some("date"),
+    has_person: false,
+    key: &["posting_id"],
+};
+
+pub const JOB_SEEKERS: SourceSchema = SourceSchema {
+    name: "job_seekers",
+    zh: "市场供需·求职登记",
+    columns: &[
+        col("date", Date, EventDate, "登记日期"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("desired_occupation", Text, OccupationCode, "求职意向职业"),
+        col("expected_wage", Float, MONEY, "期望工资（元/月）"),
+        col("education", Text, OneOf(codes::EDUCATION), "学历"),
+        col("age", Int, AGE, "年龄"),
+        col("sex", Text, OneOf(codes::SEXES), "性别"),
+        col("person_key", Text, PersonKey, "人员密钥哈希"),
+    ],
+    row_rules: &[],
+    partition_date: Some("date"),
+    has_person: true,
+    key: &["person_key", "date", "county"],
+};
+
+pub const MACRO_QUARTERLY: SourceSchema = SourceSchema {
+    name: "macro_quarterly",
+    zh: "宏观经济",
+    columns: &[
+        col("quarter", Text, Quarter, "季度"),
+        col("city", Int, City, "市代码"),
+        col("gdp", Float, MONEY, "地区生产总值（亿元）"),
+        col("va_primary", Float, MONEY, "第一产业增加值（亿元）"),
+        col("va_secondary", Float, MONEY, "第二产业增加值（亿元）"),
+        col("va_tertiary", Float, MONEY, "第三产业增加值（亿元）"),
+        col("fixed_asset_investment", Float, MONEY, "固定资产投资（亿元）"),
+        col("cpi", Float, Range(80.0, 120.0), "居民消费价格指数（上年同期=100）"),
+    ],
+    row_rules: &[],
+    partition_date: None,
+    has_person: false,
+    key: &["quarter", "city"],
+};
+
+pub const MOBILE_POPULATION: SourceSchema = SourceSchema {
+    name: "mobile_population",
+    zh: "移动通信·人口",
+    columns: &[
+        col("month", Date, EventDate, "月份（月初日期）"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("resident_10k", Float, Range(0.0, 5000.0), "常住人口（万人）"),
+        col("working_10k", Float, Range(0.0, 5000.0), "工作人口（万人）"),
+    ],
+    row_rules: &[],
+    partition_date: Some("month"),
+    has_person: false,
+    key: &["month", "county"],
+};
+
+pub const MOBILE_FLOWS: SourceSchema = SourceSchema {
+    name: "mobile_flows",
+    zh: "移动通信·流动矩阵",
+    columns: &[
+        col("month", Date, EventDate, "月份（月初日期）"),
+        col("origin_city", Int, City, "出发市代码"),
+        col("dest_city", Int, City, "到达市代码"),
+        col("trips_10k", Float, Range(0.0, 1e6), "通勤人次（万）"),
+    ],
+    row_rules: &[],
+    partition_date: Some("month"),
+    has_person: false,
+    key: &["month", "origin_city", "dest_city"],
+};
+
+pub const SUBSIDY_BUDGETS: SourceSchema = SourceSchema {
+    name: "subsidy_budgets",
+    zh: "就业补助资金·预算",
+    columns: &[
+        col("year", Int, Range(2015.0, 2030.0), "年度"),
+        col("city", Int, City, "市代码"),
+        col("subsidy_type", Text, OneOf(codes::SUBSIDY_TYPES), "补贴类型"),
+        col("budget_10k_yuan", Float, MONEY, "预算（万元）"),
+    ],
+    row_rules: &[],
+    partition_date: None,
+    has_person: false,
+    key: &["year", "city", "subsidy_type"],
+};
+
+pub const SUBSIDY_DISBURSEMENTS: SourceSchema = SourceSchema {
+    name: "subsidy_disbursements",
+    zh: "就业补助资金·拨付",
+    columns: &[
+        col("date", Date, EventDate, "拨付日期"),
+        col("payment_id", Text, Any, "拨付编号"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("subsidy_type", Text, OneOf(codes::SUBSIDY_TYPES), "补贴类型"),
+        col("amount_yuan", Float, MONEY, "金额（元）"),
+        col("recipient_key", Text, PersonKey, "受益人密钥哈希（单位补贴为单位编号哈希）"),
+    ],
+    row_rules: &[],
+    partition_date: Some("date"),
+    has_person: false,
+    key: &["payment_id"],
+};
+
+pub const SERVICE_ZONES: SourceSchema = SourceSchema {
+    name: "service_zones",
+    zh: "服务区名录",
+    columns: &[
+        col("zone_id", Text, Any, "服务区编号"),
+        col("name", Text, Any, "服务区名称"),
+        col("kind", Text, OneOf(codes::ZONE_KINDS), "建设主体类型"),
+        col("county", Int, County, "县（市、区）代码"),
+        col("functions", Text, FunctionList, "提供的服务功能（|分隔）"),
+        col("opened", Date, DateInRange, "开放日期"),
+    ],
+    row_rules: &[],
+    partition_date: None,
+    has_person: false,
+    key: &["zone_id"],
+};
+
+pub const EMPLOYMENT_TARGETS: SourceSchema = SourceSchema {
+    name: "employment_targets",
+    zh: "年度目标任务",
+    columns: &[
+        col("year", Int, Range(2015.0, 2030.0), "年度"),
+        col("city", Int, City, "市代码"),
+        col("new_urban_jobs_target", Int, Range(0.0, 1e7), "城镇新增就业目标（人）"),
+    ],
+    row_rules: &[],
+    partition_date: None,
+    has_person: false,
+    key: &["year", "city"],
+};
+
+pub const POLICY_ROLLOUTS: SourceSchema = SourceSchema {
+    name: "policy_rollouts",
+    zh: "政策实施台账",
+    columns: &[
+        col("policy", Text, Any, "政策名称"),
+        col("county", Int, County, "实施县（市、区）代码"),
+        col("start_month", Date, DateInRange, "实施起始月（月初日期）"),
+    ],
+    row_rules: &[],
+    partition_date: None,
+    has_person: false,
+    key: &["policy", "county"],
+};
+
+/// Every source, in build order.
+pub const SOURCES: &[SourceSchema] = &[
+    SERVICE_ZONES,
+    SERVICE_TRANSACTIONS,
+    EMPLOYMENT_REGISTRATIONS,
+    UNEMPLOYMENT_REGISTRATIONS,
+    SOCIAL_INSURANCE,
+    JOB_POSTINGS,
+    JOB_SEEKERS,
+    MACRO_QUARTERLY,
+    MOBILE_POPULATION,
+    MOBILE_FLOWS,
+    SUBSIDY_BUDGETS,
+    SUBSIDY_DISBURSEMENTS,
+    EMPLOYMENT_TARGETS,
+    POLICY_ROLLOUTS,
+];
+
+pub fn source(name: &str) -> Option<&'static SourceSchema> {
+    SOURCES.iter().find(|s| s.name == name)
+}
+
+impl SourceSchema {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// The quarter of a day as `YYYYQn`, which sorts as text in time order.
+pub fn quarter_of(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}Q{}", day.year(), day.month0() / 3 + 1)
+}
+
+/// Checks the ISO 7064 MOD 11-2 check digit of an 18-digit resident ID number.
+pub fn id_number_checksum_ok(id: &str) -> bool {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let bytes = id.as_bytes();
+    if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    bytes[17].to_ascii_uppercase() == CHECK[(sum % 11) as usize]
+}
+
+/// Whether `id` looks like an 18-digit ID number that a spreadsheet stored as a number:
+/// only 15 significant digits survive, so it comes back with its last three digits as
+/// zeros (and then fails the check digit) or in scientific notation (`3.70102199E+17`).
+pub fn id_number_mangled_by_spreadsheet(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    let zero_tail = bytes.len() == 18 && bytes.iter().all(u8::is_ascii_digit) && id.ends_with("000") && !id_number_checksum_ok(id);
+    let scientific = id.split_once(['E', 'e']).is_some_and(|(mantissa, exponent)| {
+        matches!(exponent.trim_start_matches('+'), "17")
+            && mantissa.split_once('.').map_or(mantissa.len() == 1, |(a, b)| a.len() == 1 && !b.is_empty())
+            && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    });
+    zero_tail || scientific
+}
+
+/// The source schemas as Markdown tables (data/README.md embeds this text; a test keeps
+/// the two identical).
+pub fn markdown() -> String {
+    let mut out = String::new();
+    for s in SOURCES {
+        out += &format!("### `{}` — {}\n\n", s.name, s.zh);
+        if let Some(p) = s.partition_date {
+            out += &format!("Partitioned by the year of `{p}`: `{}/year=YYYY/part-0.parquet`.\n\n", s.name);
+        } else {
+            out += &format!("One file: `{}/part-0.parquet`.\n\n", s.name);
+        }
+        out += "| column | type | required | allowed values | 含义 |\n|---|---|---|---|---|\n";
+        for c in s.columns {
+            let allowed = match c.rule {
+                Rule::Any => "any".to_string(),
+                Rule::OneOf(list) => list.iter().map(|e| e.0).collect::<Vec<_>>().join(" / "),
+                Rule::County => "a Shandong county-level adcode (136, data/geo)".into(),
+                Rule::City => "a Shandong city adcode (16, data/geo)".into(),
+                Rule::Range(a, b) => format!("{a} – {b}"),
+                Rule::OccupationCode => "职业分类大典 code `X-XX-XX-XX`".into(),
+                Rule::DateInRange => format!("{} – {}", DATE_RANGE.0, DATE_RANGE.1),
+                Rule::EventDate => format!("{} – {}, not after the day of ingest", DATE_RANGE.0, DATE_RANGE.1),
+                Rule::PersonKey => "keyed hash, 32 hex digits (raw 18-digit IDs may arrive as `person_id`)".into(),
+                Rule::Quarter => "`YYYYQn`, not after the quarter of the day of ingest".into(),
+                Rule::FunctionList => "`|`-separated service functions".into(),
+            };
+            out +=
+                &format!("| `{}` | {} | {} | {} | {} |\n", c.name, c.ty.describe(), if c.required { "yes" } else { "no" }, allowed, c.zh);
+        }
+        if s.key.is_empty() {
+            out += "\nRow identity: none (no transaction number: identical rows are separate events). A batch sent twice is recognised by its content.\n";
+        } else {
+            out += &format!("\nRow identity: {}. A second row with the same identity in one file is quarantined; a later file or batch replaces the rows it shares an identity with.\n", s.key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "));
+        }
+        for r in s.row_rules {
+            out += &match r {
+                RowRule::NotBefore { later, earlier } => format!("\nRow rule: `{later}` is not before `{earlier}`.\n"),
+                RowRule::NotBelow { upper, lower } => format!("\nRow rule: `{upper}` ≥ `{lower}`.\n"),
+            };
+        }
+        out += "\n";
+    }
+    out
+}
+
+pub const SQL_COUNTY_TABLE: &str = "shandong_counties";
+pub const SQL_CITY_TABLE: &str = "shandong_cities";
+
+/// A SQL condition (DuckDB dialect, on Parquet's typed columns) that holds exactly for the
+/// rows of `source` that pass validation: the benchmark gives DuckDB the same rules, so
+/// its aggregates are the same as the cube's. Adcodes are checked against the tables
+/// [`SQL_COUNTY_TABLE`] and [`SQL_CITY_TABLE`] (column `adcode`; a semi-join is DuckDB's
+/// fast form of a long `in` list), which the caller creates from the region tree. `today`
+/// is the day of ingest, after which no event may be dated.
+pub fn sql_accepts(source: &SourceSchema, today: chrono::NaiveDate) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut conditions = Vec::new();
+    for c in source.columns {
+        let n = c.name;
+        let rule = match c.rule {
+            Rule::Any => None,
+            Rule::OneOf(list) => Some(format!("{n} in ({})", list.iter().map(|e| quote(e.0)).collect::<Vec<_>>().join(", "))),
+            Rule::County => Some(format!("{n} in (select adcode from {SQL_COUNTY_TABLE})")),
+            Rule::City => Some(format!("{n} in (select adcode from {SQL_CITY_TABLE})")),
+            Rule::Range(min, max) => Some(format!("{n} between {min:?} and {max:?}")),
+            Rule::OccupationCode => Some(format!(r"regexp_full_match({n}, '\d-\d{{2}}-\d{{2}}-\d{{2}}')")),
+            Rule::DateInRange => Some(format!("{n} between date '{}' and date '{}'", DATE_RANGE.0, DATE_RANGE.1)),
+            Rule::EventDate => Some(format!("{n} between date '{}' and date '{}' and {n} <= date '{today}'", DATE_RANGE.0, DATE_RANGE.1)),
+            Rule::PersonKey => Some(format!("regexp_full_match({n}, '[0-9a-f]{{32}}')")),
+            Rule::Quarter => Some(format!(r"regexp_full_match({n}, '\d{{4}}Q[1-4]') and {n} <= '{}'", quarter_of(today))),
+            Rule::FunctionList => {
+                let one = codes::codes(codes::SERVICE_FUNCTIONS).join("|");
+                Some(format!(r"regexp_full_match({n}, '({one})(\|({one}))*')"))
+            }
+        };
+        conditions.push(match (c.required, rule) {
+            (true, Some(rule)) => format!("{n} is not null and {rule}"),
+            (true, None) => format!("{n} is not null"),
+            (false, Some(rule)) => format!("({n} is null or {rule})"),
+            (false, None) => continue,
+        });
+    }
+    for r in source.row_rules {
+        let (a, b) = match *r {
+            RowRule::NotBefore { later, earlier } => (later, earlier),
+            RowRule::NotBelow { upper, lower } => (upper, lower),
+        };
+        conditions.push(format!("({a} is null or {b} is null or {a} >= {b})"));
+    }
+    if conditions.is_empty() {
+        "true".into()
+    } else {
+        conditions.join(" and ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_checksum() {
+        // The check digit of the standard's worked example 11010519491231002X.
+        assert!(id_number_checksum_ok("11010519491231002X"));
+        assert!(id_number_checksum_ok("11010519491231002x"));
+        assert!(!id_number_checksum_ok("110105194912310021"));
+        assert!(!id_number_checksum_ok("1101051949123100"));
+        assert!(!id_number_checksum_ok("11010519491231002Y"));
+    }
+
+    #[test]
+    fn ids_mangled_by_spreadsheets_are_recognised() {
+        assert!(id_number_mangled_by_spreadsheet("370102199001011000"));
+        assert!(id_number_mangled_by_spreadsheet("3.70102199001011E+17"));
+        assert!(id_number_mangled_by_spreadsheet("3.70102199001011e17"));
+        assert!(!id_number_mangled_by_spreadsheet("11010519491231002X"));
+        assert!(!id_number_mangled_by_spreadsheet("110105194912310021"));
+        assert!(!id_number_mangled_by_spreadsheet("3.7E+5"));
+    }
+
+    #[test]
+    fn data_readme_documents_these_schemas() {
+        let readme = include_str!("../../../data/README.md");
+        let start = readme.find("<!-- schemas:begin -->").expect("marker") + "<!-- schemas:begin -->\n".len();
+        let end = readme.find("<!-- schemas:end -->").expect("marker");
+        assert!(readme[start..end] == markdown(), "data/README.md is stale: regenerate with `analytics schemas`");
+    }
+
+    #[test]
+    fn sql_conditions_test_every_required_column() {
+        for s in SOURCES {
+            let sql = sql_accepts(s, chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
+            for c in s.columns.iter().filter(|c| c.required) {
+                assert!(sql.contains(&format!("{} is not null", c.name)), "{}: {} untested", s.name, c.name);
+            }
+            assert_eq!(sql.matches('(').count(), sql.matches(')').count(), "{}: {sql}", s.name);
+            assert_eq!(sql.matches('\'').count() % 2, 0, "{}: {sql}", s.name);
+        }
+        // Codes appear as SQL string literals.
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert!(sql_accepts(&SERVICE_TRANSACTIONS, today).contains("'业务经办'"));
+        assert!(sql_accepts(&SERVICE_TRANSACTIONS, today).contains("date <= date '2026-12-04'"));
+        assert!(sql_accepts(&MACRO_QUARTERLY, today).contains("quarter <= '2026Q4'"));
+    }
+
+    #[test]
+    fn every_source_declares_its_row_identity_from_its_columns() {
+        for s in SOURCES {
+            // Only the service log has no identity (see its declaration).
+            assert_eq!(s.key.is_empty(), s.name == SERVICE_TRANSACTIONS.name, "{}", s.name);
+            for k in s.key {
+                assert!(s.column(k).is_some_and(|c| c.required), "{}: identity column {k} is not a required column", s.name);
+            }
+        }
+    }
+
+    #[test]
+    fn partition_columns_exist() {
+        for s in SOURCES {
+            if let Some(p) = s.partition_date {
+                assert_eq!(s.column(p).map(|c| c.ty), Some(ColumnType::Date), "{}", s.name);
+            }
+        }
+    }
+}
