@@ -10,7 +10,6 @@
 //! Numbers on a software renderer measure the CPU side only; `bench/cockpit.sh` runs it.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use bevy::platform::time::Instant;
@@ -20,38 +19,13 @@ use szjy_model::region::{RegionTree, PROVINCE};
 
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use crate::data::{CubeStore, LoadStatus};
-use crate::fonts::FontsReady;
-use crate::map::Choropleth;
-use crate::view::{ViewCommand, ViewSystems};
-use crate::Settings;
-
-/// Nanoseconds each of the cockpit's own systems spent since the bench last read them.
-static OWN_NANOS: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
-
-/// Adds the time until it is dropped to a system's per-frame cost. Each of the cockpit's
-/// systems holds one (`let _cost = bench::own_cost("system");`); it costs two clock reads
-/// and an uncontended lock.
-pub struct OwnCost(&'static str, Instant);
-
-pub fn own_cost(system: &'static str) -> OwnCost {
-    OwnCost(system, Instant::now())
-}
-
-impl Drop for OwnCost {
-    fn drop(&mut self) {
-        let nanos = self.1.elapsed().as_nanos() as u64;
-        if let Ok(mut costs) = OWN_NANOS.lock() {
-            *costs.entry(self.0).or_default() += nanos;
-        }
-    }
-}
-
-/// The costs since the last call, ms per system, and clears them.
-fn take_own_costs() -> BTreeMap<&'static str, f32> {
-    let costs = OWN_NANOS.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
-    costs.into_iter().map(|(system, nanos)| (system, nanos as f32 / 1e6)).collect()
-}
+use crate::shared::fonts::FontsReady;
+use crate::shared::map_state::Choropleth;
+use crate::shared::profile::take_own_costs;
+use crate::shared::schedule::ViewSystems;
+use crate::shared::settings::Settings;
+use crate::shared::store::{CubeStore, LoadStatus};
+use crate::shared::view::ViewCommand;
 
 /// Frames between view changes: each change recolours the map and recomputes the panels'
 /// contents; the frames between show a still view, which is what a wall does most.
@@ -87,12 +61,16 @@ struct Soak {
     baseline: Option<String>,
 }
 
-pub struct BenchPlugin;
+pub struct BenchPlugin {
+    /// `--bench SECONDS`.
+    pub seconds: Option<f32>,
+    /// `--soak SWITCHES`.
+    pub soak_switches: Option<usize>,
+}
 
 impl Plugin for BenchPlugin {
     fn build(&self, app: &mut App) {
-        let settings = app.world().resource::<Settings>();
-        let (bench_seconds, soak_switches) = (settings.bench_seconds, settings.soak_switches);
+        let (bench_seconds, soak_switches) = (self.seconds, self.soak_switches);
         if let Some(seconds) = bench_seconds {
             app.insert_resource(Bench {
                 length: Duration::from_secs_f32(seconds),
@@ -107,11 +85,11 @@ impl Plugin for BenchPlugin {
                 drill: None,
                 drill_frames: Vec::new(),
             })
-            .add_systems(Update, (drive.before(ViewSystems), watch_drill.after(ViewSystems).after(crate::map::MapSystems)));
+            .add_systems(Update, (drive.before(ViewSystems), watch_drill.after(ViewSystems).after(crate::shared::schedule::MapSystems)));
         }
         if let Some(switches) = soak_switches {
             app.insert_resource(Soak { switches, done: 0, baseline: None })
-                .add_systems(EguiPrimaryContextPass, soak.after(crate::panels::PanelSystems));
+                .add_systems(EguiPrimaryContextPass, soak.after(crate::shared::schedule::PanelSystems));
         }
         if bench_seconds.is_some() || soak_switches.is_some() {
             app.add_systems(Update, exit_if_the_cube_failed);

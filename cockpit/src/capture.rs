@@ -19,11 +19,12 @@ use serde::Serialize;
 use szjy_model::cube::Lookup;
 use szjy_model::period::Period;
 
-use crate::data::{CubeStore, LoadStatus};
-use crate::fonts::FontsReady;
-use crate::map::{CameraSettled, Choropleth, MapArea, MapCamera, Shapes};
-use crate::theme::Themes;
-use crate::view::{View, ViewCommand};
+use crate::map::{MapCamera, Shapes};
+use crate::shared::fonts::FontsReady;
+use crate::shared::map_state::{CameraSettled, Choropleth, MapArea};
+use crate::shared::store::{CubeStore, LoadStatus};
+use crate::shared::theme::Themes;
+use crate::shared::view::{View, ViewCommand};
 
 /// One view to capture: where, at what window size, after which view commands.
 #[derive(Clone, Debug)]
@@ -53,21 +54,25 @@ struct Capture {
     outcome: Arc<AtomicU8>,
 }
 
-pub struct CapturePlugin;
+pub struct CapturePlugin {
+    /// The views to render, in order; none: an interactive run.
+    pub cases: Vec<Case>,
+}
 
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
-        if app.world().resource::<Cases>().0.is_empty() {
+        if self.cases.is_empty() {
             return;
         }
-        app.insert_resource(Capture {
-            next: 0,
-            prepared: false,
-            steady_frames: 0,
-            requested: false,
-            outcome: Arc::new(AtomicU8::new(PENDING)),
-        })
-        .add_systems(Last, capture);
+        app.insert_resource(Cases(self.cases.clone()))
+            .insert_resource(Capture {
+                next: 0,
+                prepared: false,
+                steady_frames: 0,
+                requested: false,
+                outcome: Arc::new(AtomicU8::new(PENDING)),
+            })
+            .add_systems(Last, capture);
     }
 }
 

@@ -10,13 +10,14 @@ use szjy_model::cube::{Cube, TOTAL};
 use szjy_model::period::Period;
 use szjy_model::region::PROVINCE;
 
-use crate::data::CubeStore;
-use crate::pacing::{NextUpdate, Now};
-use crate::scene::Scenes;
-use crate::theme::Themes;
-use crate::view::{View, ViewCommand, ViewPlugin};
-use crate::wall::{WallLayout, WallPlugin};
-use crate::{Mode, Settings};
+use crate::shared::clock::{NextUpdate, Now};
+use crate::shared::scene::Scenes;
+use crate::shared::settings::WallLayout;
+use crate::shared::settings::{Mode, Settings};
+use crate::shared::store::CubeStore;
+use crate::shared::theme::Themes;
+use crate::shared::view::{View, ViewCommand, ViewPlugin};
+use crate::wall::WallPlugin;
 
 fn app(mode: Mode) -> App {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -114,8 +115,9 @@ fn updates_until_topic_changes(app: &mut App, limit: usize) -> Option<usize> {
 
 #[test]
 fn the_carousel_steps_on_time_and_pauses() {
-    let mut app = app(Mode::Wall(WallLayout { carousel_seconds: 5.0, ..default() }));
-    app.add_plugins(WallPlugin);
+    let layout = WallLayout { carousel_seconds: 5.0, ..default() };
+    let mut app = app(Mode::Wall(layout.clone()));
+    app.add_plugins(WallPlugin { layout: Some(layout) });
     // The manual clock advances 1 s per update once started.
     assert!(updates_until_topic_changes(&mut app, 10).is_some(), "the carousel moves");
     assert_eq!(updates_until_topic_changes(&mut app, 10), Some(5), "one topic every 5 s");
@@ -131,8 +133,9 @@ fn the_carousel_steps_on_time_and_pauses() {
 #[test]
 fn timers_say_when_the_next_update_is_due() {
     // A still wall sleeps between updates; the carousel must be woken when it is due.
-    let mut wall = app(Mode::Wall(WallLayout { carousel_seconds: 5.0, ..default() }));
-    wall.add_plugins(WallPlugin);
+    let layout = WallLayout { carousel_seconds: 5.0, ..default() };
+    let mut wall = app(Mode::Wall(layout.clone()));
+    wall.add_plugins(WallPlugin { layout: Some(layout) });
     for _ in 0..3 {
         wall.update();
     }
@@ -148,21 +151,21 @@ fn timers_say_when_the_next_update_is_due() {
 
 #[test]
 fn an_alert_stepped_in_the_cockpit_keeps_its_state_across_restarts() {
-    use crate::alerts::{AlertLifecyclePlugin, AlertStates, LifecycleRequest};
+    use crate::alerts::AlertLifecyclePlugin;
+    use crate::shared::lifecycle::{AlertStates, LifecycleRequest};
     use szjy_model::lifecycle::{Action, Status};
     let dir = std::env::temp_dir().join(format!("szjy-cockpit-lifecycle-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(dir.join("alert-lifecycle.jsonl"));
     let cockpit = || {
         let mut app = app(Mode::Desktop);
-        app.world_mut().resource_mut::<Settings>().cube_path = dir.join("cube.public.bin");
-        app.add_plugins(AlertLifecyclePlugin);
+        app.add_plugins(AlertLifecyclePlugin { log: Some(dir.join("alert-lifecycle.jsonl")) });
         app.update();
         app
     };
     let alert = "registered_unemployment_rate/370102/2026-08".to_string();
     let mut app = cockpit();
-    assert!(app.world().resource::<AlertStates>().writable(), "a local cube gets a lifecycle log");
+    assert!(app.world().resource::<AlertStates>().writable, "a local cube gets a lifecycle log");
     app.world_mut().write_message(LifecycleRequest { alert: alert.clone(), action: Action::Acknowledge });
     app.world_mut().write_message(LifecycleRequest { alert: alert.clone(), action: Action::Assign { to: "历下区人社局".into() } });
     app.update();

@@ -15,28 +15,27 @@
 //! WebPlugin         the browser build: the page's state snapshot, loading indicator, font
 //! ```
 
+// The bottom layer: shared state, contracts between plugins, content and look.
+pub mod shared;
+
+// Feature plugins: each talks to the others only through `shared`.
 pub mod alerts;
 pub mod analyst;
-pub mod bench;
-pub mod capture;
 pub mod data;
-#[cfg(test)]
-mod ecs_tests;
-pub mod figures;
-pub mod fonts;
 pub mod lean_render;
 pub mod map;
 pub mod pacing;
 pub mod panels;
-pub mod query;
-#[cfg(any(feature = "native", feature = "web"))]
-pub mod remote;
-pub mod scene;
-pub mod theme;
-pub mod view;
 pub mod wall;
+
+// Tools on top: screenshots and probes, benchmarks, the browser page's state snapshot.
+pub mod bench;
+pub mod capture;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+#[cfg(test)]
+mod ecs_tests;
 
 /// The scene and theme files compiled in (build.rs), for the browser build.
 pub mod embedded {
@@ -48,125 +47,22 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowMode, WindowResolution};
 use bevy_egui::EguiPlugin;
-use szjy_model::lang::Lang;
+use shared::settings::{Mode, Settings};
 use szjy_model::period::Period;
-use szjy_model::region::{Adcode, PROVINCE};
-
-/// Everything the command line decides.
-#[derive(Resource, Clone, Debug)]
-pub struct Settings {
-    pub mode: Mode,
-    /// The cube the cockpit shows (the public variant by default).
-    pub cube_path: PathBuf,
-    /// Where `analytics run` keeps the default data, when the cube must be built first.
-    pub data_dir: PathBuf,
-    /// Whether a missing cube is built (the default cube on first run) rather than an
-    /// error (a cube named on the command line).
-    pub build_if_missing: bool,
-    pub analytics_bin: PathBuf,
-    /// Follow `analytics serve` at this URL instead of reading a cube file.
-    pub server: Option<String>,
-    /// An analyst's token for the server: alert lifecycle steps go to it (native only).
-    pub token: Option<String>,
-    pub scenes_dir: PathBuf,
-    pub themes_dir: PathBuf,
-    /// Window size in physical pixels; `None`: the platform's default (or full screen).
-    pub size: Option<UVec2>,
-    /// The first view.
-    pub topic: Option<String>,
-    pub region: Adcode,
-    pub month: Option<Period>,
-    pub theme: Option<String>,
-    pub lang: Lang,
-    /// Views to render to PNG files, in order, before exiting (empty: run interactively).
-    pub captures: Vec<CaptureSpec>,
-    /// Open the analyst's query window at start (desktop mode).
-    pub analyst_open: bool,
-    /// Run the frame-time and memory benchmark for this many seconds, then exit.
-    pub bench_seconds: Option<f32>,
-    /// Switch topics this many times (one per frame), print counts, exit.
-    pub soak_switches: Option<usize>,
-    /// When the process started (`Settings::new` is the first thing `main` does), for the
-    /// benchmark's "start to first frame with data".
-    pub started: bevy::platform::time::Instant,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Mode {
-    /// Windowed, with the analyst's panels.
-    Desktop,
-    /// Borderless full screen for leadership walls.
-    Wall(wall::WallLayout),
-}
-
-impl Settings {
-    /// Defaults relative to a repository checkout (the README's commands run there).
-    pub fn new(root: PathBuf) -> Settings {
-        let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())).unwrap_or_default();
-        Settings {
-            mode: Mode::Desktop,
-            cube_path: root.join("data/cube/cube.public.bin"),
-            data_dir: root.join("data"),
-            build_if_missing: true,
-            analytics_bin: exe_dir.join(format!("analytics{}", std::env::consts::EXE_SUFFIX)),
-            server: None,
-            token: None,
-            scenes_dir: root.join("scenes"),
-            themes_dir: root.join("assets/themes"),
-            size: None,
-            topic: None,
-            region: PROVINCE,
-            month: None,
-            theme: None,
-            lang: Lang::Zh,
-            captures: Vec::new(),
-            analyst_open: false,
-            bench_seconds: None,
-            soak_switches: None,
-            started: bevy::platform::time::Instant::now(),
-        }
-    }
-}
-
-/// One screenshot: the file, the window size for it, and view commands applied first
-/// (e.g. `theme:light-office`; tests use them to check that run-time switching renders
-/// the same image as starting there). See `view::parse_script`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CaptureSpec {
-    pub path: PathBuf,
-    pub size: Option<UVec2>,
-    pub then: String,
-}
-
-impl Settings {
-    /// Whether this run renders screenshots and exits.
-    pub fn capturing(&self) -> bool {
-        !self.captures.is_empty()
-    }
-
-    /// Whether the pointer reaches the panels and the map: not on walls (nobody points),
-    /// nor in unattended runs (screenshots, benchmarks), where a pointer parked over a
-    /// panel would add tooltips that depend on timing.
-    pub fn pointer_input(&self) -> bool {
-        self.mode == Mode::Desktop && !self.measuring()
-    }
-
-    /// Whether this run measures or captures (screenshots, benchmarks, soaks) rather than
-    /// serving people.
-    pub fn measuring(&self) -> bool {
-        self.capturing() || self.bench_seconds.is_some() || self.soak_switches.is_some()
-    }
-}
 
 /// The whole cockpit on top of Bevy's default plugins.
 pub fn app(settings: Settings) -> Result<App, String> {
     #[cfg(not(target_arch = "wasm32"))]
-    let (scenes, themes) =
-        (scene::Scenes::load_dir(&settings.scenes_dir).map_err(|e| e.to_string())?, theme::Themes::load_dir(&settings.themes_dir)?);
+    let (scenes, themes) = (
+        shared::scene::Scenes::load_dir(&settings.scenes_dir).map_err(|e| e.to_string())?,
+        shared::theme::Themes::load_dir(&settings.themes_dir)?,
+    );
     #[cfg(target_arch = "wasm32")]
-    let (scenes, themes) =
-        (scene::Scenes::from_sources(embedded::SCENES).map_err(|e| e.to_string())?, theme::Themes::from_sources(embedded::THEMES)?);
-    let first_view = view::View {
+    let (scenes, themes) = (
+        shared::scene::Scenes::from_sources(embedded::SCENES).map_err(|e| e.to_string())?,
+        shared::theme::Themes::from_sources(embedded::THEMES)?,
+    );
+    let first_view = shared::view::View {
         topic: settings
             .topic
             .as_deref()
@@ -191,7 +87,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
     let cases = settings
         .captures
         .iter()
-        .map(|c| Ok(capture::Case { path: c.path.clone(), size: c.size, script: view::parse_script(&c.then, &scenes, &themes)? }))
+        .map(|c| Ok(capture::Case { path: c.path.clone(), size: c.size, script: shared::view::parse_script(&c.then, &scenes, &themes)? }))
         .collect::<Result<Vec<_>, String>>()?;
 
     let mut window = Window {
@@ -212,7 +108,7 @@ pub fn app(settings: Settings) -> Result<App, String> {
     #[cfg(target_arch = "wasm32")]
     {
         // index.html's canvas, sized by the page (a phone's too: see `panels`).
-        window.canvas = Some(web::CANVAS_SELECTOR.into());
+        window.canvas = Some(shared::page::CANVAS_SELECTOR.into());
         window.fit_canvas_to_parent = true;
     }
     if let Mode::Wall(_) = settings.mode {
@@ -227,24 +123,47 @@ pub fn app(settings: Settings) -> Result<App, String> {
         .insert_resource(scenes)
         .insert_resource(themes)
         .insert_resource(first_view)
-        .insert_resource(capture::Cases(cases))
         .add_plugins(DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }))
         .add_plugins(lean_render::LeanRenderPlugin)
         .add_plugins(EguiPlugin::default())
         .add_plugins((
-            data::DataSourcePlugin,
-            view::ViewPlugin,
-            fonts::FontsPlugin,
+            data::DataSourcePlugin { source: data_source(&settings) },
+            shared::view::ViewPlugin,
+            shared::fonts::FontsPlugin,
             map::MapPlugin,
             panels::PanelsPlugin,
-            alerts::AlertLifecyclePlugin,
-            wall::WallPlugin,
-            analyst::AnalystPlugin,
-            capture::CapturePlugin,
-            bench::BenchPlugin,
-            pacing::PacingPlugin,
+            alerts::AlertLifecyclePlugin { log: local_lifecycle_log(&settings) },
+            wall::WallPlugin { layout: if let Mode::Wall(layout) = &settings.mode { Some(layout.clone()) } else { None } },
+            analyst::AnalystPlugin {
+                // Desktop only; screenshots show it only when asked to.
+                enabled: settings.mode == Mode::Desktop && (!settings.capturing() || settings.analyst_open),
+                open_at_start: settings.analyst_open,
+                export_dir: settings.data_dir.join("exports"),
+            },
+            capture::CapturePlugin { cases },
+            bench::BenchPlugin { seconds: settings.bench_seconds, soak_switches: settings.soak_switches },
+            pacing::PacingPlugin { reactive: !settings.measuring() },
         ));
     #[cfg(target_arch = "wasm32")]
     app.add_plugins(web::WebPlugin);
     Ok(app)
+}
+
+/// The cube file (built on first run when it is the default one), or the server.
+fn data_source(settings: &Settings) -> data::Source {
+    match &settings.server {
+        Some(url) => data::Source::Server { url: url.clone(), token: settings.token.clone() },
+        None => data::Source::File {
+            path: settings.cube_path.clone(),
+            first_run: settings
+                .build_if_missing
+                .then(|| data::FirstRunBuild { analytics_bin: settings.analytics_bin.clone(), data_dir: settings.data_dir.clone() }),
+        },
+    }
+}
+
+/// The alert lifecycle's log beside a local cube (natively; following a server, the server
+/// keeps it).
+fn local_lifecycle_log(settings: &Settings) -> Option<PathBuf> {
+    (settings.server.is_none() && cfg!(not(target_arch = "wasm32"))).then(|| settings.cube_path.with_file_name("alert-lifecycle.jsonl"))
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use bevy::math::UVec2;
 use clap::{Parser, ValueEnum};
-use cockpit::wall::WallLayout;
-use cockpit::{CaptureSpec, Mode, Settings};
+
+use cockpit::shared::settings::{CaptureSpec, Mode, Settings, WallLayout};
 use szjy_model::lang::Lang;
 use szjy_model::period::Period;
 

@@ -6,8 +6,8 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use cockpit::wall::WallLayout;
-    use cockpit::{Mode, Settings};
+    use cockpit::shared::settings::WallLayout;
+    use cockpit::shared::settings::{Mode, Settings};
     use szjy_model::lang::Lang;
 
     let Some(window) = web_sys::window() else { return };
@@ -36,7 +36,7 @@ fn main() {
         Ok(mut app) => {
             app.run();
         }
-        Err(message) => cockpit::web::show_error(&message),
+        Err(message) => cockpit::shared::page::show_error(&message),
     }
 }
 

@@ -25,64 +25,18 @@ use bevy::window::RequestRedraw;
 use bevy::winit::{EventLoopProxyWrapper, UpdateMode, WinitSettings, WinitUserEvent};
 use bevy_egui::{egui, EguiInput, EguiPreUpdateSet};
 
-use crate::map::{CameraSettled, MapSystems};
-use crate::view::View;
-use crate::Settings;
+use crate::shared::clock::{NextUpdate, Now};
+use crate::shared::map_state::CameraSettled;
+use crate::shared::schedule::MapSystems;
+use crate::shared::view::View;
 
 /// The longest a still cockpit sleeps between updates.
 pub const IDLE_WAIT: Duration = Duration::from_secs(5);
 /// An alarm already set this close to a new due time is left as it is.
 const ALARM_TOLERANCE: Duration = Duration::from_millis(20);
 
-/// The clock timers run on (the carousel, the month player): the system clock, read at
-/// the start of each update. Bevy's `Time` takes its instant from the render world's
-/// last frame, which after a sleep lags by an update and can count one interval twice;
-/// tests advance this clock by hand instead.
-#[derive(Resource, Clone, Copy, Debug)]
-pub struct Now(pub Instant);
-
-impl Default for Now {
-    fn default() -> Self {
-        Now(Instant::now())
-    }
-}
-
 fn read_clock(mut now: ResMut<Now>) {
     now.0 = Instant::now();
-}
-
-/// Wakes the sleeping event loop from another thread or a callback: new data, the browser's
-/// font, a server's answer. Without it what arrives while the app sleeps would wait for the
-/// next timer.
-#[derive(Clone, Default)]
-pub struct Waker(Option<bevy::winit::EventLoopProxy<WinitUserEvent>>);
-
-impl Waker {
-    /// The app's event loop (none in headless tests, where waking does nothing).
-    pub fn of(app: &App) -> Waker {
-        Waker(app.world().get_resource::<EventLoopProxyWrapper>().map(|p| (**p).clone()))
-    }
-
-    pub fn wake(&self) {
-        if let Some(proxy) = &self.0 {
-            let _ = proxy.send_event(WinitUserEvent::WakeUp);
-        }
-    }
-}
-
-/// How soon the next update is needed. Systems with timers call [`NextUpdate::within`]
-/// each update; pacing sets the alarm for the soonest, then forgets it.
-#[derive(Resource, Default)]
-pub struct NextUpdate(Option<Duration>);
-
-impl NextUpdate {
-    pub fn within(&mut self, due: Duration) {
-        self.0 = Some(self.0.map_or(due, |soonest| soonest.min(due)));
-    }
-
-    pub fn soonest(&self) -> Option<Duration> {
-        self.0
-    }
 }
 
 /// Sets the alarm (each time replaces the last), and the time it is set for.
@@ -92,12 +46,16 @@ struct Alarm {
     set_for: Option<Instant>,
 }
 
-pub struct PacingPlugin;
+pub struct PacingPlugin {
+    /// Sleep while nothing moves. Screenshots, benchmarks and soaks keep Bevy's continuous
+    /// loop instead: they measure frames.
+    pub reactive: bool,
+}
 
 impl Plugin for PacingPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<NextUpdate>().init_resource::<Now>().add_systems(First, read_clock);
-        if app.world().resource::<Settings>().measuring() {
+        if !self.reactive {
             return;
         }
         // Unfocused too: nobody focuses a wall's window.
@@ -174,7 +132,7 @@ fn spawn_alarm(wake: impl Fn() + Clone + Send + Sync + 'static) -> impl Fn(Insta
 /// each wake the loop when they arrive. On a page every frame drawn while loading would
 /// only hold up the download and the decoding, which share the page's one thread.
 fn keep_drawing_while_moving(settled: Res<CameraSettled>, view: Res<View>, mut redraw: MessageWriter<RequestRedraw>) {
-    let _cost = crate::bench::own_cost("keep_drawing_while_moving");
+    let _cost = crate::shared::profile::own_cost("keep_drawing_while_moving");
     if !settled.0 || view.is_changed() {
         redraw.write(RequestRedraw);
     }
@@ -182,7 +140,7 @@ fn keep_drawing_while_moving(settled: Res<CameraSettled>, view: Res<View>, mut r
 
 /// Runs after every system that may set a timer (it is the last of `Update`'s chain).
 fn set_alarm_for_next_timer(mut next: ResMut<NextUpdate>, alarm: Option<ResMut<Alarm>>) {
-    let Some(due) = next.0.take() else { return };
+    let Some(due) = next.take() else { return };
     let Some(mut alarm) = alarm else { return };
     let now = Instant::now();
     let at = now + due;

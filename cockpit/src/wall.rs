@@ -13,44 +13,15 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use crate::pacing::{NextUpdate, Now};
-use crate::view::{ViewCommand, ViewSystems};
-use crate::{Mode, Settings};
+use crate::shared::clock::{NextUpdate, Now};
+use crate::shared::schedule::ViewSystems;
+use crate::shared::settings::WallLayout;
+use crate::shared::settings::{Mode, Settings};
+use crate::shared::view::ViewCommand;
+use crate::shared::wall_state::{SeamSafeColumns, Ticker, TICKER_STEP};
 
 /// The height the wall layout is designed for; everything scales from it.
 pub const DESIGN_HEIGHT: f32 = 1080.0;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct WallLayout {
-    /// Screens across and down (a spliced wall), 1×1 for a single screen.
-    pub grid: UVec2,
-    /// Bezel width between screens, in physical pixels.
-    pub bezel: u32,
-    /// Seconds each topic shows; 0 turns the carousel off.
-    pub carousel_seconds: f32,
-}
-
-impl Default for WallLayout {
-    fn default() -> Self {
-        WallLayout { grid: UVec2::ONE, bezel: 0, carousel_seconds: 30.0 }
-    }
-}
-
-/// Where the side columns must end so no text crosses a seam (egui points), if the wall
-/// is spliced; the panels read it.
-#[derive(Resource, Clone, Copy, Debug, Default)]
-pub struct SeamSafeColumns(pub Option<f32>);
-
-/// The wall's alert ticker: which page of the view month's alerts is on show. It steps
-/// every [`TICKER_STEP`] rather than scrolling, so a still wall sleeps between pages.
-#[derive(Resource, Clone, Copy, Debug, Default)]
-pub struct Ticker {
-    pub page: usize,
-    next_step: Option<Instant>,
-}
-
-/// How long one page of the ticker shows.
-pub const TICKER_STEP: Duration = Duration::from_secs(8);
 
 #[derive(Resource)]
 struct Carousel {
@@ -60,19 +31,23 @@ struct Carousel {
     paused: bool,
 }
 
-pub struct WallPlugin;
+pub struct WallPlugin {
+    /// The wall's screens and carousel; none on the desktop.
+    pub layout: Option<WallLayout>,
+}
 
 impl Plugin for WallPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<SeamSafeColumns>();
-        let Mode::Wall(layout) = app.world().resource::<Settings>().mode.clone() else { return };
+        let Some(layout) = &self.layout else { return };
         if layout.carousel_seconds > 0.0 {
             app.insert_resource(Carousel { interval: Duration::from_secs_f32(layout.carousel_seconds), next_step: None, paused: false })
                 .add_systems(Update, carousel.before(ViewSystems));
         }
         app.init_resource::<Ticker>()
+            .init_resource::<TickerStep>()
             .add_systems(Update, (hide_cursor, step_ticker))
-            .add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::panels::PanelSystems));
+            .add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::shared::schedule::PanelSystems));
     }
 }
 
@@ -95,7 +70,7 @@ fn scale_to_wall(
     windows: Query<&Window, With<PrimaryWindow>>,
     mut columns: ResMut<SeamSafeColumns>,
 ) -> Result {
-    let _cost = crate::bench::own_cost("scale_to_wall");
+    let _cost = crate::shared::profile::own_cost("scale_to_wall");
     let ctx = contexts.ctx_mut()?;
     let Ok(window) = windows.single() else { return Ok(()) };
     let Mode::Wall(layout) = &settings.mode else { return Ok(()) };
@@ -111,7 +86,7 @@ fn scale_to_wall(
 }
 
 fn hide_cursor(mut windows: Query<&mut bevy::window::CursorOptions, With<PrimaryWindow>>) {
-    let _cost = crate::bench::own_cost("hide_cursor");
+    let _cost = crate::shared::profile::own_cost("hide_cursor");
     for mut cursor in &mut windows {
         if cursor.visible {
             cursor.visible = false;
@@ -129,7 +104,7 @@ fn carousel(
     mut next: ResMut<NextUpdate>,
     mut commands: MessageWriter<ViewCommand>,
 ) {
-    let _cost = crate::bench::own_cost("carousel");
+    let _cost = crate::shared::profile::own_cost("carousel");
     if keys.just_pressed(KeyCode::KeyP) {
         carousel.paused = !carousel.paused;
         carousel.next_step = None;
@@ -159,14 +134,18 @@ fn carousel(
     next.within(carousel.next_step.unwrap_or(due).saturating_duration_since(now.0));
 }
 
-fn step_ticker(now: Res<Now>, mut ticker: ResMut<Ticker>, mut next: ResMut<NextUpdate>) {
-    let _cost = crate::bench::own_cost("step_ticker");
-    let due = *ticker.next_step.get_or_insert(now.0 + TICKER_STEP);
+/// When the ticker shows its next page; None until it starts.
+#[derive(Resource, Default)]
+struct TickerStep(Option<Instant>);
+
+fn step_ticker(now: Res<Now>, mut ticker: ResMut<Ticker>, mut step: ResMut<TickerStep>, mut next: ResMut<NextUpdate>) {
+    let _cost = crate::shared::profile::own_cost("step_ticker");
+    let due = *step.0.get_or_insert(now.0 + TICKER_STEP);
     if now.0 >= due {
         ticker.page = ticker.page.wrapping_add(1);
-        ticker.next_step = Some(now.0 + TICKER_STEP);
+        step.0 = Some(now.0 + TICKER_STEP);
     }
-    next.within(ticker.next_step.unwrap_or(due).saturating_duration_since(now.0));
+    next.within(step.0.unwrap_or(due).saturating_duration_since(now.0));
 }
 
 #[cfg(test)]

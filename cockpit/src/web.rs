@@ -9,21 +9,17 @@
 
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
-use bevy_egui::egui;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::capture::{ProbeFile, ProbeInputs};
-use crate::data::{CubeStore, LoadStatus};
-use crate::fonts::{CjkFont, FontsReady, CJK_FONT_URL};
-use crate::map::{CameraSettled, Choropleth, MapArea};
-use crate::scene::Scenes;
-use crate::view::View;
+use crate::shared::fonts::FontsReady;
+use crate::shared::map_state::{CameraSettled, Choropleth, MapArea};
+use crate::shared::page::{show_error, LOADING_ELEMENT_ID};
+use crate::shared::scene::Scenes;
+use crate::shared::store::{CubeStore, LoadStatus};
+use crate::shared::view::View;
 
-/// The canvas index.html gives the cockpit.
-pub const CANVAS_SELECTOR: &str = "#cockpit";
-/// The page's loading indicator, removed once the first view with data is drawn.
-const LOADING_ELEMENT_ID: &str = "loading";
 /// The global the state snapshot is written to.
 const STATE_GLOBAL: &str = "cockpitState";
 
@@ -138,41 +134,4 @@ fn hide_loading_indicator(store: Res<CubeStore>, fonts: Res<FontsReady>, mut hid
             }
         }
     }
-}
-
-/// Puts `message` in the page's loading box (the cockpit could not start, or has no data).
-pub fn show_error(message: &str) {
-    error!("{message}");
-    if let Some(element) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(LOADING_ELEMENT_ID)) {
-        element.set_text_content(Some(&format!("无法加载驾驶舱 · The cockpit cannot start: {message}")));
-        let _ = element.set_attribute("class", "error");
-    }
-}
-
-/// Fetches the CJK font from beside the page into `font`, then calls `wake`: egui takes
-/// it on the next frame.
-pub fn fetch_font(font: CjkFont, wake: impl Fn() + 'static) {
-    let url = page_relative(CJK_FONT_URL);
-    wasm_bindgen_futures::spawn_local(async move {
-        let fetched = async {
-            let response = reqwest::get(&url).await?.error_for_status()?;
-            response.bytes().await
-        };
-        match fetched.await {
-            Ok(bytes) => {
-                crate::fonts::store(&font.0, egui::FontData::from_owned(bytes.to_vec()));
-                wake();
-            }
-            // egui has no font without it: say why on the page.
-            Err(e) => show_error(&format!("{url}: cannot load the CJK font: {e}")),
-        }
-    });
-}
-
-/// `path` relative to the page's address (the page may be served under a prefix).
-fn page_relative(path: &str) -> String {
-    let base = web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
-    let folder = base.split(['?', '#']).next().unwrap_or_default();
-    let folder = &folder[..folder.rfind('/').map_or(0, |slash| slash + 1)];
-    format!("{folder}{path}")
 }

@@ -379,7 +379,7 @@ fn the_cockpit_follows_the_data_server() {
     let alert = internal.alerts.first().expect("the test cube has alerts").id();
     let step = |action: Action| {
         let (send, receive) = std::sync::mpsc::channel();
-        cockpit::remote::post_lifecycle(&format!("http://{addr}"), ANALYST_TOKEN, alert.clone(), action, move |answer| {
+        cockpit::data::remote::post_lifecycle(&format!("http://{addr}"), ANALYST_TOKEN, alert.clone(), action, move |answer| {
             send.send(answer).unwrap()
         });
         receive.recv_timeout(std::time::Duration::from_secs(60)).expect("an answer")

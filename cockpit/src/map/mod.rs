@@ -10,8 +10,6 @@
 
 pub mod geometry;
 
-use std::collections::HashMap;
-
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::CameraOutputMode;
@@ -22,19 +20,17 @@ use bevy_egui::{egui, EguiContextSettings, EguiContexts, EguiGlobalSettings, Egu
 use szjy_model::cube::Lookup;
 use szjy_model::interpret::format_value;
 use szjy_model::lang::Lang;
-use szjy_model::period::Period;
 use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
-use crate::data::CubeStore;
-use crate::figures;
-use crate::scene::{MapScale, Scenes};
-use crate::theme::{Hex, Theme, Themes};
-use crate::view::{View, ViewCommand, ViewSystems};
+use crate::shared::figures;
+use crate::shared::map_state::{CameraSettled, Choropleth, MapArea};
+use crate::shared::scene::{MapScale, Scenes};
+use crate::shared::schedule::MapSystems;
+use crate::shared::schedule::ViewSystems;
+use crate::shared::store::CubeStore;
+use crate::shared::theme::{Theme, Themes};
+use crate::shared::view::{View, ViewCommand};
 use geometry::MapGeometry;
-
-/// The map's per-frame systems (after the view's).
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MapSystems;
 
 /// The map's boundaries, loaded once.
 #[derive(Resource)]
@@ -51,70 +47,9 @@ pub struct RegionFill {
 #[derive(Component)]
 pub struct MapCamera;
 
-/// The part of the window the map may use, in egui points (set by the panels' layout).
-#[derive(Resource, Clone, Copy, Debug, PartialEq)]
-pub struct MapArea(pub egui::Rect);
-
-/// What the map shows now: the measure, its period, each coloured region's value and the
-/// class breaks (the legend and the tooltip read this, so they always agree with the fill).
-#[derive(Resource, Clone, Debug, Default)]
-pub struct Choropleth {
-    pub measure: String,
-    pub period: Option<Period>,
-    pub values: HashMap<Adcode, Lookup>,
-    pub breaks: Vec<f64>,
-    /// Classes in use (≤ the theme's ramp length).
-    pub classes: usize,
-    /// The category filter, where it applies to the measure.
-    pub category: Option<String>,
-    pub scale: MapScale,
-}
-
-impl Choropleth {
-    /// The ramp index of a value: classes are spread over the whole ramp.
-    pub fn ramp_index(&self, value: f64, ramp_len: usize) -> usize {
-        let class = figures::class_of(value, &self.breaks);
-        if self.classes <= 1 {
-            return ramp_len / 2;
-        }
-        (class * (ramp_len - 1) + (self.classes - 1) / 2) / (self.classes - 1)
-    }
-
-    /// The class of a value: quantile classes hold values up to their upper break; alert
-    /// levels start at their threshold.
-    pub fn class_of(&self, value: f64) -> usize {
-        match self.scale {
-            MapScale::Quantiles => figures::class_of(value, &self.breaks),
-            MapScale::AlertLevels => self.breaks.iter().take_while(|&&b| value >= b).count(),
-        }
-    }
-
-    /// The fill of a value.
-    pub fn colour(&self, value: f64, theme: &Theme) -> Hex {
-        match self.scale {
-            MapScale::Quantiles => theme.ramp[self.ramp_index(value, theme.ramp.len())],
-            MapScale::AlertLevels => alert_scale_colour(self.class_of(value), theme),
-        }
-    }
-}
-
-/// Calm, yellow, orange, red.
-pub fn alert_scale_colour(class: usize, theme: &Theme) -> Hex {
-    match class {
-        0 => theme.good,
-        1 => theme.alert_yellow,
-        2 => theme.alert_orange,
-        _ => theme.alert_red,
-    }
-}
-
 /// The region under the pointer, if any.
 #[derive(Resource, Default)]
 pub struct Hovered(pub Option<Adcode>);
-
-/// Whether the camera has reached its goal (the capture waits for it).
-#[derive(Resource, Default)]
-pub struct CameraSettled(pub bool);
 
 pub struct MapPlugin;
 
@@ -128,11 +63,14 @@ impl Plugin for MapPlugin {
             .insert_resource(MapArea(egui::Rect::NOTHING))
             .add_systems(Startup, (spawn_cameras, spawn_regions))
             .add_systems(Update, (colour_regions, fit_camera).after(ViewSystems).in_set(MapSystems))
-            .add_systems(EguiPrimaryContextPass, map_overlay.after(crate::panels::PanelSystems).in_set(crate::fonts::NeedsFonts));
+            .add_systems(
+                EguiPrimaryContextPass,
+                map_overlay.after(crate::shared::schedule::PanelSystems).in_set(crate::shared::schedule::NeedsFonts),
+            );
     }
 }
 
-fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSettings>, settings: Res<crate::Settings>) {
+fn spawn_cameras(mut commands: Commands, mut egui_settings: ResMut<EguiGlobalSettings>, settings: Res<crate::shared::settings::Settings>) {
     // The map camera fills the window; egui draws on top through its own camera, so the
     // panels never clip the map's render and the map never needs a viewport.
     egui_settings.auto_create_primary_context = false;
@@ -201,7 +139,7 @@ fn colour_regions(
     mut materials: ResMut<Assets<ColorMaterial>>,
     mut clear: ResMut<ClearColor>,
 ) {
-    let _cost = crate::bench::own_cost("colour_regions");
+    let _cost = crate::shared::profile::own_cost("colour_regions");
     if !(view.is_changed() || store.is_changed() || themes.is_changed()) {
         return;
     }
@@ -268,7 +206,7 @@ fn fit_camera(
     mut camera: Query<(&mut Transform, &mut Projection), With<MapCamera>>,
     mut settled: ResMut<CameraSettled>,
 ) {
-    let _cost = crate::bench::own_cost("fit_camera");
+    let _cost = crate::shared::profile::own_cost("fit_camera");
     let (Ok(window), Ok((mut transform, mut projection))) = (windows.single(), camera.single_mut()) else { return };
     if !area.0.is_positive() {
         return;
@@ -308,11 +246,11 @@ fn map_overlay(
     themes: Res<Themes>,
     choropleth: Res<Choropleth>,
     camera: Query<(&Camera, &GlobalTransform), With<MapCamera>>,
-    settings: Res<crate::Settings>,
+    settings: Res<crate::shared::settings::Settings>,
     mut hovered: ResMut<Hovered>,
     mut commands: MessageWriter<ViewCommand>,
 ) -> Result {
-    let _cost = crate::bench::own_cost("map_overlay");
+    let _cost = crate::shared::profile::own_cost("map_overlay");
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, camera_transform)) = camera.single() else { return Ok(()) };
     if !area.0.is_positive() {
@@ -376,8 +314,8 @@ fn map_overlay(
             let name = tree.get(adcode).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
             let value = match choropleth.values.get(&adcode) {
                 Some(Lookup::Value(v)) => format_value(&choropleth.measure, *v, lang),
-                Some(Lookup::Suppressed) => crate::panels::text(lang, "suppressed").to_string(),
-                Some(Lookup::Missing) => crate::panels::text(lang, "no_data").to_string(),
+                Some(Lookup::Suppressed) => crate::shared::text::text(lang, "suppressed").to_string(),
+                Some(Lookup::Missing) => crate::shared::text::text(lang, "no_data").to_string(),
                 None => String::new(),
             };
             let label =
@@ -415,7 +353,7 @@ fn draw_borders(
     ui_scale: f32,
     to_screen: &impl Fn(f64, f64) -> Option<egui::Pos2>,
 ) {
-    let _cost = crate::bench::own_cost("draw_borders");
+    let _cost = crate::shared::profile::own_cost("draw_borders");
     // The camera is orthographic, so map → screen is affine: three projections fix it,
     // instead of one (with the camera transform's inverse) per boundary point.
     let (Some(origin), Some(east), Some(north)) = (to_screen(0.0, 0.0), to_screen(1.0, 0.0), to_screen(0.0, 1.0)) else { return };

@@ -5,8 +5,8 @@ use bevy_egui::egui;
 use szjy_model::outlook::ForecastPoint;
 use szjy_model::period::Period;
 
-use crate::figures::Bar;
-use crate::theme::Theme;
+use crate::shared::figures::Bar;
+use crate::shared::theme::Theme;
 
 /// A "nice" axis: rounded bounds and a step of 1, 2 or 5 × 10ⁿ covering [min, max].
 pub fn nice_axis(min: f64, max: f64, ticks: usize) -> (f64, f64, f64) {

@@ -9,10 +9,10 @@ use szjy_model::lang::Lang;
 use szjy_model::period::Period;
 use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
-use super::text::text;
 use super::PanelContext;
-use crate::figures::{applied_category, category_label};
-use crate::view::ViewCommand;
+use crate::shared::figures::{applied_category, category_label};
+use crate::shared::text::text;
+use crate::shared::view::ViewCommand;
 
 /// The dimensions an analyst filters by (subsidy types and sectors are shown as rankings).
 const FILTER_DIMENSIONS: [(DimKind, &str); 3] =

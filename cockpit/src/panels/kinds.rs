@@ -15,11 +15,11 @@ use szjy_model::region::{Adcode, RegionTree};
 use szjy_model::warning::{Category, Rule};
 
 use super::chart;
-use super::text::text;
 use super::PanelContext;
-use crate::figures::{self, Bar, Figure};
-use crate::scene::{PanelKind, RankBy, Scenes};
-use crate::view::View;
+use crate::shared::figures::{self, Bar, Figure};
+use crate::shared::scene::{PanelKind, RankBy, Scenes};
+use crate::shared::text::text;
+use crate::shared::view::View;
 
 /// What one panel shows for the current view, computed from the cube when the view or
 /// the cube changes (see [`super::PanelContents`]); drawing it each frame only lays it out.
@@ -376,9 +376,9 @@ fn interpretation(ui: &mut egui::Ui, cx: &PanelContext, paragraphs: &[(Paragraph
                     if ui.add(egui::Label::new(words).sense(egui::Sense::click())).on_hover_text(text(lang, "click_sentence")).clicked() {
                         let mut requests = cx.requests.borrow_mut();
                         if topic != cx.view.topic {
-                            requests.push(crate::view::ViewCommand::Topic(topic));
+                            requests.push(crate::shared::view::ViewCommand::Topic(topic));
                         }
-                        requests.push(crate::view::ViewCommand::Highlight(Some(measure.to_string())));
+                        requests.push(crate::shared::view::ViewCommand::Highlight(Some(measure.to_string())));
                     }
                 }
                 _ => {
@@ -461,7 +461,7 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
     }
     egui::ScrollArea::vertical().id_salt("alerts").show(ui, |ui| {
         for line in lines {
-            let color = level_color(theme, line.level);
+            let color = theme.alert_colour(line.level);
             // Two rows: level, place and indicator (a click drills in); then the figures.
             let focused = cx.view.indicator.as_deref() == Some(line.indicator.as_str()) && cx.view.region == line.region;
             let clicked = ui
@@ -478,14 +478,14 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
                 None => line.detail.clone(),
             };
             ui.add(egui::Label::new(egui::RichText::new(detail).color(theme.text_muted.egui()).size(theme.text_size * 0.85)).truncate());
-            if focused && !cx.wall && cx.alert_states.writable() {
+            if focused && !cx.wall && cx.alert_states.writable {
                 lifecycle_controls(ui, cx, &line.id, state);
             }
             ui.add_space(2.0);
             if clicked {
                 cx.requests
                     .borrow_mut()
-                    .push(crate::view::ViewCommand::FocusAlert { indicator: line.indicator.clone(), region: Some(line.region) });
+                    .push(crate::shared::view::ViewCommand::FocusAlert { indicator: line.indicator.clone(), region: Some(line.region) });
             }
         }
     });
@@ -535,17 +535,9 @@ fn lifecycle_controls(ui: &mut egui::Ui, cx: &PanelContext, alert: &str, state: 
     }
     if let Some(action) = step {
         field.clear();
-        cx.lifecycle.borrow_mut().push(crate::alerts::LifecycleRequest { alert: alert.to_string(), action });
+        cx.lifecycle.borrow_mut().push(crate::shared::lifecycle::LifecycleRequest { alert: alert.to_string(), action });
     }
     ui.data_mut(|d| d.insert_temp(field_id, field));
-}
-
-pub fn level_color(theme: &crate::theme::Theme, level: AlertLevel) -> crate::theme::Hex {
-    match level {
-        AlertLevel::Red => theme.alert_red,
-        AlertLevel::Orange => theme.alert_orange,
-        AlertLevel::Yellow => theme.alert_yellow,
-    }
 }
 
 /// 红色预警 / Red …
@@ -602,7 +594,7 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
     let unit = if trend.unit.is_empty() { String::new() } else { format!("（{}）", trend.unit) };
     ui.label(egui::RichText::new(format!("{place} · {}{unit}", trend.name)).strong());
     let guides: Vec<chart::Guide> =
-        trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: level_color(theme, *level).egui() }).collect();
+        trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: theme.alert_colour(*level).egui() }).collect();
     let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[] }];
     let height = ui.available_height();
     chart::lines_with_guides(

@@ -8,25 +8,22 @@ mod chart;
 mod filters;
 mod kinds;
 mod policy;
-pub mod text;
 
 use bevy::prelude::*;
 use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 use szjy_model::lang::Lang;
 use szjy_model::region::{Level, RegionTree, PROVINCE};
 
-use crate::data::{CubeStore, LoadStatus};
-use crate::fonts::NeedsFonts;
-use crate::map::{Choropleth, MapArea};
-use crate::scene::{MapScale, Panel, Scenes};
-use crate::theme::{egui_style, Theme, Themes};
-use crate::view::{View, ViewCommand, ViewSystems};
-use crate::wall::SeamSafeColumns;
-pub use text::{all_ui_text, text};
-
-/// The panels' systems; the map overlay runs after them (it needs the map area).
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PanelSystems;
+use crate::shared::map_state::{Choropleth, MapArea};
+use crate::shared::scene::{MapScale, Panel, Scenes};
+use crate::shared::schedule::NeedsFonts;
+use crate::shared::schedule::PanelSystems;
+use crate::shared::schedule::ViewSystems;
+use crate::shared::store::{CubeStore, LoadStatus};
+use crate::shared::text::text;
+use crate::shared::theme::{egui_style, Theme, Themes};
+use crate::shared::view::{View, ViewCommand};
+use crate::shared::wall_state::SeamSafeColumns;
 
 pub struct PanelsPlugin;
 
@@ -52,7 +49,7 @@ pub struct PanelContents {
 }
 
 fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut contents: ResMut<PanelContents>) {
-    let _cost = crate::bench::own_cost("prepare_contents");
+    let _cost = crate::shared::profile::own_cost("prepare_contents");
     if !(view.is_changed() || store.is_changed() || scenes.is_changed()) {
         return;
     }
@@ -77,7 +74,7 @@ fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>,
 /// egui's style follows the view's theme. It is checked against the live style each
 /// frame (not remembered), so nothing that resets egui's style can leave stale colours.
 fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>) -> Result {
-    let _cost = crate::bench::own_cost("apply_theme");
+    let _cost = crate::shared::profile::own_cost("apply_theme");
     let ctx = contexts.ctx_mut()?;
     let theme = &themes.all[view.theme];
     let style = ctx.global_style();
@@ -102,9 +99,9 @@ pub struct PanelContext<'a> {
     pub wall: bool,
     /// View commands a panel's body asks for (a click on an alert), written after layout.
     pub requests: &'a std::cell::RefCell<Vec<ViewCommand>>,
-    pub alert_states: &'a crate::alerts::AlertStates,
+    pub alert_states: &'a crate::shared::lifecycle::AlertStates,
     /// Lifecycle steps the analyst took in the alert list, written after layout.
-    pub lifecycle: &'a std::cell::RefCell<Vec<crate::alerts::LifecycleRequest>>,
+    pub lifecycle: &'a std::cell::RefCell<Vec<crate::shared::lifecycle::LifecycleRequest>>,
 }
 
 impl PanelContext<'_> {
@@ -122,18 +119,21 @@ fn layout(
     themes: Res<Themes>,
     choropleth: Res<Choropleth>,
     contents: Res<PanelContents>,
-    settings: Res<crate::Settings>,
+    settings: Res<crate::shared::settings::Settings>,
     seam_safe: Res<SeamSafeColumns>,
     mut area: ResMut<MapArea>,
     mut commands: MessageWriter<ViewCommand>,
     mut phone_panel: Local<usize>,
-    ticker: Option<Res<crate::wall::Ticker>>,
-    (alert_states, mut lifecycle_writer): (Res<crate::alerts::AlertStates>, MessageWriter<crate::alerts::LifecycleRequest>),
+    ticker: Option<Res<crate::shared::wall_state::Ticker>>,
+    (alert_states, mut lifecycle_writer): (
+        Res<crate::shared::lifecycle::AlertStates>,
+        MessageWriter<crate::shared::lifecycle::LifecycleRequest>,
+    ),
 ) -> Result {
-    let _cost = crate::bench::own_cost("layout");
+    let _cost = crate::shared::profile::own_cost("layout");
     let ctx = contexts.ctx_mut()?.clone();
     let theme = &themes.all[view.theme];
-    let wall = matches!(settings.mode, crate::Mode::Wall(_));
+    let wall = matches!(settings.mode, crate::shared::settings::Mode::Wall(_));
     let (requests, lifecycle) = (std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new()));
     let cx = PanelContext {
         store: &store,
@@ -436,7 +436,7 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
                 .color(cx.theme.text_muted.egui()),
         );
         if let Some(category) = &cx.view.category {
-            let label = format!("{}：{}", text(lang, "filters"), crate::figures::category_label(category, lang));
+            let label = format!("{}：{}", text(lang, "filters"), crate::shared::figures::category_label(category, lang));
             badge(ui, &label, cx.theme.accent.egui(), cx.theme);
             if !cx.wall && ui.link(egui::RichText::new(text(lang, "clear_filter")).small()).clicked() {
                 commands.write(ViewCommand::Category(None));
@@ -486,7 +486,7 @@ fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Opt
 const TICKER_PAGE: usize = 4;
 
 /// The wall's alert ticker: one page of the view month's alerts in the view's region, most
-/// severe first, a new page every [`crate::wall::TICKER_STEP`].
+/// severe first, a new page every [`crate::shared::wall_state::TICKER_STEP`].
 fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, alerts: &[kinds::TickerItem], page: usize) {
     let (theme, lang) = (cx.theme, cx.lang());
     let pages = alerts.len().div_ceil(TICKER_PAGE).max(1);
@@ -500,7 +500,7 @@ fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, alerts: &[kinds::TickerIte
         }
         let width = (ui.available_width() / TICKER_PAGE as f32 - 8.0).max(40.0);
         for alert in alerts.iter().skip(start).take(TICKER_PAGE) {
-            let color = kinds::level_color(theme, alert.level).egui();
+            let color = theme.alert_colour(alert.level).egui();
             ui.allocate_ui(egui::vec2(width, ui.available_height()), |ui| {
                 ui.horizontal(|ui| {
                     let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
@@ -519,7 +519,7 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
     let (name, unit) = if lang == Lang::Zh { (def.name_zh, def.unit_zh) } else { (def.name_en, def.unit_en) };
     let name = match &choropleth.category {
-        Some(category) => format!("{name} · {}", crate::figures::category_label(category, lang)),
+        Some(category) => format!("{name} · {}", crate::shared::figures::category_label(category, lang)),
         None => name.to_string(),
     };
     let level = match RegionTree::shandong().get(cx.view.map_focus()).map(|r| r.level) {
@@ -552,7 +552,7 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
                 }
                 MapScale::AlertLevels => {
                     let level = ["calm", "level_yellow", "level_orange", "level_red"][class.min(3)];
-                    (text(lang, level).to_string(), crate::map::alert_scale_colour(class, theme))
+                    (text(lang, level).to_string(), theme.alert_scale_colour(class))
                 }
             };
             let (swatch, _) = ui.allocate_exact_size(egui::vec2(theme.text_size * 1.4, theme.text_size), egui::Sense::hover());

@@ -8,8 +8,8 @@ use szjy_model::period::Period;
 
 use super::chart;
 use super::kinds::period_label;
-use super::text::text;
 use super::PanelContext;
+use crate::shared::text::text;
 
 /// Event times shown: the year before adoption and two after.
 const EVENT_WINDOW: std::ops::RangeInclusive<i32> = -12..=24;

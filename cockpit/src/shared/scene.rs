@@ -242,10 +242,10 @@ mod tests {
         let ids = |scenes: &Scenes| scenes.0.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&Scenes::from_sources(crate::embedded::SCENES).unwrap()), ids(&Scenes::load_dir(&scenes_dir()).unwrap()));
         let themes_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/themes");
-        let theme_ids = |themes: &crate::theme::Themes| themes.all.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        let theme_ids = |themes: &crate::shared::theme::Themes| themes.all.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
         assert_eq!(
-            theme_ids(&crate::theme::Themes::from_sources(crate::embedded::THEMES).unwrap()),
-            theme_ids(&crate::theme::Themes::load_dir(&themes_dir).unwrap())
+            theme_ids(&crate::shared::theme::Themes::from_sources(crate::embedded::THEMES).unwrap()),
+            theme_ids(&crate::shared::theme::Themes::load_dir(&themes_dir).unwrap())
         );
     }
 

@@ -2,6 +2,8 @@
 //! period, one dimension category, sortable, CSV export), PNG export of the screen, and
 //! the 数据来源 window (sources with their reconciliation, definitions, licences).
 
+pub mod query;
+
 use std::path::PathBuf;
 
 use bevy::prelude::*;
@@ -13,14 +15,14 @@ use szjy_model::interpret::format_value;
 use szjy_model::lang::Lang;
 use szjy_model::period::PeriodKind;
 
-use crate::data::CubeStore;
-use crate::figures::dimension_label;
-use crate::panels::{text, PanelSystems};
-use crate::query::{self, Query, SortBy};
-use crate::scene::Scenes;
-use crate::theme::Themes;
-use crate::view::View;
-use crate::{Mode, Settings};
+use crate::shared::figures::dimension_label;
+use crate::shared::scene::Scenes;
+use crate::shared::schedule::PanelSystems;
+use crate::shared::store::CubeStore;
+use crate::shared::text::text;
+use crate::shared::theme::Themes;
+use crate::shared::view::View;
+use query::{Query, SortBy};
 
 /// Map attribution and font licence, shown on the 数据来源 screen.
 pub const ATTRIBUTIONS: &[(&str, &str)] = &[
@@ -43,18 +45,22 @@ struct AnalystState {
     export_dir: PathBuf,
 }
 
-pub struct AnalystPlugin;
+pub struct AnalystPlugin {
+    /// Whether the analyst's tools exist at all (the desktop).
+    pub enabled: bool,
+    /// The query window is open at start.
+    pub open_at_start: bool,
+    /// Where exports are written.
+    pub export_dir: PathBuf,
+}
 
 impl Plugin for AnalystPlugin {
     fn build(&self, app: &mut App) {
-        let settings = app.world().resource::<Settings>();
-        if settings.mode != Mode::Desktop || settings.capturing() && !settings.analyst_open {
+        if !self.enabled {
             return;
         }
-        let export_dir = settings.data_dir.join("exports");
-        let open = settings.analyst_open;
         app.insert_resource(AnalystState {
-            query_open: open,
+            query_open: self.open_at_start,
             sources_open: false,
             measure: "new_urban_jobs".into(),
             kind: PeriodKind::Month,
@@ -62,18 +68,18 @@ impl Plugin for AnalystPlugin {
             dim: TOTAL.into(),
             sort: SortBy::Region,
             status: None,
-            export_dir,
+            export_dir: self.export_dir.clone(),
         })
         .add_systems(Update, toggle_keys)
         .add_systems(
             EguiPrimaryContextPass,
-            (toolbar, query_window, sources_window).chain().after(PanelSystems).in_set(crate::fonts::NeedsFonts),
+            (toolbar, query_window, sources_window).chain().after(PanelSystems).in_set(crate::shared::schedule::NeedsFonts),
         );
     }
 }
 
 fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>) {
-    let _cost = crate::bench::own_cost("toggle_keys");
+    let _cost = crate::shared::profile::own_cost("toggle_keys");
     if keys.just_pressed(KeyCode::KeyQ) {
         state.query_open = !state.query_open;
     }
@@ -83,8 +89,13 @@ fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>)
 }
 
 /// Two buttons at the bottom right of the map area.
-fn toolbar(mut contexts: EguiContexts, view: Res<View>, area: Res<crate::map::MapArea>, mut state: ResMut<AnalystState>) -> Result {
-    let _cost = crate::bench::own_cost("toolbar");
+fn toolbar(
+    mut contexts: EguiContexts,
+    view: Res<View>,
+    area: Res<crate::shared::map_state::MapArea>,
+    mut state: ResMut<AnalystState>,
+) -> Result {
+    let _cost = crate::shared::profile::own_cost("toolbar");
     let ctx = contexts.ctx_mut()?;
     if !area.0.is_positive() {
         return Ok(());
@@ -115,7 +126,7 @@ fn query_window(
     themes: Res<Themes>,
     mut state: ResMut<AnalystState>,
 ) -> Result {
-    let _cost = crate::bench::own_cost("query_window");
+    let _cost = crate::shared::profile::own_cost("query_window");
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;
@@ -244,7 +255,7 @@ fn sources_window(
     scenes: Res<Scenes>,
     mut state: ResMut<AnalystState>,
 ) -> Result {
-    let _cost = crate::bench::own_cost("sources_window");
+    let _cost = crate::shared::profile::own_cost("sources_window");
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;

@@ -8,7 +8,7 @@ use szjy_model::lang::Lang;
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Adcode, RegionTree};
 
-use crate::figures::{last_complete_quarter, step_back};
+use crate::shared::figures::{last_complete_quarter, step_back};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {

@@ -1,8 +1,12 @@
 //! Where the cube comes from. The native app reads the public cube file; when it is
 //! missing (first run) it has the `analytics` CLI generate the default data and build the
 //! cube in a child process while the app shows a loading screen. With `--server` it
-//! follows `analytics serve` instead ([`crate::remote`]). The cockpit never reads source
-//! rows: only the cube.
+//! follows `analytics serve` instead ([`remote`]): the cube's versions, the alerts'
+//! lifecycle states and, with an analyst's token, the analyst's steps on alerts. The
+//! cockpit never reads source rows: only the cube.
+
+#[cfg(any(feature = "native", feature = "web"))]
+pub mod remote;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,104 +14,91 @@ use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
 use szjy_model::cube::Cube;
-use szjy_model::period::{Period, PeriodKind};
 
-use crate::Settings;
+#[cfg(any(feature = "native", feature = "web"))]
+use crate::shared::clock::utc_now;
+use crate::shared::clock::Waker;
+use crate::shared::lifecycle::{AlertStates, LifecycleRequest};
+#[cfg(any(feature = "native", feature = "web"))]
+use crate::shared::store::Link;
+use crate::shared::store::{CubeStore, LoadStatus};
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum LoadStatus {
-    /// The cube is being read.
-    Loading,
-    /// No cube yet: the analytics pipeline is generating data and building it.
-    Building,
-    Ready,
-    Failed(String),
+/// Where the cube comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// A cube file. A missing one (or one of another format) is built first when
+    /// `first_run` says how, else it is an error.
+    File { path: PathBuf, first_run: Option<FirstRunBuild> },
+    /// `analytics serve` at this address; with an analyst's token (natively), the analyst's
+    /// steps on alerts go to it.
+    Server { url: String, token: Option<String> },
 }
 
-/// The cube on show and how it got here.
-#[derive(Resource)]
-pub struct CubeStore {
-    cube: Option<Arc<Cube>>,
-    /// The cube's first and last month with data.
-    pub months: Option<(Period, Period)>,
-    pub status: LoadStatus,
-    /// Where the cube came from (a file path or the server's URL), for the 数据来源 screen.
-    pub origin: String,
-    /// Following a server: the version on show and whether the link is up.
-    pub link: Option<Link>,
-}
-
-/// The state of the link to `analytics serve`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Link {
-    pub version: Option<szjy_model::protocol::VersionInfo>,
-    /// Since when the server cannot be reached (the data on show is stale), and why.
-    pub down_since: Option<(chrono::DateTime<chrono::Utc>, String)>,
-}
-
-impl CubeStore {
-    pub fn cube(&self) -> Option<&Cube> {
-        self.cube.as_deref()
-    }
-
-    /// A store holding `cube` (tests, and the loaders below).
-    pub fn ready(cube: Cube, origin: String) -> CubeStore {
-        let months = month_range(&cube);
-        CubeStore { cube: Some(Arc::new(cube)), months, status: LoadStatus::Ready, origin, link: None }
-    }
-
-    fn pending(status: LoadStatus, origin: String) -> CubeStore {
-        CubeStore { cube: None, months: None, status, origin, link: None }
-    }
-}
-
-/// The first and last months that have an observed cell (forecast months are not views).
-fn month_range(cube: &Cube) -> Option<(Period, Period)> {
-    let observed = cube.cells.iter().filter(|c| c.flags & szjy_model::cube::flags::ESTIMATED == 0);
-    let months = observed.filter(|c| c.period.kind() == PeriodKind::Month).map(|c| c.period.month_index());
-    let (first, last) = months.fold(None, |acc: Option<(i32, i32)>, m| Some(acc.map_or((m, m), |(a, b)| (a.min(m), b.max(m)))))?;
-    Some((Period::from_month_index(first), Period::from_month_index(last)))
+/// How the default cube is built on first run: `analytics run --data DIR`.
+#[derive(Clone, Debug)]
+pub struct FirstRunBuild {
+    pub analytics_bin: PathBuf,
+    pub data_dir: PathBuf,
 }
 
 /// Result of the background build, picked up by [`poll_build`].
 #[derive(Resource, Default)]
 struct PendingBuild(Arc<Mutex<Option<Result<Cube, String>>>>);
 
-pub struct DataSourcePlugin;
+pub struct DataSourcePlugin {
+    pub source: Source,
+}
 
 impl Plugin for DataSourcePlugin {
     fn build(&self, app: &mut App) {
-        let settings = app.world().resource::<Settings>().clone();
         // New data or a lost link must show at once, even while the app sleeps (pacing).
-        let waker = crate::pacing::Waker::of(app);
+        let waker = Waker::of(app);
         let wake = move || waker.wake();
-        #[cfg(any(feature = "native", feature = "web"))]
-        if let Some(server) = settings.server.clone() {
-            let mut store = CubeStore::pending(LoadStatus::Loading, server.clone());
-            store.link = Some(Link::default());
-            app.insert_resource(store)
-                .insert_resource(RemoteEvents(Mutex::new(crate::remote::spawn(server, wake))))
-                .add_systems(Update, apply_remote_events);
-            return;
-        }
-        let path = settings.cube_path.clone();
+        app.init_resource::<AlertStates>().add_message::<LifecycleRequest>();
+        let (path, first_run) = match &self.source {
+            Source::File { path, first_run } => (path.clone(), first_run.clone()),
+            #[cfg(any(feature = "native", feature = "web"))]
+            Source::Server { url, token } => {
+                let mut store = CubeStore::pending(LoadStatus::Loading, url.clone());
+                store.link = Some(Link::default());
+                app.insert_resource(store)
+                    .insert_resource(RemoteEvents(Mutex::new(remote::spawn(url.clone(), wake))))
+                    .add_systems(Update, apply_remote_events);
+                #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+                if let Some(token) = token {
+                    app.insert_resource(StepsToServer {
+                        url: url.clone(),
+                        token: token.clone(),
+                        answers: default(),
+                        waker: Waker::of(app),
+                    })
+                    .add_systems(Startup, |mut states: ResMut<AlertStates>| states.writable = true)
+                    .add_systems(Update, (send_steps, collect_answers));
+                }
+                #[cfg(not(all(feature = "native", not(target_arch = "wasm32"))))]
+                let _ = token;
+                return;
+            }
+            #[cfg(not(any(feature = "native", feature = "web")))]
+            Source::Server { .. } => panic!("this build cannot follow a server (features native or web)"),
+        };
         let origin = path.display().to_string();
         // The default cube is built from the default data: one written by an older version
         // of the program (another format) is built again, like a missing one.
         let loaded = path.exists().then(|| Cube::load(&path));
-        let outdated = matches!(loaded, Some(Err(szjy_model::cube::CubeError::Version { .. }))) && settings.build_if_missing;
+        let outdated = matches!(loaded, Some(Err(szjy_model::cube::CubeError::Version { .. }))) && first_run.is_some();
         let store = if let (Some(loaded), false) = (loaded, outdated) {
             match loaded {
                 Ok(cube) => CubeStore::ready(cube, origin),
                 Err(e) => CubeStore::pending(LoadStatus::Failed(e.to_string()), origin),
             }
-        } else if !settings.build_if_missing {
-            CubeStore::pending(LoadStatus::Failed(format!("{origin}: no such cube")), origin)
-        } else {
+        } else if let Some(first_run) = first_run {
             let pending = PendingBuild::default();
-            start_build(&settings, path, pending.0.clone(), wake);
+            start_build(first_run, path, pending.0.clone(), wake);
             app.insert_resource(pending);
             CubeStore::pending(LoadStatus::Building, origin)
+        } else {
+            CubeStore::pending(LoadStatus::Failed(format!("{origin}: no such cube")), origin)
         };
         app.insert_resource(store).add_systems(Update, poll_build.run_if(resource_exists::<PendingBuild>));
     }
@@ -116,13 +107,12 @@ impl Plugin for DataSourcePlugin {
 /// Runs `analytics run --data DIR` (generate the default data if missing, build the
 /// cube) next to this executable, then reads the cube it wrote.
 fn start_build(
-    settings: &Settings,
+    first_run: FirstRunBuild,
     cube_path: PathBuf,
     result: Arc<Mutex<Option<Result<Cube, String>>>>,
     wake: impl Fn() + Send + 'static,
 ) {
-    let analytics = settings.analytics_bin.clone();
-    let data_dir = settings.data_dir.clone();
+    let FirstRunBuild { analytics_bin: analytics, data_dir } = first_run;
     std::thread::spawn(move || {
         info!("no current cube at {}: building it with {}", cube_path.display(), analytics.display());
         let outcome = Command::new(&analytics)
@@ -153,16 +143,16 @@ fn poll_build(mut commands: Commands, pending: Res<PendingBuild>, mut store: Res
 /// What the remote follower reported, picked up each update.
 #[cfg(any(feature = "native", feature = "web"))]
 #[derive(Resource)]
-struct RemoteEvents(Mutex<std::sync::mpsc::Receiver<crate::remote::RemoteEvent>>);
+struct RemoteEvents(Mutex<std::sync::mpsc::Receiver<remote::RemoteEvent>>);
 
 #[cfg(any(feature = "native", feature = "web"))]
 fn apply_remote_events(
     events: Res<RemoteEvents>,
     mut store: ResMut<CubeStore>,
-    mut alert_states: ResMut<crate::alerts::AlertStates>,
+    mut alert_states: ResMut<AlertStates>,
     mut redraw: MessageWriter<bevy::window::RequestRedraw>,
 ) {
-    use crate::remote::RemoteEvent;
+    use remote::RemoteEvent;
     let Ok(events) = events.0.lock() else { return };
     for event in events.try_iter() {
         // Something changed on screen (new data, or the stale badge): draw it.
@@ -191,18 +181,47 @@ fn apply_remote_events(
     }
 }
 
-/// The wall clock (the browser's `Date.now()` there: std has no clock on wasm32).
-pub(crate) fn utc_now() -> chrono::DateTime<chrono::Utc> {
-    #[cfg(target_arch = "wasm32")]
-    return chrono::Utc::now();
-    #[cfg(not(target_arch = "wasm32"))]
-    return std::time::SystemTime::now().into();
+/// The server's answer to a step on an alert: the alert's id and its new state, or why not.
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+type StepAnswer = (String, Result<szjy_model::lifecycle::AlertState, String>);
+
+/// The analyst's steps on alerts go to the server under the token's name; its answers
+/// come back on another thread and are picked up each update.
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+#[derive(Resource)]
+struct StepsToServer {
+    url: String,
+    token: String,
+    answers: Arc<Mutex<Vec<StepAnswer>>>,
+    waker: Waker,
+}
+
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+fn send_steps(mut requests: MessageReader<LifecycleRequest>, to: Res<StepsToServer>) {
+    for request in requests.read() {
+        let (answers, alert, waker) = (to.answers.clone(), request.alert.clone(), to.waker.clone());
+        remote::post_lifecycle(&to.url, &to.token, request.alert.clone(), request.action.clone(), move |answer| {
+            answers.lock().expect("answers lock").push((alert, answer));
+            waker.wake();
+        });
+    }
+}
+
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+fn collect_answers(to: Res<StepsToServer>, mut states: ResMut<AlertStates>, mut redraw: MessageWriter<bevy::window::RequestRedraw>) {
+    let answers: Vec<_> = std::mem::take(&mut *to.answers.lock().expect("answers lock"));
+    for (alert, answer) in answers {
+        // The alert list changes: draw it.
+        redraw.write(bevy::window::RequestRedraw);
+        states.settle(alert, answer);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use szjy_model::cube::TOTAL;
+    use szjy_model::period::Period;
 
     #[test]
     fn the_month_range_spans_the_cube() {

@@ -12,10 +12,11 @@ use szjy_model::lang::Lang;
 use szjy_model::period::Period;
 use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
-use crate::data::CubeStore;
-use crate::pacing::{NextUpdate, Now};
-use crate::scene::Scenes;
-use crate::theme::Themes;
+use crate::shared::clock::{NextUpdate, Now};
+use crate::shared::scene::Scenes;
+use crate::shared::schedule::ViewSystems;
+use crate::shared::store::CubeStore;
+use crate::shared::theme::Themes;
 
 #[derive(Resource, Clone, Debug, PartialEq)]
 pub struct View {
@@ -103,13 +104,9 @@ impl Plugin for ViewPlugin {
     }
 }
 
-/// Systems that change the view run in this set; readers of the view run after it.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ViewSystems;
-
 /// Once a cube is in, the view shows the month asked for on the command line, or the
 /// cube's latest.
-fn start_at_latest_month(store: Res<CubeStore>, settings: Res<crate::Settings>, mut view: ResMut<View>) {
+fn start_at_latest_month(store: Res<CubeStore>, settings: Res<crate::shared::settings::Settings>, mut view: ResMut<View>) {
     if let Some((_, last)) = store.months {
         view.month = clamp_month(settings.month.unwrap_or(last), store.months);
     }
@@ -117,7 +114,7 @@ fn start_at_latest_month(store: Res<CubeStore>, settings: Res<crate::Settings>, 
 
 /// Keys of the desktop and of presenter remotes (which send PageUp/PageDown).
 fn keyboard_commands(keys: Res<ButtonInput<KeyCode>>, mut commands: MessageWriter<ViewCommand>) {
-    let _cost = crate::bench::own_cost("keyboard_commands");
+    let _cost = crate::shared::profile::own_cost("keyboard_commands");
     const DIGITS: [KeyCode; 9] = [
         KeyCode::Digit1,
         KeyCode::Digit2,
@@ -166,7 +163,7 @@ fn play_months(
     mut next: ResMut<NextUpdate>,
     mut commands: MessageWriter<ViewCommand>,
 ) {
-    let _cost = crate::bench::own_cost("play_months");
+    let _cost = crate::shared::profile::own_cost("play_months");
     if !view.playing {
         *step_started = None;
         return;
@@ -187,7 +184,7 @@ fn apply_commands(
     themes: Res<Themes>,
     store: Res<CubeStore>,
 ) {
-    let _cost = crate::bench::own_cost("apply_commands");
+    let _cost = crate::shared::profile::own_cost("apply_commands");
     for command in commands.read() {
         let next = apply(&view, command.clone(), scenes.0.len(), themes.all.len(), store.months);
         if next != *view {

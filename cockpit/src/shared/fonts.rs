@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex};
 use bevy::prelude::*;
 use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 
+use crate::shared::schedule::NeedsFonts;
+
 #[cfg(not(target_arch = "wasm32"))]
-pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
+pub const CJK_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-GB2312.otf");
 /// Where the browser build finds the font, relative to the page (scripts/build-web.sh).
 pub const CJK_FONT_URL: &str = "fonts/NotoSansSC-GB2312.otf";
 const CJK_FONT_NAME: &str = "noto-sans-sc";
@@ -23,12 +25,6 @@ pub struct CjkFont(pub Arc<Mutex<Option<egui::FontData>>>);
 #[derive(Resource, Default)]
 pub struct FontsReady(pub bool);
 
-/// Systems that lay text out. They wait for the CJK font: egui's own fonts are left out
-/// of the build (the CJK font has Latin too, and theirs would add 1.3 MB to the browser
-/// bundle), so until it is in egui has no font at all.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct NeedsFonts;
-
 pub struct FontsPlugin;
 
 impl Plugin for FontsPlugin {
@@ -39,8 +35,8 @@ impl Plugin for FontsPlugin {
         #[cfg(target_arch = "wasm32")]
         {
             // The page sleeps until something happens: the font's arrival wakes it.
-            let waker = crate::pacing::Waker::of(app);
-            crate::web::fetch_font(font.clone(), move || waker.wake());
+            let waker = crate::shared::clock::Waker::of(app);
+            fetch_font(font.clone(), move || waker.wake());
         }
         app.init_resource::<FontsReady>()
             .insert_resource(font)
@@ -84,6 +80,27 @@ fn install_fonts(mut contexts: EguiContexts, font: Res<CjkFont>, mut ready: ResM
     Ok(())
 }
 
+#[cfg(target_arch = "wasm32")]
+/// Fetches the CJK font from beside the page into `font`, then calls `wake`: egui takes
+/// it on the next frame.
+fn fetch_font(font: CjkFont, wake: impl Fn() + 'static) {
+    let url = crate::shared::page::page_relative(CJK_FONT_URL);
+    wasm_bindgen_futures::spawn_local(async move {
+        let fetched = async {
+            let response = reqwest::get(&url).await?.error_for_status()?;
+            response.bytes().await
+        };
+        match fetched.await {
+            Ok(bytes) => {
+                store(&font.0, egui::FontData::from_owned(bytes.to_vec()));
+                wake();
+            }
+            // egui has no font without it: say why on the page.
+            Err(e) => crate::shared::page::show_error(&format!("{url}: cannot load the CJK font: {e}")),
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,7 +136,7 @@ mod tests {
         for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenes")).unwrap() {
             texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
         }
-        texts.push(crate::panels::all_ui_text());
+        texts.push(crate::shared::text::all_ui_text());
         // String literals in the code that writes text (number formats, arrows, labels).
         let analytics = ["/../analytics/src", "/../analytics/model/src", "/../analytics/engine/src", "/../analytics/server/src"];
         for dir in std::iter::once("/src").chain(analytics).map(|dir| format!("{}{dir}", env!("CARGO_MANIFEST_DIR"))) {

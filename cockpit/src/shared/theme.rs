@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use bevy_egui::egui;
 use serde::Deserialize;
+use szjy_model::alert::AlertLevel;
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct Theme {
@@ -90,6 +91,27 @@ impl Hex {
 
     pub fn bevy(self) -> Color {
         Color::srgb_u8(self.0[0], self.0[1], self.0[2])
+    }
+}
+
+impl Theme {
+    /// An alert level's colour: 黄, 橙, 红.
+    pub fn alert_colour(&self, level: AlertLevel) -> Hex {
+        match level {
+            AlertLevel::Yellow => self.alert_yellow,
+            AlertLevel::Orange => self.alert_orange,
+            AlertLevel::Red => self.alert_red,
+        }
+    }
+
+    /// A class of the alert-level map scale: calm, then yellow, orange, red.
+    pub fn alert_scale_colour(&self, class: usize) -> Hex {
+        match class {
+            0 => self.good,
+            1 => self.alert_colour(AlertLevel::Yellow),
+            2 => self.alert_colour(AlertLevel::Orange),
+            _ => self.alert_colour(AlertLevel::Red),
+        }
     }
 }
 

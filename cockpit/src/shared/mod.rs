@@ -1,0 +1,32 @@
+//! The bottom layer: the state and contracts every plugin shares, and the content the
+//! panels and the map show, computed from the cube. Nothing here imports a plugin; the
+//! plugins (`data`, `map`, `panels`, `wall`, `analyst`, `alerts`, `pacing`) talk to each
+//! other only through these modules, and the tools (`capture`, `bench`, `web`) sit on
+//! top.
+//!
+//! - State: [`settings`] (the command line), [`view`] (what is on screen, changed only by
+//!   `ViewCommand`s), [`store`] (the cube on show), [`lifecycle`] (alert states and the
+//!   analyst's steps), [`clock`] (timers and waking the loop).
+//! - Contracts between plugins: [`schedule`] (the system sets), [`map_state`] (the map's
+//!   area, what it shows, its camera), [`wall_state`] (seams, the ticker's page).
+//! - Content and look: [`figures`] (numbers from the cube, no Bevy or egui), [`scene`]
+//!   (topics), [`theme`] (colours and sizes), [`text`] (interface strings), [`fonts`].
+//! - Platform: [`profile`] (per-system cost for the benchmark), `page` (the browser's
+//!   page).
+
+pub mod clock;
+pub mod figures;
+pub mod fonts;
+pub mod lifecycle;
+pub mod map_state;
+#[cfg(target_arch = "wasm32")]
+pub mod page;
+pub mod profile;
+pub mod scene;
+pub mod schedule;
+pub mod settings;
+pub mod store;
+pub mod text;
+pub mod theme;
+pub mod view;
+pub mod wall_state;
