@@ -14,15 +14,16 @@ use std::time::Duration;
 
 use bevy::platform::time::Instant;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use szjy_model::region::{RegionTree, PROVINCE};
 
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use crate::shared::fonts::FontsReady;
 use crate::shared::map_state::Choropleth;
 use crate::shared::profile::take_own_costs;
 use crate::shared::schedule::ViewSystems;
+use crate::shared::screen::Readiness;
 use crate::shared::settings::Settings;
 use crate::shared::store::{CubeStore, LoadStatus};
 use crate::shared::view::ViewCommand;
@@ -113,11 +114,9 @@ fn exit_if_the_cube_failed(store: Res<CubeStore>, mut frames: Local<u32>, mut ex
 /// Updates a failed measured run waits before it exits.
 const FRAMES_BEFORE_EXIT: u32 = 30;
 
-#[allow(clippy::too_many_arguments)]
 fn drive(
     time: Res<Time<Real>>,
-    store: Res<CubeStore>,
-    fonts: Res<FontsReady>,
+    readiness: Readiness,
     settings: Res<Settings>,
     mut bench: ResMut<Bench>,
     mut commands: MessageWriter<ViewCommand>,
@@ -125,7 +124,7 @@ fn drive(
 ) {
     // The cockpit's own systems ran since the last reading: that is one frame's cost.
     let own = take_own_costs();
-    if store.status != LoadStatus::Ready || !fonts.0 {
+    if !readiness.loaded() {
         return;
     }
     let bench = &mut *bench;
@@ -232,21 +231,26 @@ fn report(bench: &Bench) {
     }
 }
 
+/// What the soak counts: entities and assets that would pile up if something leaked.
+#[derive(SystemParam)]
+struct Counted<'w, 's> {
+    entities: Query<'w, 's, Entity>,
+    meshes: Res<'w, Assets<Mesh>>,
+    materials: Res<'w, Assets<ColorMaterial>>,
+    images: Res<'w, Assets<Image>>,
+}
+
 /// One topic switch per frame; readings after the baseline and at the end.
-#[allow(clippy::too_many_arguments)]
 fn soak(
     mut contexts: EguiContexts,
-    store: Res<CubeStore>,
-    fonts: Res<FontsReady>,
-    entities: Query<Entity>,
-    meshes: Res<Assets<Mesh>>,
-    materials: Res<Assets<ColorMaterial>>,
-    images: Res<Assets<Image>>,
+    readiness: Readiness,
+    counted: Counted,
     mut state: ResMut<Soak>,
     mut commands: MessageWriter<ViewCommand>,
     mut exit: MessageWriter<AppExit>,
 ) -> Result {
-    if store.status != LoadStatus::Ready || !fonts.0 {
+    let Counted { entities, meshes, materials, images } = &counted;
+    if !readiness.loaded() {
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?;

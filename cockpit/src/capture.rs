@@ -20,9 +20,8 @@ use szjy_model::cube::Lookup;
 use szjy_model::period::Period;
 
 use crate::map::{MapCamera, Shapes};
-use crate::shared::fonts::FontsReady;
-use crate::shared::map_state::{CameraSettled, Choropleth, MapArea};
-use crate::shared::store::{CubeStore, LoadStatus};
+use crate::shared::map_state::{Choropleth, MapArea};
+use crate::shared::screen::Readiness;
 use crate::shared::theme::Themes;
 use crate::shared::view::{View, ViewCommand};
 
@@ -76,20 +75,16 @@ impl Plugin for CapturePlugin {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn capture(
     mut commands: Commands,
-    mut state: ResMut<Capture>,
-    cases: Res<Cases>,
-    store: Res<CubeStore>,
-    fonts: Res<FontsReady>,
-    settled: Res<CameraSettled>,
+    (mut state, cases): (ResMut<Capture>, Res<Cases>),
+    readiness: Readiness,
     probes: ProbeInputs,
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
     mut view_commands: MessageWriter<ViewCommand>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    if let LoadStatus::Failed(message) = &store.status {
+    if let Some(message) = readiness.failure() {
         error!("no screenshot: {message}");
         exit.write(AppExit::from_code(1));
         return;
@@ -113,7 +108,7 @@ fn capture(
         }
         _ => {}
     }
-    let ready = store.status == LoadStatus::Ready && fonts.0 && settled.0;
+    let ready = readiness.settled();
     state.steady_frames = if ready { state.steady_frames + 1 } else { 0 };
     if state.steady_frames < STEADY_FRAMES || state.requested {
         return;

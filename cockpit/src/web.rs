@@ -17,6 +17,7 @@ use crate::shared::fonts::FontsReady;
 use crate::shared::map_state::{CameraSettled, Choropleth, MapArea};
 use crate::shared::page::{show_error, LOADING_ELEMENT_ID};
 use crate::shared::scene::Scenes;
+use crate::shared::screen::Readiness;
 use crate::shared::store::{CubeStore, LoadStatus};
 use crate::shared::view::View;
 
@@ -69,18 +70,16 @@ fn on_screen_changed(
     view.is_changed() || store.is_changed() || choropleth.is_changed() || settled.is_changed() || fonts.is_changed() || area.is_changed()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn publish_state(
     view: Res<View>,
     scenes: Res<Scenes>,
-    store: Res<CubeStore>,
-    settled: Res<CameraSettled>,
-    fonts: Res<FontsReady>,
+    readiness: Readiness,
     probes: ProbeInputs,
     area: Res<MapArea>,
     window: Query<&Window, With<PrimaryWindow>>,
 ) {
-    let ready = store.status == LoadStatus::Ready && fonts.0 && settled.0;
+    let ready = readiness.settled();
+    let store = &readiness.store;
     let link = store.link.as_ref();
     let state = PageState {
         topic: &scenes.0[view.topic].id,

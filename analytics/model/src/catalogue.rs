@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
 use crate::period::{Period, PeriodKind};
 use crate::region::Level;
 
@@ -355,6 +356,19 @@ pub static MEASURES: &[MeasureDef] = &[
 ];
 
 impl MeasureDef {
+    pub fn name(&self, lang: Lang) -> &'static str {
+        lang.pick(self.name_zh, self.name_en)
+    }
+
+    pub fn unit(&self, lang: Lang) -> &'static str {
+        lang.pick(self.unit_zh, self.unit_en)
+    }
+
+    /// 口径.
+    pub fn definition(&self, lang: Lang) -> &'static str {
+        lang.pick(self.definition_zh, self.definition_en)
+    }
+
     /// The period this measure is shown for at `month`: the month itself for monthly
     /// measures, the last complete quarter for quarterly ones, the month's year for yearly
     /// ones and 1–N月累计 for year-to-date ones.

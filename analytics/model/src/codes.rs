@@ -117,6 +117,12 @@ pub struct Occupation {
     pub code_verified: bool,
 }
 
+impl Occupation {
+    pub fn name(&self, lang: crate::lang::Lang) -> &str {
+        lang.pick(&self.name_zh, &self.name_en)
+    }
+}
+
 const OCCUPATIONS_CSV: &str = include_str!("../../../data/occupations.csv");
 
 /// The occupations the synthetic data uses (data/occupations.csv).

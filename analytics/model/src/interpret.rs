@@ -14,7 +14,7 @@ use crate::warning::{self, events};
 pub fn format_value(measure: &str, value: f64, lang: Lang) -> String {
     let def = catalogue::measure(measure);
     let decimals = def.map_or(0, |d| d.decimals as usize);
-    let unit = def.map_or("", |d| if lang == Lang::Zh { d.unit_zh } else { d.unit_en });
+    let unit = def.map_or("", |d| d.unit(lang));
     match lang {
         Lang::Zh if decimals == 0 && value.abs() >= 10_000.0 => format!("{:.2}万{unit}", value / 10_000.0),
         Lang::Zh => format!("{value:.decimals$}{unit}"),

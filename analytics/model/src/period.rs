@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
+
 /// A reporting period. Its text form is the cube's period key:
 /// `2025-06`, `2025Q2`, `2025`, and `2025-01..06` for 2025年1–6月累计.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,6 +118,14 @@ impl Period {
     /// January to this period's last month of its year (1–N月累计).
     pub fn year_to_date(self) -> Self {
         Period::YearToDate { year: self.year(), month: self.last_month() }
+    }
+
+    /// The label for screens in a language ([`Period::label_zh`], [`Period::label_en`]).
+    pub fn label(self, lang: Lang) -> String {
+        match lang {
+            Lang::Zh => self.label_zh(),
+            Lang::En => self.label_en(),
+        }
     }
 
     /// Chinese label for screens, e.g. `2025年6月`, `2025年二季度`, `2025年1–6月累计`.

@@ -28,15 +28,19 @@ pub struct Region {
     pub parent: Option<Adcode>,
     /// A point inside the region (lon, lat), for labels.
     pub label_point: [f64; 2],
+    /// The boundary: polygons of rings (the first ring outside, the others holes) of
+    /// (lon, lat) points; empty for the province (its cities' together).
+    #[serde(skip)]
+    pub boundary: Polygons,
 }
+
+/// Polygons of rings of (lon, lat) points, as GeoJSON's MultiPolygon.
+pub type Polygons = Vec<Vec<Vec<[f64; 2]>>>;
 
 impl Region {
     /// The name in the language of the screen.
     pub fn name(&self, lang: crate::lang::Lang) -> &str {
-        match lang {
-            crate::lang::Lang::Zh => &self.name_zh,
-            crate::lang::Lang::En => &self.name_en,
-        }
+        lang.pick(&self.name_zh, &self.name_en)
     }
 }
 
@@ -55,6 +59,23 @@ struct Collection {
 #[derive(Deserialize)]
 struct Feature {
     properties: Properties,
+    geometry: Geometry,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", content = "coordinates")]
+enum Geometry {
+    Polygon(Vec<Vec<[f64; 2]>>),
+    MultiPolygon(Polygons),
+}
+
+impl Geometry {
+    fn polygons(self) -> Polygons {
+        match self {
+            Geometry::Polygon(rings) => vec![rings],
+            Geometry::MultiPolygon(polygons) => polygons,
+        }
+    }
 }
 #[derive(Deserialize)]
 struct Properties {
@@ -65,8 +86,8 @@ struct Properties {
     label_point: [f64; 2],
 }
 
-pub const CITIES_GEOJSON: &str = include_str!("../../../data/geo/shandong_cities.geojson");
-pub const COUNTIES_GEOJSON: &str = include_str!("../../../data/geo/shandong_counties.geojson");
+const CITIES_GEOJSON: &str = include_str!("../../../data/geo/shandong_cities.geojson");
+const COUNTIES_GEOJSON: &str = include_str!("../../../data/geo/shandong_counties.geojson");
 
 impl RegionTree {
     /// The embedded Shandong tree, parsed once.
@@ -83,6 +104,7 @@ impl RegionTree {
             level: Level::Province,
             parent: None,
             label_point: [118.2, 36.3],
+            boundary: Vec::new(),
         }];
         for (text, level) in [(cities, Level::City), (counties, Level::County)] {
             let mut features = serde_json::from_str::<Collection>(text)?.features;
@@ -94,6 +116,7 @@ impl RegionTree {
                 level,
                 parent: Some(f.properties.parent_adcode),
                 label_point: f.properties.label_point,
+                boundary: f.geometry.polygons(),
             }));
         }
         let by_code = regions.iter().enumerate().map(|(i, r)| (r.adcode, i)).collect();

@@ -105,19 +105,11 @@ pub enum Rule {
 
 impl Indicator {
     pub fn name(&self, lang: Lang) -> &str {
-        if lang == Lang::Zh {
-            &self.name_zh
-        } else {
-            &self.name_en
-        }
+        lang.pick(&self.name_zh, &self.name_en)
     }
 
     pub fn unit(&self, lang: Lang) -> &str {
-        if lang == Lang::Zh {
-            &self.unit_zh
-        } else {
-            &self.unit_en
-        }
+        lang.pick(&self.unit_zh, &self.unit_en)
     }
 }
 

@@ -12,7 +12,6 @@ use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 use szjy_model::catalogue::{self, MEASURES};
 use szjy_model::cube::{Lookup, Variant, TOTAL};
 use szjy_model::interpret::format_value;
-use szjy_model::lang::Lang;
 use szjy_model::period::PeriodKind;
 
 use crate::shared::figures::dimension_label;
@@ -117,7 +116,6 @@ fn toolbar(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn query_window(
     mut contexts: EguiContexts,
     mut commands: Commands,
@@ -133,9 +131,7 @@ fn query_window(
     let theme = &themes.all[view.theme];
     let mut open = state.query_open;
     egui::Window::new(text(lang, "query")).open(&mut open).default_width(640.0).default_pos(egui::pos2(400.0, 120.0)).show(ctx, |ui| {
-        let name = |id: &str| {
-            catalogue::measure(id).map_or(id.to_string(), |m| (if lang == Lang::Zh { m.name_zh } else { m.name_en }).to_string())
-        };
+        let name = |id: &str| catalogue::measure(id).map_or(id.to_string(), |m| m.name(lang).to_string());
         ui.horizontal(|ui| {
             ui.label(text(lang, "measure"));
             egui::ComboBox::from_id_salt("measure").selected_text(name(&state.measure)).show_ui(ui, |ui| {
@@ -200,7 +196,7 @@ fn query_window(
                         }
                         _ => "",
                     };
-                    let label = format!("{}{arrow}", if lang == Lang::Zh { p.label_zh() } else { p.label_en() });
+                    let label = format!("{}{arrow}", p.label(lang));
                     if ui.button(label).clicked() {
                         let descending = !matches!(state.sort, SortBy::Column { index, descending: true } if index == i);
                         state.sort = SortBy::Column { index: i, descending };
@@ -290,8 +286,7 @@ fn sources_window(
             ui.heading(text(lang, "definitions"));
             for id in scenes.0[view.topic].measure_ids() {
                 let Some(m) = catalogue::measure(id) else { continue };
-                let (name, unit, definition) =
-                    if lang == Lang::Zh { (m.name_zh, m.unit_zh, m.definition_zh) } else { (m.name_en, m.unit_en, m.definition_en) };
+                let (name, unit, definition) = (m.name(lang), m.unit(lang), m.definition(lang));
                 ui.label(egui::RichText::new(format!("{name}（{unit}）")).strong());
                 ui.label(definition);
                 ui.label(egui::RichText::new(format!("{}：{}", text(lang, "source"), m.lineage)).small());

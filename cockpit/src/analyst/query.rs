@@ -71,7 +71,7 @@ pub fn run(cube: &Cube, query: &Query, month: Period, lang: Lang) -> Table {
     let rows = regions
         .map(|r| Row {
             adcode: r.adcode,
-            name: if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() },
+            name: r.name(lang).to_string(),
             cells: periods.iter().map(|p| cube.get(&query.measure, r.adcode, *p, &query.dim)).collect(),
         })
         .collect();
@@ -104,13 +104,13 @@ impl Table {
     /// measure, its unit and the dimension.
     pub fn to_csv(&self, query: &Query, lang: Lang) -> String {
         let def = catalogue::measure(&query.measure);
-        let name = def.map_or(query.measure.as_str(), |d| if lang == Lang::Zh { d.name_zh } else { d.name_en });
-        let unit = def.map_or("", |d| if lang == Lang::Zh { d.unit_zh } else { d.unit_en });
+        let name = def.map_or(query.measure.as_str(), |d| d.name(lang));
+        let unit = def.map_or("", |d| d.unit(lang));
         let dim = if query.dim == TOTAL { String::new() } else { format!(" [{}]", query.dim) };
         let mut out = String::from('\u{feff}');
-        let label = |p: &Period| if lang == Lang::Zh { p.label_zh() } else { p.label_en() };
+        let label = |p: &Period| p.label(lang);
         out += &csv_line(&[format!("{name}{dim}"), unit.to_string()]);
-        let mut header = vec![if lang == Lang::Zh { "地区" } else { "region" }.to_string(), "adcode".to_string()];
+        let mut header = vec![lang.pick("地区", "region").to_string(), "adcode".to_string()];
         header.extend(self.periods.iter().map(label));
         out += &csv_line(&header);
         for row in &self.rows {

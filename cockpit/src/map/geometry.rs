@@ -1,10 +1,9 @@
-//! The province's real boundaries (data/geo, embedded through `szjy_model::region`) in map
+//! The province's real boundaries (data/geo, parsed by `szjy_model::region`) in map
 //! coordinates, triangulated for meshes, with point-in-polygon picking. No Bevy here, so
 //! it is tested without a renderer.
 
 use geo::{BoundingRect, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Rect, TriangulateEarcut};
-use serde::Deserialize;
-use szjy_model::region::{Adcode, Level, CITIES_GEOJSON, COUNTIES_GEOJSON};
+use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
 /// Map coordinates are kilometres east and north of this point (an equirectangular
 /// projection at Shandong's latitude: distortion stays under 2 % across the province,
@@ -38,31 +37,6 @@ pub struct MapGeometry {
     pub regions: Vec<RegionShape>,
 }
 
-#[derive(Deserialize)]
-struct Collection {
-    features: Vec<Feature>,
-}
-
-#[derive(Deserialize)]
-struct Feature {
-    properties: Properties,
-    geometry: Geometry,
-}
-
-#[derive(Deserialize)]
-struct Properties {
-    adcode: Adcode,
-    parent_adcode: Adcode,
-    label_point: [f64; 2],
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type", content = "coordinates")]
-enum Geometry {
-    Polygon(Vec<Vec<[f64; 2]>>),
-    MultiPolygon(Vec<Vec<Vec<[f64; 2]>>>),
-}
-
 fn polygon(rings: &[Vec<[f64; 2]>]) -> Polygon<f64> {
     let ring = |points: &Vec<[f64; 2]>| LineString::from(points.iter().map(|p| project(p[0], p[1])).collect::<Vec<_>>());
     let exterior = ring(&rings[0]);
@@ -71,23 +45,22 @@ fn polygon(rings: &[Vec<[f64; 2]>]) -> Polygon<f64> {
 }
 
 impl MapGeometry {
-    /// The embedded Shandong boundaries.
-    pub fn shandong() -> Result<MapGeometry, serde_json::Error> {
-        let mut regions = Vec::new();
-        for (text, level) in [(CITIES_GEOJSON, Level::City), (COUNTIES_GEOJSON, Level::County)] {
-            let collection: Collection = serde_json::from_str(text)?;
-            for f in collection.features {
-                let shape = match &f.geometry {
-                    Geometry::Polygon(rings) => MultiPolygon(vec![polygon(rings)]),
-                    Geometry::MultiPolygon(polys) => MultiPolygon(polys.iter().map(|rings| polygon(rings)).collect()),
-                };
+    /// The Shandong boundaries (parsed once, with the region tree).
+    pub fn shandong() -> MapGeometry {
+        let tree = RegionTree::shandong();
+        let mut regions: Vec<RegionShape> = tree
+            .all()
+            .iter()
+            .filter(|r| r.level != Level::Province)
+            .map(|r| {
+                let shape = MultiPolygon(r.boundary.iter().map(|rings| polygon(rings)).collect());
                 let bounds = shape.bounding_rect().expect("a boundary has points");
-                let label = project(f.properties.label_point[0], f.properties.label_point[1]);
-                regions.push(RegionShape { adcode: f.properties.adcode, level, parent: f.properties.parent_adcode, shape, bounds, label });
-            }
-        }
+                let label = project(r.label_point[0], r.label_point[1]);
+                RegionShape { adcode: r.adcode, level: r.level, parent: r.parent.unwrap_or(PROVINCE), shape, bounds, label }
+            })
+            .collect();
         regions.sort_by_key(|r| r.adcode);
-        Ok(MapGeometry { regions })
+        MapGeometry { regions }
     }
 
     pub fn get(&self, adcode: Adcode) -> Option<&RegionShape> {
@@ -141,7 +114,7 @@ mod tests {
 
     #[test]
     fn all_cities_and_counties_load_with_their_parents() {
-        let map = MapGeometry::shandong().unwrap();
+        let map = MapGeometry::shandong();
         let cities = map.regions.iter().filter(|r| r.level == Level::City).count();
         let counties: Vec<_> = map.regions.iter().filter(|r| r.level == Level::County).collect();
         assert_eq!((cities, counties.len()), (16, 136));
@@ -152,7 +125,7 @@ mod tests {
     fn triangles_cover_the_region_area() {
         // The triangulation's area equals the polygon's (holes excluded): nothing missing,
         // nothing drawn twice.
-        let map = MapGeometry::shandong().unwrap();
+        let map = MapGeometry::shandong();
         for r in &map.regions {
             let (v, i) = triangulate(&r.shape);
             let tri_area: f64 = i
@@ -170,7 +143,7 @@ mod tests {
     #[test]
     fn picking_finds_the_region_under_a_label_point() {
         // Every label point lies inside its own region and in no sibling.
-        let map = MapGeometry::shandong().unwrap();
+        let map = MapGeometry::shandong();
         for level in [Level::City, Level::County] {
             for r in map.regions.iter().filter(|r| r.level == level) {
                 let hit = map.region_at(r.label, |c| c.level == level).map(|c| c.adcode);
@@ -188,7 +161,7 @@ mod tests {
     #[test]
     fn province_area_is_shandongs() {
         // Shandong is about 158,000 km²; the projection keeps area within a few percent.
-        let map = MapGeometry::shandong().unwrap();
+        let map = MapGeometry::shandong();
         let area: f64 = map.regions.iter().filter(|r| r.level == Level::City).map(|r| r.shape.unsigned_area()).sum();
         assert!((150_000.0..166_000.0).contains(&area), "{area:.0} km²");
     }

@@ -13,22 +13,23 @@ pub mod geometry;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::CameraOutputMode;
+use bevy::ecs::system::SystemParam;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
 use bevy_egui::{egui, EguiContextSettings, EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, EguiZoomFactor, PrimaryEguiContext};
 use szjy_model::cube::Lookup;
 use szjy_model::interpret::format_value;
-use szjy_model::lang::Lang;
 use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
 use crate::shared::figures;
 use crate::shared::map_state::{CameraSettled, Choropleth, MapArea};
-use crate::shared::scene::{MapScale, Scenes};
+use crate::shared::scene::MapScale;
 use crate::shared::schedule::MapSystems;
 use crate::shared::schedule::ViewSystems;
-use crate::shared::store::CubeStore;
-use crate::shared::theme::{Theme, Themes};
+use crate::shared::screen::Screen;
+use crate::shared::settings::Settings;
+use crate::shared::theme::Theme;
 use crate::shared::view::{View, ViewCommand};
 use geometry::MapGeometry;
 
@@ -55,7 +56,7 @@ pub struct MapPlugin;
 
 impl Plugin for MapPlugin {
     fn build(&self, app: &mut App) {
-        let shapes = MapGeometry::shandong().expect("embedded boundaries parse");
+        let shapes = MapGeometry::shandong();
         app.insert_resource(Shapes(shapes))
             .init_resource::<Choropleth>()
             .init_resource::<Hovered>()
@@ -128,22 +129,19 @@ pub fn coloured_regions(focus: Adcode) -> Vec<Adcode> {
     RegionTree::shandong().children(focus).map(|r| r.adcode).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn colour_regions(
-    view: Res<View>,
-    store: Res<CubeStore>,
-    scenes: Res<Scenes>,
-    themes: Res<Themes>,
+    screen: Screen,
     mut choropleth: ResMut<Choropleth>,
     mut fills: Query<(&RegionFill, &MeshMaterial2d<ColorMaterial>, &mut Visibility)>,
     mut materials: ResMut<Assets<ColorMaterial>>,
     mut clear: ResMut<ClearColor>,
 ) {
     let _cost = crate::shared::profile::own_cost("colour_regions");
+    let Screen { view, store, scenes, themes } = &screen;
     if !(view.is_changed() || store.is_changed() || themes.is_changed()) {
         return;
     }
-    let theme = &themes.all[view.theme];
+    let theme = screen.theme();
     clear.0 = theme.background.bevy();
     let focus = view.map_focus();
     let regions = coloured_regions(focus);
@@ -195,18 +193,25 @@ pub fn camera_goal(bounds: geo::Rect<f64>, area: egui::Rect, window: Vec2) -> (V
     (centre - Vec2::new(dx * scale, -dy * scale), scale)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The map camera and what its fit depends on: the window's size and egui's zoom (the
+/// map area is in egui points).
+#[derive(SystemParam)]
+struct CameraFit<'w, 's> {
+    windows: Query<'w, 's, &'static Window>,
+    egui_zoom: Query<'w, 's, &'static EguiZoomFactor, With<PrimaryEguiContext>>,
+    camera: Query<'w, 's, (&'static mut Transform, &'static mut Projection), With<MapCamera>>,
+}
+
 fn fit_camera(
     view: Res<View>,
     area: Res<MapArea>,
     shapes: Res<Shapes>,
     time: Res<Time>,
-    windows: Query<&Window>,
-    egui_zoom: Query<&EguiZoomFactor, With<PrimaryEguiContext>>,
-    mut camera: Query<(&mut Transform, &mut Projection), With<MapCamera>>,
+    mut fit: CameraFit,
     mut settled: ResMut<CameraSettled>,
 ) {
     let _cost = crate::shared::profile::own_cost("fit_camera");
+    let CameraFit { windows, egui_zoom, camera } = &mut fit;
     let (Ok(window), Ok((mut transform, mut projection))) = (windows.single(), camera.single_mut()) else { return };
     if !area.0.is_positive() {
         return;
@@ -237,27 +242,33 @@ fn fit_camera(
 
 /// Labels, hover tooltip and clicks over the map area (egui, so text is the same font
 /// and size as the panels, and clicks on panels never reach the map).
-#[allow(clippy::too_many_arguments)]
+/// What the map's overlay paints from: its area, its boundaries and what it shows.
+#[derive(SystemParam)]
+struct MapShown<'w> {
+    area: Res<'w, MapArea>,
+    shapes: Res<'w, Shapes>,
+    choropleth: Res<'w, Choropleth>,
+}
+
 fn map_overlay(
     mut contexts: EguiContexts,
-    view: Res<View>,
-    area: Res<MapArea>,
-    shapes: Res<Shapes>,
-    themes: Res<Themes>,
-    choropleth: Res<Choropleth>,
+    screen: Screen,
+    map: MapShown,
     camera: Query<(&Camera, &GlobalTransform), With<MapCamera>>,
-    settings: Res<crate::shared::settings::Settings>,
+    settings: Res<Settings>,
     mut hovered: ResMut<Hovered>,
     mut commands: MessageWriter<ViewCommand>,
 ) -> Result {
     let _cost = crate::shared::profile::own_cost("map_overlay");
+    let MapShown { area, shapes, choropleth } = &map;
+    let view = &screen.view;
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, camera_transform)) = camera.single() else { return Ok(()) };
     if !area.0.is_positive() {
         return Ok(());
     }
     let ui_scale = ctx.zoom_factor();
-    let theme = &themes.all[view.theme];
+    let theme = screen.theme();
     let tree = RegionTree::shandong();
     let lang = view.lang;
     let to_screen = |x: f64, y: f64| -> Option<egui::Pos2> {
@@ -275,7 +286,7 @@ fn map_overlay(
         for (adcode, value) in &choropleth.values {
             let (Some(shape), Some(region)) = (shapes.0.get(*adcode), tree.get(*adcode)) else { continue };
             let Some(at) = to_screen(shape.label.x, shape.label.y) else { continue };
-            let name = if lang == Lang::Zh { region.name_zh.as_str() } else { region.name_en.as_str() };
+            let name = region.name(lang);
             // Dark text on light fills, light text on dark ones, with a halo of the other.
             let fill = match value {
                 Lookup::Value(v) => choropleth.colour(*v, theme),
@@ -311,16 +322,15 @@ fn map_overlay(
                 .map(|r| r.adcode)
         });
         if let Some(adcode) = hovered.0 {
-            let name = tree.get(adcode).map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default();
+            let name = tree.get(adcode).map(|r| r.name(lang).to_string()).unwrap_or_default();
             let value = match choropleth.values.get(&adcode) {
                 Some(Lookup::Value(v)) => format_value(&choropleth.measure, *v, lang),
                 Some(Lookup::Suppressed) => crate::shared::text::text(lang, "suppressed").to_string(),
                 Some(Lookup::Missing) => crate::shared::text::text(lang, "no_data").to_string(),
                 None => String::new(),
             };
-            let label =
-                szjy_model::catalogue::measure(&choropleth.measure).map_or("", |m| if lang == Lang::Zh { m.name_zh } else { m.name_en });
-            let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
+            let label = szjy_model::catalogue::measure(&choropleth.measure).map_or("", |m| m.name(lang));
+            let period = choropleth.period.map(|p| p.label(lang)).unwrap_or_default();
             response.clone().on_hover_ui_at_pointer(|ui| {
                 ui.strong(name);
                 if !value.is_empty() {

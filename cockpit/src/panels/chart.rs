@@ -41,18 +41,16 @@ impl Series<'_> {
 }
 
 /// Trend lines sharing one y axis; x is the period index. A series' forecast continues
-/// it as a dashed line in its 95 % and 80 % bands. The hovered period's values show in a
-/// tooltip, written by `format`.
-pub fn lines(
-    ui: &mut egui::Ui,
-    theme: &Theme,
-    series: &[Series],
-    height: f32,
-    format: &dyn Fn(f64) -> String,
-    period_label: &dyn Fn(Period) -> String,
-    forecast_word: &str,
-) {
-    lines_with_guides(ui, theme, series, &[], height, format, period_label, forecast_word);
+/// it as a dashed line in its 95 % and 80 % bands. Guides are horizontal lines inside the
+/// value axis. The hovered period's values show in a tooltip, written by `format`.
+pub struct LineChart<'a> {
+    pub series: &'a [Series<'a>],
+    pub guides: &'a [Guide],
+    pub height: f32,
+    pub format: &'a dyn Fn(f64) -> String,
+    pub period_label: &'a dyn Fn(Period) -> String,
+    /// The word the tooltip puts before a forecast value.
+    pub forecast_word: &'a str,
 }
 
 /// A horizontal reference line across a line chart (an alert threshold).
@@ -61,18 +59,9 @@ pub struct Guide {
     pub color: egui::Color32,
 }
 
-/// [`lines`] with horizontal guides, each inside the value axis.
-#[allow(clippy::too_many_arguments)]
-pub fn lines_with_guides(
-    ui: &mut egui::Ui,
-    theme: &Theme,
-    series: &[Series],
-    guides: &[Guide],
-    height: f32,
-    format: &dyn Fn(f64) -> String,
-    period_label: &dyn Fn(Period) -> String,
-    forecast_word: &str,
-) {
+/// Paints a [`LineChart`] across the available width.
+pub fn lines(ui: &mut egui::Ui, theme: &Theme, chart: &LineChart) {
+    let LineChart { series, guides, height, format, period_label, forecast_word } = *chart;
     let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
     let fan_values = series.iter().flat_map(|s| s.fan.iter().flat_map(|f| [f.low95, f.high95]));
     let data: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(fan_values).collect();

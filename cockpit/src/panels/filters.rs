@@ -28,7 +28,7 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
 
     ui.label(label("month"));
     if let Some((first, last)) = cx.store.months {
-        let month_label = |p: Period| if lang == Lang::Zh { p.label_zh() } else { p.label_en() };
+        let month_label = |p: Period| p.label(lang);
         egui::ComboBox::from_id_salt("filter-month").width(width).selected_text(month_label(view.month)).show_ui(ui, |ui| {
             for index in (first.month_index()..=last.month_index()).rev() {
                 let month = Period::from_month_index(index);
@@ -43,18 +43,16 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
     // Region: a city, then one of its counties.
     let city = RegionTree::shandong().path(view.region).iter().find(|r| r.level == Level::City).map(|r| r.adcode);
     ui.label(label("region"));
-    region_picker(ui, "filter-city", width, PROVINCE, city, text(lang, "whole_province"), lang, commands);
+    let cities = RegionPicker { id: "filter-city", parent: PROVINCE, selected: city, whole: text(lang, "whole_province") };
+    region_picker(ui, cities, width, lang, commands);
     if let Some(city) = city {
-        region_picker(
-            ui,
-            "filter-county",
-            width,
-            city,
-            (view.region != city).then_some(view.region),
-            text(lang, "whole_city"),
-            lang,
-            commands,
-        );
+        let counties = RegionPicker {
+            id: "filter-county",
+            parent: city,
+            selected: (view.region != city).then_some(view.region),
+            whole: text(lang, "whole_city"),
+        };
+        region_picker(ui, counties, width, lang, commands);
     }
     ui.add_space(6.0);
 
@@ -94,16 +92,13 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
         .iter()
         .filter_map(|m| catalogue::measure(m))
         .filter(|def| applied_category(def, Some(category)).is_some())
-        .map(|def| if lang == Lang::Zh { def.name_zh } else { def.name_en })
+        .map(|def| def.name(lang))
         .collect();
     ui.add_space(4.0);
     if filtered.is_empty() {
         ui.label(egui::RichText::new(text(lang, "applies_to_none")).small());
     } else {
-        ui.label(
-            egui::RichText::new(format!("{}：{}", text(lang, "applies_to"), filtered.join(if lang == Lang::Zh { "、" } else { ", " })))
-                .small(),
-        );
+        ui.label(egui::RichText::new(format!("{}：{}", text(lang, "applies_to"), filtered.join(lang.pick("、", ", ")))).small());
     }
     if ui.button(text(lang, "clear_filter")).clicked() {
         commands.write(ViewCommand::Category(None));
@@ -112,19 +107,17 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
 
 /// A drop-down of `parent`'s children, with `parent` itself first (as `whole`);
 /// `selected` is the child on show, if any.
-#[allow(clippy::too_many_arguments)]
-fn region_picker(
-    ui: &mut egui::Ui,
-    id: &str,
-    width: f32,
+struct RegionPicker<'a> {
+    id: &'a str,
     parent: Adcode,
     selected: Option<Adcode>,
-    whole: &str,
-    lang: Lang,
-    commands: &mut MessageWriter<ViewCommand>,
-) {
+    whole: &'a str,
+}
+
+fn region_picker(ui: &mut egui::Ui, picker: RegionPicker, width: f32, lang: Lang, commands: &mut MessageWriter<ViewCommand>) {
+    let RegionPicker { id, parent, selected, whole } = picker;
     let tree = RegionTree::shandong();
-    let name = |adcode| tree.get(adcode).map_or(String::new(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() });
+    let name = |adcode| tree.get(adcode).map_or(String::new(), |r| r.name(lang).to_string());
     egui::ComboBox::from_id_salt(id).width(width).selected_text(selected.map_or_else(|| whole.to_string(), name)).show_ui(ui, |ui| {
         if ui.selectable_label(selected.is_none(), whole).clicked() {
             commands.write(ViewCommand::Select(parent));

@@ -7,23 +7,24 @@
 mod chart;
 mod filters;
 mod kinds;
-mod policy;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 use szjy_model::lang::Lang;
 use szjy_model::region::{Level, RegionTree, PROVINCE};
 
+use crate::shared::lifecycle::{AlertStates, LifecycleRequest};
 use crate::shared::map_state::{Choropleth, MapArea};
 use crate::shared::scene::{MapScale, Panel, Scenes};
-use crate::shared::schedule::NeedsFonts;
-use crate::shared::schedule::PanelSystems;
-use crate::shared::schedule::ViewSystems;
+use crate::shared::schedule::{NeedsFonts, PanelSystems, ViewSystems};
+use crate::shared::screen::Screen;
+use crate::shared::settings::{Mode, Settings};
 use crate::shared::store::{CubeStore, LoadStatus};
 use crate::shared::text::text;
 use crate::shared::theme::{egui_style, Theme, Themes};
 use crate::shared::view::{View, ViewCommand};
-use crate::shared::wall_state::SeamSafeColumns;
+use crate::shared::wall_state::{SeamSafeColumns, Ticker};
 
 pub struct PanelsPlugin;
 
@@ -99,9 +100,9 @@ pub struct PanelContext<'a> {
     pub wall: bool,
     /// View commands a panel's body asks for (a click on an alert), written after layout.
     pub requests: &'a std::cell::RefCell<Vec<ViewCommand>>,
-    pub alert_states: &'a crate::shared::lifecycle::AlertStates,
+    pub alert_states: &'a AlertStates,
     /// Lifecycle steps the analyst took in the alert list, written after layout.
-    pub lifecycle: &'a std::cell::RefCell<Vec<crate::shared::lifecycle::LifecycleRequest>>,
+    pub lifecycle: &'a std::cell::RefCell<Vec<LifecycleRequest>>,
 }
 
 impl PanelContext<'_> {
@@ -110,41 +111,35 @@ impl PanelContext<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the page lays out besides the screen: the panels' contents, the map's legend,
+/// the mode, the wall's seams and ticker, and the alerts' states.
+#[derive(SystemParam)]
+struct PageInputs<'w> {
+    contents: Res<'w, PanelContents>,
+    choropleth: Res<'w, Choropleth>,
+    settings: Res<'w, Settings>,
+    seam_safe: Res<'w, SeamSafeColumns>,
+    ticker: Option<Res<'w, Ticker>>,
+    alert_states: Res<'w, AlertStates>,
+}
+
 fn layout(
     mut contexts: EguiContexts,
-    view: Res<View>,
-    store: Res<CubeStore>,
-    scenes: Res<Scenes>,
-    themes: Res<Themes>,
-    choropleth: Res<Choropleth>,
-    contents: Res<PanelContents>,
-    settings: Res<crate::shared::settings::Settings>,
-    seam_safe: Res<SeamSafeColumns>,
+    screen: Screen,
+    inputs: PageInputs,
     mut area: ResMut<MapArea>,
     mut commands: MessageWriter<ViewCommand>,
+    mut lifecycle_writer: MessageWriter<LifecycleRequest>,
     mut phone_panel: Local<usize>,
-    ticker: Option<Res<crate::shared::wall_state::Ticker>>,
-    (alert_states, mut lifecycle_writer): (
-        Res<crate::shared::lifecycle::AlertStates>,
-        MessageWriter<crate::shared::lifecycle::LifecycleRequest>,
-    ),
 ) -> Result {
     let _cost = crate::shared::profile::own_cost("layout");
+    let Screen { view, store, scenes, themes } = &screen;
+    let PageInputs { contents, choropleth, settings, seam_safe, ticker, alert_states } = inputs;
     let ctx = contexts.ctx_mut()?.clone();
     let theme = &themes.all[view.theme];
-    let wall = matches!(settings.mode, crate::shared::settings::Mode::Wall(_));
+    let wall = matches!(settings.mode, Mode::Wall(_));
     let (requests, lifecycle) = (std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new()));
-    let cx = PanelContext {
-        store: &store,
-        view: &view,
-        theme,
-        scenes: &scenes,
-        wall,
-        requests: &requests,
-        alert_states: &alert_states,
-        lifecycle: &lifecycle,
-    };
+    let cx = PanelContext { store, view, theme, scenes, wall, requests: &requests, alert_states: &alert_states, lifecycle: &lifecycle };
     let screen = ctx.content_rect();
     let mut root =
         egui::Ui::new(ctx.clone(), "cockpit".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(screen));
@@ -258,7 +253,7 @@ fn phone_panel_picker(ui: &mut egui::Ui, cx: &PanelContext, panels: &[(&Panel, O
     }
     ui.horizontal_wrapped(|ui| {
         for (i, (panel, _)) in panels.iter().enumerate() {
-            if ui.selectable_label(i == *chosen, panel.title(cx.lang() == Lang::Zh)).clicked() {
+            if ui.selectable_label(i == *chosen, panel.title(cx.lang())).clicked() {
                 *chosen = i;
             }
         }
@@ -328,7 +323,7 @@ fn view_controls(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWri
     let (theme, lang) = (cx.theme, cx.lang());
     if cx.wall {
         if cx.store.months.is_some() {
-            let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
+            let month = cx.view.month.label(lang);
             ui.label(egui::RichText::new(month).size(theme.heading_size).strong());
         }
         return;
@@ -378,7 +373,7 @@ fn topic_tabs(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
     let lang = cx.lang();
     for (i, scene) in cx.scenes.0.iter().enumerate() {
         let selected = i == cx.view.topic;
-        let label = egui::RichText::new(format!("{} {}", i + 1, scene.title(lang == Lang::Zh))).size(cx.theme.text_size * 1.05);
+        let label = egui::RichText::new(format!("{} {}", i + 1, scene.title(lang))).size(cx.theme.text_size * 1.05);
         if ui.selectable_label(selected, label).clicked() {
             commands.write(ViewCommand::Topic(i));
         }
@@ -400,7 +395,7 @@ fn period_control(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWr
     if ui.button("→").on_hover_text(text(lang, "next_month")).clicked() {
         commands.write(ViewCommand::StepMonth(1));
     }
-    let month = if lang == Lang::Zh { cx.view.month.label_zh() } else { cx.view.month.label_en() };
+    let month = cx.view.month.label(lang);
     ui.label(egui::RichText::new(month).strong());
     if ui.button("←").on_hover_text(text(lang, "previous_month")).clicked() {
         commands.write(ViewCommand::StepMonth(-1));
@@ -420,7 +415,7 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
             if i > 0 {
                 ui.label(egui::RichText::new(">").color(cx.theme.text_muted.egui()));
             }
-            let name = if lang == Lang::Zh { &region.name_zh } else { &region.name_en };
+            let name = region.name(lang);
             let last = i + 1 == path.len();
             let label = egui::RichText::new(name).size(cx.theme.heading_size).strong();
             if last {
@@ -430,11 +425,7 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
             }
         }
         let scene = &cx.scenes.0[cx.view.topic];
-        ui.label(
-            egui::RichText::new(format!("· {}", scene.title(lang == Lang::Zh)))
-                .size(cx.theme.heading_size)
-                .color(cx.theme.text_muted.egui()),
-        );
+        ui.label(egui::RichText::new(format!("· {}", scene.title(lang))).size(cx.theme.heading_size).color(cx.theme.text_muted.egui()));
         if let Some(category) = &cx.view.category {
             let label = format!("{}：{}", text(lang, "filters"), crate::shared::figures::category_label(category, lang));
             badge(ui, &label, cx.theme.accent.egui(), cx.theme);
@@ -475,10 +466,10 @@ fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Opt
     let inner = rect.shrink2(egui::vec2(12.0, 8.0));
     let mut child = ui.new_child(egui::UiBuilder::new().max_rect(inner).layout(egui::Layout::top_down(egui::Align::LEFT)));
     child.set_clip_rect(inner.intersect(ui.clip_rect()));
-    child.label(egui::RichText::new(panel.title(cx.lang() == Lang::Zh)).size(theme.heading_size).strong().color(theme.accent.egui()));
+    child.label(egui::RichText::new(panel.title(cx.lang())).size(theme.heading_size).strong().color(theme.accent.egui()));
     child.add_space(4.0);
     if let Some(content) = content {
-        kinds::show(&mut child, cx, &panel.kind, content);
+        content.show(&mut child, cx);
     }
 }
 
@@ -516,8 +507,8 @@ fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, alerts: &[kinds::TickerIte
 fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(def) = szjy_model::catalogue::measure(&choropleth.measure) else { return };
-    let period = choropleth.period.map(|p| if lang == Lang::Zh { p.label_zh() } else { p.label_en() }).unwrap_or_default();
-    let (name, unit) = if lang == Lang::Zh { (def.name_zh, def.unit_zh) } else { (def.name_en, def.unit_en) };
+    let period = choropleth.period.map(|p| p.label(lang)).unwrap_or_default();
+    let (name, unit) = (def.name(lang), def.unit(lang));
     let name = match &choropleth.category {
         Some(category) => format!("{name} · {}", crate::shared::figures::category_label(category, lang)),
         None => name.to_string(),
@@ -531,7 +522,7 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
         ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong()).on_hover_text(format!(
             "{}：{}",
             text(lang, "definition"),
-            if lang == Lang::Zh { def.definition_zh } else { def.definition_en }
+            def.definition(lang)
         ));
     });
     ui.horizontal_wrapped(|ui| {

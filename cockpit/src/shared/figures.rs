@@ -137,7 +137,7 @@ pub fn rank_children(
         .children(parent)
         .filter_map(|r| {
             let value = cube.get(measure, r.adcode, period, dim).value()?;
-            Some(Bar { key: r.adcode.to_string(), label: if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }, value })
+            Some(Bar { key: r.adcode.to_string(), label: r.name(lang).to_string(), value })
         })
         .collect();
     sort_and_cut(&mut bars, top);
@@ -176,16 +176,13 @@ fn sort_and_cut(bars: &mut Vec<Bar>, top: usize) {
 /// The readable name of a dimension category.
 pub fn dimension_label(dim: DimKind, code: &str, lang: Lang) -> String {
     let list = match dim {
-        DimKind::Occupation => {
-            return codes::occupation_name(code)
-                .map_or_else(|| code.to_string(), |o| if lang == Lang::Zh { o.name_zh.clone() } else { o.name_en.clone() })
-        }
+        DimKind::Occupation => return codes::occupation_name(code).map_or_else(|| code.to_string(), |o| o.name(lang).to_string()),
         DimKind::Industry => codes::INDUSTRIES,
         DimKind::KeyGroup => codes::KEY_GROUPS,
         DimKind::SubsidyType => codes::SUBSIDY_TYPES,
         DimKind::Sector => codes::SECTORS,
     };
-    list.iter().find(|e| e.0 == code).map_or_else(|| code.to_string(), |e| (if lang == Lang::Zh { e.1 } else { e.2 }).to_string())
+    list.iter().find(|e| e.0 == code).map_or_else(|| code.to_string(), |e| (lang.pick(e.1, e.2)).to_string())
 }
 
 /// The readable name of a category key such as `grp:高校毕业生` or `occ:4-02-07-08`.

@@ -7,8 +7,10 @@
 //! - State: [`settings`] (the command line), [`view`] (what is on screen, changed only by
 //!   `ViewCommand`s), [`store`] (the cube on show), [`lifecycle`] (alert states and the
 //!   analyst's steps), [`clock`] (timers and waking the loop).
-//! - Contracts between plugins: [`schedule`] (the system sets), [`map_state`] (the map's
-//!   area, what it shows, its camera), [`wall_state`] (seams, the ticker's page).
+//! - Contracts between plugins: [`schedule`] (the system sets), [`screen`] (the
+//!   `SystemParam`s most systems read: what is on screen, whether it is ready),
+//!   [`map_state`] (the map's area, what it shows, its camera), [`wall_state`] (seams, the
+//!   ticker's page).
 //! - Content and look: [`figures`] (numbers from the cube, no Bevy or egui), [`scene`]
 //!   (topics), [`theme`] (colours and sizes), [`text`] (interface strings), [`fonts`].
 //! - Platform: [`profile`] (per-system cost for the benchmark), `page` (the browser's
@@ -24,6 +26,7 @@ pub mod page;
 pub mod profile;
 pub mod scene;
 pub mod schedule;
+pub mod screen;
 pub mod settings;
 pub mod store;
 pub mod text;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use serde::Deserialize;
 use szjy_model::catalogue::{self, DimKind, Topic};
+use szjy_model::lang::Lang;
 use szjy_model::warning::Category;
 
 /// One topic page.
@@ -114,12 +115,8 @@ pub enum RankBy {
 }
 
 impl Scene {
-    pub fn title(&self, zh: bool) -> &str {
-        if zh {
-            &self.title_zh
-        } else {
-            &self.title_en
-        }
+    pub fn title(&self, lang: Lang) -> &str {
+        lang.pick(&self.title_zh, &self.title_en)
     }
 
     pub fn panels(&self) -> impl Iterator<Item = &Panel> {
@@ -148,12 +145,8 @@ impl Scene {
 }
 
 impl Panel {
-    pub fn title(&self, zh: bool) -> &str {
-        if zh {
-            &self.title_zh
-        } else {
-            &self.title_en
-        }
+    pub fn title(&self, lang: Lang) -> &str {
+        lang.pick(&self.title_zh, &self.title_en)
     }
 }
 

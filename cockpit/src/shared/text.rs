@@ -124,7 +124,7 @@ const UI: &[(&str, &str, &str)] = &[
 
 /// The interface text for a key; the key itself if it is missing (a test checks none is).
 pub fn text(lang: Lang, key: &str) -> &str {
-    UI.iter().find(|e| e.0 == key).map_or(key, |e| if lang == Lang::Zh { e.1 } else { e.2 })
+    UI.iter().find(|e| e.0 == key).map_or(key, |e| lang.pick(e.1, e.2))
 }
 
 /// All interface text (the font test checks every character has a glyph).

@@ -3,22 +3,51 @@
 //! policy reached against those it did not. All from the cube's evaluation.
 
 use bevy_egui::egui;
-use szjy_model::cube::PolicyEvaluation;
+use szjy_model::cube::{Cube, PolicyEvaluation};
 use szjy_model::period::Period;
 
-use super::chart;
-use super::kinds::period_label;
-use super::PanelContext;
+use super::{nothing, PanelBody, PanelContext};
+use crate::panels::chart;
 use crate::shared::text::text;
+
+/// Which of the policy page's panels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The estimated effect with its interval, by wave.
+    Headline,
+    EventStudy,
+    /// The outcome of the counties the policy reached against those it did not.
+    GroupTrends,
+}
+
+pub struct Policy {
+    part: Part,
+    evaluation: Option<PolicyEvaluation>,
+}
+
+pub fn prepare(cube: &Cube, part: Part) -> Policy {
+    Policy { part, evaluation: cube.evaluations.first().cloned() }
+}
+
+impl PanelBody for Policy {
+    fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
+        let evaluation = self.evaluation.as_ref();
+        match self.part {
+            Part::Headline => headline(ui, cx, evaluation),
+            Part::EventStudy => event_study(ui, cx, evaluation),
+            Part::GroupTrends => group_trends(ui, cx, evaluation),
+        }
+    }
+}
 
 /// Event times shown: the year before adoption and two after.
 const EVENT_WINDOW: std::ops::RangeInclusive<i32> = -12..=24;
 
 fn missing(ui: &mut egui::Ui, cx: &PanelContext) {
-    ui.label(egui::RichText::new(text(cx.lang(), "no_evaluation")).color(cx.theme.text_muted.egui()));
+    nothing(ui, cx, "no_evaluation");
 }
 
-pub fn headline(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
+fn headline(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(e) = evaluation else { return missing(ui, cx) };
     ui.label(egui::RichText::new(&e.policy).strong());
@@ -35,7 +64,7 @@ pub fn headline(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Policy
                 "{} {} · {} · {} {} · {:+.1}%",
                 text(lang, "wave"),
                 i + 1,
-                period_label(w.start, lang),
+                w.start.label(lang),
                 w.treated_counties,
                 text(lang, "counties"),
                 w.effect_pct
@@ -47,7 +76,7 @@ pub fn headline(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Policy
 
 /// Effect by months since adoption: a dot per month with its 95 % interval, zero marked,
 /// and the adoption between months −1 and 0.
-pub fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
+fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(e) = evaluation.filter(|e| !e.event_study.is_empty()) else { return missing(ui, cx) };
     let points: Vec<_> = e.event_study.iter().filter(|p| EVENT_WINDOW.contains(&p.months)).collect();
@@ -140,7 +169,7 @@ pub fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Pol
 }
 
 /// Mean monthly outcome per county, reached and not reached by the policy.
-pub fn group_trends(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
+fn group_trends(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEvaluation>) {
     let lang = cx.lang();
     let Some(e) = evaluation.filter(|e| !e.trends.is_empty()) else { return missing(ui, cx) };
     let treated: Vec<(Period, Option<f64>)> = e.trends.iter().map(|t| (t.month, t.treated)).collect();
@@ -157,5 +186,13 @@ pub fn group_trends(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Po
         }
     });
     let height = ui.available_height();
-    chart::lines(ui, cx.theme, &series, height, &|v| format!("{v:.1}"), &|p| period_label(p, lang), text(lang, "forecast"));
+    let chart = chart::LineChart {
+        series: &series,
+        guides: &[],
+        height,
+        format: &|v| format!("{v:.1}"),
+        period_label: &|p| p.label(lang),
+        forecast_word: text(lang, "forecast"),
+    };
+    chart::lines(ui, cx.theme, &chart);
 }

@@ -1,0 +1,54 @@
+//! A ranking: the focus region's children, or a measure's breakdown, as bars.
+
+use bevy_egui::egui;
+use szjy_model::cube::Cube;
+use szjy_model::interpret::format_value;
+use szjy_model::period::Period;
+
+use super::{filtered_name, nothing, provenance, PanelBody, PanelContext};
+use crate::panels::chart;
+use crate::shared::figures::{self, Bar};
+use crate::shared::scene::RankBy;
+use crate::shared::view::View;
+
+pub struct Ranking {
+    measure: String,
+    /// The category filter, for a ranking of regions (a breakdown shows all categories).
+    category: Option<String>,
+    period: Period,
+    bars: Vec<Bar>,
+}
+
+pub fn prepare(cube: &Cube, view: &View, measure: &str, by: RankBy, top: usize) -> Ranking {
+    let (lang, category) = (view.lang, view.category.as_deref());
+    let (period, bars) = match by {
+        RankBy::Children => figures::rank_children(cube, measure, view.region, view.month, category, top, lang),
+        RankBy::Dimension(dim) => figures::rank_dimension(cube, measure, view.region, view.month, dim, top, lang),
+    };
+    let category = if by == RankBy::Children { view.category.clone() } else { None };
+    Ranking { measure: measure.to_string(), category, period, bars }
+}
+
+impl PanelBody for Ranking {
+    fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
+        caption(ui, cx, &self.measure, self.category.as_deref(), self.period);
+        if self.bars.is_empty() {
+            nothing(ui, cx, "no_data");
+        }
+        let lang = cx.lang();
+        chart::bars(ui, cx.theme, &self.bars, &|v| format_value(&self.measure, v, lang));
+    }
+}
+
+fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option<&str>, period: Period) {
+    let Some(def) = szjy_model::catalogue::measure(measure) else { return };
+    let lang = cx.lang();
+    let unit = def.unit(lang);
+    let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
+    ui.label(
+        egui::RichText::new(format!("{}{unit} · {}", filtered_name(def, category, lang), period.label(lang)))
+            .small()
+            .color(cx.theme.text_muted.egui()),
+    )
+    .on_hover_text(provenance(def, period, lang));
+}

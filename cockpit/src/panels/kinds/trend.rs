@@ -1,0 +1,93 @@
+//! Trend lines of one or more measures, with the cube's forecast fan after the last
+//! month when the view is at it.
+
+use bevy_egui::egui;
+use szjy_model::cube::Cube;
+use szjy_model::interpret::format_value;
+use szjy_model::outlook::ForecastPoint;
+use szjy_model::period::Period;
+
+use super::{filtered_name, provenance, PanelBody, PanelContext};
+use crate::panels::chart;
+use crate::shared::figures;
+use crate::shared::text::text;
+use crate::shared::view::View;
+
+pub struct Trend {
+    /// The measure whose unit the axis and tooltip use (the first).
+    measure: String,
+    series: Vec<TrendSeries>,
+    /// The first measure's definition and source, on hover over the legend.
+    provenance: Option<String>,
+}
+
+struct TrendSeries {
+    name: String,
+    points: Vec<(Period, Option<f64>)>,
+    /// The cube's forecast after the last point: only when the view is at the cube's
+    /// latest month and shows totals (forecasts are of totals, made at that month).
+    fan: Vec<ForecastPoint>,
+}
+
+pub fn prepare(cube: &Cube, view: &View, measures: &[String], months: u32) -> Trend {
+    let (lang, category) = (view.lang, view.category.as_deref());
+    let series: Vec<_> = measures
+        .iter()
+        .filter_map(|m| {
+            let def = szjy_model::catalogue::measure(m)?;
+            let points = figures::trend(cube, m, view.region, view.month, months, category);
+            let at_latest = points.last().is_some_and(|(p, _)| *p == cube.latest_month());
+            let fan = if at_latest && figures::applied_category(def, category).is_none() {
+                // At most half the chart is outlook, so the history keeps its room.
+                let mut fan = szjy_model::outlook::read(cube, m, view.region);
+                fan.truncate((months as usize / 2).max(1));
+                fan
+            } else {
+                Vec::new()
+            };
+            Some(TrendSeries { name: filtered_name(def, category, lang), points, fan })
+        })
+        .collect();
+    let last = series.first().and_then(|s| s.points.last()).map(|(p, _)| *p);
+    let provenance = szjy_model::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, last, lang));
+    Trend { measure: measures[0].clone(), series, provenance }
+}
+
+impl PanelBody for Trend {
+    fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
+        let lang = cx.lang();
+        let series: Vec<chart::Series> =
+            self.series.iter().map(|s| chart::Series { name: &s.name, points: &s.points, fan: &s.fan }).collect();
+        let legend = legend_row(ui, cx, &series);
+        if let Some(provenance) = &self.provenance {
+            legend.on_hover_text(provenance);
+        }
+        let height = ui.available_height();
+        let chart = chart::LineChart {
+            series: &series,
+            guides: &[],
+            height,
+            format: &|v| format_value(&self.measure, v, lang),
+            period_label: &|p: Period| p.label(lang),
+            forecast_word: text(lang, "forecast"),
+        };
+        chart::lines(ui, cx.theme, &chart);
+    }
+}
+
+fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) -> egui::Response {
+    ui.horizontal(|ui| {
+        for (k, s) in series.iter().enumerate() {
+            let color = cx.theme.series[k % cx.theme.series.len()].egui();
+            let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 3.0), egui::Sense::hover());
+            ui.painter().rect_filled(swatch, 0, color);
+            ui.label(egui::RichText::new(s.name).small());
+        }
+        if series.iter().any(|s| !s.fan.is_empty()) {
+            let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 8.0), egui::Sense::hover());
+            ui.painter().rect_filled(swatch, 0, cx.theme.series[0].egui().gamma_multiply(0.30));
+            ui.label(egui::RichText::new(text(cx.lang(), "forecast_band")).small());
+        }
+    })
+    .response
+}

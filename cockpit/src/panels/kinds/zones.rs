@@ -1,0 +1,88 @@
+//! 服务区: the zones within the view's region and their standing against the targets.
+
+use bevy_egui::egui;
+use szjy_model::cube::{Cube, ZoneStatus};
+use szjy_model::region::RegionTree;
+
+use super::{nothing, PanelBody, PanelContext};
+use crate::shared::text::text;
+use crate::shared::view::View;
+
+pub struct Zones(Vec<ZoneStatus>);
+
+/// The view year's zones within the view's region, those behind their targets first.
+pub fn prepare(cube: &Cube, view: &View) -> Zones {
+    let year = view.month.year();
+    let mut list: Vec<ZoneStatus> =
+        cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, view.region)).cloned().collect();
+    list.sort_by(|a, b| a.meets_targets.cmp(&b.meets_targets).then(a.zone_id.cmp(&b.zone_id)));
+    Zones(list)
+}
+
+impl PanelBody for Zones {
+    fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
+        zones(ui, cx, &self.0);
+    }
+}
+
+fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    if list.is_empty() {
+        return nothing(ui, cx, "no_zones");
+    }
+    egui::ScrollArea::vertical().id_salt("zones").show(ui, |ui| {
+        egui::Grid::new("zones").striped(true).num_columns(5).show(ui, |ui| {
+            for key in ["zone", "services", "records", "functions", "standing"] {
+                ui.strong(text(lang, key));
+            }
+            ui.end_row();
+            for z in list {
+                ui.label(&z.name);
+                ui.label(format!("{}/{}", z.services, z.services_target));
+                ui.label(format!("{}/{}", z.valid_records, z.records_target));
+                ui.label(format!("{}/{}", z.functions_used, z.functions_target));
+                let (word, color) = if z.meets_targets { ("met", theme.good) } else { ("not_met", theme.bad) };
+                ui.label(egui::RichText::new(text(lang, word)).color(color.egui()).strong());
+                ui.end_row();
+            }
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use szjy_model::period::Period;
+
+    fn zone(id: &str, county: u32, year: i32, meets_targets: bool) -> ZoneStatus {
+        ZoneStatus {
+            zone_id: id.into(),
+            name: id.into(),
+            kind: "community".into(),
+            county,
+            year,
+            months_observed: 12,
+            services: 0,
+            services_target: 0,
+            valid_records: 0,
+            records_target: 0,
+            functions_used: 0,
+            functions_target: 0,
+            meets_targets,
+        }
+    }
+
+    #[test]
+    fn the_view_years_zones_within_the_region_behind_their_targets_first() {
+        let mut cube = Cube::new(chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(), true);
+        cube.zones = vec![
+            zone("Z2", 370102, 2025, true),
+            zone("Z1", 370103, 2025, true),
+            zone("Z3", 370102, 2025, false),
+            zone("Z4", 370102, 2024, false),
+            zone("Z5", 370202, 2025, false),
+        ];
+        let Zones(list) = prepare(&cube, &super::super::view_at(370100, Period::month(2025, 12)));
+        assert_eq!(list.iter().map(|z| z.zone_id.as_str()).collect::<Vec<_>>(), vec!["Z3", "Z1", "Z2"]);
+    }
+}
