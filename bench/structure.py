@@ -175,6 +175,10 @@ def analyse(crate):
                 targets.add(crate.resolve(module, path))
         for m in re.finditer(r"(?<![\w:])((?:crate|super|self)(?:::\w+)+)", code):
             targets.add(crate.resolve(module, m.group(1).split("::")))
+        # Paths written from a child module's name (`map::MapPlugin` in the parent).
+        for m in re.finditer(r"(?<![\w:])([a-z_]\w*)((?:::\w+)+)", code):
+            if tuple(module) + (m.group(1),) in crate.modules:
+                targets.add(crate.resolve(module, [m.group(1)] + m.group(2).split("::")[1:]))
         for t in targets:
             if t is None or t == f:
                 continue

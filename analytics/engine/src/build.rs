@@ -137,43 +137,90 @@ pub fn build(cfg: &BuildConfig, progress: Progress) -> Result<BuildOutput> {
 pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>) -> Result<(BuildOutput, StagedSources)> {
     let mut context = ingest::IngestContext::from_env()?;
     context.today = cfg.today.unwrap_or(context.today);
-    let quarantine = cfg.out.join(QUARANTINE_DIR);
-    let total_steps = SOURCES.len() as u64 + 7;
-    let step = std::sync::atomic::AtomicU64::new(0);
-    let started = std::time::Instant::now();
-    // Shared by the ingest workers, hence an atomic counter.
-    let tick = |name: &str| {
-        let done = step.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        progress(name, done, total_steps);
+    let steps = Steps::new(progress, SOURCES.len() as u64 + 7);
+    let staging_dir = cfg.out.join(STAGING_DIR);
+    let (sources, reconciliation, kept) = ingest_sources(cfg, &context, reuse.as_ref(), &steps)?;
+    let window = DataWindow::of(&sources, cfg, context.today)?;
+    let facts = model_facts(&sources, &window, steps.started)?;
+    steps.tick("model facts");
+    let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.facts.clone().lazy(), window.as_of_index)?;
+    let rolled =
+        rollup::rollup(facts.facts.clone(), &window.window, window.start, window.as_of_index, models::shortage::COUNTY_INPUTS)?.lazy();
+    steps.tick("roll-up");
+    let mut cube = fill_cube(cfg, &window, &reconciliation, &rolled, policy_groups, &facts, &sources)?;
+    steps.tick("ranking and cells");
+    cube.warning = cfg.warning.clone();
+    cube.alerts = event_alerts(&cube, &cfg.warning, &facts.layoffs)?;
+    let warnings = crate::warning::evaluate(&mut cube, RegionTree::shandong());
+    tracing::debug!(alerts = ?warnings.alerts, indexed = warnings.indexed, "warnings");
+    steps.tick("cube");
+    let outlook = crate::outlook::add_forecasts(&mut cube, RegionTree::shandong().all().iter().map(|r| r.adcode));
+    tracing::debug!(forecast = outlook.forecast, skipped = outlook.skipped, "forecasts");
+    cube.seal();
+    steps.tick("forecasts");
+    let public = write_cubes(cfg, &cube, &reconciliation, &steps)?;
+    drop(sources);
+    if staging_dir.exists() {
+        std::fs::remove_dir_all(&staging_dir).with_context(|| format!("removing {}", staging_dir.display()))?;
+    }
+    steps.tick("written");
+    Ok((BuildOutput { internal: cube, public, reconciliation }, kept))
+}
+
+/// The build's steps: the progress callback and the step log (wall time, CPU time and
+/// peak memory after each). Shared by the ingest workers, hence an atomic counter.
+struct Steps<'a> {
+    progress: Progress<'a>,
+    total: u64,
+    done: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
+}
+
+impl<'a> Steps<'a> {
+    fn new(progress: Progress<'a>, total: u64) -> Self {
+        Steps { progress, total, done: std::sync::atomic::AtomicU64::new(0), started: std::time::Instant::now() }
+    }
+
+    fn tick(&self, name: &str) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        (self.progress)(name, done, self.total);
         tracing::info!(
             step = name,
-            elapsed_s = started.elapsed().as_secs_f64(),
+            elapsed_s = self.started.elapsed().as_secs_f64(),
             cpu_s = cpu_seconds(),
             peak_rss_mib = peak_rss_mib(),
             "build step done"
         );
-    };
+    }
+}
 
-    // 1. Ingest: validate, quarantine, reconcile. Sources are independent and one source
-    //    keeps only about 1.3 of 2 cores busy, so they are staged two at a time.
-    let staging_dir = cfg.out.join(STAGING_DIR);
-    let staging = if cfg.stage_on_disk { Staging::Disk(staging_dir.clone()) } else { Staging::Memory };
+/// 1. Ingest: validate, quarantine, reconcile. Sources are independent and one source
+///    keeps only about 1.3 of 2 cores busy, so they are staged two at a time. A source the
+///    previous build validated today and that has not changed is taken from `reuse`.
+fn ingest_sources(
+    cfg: &BuildConfig,
+    context: &ingest::IngestContext,
+    reuse: Option<&Reuse>,
+    steps: &Steps,
+) -> Result<(Sources, Vec<Reconciliation>, StagedSources)> {
+    let quarantine = cfg.out.join(QUARANTINE_DIR);
+    let staging = if cfg.stage_on_disk { Staging::Disk(cfg.out.join(STAGING_DIR)) } else { Staging::Memory };
     let staged = SOURCES
         .par_iter()
         .with_max_len(1)
         .map(|schema| {
             if let Some(kept) =
-                reuse.as_ref().filter(|r| !cfg.stage_on_disk && r.previous.day == Some(context.today)).and_then(|r| r.kept(schema.name))
+                reuse.filter(|r| !cfg.stage_on_disk && r.previous.day == Some(context.today)).and_then(|r| r.kept(schema.name))
             {
                 if let Some(from) = &kept.quarantine {
                     std::fs::create_dir_all(&quarantine).with_context(|| format!("creating {}", quarantine.display()))?;
                     std::fs::copy(from, quarantine_file(&quarantine, schema.name))
                         .with_context(|| format!("copying {}", from.display()))?;
                 }
-                tick(schema.name);
+                steps.tick(schema.name);
                 return Ok((schema.name, kept.staged.clone()));
             }
-            let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, &context, &quarantine, &staging)?;
+            let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, context, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
             anyhow::ensure!(
                 rec.balances(),
@@ -185,7 +232,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
                 rec.replaced
             );
             tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
-            tick(schema.name);
+            steps.tick(schema.name);
             Ok((schema.name, staged))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -201,51 +248,74 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         reconciliation.push(staged.reconciliation);
         frames.insert(name, staged.accepted);
     }
-    let sources = Sources::new(frames);
+    Ok((Sources::new(frames), reconciliation, kept))
+}
 
-    // 2. The window: from the first month of employment registrations to the month
-    //    数据截至 has earned: the last one complete by the sources' declarations
-    //    (`config/sources.ron`), not the largest date seen.
-    let bounds = sources
-        .get("employment_registrations")
-        .select([col("date").min().alias("first")])
-        .collect()
-        .map_err(anyhow::Error::from)
-        .context("finding the data window")?;
-    let first = scalar_date(&bounds, "first").context("employment_registrations has no valid rows")?;
-    let months = months_with_data(&sources, &cfg.reporting)?;
-    let (year, month) = szjy_model::reporting::earned_month(&cfg.reporting, &months, context.today)
-        .map_err(anyhow::Error::msg)
-        .context("earning 数据截至")?;
-    let as_of = szjy_model::reporting::release_day(year, month, 0);
-    let window_start = Period::month(first.year(), first.month()).month_index() as i64;
-    let as_of_index = Period::month(as_of.year(), as_of.month()).month_index() as i64;
-    let earliest_spell = sources.get("unemployment_registrations").select([col("start_date").min().alias("first")]).collect()?;
-    let grid_start = scalar_date(&earliest_spell, "first")
-        .map(|d| Period::month(d.year(), d.month()).month_index() as i64)
-        .unwrap_or(window_start)
-        .min(window_start);
-    let history = month_grid(grid_start, as_of_index)?;
-    let window = month_grid(window_start, as_of_index)?;
+/// 2. The window: from the first month of employment registrations to the month
+///    数据截至 has earned: the last one complete by the sources' declarations
+///    (`config/sources.ron`), not the largest date seen.
+struct DataWindow {
+    as_of: NaiveDate,
+    /// Month indexes of the window's first month and of 数据截至.
+    start: i64,
+    as_of_index: i64,
+    /// Every month from the earliest unemployment spell (for stocks), and of the window.
+    history: LazyFrame,
+    window: LazyFrame,
+}
 
-    // 3. Models → facts → roll-up. Zone usage feeds the zone facts and standings, layoffs
-    //    the facts and the alert list: each collected once.
+impl DataWindow {
+    fn of(sources: &Sources, cfg: &BuildConfig, today: NaiveDate) -> Result<DataWindow> {
+        let bounds = sources
+            .get("employment_registrations")
+            .select([col("date").min().alias("first")])
+            .collect()
+            .map_err(anyhow::Error::from)
+            .context("finding the data window")?;
+        let first = scalar_date(&bounds, "first").context("employment_registrations has no valid rows")?;
+        let months = months_with_data(sources, &cfg.reporting)?;
+        let (year, month) =
+            szjy_model::reporting::earned_month(&cfg.reporting, &months, today).map_err(anyhow::Error::msg).context("earning 数据截至")?;
+        let as_of = szjy_model::reporting::release_day(year, month, 0);
+        let start = Period::month(first.year(), first.month()).month_index() as i64;
+        let as_of_index = Period::month(as_of.year(), as_of.month()).month_index() as i64;
+        let earliest_spell = sources.get("unemployment_registrations").select([col("start_date").min().alias("first")]).collect()?;
+        let grid_start = scalar_date(&earliest_spell, "first")
+            .map(|d| Period::month(d.year(), d.month()).month_index() as i64)
+            .unwrap_or(start)
+            .min(start);
+        Ok(DataWindow { as_of, start, as_of_index, history: month_grid(grid_start, as_of_index)?, window: month_grid(start, as_of_index)? })
+    }
+}
+
+/// What the models produced: every model's facts, the zones' standings and the layoffs
+/// (the alert list reads them).
+struct ModelFacts {
+    facts: DataFrame,
+    zone_status: DataFrame,
+    layoffs: DataFrame,
+}
+
+/// 3. Models → facts. Zone usage feeds the zone facts and standings, layoffs the facts
+///    and the alert list: each collected once.
+fn model_facts(sources: &Sources, window: &DataWindow, started: std::time::Instant) -> Result<ModelFacts> {
     let [zone_usage, layoffs]: [DataFrame; 2] = ingest::collect_all([
-        models::zones::usage_by_month(&sources),
-        models::enterprise::layoffs(models::enterprise::contributions(&sources))?,
+        models::zones::usage_by_month(sources),
+        models::enterprise::layoffs(models::enterprise::contributions(sources))?,
     ])?
     .try_into()
     .expect("two frames");
     let zone_usage = zone_usage.lazy();
-    let zone_status = models::zones::status(&sources, &zone_usage, as_of_index).collect_with_engine(Engine::Streaming)?.unwrap_single();
+    let zone_status =
+        models::zones::status(sources, &zone_usage, window.as_of_index).collect_with_engine(Engine::Streaming)?.unwrap_single();
     tracing::debug!(elapsed_s = started.elapsed().as_secs_f64(), "zone usage, standings and layoffs done");
     let models = [
-        ("supply and demand", models::supply_demand::facts(&sources)?),
-        ("employment", models::employment::facts(&sources, &history)?),
-        ("enterprise", models::enterprise::facts(&sources, layoffs.clone().lazy())?),
-        ("subsidies", models::subsidy::facts(&sources)?),
-        ("zones", models::zones::facts(&sources, &window, &zone_usage, &zone_status.clone().lazy())?),
-        ("macro and mobile", models::macro_mobile::facts(&sources)?),
+        ("supply and demand", models::supply_demand::facts(sources)?),
+        ("employment", models::employment::facts(sources, &window.history)?),
+        ("enterprise", models::enterprise::facts(sources, layoffs.clone().lazy())?),
+        ("subsidies", models::subsidy::facts(sources)?),
+        ("zones", models::zones::facts(sources, &window.window, &zone_usage, &zone_status.clone().lazy())?),
+        ("macro and mobile", models::macro_mobile::facts(sources)?),
     ];
     // The person-level work runs on the streaming engine, so sources larger than memory
     // pass through in batches, one model at a time: the peak memory is that of the
@@ -269,9 +339,14 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         facts.push(collected.lazy());
     }
     let facts = concat_facts(facts)?;
-    // The registered-unemployment rate's denominator: insured employed + registered unemployed.
-    let labour_force = facts
-        .clone()
+    let facts = concat_facts(vec![facts.clone(), labour_force(facts)])?.collect()?;
+    Ok(ModelFacts { facts, zone_status, layoffs })
+}
+
+/// The registered-unemployment rate's denominator: insured employed + registered
+/// unemployed.
+fn labour_force(facts: LazyFrame) -> LazyFrame {
+    facts
         .filter(
             col(MEASURE)
                 .is_in(lit(Series::new("parts".into(), ["insured_headcount", "registered_unemployed"])).implode(false), false)
@@ -279,23 +354,22 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         )
         .group_by([col(REGION), col(YEAR), col(models::MONTH)])
         .agg([models::exact_sum(col(VALUE))])
-        .select([
-            lit("labour_force_registered").alias(MEASURE),
-            col(REGION),
-            col(YEAR),
-            col(models::MONTH),
-            lit("").alias(DIM),
-            col(VALUE),
-        ]);
-    let facts = concat_facts(vec![facts, labour_force])?.collect()?;
-    tick("model facts");
-    let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.clone().lazy(), as_of_index)?;
-    let rolled = rollup::rollup(facts, &window, window_start, as_of_index, models::shortage::COUNTY_INPUTS)?.lazy();
-    tick("roll-up");
+        .select([lit("labour_force_registered").alias(MEASURE), col(REGION), col(YEAR), col(models::MONTH), lit("").alias(DIM), col(VALUE)])
+}
 
-    // 4. The cube. The shortage ranking and policy evaluation run while the rolled-up cells
-    //    fill the cube.
-    let mut cube = Cube::new(as_of, cfg.input.join(super::generate::MANIFEST).exists());
+/// 4. The cube: the rolled-up cells, the shortage ranking, the zones' standings and the
+///    policy evaluation. The shortage ranking and the policy groups run while the rolled-up
+///    cells fill the cube.
+fn fill_cube(
+    cfg: &BuildConfig,
+    window: &DataWindow,
+    reconciliation: &[Reconciliation],
+    rolled: &LazyFrame,
+    policy_groups: LazyFrame,
+    facts: &ModelFacts,
+    sources: &Sources,
+) -> Result<Cube> {
+    let mut cube = Cube::new(window.as_of, cfg.input.join(super::generate::MANIFEST).exists());
     cube.sources = reconciliation
         .iter()
         .map(|r| SourceReport {
@@ -310,7 +384,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     let published = |lf: LazyFrame| lf.filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
     let (shortage, policy_groups) = std::thread::scope(|scope| -> Result<(DataFrame, DataFrame)> {
         let ranking = scope.spawn(|| -> Result<(DataFrame, DataFrame)> {
-            let shortage = published(models::shortage::cells(&rolled)?);
+            let shortage = published(models::shortage::cells(rolled)?);
             let [shortage, policy_groups]: [DataFrame; 2] = ingest::collect_all([shortage, policy_groups])
                 .map_err(anyhow::Error::from)
                 .context("running the models")?
@@ -325,13 +399,11 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     // The cube's bytes must not depend on Polars' row order.
     let duplicates = cube.canonicalize();
     anyhow::ensure!(duplicates == 0, "the models produced {duplicates} cells twice");
-    tick("ranking and cells");
-    cube.zones = zone_rows(&zone_status)?;
+    cube.zones = zone_rows(&facts.zone_status)?;
     let mut evaluations = models::policy::evaluations(&policy_groups)?;
     let rollouts = anyhow::Context::context(sources.get("policy_rollouts").collect(), "reading the policy roll-outs")?;
     models::policy::add_event_studies(&mut evaluations, &rollouts, &cube)?;
-    cube.evaluations = evaluations;
-    for e in cube.evaluations.iter_mut() {
+    for e in evaluations.iter_mut() {
         let event_study = e.event_study.iter_mut().flat_map(|p| [&mut p.effect_pct, &mut p.ci_low_pct, &mut p.ci_high_pct]);
         let trends = e.trends.iter_mut().flat_map(|t| [&mut t.treated, &mut t.comparison]).flatten();
         for x in [&mut e.effect_pct, &mut e.ci_low_pct, &mut e.ci_high_pct]
@@ -344,39 +416,29 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
         }
         e.pre_trend_p = e.pre_trend_p.map(stable);
     }
-    cube.warning = cfg.warning.clone();
-    cube.alerts = event_alerts(&cube, &cfg.warning, &layoffs)?;
-    let warnings = crate::warning::evaluate(&mut cube, RegionTree::shandong());
-    tracing::debug!(alerts = ?warnings.alerts, indexed = warnings.indexed, "warnings");
-    tick("cube");
-    let outlook = crate::outlook::add_forecasts(&mut cube, RegionTree::shandong().all().iter().map(|r| r.adcode));
-    tracing::debug!(forecast = outlook.forecast, skipped = outlook.skipped, "forecasts");
-    cube.seal();
-    tick("forecasts");
+    cube.evaluations = evaluations;
+    Ok(cube)
+}
 
-    // Suppression runs while the internal cube is written, and the public cube's two forms
-    // are written side by side.
+/// Writes the internal cube, suppresses (while it is written), writes the public cube's
+/// two forms side by side and the reconciliation.
+fn write_cubes(cfg: &BuildConfig, cube: &Cube, reconciliation: &[Reconciliation], steps: &Steps) -> Result<Cube> {
     std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
     let public = std::thread::scope(|scope| -> Result<Cube> {
         let internal = scope.spawn(|| cube.save(&cfg.out.join(INTERNAL_CUBE)));
-        let public = suppress::public_cube(&cube, cfg.k, RegionTree::shandong());
+        let public = suppress::public_cube(cube, cfg.k, RegionTree::shandong());
         internal.join().expect("writer thread")?;
         Ok(public)
     })?;
-    tick("suppression");
+    steps.tick("suppression");
     std::thread::scope(|scope| -> Result<()> {
         let json = scope.spawn(|| public.save(&cfg.out.join(PUBLIC_CUBE_JSON)));
         public.save(&cfg.out.join(PUBLIC_CUBE_BIN))?;
         json.join().expect("writer thread")?;
         Ok(())
     })?;
-    szjy_model::cube::write_atomically(&cfg.out.join(RECONCILIATION), &serde_json::to_vec_pretty(&reconciliation)?)?;
-    drop(sources);
-    if staging_dir.exists() {
-        std::fs::remove_dir_all(&staging_dir).with_context(|| format!("removing {}", staging_dir.display()))?;
-    }
-    tick("written");
-    Ok((BuildOutput { internal: cube, public, reconciliation }, kept))
+    szjy_model::cube::write_atomically(&cfg.out.join(RECONCILIATION), &serde_json::to_vec_pretty(reconciliation)?)?;
+    Ok(public)
 }
 
 /// Per source that 数据截至 waits for, the months in which it has accepted rows.

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Audit, AuditEntry};
 use crate::jsonl::append_line;
+use crate::versions::{numbered_dirs, version_complete};
 use crate::Folders;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,13 +107,6 @@ impl Journal {
     pub fn last_batch_number(&self) -> Result<u64> {
         Ok(self.records()?.iter().filter_map(|r| batch_number(&r.batch)).max().unwrap_or(0))
     }
-}
-
-/// Whether version `n` was written whole (its three cubes exist; each is written to a
-/// temporary file and renamed).
-pub fn version_complete(versions: &Path, n: u64) -> bool {
-    let dir = versions.join(n.to_string());
-    [crate::PUBLIC_CUBE_JSON, crate::PUBLIC_CUBE_BIN, crate::INTERNAL_CUBE].iter().all(|f| dir.join(f).exists())
 }
 
 /// What [`recover`] did, for the log and the tests.
@@ -218,7 +212,7 @@ pub fn clear_leftovers(folders: &Folders) -> Result<()> {
             let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
         }
     }
-    for n in crate::numbered_dirs(&folders.versions)? {
+    for n in numbered_dirs(&folders.versions)? {
         if !version_complete(&folders.versions, n) {
             std::fs::remove_dir_all(folders.versions.join(n.to_string()))
                 .with_context(|| format!("removing the unfinished version {n}"))?;
@@ -228,7 +222,7 @@ pub fn clear_leftovers(folders: &Folders) -> Result<()> {
 }
 
 fn newest_complete(versions: &Path) -> Result<u64> {
-    Ok(crate::numbered_dirs(versions)?.into_iter().rev().find(|&n| version_complete(versions, n)).unwrap_or(0))
+    Ok(numbered_dirs(versions)?.into_iter().rev().find(|&n| version_complete(versions, n)).unwrap_or(0))
 }
 
 /// Stops the process at a named step of an ingest or rollback when the test-only variable
@@ -242,6 +236,19 @@ pub fn failpoint(step: &str) {
     }
     #[cfg(not(debug_assertions))]
     let _ = step;
+}
+
+/// The highest batch number among the files (data folders from before the journal).
+pub fn last_batch_file_number(folders: &Folders) -> Result<u64> {
+    let mut last = 0;
+    for root in [&folders.batches, &folders.rolled_back] {
+        for source in std::fs::read_dir(root)?.flatten().filter(|e| e.path().is_dir()) {
+            for file in std::fs::read_dir(source.path())?.flatten() {
+                last = last.max(file.file_name().to_str().and_then(batch_number).unwrap_or(0));
+            }
+        }
+    }
+    Ok(last)
 }
 
 #[cfg(test)]

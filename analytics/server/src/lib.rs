@@ -20,9 +20,11 @@
 //! returns rows of a source.
 //!
 //! The modules by concern: [`config`] (settings and limits), [`auth`] (tokens and roles),
-//! [`limits`] (connections, uploads, streams), [`journal`] (write-ahead steps and
-//! recovery), [`audit`] (outcomes), [`routes`] (what is read), [`ingest`] (what is
-//! written: ingests and rollbacks as jobs of their own).
+//! [`proxy`] (a TLS proxy's headers), [`limits`] (connections, uploads, streams),
+//! [`versions`] (cube versions on disk), [`journal`] (write-ahead steps and recovery),
+//! [`audit`] (outcomes), [`jsonl`] (the two logs' appends), [`routes`] (what is read),
+//! [`stream`] (the update stream), [`ingest`] (what is written: ingests and rollbacks as
+//! jobs of their own), [`log`] (the size-rotated log file).
 //!
 //! On disk, under the data folder: `versions/<n>/` (each build's cubes, quarantine and
 //! reconciliation; the last `keep_versions` are kept), `batches/<source>/<batch>.parquet`
@@ -41,53 +43,27 @@ pub mod limits;
 pub mod log;
 pub mod proxy;
 pub mod routes;
+pub mod stream;
+pub mod versions;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use anyhow::{Context, Result};
-use axum::body::Bytes;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
 use tokio::sync::{watch, Mutex};
 
 pub use audit::AuditEntry;
 pub use auth::{parse_tokens, Role, TokenConfig};
 pub use config::{Limits, LogConfig, ServeConfig};
 pub use ingest::{IngestReport, QuarantinedRow};
-use szjy_engine::build::{self, BuildConfig, Reuse, StagedSources, INTERNAL_CUBE, PUBLIC_CUBE_BIN, PUBLIC_CUBE_JSON};
-use szjy_model::cube::Cube;
+use szjy_engine::build::{Reuse, StagedSources};
 use szjy_model::lifecycle;
 pub use szjy_model::protocol::VersionInfo;
-
-/// One published cube version, with its public forms serialised once.
-struct Published {
-    number: u64,
-    built_at: DateTime<Utc>,
-    public: Cube,
-    internal: Cube,
-    public_json: Bytes,
-    public_bin: Bytes,
-}
-
-impl Published {
-    fn info(&self) -> VersionInfo {
-        VersionInfo {
-            version: self.number,
-            data_version: self.public.data_version.clone(),
-            as_of: self.public.as_of,
-            built_at: self.built_at,
-        }
-    }
-
-    fn etag(&self) -> HeaderValue {
-        HeaderValue::from_str(&format!("\"{}-{}\"", self.number, self.public.data_version)).expect("an ASCII tag")
-    }
-}
+use versions::{build_version, load_version, newest_version, prune_versions, Published};
 
 pub struct Folders {
     pub versions: PathBuf,
@@ -189,7 +165,7 @@ impl Server {
         if recovered != journal::Recovered::default() {
             tracing::warn!(?recovered, "settled what the last run left unfinished");
         }
-        let next_batch = AtomicU64::new(journal.last_batch_number()?.max(last_batch_file_number(&folders)?) + 1);
+        let next_batch = AtomicU64::new(journal.last_batch_number()?.max(journal::last_batch_file_number(&folders)?) + 1);
         let (published, staged) = match newest_version(&folders.versions)? {
             Some(number) => match load_version(&folders.versions, number) {
                 Ok(published) => (published, StagedSources::default()),
@@ -282,75 +258,6 @@ impl Server {
         }
         Ok(published)
     }
-}
-
-fn numbered_dirs(dir: &Path) -> Result<Vec<u64>> {
-    let mut numbers: Vec<u64> = std::fs::read_dir(dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .collect();
-    numbers.sort_unstable();
-    Ok(numbers)
-}
-
-fn newest_version(versions: &Path) -> Result<Option<u64>> {
-    Ok(numbered_dirs(versions)?.into_iter().rev().find(|&n| journal::version_complete(versions, n)))
-}
-
-fn prune_versions(versions: &Path, keep: usize) -> Result<()> {
-    let numbers = numbered_dirs(versions)?;
-    for n in numbers.iter().take(numbers.len().saturating_sub(keep)) {
-        std::fs::remove_dir_all(versions.join(n.to_string()))?;
-    }
-    Ok(())
-}
-
-/// The highest batch number among the files (data folders from before the journal).
-fn last_batch_file_number(folders: &Folders) -> Result<u64> {
-    let mut last = 0;
-    for root in [&folders.batches, &folders.rolled_back] {
-        for source in std::fs::read_dir(root)?.flatten().filter(|e| e.path().is_dir()) {
-            for file in std::fs::read_dir(source.path())?.flatten() {
-                last = last.max(file.file_name().to_str().and_then(journal::batch_number).unwrap_or(0));
-            }
-        }
-    }
-    Ok(last)
-}
-
-fn load_version(versions: &Path, number: u64) -> Result<Published> {
-    let dir = versions.join(number.to_string());
-    let read = |name: &str| std::fs::read(dir.join(name)).with_context(|| format!("reading {}", dir.join(name).display()));
-    let (public_json, public_bin) = (read(PUBLIC_CUBE_JSON)?, read(PUBLIC_CUBE_BIN)?);
-    let public = Cube::from_binary(&public_bin, &dir.join(PUBLIC_CUBE_BIN).display().to_string())?;
-    let internal = Cube::load(&dir.join(INTERNAL_CUBE))?;
-    let built_at = std::fs::metadata(dir.join(PUBLIC_CUBE_BIN))?
-        .modified()
-        .map(DateTime::<Utc>::from)
-        .unwrap_or_else(|_| DateTime::<Utc>::from(SystemTime::now()));
-    Ok(Published { number, built_at, public, internal, public_json: public_json.into(), public_bin: public_bin.into() })
-}
-
-fn build_version(config: &ServeConfig, folders: &Folders, number: u64, reuse: Option<Reuse>) -> Result<(Published, StagedSources)> {
-    let started = std::time::Instant::now();
-    let out = folders.versions.join(number.to_string());
-    let cfg = BuildConfig {
-        input: config.input.clone(),
-        out: out.clone(),
-        k: config.k,
-        stage_on_disk: false,
-        batches: Some(folders.batches.clone()),
-        // Read at each build: an edited configuration applies from the next ingest on.
-        warning: szjy_model::warning::WarningConfig::from_file(config.warning_config.as_deref())?,
-        today: config.today,
-        reporting: szjy_model::reporting::ReportingConfig::from_file(config.sources_config.as_deref()).map_err(anyhow::Error::msg)?,
-    };
-    let validated_again = reuse.as_ref().map_or_else(|| "all sources".to_string(), |r| r.changed.to_string());
-    let (_, staged) = build::build_reusing(&cfg, &|_, _, _| {}, reuse).with_context(|| format!("building version {number}"))?;
-    tracing::info!(version = number, seconds = started.elapsed().as_secs_f64(), validated = validated_again, "cube version built");
-    Ok((load_version(&folders.versions, number)?, staged))
 }
 
 /// A running server: its address, and a handle that stops it.

@@ -2,27 +2,26 @@
 //! audit log and alerts' lifecycles. Writing routes live in [`crate::ingest`].
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
-use futures_util::Stream;
 use serde::Deserialize;
 
 use crate::audit::AuditEntry;
 use crate::auth::{Role, Tokens};
 use crate::proxy::{self, Client};
-use crate::{ingest, numbered_dirs, ApiError, ApiResult, Server, VersionInfo};
+use crate::stream::updates;
+use crate::versions::numbered_dirs;
+use crate::{ingest, ApiError, ApiResult, Server, VersionInfo};
 use szjy_model::lifecycle;
-use szjy_model::protocol::{LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
+use szjy_model::protocol::{LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_ROUTE};
 use szjy_model::region::RegionTree;
 
 pub(super) fn router(server: Arc<Server>) -> Router {
@@ -179,23 +178,4 @@ async fn alert_action(
     let event = lifecycle::Event { alert: request.alert, action: request.action, by: who, at: DateTime::<Utc>::from(SystemTime::now()) };
     let mut log = server.lifecycle.lock().expect("lifecycle lock");
     log.append(event).map(Json).map_err(|e| ApiError(StatusCode::CONFLICT, e))
-}
-
-/// `version` at connect, then at each new version, until the server stops. Each stream
-/// holds one of `limits.max_update_streams` places while open; beyond them, 503.
-async fn updates(State(server): State<Arc<Server>>) -> ApiResult<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
-    let slot = server.streams.take()?;
-    let (receiver, stopping) = (server.current.subscribe(), server.stopping.subscribe());
-    let stream = futures_util::stream::unfold((receiver, stopping, true, slot), |(mut receiver, mut stopping, first, slot)| async move {
-        if !first {
-            tokio::select! {
-                changed = receiver.changed() => changed.ok()?,
-                _ = stopping.wait_for(|stop| *stop) => return None,
-            }
-        }
-        let info = receiver.borrow_and_update().info();
-        let event = Event::default().event(VERSION_EVENT).data(serde_json::to_string(&info).ok()?);
-        Some((Ok(event), (receiver, stopping, false, slot)))
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
