@@ -35,5 +35,5 @@ port=18081
 server=$!
 wait_for_server $port $server "$work/serve.log"
 echo "== first map frame (default data: binary cube $(curl -s "http://127.0.0.1:$port/api/cube?format=bin" | wc -c) B)"
-(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-node tests/browser/first-frame.mjs "http://127.0.0.1:$port/" "$runs"
+(cd bench/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+node bench/browser/first-frame.mjs "http://127.0.0.1:$port/" "$runs"

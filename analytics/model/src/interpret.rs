@@ -113,11 +113,11 @@ pub fn paragraphs(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang
     let tree = RegionTree::shandong();
     let place = tree.get(region).map_or_else(|| region.to_string(), |r| r.name(lang).to_string());
     let mut w = Writer { cube, region, lang, place, about: None, out: Vec::new() };
-    let ytd = Period::YearToDate { year: month.year(), month: month.last_month() };
+    let ytd = month.year_to_date();
     match topic {
         Topic::Overview | Topic::Employment | Topic::Macro => employment(&mut w, month, ytd),
         Topic::SupplyDemand => supply_demand(&mut w, month),
-        Topic::Shortage => shortage(&mut w, month.quarter_of()),
+        Topic::Shortage => shortage(&mut w, month.last_complete_quarter()),
         Topic::Enterprise => enterprise(&mut w, month, ytd),
         Topic::Subsidy => subsidy(&mut w, ytd),
         Topic::ServiceZones => zones(&mut w, ytd),
@@ -327,12 +327,8 @@ fn shortage(w: &mut Writer, quarter: Period) {
         return;
     };
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let names: Vec<String> = ranked
-        .iter()
-        .take(3)
-        .filter_map(|(code, _)| crate::codes::occupation_name(code))
-        .map(|o| if w.zh() { o.name_zh.clone() } else { o.name_en.clone() })
-        .collect();
+    let names: Vec<String> =
+        ranked.iter().take(3).filter_map(|(code, _)| crate::codes::occupation_name(code)).map(|o| o.name(w.lang).to_string()).collect();
     if !names.is_empty() {
         w.say(
             format!("{}{}最紧缺的工种是{}。", w.place, quarter.label_zh(), names.join("、")),

@@ -8,7 +8,7 @@ use szjy_model::lang::Lang;
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Adcode, RegionTree};
 
-use crate::shared::figures::{last_complete_quarter, step_back};
+use crate::shared::figures::step_back;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
@@ -51,9 +51,9 @@ pub enum SortBy {
 pub fn periods_ending(kind: PeriodKind, month: Period, count: usize) -> Vec<Period> {
     let mut last = match kind {
         PeriodKind::Month => month,
-        PeriodKind::Quarter => last_complete_quarter(month),
+        PeriodKind::Quarter => month.last_complete_quarter(),
         PeriodKind::Year => Period::Year { year: month.year() - 1 },
-        PeriodKind::YearToDate => Period::YearToDate { year: month.year(), month: month.last_month() },
+        PeriodKind::YearToDate => month.year_to_date(),
     };
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {

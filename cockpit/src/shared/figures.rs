@@ -10,27 +10,6 @@ use szjy_model::lang::Lang;
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Adcode, RegionTree};
 
-/// The period a measure is shown for while the view is at `month`: the month itself for
-/// monthly measures, the latest complete quarter for quarterly ones, the year for yearly
-/// ones and 1–N月累计 for year-to-date ones.
-pub fn period_for(def: &MeasureDef, month: Period) -> Period {
-    match def.native_period {
-        PeriodKind::Month => month,
-        PeriodKind::Quarter => last_complete_quarter(month),
-        PeriodKind::Year => Period::Year { year: month.year() },
-        PeriodKind::YearToDate => Period::YearToDate { year: month.year(), month: month.last_month() },
-    }
-}
-
-/// The quarter that ends at or before `month`.
-pub fn last_complete_quarter(month: Period) -> Period {
-    if month.last_month().is_multiple_of(3) {
-        month.quarter_of()
-    } else {
-        month.quarter_of().previous()
-    }
-}
-
 /// The period just before `p` of the same kind, for series: year-to-date steps back one
 /// month within its year, then to the previous year's full twelve months
 /// (`Period::previous` compares a year-to-date with the same months a year earlier).
@@ -67,7 +46,7 @@ pub fn figure(cube: &Cube, measure: &str, region: Adcode, month: Period, categor
     let def = catalogue::measure(measure)?;
     let category = applied_category(def, category);
     let at = |period: Period| cube.get(measure, region, period, category.unwrap_or(TOTAL));
-    let mut period = period_for(def, month);
+    let mut period = def.period_at(month);
     let mut value = at(period);
     // A year that has no cell yet (e.g. zone standings before the year's first status)
     // falls back to the last complete year, and says so through `period`.
@@ -90,7 +69,7 @@ pub fn figure(cube: &Cube, measure: &str, region: Adcode, month: Period, categor
 pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: u32, category: Option<&str>) -> Vec<(Period, Option<f64>)> {
     let Some(def) = catalogue::measure(measure) else { return Vec::new() };
     let dim = applied_category(def, category).unwrap_or(TOTAL);
-    let last = period_for(def, month);
+    let last = def.period_at(month);
     let (step_count, start) = match def.native_period {
         PeriodKind::Quarter => (months.div_ceil(3), last),
         PeriodKind::Year => (months.div_ceil(12), last),
@@ -132,7 +111,7 @@ pub fn rank_children(
         Some(_) => region,
         None => tree.parent(region).map_or(region, |p| p.adcode),
     };
-    let period = figure(cube, measure, parent, month, category).map_or(period_for(def, month), |f| f.period);
+    let period = figure(cube, measure, parent, month, category).map_or(def.period_at(month), |f| f.period);
     let mut bars: Vec<Bar> = tree
         .children(parent)
         .filter_map(|r| {
@@ -155,7 +134,7 @@ pub fn rank_dimension(
     lang: Lang,
 ) -> (Period, Vec<Bar>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
-    let period = period_for(def, month);
+    let period = def.period_at(month);
     // Counties publish totals only; their breakdowns are their city's.
     let tree = RegionTree::shandong();
     let region = if tree.children(region).next().is_none() { tree.parent(region).map_or(region, |p| p.adcode) } else { region };
@@ -228,7 +207,7 @@ pub fn map_values(
 ) -> (Period, Vec<(Adcode, Lookup)>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
     let dim = applied_category(def, category).unwrap_or(TOTAL);
-    let period = figure(cube, measure, szjy_model::region::PROVINCE, month, category).map_or(period_for(def, month), |f| f.period);
+    let period = figure(cube, measure, szjy_model::region::PROVINCE, month, category).map_or(def.period_at(month), |f| f.period);
     (period, regions.map(|r| (r, cube.get(measure, r, period, dim))).collect())
 }
 
@@ -283,8 +262,8 @@ mod tests {
     #[test]
     fn quarterly_and_yearly_measures_show_their_own_period() {
         let def = catalogue::measure("shortage_score").unwrap();
-        assert_eq!(period_for(def, Period::month(2025, 6)), Period::Quarter { year: 2025, quarter: 2 });
-        assert_eq!(period_for(def, Period::month(2025, 5)), Period::Quarter { year: 2025, quarter: 1 });
+        assert_eq!(def.period_at(Period::month(2025, 6)), Period::Quarter { year: 2025, quarter: 2 });
+        assert_eq!(def.period_at(Period::month(2025, 5)), Period::Quarter { year: 2025, quarter: 1 });
         // A year with no standing yet falls back to the last one.
         let f = figure(&cube(), "zone_pass_rate", JINAN, Period::month(2025, 6), None).unwrap();
         assert_eq!((f.period, f.value), (Period::Year { year: 2024 }, Lookup::Value(75.0)));
