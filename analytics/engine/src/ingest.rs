@@ -569,6 +569,24 @@ pub struct ParquetLimits {
     pub max_unpacked_bytes: u64,
 }
 
+/// The first `n` rows of a quarantine file: each row's number and reason (the file's other
+/// columns, the row's cells, are left out). Empty if the file cannot be read.
+pub fn quarantine_sample(path: &Path, n: usize) -> Vec<(u64, String)> {
+    let Ok(df) = CsvReadOptions::default()
+        .with_n_rows(Some(n))
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+    else {
+        return Vec::new();
+    };
+    let (Ok(rows), Ok(reasons)) = (df.column(ROW_COL).and_then(|c| c.str().cloned()), df.column(REASON_COL).and_then(|c| c.str().cloned()))
+    else {
+        return Vec::new();
+    };
+    rows.iter().zip(reasons.iter()).take(n).filter_map(|(row, reason)| Some((row?.parse().ok()?, reason?.to_string()))).collect()
+}
+
 /// Refuses a Parquet file whose footer declares more rows or more decompressed bytes than
 /// `limits`, before any page is decompressed (a small file can declare gigabytes).
 pub fn check_parquet_footer(path: &Path, limits: &ParquetLimits) -> Result<(), String> {

@@ -24,7 +24,7 @@ use crate::journal::{self, batch_name, failpoint, Record, Step};
 use crate::proxy::Client;
 use crate::{limits, ApiError, ApiResult, Server, VersionInfo};
 use szjy_engine::build::QUARANTINE_DIR;
-use szjy_engine::ingest::{self as validation, REASON_COL, ROW_COL};
+use szjy_engine::ingest as validation;
 use szjy_model::schema::{self, SourceSchema};
 
 /// What an ingest answers: the batch's reconciliation, the first quarantined rows
@@ -400,25 +400,8 @@ fn run_worker(mut command: std::process::Command, timeout: Duration) -> Result<S
 
 /// The first quarantined rows of a batch: row number and reason, not the row.
 fn quarantine_sample(path: &Path) -> Vec<QuarantinedRow> {
-    use polars::prelude::*;
     const SAMPLE: usize = 20;
-    let Ok(df) = CsvReadOptions::default()
-        .with_n_rows(Some(SAMPLE))
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-    else {
-        return Vec::new();
-    };
-    let (Ok(rows), Ok(reasons)) = (df.column(ROW_COL).and_then(|c| c.str().cloned()), df.column(REASON_COL).and_then(|c| c.str().cloned()))
-    else {
-        return Vec::new();
-    };
-    rows.iter()
-        .zip(reasons.iter())
-        .take(SAMPLE)
-        .filter_map(|(row, reason)| Some(QuarantinedRow { row: row?.parse().ok()?, reason: reason?.to_string() }))
-        .collect()
+    validation::quarantine_sample(path, SAMPLE).into_iter().map(|(row, reason)| QuarantinedRow { row, reason }).collect()
 }
 
 pub(super) async fn rollback(
