@@ -4,7 +4,9 @@
 //! settled, then a few frames more so egui's layout (which measures text on the first
 //! pass) is final. Beside each PNG a `.json` lists probe points: for every coloured
 //! region, a pixel inside it away from borders and labels, with the colour its class
-//! must have, so tests check the rendered map against the cube.
+//! must have, so tests check the rendered map against the cube; and what was laid out:
+//! every text egui drew (its box, size and whether it was cut), the panels' rectangles
+//! beside what their content took, and a spliced wall's seams.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,11 +21,15 @@ use serde::Serialize;
 use szjy_model::cube::Lookup;
 use szjy_model::period::Period;
 
+use bevy_egui::{egui, EguiFullOutput, EguiPostUpdateSet, PrimaryEguiContext};
+
 use crate::map::{MapCamera, Shapes};
+use crate::shared::laid_out::{Bounds, LaidOut};
 use crate::shared::map_state::{Choropleth, MapArea};
 use crate::shared::screen::Readiness;
 use crate::shared::theme::Themes;
 use crate::shared::view::{View, ViewCommand};
+use crate::shared::wall_state::WallSeams;
 
 /// One view to capture: where, at what window size, after which view commands.
 #[derive(Clone, Debug)]
@@ -71,8 +77,57 @@ impl Plugin for CapturePlugin {
                 requested: false,
                 outcome: Arc::new(AtomicU8::new(PENDING)),
             })
+            .init_resource::<TextBoxes>()
+            .add_systems(PostUpdate, collect_text.after(EguiPostUpdateSet::EndPass).before(EguiPostUpdateSet::ProcessOutput))
             .add_systems(Last, capture);
     }
+}
+
+/// Every text egui drew in its last pass, and its pixels per point.
+#[derive(Resource, Clone, Debug, Default, Serialize)]
+pub struct TextBoxes {
+    pub pixels_per_point: f32,
+    pub text: Vec<TextBox>,
+}
+
+/// One text as drawn: its box (points), its smallest font size (points), and whether it
+/// was cut: clipped by its painter's rectangle or elided ("…").
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TextBox {
+    pub text: String,
+    pub rect: Bounds,
+    pub size: f32,
+    pub cut: bool,
+    /// The rectangle its painter clips to.
+    pub clip: Bounds,
+}
+
+/// The texts among egui's shapes.
+pub fn text_boxes(shapes: &[egui::epaint::ClippedShape]) -> Vec<TextBox> {
+    fn visit(shape: &egui::Shape, clip: egui::Rect, out: &mut Vec<TextBox>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| visit(s, clip, out)),
+            egui::Shape::Text(t) if !t.galley.job.text.trim().is_empty() => {
+                let job = &t.galley.job;
+                let size = job.sections.iter().map(|s| s.format.font_id.size).fold(f32::INFINITY, f32::min);
+                let rect = shape.visual_bounding_rect();
+                // A glyph's side bearing may reach a point past its box without being cut.
+                let cut = t.galley.elided || !clip.expand(1.5).contains_rect(rect);
+                out.push(TextBox { text: job.text.clone(), rect: rect.into(), size, cut, clip: clip.into() });
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in shapes {
+        visit(&clipped.shape, clipped.clip_rect, &mut out);
+    }
+    out
+}
+
+fn collect_text(outputs: Query<&EguiFullOutput, With<PrimaryEguiContext>>, mut boxes: ResMut<TextBoxes>) {
+    let Ok(EguiFullOutput(Some(full))) = outputs.single() else { return };
+    *boxes = TextBoxes { pixels_per_point: full.pixels_per_point, text: text_boxes(&full.shapes) };
 }
 
 fn capture(
@@ -157,6 +212,9 @@ pub(crate) struct ProbeInputs<'w, 's> {
     area: Res<'w, MapArea>,
     camera: Query<'w, 's, (&'static Camera, &'static GlobalTransform, &'static Projection), With<MapCamera>>,
     zoom: Query<'w, 's, &'static bevy_egui::EguiZoomFactor, With<bevy_egui::PrimaryEguiContext>>,
+    laid_out: Res<'w, LaidOut>,
+    text: Option<Res<'w, TextBoxes>>,
+    seams: Option<Res<'w, WallSeams>>,
 }
 
 /// What the map shows and where: the `.json` beside each screenshot, and the browser
@@ -170,6 +228,12 @@ pub(crate) struct ProbeFile {
     /// What the map shows, so a test can check it against the cube.
     map: MapSnapshot,
     probes: Vec<Probe>,
+    /// What the page laid out (points).
+    laid_out: LaidOut,
+    /// Every text drawn (points), and points to pixels.
+    text: TextBoxes,
+    /// A spliced wall's seams (points; none on one screen).
+    seams: crate::shared::wall_frame::Seams,
 }
 
 #[derive(Serialize)]
@@ -264,7 +328,16 @@ impl ProbeInputs<'_, '_> {
             category: self.choropleth.category.clone(),
             values: self.choropleth.values.iter().map(|(adcode, lookup)| (*adcode, lookup.value())).collect(),
         };
-        Ok(ProbeFile { theme: theme.id.clone(), background: hex(theme.background.0), no_data: hex(theme.no_data.0), map, probes })
+        Ok(ProbeFile {
+            theme: theme.id.clone(),
+            background: hex(theme.background.0),
+            no_data: hex(theme.no_data.0),
+            map,
+            probes,
+            laid_out: self.laid_out.clone(),
+            text: self.text.as_deref().cloned().unwrap_or_default(),
+            seams: self.seams.as_deref().map(|s| s.0.clone()).unwrap_or_default(),
+        })
     }
 }
 

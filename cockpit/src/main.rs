@@ -26,6 +26,10 @@ struct Cli {
     /// Wall: seconds per topic (0: no carousel).
     #[arg(long, default_value_t = 30.0)]
     carousel: f32,
+    /// Wall: show this time (RFC 3339, e.g. 2026-12-04T09:30:00+08:00) instead of the
+    /// clock's, so captures repeat.
+    #[arg(long, value_parser = parse_time)]
+    clock: Option<chrono::DateTime<chrono::Utc>>,
     /// Benchmark: cycle topics and drill-downs for this many seconds, print frame times
     /// and memory growth, exit (see bench/cockpit.sh).
     #[arg(long)]
@@ -117,13 +121,23 @@ fn parse_month(text: &str) -> Result<Period, String> {
     }
 }
 
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("`{text}` is not a time like 2026-12-04T09:30:00+08:00: {e}"))
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let mut settings = Settings::new(cli.root.clone());
     if cli.wall {
         let capturing = cli.screenshot.is_some() || cli.suite.is_some();
-        settings.mode =
-            Mode::Wall(WallLayout { grid: cli.wall_grid, bezel: cli.bezel, carousel_seconds: if capturing { 0.0 } else { cli.carousel } });
+        settings.mode = Mode::Wall(WallLayout {
+            grid: cli.wall_grid,
+            bezel: cli.bezel,
+            carousel_seconds: if capturing { 0.0 } else { cli.carousel },
+            clock: cli.clock,
+        });
     }
     if let Some(cube) = cli.cube {
         settings.cube_path = cube;

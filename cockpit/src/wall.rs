@@ -11,14 +11,15 @@ use bevy::platform::time::Instant;
 
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 
-use crate::shared::clock::{NextUpdate, Now};
+use crate::shared::clock::{utc_now, NextUpdate, Now, WallClock};
 use crate::shared::schedule::ViewSystems;
 use crate::shared::settings::WallLayout;
 use crate::shared::settings::{Mode, Settings};
 use crate::shared::view::ViewCommand;
-use crate::shared::wall_state::{SeamSafeColumns, Ticker, TICKER_STEP};
+use crate::shared::wall_frame::Seams;
+use crate::shared::wall_state::{Ticker, WallSeams, TICKER_STEP};
 
 /// The height the wall layout is designed for; everything scales from it.
 pub const DESIGN_HEIGHT: f32 = 1080.0;
@@ -38,16 +39,20 @@ pub struct WallPlugin {
 
 impl Plugin for WallPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<SeamSafeColumns>();
+        app.init_resource::<WallSeams>().init_resource::<WallClock>();
         let Some(layout) = &self.layout else { return };
+        app.insert_resource(WallClock(layout.clock));
+        app.init_resource::<Ticker>().init_resource::<TickerStep>().add_systems(Update, hide_cursor);
+        // A fixed clock (captures) holds the wall still: the same pages whenever a view is
+        // taken.
+        if layout.clock.is_none() {
+            app.add_systems(Update, (wake_each_minute, step_ticker));
+        }
         if layout.carousel_seconds > 0.0 {
             app.insert_resource(Carousel { interval: Duration::from_secs_f32(layout.carousel_seconds), next_step: None, paused: false })
                 .add_systems(Update, carousel.before(ViewSystems));
         }
-        app.init_resource::<Ticker>()
-            .init_resource::<TickerStep>()
-            .add_systems(Update, (hide_cursor, step_ticker))
-            .add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::shared::schedule::PanelSystems));
+        app.add_systems(EguiPrimaryContextPass, scale_to_wall.before(crate::shared::schedule::PanelSystems));
     }
 }
 
@@ -56,19 +61,13 @@ pub fn wall_scale(window_height: f32) -> f32 {
     (window_height / DESIGN_HEIGHT).max(0.5)
 }
 
-/// On a wall of `grid.x` screens across, side columns one screen wide (less the bezel
-/// and a margin) keep text off the seams; None when a single screen.
-pub fn seam_safe_column(window_width: f32, grid_x: u32, bezel: f32, scale: f32) -> Option<f32> {
-    (grid_x >= 3).then(|| (window_width / grid_x as f32 - bezel) / scale - 16.0)
-}
-
 /// egui's zoom makes the design layout fill the wall; egui rasterises text at the
 /// resulting pixels per point, so it stays sharp at any size.
 fn scale_to_wall(
     mut contexts: EguiContexts,
     settings: Res<Settings>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    mut columns: ResMut<SeamSafeColumns>,
+    mut seams: ResMut<WallSeams>,
 ) -> Result {
     let _cost = crate::shared::profile::own_cost("scale_to_wall");
     let ctx = contexts.ctx_mut()?;
@@ -78,11 +77,23 @@ fn scale_to_wall(
     if (ctx.zoom_factor() - scale).abs() > f32::EPSILON {
         ctx.set_zoom_factor(scale);
     }
-    let safe = seam_safe_column(window.physical_width() as f32, layout.grid.x, layout.bezel as f32, scale * window.scale_factor());
-    if columns.0 != safe {
-        columns.0 = safe;
+    // The wall in points: the window's physical size over the pixels per point.
+    let per_point = scale * window.scale_factor();
+    let screen = egui::Rect::from_min_size(
+        egui::Pos2::ZERO,
+        egui::vec2(window.physical_width() as f32, window.physical_height() as f32) / per_point,
+    );
+    let now = Seams::of(screen, layout.grid, layout.bezel as f32 / per_point);
+    if seams.0 != now {
+        seams.0 = now;
     }
     Ok(())
+}
+
+/// The banner's clock shows minutes: a still wall wakes when the next one starts.
+fn wake_each_minute(mut next: ResMut<NextUpdate>) {
+    let second = chrono::Timelike::second(&utc_now()) as u64;
+    next.within(Duration::from_secs(60 - second.min(59)));
 }
 
 fn hide_cursor(mut windows: Query<&mut bevy::window::CursorOptions, With<PrimaryWindow>>) {
@@ -156,15 +167,5 @@ mod tests {
     fn layouts_scale_from_the_design_height() {
         assert_eq!(wall_scale(1080.0), 1.0);
         assert_eq!(wall_scale(2160.0), 2.0);
-    }
-
-    #[test]
-    fn spliced_walls_get_columns_one_screen_wide() {
-        // 4 × 1920 px screens with 12 px bezels at scale 2: a column ends 16 points
-        // before the first seam.
-        let column = seam_safe_column(7680.0, 4, 12.0, 2.0).unwrap();
-        assert_eq!(column, (1920.0 - 12.0) / 2.0 - 16.0);
-        assert!(column * 2.0 < 1920.0, "the column's text ends before the seam");
-        assert_eq!(seam_safe_column(3840.0, 1, 0.0, 2.0), None);
     }
 }

@@ -4,8 +4,11 @@
 //! region's class, nothing keeps an old theme's background, and each image matches its
 //! stored reference (`tests/reference/`; `SZJY_UPDATE_REFERENCES=1` rewrites them).
 //!
-//! All views of the suite come from one cockpit process (one start-up); only the
-//! "started in the light theme" view needs a process of its own.
+//! All views of the desktop suite come from one cockpit process (one start-up); only the
+//! "started in the light theme" view needs a process of its own. The wall's views come
+//! from one process per wall shape, and are checked from the boxes the cockpit reports it
+//! laid out: type large enough for the room, nothing cut or overlapping, no text on a
+//! spliced wall's seams.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,9 +73,14 @@ fn cockpit(args: &[&str]) {
 }
 
 fn cockpit_without_cube(args: &[&str]) {
+    cockpit_on_screen("3840x2160", args);
+}
+
+/// Runs the cockpit under an Xvfb screen of this size.
+fn cockpit_on_screen(screen: &str, args: &[&str]) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 3840x2160x24", env!("CARGO_BIN_EXE_cockpit")])
+        .args(["-a", "-s", &format!("-screen 0 {screen}x24"), env!("CARGO_BIN_EXE_cockpit")])
         .args(["--root", root().to_str().unwrap(), "--period", "2025-12"])
         .args(args)
         .env("XDG_RUNTIME_DIR", runtime_dir())
@@ -188,10 +196,19 @@ fn check_probes(name: &str, shot: &Shot, probes: &Probes, at_least: usize) {
 
 /// At most 0.5 % of pixels may differ from the stored reference by more than 8/255.
 fn check_reference(name: &str, shot: &Shot) {
+    check_shot_against(suite(), name, name, shot);
+}
+
+/// A suite's rendered view `case` against the reference `name`.
+fn check_reference_in(dir: &Path, name: &str, case: &str) {
+    check_shot_against(dir, name, case, &Shot::open(&dir.join(format!("{case}.png"))));
+}
+
+fn check_shot_against(dir: &Path, name: &str, case: &str, shot: &Shot) {
     let reference = root().join("tests/reference").join(format!("{name}.png"));
     if std::env::var_os("SZJY_UPDATE_REFERENCES").is_some() {
         std::fs::create_dir_all(reference.parent().unwrap()).unwrap();
-        std::fs::copy(suite().join(format!("{name}.png")), &reference).unwrap();
+        std::fs::copy(dir.join(format!("{case}.png")), &reference).unwrap();
         return;
     }
     let expected = Shot::open(&reference);
@@ -203,7 +220,7 @@ fn check_reference(name: &str, shot: &Shot) {
         "{name}: {:.2}% of pixels differ from {} (rendered: {})",
         share * 100.0,
         reference.display(),
-        suite().join(format!("{name}.png")).display()
+        dir.join(format!("{case}.png")).display()
     );
 }
 
@@ -412,4 +429,223 @@ fn two_hundred_topic_switches_leave_no_entities_assets_or_glyphs_behind() {
         line.split_whitespace().filter(|f| !f.starts_with("rss_kib=") && !f.starts_with("switches=")).collect::<Vec<_>>().join(" ")
     };
     assert_eq!(counts("200"), counts("40"), "counts grew between 40 and 200 switches");
+}
+
+// ---------------------------------------------------------------------------------------
+// The wall
+
+const TOPICS: [&str; 8] = ["overview", "supply_demand", "shortage", "subsidy", "enterprise", "service_zones", "alerts", "policy"];
+const THEMES: [&str; 3] = ["dark-wall", "light-office", "high-contrast"];
+/// The banner's clock in wall captures, so images repeat.
+const WALL_CLOCK: &str = "2026-12-04T09:30:00+08:00";
+/// The spliced wall: 4 × 2 screens of 1920 × 1080 with 12 px bezels.
+const SPLICED: (u32, u32, f32) = (4, 2, 12.0);
+
+/// A wall shape's suite: every topic in both languages (and, where named, every theme) at
+/// these sizes, from one process; the case names are `<size>-<theme>-<topic>-<lang>`.
+fn wall_suite(name: &str, screen: &str, sizes: &[(&str, bool)], extra: &[&str]) -> PathBuf {
+    let dir = work_dir().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut args: Vec<String> = vec!["--wall".into(), "--clock".into(), WALL_CLOCK.into(), "--suite".into(), dir.to_str().unwrap().into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    for (size, all_themes) in sizes {
+        let themes: &[&str] = if *all_themes { &THEMES } else { &THEMES[..1] };
+        for theme in themes {
+            for topic in TOPICS {
+                for lang in ["zh", "en"] {
+                    args.extend(["--case".into(), format!("{size}-{theme}-{topic}-{lang}={size}:theme:{theme},topic:{topic},lang:{lang}")]);
+                }
+            }
+        }
+    }
+    let mut all = vec!["--cube", cube().to_str().unwrap()];
+    all.extend(args.iter().map(String::as_str));
+    cockpit_on_screen(screen, &all[..]);
+    dir
+}
+
+/// One screen in every size but the LED's and the spliced wall's: 1920 × 1080 in every
+/// theme, 3840 × 2160 in the wall's theme.
+fn single_screens() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| wall_suite("wall", "3840x2160", &[("1920x1080", true), ("3840x2160", false)], &[]))
+}
+
+/// An LED wall of 5760 × 1080 (16:3).
+fn led_wall() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| wall_suite("wall-led", "5760x1080", &[("5760x1080", false)], &[]))
+}
+
+fn spliced_wall() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let (x, y, bezel) = SPLICED;
+    DIR.get_or_init(|| {
+        wall_suite(
+            "wall-spliced",
+            "7680x2160",
+            &[("7680x2160", false)],
+            &["--wall-grid", &format!("{x}x{y}"), "--bezel", &bezel.to_string()],
+        )
+    })
+}
+
+#[derive(Deserialize)]
+struct WallReport {
+    laid_out: LaidOut,
+    text: TextBoxes,
+}
+
+#[derive(Deserialize)]
+struct LaidOut {
+    panels: Vec<PanelBox>,
+    key_figures: Vec<SizedBox>,
+    charts: Vec<[f32; 4]>,
+    blocks: Vec<[f32; 4]>,
+}
+
+#[derive(Deserialize)]
+struct PanelBox {
+    title: String,
+    rect: [f32; 4],
+    content: [f32; 4],
+}
+
+#[derive(Deserialize)]
+struct SizedBox {
+    size: f32,
+}
+
+#[derive(Deserialize)]
+struct TextBoxes {
+    pixels_per_point: f32,
+    text: Vec<TextBox>,
+}
+
+#[derive(Deserialize)]
+struct TextBox {
+    text: String,
+    rect: [f32; 4],
+    size: f32,
+    cut: bool,
+}
+
+/// Whether `inner` lies within `outer`, give or take `slack` points.
+fn within(inner: [f32; 4], outer: [f32; 4], slack: f32) -> bool {
+    inner[0] >= outer[0] - slack && inner[1] >= outer[1] - slack && inner[2] <= outer[2] + slack && inner[3] <= outer[3] + slack
+}
+
+/// The minimum heights at the wall's design size (1080 points high), in points.
+const KEY_FIGURE: f32 = 48.0;
+const BODY: f32 = 20.0;
+const AXIS: f32 = 14.0;
+
+/// What every wall view must be: returns what is wrong with it, one line each.
+fn wall_faults(report: &WallReport, seams: &[(bool, f32)], half_bezel: f32) -> Vec<String> {
+    let mut faults = Vec::new();
+    let LaidOut { panels, key_figures, charts, blocks } = &report.laid_out;
+    if key_figures.is_empty() {
+        faults.push("no key figures".to_string());
+    }
+    for k in key_figures.iter().filter(|k| k.size < KEY_FIGURE) {
+        faults.push(format!("a key figure of {} pt", k.size));
+    }
+    for p in panels.iter().filter(|p| !within(p.content, p.rect, 0.5)) {
+        faults.push(format!("panel {} is cut: content {:?} in {:?}", p.title, p.content, p.rect));
+    }
+    let texts = &report.text.text;
+    for t in texts {
+        let in_chart = charts.iter().any(|c| within(t.rect, *c, 1.0));
+        let least = if in_chart { AXIS } else { BODY };
+        if t.size < least {
+            faults.push(format!("{:?} at {} pt (at least {least})", t.text, t.size));
+        }
+        if t.cut {
+            faults.push(format!("{:?} is cut", t.text));
+        }
+        if !blocks.iter().any(|b| within(t.rect, *b, 2.0)) {
+            faults.push(format!("{:?} at {:?} is outside every block of the page", t.text, t.rect));
+        }
+        for (vertical, at) in seams {
+            let (from, to) = if *vertical { (t.rect[0], t.rect[2]) } else { (t.rect[1], t.rect[3]) };
+            if from < at + half_bezel && to > at - half_bezel {
+                faults.push(format!("{:?} at {:?} lies on the seam at {at}", t.text, t.rect));
+            }
+        }
+    }
+    // Distinct texts never overlap (a halo is drawn as copies of the same text).
+    for (i, a) in texts.iter().enumerate() {
+        for b in texts[i + 1..].iter().filter(|b| b.text != a.text) {
+            let (w, h) = (a.rect[2].min(b.rect[2]) - a.rect[0].max(b.rect[0]), a.rect[3].min(b.rect[3]) - a.rect[1].max(b.rect[1]));
+            if w > 2.0 && h > 2.0 {
+                faults.push(format!("{:?} overlaps {:?}", a.text, b.text));
+            }
+        }
+    }
+    faults
+}
+
+/// Checks every view of a wall suite; `seams` in window pixels.
+fn check_wall(dir: &Path, expected: usize, seams_px: &[(bool, f32)], bezel_px: f32) {
+    let mut faults = Vec::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let report: WallReport = serde_json::from_str(&std::fs::read_to_string(&entry).unwrap()).unwrap();
+        let ppp = report.text.pixels_per_point;
+        let seams: Vec<(bool, f32)> = seams_px.iter().map(|(v, at)| (*v, at / ppp)).collect();
+        seen += 1;
+        for fault in wall_faults(&report, &seams, bezel_px / 2.0 / ppp) {
+            faults.push(format!("{}: {fault}", entry.file_stem().unwrap().to_string_lossy()));
+        }
+    }
+    assert_eq!(seen, expected, "views in {}", dir.display());
+    assert!(faults.is_empty(), "{} faults:\n{}", faults.len(), faults.join("\n"));
+}
+
+#[test]
+fn the_wall_reads_from_across_the_room_with_nothing_cut_on_one_screen() {
+    // 8 topics × 2 languages × (3 themes at 1920 × 1080 + 1 at 3840 × 2160).
+    check_wall(single_screens(), 8 * 2 * 4, &[], 0.0);
+    // The layout is the theme's colours only: every theme lays out the same boxes.
+    let boxes = |theme: &str, topic: &str| -> Vec<([f32; 4], String)> {
+        let path = single_screens().join(format!("1920x1080-{theme}-{topic}-zh.json"));
+        let report: WallReport = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        report.text.text.into_iter().map(|t| (t.rect, t.text)).collect()
+    };
+    for topic in TOPICS {
+        assert!(
+            boxes("light-office", topic) == boxes("dark-wall", topic) && boxes("high-contrast", topic) == boxes("dark-wall", topic),
+            "{topic}: the themes lay out differently"
+        );
+    }
+}
+
+#[test]
+fn an_led_wall_uses_its_shape() {
+    check_wall(led_wall(), 8 * 2, &[], 0.0);
+    let report: WallReport =
+        serde_json::from_str(&std::fs::read_to_string(led_wall().join("5760x1080-dark-wall-overview-zh.json")).unwrap()).unwrap();
+    // Panels stand side by side rather than in one narrow column each side.
+    let lefts: std::collections::BTreeSet<i32> = report.laid_out.panels.iter().map(|p| p.rect[0] as i32).collect();
+    assert!(lefts.len() >= 3, "panel columns at {lefts:?}");
+}
+
+#[test]
+fn no_text_lies_on_a_spliced_walls_seams() {
+    let (x, y, bezel) = SPLICED;
+    let (width, height) = (7680.0, 2160.0);
+    let mut seams: Vec<(bool, f32)> = (1..x).map(|k| (true, width * k as f32 / x as f32)).collect();
+    seams.extend((1..y).map(|k| (false, height * k as f32 / y as f32)));
+    check_wall(spliced_wall(), 8 * 2, &seams, bezel);
+}
+
+#[test]
+fn the_wall_matches_its_references() {
+    for topic in TOPICS {
+        for lang in ["zh", "en"] {
+            let name = format!("1920x1080-dark-wall-{topic}-{lang}");
+            check_reference_in(single_screens(), &format!("wall-{topic}-{lang}"), &name);
+        }
+    }
+    check_reference_in(spliced_wall(), "wall-spliced-overview", "7680x2160-dark-wall-overview-zh");
 }

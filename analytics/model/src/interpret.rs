@@ -22,6 +22,14 @@ pub fn format_value(measure: &str, value: f64, lang: Lang) -> String {
     }
 }
 
+/// A value as [`format_value`] writes it without its unit, for where a title or a header
+/// gives the unit once: "1.96万", "0.49", "8".
+pub fn format_number(measure: &str, value: f64, lang: Lang) -> String {
+    let formatted = format_value(measure, value, lang);
+    let unit = catalogue::measure(measure).map_or("", |d| d.unit(lang));
+    formatted.strip_suffix(unit).unwrap_or(&formatted).trim_end().to_string()
+}
+
 /// A number and its unit: in Chinese, and for `%`, the unit attaches; English words take a
 /// space.
 pub fn with_unit(number: &str, unit: &str, lang: Lang) -> String {
@@ -154,7 +162,7 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
             en += &format!(", {} year on year", trend_word(c, Lang::En));
         }
         if let Lookup::Value(p) = w.v("new_urban_jobs_progress", ytd) {
-            let pace = ytd.last_month() as f64 / 12.0 * 100.0;
+            let pace = ytd.share_of_year();
             let verdict_zh = if p >= pace { "快于" } else { "慢于" };
             let verdict_en = if p >= pace { "ahead of" } else { "behind" };
             zh += &format!("，完成年度目标的{p:.1}%，{verdict_zh}时间进度（{pace:.1}%）");
@@ -369,7 +377,7 @@ fn enterprise(w: &mut Writer, month: Period, ytd: Period) {
 fn subsidy(w: &mut Writer, ytd: Period) {
     w.about("subsidy_execution_rate");
     if let Lookup::Value(rate) = w.v("subsidy_execution_rate", ytd) {
-        let pace = ytd.last_month() as f64 / 12.0 * 100.0;
+        let pace = ytd.share_of_year();
         let gap = rate - pace;
         w.say(
             format!(
@@ -504,6 +512,14 @@ mod tests {
     use super::*;
     use crate::cube::TOTAL;
     use chrono::NaiveDate;
+
+    #[test]
+    fn numbers_drop_only_their_unit() {
+        assert_eq!(format_number("new_urban_jobs", 19_600.0, Lang::Zh), "1.96万");
+        assert_eq!(format_number("new_urban_jobs", 8.0, Lang::En), "8");
+        assert_eq!(format_number("registered_unemployment_rate", 0.49, Lang::Zh), "0.49");
+        assert_eq!(format_number("demand_supply_ratio", 1.16, Lang::En), "1.16");
+    }
 
     #[test]
     fn writes_from_the_cube_in_both_languages() {

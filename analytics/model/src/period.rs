@@ -60,6 +60,12 @@ impl Period {
         }
     }
 
+    /// How much of its year has passed by the end of the period, in percent (时间进度: the
+    /// pace a yearly target is compared with, by months).
+    pub fn share_of_year(self) -> f64 {
+        self.last_month() as f64 / 12.0 * 100.0
+    }
+
     /// The last calendar month the period covers (1–12).
     pub fn last_month(self) -> u32 {
         match self {

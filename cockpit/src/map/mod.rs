@@ -28,9 +28,11 @@ use crate::shared::scene::MapScale;
 use crate::shared::schedule::MapSystems;
 use crate::shared::schedule::ViewSystems;
 use crate::shared::screen::Screen;
-use crate::shared::settings::Settings;
+use crate::shared::settings::{Mode, Settings};
 use crate::shared::theme::Theme;
 use crate::shared::view::{View, ViewCommand};
+use crate::shared::wall_frame::Seams;
+use crate::shared::wall_state::WallSeams;
 use geometry::MapGeometry;
 
 /// The map's boundaries, loaded once.
@@ -248,6 +250,8 @@ struct MapShown<'w> {
     area: Res<'w, MapArea>,
     shapes: Res<'w, Shapes>,
     choropleth: Res<'w, Choropleth>,
+    /// A spliced wall's seams, which labels keep off.
+    seams: Res<'w, WallSeams>,
 }
 
 fn map_overlay(
@@ -260,7 +264,7 @@ fn map_overlay(
     mut commands: MessageWriter<ViewCommand>,
 ) -> Result {
     let _cost = crate::shared::profile::own_cost("map_overlay");
-    let MapShown { area, shapes, choropleth } = &map;
+    let MapShown { area, shapes, choropleth, seams } = &map;
     let view = &screen.view;
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, camera_transform)) = camera.single() else { return Ok(()) };
@@ -281,11 +285,17 @@ fn map_overlay(
         let response = ui.allocate_rect(area.0, egui::Sense::click());
         let painter = ui.painter_at(area.0);
         draw_borders(&painter, &shapes.0, view.map_focus(), view.region, theme, ui_scale, &to_screen);
-        // Region names at their label points.
-        let font = egui::FontId::proportional(theme.text_size * 0.85);
-        for (adcode, value) in &choropleth.values {
-            let (Some(shape), Some(region)) = (shapes.0.get(*adcode), tree.get(*adcode)) else { continue };
-            let Some(at) = to_screen(shape.label.x, shape.label.y) else { continue };
+        // Region names at their label points, the largest regions' first where two would
+        // collide.
+        let font = egui::FontId::proportional(theme.sizes(settings.mode != Mode::Desktop).map_label);
+        let mut labelled: Vec<(&Adcode, &Lookup, &geometry::RegionShape)> =
+            choropleth.values.iter().filter_map(|(a, v)| Some((a, v, shapes.0.get(*a)?))).collect();
+        labelled.sort_by(|a, b| {
+            (b.2.bounds.width() * b.2.bounds.height()).total_cmp(&(a.2.bounds.width() * a.2.bounds.height())).then(a.0.cmp(b.0))
+        });
+        let mut galleys = Vec::new();
+        for (adcode, value, shape) in labelled {
+            let (Some(region), Some(at)) = (tree.get(*adcode), to_screen(shape.label.x, shape.label.y)) else { continue };
             let name = region.name(lang);
             // Dark text on light fills, light text on dark ones, with a halo of the other.
             let fill = match value {
@@ -297,13 +307,17 @@ fn map_overlay(
             } else {
                 (egui::Color32::WHITE, egui::Color32::from_black_alpha(170))
             };
-            // Laid out once, drawn five times (four halo copies, then the ink).
             let galley = painter.layout_no_wrap(name.to_string(), font.clone(), ink);
-            let corner = at - galley.size() / 2.0;
+            galleys.push((egui::Rect::from_center_size(at, galley.size()), galley, ink, halo));
+        }
+        let wanted: Vec<egui::Rect> = galleys.iter().map(|g| g.0).collect();
+        for ((_, galley, ink, halo), placed) in galleys.into_iter().zip(place_labels(&wanted, &seams.0)) {
+            let Some(placed) = placed else { continue };
+            // Laid out once, drawn five times (four halo copies, then the ink).
             for offset in [egui::vec2(1.0, 1.0), egui::vec2(-1.0, -1.0), egui::vec2(1.0, -1.0), egui::vec2(-1.0, 1.0)] {
-                painter.galley_with_override_text_color(corner + offset, galley.clone(), halo);
+                painter.galley_with_override_text_color(placed.min + offset, galley.clone(), halo);
             }
-            painter.galley(corner, galley, ink);
+            painter.galley(placed.min, galley, ink);
         }
         // Walls and unattended runs take no pointer input (see `Settings::pointer_input`).
         if !settings.pointer_input() {
@@ -343,6 +357,24 @@ fn map_overlay(
         }
     });
     Ok(())
+}
+
+/// Where each label goes, in order: at its wanted place moved off a spliced wall's seams;
+/// one that would overlap a label placed before it tries just above, then just below,
+/// and is left out when those collide too (a wall cannot show overlapping words).
+pub fn place_labels(wanted: &[egui::Rect], seams: &Seams) -> Vec<Option<egui::Rect>> {
+    let mut placed: Vec<egui::Rect> = Vec::new();
+    wanted
+        .iter()
+        .map(|r| {
+            let step = r.height() + 2.0;
+            let tries = [egui::Vec2::ZERO, egui::vec2(0.0, -step), egui::vec2(0.0, step)];
+            let spot =
+                tries.iter().map(|d| seams.nudge(r.translate(*d))).find(|c| !seams.crosses(*c) && !placed.iter().any(|p| p.intersects(*c)));
+            placed.extend(spot);
+            spot
+        })
+        .collect()
 }
 
 /// Border widths in egui points: cities bolder than the counties inside them, the
@@ -406,6 +438,24 @@ mod tests {
         // Window centre (400, 200) is 200 px left of the area centre (600, 200).
         let region_centre_on_screen = 400.0 + (50.0 - centre.x) / scale;
         assert!((region_centre_on_screen - 600.0).abs() < 1e-3, "{region_centre_on_screen}");
+    }
+
+    #[test]
+    fn labels_never_overlap_or_sit_on_a_seam() {
+        let seams = Seams::of(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(3840.0, 1080.0)), UVec2::new(4, 2), 6.0);
+        let at = |x: f32, y: f32| egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(80.0, 24.0));
+        // The second overlaps the first and moves above it; the third sits on a seam and
+        // moves off it; the fourth collides where it is and above, so goes below.
+        let wanted = [at(100.0, 100.0), at(120.0, 100.0), at(930.0, 300.0), at(110.0, 105.0)];
+        let placed = place_labels(&wanted, &seams);
+        assert_eq!(placed[0], Some(wanted[0]));
+        assert_eq!(placed[1], Some(wanted[1].translate(egui::vec2(0.0, -26.0))));
+        assert!(placed[2].is_some_and(|r| !seams.crosses(r)));
+        assert_eq!(placed[3], Some(wanted[3].translate(egui::vec2(0.0, 26.0))));
+        let all: Vec<egui::Rect> = placed.iter().flatten().copied().collect();
+        for (i, a) in all.iter().enumerate() {
+            assert!(all[i + 1..].iter().all(|b| !a.intersects(*b)), "{all:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use szjy_model::outlook::ForecastPoint;
 use szjy_model::period::Period;
 
 use crate::shared::figures::Bar;
-use crate::shared::theme::Theme;
+use crate::shared::theme::{Theme, TypeScale};
 
 /// A "nice" axis: rounded bounds and a step of 1, 2 or 5 × 10ⁿ covering [min, max].
 pub fn nice_axis(min: f64, max: f64, ticks: usize) -> (f64, f64, f64) {
@@ -59,26 +59,26 @@ pub struct Guide {
     pub color: egui::Color32,
 }
 
-/// Paints a [`LineChart`] across the available width.
-pub fn lines(ui: &mut egui::Ui, theme: &Theme, chart: &LineChart) {
+/// Paints a [`LineChart`] across the available width; returns the rectangle it took.
+pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineChart) -> egui::Rect {
     let LineChart { series, guides, height, format, period_label, forecast_word } = *chart;
     let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
     let fan_values = series.iter().flat_map(|s| s.fan.iter().flat_map(|f| [f.low95, f.high95]));
     let data: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(fan_values).collect();
     if data.is_empty() {
-        return;
+        return rect;
     }
     let values: Vec<f64> = data.into_iter().chain(guides.iter().map(|g| g.value)).collect();
-    let Some(n) = series.iter().map(|s| s.points.len() + s.fan.len()).max().filter(|&n| n >= 2) else { return };
+    let Some(n) = series.iter().map(|s| s.points.len() + s.fan.len()).max().filter(|&n| n >= 2) else { return rect };
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (y0, y1, step) = nice_axis(lo, hi, 3);
     let painter = ui.painter_at(rect);
-    let font = egui::FontId::proportional(theme.text_size * 0.75);
-    let axis_width = theme.text_size * 3.6;
+    let font = egui::FontId::proportional(sizes.axis);
+    let axis_width = sizes.axis * 4.8;
     let plot = egui::Rect::from_min_max(
-        egui::pos2(rect.left() + axis_width, rect.top() + 4.0),
-        egui::pos2(rect.right() - 4.0, rect.bottom() - theme.text_size * 1.2),
+        egui::pos2(rect.left() + axis_width, rect.top() + sizes.axis * 0.6 + 2.0),
+        egui::pos2(rect.right() - 4.0, rect.bottom() - sizes.axis * 1.6),
     );
     let x_of = |i: usize| plot.left() + plot.width() * i as f32 / (n - 1) as f32;
     let y_of = |v: f64| plot.bottom() - plot.height() * ((v - y0) / (y1 - y0)) as f32;
@@ -174,6 +174,7 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, chart: &LineChart) {
             }
         });
     }
+    rect
 }
 
 fn flush(painter: &egui::Painter, run: &mut Vec<egui::Pos2>, color: egui::Color32) {
@@ -189,41 +190,97 @@ fn flush(painter: &egui::Painter, run: &mut Vec<egui::Pos2>, color: egui::Color3
     run.clear();
 }
 
+/// The height of one ranked bar's row.
+pub fn bar_height(sizes: &TypeScale) -> f32 {
+    sizes.body * 1.45
+}
+
 /// Horizontal ranked bars, as many as fit the height.
-pub fn bars(ui: &mut egui::Ui, theme: &Theme, bars: &[Bar], format: &dyn Fn(f64) -> String) {
-    let row = theme.text_size * 1.55;
-    let width = ui.available_width();
+pub fn bars(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, bars: &[Bar], format: &dyn Fn(f64) -> String) {
+    let row = bar_height(sizes);
     let fit = ((ui.available_height() / row).floor() as usize).min(bars.len());
-    let max = bars.iter().map(|b| b.value.abs()).fold(0.0, f64::max).max(f64::EPSILON);
-    let font = egui::FontId::proportional(theme.text_size * 0.9);
-    let label_width = width * 0.36;
-    let value_width = theme.text_size * 4.5;
+    let scale = BarScale::of(ui, sizes, bars, format);
     for (i, bar) in bars.iter().take(fit).enumerate() {
-        let (rect, response) = ui.allocate_exact_size(egui::vec2(width, row), egui::Sense::hover());
-        let painter = ui.painter_at(rect);
-        let label = egui::Rect::from_min_size(rect.min, egui::vec2(label_width, row));
-        painter.with_clip_rect(label).text(
-            label.left_center(),
-            egui::Align2::LEFT_CENTER,
-            format!("{}. {}", i + 1, bar.label),
-            font.clone(),
-            theme.text.egui(),
-        );
-        let track = egui::Rect::from_min_max(
-            egui::pos2(label.right() + 4.0, rect.top() + row * 0.22),
-            egui::pos2(rect.right() - value_width, rect.bottom() - row * 0.22),
-        );
-        let filled = egui::Rect::from_min_size(track.min, egui::vec2(track.width() * (bar.value.abs() / max) as f32, track.height()));
-        painter.rect_filled(filled, 2, theme.series[0].egui());
-        painter.text(
-            egui::pos2(rect.right(), rect.center().y),
-            egui::Align2::RIGHT_CENTER,
-            format(bar.value),
-            font.clone(),
-            theme.text.egui(),
-        );
-        response.on_hover_text(format!("{}：{}", bar.label, format(bar.value)));
+        bar_row(ui, theme, sizes, (i + 1, bar), &scale, format);
     }
+}
+
+/// What every row of a bar list shares: the largest magnitude, the width of the widest
+/// value (so values never run into their bars, in any language), and whether labels go
+/// on a line of their own above the bars (when one is too long to share a line).
+pub struct BarScale {
+    pub max: f64,
+    pub value_width: f32,
+    pub labels_above: bool,
+    /// Above the bars, each label's height, wrapped to the row's width.
+    label_heights: Vec<f32>,
+}
+
+/// The share of a row a label beside its bar may take.
+const LABEL_SHARE: f32 = 0.36;
+
+impl BarScale {
+    pub fn of(ui: &egui::Ui, sizes: &TypeScale, bars: &[Bar], format: &dyn Fn(f64) -> String) -> BarScale {
+        let font = egui::FontId::proportional(sizes.body);
+        let width_of = |text: String| ui.painter().layout_no_wrap(text, font.clone(), egui::Color32::WHITE).size().x;
+        let value_width = bars.iter().map(|b| width_of(format(b.value))).fold(0.0, f32::max);
+        let label_width = bars.iter().enumerate().map(|(i, b)| width_of(format!("{}. {}", i + 1, b.label))).fold(0.0, f32::max);
+        let labels_above = label_width > ui.available_width() * LABEL_SHARE;
+        let label_heights = if labels_above {
+            let wrapped = |text: String| ui.painter().layout(text, font.clone(), egui::Color32::WHITE, ui.available_width()).size().y;
+            bars.iter().enumerate().map(|(i, b)| wrapped(format!("{}. {}", i + 1, b.label)) + 6.0).collect()
+        } else {
+            Vec::new()
+        };
+        BarScale {
+            max: bars.iter().map(|b| b.value.abs()).fold(0.0, f64::max).max(f64::EPSILON),
+            value_width: value_width + 8.0,
+            labels_above,
+            label_heights,
+        }
+    }
+
+    /// Row `i`'s height: a line, or its label's lines over the bar's.
+    pub fn row_height(&self, sizes: &TypeScale, i: usize) -> f32 {
+        bar_height(sizes) + self.label_heights.get(i).copied().unwrap_or(0.0)
+    }
+}
+
+/// One ranked bar: its rank and label, the bar scaled to the list's largest, and the value.
+pub fn bar_row(
+    ui: &mut egui::Ui,
+    theme: &Theme,
+    sizes: &TypeScale,
+    (rank, bar): (usize, &Bar),
+    scale: &BarScale,
+    format: &dyn Fn(f64) -> String,
+) {
+    let row = bar_height(sizes);
+    let width = ui.available_width();
+    let font = egui::FontId::proportional(sizes.body);
+    let (max, value_width) = (scale.max, scale.value_width);
+    let (whole, response) = ui.allocate_exact_size(egui::vec2(width, scale.row_height(sizes, rank - 1)), egui::Sense::hover());
+    let painter = ui.painter_at(whole);
+    let label_text = format!("{rank}. {}", bar.label);
+    let rect = if scale.labels_above {
+        let galley = painter.layout(label_text, font.clone(), theme.text.egui(), width);
+        let label = egui::Rect::from_min_size(whole.min, egui::vec2(width, whole.height() - row));
+        painter.galley(egui::pos2(label.left(), label.center().y - galley.size().y / 2.0), galley, theme.text.egui());
+        egui::Rect::from_min_max(egui::pos2(whole.left(), label.bottom()), whole.max)
+    } else {
+        let label = egui::Rect::from_min_size(whole.min, egui::vec2(width * LABEL_SHARE, row));
+        painter.with_clip_rect(label).text(label.left_center(), egui::Align2::LEFT_CENTER, label_text, font.clone(), theme.text.egui());
+        whole
+    };
+    let track_left = if scale.labels_above { rect.left() } else { whole.left() + width * LABEL_SHARE + 4.0 };
+    let track = egui::Rect::from_min_max(
+        egui::pos2(track_left, rect.top() + row * 0.22),
+        egui::pos2(rect.right() - value_width, rect.bottom() - row * 0.22),
+    );
+    let filled = egui::Rect::from_min_size(track.min, egui::vec2(track.width() * (bar.value.abs() / max) as f32, track.height()));
+    painter.rect_filled(filled, 2, theme.series[0].egui());
+    painter.text(egui::pos2(rect.right(), rect.center().y), egui::Align2::RIGHT_CENTER, format(bar.value), font, theme.text.egui());
+    response.on_hover_text(format!("{}：{}", bar.label, format(bar.value)));
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub fn filters(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWrite
     let (view, lang) = (cx.view, cx.lang());
     let Some(cube) = cx.store.cube() else { return };
     let label = |key| egui::RichText::new(text(lang, key)).strong().color(cx.theme.text_muted.egui());
-    ui.label(egui::RichText::new(text(lang, "filters")).size(cx.theme.heading_size).strong().color(cx.theme.accent.egui()));
+    ui.label(egui::RichText::new(text(lang, "filters")).size(cx.sizes.heading).strong().color(cx.theme.accent.egui()));
     ui.add_space(6.0);
     let width = ui.available_width();
 

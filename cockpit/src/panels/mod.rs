@@ -7,6 +7,8 @@
 mod chart;
 mod filters;
 mod kinds;
+mod pager;
+pub mod wall_page;
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -14,6 +16,11 @@ use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 use szjy_model::lang::Lang;
 use szjy_model::region::{Level, RegionTree, PROVINCE};
 
+use std::cell::{Cell, RefCell};
+
+use crate::shared::clock::WallClock;
+use crate::shared::figures::{self, Headline};
+use crate::shared::laid_out::{LaidOut, PanelBox};
 use crate::shared::lifecycle::{AlertStates, LifecycleRequest};
 use crate::shared::map_state::{Choropleth, MapArea};
 use crate::shared::scene::{MapScale, Panel, Scenes};
@@ -22,15 +29,17 @@ use crate::shared::screen::Screen;
 use crate::shared::settings::{Mode, Settings};
 use crate::shared::store::{CubeStore, LoadStatus};
 use crate::shared::text::text;
-use crate::shared::theme::{egui_style, Theme, Themes};
+use crate::shared::theme::{egui_style, Theme, Themes, TypeScale};
 use crate::shared::view::{View, ViewCommand};
-use crate::shared::wall_state::{SeamSafeColumns, Ticker};
+use crate::shared::wall_frame::{self, WallContent};
+use crate::shared::wall_state::{Ticker, WallSeams};
 
 pub struct PanelsPlugin;
 
 impl Plugin for PanelsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PanelContents>()
+            .init_resource::<LaidOut>()
             .add_systems(Update, prepare_contents.after(ViewSystems))
             .add_systems(EguiPrimaryContextPass, (apply_theme, layout).chain().in_set(PanelSystems).in_set(NeedsFonts));
     }
@@ -43,50 +52,74 @@ impl Plugin for PanelsPlugin {
 pub struct PanelContents {
     left: Vec<kinds::Content>,
     right: Vec<kinds::Content>,
-    /// The wall's caption under the map: the interpretation's first sentences.
+    /// The wall's headline figures.
+    heroes: Vec<Headline>,
+    /// The wall's caption under the map: the interpretation's first sentences that are not
+    /// about a headline figure (those are on show already).
     caption: Vec<String>,
     /// The wall's alert ticker, all pages.
     ticker: Vec<kinds::TickerItem>,
 }
 
-fn prepare_contents(view: Res<View>, store: Res<CubeStore>, scenes: Res<Scenes>, mut contents: ResMut<PanelContents>) {
+fn prepare_contents(
+    view: Res<View>,
+    store: Res<CubeStore>,
+    scenes: Res<Scenes>,
+    settings: Res<Settings>,
+    mut contents: ResMut<PanelContents>,
+) {
     let _cost = crate::shared::profile::own_cost("prepare_contents");
     if !(view.is_changed() || store.is_changed() || scenes.is_changed()) {
         return;
     }
-    let scene = &scenes.0[view.topic];
-    let prepare = |panels: &[Panel]| match store.cube() {
-        Some(cube) => panels.iter().map(|p| kinds::prepare(cube, &view, &scenes, scene.topic, &p.kind)).collect(),
-        None => Vec::new(),
+    let Some(cube) = store.cube() else {
+        *contents = PanelContents::default();
+        return;
     };
-    let caption = store
-        .cube()
-        .map(|cube| {
-            szjy_model::interpret::interpret(cube, scene.topic, view.region, view.month, view.lang)
-                .into_iter()
-                .take(CAPTION_SENTENCES)
-                .collect()
-        })
-        .unwrap_or_default();
-    let ticker = store.cube().map(|cube| kinds::ticker_items(cube, &view)).unwrap_or_default();
-    *contents = PanelContents { left: prepare(&scene.left), right: prepare(&scene.right), caption, ticker };
+    let wall = settings.mode != Mode::Desktop;
+    let scene = &scenes.0[view.topic];
+    let (left, right) = scene.columns(wall);
+    let prepare = |panels: &[Panel]| panels.iter().map(|p| kinds::prepare(cube, &view, &scenes, scene.topic, &p.kind)).collect();
+    let category = view.category.as_deref();
+    let heroes: Vec<Headline> = if wall {
+        scene.wall.hero.iter().filter_map(|h| figures::headline(cube, h, view.region, view.month, category)).collect()
+    } else {
+        Vec::new()
+    };
+    let caption = if wall { caption(cube, scene, &view) } else { Vec::new() };
+    let ticker = kinds::ticker_items(cube, &view);
+    *contents = PanelContents { left: prepare(left), right: prepare(right), heroes, caption, ticker };
+}
+
+/// The interpretation's first sentences not about the wall's headline figures.
+fn caption(cube: &szjy_model::cube::Cube, scene: &crate::shared::scene::Scene, view: &View) -> Vec<String> {
+    let on_show: Vec<&str> = scene.wall.hero.iter().flat_map(|h| [Some(h.measure.as_str()), h.progress.as_deref()]).flatten().collect();
+    let paragraphs = szjy_model::interpret::paragraphs(cube, scene.topic, view.region, view.month, view.lang);
+    let fresh = paragraphs.iter().filter(|p| !p.measure.is_some_and(|m| on_show.contains(&m))).map(|p| p.text.clone());
+    let mut sentences: Vec<String> = fresh.take(CAPTION_SENTENCES).collect();
+    if sentences.is_empty() {
+        sentences = paragraphs.into_iter().take(CAPTION_SENTENCES).map(|p| p.text).collect();
+    }
+    sentences
 }
 
 /// egui's style follows the view's theme. It is checked against the live style each
 /// frame (not remembered), so nothing that resets egui's style can leave stale colours.
-fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>) -> Result {
+fn apply_theme(mut contexts: EguiContexts, view: Res<View>, themes: Res<Themes>, settings: Res<Settings>) -> Result {
     let _cost = crate::shared::profile::own_cost("apply_theme");
     let ctx = contexts.ctx_mut()?;
     let theme = &themes.all[view.theme];
+    let sizes = theme.sizes(settings.mode != Mode::Desktop);
     let style = ctx.global_style();
     if style.visuals.window_fill == theme.panel.egui()
         && style.visuals.override_text_color == Some(theme.text.egui())
         && style.visuals.dark_mode == theme.dark
+        && style.text_styles.get(&egui::TextStyle::Body).map(|f| f.size) == Some(sizes.body)
     {
         return Ok(());
     }
     ctx.set_theme(if theme.dark { egui::Theme::Dark } else { egui::Theme::Light });
-    ctx.all_styles_mut(|style| egui_style(theme, style));
+    ctx.all_styles_mut(|style| egui_style(theme, &sizes, style));
     Ok(())
 }
 
@@ -98,6 +131,14 @@ pub struct PanelContext<'a> {
     pub scenes: &'a Scenes,
     /// Wall mode: no analyst chrome (buttons), larger type.
     pub wall: bool,
+    /// Text sizes of this layout.
+    pub sizes: TypeScale,
+    /// The wall's page clock: which page a list too long for its panel shows.
+    pub page: usize,
+    /// The paging of the panel being drawn (a list that pages itself sets it).
+    pub paging: &'a Cell<pager::Paging>,
+    /// What the page laid out, for the tools' checks.
+    pub report: &'a RefCell<LaidOut>,
     /// View commands a panel's body asks for (a click on an alert), written after layout.
     pub requests: &'a std::cell::RefCell<Vec<ViewCommand>>,
     pub alert_states: &'a AlertStates,
@@ -118,31 +159,72 @@ struct PageInputs<'w> {
     contents: Res<'w, PanelContents>,
     choropleth: Res<'w, Choropleth>,
     settings: Res<'w, Settings>,
-    seam_safe: Res<'w, SeamSafeColumns>,
+    seams: Res<'w, WallSeams>,
     ticker: Option<Res<'w, Ticker>>,
     alert_states: Res<'w, AlertStates>,
+    clock: Res<'w, WallClock>,
+}
+
+/// What the page leaves for the map and reports it laid out.
+#[derive(SystemParam)]
+struct PageOutputs<'w> {
+    area: ResMut<'w, MapArea>,
+    laid_out: ResMut<'w, LaidOut>,
 }
 
 fn layout(
     mut contexts: EguiContexts,
     screen: Screen,
     inputs: PageInputs,
-    mut area: ResMut<MapArea>,
+    outputs: PageOutputs,
     mut commands: MessageWriter<ViewCommand>,
     mut lifecycle_writer: MessageWriter<LifecycleRequest>,
     mut phone_panel: Local<usize>,
 ) -> Result {
     let _cost = crate::shared::profile::own_cost("layout");
     let Screen { view, store, scenes, themes } = &screen;
-    let PageInputs { contents, choropleth, settings, seam_safe, ticker, alert_states } = inputs;
+    let PageInputs { contents, choropleth, settings, seams, ticker, alert_states, clock } = inputs;
+    let PageOutputs { mut area, mut laid_out } = outputs;
     let ctx = contexts.ctx_mut()?.clone();
     let theme = &themes.all[view.theme];
     let wall = matches!(settings.mode, Mode::Wall(_));
-    let (requests, lifecycle) = (std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new()));
-    let cx = PanelContext { store, view, theme, scenes, wall, requests: &requests, alert_states: &alert_states, lifecycle: &lifecycle };
+    let (requests, lifecycle) = (RefCell::new(Vec::new()), RefCell::new(Vec::new()));
+    let (paging, report) = (Cell::new(pager::Paging::default()), RefCell::new(LaidOut::default()));
+    let sizes = theme.sizes(wall);
+    let page = ticker.map_or(0, |t| t.page);
+    let cx = PanelContext {
+        store,
+        view,
+        theme,
+        scenes,
+        wall,
+        sizes,
+        page,
+        paging: &paging,
+        report: &report,
+        requests: &requests,
+        alert_states: &alert_states,
+        lifecycle: &lifecycle,
+    };
     let screen = ctx.content_rect();
     let mut root =
         egui::Ui::new(ctx.clone(), "cockpit".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(screen));
+    if wall && store.status == LoadStatus::Ready {
+        let scene = &scenes.0[view.topic];
+        let content = WallContent {
+            heroes: contents.heroes.len(),
+            left: scene.wall.left.iter().map(|p| p.weight).collect(),
+            right: scene.wall.right.iter().map(|p| p.weight).collect(),
+            caption: contents.caption.len(),
+        };
+        let frame = wall_frame::arrange(screen, &seams.0, &content);
+        let page = wall_page::WallPage { frame: &frame, scene, contents: &contents, choropleth: &choropleth, clock: clock.beijing() };
+        wall_page::paint(&mut root, &cx, &page);
+        area.set_if_neq(MapArea(frame.map));
+        *laid_out = report.take();
+        commands.write_batch(requests.take());
+        return Ok(());
+    }
 
     let bar = egui::Frame::new()
         .fill(theme.panel.egui())
@@ -157,13 +239,7 @@ fn layout(
     }
 
     let scene = &scenes.0[view.topic];
-    if let (true, Some(ticker)) = (wall, ticker) {
-        egui::Panel::bottom("ticker")
-            .frame(bar)
-            .resizable(false)
-            .show(&mut root, |ui| alert_ticker(ui, &cx, &contents.ticker, ticker.page));
-    }
-    if !wall && view.filters_open && !is_phone(screen, wall) {
+    if view.filters_open && !is_phone(screen, wall) {
         let side = egui::Frame::new()
             .fill(theme.panel.egui())
             .inner_margin(egui::Margin::same(10))
@@ -189,7 +265,7 @@ fn layout(
             .exact_size(screen.height() * PHONE_PANEL_SHARE)
             .show(&mut root, |ui| phone_panel_picker(ui, &cx, &panels, &mut phone_panel));
     } else {
-        let column_width = seam_safe.0.unwrap_or((screen.width() * 0.25).clamp(280.0, 560.0));
+        let column_width = (screen.width() * 0.25).clamp(280.0, 560.0);
         egui::Panel::left("left")
             .frame(side)
             .resizable(false)
@@ -215,16 +291,9 @@ fn layout(
         .resizable(false)
         .show_separator_line(false)
         .show(&mut root, |ui| legend(ui, &cx, &choropleth));
-    if wall && !contents.caption.is_empty() {
-        // Above the legend: the interpretation as a caption for the room.
-        egui::Panel::bottom("caption").frame(clear).resizable(false).show_separator_line(false).show(&mut root, |ui| {
-            for sentence in &contents.caption {
-                ui.label(egui::RichText::new(sentence).size(theme.text_size * 1.15).color(theme.text.egui()));
-            }
-        });
-    }
     // Only a real change marks it changed (the page's state snapshot follows it).
     area.set_if_neq(MapArea(root.available_rect_before_wrap()));
+    *laid_out = report.take();
     commands.write_batch(requests.take());
     lifecycle_writer.write_batch(lifecycle.take());
     Ok(())
@@ -280,7 +349,7 @@ fn one_row_header_width(lang: Lang) -> f32 {
 fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
     let theme = cx.theme;
     let width = ui.available_width();
-    let title = egui::RichText::new(text(cx.lang(), "app_title")).size(theme.heading_size * 1.15).strong().color(theme.accent.egui());
+    let title = egui::RichText::new(text(cx.lang(), "app_title")).size(cx.sizes.heading * 1.15).strong().color(theme.accent.egui());
     if width < PHONE_WIDTH {
         // A phone: the title, the data's state, the controls and the tabs, each a row.
         ui.label(title);
@@ -320,11 +389,11 @@ fn data_state(ui: &mut egui::Ui, cx: &PanelContext) {
 /// Language, theme, filters (where there is room for the filter panel) and the month,
 /// right to left; on a wall only the month.
 fn view_controls(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>, filters: bool) {
-    let (theme, lang) = (cx.theme, cx.lang());
+    let lang = cx.lang();
     if cx.wall {
         if cx.store.months.is_some() {
             let month = cx.view.month.label(lang);
-            ui.label(egui::RichText::new(month).size(theme.heading_size).strong());
+            ui.label(egui::RichText::new(month).size(cx.sizes.heading).strong());
         }
         return;
     }
@@ -373,14 +442,14 @@ fn topic_tabs(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
     let lang = cx.lang();
     for (i, scene) in cx.scenes.0.iter().enumerate() {
         let selected = i == cx.view.topic;
-        let label = egui::RichText::new(format!("{} {}", i + 1, scene.title(lang))).size(cx.theme.text_size * 1.05);
+        let label = egui::RichText::new(format!("{} {}", i + 1, scene.title(lang))).size(cx.sizes.body * 1.05);
         if ui.selectable_label(selected, label).clicked() {
             commands.write(ViewCommand::Topic(i));
         }
     }
 }
 
-fn badge(ui: &mut egui::Ui, label: &str, color: egui::Color32, theme: &Theme) -> egui::Response {
+pub(crate) fn badge(ui: &mut egui::Ui, label: &str, color: egui::Color32, theme: &Theme) -> egui::Response {
     egui::Frame::new()
         .fill(color)
         .corner_radius(4)
@@ -417,7 +486,7 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
             }
             let name = region.name(lang);
             let last = i + 1 == path.len();
-            let label = egui::RichText::new(name).size(cx.theme.heading_size).strong();
+            let label = egui::RichText::new(name).size(cx.sizes.heading).strong();
             if last {
                 ui.label(label.color(cx.theme.text.egui()));
             } else if ui.link(label).clicked() {
@@ -425,7 +494,7 @@ fn breadcrumb(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter
             }
         }
         let scene = &cx.scenes.0[cx.view.topic];
-        ui.label(egui::RichText::new(format!("· {}", scene.title(lang))).size(cx.theme.heading_size).color(cx.theme.text_muted.egui()));
+        ui.label(egui::RichText::new(format!("· {}", scene.title(lang))).size(cx.sizes.heading).color(cx.theme.text_muted.egui()));
         if let Some(category) = &cx.view.category {
             let label = format!("{}：{}", text(lang, "filters"), crate::shared::figures::category_label(category, lang));
             badge(ui, &label, cx.theme.accent.egui(), cx.theme);
@@ -457,7 +526,7 @@ fn column(ui: &mut egui::Ui, cx: &PanelContext, panels: &[Panel], contents: &[ki
     ui.allocate_rect(full, egui::Sense::hover());
 }
 
-fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Option<&kinds::Content>, rect: egui::Rect) {
+pub(crate) fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Option<&kinds::Content>, rect: egui::Rect) {
     let theme = cx.theme;
     // A panel showing the measure a clicked sentence describes is outlined.
     let lit = cx.view.highlight.as_deref().is_some_and(|m| panel.kind.measures().contains(&m));
@@ -466,45 +535,42 @@ fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, content: Opt
     let inner = rect.shrink2(egui::vec2(12.0, 8.0));
     let mut child = ui.new_child(egui::UiBuilder::new().max_rect(inner).layout(egui::Layout::top_down(egui::Align::LEFT)));
     child.set_clip_rect(inner.intersect(ui.clip_rect()));
-    child.label(egui::RichText::new(panel.title(cx.lang())).size(theme.heading_size).strong().color(theme.accent.egui()));
+    let title = child.label(egui::RichText::new(panel.title(cx.lang())).size(cx.sizes.heading).strong().color(theme.accent.egui())).rect;
+    // A list that pages itself says which page in the title's row, or, where a long title
+    // leaves no room for it, in a row of its own under the title.
+    let widest_paging = pager::Paging { page: 98, pages: 99, items: 999 }.label(cx.lang()).unwrap_or_default();
+    let paging_width =
+        child.painter().layout_no_wrap(widest_paging, egui::FontId::proportional(cx.sizes.small), theme.text.egui()).size().x;
+    // (The desk scrolls its lists: it never pages.)
+    let paging_row = if !cx.wall || title.right() + 12.0 + paging_width <= inner.right() {
+        egui::Rect::from_min_max(egui::pos2(title.right() + 12.0, title.top()), egui::pos2(inner.right(), title.bottom()))
+    } else {
+        let (row, _) = child.allocate_exact_size(egui::vec2(inner.width().max(0.0), cx.sizes.small * 1.4), egui::Sense::hover());
+        row
+    };
     child.add_space(4.0);
+    cx.paging.set(pager::Paging::default());
     if let Some(content) = content {
         content.show(&mut child, cx);
     }
-}
-
-/// Alerts on the wall's ticker page.
-const TICKER_PAGE: usize = 4;
-
-/// The wall's alert ticker: one page of the view month's alerts in the view's region, most
-/// severe first, a new page every [`crate::shared::wall_state::TICKER_STEP`].
-fn alert_ticker(ui: &mut egui::Ui, cx: &PanelContext, alerts: &[kinds::TickerItem], page: usize) {
-    let (theme, lang) = (cx.theme, cx.lang());
-    let pages = alerts.len().div_ceil(TICKER_PAGE).max(1);
-    let start = (page % pages) * TICKER_PAGE;
-    ui.horizontal(|ui| {
-        let label = format!("{} {}/{}", text(lang, "alert_ticker"), page % pages + 1, pages);
-        ui.label(egui::RichText::new(label).strong().color(theme.accent.egui()));
-        if alerts.is_empty() {
-            ui.label(egui::RichText::new(text(lang, "no_alerts")).color(theme.text_muted.egui()));
-            return;
-        }
-        let width = (ui.available_width() / TICKER_PAGE as f32 - 8.0).max(40.0);
-        for alert in alerts.iter().skip(start).take(TICKER_PAGE) {
-            let color = theme.alert_colour(alert.level).egui();
-            ui.allocate_ui(egui::vec2(width, ui.available_height()), |ui| {
-                ui.horizontal(|ui| {
-                    let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                    ui.painter().circle_filled(dot.center(), 5.0, color);
-                    ui.add(egui::Label::new(egui::RichText::new(&alert.text).color(theme.text.egui())).truncate());
-                });
-            });
-        }
+    let paging = cx.paging.get();
+    if let Some(label) = paging.label(cx.lang()) {
+        let row = paging_row;
+        let mut ui = child.new_child(egui::UiBuilder::new().max_rect(row).layout(egui::Layout::right_to_left(egui::Align::Center)));
+        ui.label(egui::RichText::new(label).small().color(theme.text_muted.egui()));
+        child.expand_to_include_rect(ui.min_rect());
+    }
+    let title = panel.title(cx.lang()).to_string();
+    cx.report.borrow_mut().panels.push(PanelBox {
+        title,
+        rect: inner.into(),
+        content: child.min_rect().into(),
+        pages: paging.pages.max(1),
     });
 }
 
 /// The choropleth's legend under the map.
-fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
+pub(crate) fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(def) = szjy_model::catalogue::measure(&choropleth.measure) else { return };
     let period = choropleth.period.map(|p| p.label(lang)).unwrap_or_default();
@@ -526,7 +592,8 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
         ));
     });
     ui.horizontal_wrapped(|ui| {
-        let fmt = |v: f64| szjy_model::interpret::format_value(&choropleth.measure, v, lang);
+        // The title gives the unit; the classes give numbers.
+        let fmt = |v: f64| szjy_model::interpret::format_number(&choropleth.measure, v, lang);
         let mut lower: Option<f64> = None;
         for class in 0..choropleth.classes {
             let upper = choropleth.breaks.get(class).copied();
@@ -534,7 +601,7 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
                 MapScale::Quantiles => {
                     let label = match (lower, upper) {
                         (None, Some(u)) => format!("≤ {}", fmt(u)),
-                        (Some(l), Some(u)) => format!("{} – {}", fmt(l), fmt(u)),
+                        (Some(l), Some(u)) => format!("{}–{}", fmt(l), fmt(u)),
                         (Some(l), None) => format!("> {}", fmt(l)),
                         (None, None) => text(lang, "all_values").to_string(),
                     };
@@ -546,16 +613,34 @@ fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Choropleth) {
                     (text(lang, level).to_string(), theme.alert_scale_colour(class))
                 }
             };
-            let (swatch, _) = ui.allocate_exact_size(egui::vec2(theme.text_size * 1.4, theme.text_size), egui::Sense::hover());
-            ui.painter().rect_filled(swatch, 2, color.egui());
-            // A class's range stays on one line; the row wraps between classes.
-            ui.add(egui::Label::new(label).wrap_mode(egui::TextWrapMode::Extend));
+            legend_item(ui, cx, egui::vec2(cx.sizes.body * 1.4, cx.sizes.body), color.egui(), label);
             ui.add_space(8.0);
             lower = upper;
         }
-        let (swatch, _) = ui.allocate_exact_size(egui::vec2(theme.text_size * 1.4, theme.text_size), egui::Sense::hover());
-        ui.painter().rect_filled(swatch, 2, theme.no_data.egui());
-        ui.label(text(lang, "no_data_or_hidden"));
+        legend_item(
+            ui,
+            cx,
+            egui::vec2(cx.sizes.body * 1.4, cx.sizes.body),
+            theme.no_data.egui(),
+            text(lang, "no_data_or_hidden").to_string(),
+        );
+    });
+}
+
+/// A legend entry: its swatch and words stay together on one line; an entry that does not
+/// fit what is left of the row starts the next.
+pub(crate) fn legend_item(ui: &mut egui::Ui, cx: &PanelContext, swatch_size: egui::Vec2, color: egui::Color32, label: String) {
+    let font = ui.style().text_styles.get(&egui::TextStyle::Body).cloned().unwrap_or_else(|| egui::FontId::proportional(cx.sizes.body));
+    let galley = ui.painter().layout_no_wrap(label.clone(), font, cx.theme.text.egui());
+    let needed = swatch_size.x + ui.spacing().item_spacing.x + galley.size().x;
+    // What is left of this row (a wrapping layout's available width is the whole row's).
+    if needed > ui.max_rect().right() - ui.cursor().left() {
+        ui.end_row();
+    }
+    ui.horizontal(|ui| {
+        let (swatch, _) = ui.allocate_exact_size(swatch_size, egui::Sense::hover());
+        ui.painter().rect_filled(swatch, 2, color);
+        ui.add(egui::Label::new(label).wrap_mode(egui::TextWrapMode::Extend));
     });
 }
 
@@ -577,6 +662,6 @@ fn loading_screen(root: &mut egui::Ui, cx: &PanelContext) {
         if !matches!(cx.store.status, LoadStatus::Failed(_)) && !cfg!(target_arch = "wasm32") {
             ui.spinner();
         }
-        ui.label(egui::RichText::new(message).size(cx.theme.heading_size));
+        ui.label(egui::RichText::new(message).size(cx.sizes.heading));
     });
 }

@@ -60,6 +60,18 @@ impl NextUpdate {
     }
 }
 
+/// The time the wall shows: the system's, or a fixed one (`--clock`, so captures repeat).
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct WallClock(pub Option<chrono::DateTime<chrono::Utc>>);
+
+impl WallClock {
+    /// Now in Beijing time (UTC+8, no daylight saving), whatever the machine's zone.
+    pub fn beijing(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        let beijing = chrono::FixedOffset::east_opt(8 * 3600)?;
+        Some(self.0.unwrap_or_else(utc_now).with_timezone(&beijing))
+    }
+}
+
 /// The wall clock (the browser's `Date.now()` there: std has no clock on wasm32).
 pub fn utc_now() -> chrono::DateTime<chrono::Utc> {
     #[cfg(target_arch = "wasm32")]

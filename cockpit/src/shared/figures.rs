@@ -10,6 +10,8 @@ use szjy_model::lang::Lang;
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Adcode, RegionTree};
 
+use crate::shared::scene::Hero;
+
 /// The period just before `p` of the same kind, for series: year-to-date steps back one
 /// month within its year, then to the previous year's full twelve months
 /// (`Period::previous` compares a year-to-date with the same months a year earlier).
@@ -30,38 +32,125 @@ pub fn applied_category<'a>(def: &MeasureDef, category: Option<&'a str>) -> Opti
 }
 
 /// A measure's value for a region at the view's month, the period it is for, and its
-/// changes on the previous period and a year earlier (in percent).
+/// changes on the previous period and a year earlier.
 #[derive(Clone, Debug)]
 pub struct Figure {
     pub measure: &'static MeasureDef,
     pub period: Period,
     pub value: Lookup,
-    pub change_on_previous: Option<f64>,
-    pub change_on_year: Option<f64>,
+    pub change_on_previous: Option<Change>,
+    pub change_on_year: Option<Change>,
     /// The category the value is for (the filter, where it applies to this measure).
     pub category: Option<String>,
 }
 
+/// A change between two values: in percent of the earlier one, or, for a measure that is
+/// itself a percentage (a rate), in percentage points, as official releases state rates'
+/// changes (登记失业率"上升0.02个百分点", not "上升2%").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Change {
+    Percent(f64),
+    Points(f64),
+}
+
+impl Change {
+    /// The change from `before` to `now` of a measure.
+    pub fn between(def: &MeasureDef, now: Lookup, before: Lookup) -> Option<Change> {
+        if is_rate(def) {
+            match (now, before) {
+                (Lookup::Value(a), Lookup::Value(b)) => Some(Change::Points(a - b)),
+                _ => None,
+            }
+        } else {
+            change_pct(now, before).map(Change::Percent)
+        }
+    }
+
+    pub fn amount(self) -> f64 {
+        match self {
+            Change::Percent(v) | Change::Points(v) => v,
+        }
+    }
+
+    /// "▲1.2%" or "▲0.02个百分点" / "▲0.02 pp", without a sign (the arrow tells it).
+    pub fn label(self, lang: Lang) -> String {
+        let v = self.amount();
+        let arrow = if v > 0.0 {
+            "▲"
+        } else if v < 0.0 {
+            "▼"
+        } else {
+            "■"
+        };
+        match self {
+            Change::Percent(p) => format!("{arrow}{:.1}%", p.abs()),
+            Change::Points(p) => format!("{arrow}{:.2}{}", p.abs(), lang.pick("个百分点", " pp")),
+        }
+    }
+}
+
+/// Whether a measure is a percentage (its changes are in percentage points).
+pub fn is_rate(def: &MeasureDef) -> bool {
+    def.unit_en == "%"
+}
+
 pub fn figure(cube: &Cube, measure: &str, region: Adcode, month: Period, category: Option<&str>) -> Option<Figure> {
     let def = catalogue::measure(measure)?;
-    let category = applied_category(def, category);
-    let at = |period: Period| cube.get(measure, region, period, category.unwrap_or(TOTAL));
-    let mut period = def.period_at(month);
-    let mut value = at(period);
+    let period = def.period_at(month);
+    let found = figure_at(cube, def, region, period, category);
     // A year that has no cell yet (e.g. zone standings before the year's first status)
     // falls back to the last complete year, and says so through `period`.
-    if value == Lookup::Missing && def.native_period == PeriodKind::Year {
-        period = period.previous();
-        value = at(period);
+    if found.value == Lookup::Missing && def.native_period == PeriodKind::Year {
+        return Some(figure_at(cube, def, region, period.previous(), category));
     }
+    Some(found)
+}
+
+/// A measure's value for a region at a given period, with its changes.
+pub fn figure_at(cube: &Cube, def: &'static MeasureDef, region: Adcode, period: Period, category: Option<&str>) -> Figure {
+    let category = applied_category(def, category);
+    let at = |period: Period| cube.get(def.id, region, period, category.unwrap_or(TOTAL));
+    let value = at(period);
     // Year-to-date figures compare with the same months a year earlier; a month-on-month
     // change of a running sum says nothing.
     let change_on_previous = match period.kind() {
         PeriodKind::YearToDate => None,
-        _ => change_pct(value, at(period.previous())),
+        _ => Change::between(def, value, at(period.previous())),
     };
-    let change_on_year = change_pct(value, at(period.year_ago()));
-    Some(Figure { measure: def, period, value, change_on_previous, change_on_year, category: category.map(str::to_string) })
+    let change_on_year = Change::between(def, value, at(period.year_ago()));
+    Figure { measure: def, period, value, change_on_previous, change_on_year, category: category.map(str::to_string) }
+}
+
+/// A headline figure of the wall: a measure's value (the year so far for a cumulative
+/// one) and, where the measure has a yearly target, how far it has come against the share
+/// of the year gone.
+#[derive(Clone, Debug)]
+pub struct Headline {
+    pub figure: Figure,
+    pub progress: Option<Progress>,
+}
+
+/// Progress towards a yearly target against the calendar (时间进度), both in percent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    pub done: f64,
+    pub pace: f64,
+}
+
+pub fn headline(cube: &Cube, hero: &Hero, region: Adcode, month: Period, category: Option<&str>) -> Option<Headline> {
+    let def = catalogue::measure(&hero.measure)?;
+    let figure = if hero.year_to_date {
+        figure_at(cube, def, region, month.year_to_date(), category)
+    } else {
+        figure(cube, &hero.measure, region, month, category)?
+    };
+    let progress = hero.progress.as_deref().and_then(|measure| {
+        let def = catalogue::measure(measure)?;
+        let period = def.period_at(month);
+        let done = cube.get(measure, region, period, TOTAL).value()?;
+        Some(Progress { done, pace: period.share_of_year() })
+    });
+    Some(Headline { figure, progress })
 }
 
 /// The last `months` months up to `month` (quarters for quarterly measures), oldest first,
@@ -238,8 +327,35 @@ mod tests {
     fn a_figure_has_its_changes() {
         let f = figure(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6), None).unwrap();
         assert_eq!(f.value, Lookup::Value(120.0));
-        assert!((f.change_on_previous.unwrap() - 20.0).abs() < 1e-9);
-        assert!((f.change_on_year.unwrap() - 25.0).abs() < 1e-9);
+        assert!((f.change_on_previous.unwrap().amount() - 20.0).abs() < 1e-9);
+        assert!((f.change_on_year.unwrap().amount() - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rates_change_in_percentage_points() {
+        let mut c = cube();
+        c.insert("registered_unemployment_rate", JINAN, Period::month(2025, 5), TOTAL, 1.42, 0);
+        c.insert("registered_unemployment_rate", JINAN, Period::month(2025, 6), TOTAL, 1.39, 0);
+        let f = figure(&c, "registered_unemployment_rate", JINAN, Period::month(2025, 6), None).unwrap();
+        let Some(Change::Points(p)) = f.change_on_previous else { panic!("{:?}", f.change_on_previous) };
+        assert!((p + 0.03).abs() < 1e-9);
+        assert_eq!(Change::Points(p).label(Lang::Zh), "▼0.03个百分点");
+        assert_eq!(Change::Points(p).label(Lang::En), "▼0.03 pp");
+        assert_eq!(Change::Percent(2.06).label(Lang::Zh), "▲2.1%");
+    }
+
+    #[test]
+    fn a_headline_reads_the_year_so_far_and_its_progress_against_the_calendar() {
+        let mut c = cube();
+        c.insert("new_urban_jobs_progress", JINAN, Period::YearToDate { year: 2025, month: 6 }, TOTAL, 55.0, 0);
+        let hero = Hero { measure: "new_urban_jobs".into(), year_to_date: true, progress: Some("new_urban_jobs_progress".into()) };
+        let h = headline(&c, &hero, JINAN, Period::month(2025, 6), None).unwrap();
+        assert_eq!((h.figure.value, h.figure.period), (Lookup::Value(600.0), Period::YearToDate { year: 2025, month: 6 }));
+        assert_eq!(h.progress, Some(Progress { done: 55.0, pace: 50.0 }));
+        // Without a target: no progress, the month's value.
+        let month = Hero { measure: "new_urban_jobs".into(), year_to_date: false, progress: None };
+        let h = headline(&c, &month, JINAN, Period::month(2025, 6), None).unwrap();
+        assert_eq!((h.figure.value, h.progress), (Lookup::Value(120.0), None));
     }
 
     #[test]

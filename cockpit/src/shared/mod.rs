@@ -19,6 +19,7 @@
 pub mod clock;
 pub mod figures;
 pub mod fonts;
+pub mod laid_out;
 pub mod lifecycle;
 pub mod map_state;
 #[cfg(target_arch = "wasm32")]
@@ -32,4 +33,5 @@ pub mod store;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod wall_frame;
 pub mod wall_state;

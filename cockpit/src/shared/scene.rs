@@ -26,9 +26,33 @@ pub struct Scene {
     /// How values become colours (default: quantile classes on the theme's ramp).
     #[serde(default)]
     pub map_scale: MapScale,
-    /// Panels of the left and right columns, top to bottom.
+    /// Panels of the left and right columns, top to bottom (the desktop's page).
     pub left: Vec<Panel>,
     pub right: Vec<Panel>,
+    /// The wall's page: fewer, larger elements, read from across a room.
+    pub wall: WallScene,
+}
+
+/// A topic on the wall: headline figures over the map and the panels beside it. The
+/// interpretation is the caption under the map, not a panel.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct WallScene {
+    pub hero: Vec<Hero>,
+    pub left: Vec<Panel>,
+    pub right: Vec<Panel>,
+}
+
+/// A headline figure.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Hero {
+    pub measure: String,
+    /// Shown for the year so far (累计) rather than the month.
+    #[serde(default)]
+    pub year_to_date: bool,
+    /// The measure holding the figure's progress towards its yearly target (percent),
+    /// drawn against the share of the year gone.
+    #[serde(default)]
+    pub progress: Option<String>,
 }
 
 /// How the map turns values into colours.
@@ -123,12 +147,25 @@ impl Scene {
         self.left.iter().chain(&self.right)
     }
 
-    /// The measure ids the scene names: the map's first, then the panels' in order, each
-    /// once.
+    /// The panels of a layout: the wall's or the desktop's, left then right.
+    pub fn columns(&self, wall: bool) -> (&[Panel], &[Panel]) {
+        if wall {
+            (&self.wall.left, &self.wall.right)
+        } else {
+            (&self.left, &self.right)
+        }
+    }
+
+    /// The measure ids the scene names: the map's first, then the panels' in order (the
+    /// desktop's, then the wall's), each once.
     pub fn measure_ids(&self) -> Vec<&str> {
         let mut ids = vec![self.map_measure.as_str()];
-        for panel in self.panels() {
+        for panel in self.panels().chain(&self.wall.left).chain(&self.wall.right) {
             ids.extend(panel.kind.measures());
+        }
+        for hero in &self.wall.hero {
+            ids.push(&hero.measure);
+            ids.extend(hero.progress.as_deref());
         }
         let mut seen = std::collections::HashSet::new();
         ids.retain(|id| seen.insert(*id));
@@ -256,8 +293,7 @@ mod tests {
 
     #[test]
     fn an_unknown_measure_is_an_error_naming_file_and_measure() {
-        let text =
-            r#"(id: "x", order: 1, title_zh: "x", title_en: "x", topic: overview, map_measure: "no_such_measure", left: [], right: [])"#;
+        let text = r#"(id: "x", order: 1, title_zh: "x", title_en: "x", topic: overview, map_measure: "no_such_measure", left: [], right: [], wall: (hero: [], left: [], right: []))"#;
         let err = Scenes::parse(text, Path::new("scenes/x.ron")).unwrap_err().to_string();
         assert!(err.contains("scenes/x.ron") && err.contains("no_such_measure"), "{err}");
     }

@@ -122,10 +122,12 @@ pub struct WallLayout {
     pub bezel: u32,
     /// Seconds each topic shows; 0 turns the carousel off.
     pub carousel_seconds: f32,
+    /// A fixed time for the banner's clock (captures); none: the system's.
+    pub clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for WallLayout {
     fn default() -> Self {
-        WallLayout { grid: UVec2::ONE, bezel: 0, carousel_seconds: 30.0 }
+        WallLayout { grid: UVec2::ONE, bezel: 0, carousel_seconds: 30.0, clock: None }
     }
 }

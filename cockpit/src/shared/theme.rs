@@ -39,7 +39,7 @@ pub struct Theme {
     pub alert_red: Hex,
     /// Chart series, in order.
     pub series: Vec<Hex>,
-    /// Text sizes (points) in the desktop layout; the wall scales the whole layout.
+    /// Text sizes (points) in the desktop layout; the wall has its own ([`TypeScale::WALL`]).
     pub text_size: f32,
     pub heading_size: f32,
     pub kpi_size: f32,
@@ -95,6 +95,15 @@ impl Hex {
 }
 
 impl Theme {
+    /// The text sizes of a layout: the wall's own, or the desktop's from the theme.
+    pub fn sizes(&self, wall: bool) -> TypeScale {
+        if wall {
+            TypeScale::WALL
+        } else {
+            TypeScale::desk(self)
+        }
+    }
+
     /// An alert level's colour: 黄, 橙, 红.
     pub fn alert_colour(&self, level: AlertLevel) -> Hex {
         match level {
@@ -111,6 +120,41 @@ impl Theme {
             1 => self.alert_colour(AlertLevel::Yellow),
             2 => self.alert_colour(AlertLevel::Orange),
             _ => self.alert_colour(AlertLevel::Red),
+        }
+    }
+}
+
+/// Text sizes, in egui points, of one layout: what every panel sizes its text by.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TypeScale {
+    /// Body text: sentences, list rows, table cells, legends.
+    pub body: f32,
+    /// Secondary lines: periods, changes, captions under a heading.
+    pub small: f32,
+    /// Panel titles.
+    pub heading: f32,
+    /// Headline numbers.
+    pub key: f32,
+    /// Chart axes and ticks.
+    pub axis: f32,
+    /// Region names and values on the map.
+    pub map_label: f32,
+}
+
+impl TypeScale {
+    /// The wall's sizes at its design height (1080 points, scaled to the wall's pixels),
+    /// chosen to be read from 3–5 m (docs/cockpit.md gives their physical heights).
+    pub const WALL: TypeScale = TypeScale { body: 22.0, small: 20.0, heading: 26.0, key: 56.0, axis: 16.0, map_label: 20.0 };
+
+    /// A desktop's sizes, from the theme.
+    pub fn desk(theme: &Theme) -> TypeScale {
+        TypeScale {
+            body: theme.text_size,
+            small: theme.text_size * 0.8,
+            heading: theme.heading_size,
+            key: theme.kpi_size,
+            axis: theme.text_size * 0.75,
+            map_label: theme.text_size * 0.85,
         }
     }
 }
@@ -161,7 +205,7 @@ impl Themes {
 }
 
 /// egui's look for a theme: panels, text and widgets in the theme's colours.
-pub fn egui_style(theme: &Theme, style: &mut egui::Style) {
+pub fn egui_style(theme: &Theme, sizes: &TypeScale, style: &mut egui::Style) {
     let mut visuals = if theme.dark { egui::Visuals::dark() } else { egui::Visuals::light() };
     visuals.override_text_color = Some(theme.text.egui());
     visuals.panel_fill = theme.panel.egui();
@@ -178,11 +222,11 @@ pub fn egui_style(theme: &Theme, style: &mut egui::Style) {
     style.visuals = visuals;
     use egui::{FontFamily, FontId, TextStyle};
     style.text_styles = [
-        (TextStyle::Small, FontId::new(theme.text_size * 0.8, FontFamily::Proportional)),
-        (TextStyle::Body, FontId::new(theme.text_size, FontFamily::Proportional)),
-        (TextStyle::Button, FontId::new(theme.text_size, FontFamily::Proportional)),
-        (TextStyle::Heading, FontId::new(theme.heading_size, FontFamily::Proportional)),
-        (TextStyle::Monospace, FontId::new(theme.text_size, FontFamily::Monospace)),
+        (TextStyle::Small, FontId::new(sizes.small, FontFamily::Proportional)),
+        (TextStyle::Body, FontId::new(sizes.body, FontFamily::Proportional)),
+        (TextStyle::Button, FontId::new(sizes.body, FontFamily::Proportional)),
+        (TextStyle::Heading, FontId::new(sizes.heading, FontFamily::Proportional)),
+        (TextStyle::Monospace, FontId::new(sizes.body, FontFamily::Monospace)),
     ]
     .into();
 }

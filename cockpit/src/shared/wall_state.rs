@@ -1,17 +1,19 @@
-//! What the wall publishes for the panels: where the side columns must end on a spliced
-//! wall, and which page of the alert ticker is on show.
+//! What the wall publishes for the panels: where its screens meet, and which page of the
+//! ticker and of long lists is on show.
 
 use std::time::Duration;
 
 use bevy::prelude::*;
 
-/// Where the side columns must end so no text crosses a seam (egui points), if the wall
-/// is spliced; the panels read it.
-#[derive(Resource, Clone, Copy, Debug, Default)]
-pub struct SeamSafeColumns(pub Option<f32>);
+use crate::shared::wall_frame::Seams;
 
-/// The wall's alert ticker: which page of the view month's alerts is on show. It steps
-/// every [`TICKER_STEP`] rather than scrolling, so a still wall sleeps between pages.
+/// Where a spliced wall's screens meet (egui points); none on one screen or a desk.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct WallSeams(pub Seams);
+
+/// The wall's page clock: which page of the alert ticker, and of any list too long for its
+/// panel, is on show. It steps every [`TICKER_STEP`] rather than scrolling, so a still
+/// wall sleeps between pages.
 #[derive(Resource, Clone, Copy, Debug, Default)]
 pub struct Ticker {
     pub page: usize,

@@ -12,6 +12,7 @@ use szjy_model::region::{Adcode, RegionTree};
 use szjy_model::warning::Category;
 
 use super::{nothing, PanelBody, PanelContext};
+use crate::panels::pager;
 use crate::shared::lifecycle::LifecycleRequest;
 use crate::shared::text::text;
 use crate::shared::view::{View, ViewCommand};
@@ -103,6 +104,22 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
     if lines.is_empty() {
         return nothing(ui, cx, "no_alerts");
     }
+    if cx.wall {
+        // Rows as tall as their wrapped text: level, place and indicator; then the figures.
+        let width = ui.available_width();
+        let painter = ui.painter();
+        let (body, small) = (egui::FontId::proportional(cx.sizes.body), egui::FontId::proportional(cx.sizes.small));
+        let heights: Vec<f32> = lines
+            .iter()
+            .map(|line| {
+                let head = format!("● {} {}", level_label(line.level, lang), line.text);
+                let first = painter.layout(head, body.clone(), theme.text.egui(), width).size().y;
+                let second = painter.layout(line.detail.clone(), small.clone(), theme.text.egui(), width).size().y;
+                first + second + 8.0
+            })
+            .collect();
+        return pager::rows(ui, cx, "alerts", &heights, |ui, i| wall_alert(ui, cx, &lines[i]));
+    }
     egui::ScrollArea::vertical().id_salt("alerts").show(ui, |ui| {
         for line in lines {
             let color = theme.alert_colour(line.level);
@@ -121,7 +138,7 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
                 Some(status) => format!("{status} · {}", line.detail),
                 None => line.detail.clone(),
             };
-            ui.add(egui::Label::new(egui::RichText::new(detail).color(theme.text_muted.egui()).size(theme.text_size * 0.85)).truncate());
+            ui.add(egui::Label::new(egui::RichText::new(detail).color(theme.text_muted.egui()).small()).truncate());
             if focused && !cx.wall && cx.alert_states.writable {
                 lifecycle_controls(ui, cx, &line.id, state);
             }
@@ -131,6 +148,21 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
             }
         }
     });
+}
+
+/// An alert on the wall: level, place and indicator; then the figures and since when.
+fn wall_alert(ui: &mut egui::Ui, cx: &PanelContext, line: &AlertLine) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    let color = theme.alert_colour(line.level).egui();
+    ui.spacing_mut().item_spacing.y = 2.0;
+    // One wrapping label: the dot, the level in its colour, then place and indicator.
+    let mut job = egui::text::LayoutJob::default();
+    let body = egui::FontId::proportional(cx.sizes.body);
+    let format = |color: egui::Color32| egui::TextFormat { font_id: body.clone(), color, ..Default::default() };
+    job.append(&format!("● {} ", level_label(line.level, lang)), 0.0, format(color));
+    job.append(&line.text, 0.0, format(theme.text.egui()));
+    ui.add(egui::Label::new(job).wrap());
+    ui.add(egui::Label::new(egui::RichText::new(&line.detail).small().color(theme.text_muted.egui())).wrap());
 }
 
 /// 已确认 / 已指派：… / 已关闭, or nothing for an open alert.
@@ -172,7 +204,7 @@ fn lifecycle_controls(ui: &mut egui::Ui, cx: &PanelContext, alert: &str, state: 
         }
     });
     if let Some(error) = &cx.alert_states.error {
-        ui.label(egui::RichText::new(error).color(cx.theme.bad.egui()).size(cx.theme.text_size * 0.85));
+        ui.label(egui::RichText::new(error).color(cx.theme.bad.egui()).small());
     }
     if let Some(action) = step {
         field.clear();

@@ -83,5 +83,6 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
         period_label: &|p| p.label(lang),
         forecast_word: text(lang, "forecast"),
     };
-    chart::lines(ui, theme, &chart);
+    let plotted = chart::lines(ui, theme, &cx.sizes, &chart);
+    cx.report.borrow_mut().charts.push(plotted.into());
 }

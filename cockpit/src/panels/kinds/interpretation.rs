@@ -37,7 +37,7 @@ fn interpretation(ui: &mut egui::Ui, cx: &PanelContext, paragraphs: &[(Paragraph
     let lang = cx.lang();
     egui::ScrollArea::vertical().id_salt("interpretation").show(ui, |ui| {
         for (paragraph, topic) in paragraphs {
-            let words = egui::RichText::new(&paragraph.text).size(cx.theme.text_size);
+            let words = egui::RichText::new(&paragraph.text).size(cx.sizes.body);
             match paragraph.measure.zip(*topic) {
                 // Walls have no pointer: the text stays plain there.
                 Some((measure, topic)) if !cx.wall => {

@@ -6,7 +6,7 @@ use szjy_model::cube::{Cube, Lookup};
 use szjy_model::interpret::format_value;
 
 use super::{filtered_name, provenance, PanelBody, PanelContext};
-use crate::shared::figures::{self, Figure};
+use crate::shared::figures::{self, Change, Figure};
 use crate::shared::text::text;
 use crate::shared::view::View;
 
@@ -22,16 +22,10 @@ impl PanelBody for Kpi {
     }
 }
 
-/// Change arrows: ▲/▼ with the sign, coloured by whether the change is good news.
-fn change_text(change: Option<f64>, def: &MeasureDef, cx: &PanelContext) -> egui::RichText {
-    let Some(c) = change else { return egui::RichText::new("—").color(cx.theme.text_muted.egui()) };
-    let arrow = if c > 0.0 {
-        "▲"
-    } else if c < 0.0 {
-        "▼"
-    } else {
-        "■"
-    };
+/// Change arrows: ▲/▼ with the amount (percentage points for rates), coloured by
+/// whether the change is good news.
+pub fn change_text(change: Change, def: &MeasureDef, cx: &PanelContext) -> egui::RichText {
+    let c = change.amount();
     let good = match def.direction {
         Direction::HigherIsBetter => Some(c > 0.0),
         Direction::LowerIsBetter => Some(c < 0.0),
@@ -43,7 +37,7 @@ fn change_text(change: Option<f64>, def: &MeasureDef, cx: &PanelContext) -> egui
         Some(false) => cx.theme.bad.egui(),
         None => cx.theme.text.egui(),
     };
-    egui::RichText::new(format!("{arrow}{:.1}%", c.abs())).color(color)
+    egui::RichText::new(change.label(cx.lang())).color(color)
 }
 
 fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
@@ -54,9 +48,9 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
     let height = (ui.available_height() - 8.0 * (rows - 1) as f32) / rows as f32;
     // Tiles shrink their type to fit small windows: name, value, changes (and the
     // period when there is room) must all show.
-    let line = theme.text_size * 1.3;
+    let line = cx.sizes.body * 1.3;
     // Whole points: every distinct size is another set of glyphs in egui's atlas.
-    let value_size = theme.kpi_size.min((height - 2.0 * line - 12.0) / 1.25).max(theme.text_size).floor();
+    let value_size = cx.sizes.key.min((height - 2.0 * line - 12.0) / 1.25).max(cx.sizes.body).floor();
     let show_period = height >= value_size * 1.25 + 3.0 * line + 12.0;
     egui::Grid::new("kpi").num_columns(columns).spacing([8.0, 8.0]).show(ui, |ui| {
         for (i, f) in figures.iter().enumerate() {
@@ -78,12 +72,15 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
             };
             tile.label(value);
             tile.horizontal(|ui| {
-                if f.change_on_previous.is_some() {
+                if let Some(change) = f.change_on_previous {
                     ui.label(egui::RichText::new(text(lang, "mom")).small().color(theme.text_muted.egui()));
-                    ui.label(change_text(f.change_on_previous, f.measure, cx).small());
+                    ui.label(change_text(change, f.measure, cx).small());
                 }
                 ui.label(egui::RichText::new(text(lang, "yoy")).small().color(theme.text_muted.egui()));
-                ui.label(change_text(f.change_on_year, f.measure, cx).small());
+                match f.change_on_year {
+                    Some(change) => ui.label(change_text(change, f.measure, cx).small()),
+                    None => ui.label(egui::RichText::new("—").small().color(theme.text_muted.egui())),
+                };
             });
             if show_period {
                 tile.label(egui::RichText::new(f.period.label(lang)).small().color(theme.text_muted.egui()));

@@ -24,6 +24,7 @@ use szjy_model::lang::Lang;
 use szjy_model::period::Period;
 
 pub use alerts::{ticker_items, TickerItem};
+pub use kpi::change_text;
 
 use super::PanelContext;
 use crate::shared::figures;
@@ -62,7 +63,7 @@ fn measure_name(def: &MeasureDef, lang: Lang) -> String {
 }
 
 /// A measure's name with the category filter's, where the filter applies to it.
-fn filtered_name(def: &MeasureDef, category: Option<&str>, lang: Lang) -> String {
+pub(crate) fn filtered_name(def: &MeasureDef, category: Option<&str>, lang: Lang) -> String {
     match figures::applied_category(def, category) {
         Some(category) => format!("{} · {}", measure_name(def, lang), figures::category_label(category, lang)),
         None => measure_name(def, lang),

@@ -7,7 +7,7 @@ use szjy_model::cube::{Cube, PolicyEvaluation};
 use szjy_model::period::Period;
 
 use super::{nothing, PanelBody, PanelContext};
-use crate::panels::chart;
+use crate::panels::{chart, legend_item, pager};
 use crate::shared::text::text;
 
 /// Which of the policy page's panels.
@@ -51,26 +51,32 @@ fn headline(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEval
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(e) = evaluation else { return missing(ui, cx) };
     ui.label(egui::RichText::new(&e.policy).strong());
-    ui.label(
-        egui::RichText::new(format!("{} {:+.1}%", text(lang, "effect"), e.effect_pct)).size(theme.kpi_size * 0.8).color(theme.text.egui()),
-    );
+    ui.label(egui::RichText::new(text(lang, "effect")).color(theme.text_muted.egui()));
+    ui.label(egui::RichText::new(format!("{:+.1}%", e.effect_pct)).size(cx.sizes.key * 0.8).color(theme.text.egui()));
     ui.label(
         egui::RichText::new(format!("{} {:+.1}% … {:+.1}%", text(lang, "ci95"), e.ci_low_pct, e.ci_high_pct))
             .color(theme.text_muted.egui()),
     );
-    for (i, w) in e.waves.iter().enumerate() {
-        ui.label(
-            egui::RichText::new(format!(
-                "{} {} · {} · {} {} · {:+.1}%",
-                text(lang, "wave"),
-                i + 1,
-                w.start.label(lang),
-                w.treated_counties,
-                text(lang, "counties"),
-                w.effect_pct
-            ))
-            .small(),
-        );
+    let wave = |i: usize| {
+        let w = &e.waves[i];
+        format!(
+            "{} {} · {} · {} {} · {:+.1}%",
+            text(lang, "wave"),
+            i + 1,
+            w.start.label(lang),
+            w.treated_counties,
+            text(lang, "counties"),
+            w.effect_pct
+        )
+    };
+    if cx.wall {
+        let heights = vec![cx.sizes.small * 1.45; e.waves.len()];
+        return pager::rows(ui, cx, "waves", &heights, |ui, i| {
+            ui.label(egui::RichText::new(wave(i)).small());
+        });
+    }
+    for i in 0..e.waves.len() {
+        ui.label(egui::RichText::new(wave(i)).small());
     }
 }
 
@@ -91,16 +97,17 @@ fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyE
     };
     ui.label(egui::RichText::new(caption).small().color(theme.text_muted.egui()));
     let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), ui.available_height()), egui::Sense::hover());
+    cx.report.borrow_mut().charts.push(rect.into());
     let (Some(first), Some(last)) = (points.first(), points.last()) else { return };
     let lo = points.iter().map(|p| p.ci_low_pct).fold(0.0, f64::min);
     let hi = points.iter().map(|p| p.ci_high_pct).fold(0.0, f64::max);
     let (y0, y1, step) = chart::nice_axis(lo, hi, 3);
     let painter = ui.painter_at(rect);
-    let font = egui::FontId::proportional(theme.text_size * 0.75);
-    let axis_width = theme.text_size * 3.0;
+    let font = egui::FontId::proportional(cx.sizes.axis);
+    let axis_width = cx.sizes.axis * 4.0;
     let plot = egui::Rect::from_min_max(
-        egui::pos2(rect.left() + axis_width, rect.top() + 4.0),
-        egui::pos2(rect.right() - 6.0, rect.bottom() - theme.text_size * 1.2),
+        egui::pos2(rect.left() + axis_width, rect.top() + cx.sizes.axis * 0.6 + 2.0),
+        egui::pos2(rect.right() - 6.0, rect.bottom() - cx.sizes.axis * 1.6),
     );
     let span = (last.months - first.months).max(1) as f32;
     let x_of = |months: f32| plot.left() + plot.width() * (months - first.months as f32) / span;
@@ -178,11 +185,10 @@ fn group_trends(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Policy
         chart::Series { name: text(lang, "treated_counties"), points: &treated, fan: &[] },
         chart::Series { name: text(lang, "comparison_counties"), points: &comparison, fan: &[] },
     ];
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        ui.style_mut().text_styles.insert(egui::TextStyle::Body, egui::FontId::proportional(cx.sizes.small));
         for (k, s) in series.iter().enumerate() {
-            let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 3.0), egui::Sense::hover());
-            ui.painter().rect_filled(swatch, 0, cx.theme.series[k % cx.theme.series.len()].egui());
-            ui.label(egui::RichText::new(s.name).small());
+            legend_item(ui, cx, egui::vec2(14.0, 3.0), cx.theme.series[k % cx.theme.series.len()].egui(), s.name.to_string());
         }
     });
     let height = ui.available_height();
@@ -194,5 +200,6 @@ fn group_trends(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Policy
         period_label: &|p| p.label(lang),
         forecast_word: text(lang, "forecast"),
     };
-    chart::lines(ui, cx.theme, &chart);
+    let plotted = chart::lines(ui, cx.theme, &cx.sizes, &chart);
+    cx.report.borrow_mut().charts.push(plotted.into());
 }

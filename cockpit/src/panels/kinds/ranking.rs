@@ -6,7 +6,7 @@ use szjy_model::interpret::format_value;
 use szjy_model::period::Period;
 
 use super::{filtered_name, nothing, provenance, PanelBody, PanelContext};
-use crate::panels::chart;
+use crate::panels::{chart, pager};
 use crate::shared::figures::{self, Bar};
 use crate::shared::scene::RankBy;
 use crate::shared::view::View;
@@ -36,7 +36,13 @@ impl PanelBody for Ranking {
             nothing(ui, cx, "no_data");
         }
         let lang = cx.lang();
-        chart::bars(ui, cx.theme, &self.bars, &|v| format_value(&self.measure, v, lang));
+        let format = |v| format_value(&self.measure, v, lang);
+        if !cx.wall {
+            return chart::bars(ui, cx.theme, &cx.sizes, &self.bars, &format);
+        }
+        let scale = chart::BarScale::of(ui, &cx.sizes, &self.bars, &format);
+        let heights: Vec<f32> = (0..self.bars.len()).map(|i| scale.row_height(&cx.sizes, i)).collect();
+        pager::rows(ui, cx, "ranking", &heights, |ui, i| chart::bar_row(ui, cx.theme, &cx.sizes, (i + 1, &self.bars[i]), &scale, &format));
     }
 }
 

@@ -5,6 +5,7 @@ use szjy_model::cube::Cube;
 use szjy_model::indicator;
 
 use super::{nothing, PanelBody, PanelContext};
+use crate::panels::pager;
 use crate::shared::text::text;
 use crate::shared::view::View;
 
@@ -44,6 +45,24 @@ fn support(ui: &mut egui::Ui, cx: &PanelContext, lines: &[SupportLine]) {
     let (theme, lang) = (cx.theme, cx.lang());
     if lines.is_empty() {
         return nothing(ui, cx, "no_support_needed");
+    }
+    if cx.wall {
+        // Rows as tall as their wrapped text.
+        let width = ui.available_width();
+        let painter = ui.painter();
+        let heights: Vec<f32> = lines
+            .iter()
+            .map(|line| {
+                let body = egui::FontId::proportional(cx.sizes.body);
+                let group = painter.layout(line.group.clone(), body.clone(), theme.text.egui(), width).size().y;
+                let measures = painter.layout(line.measures.clone(), body, theme.text.egui(), width).size().y;
+                group + measures + 3.0 * ui.spacing().item_spacing.y + 4.0
+            })
+            .collect();
+        return pager::rows(ui, cx, "support", &heights, |ui, i| {
+            ui.label(egui::RichText::new(&lines[i].group).strong().color(theme.accent.egui()));
+            ui.label(&lines[i].measures);
+        });
     }
     egui::ScrollArea::vertical().id_salt("support").show(ui, |ui| {
         for line in lines {

@@ -3,12 +3,11 @@
 use bevy_egui::egui;
 use szjy_model::catalogue::MeasureDef;
 use szjy_model::cube::{Cube, Lookup};
-use szjy_model::interpret::format_value;
-#[cfg(test)]
-use szjy_model::lang::Lang;
+use szjy_model::interpret::format_number;
 use szjy_model::region::RegionTree;
 
 use super::{filtered_name, PanelBody, PanelContext};
+use crate::panels::pager;
 use crate::shared::figures;
 use crate::shared::view::View;
 
@@ -28,7 +27,7 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
             let cells = defs
                 .iter()
                 .map(|def| match figures::figure(cube, def.id, child.adcode, view.month, view.category.as_deref()).map(|f| f.value) {
-                    Some(Lookup::Value(v)) => format_value(def.id, v, lang),
+                    Some(Lookup::Value(v)) => format_number(def.id, v, lang),
                     Some(Lookup::Suppressed) => "*".into(),
                     Some(Lookup::Missing) | None => "—".into(),
                 })
@@ -36,13 +35,54 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
             (child.name(lang).to_string(), cells)
         })
         .collect();
-    Table { columns: defs.iter().map(|d| filtered_name(d, view.category.as_deref(), lang)).collect(), rows }
+    // The header gives each column's unit once.
+    let header = |d: &&MeasureDef| match d.unit(lang) {
+        "" => filtered_name(d, view.category.as_deref(), lang),
+        unit => format!("{}（{unit}）", filtered_name(d, view.category.as_deref(), lang)),
+    };
+    Table { columns: defs.iter().map(header).collect(), rows }
 }
 
 impl PanelBody for Table {
-    fn show(&self, ui: &mut egui::Ui, _cx: &PanelContext) {
-        show_table(ui, &self.columns, &self.rows);
+    fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
+        if cx.wall {
+            wall_table(ui, cx, &self.columns, &self.rows);
+        } else {
+            show_table(ui, &self.columns, &self.rows);
+        }
     }
+}
+
+/// On the wall: a header row, then the rows a page at a time, numbers right-aligned in
+/// columns of equal width beside the name.
+fn wall_table(ui: &mut egui::Ui, cx: &PanelContext, columns: &[String], rows: &[(String, Vec<String>)]) {
+    let (theme, sizes) = (cx.theme, &cx.sizes);
+    let width = ui.available_width();
+    let name_width = width * 0.28;
+    let cell_width = (width - name_width) / columns.len().max(1) as f32;
+    let line = |ui: &mut egui::Ui, name: &str, cells: &[String], strong: bool, font: egui::FontId, height: f32| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
+        let color = if strong { theme.text_muted.egui() } else { theme.text.egui() };
+        let painter = ui.painter();
+        painter.text(egui::pos2(rect.left(), rect.center().y), egui::Align2::LEFT_CENTER, name, font.clone(), color);
+        for (k, cell) in cells.iter().enumerate() {
+            let right = rect.left() + name_width + cell_width * (k + 1) as f32 - 4.0;
+            let galley = painter.layout(cell.clone(), font.clone(), color, cell_width - 8.0);
+            let at = egui::pos2(right - galley.size().x, rect.center().y - galley.size().y / 2.0);
+            painter.galley(at, galley, color);
+        }
+    };
+    // Headers wrap within their column: measure the tallest.
+    let header_font = egui::FontId::proportional(sizes.small);
+    let header_height = columns
+        .iter()
+        .map(|c| ui.painter().layout(c.clone(), header_font.clone(), theme.text_muted.egui(), cell_width - 8.0).size().y)
+        .fold(sizes.small * 1.3, f32::max)
+        + 6.0;
+    line(ui, "", columns, true, header_font, header_height);
+    let body = egui::FontId::proportional(sizes.body);
+    let height = sizes.body * 1.45;
+    pager::rows(ui, cx, "table", &vec![height; rows.len()], |ui, i| line(ui, &rows[i].0, &rows[i].1, false, body.clone(), height));
 }
 
 fn show_table(ui: &mut egui::Ui, columns: &[String], rows: &[(String, Vec<String>)]) {
@@ -80,9 +120,9 @@ mod tests {
         // A public cube keeps a hidden cell's flags, not its value.
         cube.cells.last_mut().unwrap().value = None;
         let table = prepare(&cube, &super::super::view_at(PROVINCE, june), &["new_urban_jobs".to_string()]);
-        assert_eq!(table.columns, vec![szjy_model::catalogue::measure("new_urban_jobs").unwrap().name_zh.to_string()]);
+        assert_eq!(table.columns, vec![format!("{}（人）", szjy_model::catalogue::measure("new_urban_jobs").unwrap().name_zh)]);
         assert_eq!(table.rows.len(), 16, "one row per city");
-        assert_eq!(table.rows[0], ("济南市".to_string(), vec![format_value("new_urban_jobs", 1200.0, Lang::Zh)]));
+        assert_eq!(table.rows[0], ("济南市".to_string(), vec!["1200".to_string()]));
         assert_eq!(table.rows[1].1, vec!["*".to_string()], "a hidden cell");
         assert_eq!(table.rows[2].1, vec!["—".to_string()], "a missing cell");
     }

@@ -8,7 +8,7 @@ use szjy_model::outlook::ForecastPoint;
 use szjy_model::period::Period;
 
 use super::{filtered_name, provenance, PanelBody, PanelContext};
-use crate::panels::chart;
+use crate::panels::{chart, legend_item};
 use crate::shared::figures;
 use crate::shared::text::text;
 use crate::shared::view::View;
@@ -71,22 +71,27 @@ impl PanelBody for Trend {
             period_label: &|p: Period| p.label(lang),
             forecast_word: text(lang, "forecast"),
         };
-        chart::lines(ui, cx.theme, &chart);
+        let plotted = chart::lines(ui, cx.theme, &cx.sizes, &chart);
+        cx.report.borrow_mut().charts.push(plotted.into());
     }
 }
 
 fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) -> egui::Response {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        // Legend words in the small style.
+        ui.style_mut().text_styles.insert(egui::TextStyle::Body, egui::FontId::proportional(cx.sizes.small));
         for (k, s) in series.iter().enumerate() {
             let color = cx.theme.series[k % cx.theme.series.len()].egui();
-            let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 3.0), egui::Sense::hover());
-            ui.painter().rect_filled(swatch, 0, color);
-            ui.label(egui::RichText::new(s.name).small());
+            legend_item(ui, cx, egui::vec2(14.0, 3.0), color, s.name.to_string());
         }
         if series.iter().any(|s| !s.fan.is_empty()) {
-            let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 8.0), egui::Sense::hover());
-            ui.painter().rect_filled(swatch, 0, cx.theme.series[0].egui().gamma_multiply(0.30));
-            ui.label(egui::RichText::new(text(cx.lang(), "forecast_band")).small());
+            legend_item(
+                ui,
+                cx,
+                egui::vec2(14.0, 8.0),
+                cx.theme.series[0].egui().gamma_multiply(0.30),
+                text(cx.lang(), "forecast_band").to_string(),
+            );
         }
     })
     .response

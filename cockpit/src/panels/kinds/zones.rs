@@ -5,6 +5,7 @@ use szjy_model::cube::{Cube, ZoneStatus};
 use szjy_model::region::RegionTree;
 
 use super::{nothing, PanelBody, PanelContext};
+use crate::panels::pager;
 use crate::shared::text::text;
 use crate::shared::view::View;
 
@@ -30,6 +31,18 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
     if list.is_empty() {
         return nothing(ui, cx, "no_zones");
     }
+    if cx.wall {
+        let width = ui.available_width();
+        let heights: Vec<f32> = list
+            .iter()
+            .map(|z| {
+                let small = egui::FontId::proportional(cx.sizes.small);
+                let figures = ui.painter().layout(zone_figures(z, lang), small, theme.text.egui(), width).size().y;
+                cx.sizes.body * 1.35 + figures + 8.0
+            })
+            .collect();
+        return pager::rows(ui, cx, "zones", &heights, |ui, i| wall_zone(ui, cx, &list[i]));
+    }
     egui::ScrollArea::vertical().id_salt("zones").show(ui, |ui| {
         egui::Grid::new("zones").striped(true).num_columns(5).show(ui, |ui| {
             for key in ["zone", "services", "records", "functions", "standing"] {
@@ -47,6 +60,34 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
             }
         });
     });
+}
+
+/// A zone on the wall: its name and standing; then its figures against the targets.
+fn wall_zone(ui: &mut egui::Ui, cx: &PanelContext, z: &ZoneStatus) {
+    let (theme, lang) = (cx.theme, cx.lang());
+    ui.spacing_mut().item_spacing.y = 2.0;
+    ui.horizontal(|ui| {
+        let (word, color) = if z.meets_targets { ("met", theme.good) } else { ("not_met", theme.bad) };
+        ui.label(egui::RichText::new(text(lang, word)).color(color.egui()).strong());
+        ui.add(egui::Label::new(egui::RichText::new(&z.name).color(theme.text.egui())).wrap_mode(egui::TextWrapMode::Extend));
+    });
+    ui.add(egui::Label::new(egui::RichText::new(zone_figures(z, lang)).small().color(theme.text_muted.egui())).wrap());
+}
+
+/// A zone's figures against its targets, in one line of words.
+fn zone_figures(z: &ZoneStatus, lang: szjy_model::lang::Lang) -> String {
+    format!(
+        "{} {}/{} · {} {}/{} · {} {}/{}",
+        text(lang, "services"),
+        z.services,
+        z.services_target,
+        text(lang, "records"),
+        z.valid_records,
+        z.records_target,
+        text(lang, "functions"),
+        z.functions_used,
+        z.functions_target
+    )
 }
 
 #[cfg(test)]
