@@ -195,21 +195,15 @@ pub fn bar_height(sizes: &TypeScale) -> f32 {
     sizes.body * 1.45
 }
 
-/// Horizontal ranked bars, as many as fit the height.
-pub fn bars(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, bars: &[Bar], format: &dyn Fn(f64) -> String) {
-    let row = bar_height(sizes);
-    let fit = ((ui.available_height() / row).floor() as usize).min(bars.len());
-    let scale = BarScale::of(ui, sizes, bars, format);
-    for (i, bar) in bars.iter().take(fit).enumerate() {
-        bar_row(ui, theme, sizes, (i + 1, bar), &scale, format);
-    }
-}
-
-/// What every row of a bar list shares: the largest magnitude, the width of the widest
-/// value (so values never run into their bars, in any language), and whether labels go
-/// on a line of their own above the bars (when one is too long to share a line).
+/// What every row of a bar list shares: the range the bars span (zero always in it, so
+/// negative values draw left of a zero line and positive ones right), the width of the
+/// widest value (so values never run into their bars, in any language), and whether
+/// labels go on a line of their own above the bars (when one is too long to share a line).
 pub struct BarScale {
-    pub max: f64,
+    pub lo: f64,
+    pub hi: f64,
+    /// A fall is bad news (the measure's direction): negative bars in the theme's bad colour.
+    pub falls_are_bad: bool,
     pub value_width: f32,
     pub labels_above: bool,
     /// Above the bars, each label's height, wrapped to the row's width.
@@ -224,16 +218,20 @@ impl BarScale {
         let font = egui::FontId::proportional(sizes.body);
         let width_of = |text: String| ui.painter().layout_no_wrap(text, font.clone(), egui::Color32::WHITE).size().x;
         let value_width = bars.iter().map(|b| width_of(format(b.value))).fold(0.0, f32::max);
-        let label_width = bars.iter().enumerate().map(|(i, b)| width_of(format!("{}. {}", i + 1, b.label))).fold(0.0, f32::max);
+        let label_width = bars.iter().map(|b| width_of(format!("{}. {}", b.rank, b.label))).fold(0.0, f32::max);
         let labels_above = label_width > ui.available_width() * LABEL_SHARE;
         let label_heights = if labels_above {
             let wrapped = |text: String| ui.painter().layout(text, font.clone(), egui::Color32::WHITE, ui.available_width()).size().y;
-            bars.iter().enumerate().map(|(i, b)| wrapped(format!("{}. {}", i + 1, b.label)) + 6.0).collect()
+            bars.iter().map(|b| wrapped(format!("{}. {}", b.rank, b.label)) + 6.0).collect()
         } else {
             Vec::new()
         };
+        let lo = bars.iter().map(|b| b.value).fold(0.0, f64::min);
+        let hi = bars.iter().map(|b| b.value).fold(0.0, f64::max);
         BarScale {
-            max: bars.iter().map(|b| b.value.abs()).fold(0.0, f64::max).max(f64::EPSILON),
+            lo,
+            hi: if hi <= lo { lo + 1.0 } else { hi },
+            falls_are_bad: false,
             value_width: value_width + 8.0,
             labels_above,
             label_heights,
@@ -246,22 +244,33 @@ impl BarScale {
     }
 }
 
-/// One ranked bar: its rank and label, the bar scaled to the list's largest, and the value.
+/// Bar `i` of a ranked list: its rank and label, the bar from the zero line, and the
+/// value; a dashed line above it where ranks were skipped (the list shows both ends).
 pub fn bar_row(
     ui: &mut egui::Ui,
     theme: &Theme,
     sizes: &TypeScale,
-    (rank, bar): (usize, &Bar),
+    (bars, i): (&[Bar], usize),
     scale: &BarScale,
     format: &dyn Fn(f64) -> String,
 ) {
+    let bar = &bars[i];
     let row = bar_height(sizes);
     let width = ui.available_width();
     let font = egui::FontId::proportional(sizes.body);
-    let (max, value_width) = (scale.max, scale.value_width);
-    let (whole, response) = ui.allocate_exact_size(egui::vec2(width, scale.row_height(sizes, rank - 1)), egui::Sense::hover());
+    let (whole, response) = ui.allocate_exact_size(egui::vec2(width, scale.row_height(sizes, i)), egui::Sense::hover());
     let painter = ui.painter_at(whole);
-    let label_text = format!("{rank}. {}", bar.label);
+    if i > 0 && bars[i - 1].rank + 1 < bar.rank {
+        let y = whole.top() + 1.0;
+        let dashes = egui::Shape::dashed_line(
+            &[egui::pos2(whole.left(), y), egui::pos2(whole.right(), y)],
+            egui::Stroke::new(1.0, theme.text_muted.egui()),
+            4.0,
+            4.0,
+        );
+        painter.extend(dashes);
+    }
+    let label_text = format!("{}. {}", bar.rank, bar.label);
     let rect = if scale.labels_above {
         let galley = painter.layout(label_text, font.clone(), theme.text.egui(), width);
         let label = egui::Rect::from_min_size(whole.min, egui::vec2(width, whole.height() - row));
@@ -275,10 +284,16 @@ pub fn bar_row(
     let track_left = if scale.labels_above { rect.left() } else { whole.left() + width * LABEL_SHARE + 4.0 };
     let track = egui::Rect::from_min_max(
         egui::pos2(track_left, rect.top() + row * 0.22),
-        egui::pos2(rect.right() - value_width, rect.bottom() - row * 0.22),
+        egui::pos2(rect.right() - scale.value_width, rect.bottom() - row * 0.22),
     );
-    let filled = egui::Rect::from_min_size(track.min, egui::vec2(track.width() * (bar.value.abs() / max) as f32, track.height()));
-    painter.rect_filled(filled, 2, theme.series[0].egui());
+    let x_of = |v: f64| track.left() + track.width() * ((v - scale.lo) / (scale.hi - scale.lo)) as f32;
+    let (zero, end) = (x_of(0.0), x_of(bar.value));
+    let filled = egui::Rect::from_min_max(egui::pos2(zero.min(end), track.top()), egui::pos2(zero.max(end), track.bottom()));
+    let colour = if bar.value < 0.0 && scale.falls_are_bad { theme.bad } else { theme.series[0] };
+    painter.rect_filled(filled, 2, colour.egui());
+    if scale.lo < 0.0 {
+        painter.vline(zero, rect.y_range(), egui::Stroke::new(1.0, theme.text_muted.egui()));
+    }
     painter.text(egui::pos2(rect.right(), rect.center().y), egui::Align2::RIGHT_CENTER, format(bar.value), font, theme.text.egui());
     response.on_hover_text(format!("{}：{}", bar.label, format(bar.value)));
 }

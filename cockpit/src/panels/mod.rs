@@ -542,7 +542,7 @@ pub(crate) fn panel_frame(ui: &mut egui::Ui, cx: &PanelContext, panel: &Panel, c
     let paging_width =
         child.painter().layout_no_wrap(widest_paging, egui::FontId::proportional(cx.sizes.small), theme.text.egui()).size().x;
     // (The desk scrolls its lists: it never pages.)
-    let paging_row = if !cx.wall || title.right() + 12.0 + paging_width <= inner.right() {
+    let paging_row = if !cx.wall || !panel.kind.lists() || title.right() + 12.0 + paging_width <= inner.right() {
         egui::Rect::from_min_max(egui::pos2(title.right() + 12.0, title.top()), egui::pos2(inner.right(), title.bottom()))
     } else {
         let (row, _) = child.allocate_exact_size(egui::vec2(inner.width().max(0.0), cx.sizes.small * 1.4), egui::Sense::hover());
@@ -601,6 +601,8 @@ pub(crate) fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Chorople
                 MapScale::Quantiles => {
                     let label = match (lower, upper) {
                         (None, Some(u)) => format!("≤ {}", fmt(u)),
+                        // A dash between negative numbers reads as a minus: words then.
+                        (Some(l), Some(u)) if l < 0.0 || u < 0.0 => format!("{}{}{}", fmt(l), lang.pick("～", " to "), fmt(u)),
                         (Some(l), Some(u)) => format!("{}–{}", fmt(l), fmt(u)),
                         (Some(l), None) => format!("> {}", fmt(l)),
                         (None, None) => text(lang, "all_values").to_string(),

@@ -179,17 +179,20 @@ pub struct Bar {
     pub key: String,
     pub label: String,
     pub value: f64,
+    /// Its place among all the ranked, 1 for the largest.
+    pub rank: usize,
 }
 
 /// The children of a region (cities of the province, counties of a city) ranked by a
-/// measure, largest first; suppressed and missing values are left out.
+/// measure, largest first: both ends (a county is ranked among its siblings and always
+/// shown); suppressed and missing values are left out.
 pub fn rank_children(
     cube: &Cube,
     measure: &str,
     region: Adcode,
     month: Period,
     category: Option<&str>,
-    top: usize,
+    ends: Ends,
     lang: Lang,
 ) -> (Period, Vec<Bar>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
@@ -201,25 +204,25 @@ pub fn rank_children(
         None => tree.parent(region).map_or(region, |p| p.adcode),
     };
     let period = figure(cube, measure, parent, month, category).map_or(def.period_at(month), |f| f.period);
-    let mut bars: Vec<Bar> = tree
+    let bars: Vec<Bar> = tree
         .children(parent)
         .filter_map(|r| {
             let value = cube.get(measure, r.adcode, period, dim).value()?;
-            Some(Bar { key: r.adcode.to_string(), label: r.name(lang).to_string(), value })
+            Some(Bar { key: r.adcode.to_string(), label: r.name(lang).to_string(), value, rank: 0 })
         })
         .collect();
-    sort_and_cut(&mut bars, top);
-    (period, bars)
+    let pinned = (parent != region).then(|| region.to_string());
+    (period, top_and_bottom(bars, ends, pinned.as_deref()))
 }
 
-/// A measure's breakdown by a dimension at a region, largest first.
+/// A measure's breakdown by a dimension at a region, largest first: both ends.
 pub fn rank_dimension(
     cube: &Cube,
     measure: &str,
     region: Adcode,
     month: Period,
     dim: DimKind,
-    top: usize,
+    ends: Ends,
     lang: Lang,
 ) -> (Period, Vec<Bar>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
@@ -227,18 +230,31 @@ pub fn rank_dimension(
     // Counties publish totals only; their breakdowns are their city's.
     let tree = RegionTree::shandong();
     let region = if tree.children(region).next().is_none() { tree.parent(region).map_or(region, |p| p.adcode) } else { region };
-    let mut bars: Vec<Bar> = cube
+    let bars: Vec<Bar> = cube
         .breakdown(measure, region, period, dim.prefix())
         .into_iter()
-        .filter_map(|(code, lookup)| Some(Bar { label: dimension_label(dim, &code, lang), key: code, value: lookup.value()? }))
+        .filter_map(|(code, lookup)| Some(Bar { label: dimension_label(dim, &code, lang), key: code, value: lookup.value()?, rank: 0 }))
         .collect();
-    sort_and_cut(&mut bars, top);
-    (period, bars)
+    (period, top_and_bottom(bars, ends, None))
 }
 
-fn sort_and_cut(bars: &mut Vec<Bar>, top: usize) {
+/// How many of a ranking's ends show: the largest and the smallest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ends {
+    pub top: usize,
+    pub bottom: usize,
+}
+
+/// Bars ranked largest first, keeping the `top` largest, the `bottom` smallest (so the
+/// worst of a measure that can fall shows too) and the pinned key wherever it ranks.
+pub fn top_and_bottom(mut bars: Vec<Bar>, Ends { top, bottom }: Ends, pinned: Option<&str>) -> Vec<Bar> {
     bars.sort_by(|a, b| b.value.total_cmp(&a.value).then_with(|| a.key.cmp(&b.key)));
-    bars.truncate(top);
+    let count = bars.len();
+    for (i, bar) in bars.iter_mut().enumerate() {
+        bar.rank = i + 1;
+    }
+    bars.retain(|b| b.rank <= top || b.rank + bottom > count || pinned == Some(b.key.as_str()));
+    bars
 }
 
 /// The readable name of a dimension category.
@@ -387,14 +403,46 @@ mod tests {
 
     #[test]
     fn rankings_sort_and_name_their_bars() {
-        let (_, bars) = rank_children(&cube(), "new_urban_jobs", szjy_model::region::PROVINCE, Period::month(2025, 6), None, 10, Lang::Zh);
+        let (_, bars) = rank_children(
+            &cube(),
+            "new_urban_jobs",
+            szjy_model::region::PROVINCE,
+            Period::month(2025, 6),
+            None,
+            Ends { top: 10, bottom: 0 },
+            Lang::Zh,
+        );
         let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
         assert_eq!(labels, ["青岛市", "济南市"]);
-        let (period, bars) = rank_dimension(&cube(), "shortage_score", JINAN, Period::month(2025, 5), DimKind::Occupation, 1, Lang::Zh);
+        let (period, bars) = rank_dimension(
+            &cube(),
+            "shortage_score",
+            JINAN,
+            Period::month(2025, 5),
+            DimKind::Occupation,
+            Ends { top: 1, bottom: 0 },
+            Lang::Zh,
+        );
         assert_eq!(period, Period::Quarter { year: 2025, quarter: 1 });
         assert_eq!(bars.len(), 1);
         assert_eq!(bars[0].key, "4-01-02-01");
         assert_ne!(bars[0].label, bars[0].key, "occupation codes get their names");
+    }
+
+    #[test]
+    fn rankings_keep_both_ends_and_the_pinned_region() {
+        let bar = |key: &str, value: f64| Bar { key: key.into(), label: key.into(), value, rank: 0 };
+        let bars = vec![bar("a", 5.0), bar("b", -118.0), bar("c", 30.0), bar("d", -74.0), bar("e", 12.0), bar("f", 0.0)];
+        let both = |n: usize| Ends { top: n, bottom: n };
+        let kept = top_and_bottom(bars.clone(), both(2), None);
+        let seen: Vec<(&str, usize)> = kept.iter().map(|b| (b.key.as_str(), b.rank)).collect();
+        // The largest two and the smallest two, the most negative last.
+        assert_eq!(seen, [("c", 1), ("e", 2), ("d", 5), ("b", 6)]);
+        assert_eq!(top_and_bottom(bars.clone(), both(10), None).len(), 6, "a short list shows whole");
+        let top_only = top_and_bottom(bars.clone(), Ends { top: 2, bottom: 0 }, None);
+        assert_eq!(top_only.iter().map(|b| b.key.as_str()).collect::<Vec<_>>(), ["c", "e"]);
+        let pinned = top_and_bottom(bars, both(1), Some("a"));
+        assert_eq!(pinned.iter().map(|b| (b.key.as_str(), b.rank)).collect::<Vec<_>>(), [("c", 1), ("a", 3), ("b", 6)]);
     }
 
     #[test]

@@ -86,8 +86,15 @@ pub enum PanelKind {
     Kpi { measures: Vec<String> },
     /// Monthly trend lines over the last `months` months.
     Trend { measures: Vec<String>, months: u32 },
-    /// Ranked bars: the current region's children, or its breakdown by a dimension.
-    Ranking { measure: String, by: RankBy, top: usize },
+    /// Ranked bars: the current region's children, or its breakdown by a dimension; the
+    /// `top` largest and the `bottom` smallest (default none), a selected county always.
+    Ranking {
+        measure: String,
+        by: RankBy,
+        top: usize,
+        #[serde(default)]
+        bottom: usize,
+    },
     /// A table of the current region's children × measures.
     Table { measures: Vec<String> },
     /// 数据解读 for the view, written from the cube.
@@ -111,6 +118,19 @@ pub enum PanelKind {
 }
 
 impl PanelKind {
+    /// Whether the panel holds a list that may page itself on the wall.
+    pub fn lists(&self) -> bool {
+        matches!(
+            self,
+            PanelKind::Ranking { .. }
+                | PanelKind::Table { .. }
+                | PanelKind::Alerts { .. }
+                | PanelKind::Support
+                | PanelKind::Zones
+                | PanelKind::Policy
+        )
+    }
+
     /// The cube measures the panel shows.
     pub fn measures(&self) -> Vec<&str> {
         match self {

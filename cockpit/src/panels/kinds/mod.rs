@@ -45,7 +45,9 @@ pub fn prepare(cube: &Cube, view: &View, scenes: &Scenes, topic: Topic, kind: &P
     match kind {
         PanelKind::Kpi { measures } => Box::new(kpi::prepare(cube, view, measures)),
         PanelKind::Trend { measures, months } => Box::new(trend::prepare(cube, view, measures, *months)),
-        PanelKind::Ranking { measure, by, top } => Box::new(ranking::prepare(cube, view, measure, *by, *top)),
+        PanelKind::Ranking { measure, by, top, bottom } => {
+            Box::new(ranking::prepare(cube, view, measure, *by, figures::Ends { top: *top, bottom: *bottom }))
+        }
         PanelKind::Table { measures } => Box::new(table::prepare(cube, view, measures)),
         PanelKind::Interpretation => Box::new(interpretation::prepare(cube, view, scenes, topic)),
         PanelKind::Alerts { categories } => Box::new(alerts::prepare(cube, view, categories)),

@@ -1,13 +1,14 @@
 //! A ranking: the focus region's children, or a measure's breakdown, as bars.
 
 use bevy_egui::egui;
+use szjy_model::catalogue::Direction;
 use szjy_model::cube::Cube;
-use szjy_model::interpret::format_value;
+use szjy_model::interpret::format_number;
 use szjy_model::period::Period;
 
 use super::{filtered_name, nothing, provenance, PanelBody, PanelContext};
 use crate::panels::{chart, pager};
-use crate::shared::figures::{self, Bar};
+use crate::shared::figures::{self, Bar, Ends};
 use crate::shared::scene::RankBy;
 use crate::shared::view::View;
 
@@ -19,11 +20,11 @@ pub struct Ranking {
     bars: Vec<Bar>,
 }
 
-pub fn prepare(cube: &Cube, view: &View, measure: &str, by: RankBy, top: usize) -> Ranking {
+pub fn prepare(cube: &Cube, view: &View, measure: &str, by: RankBy, ends: Ends) -> Ranking {
     let (lang, category) = (view.lang, view.category.as_deref());
     let (period, bars) = match by {
-        RankBy::Children => figures::rank_children(cube, measure, view.region, view.month, category, top, lang),
-        RankBy::Dimension(dim) => figures::rank_dimension(cube, measure, view.region, view.month, dim, top, lang),
+        RankBy::Children => figures::rank_children(cube, measure, view.region, view.month, category, ends, lang),
+        RankBy::Dimension(dim) => figures::rank_dimension(cube, measure, view.region, view.month, dim, ends, lang),
     };
     let category = if by == RankBy::Children { view.category.clone() } else { None };
     Ranking { measure: measure.to_string(), category, period, bars }
@@ -36,13 +37,12 @@ impl PanelBody for Ranking {
             nothing(ui, cx, "no_data");
         }
         let lang = cx.lang();
-        let format = |v| format_value(&self.measure, v, lang);
-        if !cx.wall {
-            return chart::bars(ui, cx.theme, &cx.sizes, &self.bars, &format);
-        }
-        let scale = chart::BarScale::of(ui, &cx.sizes, &self.bars, &format);
+        // The caption gives the unit.
+        let format = |v| format_number(&self.measure, v, lang);
+        let mut scale = chart::BarScale::of(ui, &cx.sizes, &self.bars, &format);
+        scale.falls_are_bad = szjy_model::catalogue::measure(&self.measure).is_some_and(|d| d.direction == Direction::HigherIsBetter);
         let heights: Vec<f32> = (0..self.bars.len()).map(|i| scale.row_height(&cx.sizes, i)).collect();
-        pager::rows(ui, cx, "ranking", &heights, |ui, i| chart::bar_row(ui, cx.theme, &cx.sizes, (i + 1, &self.bars[i]), &scale, &format));
+        pager::rows(ui, cx, "ranking", &heights, |ui, i| chart::bar_row(ui, cx.theme, &cx.sizes, (&self.bars, i), &scale, &format));
     }
 }
 
