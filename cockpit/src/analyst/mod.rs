@@ -38,6 +38,8 @@ struct AnalystState {
     kind: PeriodKind,
     periods: usize,
     dim: String,
+    /// The view's category filter the breakdown last followed.
+    followed: Option<String>,
     sort: SortBy,
     /// Last export, shown under the buttons.
     status: Option<String>,
@@ -65,6 +67,7 @@ impl Plugin for AnalystPlugin {
             kind: PeriodKind::Month,
             periods: 6,
             dim: TOTAL.into(),
+            followed: None,
             sort: SortBy::Region,
             status: None,
             export_dir: self.export_dir.clone(),
@@ -130,7 +133,16 @@ fn query_window(
     let lang = view.lang;
     let theme = &themes.all[view.theme];
     let mut open = state.query_open;
-    egui::Window::new(text(lang, "query")).open(&mut open).default_width(640.0).default_pos(egui::pos2(400.0, 120.0)).show(ctx, |ui| {
+    // A new filter sets the breakdown; the analyst may change it afterwards.
+    if state.followed != view.category {
+        state.dim = query::breakdown_for_filter(&state.measure, view.category.as_deref());
+        state.followed = view.category.clone();
+    }
+    // First shown over the right column's lower panels, clear of the map and the key
+    // figures; the analyst may move it.
+    let corner = ctx.content_rect().right_bottom() - egui::vec2(8.0, 8.0);
+    let window = egui::Window::new(text(lang, "query")).open(&mut open).default_width(460.0);
+    window.pivot(egui::Align2::RIGHT_BOTTOM).default_pos(corner).show(ctx, |ui| {
         let name = |id: &str| catalogue::measure(id).map_or(id.to_string(), |m| m.name(lang).to_string());
         ui.horizontal(|ui| {
             ui.label(text(lang, "measure"));
@@ -138,7 +150,7 @@ fn query_window(
                 for m in MEASURES.iter().filter(|m| !catalogue::is_internal(m.id)) {
                     if ui.selectable_label(state.measure == m.id, name(m.id)).clicked() {
                         state.measure = m.id.to_string();
-                        state.dim = TOTAL.into();
+                        state.dim = query::breakdown_for_filter(m.id, view.category.as_deref());
                         if let Some(def) = catalogue::measure(m.id) {
                             state.kind = def.native_period;
                         }
@@ -180,7 +192,7 @@ fn query_window(
         let mut table = query::run(cube, &q, view.month, lang);
         table.sort(state.sort);
         ui.separator();
-        egui::ScrollArea::both().max_height(420.0).show(ui, |ui| {
+        egui::ScrollArea::both().max_height(300.0).show(ui, |ui| {
             egui::Grid::new("query-table").striped(true).show(ui, |ui| {
                 if ui.button(text(lang, "region")).clicked() {
                     state.sort = SortBy::Region;

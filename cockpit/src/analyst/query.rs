@@ -64,6 +64,16 @@ pub fn periods_ending(kind: PeriodKind, month: Period, count: usize) -> Vec<Peri
     out
 }
 
+/// The breakdown a query shows when the view's category filter changes: the filter's
+/// category where the measure is broken down by it (under 制造业 the query shows
+/// manufacturing), all categories otherwise.
+pub fn breakdown_for_filter(measure: &str, filter: Option<&str>) -> String {
+    szjy_model::catalogue::measure(measure)
+        .and_then(|def| crate::shared::figures::applied_category(def, filter))
+        .unwrap_or(szjy_model::cube::TOTAL)
+        .to_string()
+}
+
 pub fn run(cube: &Cube, query: &Query, month: Period, lang: Lang) -> Table {
     let periods = periods_ending(query.kind, month, query.periods);
     let tree = RegionTree::shandong();
@@ -155,6 +165,13 @@ mod tests {
 
     fn query() -> Query {
         Query { measure: "new_urban_jobs".into(), region: 370200, kind: PeriodKind::Month, periods: 2, dim: TOTAL.into() }
+    }
+
+    #[test]
+    fn the_breakdown_follows_the_filter_where_it_applies() {
+        assert_eq!(breakdown_for_filter("insured_headcount", Some("ind:C")), "ind:C");
+        assert_eq!(breakdown_for_filter("registered_unemployment_rate", Some("ind:C")), szjy_model::cube::TOTAL);
+        assert_eq!(breakdown_for_filter("insured_headcount", None), szjy_model::cube::TOTAL);
     }
 
     #[test]
