@@ -51,6 +51,8 @@ pub struct LineChart<'a> {
     pub period_label: &'a dyn Fn(Period) -> String,
     /// The word the tooltip puts before a forecast value.
     pub forecast_word: &'a str,
+    /// The values' unit, written over the value axis ("单位：人"); empty for none.
+    pub unit: &'a str,
 }
 
 /// A horizontal reference line across a line chart (an alert threshold).
@@ -61,7 +63,7 @@ pub struct Guide {
 
 /// Paints a [`LineChart`] across the available width; returns the rectangle it took.
 pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineChart) -> egui::Rect {
-    let LineChart { series, guides, height, format, period_label, forecast_word } = *chart;
+    let LineChart { series, guides, height, format, period_label, forecast_word, unit } = *chart;
     let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
     let fan_values = series.iter().flat_map(|s| s.fan.iter().flat_map(|f| [f.low95, f.high95]));
     let data: Vec<f64> = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(fan_values).collect();
@@ -77,7 +79,7 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineCh
     let font = egui::FontId::proportional(sizes.axis);
     let axis_width = sizes.axis * 4.8;
     let plot = egui::Rect::from_min_max(
-        egui::pos2(rect.left() + axis_width, rect.top() + sizes.axis * 0.6 + 2.0),
+        egui::pos2(rect.left() + axis_width, rect.top() + if unit.is_empty() { sizes.axis * 0.6 + 2.0 } else { sizes.axis * 2.0 }),
         egui::pos2(rect.right() - 4.0, rect.bottom() - sizes.axis * 1.6),
     );
     let x_of = |i: usize| plot.left() + plot.width() * i as f32 / (n - 1) as f32;
@@ -105,8 +107,11 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineCh
             4.0,
         ));
     }
+    if !unit.is_empty() {
+        painter.text(rect.left_top(), egui::Align2::LEFT_TOP, unit, font.clone(), theme.text_muted.egui());
+    }
     let first = &series[0];
-    for (i, align) in [(0, egui::Align2::LEFT_TOP), (n - 1, egui::Align2::RIGHT_TOP)] {
+    for (i, align) in [(0, egui::Align2::LEFT_TOP), (n / 2, egui::Align2::CENTER_TOP), (n - 1, egui::Align2::RIGHT_TOP)] {
         if let Some(p) = first.period(i) {
             painter.text(egui::pos2(x_of(i), plot.bottom() + 2.0), align, period_label(p), font.clone(), theme.text_muted.egui());
         }

@@ -34,6 +34,7 @@ const UI: &[(&str, &str, &str)] = &[
     ("by_county", "按县（市、区）", "by county"),
     ("no_alerts", "当前区域暂无预警", "No alerts in this region"),
     ("items_total", "共{n}条", "{n} in all"),
+    ("unit", "单位：", "Unit: "),
     ("progress_done", "完成", "Done"),
     ("calendar_pace", "时间进度", "Year elapsed"),
     ("data_for", "数据期", "Data for"),

@@ -75,6 +75,7 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
         trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: theme.alert_colour(*level).egui() }).collect();
     let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[] }];
     let height = ui.available_height();
+    let unit = if trend.unit.is_empty() { String::new() } else { format!("{}{}", text(lang, "unit"), trend.unit) };
     let chart = chart::LineChart {
         series: &series,
         guides: &guides,
@@ -82,6 +83,7 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
         format: &|v| with_unit(&format!("{v:.2}"), &trend.unit, lang),
         period_label: &|p| p.label(lang),
         forecast_word: text(lang, "forecast"),
+        unit: &unit,
     };
     let plotted = chart::lines(ui, theme, &cx.sizes, &chart);
     cx.report.borrow_mut().charts.push(plotted.into());

@@ -199,6 +199,7 @@ fn group_trends(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Policy
         format: &|v| format!("{v:.1}"),
         period_label: &|p| p.label(lang),
         forecast_word: text(lang, "forecast"),
+        unit: "",
     };
     let plotted = chart::lines(ui, cx.theme, &cx.sizes, &chart);
     cx.report.borrow_mut().charts.push(plotted.into());

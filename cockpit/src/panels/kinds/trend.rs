@@ -63,6 +63,10 @@ impl PanelBody for Trend {
             legend.on_hover_text(provenance);
         }
         let height = ui.available_height();
+        let unit = szjy_model::catalogue::measure(&self.measure)
+            .map(|d| d.unit(lang))
+            .filter(|u| !u.is_empty())
+            .map_or(String::new(), |u| format!("{}{u}", text(lang, "unit")));
         let chart = chart::LineChart {
             series: &series,
             guides: &[],
@@ -70,6 +74,7 @@ impl PanelBody for Trend {
             format: &|v| format_value(&self.measure, v, lang),
             period_label: &|p: Period| p.label(lang),
             forecast_word: text(lang, "forecast"),
+            unit: &unit,
         };
         let plotted = chart::lines(ui, cx.theme, &cx.sizes, &chart);
         cx.report.borrow_mut().charts.push(plotted.into());
