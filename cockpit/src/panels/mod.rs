@@ -87,7 +87,7 @@ fn prepare_contents(
         Vec::new()
     };
     let caption = if wall { caption(cube, scene, &view) } else { Vec::new() };
-    let ticker = kinds::ticker_items(cube, &view);
+    let ticker = if wall { kinds::ticker_items(cube, &view) } else { Vec::new() };
     *contents = PanelContents { left: prepare(left), right: prepare(right), heroes, caption, ticker };
 }
 
@@ -418,7 +418,7 @@ fn link_badge(ui: &mut egui::Ui, cx: &PanelContext) {
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(link) = &cx.store.link else { return };
     // Shandong's clock, whatever the machine's zone.
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    let beijing = crate::shared::clock::beijing();
     let updated = link.version.as_ref().map(|v| v.built_at.with_timezone(&beijing).format("%m-%d %H:%M").to_string()).unwrap_or_default();
     match &link.down_since {
         Some((_, reason)) => {

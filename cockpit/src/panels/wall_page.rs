@@ -115,7 +115,7 @@ pub fn clock_label(now: DateTime<FixedOffset>, lang: szjy_model::lang::Lang) -> 
 
 /// The link's state in words a room reads: down, and since the data on show was published.
 fn stale_label(link: Option<&Link>, lang: szjy_model::lang::Lang) -> String {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    let beijing = crate::shared::clock::beijing();
     let updated = link
         .and_then(|l| l.version.as_ref())
         .map(|v| format!(" · {} {}", text(lang, "updated_at"), v.built_at.with_timezone(&beijing).format("%m-%d %H:%M")))
@@ -259,7 +259,7 @@ mod tests {
 
     #[test]
     fn the_clock_reads_in_beijing_time_in_both_languages() {
-        let beijing = FixedOffset::east_opt(8 * 3600).unwrap();
+        let beijing = crate::shared::clock::beijing();
         let utc = chrono::DateTime::parse_from_rfc3339("2026-12-05T01:53:00Z").unwrap();
         let now = utc.with_timezone(&beijing);
         assert_eq!(clock_label(now, szjy_model::lang::Lang::Zh), "12月5日 周六 09:53");

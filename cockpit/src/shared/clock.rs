@@ -67,9 +67,13 @@ pub struct WallClock(pub Option<chrono::DateTime<chrono::Utc>>);
 impl WallClock {
     /// Now in Beijing time (UTC+8, no daylight saving), whatever the machine's zone.
     pub fn beijing(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-        let beijing = chrono::FixedOffset::east_opt(8 * 3600)?;
-        Some(self.0.unwrap_or_else(utc_now).with_timezone(&beijing))
+        Some(self.0.unwrap_or_else(utc_now).with_timezone(&beijing()))
     }
+}
+
+/// Shandong's clock, UTC+8 with no daylight saving, whatever the machine's zone.
+pub fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
 /// The wall clock (the browser's `Date.now()` there: std has no clock on wasm32).
