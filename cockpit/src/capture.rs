@@ -243,6 +243,12 @@ struct MapSnapshot {
     category: Option<String>,
     /// Each coloured region's value (None: hidden or missing), by adcode.
     values: BTreeMap<u32, Option<f64>>,
+    /// How values are read, the classes and each region's paint (regions with a value).
+    scale: crate::shared::scene::MapScale,
+    classes: crate::shared::map_classes::Classes,
+    paints: BTreeMap<u32, crate::shared::map_classes::Paint>,
+    /// The sentence that says what the colours say (the wall's caption starts with it).
+    description: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -327,6 +333,10 @@ impl ProbeInputs<'_, '_> {
             period: self.choropleth.period,
             category: self.choropleth.category.clone(),
             values: self.choropleth.values.iter().map(|(adcode, lookup)| (*adcode, lookup.value())).collect(),
+            scale: self.choropleth.scale,
+            classes: self.choropleth.classes.clone(),
+            paints: self.choropleth.values.iter().filter_map(|(a, v)| Some((*a, self.choropleth.classes.paint_of(v.value()?)))).collect(),
+            description: self.choropleth.describe(self.view.lang),
         };
         Ok(ProbeFile {
             theme: theme.id.clone(),

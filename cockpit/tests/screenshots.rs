@@ -247,6 +247,25 @@ fn every_topic_renders_its_map_classes_and_matches_its_reference() {
     }
 }
 
+/// On the desk every text that shows lies within its panel's width: tables, tiles and
+/// lists fit their columns rather than running under the next panel (lists may scroll, so
+/// a row half in view at a list's foot is allowed).
+#[test]
+fn no_desk_text_runs_past_its_panel() {
+    let mut faults = Vec::new();
+    for (name, _) in SUITE {
+        let report: WallReport = serde_json::from_str(&std::fs::read_to_string(suite().join(format!("{name}.json"))).unwrap()).unwrap();
+        for t in &report.text.text {
+            let (r, c) = (t.rect, t.clip);
+            let in_view = r[3] > c[1] && r[1] < c[3];
+            if in_view && (r[0] < c[0] - 1.0 || r[2] > c[2] + 1.0) {
+                faults.push(format!("{name}: {:?} at {r:?} runs past {c:?}", t.text));
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{} faults:\n{}", faults.len(), faults.join("\n"));
+}
+
 #[test]
 fn drilling_down_colours_the_citys_counties() {
     let (shot, probes) = case("qingdao");
@@ -528,6 +547,8 @@ struct TextBox {
     rect: [f32; 4],
     size: f32,
     cut: bool,
+    /// What the text is clipped to (its panel, or the part of a list scrolled into view).
+    clip: [f32; 4],
 }
 
 /// Whether `inner` lies within `outer`, give or take `slack` points.
@@ -648,4 +669,128 @@ fn the_wall_matches_its_references() {
         }
     }
     check_reference_in(spliced_wall(), "wall-spliced-overview", "7680x2160-dark-wall-overview-zh");
+}
+
+#[derive(Deserialize)]
+struct MapReading {
+    map: MapWords,
+    text: TextBoxes,
+}
+
+#[derive(Deserialize)]
+struct MapWords {
+    measure: String,
+    values: BTreeMap<u32, Option<f64>>,
+    paints: BTreeMap<u32, PaintSeen>,
+    classes: ClassesSeen,
+    description: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+struct PaintSeen {
+    kind: PaintKind,
+    step: usize,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Debug)]
+#[serde(rename_all = "snake_case")]
+enum PaintKind {
+    Sequential,
+    Diverging,
+    Alert,
+}
+
+#[derive(Deserialize)]
+struct ClassesSeen {
+    centre: Option<CentreSeen>,
+}
+
+#[derive(Deserialize)]
+struct CentreSeen {
+    value: f64,
+}
+
+/// Every wall map, read as a leader would: the worst region takes the bad end of its ramp
+/// (diverging maps: the bad side whenever it is worse than the centre; alert maps: the
+/// highest level shown), and the caption under the map, as drawn, counts the same regions
+/// in the same words as the colours show.
+#[test]
+fn the_map_and_its_caption_say_what_the_colours_say() {
+    use szjy_model::catalogue::{self, Direction};
+    use szjy_model::region::RegionTree;
+    let tree = RegionTree::shandong();
+    for topic in TOPICS {
+        for lang in ["zh", "en"] {
+            let name = format!("1920x1080-dark-wall-{topic}-{lang}");
+            let report: MapReading =
+                serde_json::from_str(&std::fs::read_to_string(single_screens().join(format!("{name}.json"))).unwrap()).unwrap();
+            let map = &report.map;
+            let shown: Vec<(u32, f64)> = map.values.iter().filter_map(|(a, v)| Some((*a, (*v)?))).collect();
+            assert!(shown.len() >= 2, "{name}: {} regions with a value", shown.len());
+            let direction = catalogue::measure(&map.measure).unwrap().direction;
+            let paint = |adcode: u32| map.paints[&adcode];
+            let worst = match direction {
+                Direction::LowerIsBetter => shown.iter().max_by(|a, b| a.1.total_cmp(&b.1)),
+                Direction::HigherIsBetter => shown.iter().min_by(|a, b| a.1.total_cmp(&b.1)),
+                Direction::Neutral => None,
+            };
+            if let Some(&(adcode, value)) = worst {
+                let seen = paint(adcode);
+                let steps = shown.iter().map(|(a, _)| paint(*a).step);
+                match seen.kind {
+                    PaintKind::Diverging => {
+                        assert_eq!(Some(seen.step), steps.min(), "{name}: the worst region {adcode} is not at the bad end");
+                        let centre = map.classes.centre.as_ref().expect("a diverging map has a centre").value;
+                        let worse = if direction == Direction::LowerIsBetter { value > centre } else { value < centre };
+                        assert!(!worse || seen.step < 2, "{name}: {adcode} ({value}) is worse than {centre} but not painted bad");
+                    }
+                    PaintKind::Alert => assert_eq!(Some(seen.step), steps.max(), "{name}: the worst region is not at the highest level"),
+                    PaintKind::Sequential => {}
+                }
+            }
+            let description = map.description.as_deref().unwrap_or_else(|| panic!("{name}: the map has no caption"));
+            assert!(report.text.text.iter().any(|t| t.text == description), "{name}: the caption {description:?} is not on the wall");
+            let zh = lang == "zh";
+            let count = |kind: PaintKind, step: fn(usize) -> bool| {
+                shown.iter().filter(|(a, _)| paint(*a).kind == kind && step(paint(*a).step)).count()
+            };
+            match paint(shown[0].0).kind {
+                PaintKind::Alert => {
+                    for (level, word_zh, word_en) in [(3, "红色", "red"), (2, "橙色", "orange"), (1, "黄色", "yellow")] {
+                        let n = shown.iter().filter(|(a, _)| paint(*a).step == level).count();
+                        let words = if zh { format!("{word_zh}{n}个") } else { format!("{n} {word_en}") };
+                        assert_eq!(
+                            n > 0,
+                            description.contains(&words),
+                            "{name}: {n} regions are {word_en}, the caption says {description:?}"
+                        );
+                    }
+                }
+                PaintKind::Diverging => {
+                    let bad = count(PaintKind::Diverging, |s| s < 2);
+                    let words = match (zh, bad) {
+                        (true, 0) => "均未".to_string(),
+                        (false, 0) => "none of".to_string(),
+                        (true, k) => format!("中{k}个"),
+                        (false, k) => format!("in {k} of"),
+                    };
+                    assert!(description.contains(&words), "{name}: {bad} regions are painted worse, the caption says {description:?}");
+                    for (adcode, _) in shown.iter().filter(|(a, _)| paint(*a).step == 0) {
+                        let region = tree.get(*adcode).unwrap();
+                        let place = if zh { region.name_zh.as_str() } else { region.name_en.as_str() };
+                        assert!(description.contains(place), "{name}: {place} is much worse, the caption leaves it out: {description:?}");
+                    }
+                }
+                PaintKind::Sequential => {
+                    let top = shown.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0;
+                    let bottom = shown.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0;
+                    for adcode in [top, bottom] {
+                        let region = tree.get(adcode).unwrap();
+                        let place = if zh { region.name_zh.as_str() } else { region.name_en.as_str() };
+                        assert!(description.contains(place), "{name}: the caption leaves out {place}: {description:?}");
+                    }
+                }
+            }
+        }
+    }
 }

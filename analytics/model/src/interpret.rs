@@ -456,7 +456,8 @@ fn warnings(w: &mut Writer, month: Period) {
     if let Lookup::Value(index) = w.v(warning::INDEX_MEASURE, month) {
         let (zh, en) = match config.composite_level(index) {
             Some(level) => (format!("处于{}预警", level_word(level, Lang::Zh)), format!("at {} alert", level_word(level, Lang::En))),
-            None => ("总体平稳".to_string(), "calm overall".to_string()),
+            // The region's own indicators only: regions within it may still be on alert.
+            None => ("未达预警级别".to_string(), "below any alert level".to_string()),
         };
         w.say(
             format!("{}{}综合预警指数{index:.1}，{zh}。", w.place, month.label_zh()),

@@ -299,7 +299,7 @@ fn sources_window(
             for id in scenes.0[view.topic].measure_ids() {
                 let Some(m) = catalogue::measure(id) else { continue };
                 let (name, unit, definition) = (m.name(lang), m.unit(lang), m.definition(lang));
-                ui.label(egui::RichText::new(format!("{name}（{unit}）")).strong());
+                ui.label(egui::RichText::new(lang.pick(format!("{name}（{unit}）"), format!("{name} ({unit})"))).strong());
                 ui.label(definition);
                 ui.label(egui::RichText::new(format!("{}：{}", text(lang, "source"), m.lineage)).small());
                 ui.add_space(4.0);

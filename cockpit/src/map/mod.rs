@@ -23,8 +23,9 @@ use szjy_model::interpret::format_value;
 use szjy_model::region::{Adcode, Level, RegionTree, PROVINCE};
 
 use crate::shared::figures;
+use crate::shared::map_classes::{CentreValue, Classes};
 use crate::shared::map_state::{CameraSettled, Choropleth, MapArea};
-use crate::shared::scene::MapScale;
+use crate::shared::scene::{Centre, MapScale};
 use crate::shared::schedule::MapSystems;
 use crate::shared::schedule::ViewSystems;
 use crate::shared::screen::Screen;
@@ -157,22 +158,24 @@ fn colour_regions(
     };
     let shown: Vec<f64> = values.iter().filter_map(|(_, v)| v.value()).collect();
     let scale = scenes.0[view.topic].map_scale;
-    let breaks = match scale {
-        MapScale::AlertLevels => vec![1.0, 2.0, 3.0],
-        MapScale::Quantiles => figures::quantile_breaks(&shown, theme.ramp.len()),
+    let centre = match (scale, store.cube(), period) {
+        (MapScale::Diverging(centre), Some(cube), Some(period)) => {
+            map_centre(centre, cube, &measure, focus, period, view.category.as_deref(), view.lang)
+        }
+        _ => None,
     };
+    let classes = Classes::of(&measure, scale, &shown, centre, theme.sequential.len());
     let category = szjy_model::catalogue::measure(&measure)
         .and_then(|def| figures::applied_category(def, view.category.as_deref()))
         .map(str::to_string);
-    *choropleth = Choropleth { measure, period, classes: breaks.len() + 1, breaks, values: values.into_iter().collect(), category, scale };
+    *choropleth = Choropleth { measure, period, classes, values: values.into_iter().collect(), category, scale };
 
     for (fill, material, mut visibility) in &mut fills {
         let coloured = choropleth.values.get(&fill.adcode);
         // Around a drilled-down city, the other cities stay as quiet context.
         let context = focus != PROVINCE && fill.level == Level::City && fill.adcode != focus;
         let color = match coloured {
-            Some(Lookup::Value(v)) => choropleth.colour(*v, theme).bevy(),
-            Some(_) => theme.no_data.bevy(),
+            Some(lookup) => choropleth.fill(lookup, theme).bevy(),
             None if context => theme.context.bevy(),
             None => Color::NONE,
         };
@@ -181,6 +184,30 @@ fn colour_regions(
             m.color = color;
         }
     }
+}
+
+/// The value a diverging map is read against: the region the map is in, zero, or the
+/// share of the year gone at the map's period. None where the cube has no value for it.
+fn map_centre(
+    centre: Centre,
+    cube: &szjy_model::cube::Cube,
+    measure: &str,
+    focus: Adcode,
+    period: szjy_model::period::Period,
+    category: Option<&str>,
+    lang: szjy_model::lang::Lang,
+) -> Option<CentreValue> {
+    let place = RegionTree::shandong().get(focus).map(|r| r.name(lang).to_string()).unwrap_or_default();
+    let value = match centre {
+        Centre::Parent => {
+            let def = szjy_model::catalogue::measure(measure)?;
+            let dim = figures::applied_category(def, category).unwrap_or(szjy_model::cube::TOTAL);
+            cube.get(measure, focus, period, dim).value()?
+        }
+        Centre::Zero => 0.0,
+        Centre::YearElapsed => period.share_of_year(),
+    };
+    Some(CentreValue { centre, value, place })
 }
 
 /// Kilometres per logical pixel and camera centre that fit `bounds` into `area` of a
@@ -285,39 +312,37 @@ fn map_overlay(
         let response = ui.allocate_rect(area.0, egui::Sense::click());
         let painter = ui.painter_at(area.0);
         draw_borders(&painter, &shapes.0, view.map_focus(), view.region, theme, ui_scale, &to_screen);
-        // Region names at their label points, the largest regions' first where two would
-        // collide.
+        // Each region's name and value at its label point (a wall has no hover), the
+        // largest regions' first where two would collide.
         let font = egui::FontId::proportional(theme.sizes(settings.mode != Mode::Desktop).map_label);
         let mut labelled: Vec<(&Adcode, &Lookup, &geometry::RegionShape)> =
             choropleth.values.iter().filter_map(|(a, v)| Some((a, v, shapes.0.get(*a)?))).collect();
         labelled.sort_by(|a, b| {
             (b.2.bounds.width() * b.2.bounds.height()).total_cmp(&(a.2.bounds.width() * a.2.bounds.height())).then(a.0.cmp(b.0))
         });
-        let mut galleys = Vec::new();
+        let mut labels = Vec::new();
         for (adcode, value, shape) in labelled {
             let (Some(region), Some(at)) = (tree.get(*adcode), to_screen(shape.label.x, shape.label.y)) else { continue };
-            let name = region.name(lang);
             // Dark text on light fills, light text on dark ones, with a halo of the other.
-            let fill = match value {
-                Lookup::Value(v) => choropleth.colour(*v, theme),
-                _ => theme.no_data,
-            };
-            let (ink, halo) = if fill.is_light() {
+            let (ink, halo) = if choropleth.fill(value, theme).is_light() {
                 (egui::Color32::from_rgb(17, 17, 17), egui::Color32::from_white_alpha(150))
             } else {
                 (egui::Color32::WHITE, egui::Color32::from_black_alpha(170))
             };
-            let galley = painter.layout_no_wrap(name.to_string(), font.clone(), ink);
-            galleys.push((egui::Rect::from_center_size(at, galley.size()), galley, ink, halo));
+            // An alert map says the level in words, as its legend does.
+            let figure = |v: f64| match choropleth.scale {
+                MapScale::AlertLevels => choropleth.classes.label(choropleth.classes.class_of(v), lang),
+                _ => format_value(&choropleth.measure, v, lang),
+            };
+            let lines: Vec<String> = [Some(region.name(lang).to_string()), value.value().map(figure)].into_iter().flatten().collect();
+            let label = MapLabel::new(&painter, &lines, font.clone(), at, ink, halo);
+            labels.push(label);
         }
-        let wanted: Vec<egui::Rect> = galleys.iter().map(|g| g.0).collect();
-        for ((_, galley, ink, halo), placed) in galleys.into_iter().zip(place_labels(&wanted, &seams.0)) {
-            let Some(placed) = placed else { continue };
-            // Laid out once, drawn five times (four halo copies, then the ink).
-            for offset in [egui::vec2(1.0, 1.0), egui::vec2(-1.0, -1.0), egui::vec2(1.0, -1.0), egui::vec2(-1.0, 1.0)] {
-                painter.galley_with_override_text_color(placed.min + offset, galley.clone(), halo);
+        let wanted: Vec<egui::Rect> = labels.iter().map(|l| l.rect).collect();
+        for (label, placed) in labels.into_iter().zip(place_labels(&wanted, area.0, &seams.0)) {
+            if let Some(placed) = placed {
+                label.paint(&painter, placed.min);
             }
-            painter.galley(placed.min, galley, ink);
         }
         // Walls and unattended runs take no pointer input (see `Settings::pointer_input`).
         if !settings.pointer_input() {
@@ -348,7 +373,7 @@ fn map_overlay(
             response.clone().on_hover_ui_at_pointer(|ui| {
                 ui.strong(name);
                 if !value.is_empty() {
-                    ui.label(format!("{label}（{period}）：{value}"));
+                    ui.label(lang.pick(format!("{label}（{period}）：{value}"), format!("{label} ({period}): {value}")));
                 }
             });
             if response.clicked() {
@@ -359,22 +384,90 @@ fn map_overlay(
     Ok(())
 }
 
-/// Where each label goes, in order: at its wanted place moved off a spliced wall's seams;
-/// one that would overlap a label placed before it tries just above, then just below,
-/// and is left out when those collide too (a wall cannot show overlapping words).
-pub fn place_labels(wanted: &[egui::Rect], seams: &Seams) -> Vec<Option<egui::Rect>> {
+/// A region's label: its lines centred on each other, painted with a halo.
+struct MapLabel {
+    lines: Vec<std::sync::Arc<egui::Galley>>,
+    rect: egui::Rect,
+    ink: egui::Color32,
+    halo: egui::Color32,
+}
+
+impl MapLabel {
+    fn new(painter: &egui::Painter, lines: &[String], font: egui::FontId, at: egui::Pos2, ink: egui::Color32, halo: egui::Color32) -> Self {
+        let lines: Vec<_> = lines.iter().map(|l| painter.layout_no_wrap(l.clone(), font.clone(), ink)).collect();
+        let size = egui::vec2(lines.iter().map(|g| g.size().x).fold(0.0, f32::max), lines.iter().map(|g| g.size().y).sum());
+        MapLabel { lines, rect: egui::Rect::from_center_size(at, size), ink, halo }
+    }
+
+    fn paint(self, painter: &egui::Painter, min: egui::Pos2) {
+        let mut y = min.y;
+        for galley in self.lines {
+            let at = egui::pos2(min.x + (self.rect.width() - galley.size().x) / 2.0, y);
+            y += galley.size().y;
+            // Laid out once, drawn five times (four halo copies, then the ink).
+            for offset in [egui::vec2(1.0, 1.0), egui::vec2(-1.0, -1.0), egui::vec2(1.0, -1.0), egui::vec2(-1.0, 1.0)] {
+                painter.galley_with_override_text_color(at + offset, galley.clone(), self.halo);
+            }
+            painter.galley(at, galley, self.ink);
+        }
+    }
+}
+
+/// Where each label goes, in order: at its wanted place, kept inside `area` and moved off
+/// a spliced wall's seams; one that would overlap a label placed before it tries just
+/// above, below, beside and diagonally off its place, and is left out when all of those
+/// collide too (a wall cannot show overlapping words).
+pub fn place_labels(wanted: &[egui::Rect], area: egui::Rect, seams: &Seams) -> Vec<Option<egui::Rect>> {
     let mut placed: Vec<egui::Rect> = Vec::new();
     wanted
         .iter()
         .map(|r| {
-            let step = r.height() + 2.0;
-            let tries = [egui::Vec2::ZERO, egui::vec2(0.0, -step), egui::vec2(0.0, step)];
-            let spot =
-                tries.iter().map(|d| seams.nudge(r.translate(*d))).find(|c| !seams.crosses(*c) && !placed.iter().any(|p| p.intersects(*c)));
+            let (dx, dy) = (r.width() / 2.0 + 2.0, r.height() / 2.0 + 2.0);
+            let tries = [(0.0, 0.0), (0.0, -2.0), (0.0, 2.0), (-1.0, 0.0), (1.0, 0.0), (-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)];
+            let spot = tries
+                .iter()
+                .map(|(x, y)| seams.nudge(inside(r.translate(egui::vec2(x * dx, y * dy)), area)))
+                .find(|c| area.contains_rect(*c) && !seams.crosses(*c) && !placed.iter().any(|p| p.intersects(*c)));
             placed.extend(spot);
             spot
         })
         .collect()
+}
+
+/// `r` moved the least to lie inside `area` (where it fits).
+fn inside(r: egui::Rect, area: egui::Rect) -> egui::Rect {
+    let dx = (area.left() - r.left()).max(0.0) + (area.right() - r.right()).min(0.0);
+    let dy = (area.top() - r.top()).max(0.0) + (area.bottom() - r.bottom()).min(0.0);
+    r.translate(egui::vec2(dx, dy))
+}
+
+/// A closed ring (first point repeated last, or not) cut at its near-reversals, where the
+/// path turns back by more than about 140°: the open runs between them, and the corners
+/// themselves. No near-reversal: no runs.
+pub fn split_at_spikes(ring: &[egui::Pos2]) -> (Vec<Vec<egui::Pos2>>, Vec<egui::Pos2>) {
+    let points = if ring.len() > 1 && ring.first() == ring.last() { &ring[..ring.len() - 1] } else { ring };
+    let n = points.len();
+    if n < 3 {
+        return (Vec::new(), Vec::new());
+    }
+    let sharp: Vec<usize> = (0..n)
+        .filter(|&i| {
+            let (a, b, c) = (points[(i + n - 1) % n], points[i], points[(i + 1) % n]);
+            let (u, v) = (b - a, c - b);
+            let lengths = u.length() * v.length();
+            lengths > 0.0 && u.dot(v) / lengths < -0.77
+        })
+        .collect();
+    if sharp.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let mut runs = Vec::new();
+    for (k, &from) in sharp.iter().enumerate() {
+        let to = sharp[(k + 1) % sharp.len()];
+        let len = if to > from { to - from } else { to + n - from };
+        runs.push((0..=len).map(|j| points[(from + j) % n]).collect());
+    }
+    (runs, sharp.iter().map(|&i| points[i]).collect())
 }
 
 /// Border widths in egui points: cities bolder than the counties inside them, the
@@ -404,8 +497,20 @@ fn draw_borders(
     let width = |points: f32| points.max(1.0 / ui_scale);
     let stroke_rings = |region: &geometry::RegionShape, stroke: egui::Stroke| {
         for ring in geometry::rings(&region.shape) {
-            let points = ring.0.iter().map(|c| origin + per_km_east * c.x as f32 + per_km_north * c.y as f32).collect();
-            painter.add(egui::Shape::closed_line(points, stroke));
+            let points: Vec<egui::Pos2> = ring.0.iter().map(|c| origin + per_km_east * c.x as f32 + per_km_north * c.y as f32).collect();
+            let (runs, spikes) = split_at_spikes(&points);
+            if spikes.is_empty() {
+                painter.add(egui::Shape::closed_line(points, stroke));
+                continue;
+            }
+            // A mitred join at a near-reversal shoots far past the corner; open runs
+            // meeting in a dot end there.
+            for run in runs {
+                painter.add(egui::Shape::line(run, stroke));
+            }
+            for at in spikes {
+                painter.circle_filled(at, stroke.width / 2.0, stroke.color);
+            }
         }
     };
     let county = egui::Stroke::new(width(COUNTY_BORDER), theme.border_county.egui());
@@ -441,37 +546,38 @@ mod tests {
     }
 
     #[test]
-    fn labels_never_overlap_or_sit_on_a_seam() {
+    fn rings_are_cut_at_their_spikes_and_nowhere_else() {
+        let p = egui::pos2;
+        let square = [p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0), p(0.0, 10.0), p(0.0, 0.0)];
+        assert_eq!(split_at_spikes(&square), (Vec::new(), Vec::new()));
+        // A spike out of the square's top edge and back.
+        let spiked = [p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0), p(5.0, 10.0), p(5.2, 30.0), p(4.8, 10.0), p(0.0, 10.0)];
+        let (runs, spikes) = split_at_spikes(&spiked);
+        assert_eq!(spikes, vec![p(5.2, 30.0)]);
+        // One run all the way round from the spike's tip back to it: every edge drawn.
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].len(), spiked.len() + 1);
+        assert_eq!((runs[0].first(), runs[0].last()), (Some(&p(5.2, 30.0)), Some(&p(5.2, 30.0))));
+    }
+
+    #[test]
+    fn labels_never_overlap_leave_the_map_or_sit_on_a_seam() {
         let seams = Seams::of(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(3840.0, 1080.0)), UVec2::new(4, 2), 6.0);
         let at = |x: f32, y: f32| egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(80.0, 24.0));
         // The second overlaps the first and moves above it; the third sits on a seam and
         // moves off it; the fourth collides where it is and above, so goes below.
-        let wanted = [at(100.0, 100.0), at(120.0, 100.0), at(930.0, 300.0), at(110.0, 105.0)];
-        let placed = place_labels(&wanted, &seams);
+        let area = egui::Rect::from_min_size(egui::pos2(0.0, 40.0), egui::vec2(3840.0, 1040.0));
+        let wanted = [at(100.0, 100.0), at(120.0, 100.0), at(930.0, 300.0), at(110.0, 105.0), at(3800.0, 1060.0)];
+        let placed = place_labels(&wanted, area, &seams);
         assert_eq!(placed[0], Some(wanted[0]));
-        assert_eq!(placed[1], Some(wanted[1].translate(egui::vec2(0.0, -26.0))));
+        assert_eq!(placed[1], Some(wanted[1].translate(egui::vec2(0.0, -28.0))));
         assert!(placed[2].is_some_and(|r| !seams.crosses(r)));
-        assert_eq!(placed[3], Some(wanted[3].translate(egui::vec2(0.0, 26.0))));
+        assert_eq!(placed[3], Some(wanted[3].translate(egui::vec2(0.0, 28.0))));
+        // One past the area's corner comes inside it.
+        assert!(placed[4].is_some_and(|r| area.contains_rect(r)), "{:?}", placed[4]);
         let all: Vec<egui::Rect> = placed.iter().flatten().copied().collect();
         for (i, a) in all.iter().enumerate() {
             assert!(all[i + 1..].iter().all(|b| !a.intersects(*b)), "{all:?}");
         }
-    }
-
-    #[test]
-    fn classes_spread_over_the_ramp() {
-        let c = Choropleth { breaks: vec![1.0, 2.0], classes: 3, ..Default::default() };
-        assert_eq!([0.5, 1.5, 2.5].map(|v| c.ramp_index(v, 5)), [0, 2, 4]);
-        let five = Choropleth { breaks: vec![1.0, 2.0, 3.0, 4.0], classes: 5, ..Default::default() };
-        assert_eq!([0.0, 1.5, 2.5, 3.5, 9.0].map(|v| five.ramp_index(v, 5)), [0, 1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn alert_levels_start_at_their_thresholds() {
-        let levels = Choropleth { breaks: vec![1.0, 2.0, 3.0], classes: 4, scale: MapScale::AlertLevels, ..Default::default() };
-        assert_eq!([0.0, 1.0, 2.0, 3.0].map(|v| levels.class_of(v)), [0, 1, 2, 3]);
-        // Quantile classes hold their upper break.
-        let quantiles = Choropleth { breaks: vec![15.0], classes: 2, ..Default::default() };
-        assert_eq!(quantiles.class_of(15.0), 0);
     }
 }

@@ -6,7 +6,7 @@ use szjy_model::outlook::ForecastPoint;
 use szjy_model::period::Period;
 
 use crate::shared::figures::Bar;
-use crate::shared::theme::{Theme, TypeScale};
+use crate::shared::theme::{Hex, Theme, TypeScale};
 
 /// A "nice" axis: rounded bounds and a step of 1, 2 or 5 × 10ⁿ covering [min, max].
 pub fn nice_axis(min: f64, max: f64, ticks: usize) -> (f64, f64, f64) {
@@ -55,11 +55,37 @@ pub struct LineChart<'a> {
     pub unit: &'a str,
 }
 
-/// A horizontal reference line across a line chart (an alert threshold).
+/// A horizontal reference line across a line chart (an alert threshold), labelled at its
+/// right end.
 pub struct Guide {
     pub value: f64,
     pub color: egui::Color32,
+    pub label: String,
 }
+
+/// The opacities of a forecast's 95 % and 80 % bands over the panel: the least, from a
+/// short list, at which the outer band stands off the panel and the inner band off the
+/// outer one by the contrast ratios [`BAND_CONTRAST`], so both show in every theme (a
+/// fixed opacity that suits a light panel all but vanishes on a dark one).
+pub fn band_opacities(panel: Hex, colour: Hex) -> (f32, f32) {
+    let over =
+        |base: Hex, alpha: f32| Hex(std::array::from_fn(|i| (base.0[i] as f32 * (1.0 - alpha) + colour.0[i] as f32 * alpha).round() as u8));
+    let contrast = |a: Hex, b: Hex| {
+        let (l1, l2) = (a.luminance(), b.luminance());
+        (l1.max(l2) + 0.05) / (l1.min(l2) + 0.05)
+    };
+    const STEPS: [f32; 10] = [0.14, 0.18, 0.22, 0.26, 0.30, 0.36, 0.42, 0.50, 0.60, 0.70];
+    let (outer_needs, inner_needs) = BAND_CONTRAST;
+    let outer = STEPS.iter().copied().find(|&a| contrast(over(panel, a), panel) >= outer_needs).unwrap_or(0.7);
+    let outer_fill = over(panel, outer);
+    // The inner band is drawn over the outer one.
+    let inner = STEPS.iter().copied().find(|&a| contrast(over(outer_fill, a), outer_fill) >= inner_needs).unwrap_or(0.7);
+    (outer, inner)
+}
+
+/// How far the 95 % band must stand off the panel, and the 80 % band off the 95 % band
+/// (WCAG contrast ratios).
+pub const BAND_CONTRAST: (f64, f64) = (1.5, 1.3);
 
 /// Paints a [`LineChart`] across the available width; returns the rectangle it took.
 pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineChart) -> egui::Rect {
@@ -106,18 +132,52 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineCh
             8.0,
             4.0,
         ));
+        // Above its line, or below where the line runs along the top.
+        let (at, align) = if y - sizes.axis * 1.2 < plot.top() {
+            (egui::pos2(plot.right(), y + 2.0), egui::Align2::RIGHT_TOP)
+        } else {
+            (egui::pos2(plot.right(), y - 2.0), egui::Align2::RIGHT_BOTTOM)
+        };
+        // On a patch of the panel, so a line running through stays behind the words.
+        let galley = painter.layout_no_wrap(guide.label.clone(), font.clone(), guide.color);
+        let label = align.anchor_size(at, galley.size());
+        painter.rect_filled(label.expand(2.0), 2, theme.panel.egui().gamma_multiply(0.85));
+        painter.galley(label.min, galley, guide.color);
     }
     if !unit.is_empty() {
         painter.text(rect.left_top(), egui::Align2::LEFT_TOP, unit, font.clone(), theme.text_muted.egui());
     }
     let first = &series[0];
-    for (i, align) in [(0, egui::Align2::LEFT_TOP), (n / 2, egui::Align2::CENTER_TOP), (n - 1, egui::Align2::RIGHT_TOP)] {
-        if let Some(p) = first.period(i) {
-            painter.text(egui::pos2(x_of(i), plot.bottom() + 2.0), align, period_label(p), font.clone(), theme.text_muted.egui());
+    // Dates under the observed months: the first and the last, and the middle where it
+    // fits between them. A forecast is marked where it starts rather than dated at its end.
+    let observed = first.points.len().clamp(1, n);
+    let last_align = if observed < n { egui::Align2::CENTER_TOP } else { egui::Align2::RIGHT_TOP };
+    let mut dated: Vec<egui::Rect> = Vec::new();
+    for (i, align) in [(0, egui::Align2::LEFT_TOP), (observed - 1, last_align), ((observed - 1) / 2, egui::Align2::CENTER_TOP)] {
+        let Some(p) = first.period(i) else { continue };
+        let galley = painter.layout_no_wrap(period_label(p), font.clone(), theme.text_muted.egui());
+        let at = align.anchor_size(egui::pos2(x_of(i), plot.bottom() + 2.0), galley.size());
+        let gap = sizes.axis;
+        if dated.iter().any(|r| r.expand2(egui::vec2(gap, 0.0)).intersects(at)) {
+            continue;
         }
+        dated.push(at);
+        painter.galley(at.min, galley, theme.text_muted.egui());
+    }
+    if series.iter().any(|s| !s.fan.is_empty()) {
+        let x = x_of(observed - 1);
+        painter.extend(egui::Shape::dashed_line(
+            &[egui::pos2(x, plot.top()), egui::pos2(x, plot.bottom())],
+            egui::Stroke::new(1.0, theme.text_muted.egui()),
+            3.0,
+            3.0,
+        ));
+        painter.text(egui::pos2(x + 4.0, plot.top()), egui::Align2::LEFT_TOP, forecast_word, font.clone(), theme.text_muted.egui());
     }
     for (k, s) in series.iter().enumerate() {
-        let color = theme.series[k % theme.series.len()].egui();
+        let hex = theme.series[k % theme.series.len()];
+        let color = hex.egui();
+        let (outer, inner) = band_opacities(theme.panel, hex);
         // Bands first, so the lines stay on top. Each month's step is its own
         // trapezoid (convex, as egui's polygons must be); the fan starts at the last
         // observed point, where the forecast's uncertainty is nil.
@@ -126,7 +186,7 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineCh
             .into_iter()
             .chain(s.fan.iter().enumerate().map(|(j, f)| (s.points.len() + j, f.point, f.low80, f.high80, f.low95, f.high95)))
             .collect();
-        for (band, alpha) in [((3, 4), 0.16), ((1, 2), 0.30)] {
+        for (band, alpha) in [((3, 4), outer), ((1, 2), inner)] {
             for pair in steps.windows(2) {
                 let bound = |step: &(usize, f64, f64, f64, f64, f64), which: usize| [step.1, step.2, step.3, step.4, step.5][which];
                 let corners = vec![
@@ -313,6 +373,18 @@ mod tests {
         assert_eq!(nice_axis(0.93, 1.42, 3), (0.8, 1.6, 0.2));
         let (lo, hi, step) = nice_axis(12_345.0, 12_345.0, 3);
         assert!(lo < 12_345.0 && hi > 12_345.0 && step > 0.0, "a flat series still gets an axis");
+    }
+
+    #[test]
+    fn forecast_bands_show_in_every_theme() {
+        let themes = crate::shared::theme::Themes::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/themes"))
+            .expect("themes load");
+        for theme in &themes.all {
+            for colour in &theme.series {
+                let (outer, inner) = band_opacities(theme.panel, *colour);
+                assert!(outer < 0.7 && inner < 0.7, "{}: {colour:?} needs opaque bands ({outer}, {inner})", theme.id);
+            }
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::shared::figures::{self, Headline};
 use crate::shared::laid_out::{LaidOut, PanelBox};
 use crate::shared::lifecycle::{AlertStates, LifecycleRequest};
 use crate::shared::map_state::{Choropleth, MapArea};
-use crate::shared::scene::{MapScale, Panel, Scenes};
+use crate::shared::scene::{Panel, Scenes};
 use crate::shared::schedule::{NeedsFonts, PanelSystems, ViewSystems};
 use crate::shared::screen::Screen;
 use crate::shared::settings::{Mode, Settings};
@@ -40,7 +40,8 @@ impl Plugin for PanelsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PanelContents>()
             .init_resource::<LaidOut>()
-            .add_systems(Update, prepare_contents.after(ViewSystems))
+            // The caption reads what the map shows.
+            .add_systems(Update, prepare_contents.after(ViewSystems).after(crate::shared::schedule::MapSystems))
             .add_systems(EguiPrimaryContextPass, (apply_theme, layout).chain().in_set(PanelSystems).in_set(NeedsFonts));
     }
 }
@@ -52,8 +53,10 @@ impl Plugin for PanelsPlugin {
 pub struct PanelContents {
     left: Vec<kinds::Content>,
     right: Vec<kinds::Content>,
-    /// The wall's headline figures.
-    heroes: Vec<Headline>,
+    /// The wall's headline figures, each with the marks of its footnotes ("①").
+    heroes: Vec<(Headline, String)>,
+    /// The wall's footnotes, each starting with its mark: what the desk says on hover.
+    footnotes: Vec<String>,
     /// The wall's caption under the map: the interpretation's first sentences that are not
     /// about a headline figure (those are on show already).
     caption: Vec<String>,
@@ -66,10 +69,11 @@ fn prepare_contents(
     store: Res<CubeStore>,
     scenes: Res<Scenes>,
     settings: Res<Settings>,
+    choropleth: Res<Choropleth>,
     mut contents: ResMut<PanelContents>,
 ) {
     let _cost = crate::shared::profile::own_cost("prepare_contents");
-    if !(view.is_changed() || store.is_changed() || scenes.is_changed()) {
+    if !(view.is_changed() || store.is_changed() || scenes.is_changed() || choropleth.is_changed()) {
         return;
     }
     let Some(cube) = store.cube() else {
@@ -81,26 +85,36 @@ fn prepare_contents(
     let (left, right) = scene.columns(wall);
     let prepare = |panels: &[Panel]| panels.iter().map(|p| kinds::prepare(cube, &view, &scenes, scene.topic, &p.kind)).collect();
     let category = view.category.as_deref();
-    let heroes: Vec<Headline> = if wall {
-        scene.wall.hero.iter().filter_map(|h| figures::headline(cube, h, view.region, view.month, category)).collect()
-    } else {
-        Vec::new()
-    };
-    let caption = if wall { caption(cube, scene, &view) } else { Vec::new() };
+    let mut footnotes = Vec::new();
+    let mut heroes = Vec::new();
+    for hero in scene.wall.hero.iter().filter(|_| wall) {
+        let Some(headline) = figures::headline(cube, hero, view.region, view.month, category) else { continue };
+        let mut marks = String::new();
+        for note in figures::footnotes(&headline, hero, view.month, view.lang) {
+            let mark = figures::footnote_mark(footnotes.len());
+            marks.push(mark);
+            footnotes.push(format!("{mark} {note}"));
+        }
+        heroes.push((headline, marks));
+    }
+    let caption = if wall { caption(cube, scene, &view, &choropleth) } else { Vec::new() };
     let ticker = if wall { kinds::ticker_items(cube, &view) } else { Vec::new() };
-    *contents = PanelContents { left: prepare(left), right: prepare(right), heroes, caption, ticker };
+    *contents = PanelContents { left: prepare(left), right: prepare(right), heroes, footnotes, caption, ticker };
 }
 
-/// The interpretation's first sentences not about the wall's headline figures.
-fn caption(cube: &szjy_model::cube::Cube, scene: &crate::shared::scene::Scene, view: &View) -> Vec<String> {
+/// The sentence that reads the map's colours, then the interpretation's first sentences
+/// not about the wall's headline figures.
+fn caption(cube: &szjy_model::cube::Cube, scene: &crate::shared::scene::Scene, view: &View, choropleth: &Choropleth) -> Vec<String> {
     let on_show: Vec<&str> = scene.wall.hero.iter().flat_map(|h| [Some(h.measure.as_str()), h.progress.as_deref()]).flatten().collect();
     let paragraphs = szjy_model::interpret::paragraphs(cube, scene.topic, view.region, view.month, view.lang);
     let fresh = paragraphs.iter().filter(|p| !p.measure.is_some_and(|m| on_show.contains(&m))).map(|p| p.text.clone());
-    let mut sentences: Vec<String> = fresh.take(CAPTION_SENTENCES).collect();
+    let map = choropleth.describe(view.lang);
+    let room = CAPTION_SENTENCES - usize::from(map.is_some());
+    let mut sentences: Vec<String> = fresh.take(room).collect();
     if sentences.is_empty() {
-        sentences = paragraphs.into_iter().take(CAPTION_SENTENCES).map(|p| p.text).collect();
+        sentences = paragraphs.into_iter().take(room).map(|p| p.text).collect();
     }
-    sentences
+    map.into_iter().chain(sentences).collect()
 }
 
 /// egui's style follows the view's theme. It is checked against the live style each
@@ -216,13 +230,33 @@ fn layout(
             left: scene.wall.left.iter().map(|p| p.weight).collect(),
             right: scene.wall.right.iter().map(|p| p.weight).collect(),
             caption: contents.caption.len(),
+            footnotes: contents.footnotes.len(),
+            footnote_height: wall_frame::FOOTNOTE_LINE,
         };
-        let frame = wall_frame::arrange(screen, &seams.0, &content);
+        let mut frame = wall_frame::arrange(screen, &seams.0, &content);
+        // A footnote longer than its cell is wide: rows as tall as the longest needs.
+        let font = egui::FontId::proportional(cx.sizes.small);
+        let needed = frame
+            .footnotes
+            .iter()
+            .zip(&contents.footnotes)
+            .map(|(rect, note)| root.painter().layout(note.clone(), font.clone(), egui::Color32::WHITE, rect.width()).size().y + 6.0)
+            .fold(wall_frame::FOOTNOTE_LINE, f32::max);
+        if needed > content.footnote_height {
+            frame = wall_frame::arrange(screen, &seams.0, &WallContent { footnote_height: needed, ..content });
+        }
         let page = wall_page::WallPage { frame: &frame, scene, contents: &contents, choropleth: &choropleth, clock: clock.beijing() };
         wall_page::paint(&mut root, &cx, &page);
         area.set_if_neq(MapArea(frame.map));
         *laid_out = report.take();
         commands.write_batch(requests.take());
+        return Ok(());
+    }
+
+    // A wall waiting for its data shows only why: no tabs, no shortcuts, no pointer.
+    if wall && store.status != LoadStatus::Ready {
+        loading_screen(&mut root, &cx);
+        area.set_if_neq(MapArea(egui::Rect::NOTHING));
         return Ok(());
     }
 
@@ -423,7 +457,9 @@ fn link_badge(ui: &mut egui::Ui, cx: &PanelContext) {
     match &link.down_since {
         Some((_, reason)) => {
             badge(ui, &format!("{} · {} {updated}", text(lang, "stale"), text(lang, "updated_at")), theme.alert_red.egui(), theme)
-                .on_hover_text(format!("{reason}（{}）", text(lang, "retrying")));
+                .on_hover_text(
+                    lang.pick(format!("{reason}（{}）", text(lang, "retrying")), format!("{reason} ({})", text(lang, "retrying"))),
+                );
         }
         None if link.version.is_some() => {
             let version = link
@@ -584,7 +620,7 @@ pub(crate) fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Chorople
         _ => text(lang, "by_county"),
     };
     ui.horizontal(|ui| {
-        let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
+        let unit = if unit.is_empty() { String::new() } else { lang.pick(format!("（{unit}）"), format!(" ({unit})")) };
         ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong()).on_hover_text(format!(
             "{}：{}",
             text(lang, "definition"),
@@ -592,40 +628,20 @@ pub(crate) fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Chorople
         ));
     });
     ui.horizontal_wrapped(|ui| {
-        // The title gives the unit; the classes give numbers.
-        let fmt = |v: f64| szjy_model::interpret::format_number(&choropleth.measure, v, lang);
-        let mut lower: Option<f64> = None;
-        for class in 0..choropleth.classes {
-            let upper = choropleth.breaks.get(class).copied();
-            let (label, color) = match choropleth.scale {
-                MapScale::Quantiles => {
-                    let label = match (lower, upper) {
-                        (None, Some(u)) => format!("≤ {}", fmt(u)),
-                        // A dash between negative numbers reads as a minus: words then.
-                        (Some(l), Some(u)) if l < 0.0 || u < 0.0 => format!("{}{}{}", fmt(l), lang.pick("～", " to "), fmt(u)),
-                        (Some(l), Some(u)) => format!("{}–{}", fmt(l), fmt(u)),
-                        (Some(l), None) => format!("> {}", fmt(l)),
-                        (None, None) => text(lang, "all_values").to_string(),
-                    };
-                    let sample = upper.unwrap_or(f64::INFINITY);
-                    (label, choropleth.colour(if sample.is_finite() { sample } else { lower.unwrap_or(0.0) + 1e-9 }, theme))
-                }
-                MapScale::AlertLevels => {
-                    let level = ["calm", "level_yellow", "level_orange", "level_red"][class.min(3)];
-                    (text(lang, level).to_string(), theme.alert_scale_colour(class))
-                }
-            };
-            legend_item(ui, cx, egui::vec2(cx.sizes.body * 1.4, cx.sizes.body), color.egui(), label);
-            ui.add_space(8.0);
-            lower = upper;
+        // The title gives the unit (and a diverging map's centre); the classes give
+        // numbers.
+        let classes = &choropleth.classes;
+        if let Some(note) = classes.centre_note(&choropleth.measure, lang) {
+            ui.label(lang.pick(format!("{note}："), format!("{note}:")));
         }
-        legend_item(
-            ui,
-            cx,
-            egui::vec2(cx.sizes.body * 1.4, cx.sizes.body),
-            theme.no_data.egui(),
-            text(lang, "no_data_or_hidden").to_string(),
-        );
+        let swatch = egui::vec2(cx.sizes.body * 1.4, cx.sizes.body);
+        for (class, paint) in classes.paints.iter().enumerate() {
+            legend_item(ui, cx, swatch, theme.paint(*paint).egui(), classes.label(class, lang));
+            ui.add_space(8.0);
+        }
+        if choropleth.values.values().any(|v| v.value().is_none()) {
+            legend_item(ui, cx, swatch, theme.no_data.egui(), text(lang, "no_data_or_hidden").to_string());
+        }
     });
 }
 
@@ -653,8 +669,11 @@ fn loading_screen(root: &mut egui::Ui, cx: &PanelContext) {
         root.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::centered_and_justified(egui::Direction::TopDown)));
     let message = match (&cx.store.status, cx.store.link.as_ref().and_then(|l| l.down_since.as_ref())) {
         (LoadStatus::Building, _) => text(lang, "building").to_string(),
-        (LoadStatus::Failed(e), _) => format!("{}：{e}", text(lang, "failed")),
-        (_, Some((_, reason))) => format!("{}：{reason}（{}）", text(lang, "failed"), text(lang, "retrying")),
+        (LoadStatus::Failed(e), _) => format!("{}{}{e}", text(lang, "failed"), lang.pick("：", ": ")),
+        (_, Some((_, reason))) => lang.pick(
+            format!("{}：{reason}（{}）", text(lang, "failed"), text(lang, "retrying")),
+            format!("{}: {reason} ({})", text(lang, "failed"), text(lang, "retrying")),
+        ),
         _ => text(lang, "loading").to_string(),
     };
     ui.vertical_centered(|ui| {

@@ -40,21 +40,25 @@ pub fn paint(root: &mut egui::Ui, cx: &PanelContext, page: &WallPage) {
         .chain(&frame.left)
         .chain(&frame.right)
         .chain(&frame.caption)
+        .chain(&frame.footnotes)
         .chain(&frame.ticker_spans);
     cx.report.borrow_mut().blocks = blocks.chain([&frame.map, &frame.legend]).map(|r| (*r).into()).collect();
     root.painter().rect_filled(frame.banner, 0, theme.panel.egui());
     root.painter().hline(frame.banner.x_range(), frame.banner.bottom(), egui::Stroke::new(1.0, theme.panel_border.egui()));
     banner(root, cx, page);
-    for (rect, headline) in frame.heroes.iter().zip(&page.contents.heroes) {
-        hero(root, cx, *rect, headline);
+    for (rect, (headline, marks)) in frame.heroes.iter().zip(&page.contents.heroes) {
+        hero(root, cx, *rect, headline, marks);
     }
     columns(root, cx, &page.scene.wall.left, &page.contents.left, &frame.left);
     columns(root, cx, &page.scene.wall.right, &page.contents.right, &frame.right);
     let mut legend_ui = root.new_child(egui::UiBuilder::new().max_rect(frame.legend).layout(egui::Layout::top_down(egui::Align::LEFT)));
     legend(&mut legend_ui, cx, page.choropleth);
-    for (rect, sentence) in frame.caption.iter().zip(&page.contents.caption) {
+    // The caption's sentences; the footnotes in smaller, quieter type.
+    let sentences = frame.caption.iter().zip(&page.contents.caption).map(|(r, s)| (r, s, cx.sizes.body, theme.text));
+    let notes = frame.footnotes.iter().zip(&page.contents.footnotes).map(|(r, s)| (r, s, cx.sizes.small, theme.text_muted));
+    for (rect, words, size, colour) in sentences.chain(notes) {
         let mut ui = root.new_child(egui::UiBuilder::new().max_rect(*rect).layout(egui::Layout::top_down(egui::Align::LEFT)));
-        ui.label(egui::RichText::new(sentence).size(cx.sizes.body).color(theme.text.egui()));
+        ui.label(egui::RichText::new(words).size(size).color(colour.egui()));
     }
     root.painter().rect_filled(frame.ticker, 0, theme.panel.egui());
     ticker(root, cx, frame, &page.contents.ticker);
@@ -125,7 +129,7 @@ fn stale_label(link: Option<&Link>, lang: szjy_model::lang::Lang) -> String {
 
 /// A headline figure: its name and period, the value in key type with its unit smaller,
 /// then progress against the yearly target or the changes.
-fn hero(root: &mut egui::Ui, cx: &PanelContext, rect: egui::Rect, headline: &Headline) {
+fn hero(root: &mut egui::Ui, cx: &PanelContext, rect: egui::Rect, headline: &Headline, marks: &str) {
     let (theme, lang, sizes) = (cx.theme, cx.lang(), &cx.sizes);
     root.painter().rect(rect, 6, theme.panel.egui(), egui::Stroke::new(1.0, theme.panel_border.egui()), egui::StrokeKind::Inside);
     let inner = rect.shrink2(egui::vec2(14.0, 8.0));
@@ -138,7 +142,14 @@ fn hero(root: &mut egui::Ui, cx: &PanelContext, rect: egui::Rect, headline: &Hea
     if f.period != cx.view.month {
         name += &format!(" · {}", f.period.label(lang));
     }
-    ui.label(egui::RichText::new(name).color(theme.text_muted.egui()));
+    // The marks of its footnotes, in the accent colour so they are seen from the room.
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        ui.label(egui::RichText::new(name).color(theme.text_muted.egui()));
+        if !marks.is_empty() {
+            ui.label(egui::RichText::new(marks).color(theme.accent.egui()));
+        }
+    });
     match f.value {
         Lookup::Value(v) => {
             let formatted = format_value(f.measure.id, v, lang);
@@ -151,11 +162,9 @@ fn hero(root: &mut egui::Ui, cx: &PanelContext, rect: egui::Rect, headline: &Hea
             });
             cx.report.borrow_mut().key_figures.push(SizedBox { rect: response.inner.into(), size: sizes.key });
         }
-        Lookup::Suppressed => {
-            ui.label(egui::RichText::new(text(lang, "suppressed")).color(theme.text_muted.egui()));
-        }
-        Lookup::Missing => {
-            ui.label(egui::RichText::new(text(lang, "no_data")).color(theme.text_muted.egui()));
+        // No number: a dash at the figure's size; its footnote says why.
+        Lookup::Suppressed | Lookup::Missing => {
+            ui.label(egui::RichText::new("—").size(sizes.key).color(theme.text_muted.egui()));
         }
     }
     match headline.progress {

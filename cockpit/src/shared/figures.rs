@@ -137,6 +137,39 @@ pub struct Progress {
     pub pace: f64,
 }
 
+/// What a wall must say under its caption about a headline figure, since nobody can hover
+/// over it: the measure's definition where the scene asks for it, a value hidden for
+/// confidentiality or missing, a figure for an earlier period than the month's.
+pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, lang: Lang) -> Vec<String> {
+    let f = &headline.figure;
+    let name = f.measure.name(lang);
+    let mut notes = Vec::new();
+    if hero.define {
+        notes.push(format!("{name}{}{}", lang.pick("：", ": "), f.measure.definition(lang)));
+    }
+    match f.value {
+        Lookup::Suppressed => notes.push(lang.pick(
+            format!("{name}：涉及人数过少，按保密规则不予公开。"),
+            format!("{name}: too few people to publish (confidentiality rule)."),
+        )),
+        Lookup::Missing => notes.push(lang.pick(format!("{name}：本期暂无数据。"), format!("{name}: no figure for this period yet."))),
+        Lookup::Value(_) => {}
+    }
+    let expected = if hero.year_to_date { month.year_to_date() } else { f.measure.period_at(month) };
+    if f.period != expected {
+        notes.push(lang.pick(
+            format!("{name}：{}尚无数据，显示{}。", expected.label(lang), f.period.label(lang)),
+            format!("{name}: none yet for {}; showing {}.", expected.label(lang), f.period.label(lang)),
+        ));
+    }
+    notes
+}
+
+/// The mark of footnote `n` (0-based): ①, ②, …
+pub fn footnote_mark(n: usize) -> char {
+    char::from_u32(0x2460 + n.min(19) as u32).unwrap_or('*')
+}
+
 pub fn headline(cube: &Cube, hero: &Hero, region: Adcode, month: Period, category: Option<&str>) -> Option<Headline> {
     let def = catalogue::measure(&hero.measure)?;
     let figure = if hero.year_to_date {
@@ -178,6 +211,8 @@ pub struct Bar {
     /// Region adcode or dimension key.
     pub key: String,
     pub label: String,
+    /// What a wall shows for a long label: the short name (see [`short_label`]).
+    pub short: String,
     pub value: f64,
     /// Its place among all the ranked, 1 for the largest.
     pub rank: usize,
@@ -208,7 +243,7 @@ pub fn rank_children(
         .children(parent)
         .filter_map(|r| {
             let value = cube.get(measure, r.adcode, period, dim).value()?;
-            Some(Bar { key: r.adcode.to_string(), label: r.name(lang).to_string(), value, rank: 0 })
+            Some(Bar { key: r.adcode.to_string(), label: r.name(lang).to_string(), short: r.name(lang).to_string(), value, rank: 0 })
         })
         .collect();
     let pinned = (parent != region).then(|| region.to_string());
@@ -233,7 +268,10 @@ pub fn rank_dimension(
     let bars: Vec<Bar> = cube
         .breakdown(measure, region, period, dim.prefix())
         .into_iter()
-        .filter_map(|(code, lookup)| Some(Bar { label: dimension_label(dim, &code, lang), key: code, value: lookup.value()?, rank: 0 }))
+        .filter_map(|(code, lookup)| {
+            let (label, short) = (dimension_label(dim, &code, lang), short_label(dim, &code, lang));
+            Some(Bar { label, short, key: code, value: lookup.value()?, rank: 0 })
+        })
         .collect();
     (period, top_and_bottom(bars, ends, None))
 }
@@ -269,37 +307,38 @@ pub fn dimension_label(dim: DimKind, code: &str, lang: Lang) -> String {
     list.iter().find(|e| e.0 == code).map_or_else(|| code.to_string(), |e| (lang.pick(e.1, e.2)).to_string())
 }
 
+/// Short Chinese names of the GB/T 4754—2017 industry sections whose full names run
+/// long, in the joined form statistical charts use (交通运输仓储邮政 for 交通运输、仓储和
+/// 邮政业); the project's shortening, not a standard's. The wall shows these; the desk
+/// the full name.
+const INDUSTRY_SHORT_ZH: &[(&str, &str)] = &[
+    ("A", "农林牧渔业"),
+    ("D", "电力热力燃气水"),
+    ("F", "批发零售业"),
+    ("G", "交通运输仓储邮政"),
+    ("H", "住宿餐饮业"),
+    ("I", "信息技术服务业"),
+    ("L", "租赁商务服务业"),
+    ("M", "科研技术服务业"),
+    ("N", "水利环境公共设施"),
+    ("O", "居民服务修理业"),
+    ("Q", "卫生社会工作"),
+    ("R", "文化体育娱乐业"),
+    ("S", "公共管理社会组织"),
+];
+
+/// A category's name for a wall: the short name where there is one, else the name.
+pub fn short_label(dim: DimKind, code: &str, lang: Lang) -> String {
+    let short = match (dim, lang) {
+        (DimKind::Industry, Lang::Zh) => INDUSTRY_SHORT_ZH.iter().find(|e| e.0 == code).map(|e| e.1),
+        _ => None,
+    };
+    short.map_or_else(|| dimension_label(dim, code, lang), str::to_string)
+}
+
 /// The readable name of a category key such as `grp:高校毕业生` or `occ:4-02-07-08`.
 pub fn category_label(key: &str, lang: Lang) -> String {
     DimKind::from_key(key).map_or_else(|| key.to_string(), |(dim, code)| dimension_label(dim, code, lang))
-}
-
-/// Choropleth classes: up to `classes` quantile bins of the values shown, as the upper
-/// bound of each class but the last. Equal values never straddle a break, and classes
-/// with no value of their own are merged away, so every legend entry is a real range.
-pub fn quantile_breaks(values: &[f64], classes: usize) -> Vec<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    sorted.sort_by(f64::total_cmp);
-    if sorted.len() < 2 || classes < 2 {
-        return Vec::new();
-    }
-    let mut breaks = Vec::new();
-    for i in 1..classes {
-        let at = sorted[(i * sorted.len() / classes).min(sorted.len() - 1)];
-        // A break is the largest value below `at`, so that `at` opens the next class.
-        let below = sorted.iter().rev().find(|&&v| v < at).copied();
-        if let Some(b) = below {
-            if breaks.last().is_none_or(|&last| b > last) {
-                breaks.push(b);
-            }
-        }
-    }
-    breaks
-}
-
-/// The class of a value given [`quantile_breaks`]: 0 for values up to the first break.
-pub fn class_of(value: f64, breaks: &[f64]) -> usize {
-    breaks.iter().take_while(|&&b| value > b).count()
 }
 
 /// The cube's value of `measure` for each region, at the period it is shown for.
@@ -320,6 +359,7 @@ pub fn map_values(
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use szjy_model::cube::flags;
 
     const JINAN: Adcode = 370100;
     const QINGDAO: Adcode = 370200;
@@ -364,14 +404,51 @@ mod tests {
     fn a_headline_reads_the_year_so_far_and_its_progress_against_the_calendar() {
         let mut c = cube();
         c.insert("new_urban_jobs_progress", JINAN, Period::YearToDate { year: 2025, month: 6 }, TOTAL, 55.0, 0);
-        let hero = Hero { measure: "new_urban_jobs".into(), year_to_date: true, progress: Some("new_urban_jobs_progress".into()) };
+        let hero =
+            Hero { measure: "new_urban_jobs".into(), year_to_date: true, progress: Some("new_urban_jobs_progress".into()), define: false };
         let h = headline(&c, &hero, JINAN, Period::month(2025, 6), None).unwrap();
         assert_eq!((h.figure.value, h.figure.period), (Lookup::Value(600.0), Period::YearToDate { year: 2025, month: 6 }));
         assert_eq!(h.progress, Some(Progress { done: 55.0, pace: 50.0 }));
         // Without a target: no progress, the month's value.
-        let month = Hero { measure: "new_urban_jobs".into(), year_to_date: false, progress: None };
+        let month = Hero { measure: "new_urban_jobs".into(), year_to_date: false, progress: None, define: false };
         let h = headline(&c, &month, JINAN, Period::month(2025, 6), None).unwrap();
         assert_eq!((h.figure.value, h.progress), (Lookup::Value(120.0), None));
+        assert!(footnotes(&h, &month, Period::month(2025, 6), Lang::Zh).is_empty(), "nothing to say");
+    }
+
+    #[test]
+    fn short_names_are_shorter_and_only_where_the_full_name_runs_long() {
+        for (code, zh, _) in codes::INDUSTRIES {
+            let short = short_label(DimKind::Industry, code, Lang::Zh);
+            assert!(short.chars().count() <= 8, "{code}: {short}");
+            assert!(short.chars().count() <= zh.chars().count(), "{code}: {short} is no shorter than {zh}");
+        }
+        assert_eq!(short_label(DimKind::Industry, "I", Lang::Zh), "信息技术服务业");
+        assert_eq!(short_label(DimKind::Industry, "C", Lang::Zh), "制造业");
+        assert_eq!(short_label(DimKind::Industry, "I", Lang::En), "Information technology");
+    }
+
+    #[test]
+    fn a_wall_footnotes_a_definition_asked_for_a_hidden_value_and_an_earlier_period() {
+        let mut c = cube();
+        c.insert("registered_unemployed", JINAN, Period::month(2025, 6), TOTAL, 3.0, flags::SUPPRESSED_PRIMARY);
+        c.cells.last_mut().unwrap().value = None;
+        let june = Period::month(2025, 6);
+        let hidden = Hero { measure: "registered_unemployed".into(), year_to_date: false, progress: None, define: true };
+        let h = headline(&c, &hidden, JINAN, june, None).unwrap();
+        let notes = footnotes(&h, &hidden, june, Lang::Zh);
+        let def = catalogue::measure("registered_unemployed").unwrap();
+        assert_eq!(
+            notes,
+            vec![format!("登记失业人数：{}", def.definition_zh), "登记失业人数：涉及人数过少，按保密规则不予公开。".to_string()]
+        );
+        // Zone pass rates are yearly: with no 2025 standing the wall shows 2024's and says so.
+        let zones = Hero { measure: "zone_pass_rate".into(), year_to_date: false, progress: None, define: false };
+        let h = headline(&c, &zones, JINAN, june, None).unwrap();
+        assert_eq!(h.figure.period, Period::Year { year: 2024 });
+        let name = catalogue::measure("zone_pass_rate").unwrap().name_en;
+        assert_eq!(footnotes(&h, &zones, june, Lang::En), vec![format!("{name}: none yet for 2025; showing 2024.")]);
+        assert_eq!([0, 1, 9].map(footnote_mark), ['①', '②', '⑩']);
     }
 
     #[test]
@@ -431,7 +508,7 @@ mod tests {
 
     #[test]
     fn rankings_keep_both_ends_and_the_pinned_region() {
-        let bar = |key: &str, value: f64| Bar { key: key.into(), label: key.into(), value, rank: 0 };
+        let bar = |key: &str, value: f64| Bar { key: key.into(), label: key.into(), short: key.into(), value, rank: 0 };
         let bars = vec![bar("a", 5.0), bar("b", -118.0), bar("c", 30.0), bar("d", -74.0), bar("e", 12.0), bar("f", 0.0)];
         let both = |n: usize| Ends { top: n, bottom: n };
         let kept = top_and_bottom(bars.clone(), both(2), None);
@@ -449,19 +526,5 @@ mod tests {
     fn trends_run_oldest_first_with_gaps() {
         let t = trend(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6), 3, None);
         assert_eq!(t, vec![(Period::month(2025, 4), None), (Period::month(2025, 5), Some(100.0)), (Period::month(2025, 6), Some(120.0))]);
-    }
-
-    #[test]
-    fn quantile_breaks_make_real_classes() {
-        let values: Vec<f64> = (1..=10).map(f64::from).collect();
-        let breaks = quantile_breaks(&values, 5);
-        assert_eq!(breaks, vec![2.0, 4.0, 6.0, 8.0]);
-        let classes: Vec<usize> = values.iter().map(|&v| class_of(v, &breaks)).collect();
-        assert_eq!(classes, vec![0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
-        // Ties never straddle a break; all-equal values make one class.
-        assert!(quantile_breaks(&[3.0; 8], 5).is_empty());
-        let tied = quantile_breaks(&[1.0, 1.0, 1.0, 1.0, 2.0, 3.0], 3);
-        assert!(tied.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(class_of(1.0, &tied), 0);
     }
 }

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use bevy::prelude::*;
 use bevy_egui::egui;
 use szjy_model::cube::Lookup;
+use szjy_model::lang::Lang;
 use szjy_model::period::Period;
-use szjy_model::region::Adcode;
+use szjy_model::region::{Adcode, Level, RegionTree};
 
-use crate::shared::figures;
+use crate::shared::map_classes::{Classes, Shown};
 use crate::shared::scene::MapScale;
 use crate::shared::theme::{Hex, Theme};
 
@@ -18,45 +19,43 @@ use crate::shared::theme::{Hex, Theme};
 #[derive(Resource, Clone, Copy, Debug, PartialEq)]
 pub struct MapArea(pub egui::Rect);
 
-/// What the map shows now: the measure, its period, each coloured region's value and the
-/// class breaks (the legend and the tooltip read this, so they always agree with the fill).
+/// What the map shows now: the measure, its period, each coloured region's value and its
+/// classes (the legend, the labels, the caption and the tooltip read this, so they always
+/// agree with the fill).
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Choropleth {
     pub measure: String,
     pub period: Option<Period>,
     pub values: HashMap<Adcode, Lookup>,
-    pub breaks: Vec<f64>,
-    /// Classes in use (≤ the theme's ramp length).
-    pub classes: usize,
+    pub classes: Classes,
     /// The category filter, where it applies to the measure.
     pub category: Option<String>,
     pub scale: MapScale,
 }
 
 impl Choropleth {
-    /// The ramp index of a value: classes are spread over the whole ramp.
-    pub fn ramp_index(&self, value: f64, ramp_len: usize) -> usize {
-        let class = figures::class_of(value, &self.breaks);
-        if self.classes <= 1 {
-            return ramp_len / 2;
-        }
-        (class * (ramp_len - 1) + (self.classes - 1) / 2) / (self.classes - 1)
-    }
-
-    /// The class of a value: quantile classes hold values up to their upper break; alert
-    /// levels start at their threshold.
-    pub fn class_of(&self, value: f64) -> usize {
-        match self.scale {
-            MapScale::Quantiles => figures::class_of(value, &self.breaks),
-            MapScale::AlertLevels => self.breaks.iter().take_while(|&&b| value >= b).count(),
-        }
-    }
-
     /// The fill of a value.
     pub fn colour(&self, value: f64, theme: &Theme) -> Hex {
-        match self.scale {
-            MapScale::Quantiles => theme.ramp[self.ramp_index(value, theme.ramp.len())],
-            MapScale::AlertLevels => theme.alert_scale_colour(self.class_of(value)),
+        theme.paint(self.classes.paint_of(value))
+    }
+
+    /// The sentence that says what the colours say (see [`Classes::describe`]), regions in
+    /// adcode order.
+    pub fn describe(&self, lang: Lang) -> Option<String> {
+        let tree = RegionTree::shandong();
+        let mut regions: Vec<(Adcode, f64)> = self.values.iter().filter_map(|(a, v)| Some((*a, v.value()?))).collect();
+        regions.sort_by_key(|r| r.0);
+        let named: Vec<(&str, f64)> = regions.iter().filter_map(|(a, v)| Some((tree.get(*a)?.name(lang), *v))).collect();
+        let shown: Vec<Shown> = named.iter().map(|(name, value)| Shown { name, value: *value }).collect();
+        let counties = regions.first().and_then(|(a, _)| tree.get(*a)).is_some_and(|r| r.level == Level::County);
+        self.classes.describe(&self.measure, &shown, counties, lang)
+    }
+
+    /// The fill of a region's cell (no data and hidden cells alike).
+    pub fn fill(&self, lookup: &Lookup, theme: &Theme) -> Hex {
+        match lookup {
+            Lookup::Value(v) => self.colour(*v, theme),
+            _ => theme.no_data,
         }
     }
 }

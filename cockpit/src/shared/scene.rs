@@ -23,8 +23,7 @@ pub struct Scene {
     pub topic: Topic,
     /// The measure the map colours regions by.
     pub map_measure: String,
-    /// How values become colours (default: quantile classes on the theme's ramp).
-    #[serde(default)]
+    /// How the map's values are read: see [`MapScale`].
     pub map_scale: MapScale,
     /// Panels of the left and right columns, top to bottom (the desktop's page).
     pub left: Vec<Panel>,
@@ -53,17 +52,38 @@ pub struct Hero {
     /// drawn against the share of the year gone.
     #[serde(default)]
     pub progress: Option<String>,
+    /// The wall spells out the measure's definition (its 口径) in a footnote, for a
+    /// figure whose name promises more than it is; the desk shows it on hover.
+    #[serde(default)]
+    pub define: bool,
 }
 
-/// How the map turns values into colours.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+/// How the map turns values into colours (the classes: `map_classes`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
 pub enum MapScale {
-    /// Quantile classes of the values shown, on the theme's colour ramp.
+    /// More is neither good nor bad, or a count that mostly says how big a region is:
+    /// rounded quantile classes on the theme's one-hue ramp.
     #[default]
-    Quantiles,
+    Sequential,
+    /// Better or worse than a meaningful centre (the measure must have a direction in the
+    /// catalogue): two classes each side, the bad side in the same colours for every
+    /// measure.
+    Diverging(Centre),
     /// Alert levels (0 calm, 1 黄, 2 橙, 3 红, as `warning_level` holds them) in the
     /// theme's alert colours.
     AlertLevels,
+}
+
+/// What a diverging map is read against.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+pub enum Centre {
+    /// The region the map is in (the province for its cities, a city for its counties).
+    Parent,
+    /// Zero: gains against losses.
+    Zero,
+    /// The share of the year gone (序时进度), for progress against a yearly budget or
+    /// target.
+    YearElapsed,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -192,12 +212,17 @@ impl Scene {
         ids
     }
 
-    /// Every measure id the scene names must be in the catalogue.
+    /// Every measure id the scene names must be in the catalogue, and a diverging map's
+    /// measure must say which way is better.
     fn check(&self, origin: &Path) -> Result<(), SceneError> {
-        match self.measure_ids().into_iter().find(|id| catalogue::measure(id).is_none()) {
-            Some(unknown) => Err(SceneError::UnknownMeasure { path: origin.to_path_buf(), measure: unknown.to_string() }),
-            None => Ok(()),
+        if let Some(unknown) = self.measure_ids().into_iter().find(|id| catalogue::measure(id).is_none()) {
+            return Err(SceneError::UnknownMeasure { path: origin.to_path_buf(), measure: unknown.to_string() });
         }
+        let neutral = catalogue::measure(&self.map_measure).is_some_and(|d| d.direction == catalogue::Direction::Neutral);
+        if matches!(self.map_scale, MapScale::Diverging(_)) && neutral {
+            return Err(SceneError::DivergingNeutral { path: origin.to_path_buf(), measure: self.map_measure.clone() });
+        }
+        Ok(())
     }
 }
 
@@ -212,6 +237,7 @@ pub enum SceneError {
     Read { path: PathBuf, message: String },
     Parse { path: PathBuf, message: String },
     UnknownMeasure { path: PathBuf, measure: String },
+    DivergingNeutral { path: PathBuf, measure: String },
     Empty { dir: PathBuf },
 }
 
@@ -223,6 +249,11 @@ impl std::fmt::Display for SceneError {
             SceneError::UnknownMeasure { path, measure } => {
                 write!(f, "{}: measure `{measure}` is not in the catalogue (szjy_model::catalogue)", path.display())
             }
+            SceneError::DivergingNeutral { path, measure } => write!(
+                f,
+                "{}: map_scale Diverging needs a measure that says which way is better; `{measure}` is Neutral in the catalogue (use Sequential)",
+                path.display()
+            ),
             SceneError::Empty { dir } => write!(f, "{}: no scene files (*.ron)", dir.display()),
         }
     }
@@ -313,7 +344,7 @@ mod tests {
 
     #[test]
     fn an_unknown_measure_is_an_error_naming_file_and_measure() {
-        let text = r#"(id: "x", order: 1, title_zh: "x", title_en: "x", topic: overview, map_measure: "no_such_measure", left: [], right: [], wall: (hero: [], left: [], right: []))"#;
+        let text = r#"(id: "x", order: 1, title_zh: "x", title_en: "x", topic: overview, map_measure: "no_such_measure", map_scale: Sequential, left: [], right: [], wall: (hero: [], left: [], right: []))"#;
         let err = Scenes::parse(text, Path::new("scenes/x.ron")).unwrap_err().to_string();
         assert!(err.contains("scenes/x.ron") && err.contains("no_such_measure"), "{err}");
     }

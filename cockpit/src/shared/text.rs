@@ -123,6 +123,8 @@ const UI: &[(&str, &str, &str)] = &[
     ("months", "个月", "months"),
     ("pre_trend", "事前平行趋势检验", "Pre-trend test"),
     ("pre_trend_doubtful", "（平行趋势存疑）", " (parallel trends doubtful)"),
+    ("pre_trend_alike", "实施前两组走势相近", "groups moved alike before"),
+    ("pre_trend_differed", "实施前两组走势已有差异，效果仅供参考", "groups differed before: read with care"),
     ("adoption", "实施", "Adoption"),
     ("treated_counties", "政策覆盖县（月均）", "Counties reached (monthly mean)"),
     ("comparison_counties", "未覆盖县（月均）", "Counties not reached (monthly mean)"),

@@ -8,6 +8,8 @@ use bevy_egui::egui;
 use serde::Deserialize;
 use szjy_model::alert::AlertLevel;
 
+use crate::shared::map_classes::{Paint, DIVERGING_STEPS};
+
 #[derive(Clone, Debug, Deserialize)]
 pub struct Theme {
     pub id: String,
@@ -28,8 +30,12 @@ pub struct Theme {
     pub border_county: Hex,
     pub border_city: Hex,
     pub highlight: Hex,
-    /// Choropleth classes from low to high: a colour-blind-safe sequential ramp.
-    pub ramp: Vec<Hex>,
+    /// Map classes of a measure read without good or bad, from least to most: one hue,
+    /// luminance in order (colour-blind safe), no alert hue.
+    pub sequential: Vec<Hex>,
+    /// Map classes around a centre, from the bad end: much worse, worse, better, much
+    /// better. Two hues that colour-blind readers tell apart, neither an alert hue.
+    pub diverging: Vec<Hex>,
     /// Good and bad news (changes, targets met or missed).
     pub good: Hex,
     pub bad: Hex,
@@ -101,6 +107,15 @@ impl Theme {
             TypeScale::WALL
         } else {
             TypeScale::desk(self)
+        }
+    }
+
+    /// A map class's fill.
+    pub fn paint(&self, paint: Paint) -> Hex {
+        match paint {
+            Paint::Sequential(step) => self.sequential[step.min(self.sequential.len() - 1)],
+            Paint::Diverging(step) => self.diverging[step.min(DIVERGING_STEPS - 1)],
+            Paint::Alert(level) => self.alert_scale_colour(level),
         }
     }
 
@@ -188,8 +203,10 @@ impl Themes {
         let mut all = Vec::new();
         for (name, text) in sources {
             let theme: Theme = ron::from_str(text).map_err(|e| format!("{name}: {e}"))?;
-            if theme.ramp.len() < 3 || theme.series.is_empty() {
-                return Err(format!("{name}: a theme needs at least 3 ramp colours and 1 series colour"));
+            if theme.sequential.len() < 3 || theme.diverging.len() != DIVERGING_STEPS || theme.series.is_empty() {
+                return Err(format!(
+                    "{name}: a theme needs at least 3 sequential colours, {DIVERGING_STEPS} diverging colours and 1 series colour"
+                ));
             }
             all.push(theme);
         }
@@ -249,12 +266,44 @@ mod tests {
             let needed = if t.id == "high-contrast" { 7.0 } else { 4.5 };
             assert!(contrast(t.text, t.panel) >= needed, "{}: text contrast {:.1}", t.id, contrast(t.text, t.panel));
             // A sequential ramp must read in order even without hue: luminance strictly
-            // monotonic (what makes viridis-like ramps safe for colour-blind readers).
-            let l: Vec<f64> = t.ramp.iter().map(|c| c.luminance()).collect();
+            // monotonic (what makes one-hue ramps safe for colour-blind readers).
+            let l: Vec<f64> = t.sequential.iter().map(|c| c.luminance()).collect();
             let rising = l.windows(2).all(|w| w[1] > w[0]);
             let falling = l.windows(2).all(|w| w[1] < w[0]);
             assert!(rising || falling, "{}: ramp luminance is not monotonic: {l:?}", t.id);
+            // Diverging: each side's strong step stands further from the mild ones in
+            // luminance, so the two sides read without hue too.
+            let d: Vec<f64> = t.diverging.iter().map(|c| c.luminance()).collect();
+            let apart = |a: f64, b: f64| (a - b).abs() > 0.08;
+            assert!(apart(d[0], d[1]) && apart(d[3], d[2]), "{}: diverging luminance {d:?}", t.id);
+            // Map colours keep clear of the alert hues, which mean alert levels only.
+            let alerts = [t.alert_yellow, t.alert_orange, t.alert_red];
+            for c in t.sequential.iter().chain(&t.diverging) {
+                for a in alerts {
+                    if let (Some(h), Some(ha)) = (hue(*c), hue(a)) {
+                        let gap = (h - ha).abs().min(360.0 - (h - ha).abs());
+                        assert!(gap > 40.0, "{}: map colour {c:?} (hue {h:.0}) is too near alert {a:?} (hue {ha:.0})", t.id);
+                    }
+                }
+            }
         }
+    }
+
+    /// Hue in degrees, or none for greys.
+    fn hue(c: Hex) -> Option<f64> {
+        let [r, g, b] = c.0.map(|v| v as f64 / 255.0);
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        if max - min < 0.12 {
+            return None;
+        }
+        let h = if max == r {
+            60.0 * ((g - b) / (max - min)).rem_euclid(6.0)
+        } else if max == g {
+            60.0 * ((b - r) / (max - min) + 2.0)
+        } else {
+            60.0 * ((r - g) / (max - min) + 4.0)
+        };
+        Some(h)
     }
 
     #[test]

@@ -101,6 +101,10 @@ pub struct WallContent {
     pub right: Vec<f32>,
     /// Sentences of the caption under the map.
     pub caption: usize,
+    /// Footnotes (what a desk says on hover), and the height of a row of them: one line
+    /// ([`FOOTNOTE_LINE`]) unless the page measured that one needs more.
+    pub footnotes: usize,
+    pub footnote_height: f32,
 }
 
 /// The wall page's rectangles.
@@ -119,6 +123,8 @@ pub struct WallFrame {
     pub legend: Rect,
     /// One rectangle per caption sentence.
     pub caption: Vec<Rect>,
+    /// One rectangle per footnote, in a strip across the wall over the ticker.
+    pub footnotes: Vec<Rect>,
     pub ticker: Rect,
     /// The ticker's stretches between seams: its label, then alerts, flow through them.
     pub ticker_spans: Vec<Rect>,
@@ -132,6 +138,8 @@ pub const HERO_WIDTH: f32 = 440.0;
 pub const LEGEND_HEIGHT: f32 = 112.0;
 /// A caption sentence's height: two lines of body text.
 pub const CAPTION_HEIGHT: f32 = 64.0;
+/// A footnote row's height: one line of small text.
+pub const FOOTNOTE_LINE: f32 = 30.0;
 const GAP: f32 = 10.0;
 /// A side column's width on one screen of 16:9 (points), and the narrowest the map may be
 /// relative to the height before side columns go side by side on wider walls.
@@ -153,7 +161,17 @@ pub fn arrange(screen: Rect, seams: &Seams, content: &WallContent) -> WallFrame 
     };
     let heroes = cells(&hero_spans, content.heroes, hero_top, hero_bottom);
     let body_top = if content.heroes > 0 { hero_bottom + GAP } else { hero_top };
-    let body_bottom = screen.bottom() - TICKER_HEIGHT - GAP;
+    // Footnotes across the foot of the wall, over the ticker, flowed through the screens.
+    let note_spans = seams.spans_x(screen.left() + GAP, screen.right() - GAP);
+    let note_rows = content.footnotes.div_ceil(note_spans.len().max(1));
+    let notes_bottom = screen.bottom() - TICKER_HEIGHT - GAP / 2.0;
+    let notes_top = notes_bottom - note_rows as f32 * content.footnote_height;
+    let footnotes = if content.footnotes <= note_spans.len() {
+        cells(&note_spans, content.footnotes, notes_top, notes_bottom)
+    } else {
+        stacked(&note_spans, content.footnotes, notes_top, notes_bottom)
+    };
+    let body_bottom = if content.footnotes > 0 { notes_top - GAP / 2.0 } else { screen.bottom() - TICKER_HEIGHT - GAP };
     let banner = Rect::from_min_max(screen.min, egui::pos2(screen.right(), screen.top() + BANNER_HEIGHT));
     let ticker = Rect::from_min_max(egui::pos2(screen.left(), screen.bottom() - TICKER_HEIGHT), screen.max);
 
@@ -205,7 +223,7 @@ pub fn arrange(screen: Rect, seams: &Seams, content: &WallContent) -> WallFrame 
         .into_iter()
         .map(|(a, b)| Rect::from_min_max(egui::pos2(a, ticker.top() + 4.0), egui::pos2(b, ticker.bottom() - 4.0)))
         .collect();
-    WallFrame { banner, banner_cells, heroes, left, right, map, legend, caption, ticker, ticker_spans }
+    WallFrame { banner, banner_cells, heroes, left, right, map, legend, caption, footnotes, ticker, ticker_spans }
 }
 
 /// A side's panels in `columns` columns between `from` and `to`, top to bottom in each:
@@ -411,12 +429,12 @@ mod tests {
     }
 
     fn content() -> WallContent {
-        WallContent { heroes: 4, left: vec![1.0, 1.0], right: vec![1.2, 1.0], caption: 2 }
+        WallContent { heroes: 4, left: vec![1.0, 1.0], right: vec![1.2, 1.0], caption: 2, footnotes: 1, footnote_height: FOOTNOTE_LINE }
     }
 
     fn every_text_rect(f: &WallFrame) -> Vec<Rect> {
         let mut all = f.banner_cells.to_vec();
-        all.extend(f.heroes.iter().chain(&f.left).chain(&f.right).chain(&f.caption).chain(&f.ticker_spans));
+        all.extend(f.heroes.iter().chain(&f.left).chain(&f.right).chain(&f.caption).chain(&f.footnotes).chain(&f.ticker_spans));
         all.push(f.legend);
         all
     }
@@ -468,7 +486,11 @@ mod tests {
         assert_eq!((f.left.len(), f.right.len(), f.heroes.len(), f.caption.len()), (2, 2, 4, 2));
         assert!(f.left.iter().all(|r| r.right() < f.map.left()) && f.right.iter().all(|r| r.left() > f.map.right()));
         assert!(f.heroes.iter().all(|h| h.bottom() <= f.map.top() && f.left.iter().chain(&f.right).all(|p| h.bottom() < p.top())));
-        assert!(f.map.width() > 800.0 && f.map.height() > 500.0, "{:?}", f.map);
+        // A footnote across the foot of the page, between the panels and the ticker.
+        assert!(f.map.width() > 800.0 && f.map.height() > 450.0, "{:?}", f.map);
+        let note = f.footnotes[0];
+        assert!(note.top() >= f.left.iter().chain(&f.right).chain(&f.caption).map(|r| r.bottom()).fold(0.0, f32::max));
+        assert!(note.bottom() <= f.ticker.top() && note.width() > 1800.0, "{note:?}");
         for r in every_text_rect(&f) {
             assert!(s.contains_rect(r), "{r:?} is off the screen");
         }
@@ -479,7 +501,18 @@ mod tests {
         for (w, grid) in [(3840.0, UVec2::new(4, 2)), (1920.0, UVec2::new(2, 2)), (2880.0, UVec2::new(3, 1))] {
             let s = screen(w, 1080.0);
             let seams = Seams::of(s, grid, 6.0);
-            let f = arrange(s, &seams, &WallContent { heroes: 4, left: vec![1.0, 1.0, 1.0], right: vec![1.0, 1.0], caption: 2 });
+            let f = arrange(
+                s,
+                &seams,
+                &WallContent {
+                    heroes: 4,
+                    left: vec![1.0, 1.0, 1.0],
+                    right: vec![1.0, 1.0],
+                    caption: 2,
+                    footnotes: 0,
+                    footnote_height: FOOTNOTE_LINE,
+                },
+            );
             for r in every_text_rect(&f) {
                 assert!(!seams.crosses(r), "{grid}: {r:?} crosses a seam of {seams:?}");
                 assert!(r.width() > 100.0 && r.height() > 30.0, "{grid}: {r:?} is too small to hold text");
@@ -505,8 +538,18 @@ mod tests {
     #[test]
     fn wide_led_walls_put_panels_side_by_side() {
         let s = screen(5760.0, 1080.0);
-        let f =
-            arrange(s, &Seams::of(s, UVec2::ONE, 0.0), &WallContent { heroes: 4, left: vec![1.0, 1.0], right: vec![1.0, 1.0], caption: 2 });
+        let f = arrange(
+            s,
+            &Seams::of(s, UVec2::ONE, 0.0),
+            &WallContent {
+                heroes: 4,
+                left: vec![1.0, 1.0],
+                right: vec![1.0, 1.0],
+                caption: 2,
+                footnotes: 0,
+                footnote_height: FOOTNOTE_LINE,
+            },
+        );
         // Each side's two panels stand next to each other, full height.
         assert!(f.left[0].right() < f.left[1].left(), "{:?}", f.left);
         assert!(f.left[0].height() > 700.0 && f.left[0].width() > 800.0, "{:?}", f.left[0]);

@@ -69,10 +69,17 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(trend) = trend else { return nothing(ui, cx, "no_data") };
     let place = RegionTree::shandong().get(cx.view.region).map_or("", |r| r.name(lang));
-    let unit = if trend.unit.is_empty() { String::new() } else { format!("（{}）", trend.unit) };
-    ui.label(egui::RichText::new(format!("{place} · {}{unit}", trend.name)).strong());
-    let guides: Vec<chart::Guide> =
-        trend.guides.iter().map(|(level, value)| chart::Guide { value: *value, color: theme.alert_colour(*level).egui() }).collect();
+    // The unit stands over the value axis.
+    ui.label(egui::RichText::new(format!("{place} · {}", trend.name)).strong());
+    let guides: Vec<chart::Guide> = trend
+        .guides
+        .iter()
+        .map(|(level, value)| chart::Guide {
+            value: *value,
+            color: theme.alert_colour(*level).egui(),
+            label: format!("{} {}", szjy_model::interpret::level_word(*level, lang), with_unit(&value.to_string(), &trend.unit, lang)),
+        })
+        .collect();
     let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[] }];
     let height = ui.available_height();
     let unit = if trend.unit.is_empty() { String::new() } else { format!("{}{}", text(lang, "unit"), trend.unit) };

@@ -40,6 +40,9 @@ impl PanelBody for Policy {
     }
 }
 
+/// The pre-trend test's level: below it the groups differed before the policy.
+const PRE_TREND_LEVEL: f64 = 0.05;
+
 /// Event times shown: the year before adoption and two after.
 const EVENT_WINDOW: std::ops::RangeInclusive<i32> = -12..=24;
 
@@ -53,10 +56,14 @@ fn headline(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyEval
     ui.label(egui::RichText::new(&e.policy).strong());
     ui.label(egui::RichText::new(text(lang, "effect")).color(theme.text_muted.egui()));
     ui.label(egui::RichText::new(format!("{:+.1}%", e.effect_pct)).size(cx.sizes.key * 0.8).color(theme.text.egui()));
-    ui.label(
-        egui::RichText::new(format!("{} {:+.1}% … {:+.1}%", text(lang, "ci95"), e.ci_low_pct, e.ci_high_pct))
-            .color(theme.text_muted.egui()),
-    );
+    // A room reads the interval in words; the desk keeps the statistician's term.
+    let (low, high) = (format!("{:+.1}%", e.ci_low_pct), format!("{:+.1}%", e.ci_high_pct));
+    let interval = if cx.wall {
+        lang.pick(format!("有95%的把握在{low}至{high}之间"), format!("95% likely between {low} and {high}"))
+    } else {
+        format!("{} {low} … {high}", text(lang, "ci95"))
+    };
+    ui.label(egui::RichText::new(interval).color(theme.text_muted.egui()));
     let wave = |i: usize| {
         let w = &e.waves[i];
         format!(
@@ -87,11 +94,17 @@ fn event_study(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&PolicyE
     let Some(e) = evaluation.filter(|e| !e.event_study.is_empty()) else { return missing(ui, cx) };
     let points: Vec<_> = e.event_study.iter().filter(|p| EVENT_WINDOW.contains(&p.months)).collect();
     let caption = match e.pre_trend_p {
+        // A wall says what the pre-trend test means; the desk gives the test and its p.
+        Some(p) if cx.wall => format!(
+            "{} · {}",
+            text(lang, "months_since_adoption"),
+            text(lang, if p < PRE_TREND_LEVEL { "pre_trend_differed" } else { "pre_trend_alike" })
+        ),
         Some(p) => format!(
             "{} · {} p = {p:.2}{}",
             text(lang, "months_since_adoption"),
             text(lang, "pre_trend"),
-            if p < 0.05 { text(lang, "pre_trend_doubtful") } else { "" }
+            if p < PRE_TREND_LEVEL { text(lang, "pre_trend_doubtful") } else { "" }
         ),
         None => text(lang, "months_since_adoption").to_string(),
     };

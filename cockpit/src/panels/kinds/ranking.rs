@@ -39,10 +39,18 @@ impl PanelBody for Ranking {
         let lang = cx.lang();
         // The caption gives the unit.
         let format = |v| format_number(&self.measure, v, lang);
-        let mut scale = chart::BarScale::of(ui, &cx.sizes, &self.bars, &format);
+        // A wall shows short names; the desk the full ones.
+        let short: Vec<Bar>;
+        let bars = if cx.wall {
+            short = self.bars.iter().map(|b| Bar { label: b.short.clone(), ..b.clone() }).collect();
+            &short
+        } else {
+            &self.bars
+        };
+        let mut scale = chart::BarScale::of(ui, &cx.sizes, bars, &format);
         scale.falls_are_bad = szjy_model::catalogue::measure(&self.measure).is_some_and(|d| d.direction == Direction::HigherIsBetter);
         let heights: Vec<f32> = (0..self.bars.len()).map(|i| scale.row_height(&cx.sizes, i)).collect();
-        pager::rows(ui, cx, "ranking", &heights, |ui, i| chart::bar_row(ui, cx.theme, &cx.sizes, (&self.bars, i), &scale, &format));
+        pager::rows(ui, cx, "ranking", &heights, |ui, i| chart::bar_row(ui, cx.theme, &cx.sizes, (bars, i), &scale, &format));
     }
 }
 
@@ -50,7 +58,7 @@ fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option
     let Some(def) = szjy_model::catalogue::measure(measure) else { return };
     let lang = cx.lang();
     let unit = def.unit(lang);
-    let unit = if unit.is_empty() { String::new() } else { format!("（{unit}）") };
+    let unit = if unit.is_empty() { String::new() } else { lang.pick(format!("（{unit}）"), format!(" ({unit})")) };
     ui.label(
         egui::RichText::new(format!("{}{unit} · {}", filtered_name(def, category, lang), period.label(lang)))
             .small()

@@ -38,24 +38,24 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
     // The header gives each column's unit once.
     let header = |d: &&MeasureDef| match d.unit(lang) {
         "" => filtered_name(d, view.category.as_deref(), lang),
-        unit => format!("{}（{unit}）", filtered_name(d, view.category.as_deref(), lang)),
+        unit => lang.pick(
+            format!("{}（{unit}）", filtered_name(d, view.category.as_deref(), lang)),
+            format!("{} ({unit})", filtered_name(d, view.category.as_deref(), lang)),
+        ),
     };
     Table { columns: defs.iter().map(header).collect(), rows }
 }
 
 impl PanelBody for Table {
     fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
-        if cx.wall {
-            wall_table(ui, cx, &self.columns, &self.rows);
-        } else {
-            show_table(ui, &self.columns, &self.rows);
-        }
+        column_table(ui, cx, &self.columns, &self.rows);
     }
 }
 
-/// On the wall: a header row, then the rows a page at a time, numbers right-aligned in
-/// columns of equal width beside the name.
-fn wall_table(ui: &mut egui::Ui, cx: &PanelContext, columns: &[String], rows: &[(String, Vec<String>)]) {
+/// A header row, then the rows (a page at a time on the wall, scrolled on the desk),
+/// numbers right-aligned in columns of equal width beside the name, so the table always
+/// fits its panel's width.
+fn column_table(ui: &mut egui::Ui, cx: &PanelContext, columns: &[String], rows: &[(String, Vec<String>)]) {
     let (theme, sizes) = (cx.theme, &cx.sizes);
     let width = ui.available_width();
     let name_width = width * 0.28;
@@ -82,26 +82,12 @@ fn wall_table(ui: &mut egui::Ui, cx: &PanelContext, columns: &[String], rows: &[
     line(ui, "", columns, true, header_font, header_height);
     let body = egui::FontId::proportional(sizes.body);
     let height = sizes.body * 1.45;
-    pager::rows(ui, cx, "table", &vec![height; rows.len()], |ui, i| line(ui, &rows[i].0, &rows[i].1, false, body.clone(), height));
-}
-
-fn show_table(ui: &mut egui::Ui, columns: &[String], rows: &[(String, Vec<String>)]) {
-    egui::ScrollArea::vertical().id_salt("table").show(ui, |ui| {
-        egui::Grid::new("table").striped(true).show(ui, |ui| {
-            ui.strong("");
-            for column in columns {
-                ui.strong(column);
-            }
-            ui.end_row();
-            for (name, cells) in rows {
-                ui.label(name);
-                for cell in cells {
-                    ui.label(cell);
-                }
-                ui.end_row();
-            }
-        });
-    });
+    let row = |ui: &mut egui::Ui, i: usize| line(ui, &rows[i].0, &rows[i].1, false, body.clone(), height);
+    if cx.wall {
+        pager::rows(ui, cx, "table", &vec![height; rows.len()], row);
+    } else {
+        egui::ScrollArea::vertical().id_salt("table").show(ui, |ui| (0..rows.len()).for_each(|i| row(ui, i)));
+    }
 }
 
 #[cfg(test)]

@@ -31,39 +31,25 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
     if list.is_empty() {
         return nothing(ui, cx, "no_zones");
     }
+    // Rows of words rather than a grid of columns, so nothing runs past a narrow panel:
+    // a page at a time on the wall, scrolled on the desk.
+    let width = ui.available_width();
+    let heights: Vec<f32> = list
+        .iter()
+        .map(|z| {
+            let small = egui::FontId::proportional(cx.sizes.small);
+            let figures = ui.painter().layout(zone_figures(z, lang), small, theme.text.egui(), width).size().y;
+            cx.sizes.body * 1.35 + figures + 8.0
+        })
+        .collect();
     if cx.wall {
-        let width = ui.available_width();
-        let heights: Vec<f32> = list
-            .iter()
-            .map(|z| {
-                let small = egui::FontId::proportional(cx.sizes.small);
-                let figures = ui.painter().layout(zone_figures(z, lang), small, theme.text.egui(), width).size().y;
-                cx.sizes.body * 1.35 + figures + 8.0
-            })
-            .collect();
-        return pager::rows(ui, cx, "zones", &heights, |ui, i| wall_zone(ui, cx, &list[i]));
+        return pager::rows(ui, cx, "zones", &heights, |ui, i| zone_row(ui, cx, &list[i]));
     }
-    egui::ScrollArea::vertical().id_salt("zones").show(ui, |ui| {
-        egui::Grid::new("zones").striped(true).num_columns(5).show(ui, |ui| {
-            for key in ["zone", "services", "records", "functions", "standing"] {
-                ui.strong(text(lang, key));
-            }
-            ui.end_row();
-            for z in list {
-                ui.label(&z.name);
-                ui.label(format!("{}/{}", z.services, z.services_target));
-                ui.label(format!("{}/{}", z.valid_records, z.records_target));
-                ui.label(format!("{}/{}", z.functions_used, z.functions_target));
-                let (word, color) = if z.meets_targets { ("met", theme.good) } else { ("not_met", theme.bad) };
-                ui.label(egui::RichText::new(text(lang, word)).color(color.egui()).strong());
-                ui.end_row();
-            }
-        });
-    });
+    egui::ScrollArea::vertical().id_salt("zones").show(ui, |ui| list.iter().for_each(|z| zone_row(ui, cx, z)));
 }
 
-/// A zone on the wall: its name and standing; then its figures against the targets.
-fn wall_zone(ui: &mut egui::Ui, cx: &PanelContext, z: &ZoneStatus) {
+/// A zone: its name and standing; then its figures against the targets.
+fn zone_row(ui: &mut egui::Ui, cx: &PanelContext, z: &ZoneStatus) {
     let (theme, lang) = (cx.theme, cx.lang());
     ui.spacing_mut().item_spacing.y = 2.0;
     ui.horizontal(|ui| {
