@@ -240,7 +240,10 @@ fn layout(
             .footnotes
             .iter()
             .zip(&contents.footnotes)
-            .map(|(rect, note)| root.painter().layout(note.clone(), font.clone(), egui::Color32::WHITE, rect.width()).size().y + 6.0)
+            .map(|(rect, note)| {
+                let lines = broken_lines(root.painter(), note, &font, rect.width());
+                root.painter().layout_no_wrap(lines, font.clone(), egui::Color32::WHITE).size().y + 6.0
+            })
             .fold(wall_frame::FOOTNOTE_LINE, f32::max);
         if needed > content.footnote_height {
             frame = wall_frame::arrange(screen, &seams.0, &WallContent { footnote_height: needed, ..content });
@@ -643,6 +646,21 @@ pub(crate) fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Chorople
             legend_item(ui, cx, swatch, theme.no_data.egui(), text(lang, "no_data_or_hidden").to_string());
         }
     });
+}
+
+/// `text` broken into lines of at most `width` points by the Chinese line-breaking rules
+/// (`shared::line_break`), for a label that must not wrap again.
+pub(crate) fn broken_lines(painter: &egui::Painter, text: &str, font: &egui::FontId, width: f32) -> String {
+    // A couple of points spare for kerning, which the glyph widths leave out.
+    let width = width - 2.0;
+    painter.fonts_mut(|f| crate::shared::line_break::wrap_lines(text, width, &mut |c| f.glyph_width(font, c))).join("\n")
+}
+
+/// A label wrapped to the width left by the Chinese line-breaking rules.
+pub(crate) fn wrapped_label(ui: &mut egui::Ui, text: &str, size: f32, colour: egui::Color32) -> egui::Response {
+    let font = egui::FontId::proportional(size);
+    let lines = broken_lines(ui.painter(), text, &font, ui.available_width());
+    ui.add(egui::Label::new(egui::RichText::new(lines).size(size).color(colour)).wrap_mode(egui::TextWrapMode::Extend))
 }
 
 /// A legend entry: its swatch and words stay together on one line; an entry that does not

@@ -58,7 +58,7 @@ pub fn paint(root: &mut egui::Ui, cx: &PanelContext, page: &WallPage) {
     let notes = frame.footnotes.iter().zip(&page.contents.footnotes).map(|(r, s)| (r, s, cx.sizes.small, theme.text_muted));
     for (rect, words, size, colour) in sentences.chain(notes) {
         let mut ui = root.new_child(egui::UiBuilder::new().max_rect(*rect).layout(egui::Layout::top_down(egui::Align::LEFT)));
-        ui.label(egui::RichText::new(words).size(size).color(colour.egui()));
+        super::wrapped_label(&mut ui, words, size, colour.egui());
     }
     root.painter().rect_filled(frame.ticker, 0, theme.panel.egui());
     ticker(root, cx, frame, &page.contents.ticker);

@@ -21,6 +21,7 @@ pub mod figures;
 pub mod fonts;
 pub mod laid_out;
 pub mod lifecycle;
+pub mod line_break;
 pub mod map_classes;
 pub mod map_state;
 #[cfg(target_arch = "wasm32")]

@@ -114,7 +114,8 @@ fn alerts(ui: &mut egui::Ui, cx: &PanelContext, lines: &[AlertLine]) {
             .map(|line| {
                 let head = format!("● {} {}", level_label(line.level, lang), line.text);
                 let first = painter.layout(head, body.clone(), theme.text.egui(), width).size().y;
-                let second = painter.layout(line.detail.clone(), small.clone(), theme.text.egui(), width).size().y;
+                let detail = crate::panels::broken_lines(painter, &line.detail, &small, width);
+                let second = painter.layout_no_wrap(detail, small.clone(), theme.text.egui()).size().y;
                 first + second + 8.0
             })
             .collect();
@@ -162,7 +163,7 @@ fn wall_alert(ui: &mut egui::Ui, cx: &PanelContext, line: &AlertLine) {
     job.append(&format!("● {} ", level_label(line.level, lang)), 0.0, format(color));
     job.append(&line.text, 0.0, format(theme.text.egui()));
     ui.add(egui::Label::new(job).wrap());
-    ui.add(egui::Label::new(egui::RichText::new(&line.detail).small().color(theme.text_muted.egui())).wrap());
+    crate::panels::wrapped_label(ui, &line.detail, cx.sizes.small, theme.text_muted.egui());
 }
 
 /// 已确认 / 已指派：… / 已关闭, or nothing for an open alert.

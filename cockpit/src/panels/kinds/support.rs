@@ -55,13 +55,14 @@ fn support(ui: &mut egui::Ui, cx: &PanelContext, lines: &[SupportLine]) {
             .map(|line| {
                 let body = egui::FontId::proportional(cx.sizes.body);
                 let group = painter.layout(line.group.clone(), body.clone(), theme.text.egui(), width).size().y;
-                let measures = painter.layout(line.measures.clone(), body, theme.text.egui(), width).size().y;
+                let measures = crate::panels::broken_lines(painter, &line.measures, &body, width);
+                let measures = painter.layout_no_wrap(measures, body, theme.text.egui()).size().y;
                 group + measures + 3.0 * ui.spacing().item_spacing.y + 4.0
             })
             .collect();
         return pager::rows(ui, cx, "support", &heights, |ui, i| {
             ui.label(egui::RichText::new(&lines[i].group).strong().color(theme.accent.egui()));
-            ui.label(&lines[i].measures);
+            crate::panels::wrapped_label(ui, &lines[i].measures, cx.sizes.body, theme.text.egui());
         });
     }
     egui::ScrollArea::vertical().id_salt("support").show(ui, |ui| {

@@ -38,7 +38,8 @@ fn zones(ui: &mut egui::Ui, cx: &PanelContext, list: &[ZoneStatus]) {
         .iter()
         .map(|z| {
             let small = egui::FontId::proportional(cx.sizes.small);
-            let figures = ui.painter().layout(zone_figures(z, lang), small, theme.text.egui(), width).size().y;
+            let figures = crate::panels::broken_lines(ui.painter(), &zone_figures(z, lang), &small, width);
+            let figures = ui.painter().layout_no_wrap(figures, small, theme.text.egui()).size().y;
             cx.sizes.body * 1.35 + figures + 8.0
         })
         .collect();
@@ -57,7 +58,7 @@ fn zone_row(ui: &mut egui::Ui, cx: &PanelContext, z: &ZoneStatus) {
         ui.label(egui::RichText::new(text(lang, word)).color(color.egui()).strong());
         ui.add(egui::Label::new(egui::RichText::new(&z.name).color(theme.text.egui())).wrap_mode(egui::TextWrapMode::Extend));
     });
-    ui.add(egui::Label::new(egui::RichText::new(zone_figures(z, lang)).small().color(theme.text_muted.egui())).wrap());
+    crate::panels::wrapped_label(ui, &zone_figures(z, lang), cx.sizes.small, theme.text_muted.egui());
 }
 
 /// A zone's figures against its targets, in one line of words.
