@@ -408,6 +408,17 @@ fn the_cockpit_follows_the_data_server() {
         assert_eq!(*value, served_cube.get(&probes.map.measure, *adcode, period, szjy_model::cube::TOTAL).value(), "city {adcode}");
     }
     check_probes("remote", &Shot::open(&shot), &probes, 10);
+    // The server's 数据更新于 widens the header's right side: the tabs move to a row of
+    // their own rather than run under the controls.
+    let report: WallReport = serde_json::from_str(&std::fs::read_to_string(shot.with_extension("json")).unwrap()).unwrap();
+    let header: Vec<&TextBox> = report.text.text.iter().filter(|t| t.rect[1] < 90.0).collect();
+    assert!(header.iter().any(|t| t.text.contains("数据更新于")), "the header says when the data was published");
+    for (i, a) in header.iter().enumerate() {
+        for b in &header[i + 1..] {
+            let (w, h) = (a.rect[2].min(b.rect[2]) - a.rect[0].max(b.rect[0]), a.rect[3].min(b.rect[3]) - a.rect[1].max(b.rect[1]));
+            assert!(w <= 0.0 || h <= 0.0, "{:?} at {:?} overlaps {:?} at {:?}", a.text, a.rect, b.text, b.rect);
+        }
+    }
 
     // The cockpit's lifecycle client steps an alert on the server under the token's name;
     // a step that does not fit is refused with the server's reason.

@@ -374,13 +374,20 @@ fn phone_panel_picker(ui: &mut egui::Ui, cx: &PanelContext, panels: &[(&Panel, O
 /// The analyst's filter panel, left of the scene's columns (points).
 const FILTER_PANEL_WIDTH: f32 = 230.0;
 
-/// Below this width (points) the topic tabs get a row of their own. The eight English
-/// titles are about twice as wide as the Chinese ones (at 1920 they ran under the controls).
-fn one_row_header_width(lang: Lang) -> f32 {
-    match lang {
-        Lang::Zh => 1700.0,
-        Lang::En => 2600.0,
-    }
+/// The width the topic tabs take on one row: their words and each button's padding.
+fn tabs_width(ui: &egui::Ui, cx: &PanelContext) -> f32 {
+    let font = egui::FontId::proportional(cx.sizes.body * 1.05);
+    let spacing = ui.spacing();
+    let lang = cx.lang();
+    cx.scenes
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, scene)| {
+            let words = ui.painter().layout_no_wrap(format!("{} {}", i + 1, scene.title(lang)), font.clone(), egui::Color32::WHITE);
+            words.size().x + 2.0 * spacing.button_padding.x + spacing.item_spacing.x
+        })
+        .sum()
 }
 
 fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<ViewCommand>) {
@@ -395,17 +402,28 @@ fn header(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWriter<Vie
         ui.horizontal_wrapped(|ui| topic_tabs(ui, cx, commands));
         return;
     }
-    let one_row = width >= one_row_header_width(cx.lang());
+    // The tabs share the title's row only where they fit beside the controls and the
+    // data's state (whose width, which the server's 数据更新于 changes, is last frame's:
+    // until it is known the tabs take a row of their own).
+    let right_id = ui.id().with("header-right");
+    let right_width: Option<f32> = ui.ctx().data(|d| d.get_temp(right_id));
+    let title_width = ui
+        .painter()
+        .layout_no_wrap(title.text().to_string(), egui::FontId::proportional(cx.sizes.heading * 1.15), egui::Color32::WHITE)
+        .size()
+        .x;
+    let one_row = right_width.is_some_and(|right| title_width + 18.0 + tabs_width(ui, cx) + 24.0 + right <= width);
     ui.horizontal(|ui| {
         ui.label(title);
         ui.add_space(18.0);
         if one_row {
             topic_tabs(ui, cx, commands);
         }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        let right = ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             data_state(ui, cx);
             view_controls(ui, cx, commands, true);
         });
+        ui.ctx().data_mut(|d| d.insert_temp(right_id, right.response.rect.width()));
     });
     if !one_row {
         ui.horizontal_wrapped(|ui| topic_tabs(ui, cx, commands));

@@ -67,7 +67,8 @@ fn column_table(ui: &mut egui::Ui, cx: &PanelContext, columns: &[String], rows: 
         painter.text(egui::pos2(rect.left(), rect.center().y), egui::Align2::LEFT_CENTER, name, font.clone(), color);
         for (k, cell) in cells.iter().enumerate() {
             let right = rect.left() + name_width + cell_width * (k + 1) as f32 - 4.0;
-            let galley = painter.layout(cell.clone(), font.clone(), color, cell_width - 8.0);
+            let lines = crate::panels::broken_lines(painter, cell, &font, cell_width - 8.0);
+            let galley = painter.layout_no_wrap(lines, font.clone(), color);
             let at = egui::pos2(right - galley.size().x, rect.center().y - galley.size().y / 2.0);
             painter.galley(at, galley, color);
         }
@@ -76,7 +77,10 @@ fn column_table(ui: &mut egui::Ui, cx: &PanelContext, columns: &[String], rows: 
     let header_font = egui::FontId::proportional(sizes.small);
     let header_height = columns
         .iter()
-        .map(|c| ui.painter().layout(c.clone(), header_font.clone(), theme.text_muted.egui(), cell_width - 8.0).size().y)
+        .map(|c| {
+            let lines = crate::panels::broken_lines(ui.painter(), c, &header_font, cell_width - 8.0);
+            ui.painter().layout_no_wrap(lines, header_font.clone(), theme.text_muted.egui()).size().y
+        })
         .fold(sizes.small * 1.3, f32::max)
         + 6.0;
     line(ui, "", columns, true, header_font, header_height);
