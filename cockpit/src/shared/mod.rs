@@ -11,8 +11,10 @@
 //!   `SystemParam`s most systems read: what is on screen, whether it is ready),
 //!   [`map_state`] (the map's area, what it shows, its camera), [`wall_state`] (seams, the
 //!   ticker's page).
-//! - Content and look: [`figures`] (numbers from the cube, no Bevy or egui), [`scene`]
-//!   (topics), [`theme`] (colours and sizes), [`text`] (interface strings), [`fonts`].
+//! - Content and look: [`figures`] (numbers from the cube, no Bevy or egui),
+//!   [`map_classes`] (the map's classes, colours and caption sentence), [`scene`]
+//!   (topics), [`theme`] (colours and sizes), [`text`] (interface strings),
+//!   [`line_break`] (Chinese line-breaking rules), [`fonts`].
 //! - Platform: [`profile`] (per-system cost for the benchmark), `page` (the browser's
 //!   page).
 
