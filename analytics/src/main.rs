@@ -90,6 +90,10 @@ enum Command {
         /// from (default: the built-in config/sources.ron).
         #[arg(long)]
         sources_config: Option<PathBuf>,
+        /// The numbers in the measures' definitions: windows, targets, thresholds, score
+        /// weights (default: the built-in config/measure-rules.ron).
+        #[arg(long)]
+        rules_config: Option<PathBuf>,
     },
     /// Print a summary of a cube.
     Summary {
@@ -120,7 +124,8 @@ enum Command {
         /// The column of values.
         #[arg(long)]
         value: String,
-        /// The column of periods (YYYY-MM months, or anything that sorts in time order).
+        /// The column of periods: numbers (0, 1, …), months (2025-06), quarters (1978Q1) or
+        /// dates, in any row order.
         #[arg(long)]
         period: String,
         /// Periods per season (12 for months).
@@ -349,28 +354,6 @@ fn print_summary(cube: &Cube) {
 
 /// Reads `(period, value)` pairs in period order, naming the file, row and field of any
 /// value that is missing or not a number, and of a period that repeats.
-fn read_series(path: &std::path::Path, value: &str, period: &str) -> Result<Vec<(String, f64)>> {
-    use szjy_engine::panel_file::{read_text_columns, row_number};
-    let (name, columns) = read_text_columns(path, &[period, value])?;
-    let mut rows = Vec::with_capacity(columns[0].len());
-    for (i, (p, text)) in columns[0].iter().zip(&columns[1]).enumerate() {
-        let row = row_number(i);
-        let p = p.as_deref().with_context(|| format!("{name}: row {row}, field `{period}`: empty"))?;
-        let text = text.as_deref().with_context(|| format!("{name}: row {row}, field `{value}`: empty"))?;
-        let v: f64 = text
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .with_context(|| format!("{name}: row {row}, field `{value}`: `{text}` is not a number"))?;
-        rows.push((p.to_string(), v, row));
-    }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    if let Some(pair) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
-        anyhow::bail!("{name}: rows {} and {}, field `{period}`: period {} appears twice", pair[0].2, pair[1].2, pair[0].0);
-    }
-    Ok(rows.into_iter().map(|(p, v, _)| (p, v)).collect())
-}
-
 fn parse_design(text: &str) -> Result<szjy_engine::evaluate::Design, String> {
     use szjy_engine::evaluate::Design;
     match text {
@@ -442,17 +425,12 @@ fn run_forecast(
     json: bool,
 ) -> Result<()> {
     use szjy_engine::forecast;
-    let series = read_series(path, value, period)?;
-    let y: Vec<f64> = series.iter().map(|(_, v)| *v).collect();
-    let fitted = forecast::fit(&y, season).with_context(|| path.display().to_string())?;
+    let series = szjy_engine::panel_file::read_series(path, value, period)?;
+    let y = &series.values;
+    let fitted = forecast::fit(y, season).with_context(|| path.display().to_string())?;
     let result = fitted.forecast(horizon);
-    // Months continue as months; other periods are numbered after the last.
-    let last = series.last().map(|(p, _)| p.clone()).unwrap_or_default();
-    let label = |h: usize| match last.parse::<Period>() {
-        Ok(p @ Period::Month { .. }) => Period::from_month_index(p.month_index() + h as i32).to_string(),
-        _ => format!("{last}+{h}"),
-    };
-    let backtest = if origins > 0 { forecast::backtest(&y, season, horizon, origins)? } else { None };
+    let label = |h: usize| series.label_ahead(h);
+    let backtest = if origins > 0 { forecast::backtest(y, season, horizon, origins)? } else { None };
     if json {
         let rows: Vec<_> = (0..horizon)
             .map(|i| serde_json::json!({ "period": label(i + 1), "point": result.point[i], "lo80": result.lo80[i], "hi80": result.hi80[i], "lo95": result.lo95[i], "hi95": result.hi95[i] }))
@@ -609,6 +587,19 @@ fn init_logging(log: Option<&serve::LogConfig>) -> Result<()> {
     Ok(())
 }
 
+/// The one-shot commands print to a pipe that may close early (`| head`): the default
+/// SIGPIPE action ends the process quietly, as a command line tool does, where Rust's
+/// ignored SIGPIPE would make `println!` panic. The server keeps SIGPIPE ignored: a
+/// socket or an ingest worker's pipe closing must give it an error, not end it.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any thread of ours
+    // writes to stdout; no handler runs Rust code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> Result<()> {
     let command = Cli::parse().command;
     if let Command::Serve { config, addr, input, data, web, warning_config } = command {
@@ -622,6 +613,7 @@ fn main() -> Result<()> {
         return serve::run(config);
     }
     init_logging(None)?;
+    end_quietly_on_a_closed_pipe();
     match command {
         Command::Generate { scale, seed, out, csv, dirty_rate } => {
             run_generate(&generate::GenerateConfig { scale, seed, out, csv, dirty_rate })?;
@@ -649,10 +641,11 @@ fn main() -> Result<()> {
                 out.join(build::QUARANTINE_DIR).display()
             );
         }
-        Command::Build { input, out, k, stage_on_disk, warning_config, sources_config } => {
+        Command::Build { input, out, k, stage_on_disk, warning_config, sources_config, rules_config } => {
             let warning = szjy_model::warning::WarningConfig::from_file(warning_config.as_deref())?;
             let reporting = szjy_model::reporting::ReportingConfig::from_file(sources_config.as_deref()).map_err(anyhow::Error::msg)?;
-            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None, reporting })?;
+            let rules = szjy_model::rules::MeasureRules::from_file(rules_config.as_deref()).map_err(anyhow::Error::msg)?;
+            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None, reporting, rules })?;
         }
         Command::Schemas { sql: false } => print!("{}", schema::markdown()),
         Command::Schemas { sql: true } => {

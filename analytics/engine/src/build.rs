@@ -17,6 +17,7 @@ use szjy_model::alert::{Alert, AlertLevel};
 use szjy_model::cube::{Cube, SourceReport, ZoneStatus, TOTAL};
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Level, RegionTree};
+use szjy_model::rules::MeasureRules;
 use szjy_model::schema::SOURCES;
 use szjy_model::warning::{events, WarningConfig};
 
@@ -43,6 +44,8 @@ pub struct BuildConfig {
     pub warning: szjy_model::warning::WarningConfig,
     /// Who delivers each source and when a month is complete (`config/sources.ron`).
     pub reporting: szjy_model::reporting::ReportingConfig,
+    /// The numbers in the measures' definitions (`config/measure-rules.ron`).
+    pub rules: szjy_model::rules::MeasureRules,
     /// The day of ingest, after which no event may be dated; `None`: from
     /// `SZJY_TODAY` or the clock ([`ingest::day_of_ingest`]).
     pub today: Option<NaiveDate>,
@@ -62,6 +65,7 @@ impl BuildConfig {
             warning: Default::default(),
             today: None,
             reporting: Default::default(),
+            rules: Default::default(),
         }
     }
 }
@@ -141,7 +145,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     let staging_dir = cfg.out.join(STAGING_DIR);
     let (sources, reconciliation, kept) = ingest_sources(cfg, &context, reuse.as_ref(), &steps)?;
     let window = DataWindow::of(&sources, cfg, context.today)?;
-    let facts = model_facts(&sources, &window, steps.started)?;
+    let facts = model_facts(&sources, &window, &cfg.rules, steps.started)?;
     steps.tick("model facts");
     let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.facts.clone().lazy(), window.as_of_index)?;
     let rolled =
@@ -150,7 +154,8 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     let mut cube = fill_cube(cfg, &window, &reconciliation, &rolled, policy_groups, &facts, &sources)?;
     steps.tick("ranking and cells");
     cube.warning = cfg.warning.clone();
-    cube.alerts = event_alerts(&cube, &cfg.warning, &facts.layoffs)?;
+    cube.rules = cfg.rules.clone();
+    cube.alerts = event_alerts(&cube, &cfg.warning, &cfg.rules, &facts.layoffs)?;
     let warnings = crate::warning::evaluate(&mut cube, RegionTree::shandong());
     tracing::debug!(alerts = ?warnings.alerts, indexed = warnings.indexed, "warnings");
     steps.tick("cube");
@@ -298,22 +303,23 @@ struct ModelFacts {
 
 /// 3. Models → facts. Zone usage feeds the zone facts and standings, layoffs the facts
 ///    and the alert list: each collected once.
-fn model_facts(sources: &Sources, window: &DataWindow, started: std::time::Instant) -> Result<ModelFacts> {
+fn model_facts(sources: &Sources, window: &DataWindow, rules: &MeasureRules, started: std::time::Instant) -> Result<ModelFacts> {
     let [zone_usage, layoffs]: [DataFrame; 2] = ingest::collect_all([
         models::zones::usage_by_month(sources),
-        models::enterprise::layoffs(models::enterprise::contributions(sources))?,
+        models::enterprise::layoffs(models::enterprise::contributions(sources), &rules.layoffs)?,
     ])?
     .try_into()
     .expect("two frames");
     let zone_usage = zone_usage.lazy();
-    let zone_status =
-        models::zones::status(sources, &zone_usage, window.as_of_index).collect_with_engine(Engine::Streaming)?.unwrap_single();
+    let zone_status = models::zones::status(sources, &zone_usage, window.as_of_index, &rules.service_zones)?
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     tracing::debug!(elapsed_s = started.elapsed().as_secs_f64(), "zone usage, standings and layoffs done");
     let models = [
         ("supply and demand", models::supply_demand::facts(sources)?),
-        ("employment", models::employment::facts(sources, &window.history)?),
+        ("employment", models::employment::facts(sources, &window.history, &rules.long_term_unemployment)?),
         ("enterprise", models::enterprise::facts(sources, layoffs.clone().lazy())?),
-        ("subsidies", models::subsidy::facts(sources)?),
+        ("subsidies", models::subsidy::facts(sources, &rules.duplicate_payments)?),
         ("zones", models::zones::facts(sources, &window.window, &zone_usage, &zone_status.clone().lazy())?),
         ("macro and mobile", models::macro_mobile::facts(sources)?),
     ];
@@ -384,7 +390,7 @@ fn fill_cube(
     let published = |lf: LazyFrame| lf.filter(col(LEVEL).neq(lit("county")).or(col(DIM).eq(lit(""))));
     let (shortage, policy_groups) = std::thread::scope(|scope| -> Result<(DataFrame, DataFrame)> {
         let ranking = scope.spawn(|| -> Result<(DataFrame, DataFrame)> {
-            let shortage = published(models::shortage::cells(rolled)?);
+            let shortage = published(models::shortage::cells(rolled, &cfg.rules.shortage_score)?);
             let [shortage, policy_groups]: [DataFrame; 2] = ingest::collect_all([shortage, policy_groups])
                 .map_err(anyhow::Error::from)
                 .context("running the models")?
@@ -399,7 +405,7 @@ fn fill_cube(
     // The cube's bytes must not depend on Polars' row order.
     let duplicates = cube.canonicalize();
     anyhow::ensure!(duplicates == 0, "the models produced {duplicates} cells twice");
-    cube.zones = zone_rows(&facts.zone_status)?;
+    cube.zones = zone_rows(&facts.zone_status, cfg.rules.service_zones.functions)?;
     let mut evaluations = models::policy::evaluations(&policy_groups)?;
     let rollouts = anyhow::Context::context(sources.get("policy_rollouts").collect(), "reading the policy roll-outs")?;
     models::policy::add_event_studies(&mut evaluations, &rollouts, &cube)?;
@@ -529,13 +535,14 @@ pub fn stable(v: f64) -> f64 {
     }
 }
 
-fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {
+fn zone_rows(df: &DataFrame, functions_target: u32) -> Result<Vec<ZoneStatus>> {
     let (id, name, kind) = (str_col(df, "zone_id")?, str_col(df, "name")?, str_col(df, "kind")?);
-    let (county, year, months) = (i64_col(df, "county")?, i64_col(df, YEAR)?, i64_col(df, "months_observed")?);
+    let (county, year) = (i64_col(df, "county")?, i64_col(df, YEAR)?);
+    let (evaluated, share) = (df.column("evaluated")?.bool()?.clone(), df.column("share_of_year")?.f64()?.clone());
     let (services, services_target) = (i64_col(df, "services")?, i64_col(df, "services_target")?);
     let (records, records_target, functions) =
         (i64_col(df, "valid_records")?, i64_col(df, "records_target")?, i64_col(df, "functions_used")?);
-    let meets = df.column("meets_targets")?.bool()?.clone();
+    let on_target = df.column("on_target")?.bool()?.clone();
     Ok((0..df.height())
         .map(|i| ZoneStatus {
             zone_id: id.get(i).unwrap_or_default().to_string(),
@@ -543,14 +550,15 @@ fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {
             kind: kind.get(i).unwrap_or_default().to_string(),
             county: county.get(i).unwrap_or_default() as u32,
             year: year.get(i).unwrap_or_default() as i32,
-            months_observed: months.get(i).unwrap_or_default() as u32,
+            evaluated: evaluated.get(i).unwrap_or(false),
+            share_of_year: stable(share.get(i).unwrap_or_default()),
             services: services.get(i).unwrap_or_default() as u64,
             services_target: services_target.get(i).unwrap_or_default() as u64,
             valid_records: records.get(i).unwrap_or_default() as u64,
             records_target: records_target.get(i).unwrap_or_default() as u64,
             functions_used: functions.get(i).unwrap_or_default() as u32,
-            functions_target: models::zones::FUNCTIONS_TARGET,
-            meets_targets: meets.get(i).unwrap_or(false),
+            functions_target,
+            on_target: on_target.get(i).unwrap_or(false),
         })
         .collect())
 }
@@ -560,7 +568,7 @@ fn zone_rows(df: &DataFrame) -> Result<Vec<ZoneStatus>> {
 /// suspect subsidy payments in a county and month, and zones behind their yearly
 /// targets. The configured indicators are evaluated on the cube afterwards
 /// ([`szjy_model::warning::evaluate`]).
-fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Result<Vec<Alert>> {
+fn event_alerts(cube: &Cube, config: &WarningConfig, rules: &MeasureRules, layoffs: &DataFrame) -> Result<Vec<Alert>> {
     let trigger =
         |id: &str| config.indicator(id).map(|i| &i.trigger).with_context(|| format!("the warning configuration has no event {id:?}"));
     let mut alerts = Vec::new();
@@ -575,8 +583,9 @@ fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Res
     let layoff = trigger(events::LAYOFF_REPORT)?;
     for i in 0..layoffs.height() {
         let (Some(c), Some(p)) = (cut.get(i), previous.get(i)) else { continue };
-        // Under the yellow threshold the employer qualified by the share rule: ≥ 10 %.
-        let (level, threshold) = layoff.level(c as f64).unwrap_or((AlertLevel::Yellow, (p as f64 * 0.1).ceil()));
+        // Under the yellow threshold the employer still met the counted reporting rule.
+        let (level, threshold) =
+            layoff.level(c as f64).unwrap_or((AlertLevel::Yellow, f64::from(rules.layoffs.threshold(p.max(0) as u32))));
         let period = Period::month(year.get(i).unwrap_or_default() as i32, month.get(i).unwrap_or_default() as u32);
         // Months after 数据截至 are not reported yet.
         if period.month_index() > cube.latest_month().month_index() {
@@ -619,9 +628,9 @@ fn event_alerts(cube: &Cube, config: &WarningConfig, layoffs: &DataFrame) -> Res
     }
     let latest = cube.latest_month();
     let zone = trigger(events::ZONE_BEHIND_TARGET)?;
-    for z in cube.zones.iter().filter(|z| z.year == latest.year() && !z.meets_targets && z.services_target > 0 && z.months_observed > 0) {
-        // Services so far against the year's target pro rata.
-        let pace = z.services as f64 / (z.services_target as f64 * z.months_observed as f64 / 12.0) * 100.0;
+    for z in cube.zones.iter().filter(|z| z.year == latest.year() && !z.on_target && z.services_target > 0) {
+        // Services against the target the year is held to (pro-rated while it runs).
+        let pace = z.services as f64 / z.services_target as f64 * 100.0;
         let (level, threshold) = zone.level(pace).unwrap_or((AlertLevel::Yellow, zone.thresholds().yellow));
         alerts.push(Alert {
             indicator: events::ZONE_BEHIND_TARGET.to_string(),

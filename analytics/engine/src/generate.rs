@@ -627,13 +627,16 @@ fn macro_quarterly(world: &World) -> Table {
                 }
                 let gdp = gdp_2023 * 1.05f64.powi(year - 2023) * quarter_share[q as usize - 1] * rng.random_range(0.98..1.02);
                 let round = |x: f64| (x * 100.0).round() / 100.0;
+                // Published sector figures add up to the published total (the tertiary
+                // sector takes the rounding), as statistical releases do.
+                let (total, first, second) = (round(gdp), round(gdp * primary), round(gdp * secondary));
                 table.push(vec![
                     format!("{year}Q{q}").into(),
                     city.adcode.into(),
-                    round(gdp).into(),
-                    round(gdp * primary).into(),
-                    round(gdp * secondary).into(),
-                    round(gdp * (1.0 - primary - secondary)).into(),
+                    total.into(),
+                    first.into(),
+                    second.into(),
+                    round(total - first - second).into(),
                     round(gdp * rng.random_range(0.6..0.9)).into(),
                     round(100.0 + rng.random_range(-0.6..2.2)).into(),
                 ]);

@@ -347,6 +347,12 @@ fn row_rule_check(rule: &RowRule, typed: &HashMap<&str, Expr>) -> Failure {
     let (a, b, message) = match *rule {
         RowRule::NotBefore { later, earlier } => (later, earlier, format!("field {later}: before {earlier}")),
         RowRule::NotBelow { upper, lower } => (upper, lower, format!("field {upper}: below {lower}")),
+        RowRule::SumOf { total, parts } => {
+            let present = parts.iter().fold(typed[total].clone().is_not_null(), |all, p| all.and(typed[*p].clone().is_not_null()));
+            let sum = parts.iter().map(|p| typed[*p].clone()).reduce(|a, b| a + b).expect("a sum has parts");
+            let off = (typed[total].clone() - sum).abs().gt(lit(schema::SUM_TOLERANCE));
+            return Failure::new(present.and(off), lit(format!("field {total}: not the sum of {}", parts.join(" + "))));
+        }
     };
     let (a, b) = (typed[a].clone(), typed[b].clone());
     Failure::new(a.clone().is_not_null().and(b.clone().is_not_null()).and(a.lt(b)), lit(message))

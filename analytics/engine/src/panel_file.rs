@@ -1,6 +1,6 @@
 //! Columns of a CSV or Parquet file as text, for the commands that take "any series" or
 //! "any panel" (`analytics forecast`, `analytics evaluate`), and the panel reading of
-//! `analytics evaluate`: every bad value is an error that names the file, row and field.
+//! `analytics evaluate`, and the series of `analytics forecast`: every bad value is an error that names the file, row and field.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -231,20 +231,134 @@ fn parse_flag(text: Option<&str>) -> Option<bool> {
     }
 }
 
-/// A sortable number for a period: an integer as it is, a month (2025-06) or quarter
-/// (2025Q2) or year as its index in time, a date as its day number.
+/// A sortable number for a period (see [`PeriodAxis::parse`]).
 fn period_key(text: &str) -> Option<i64> {
-    if let Ok(n) = text.parse::<i64>() {
-        return Some(n);
+    PeriodAxis::parse(text).map(|(_, position)| position)
+}
+
+/// How a file's period column counts time: what its texts look like, how they order and
+/// what the periods after the last one are called. Text order is never time order
+/// (`10` sorts before `9`), so every period is read into a position on its axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodAxis {
+    /// Integers: 0, 1, …, 119, or years (2025).
+    Number,
+    /// Months: 2025-06.
+    Month,
+    /// Quarters: 1978Q1.
+    Quarter,
+    /// Dates on the same day of every month (2025-06-01, 2025-07-01): a monthly series.
+    MonthDay(u32),
+    /// Other dates (2025-06-03), by day.
+    Date,
+}
+
+impl PeriodAxis {
+    /// The axis a period text belongs to and its position on it. A date reads as
+    /// [`PeriodAxis::Date`]; [`read_series`] makes a series of dates on one day of the
+    /// month a monthly one.
+    pub fn parse(text: &str) -> Option<(PeriodAxis, i64)> {
+        if let Ok(n) = text.parse::<i64>() {
+            return Some((PeriodAxis::Number, n));
+        }
+        if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Some((PeriodAxis::Date, i64::from(chrono::Datelike::num_days_from_ce(&date))));
+        }
+        match text.parse::<Period>().ok()? {
+            month @ Period::Month { .. } => Some((PeriodAxis::Month, i64::from(month.month_index()))),
+            Period::Quarter { year, quarter } => Some((PeriodAxis::Quarter, i64::from(year) * 4 + i64::from(quarter) - 1)),
+            _ => None,
+        }
     }
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Some(i64::from(chrono::Datelike::num_days_from_ce(&date)));
+
+    /// The text of the period at `position`, as the file would write it.
+    pub fn label(self, position: i64) -> String {
+        match self {
+            PeriodAxis::Number => position.to_string(),
+            PeriodAxis::Month => Period::from_month_index(position as i32).to_string(),
+            PeriodAxis::Quarter => format!("{}Q{}", position.div_euclid(4), position.rem_euclid(4) + 1),
+            PeriodAxis::MonthDay(day) => {
+                let Period::Month { year, month } = Period::from_month_index(position as i32) else { unreachable!("a month index") };
+                format!("{year:04}-{month:02}-{day:02}")
+            }
+            PeriodAxis::Date => chrono::NaiveDate::from_num_days_from_ce_opt(position as i32)
+                .map_or_else(|| position.to_string(), |d| d.format("%Y-%m-%d").to_string()),
+        }
     }
-    match text.parse::<Period>().ok()? {
-        month @ Period::Month { .. } => Some(i64::from(month.month_index())),
-        Period::Quarter { year, quarter } => Some(i64::from(year) * 4 + i64::from(quarter)),
-        _ => None,
+}
+
+/// One series read for a forecast: values in time order, evenly spaced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeSeries {
+    pub axis: PeriodAxis,
+    /// Positions on the axis, ascending, `step` apart.
+    pub positions: Vec<i64>,
+    pub values: Vec<f64>,
+    pub step: i64,
+}
+
+impl TimeSeries {
+    /// The name of the period `h` steps after the last one (`h` = 1 is the next).
+    pub fn label_ahead(&self, h: usize) -> String {
+        let last = self.positions.last().copied().unwrap_or_default();
+        self.axis.label(last + self.step * h as i64)
     }
+}
+
+/// Reads a series from the `value` and `period` columns of a CSV or Parquet file, in time
+/// order: numbers numerically, months, quarters and dates as time. Every period must be
+/// of one kind, appear once and be evenly spaced (a forecast treats neighbours as one
+/// step apart); each failure names the file, row and field.
+pub fn read_series(path: &Path, value: &str, period: &str) -> Result<TimeSeries> {
+    let (name, columns) = read_text_columns(path, &[period, value])?;
+    let field = |i: usize, col: &str, what: &str| format!("{name}: row {}, field `{col}`: {what}", row_number(i));
+    let mut rows: Vec<(i64, f64, usize, &str)> = Vec::with_capacity(columns[0].len());
+    let mut axis = None;
+    for (i, (p, text)) in columns[0].iter().zip(&columns[1]).enumerate() {
+        let p = p.as_deref().with_context(|| field(i, period, "empty"))?;
+        let (kind, position) = PeriodAxis::parse(p).with_context(|| {
+            field(i, period, &format!("`{p}` is not a period (a number, a month 2025-06, a quarter 2025Q2 or a date 2025-06-30)"))
+        })?;
+        match axis {
+            None => axis = Some((kind, i, p)),
+            Some((first, row, text)) if first != kind => {
+                bail!("{}", field(i, period, &format!("`{p}` is not the same kind of period as `{text}` in row {}", row_number(row))))
+            }
+            Some(_) => {}
+        }
+        let text = text.as_deref().with_context(|| field(i, value, "empty"))?;
+        let v: f64 =
+            text.parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| field(i, value, &format!("`{text}` is not a number")))?;
+        rows.push((position, v, i, p));
+    }
+    let Some((mut axis, _, _)) = axis else { bail!("{name}: no rows") };
+    rows.sort_by_key(|r| r.0);
+    if axis == PeriodAxis::Date {
+        let day = |days: i64| chrono::NaiveDate::from_num_days_from_ce_opt(days as i32).map(|d| chrono::Datelike::day(&d));
+        let first = day(rows[0].0);
+        if first.is_some_and(|d| d <= 28) && rows.iter().all(|r| day(r.0) == first) {
+            axis = PeriodAxis::MonthDay(first.unwrap_or(1));
+            for r in &mut rows {
+                let (_, month) = PeriodAxis::parse(&r.3[..7]).expect("a date's year and month");
+                r.0 = month;
+            }
+        }
+    }
+    if let Some(pair) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
+        bail!("{}", field(pair[1].2, period, &format!("period `{}` appears twice (also in row {})", pair[1].3, row_number(pair[0].2))));
+    }
+    let step = rows.get(1).map_or(1, |r| r.0 - rows[0].0);
+    if let Some(pair) = rows.windows(2).find(|w| w[1].0 - w[0].0 != step) {
+        let what = format!(
+            "`{}` follows `{}` (row {}) at {} steps where the series' periods are {step} apart: the forecast needs evenly spaced periods",
+            pair[1].3,
+            pair[0].3,
+            row_number(pair[0].2),
+            pair[1].0 - pair[0].0
+        );
+        bail!("{}", field(pair[1].2, period, &what));
+    }
+    Ok(TimeSeries { axis, positions: rows.iter().map(|r| r.0).collect(), values: rows.iter().map(|r| r.1).collect(), step })
 }
 
 /// Labels to dense indexes in order of first appearance.
@@ -262,4 +376,62 @@ fn index_labels(texts: &[Option<String>], col: &str, field: &impl Fn(&str, usize
         ids.push(id);
     }
     Ok((ids, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(rows: &[(&str, f64)]) -> Result<TimeSeries> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("szjy-series-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("series.csv");
+        let body: String = rows.iter().map(|(p, v)| format!("{p},{v}\n")).collect();
+        std::fs::write(&path, format!("period,value\n{body}"))?;
+        let out = read_series(&path, "value", "period");
+        std::fs::remove_dir_all(&dir)?;
+        out
+    }
+
+    #[test]
+    fn numbers_order_numerically_and_continue_from_the_last() {
+        // In text order 10 would come before 9.
+        let rows: Vec<(String, f64)> = (0..120).rev().map(|i| (i.to_string(), i as f64)).collect();
+        let rows: Vec<(&str, f64)> = rows.iter().map(|(p, v)| (p.as_str(), *v)).collect();
+        let s = series(&rows).unwrap();
+        assert_eq!(s.axis, PeriodAxis::Number);
+        assert_eq!(s.values, (0..120).map(f64::from).collect::<Vec<_>>());
+        assert_eq!((s.label_ahead(1), s.label_ahead(12)), ("120".to_string(), "131".to_string()));
+    }
+
+    #[test]
+    fn months_quarters_and_dates_continue_as_time() {
+        let months = series(&[("2025-11", 1.0), ("2025-12", 2.0), ("2026-01", 3.0)]).unwrap();
+        assert_eq!((months.label_ahead(1), months.label_ahead(12)), ("2026-02".into(), "2027-01".into()));
+        let quarters = series(&[("1977Q3", 1.0), ("1977Q4", 2.0), ("1977Q2", 0.0)]).unwrap();
+        assert_eq!(quarters.values, vec![0.0, 1.0, 2.0]);
+        assert_eq!((quarters.label_ahead(1), quarters.label_ahead(5)), ("1978Q1".into(), "1979Q1".into()));
+        let firsts = series(&[("2025-01-01", 1.0), ("2025-02-01", 2.0), ("2025-03-01", 3.0)]).unwrap();
+        assert_eq!(firsts.axis, PeriodAxis::MonthDay(1));
+        assert_eq!(firsts.label_ahead(10), "2026-01-01");
+        let days = series(&[("2025-06-29", 1.0), ("2025-06-30", 2.0), ("2025-07-01", 3.0)]).unwrap();
+        assert_eq!((days.axis, days.label_ahead(1)), (PeriodAxis::Date, "2025-07-02".into()));
+        let years = series(&[("2024", 1.0), ("2023", 2.0)]).unwrap();
+        assert_eq!((years.values.clone(), years.label_ahead(1)), (vec![2.0, 1.0], "2025".into()));
+    }
+
+    #[test]
+    fn mixed_repeated_or_uneven_periods_name_the_row() {
+        let err = |rows: &[(&str, f64)]| format!("{:#}", series(rows).unwrap_err());
+        let mixed = err(&[("2025-01", 1.0), ("2025Q1", 2.0)]);
+        assert!(mixed.contains("row 3, field `period`") && mixed.contains("not the same kind"), "{mixed}");
+        let twice = err(&[("5", 1.0), ("6", 2.0), ("5", 3.0)]);
+        assert!(twice.contains("row 4, field `period`: period `5` appears twice (also in row 2)"), "{twice}");
+        let gap = err(&[("2025-01", 1.0), ("2025-02", 2.0), ("2025-04", 3.0)]);
+        assert!(gap.contains("row 4") && gap.contains("`2025-04` follows `2025-02`"), "{gap}");
+        let text = err(&[("spring", 1.0)]);
+        assert!(text.contains("row 2, field `period`: `spring` is not a period"), "{text}");
+    }
 }

@@ -238,14 +238,17 @@ fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> 
         |lf: LazyFrame| -> PolarsResult<LazyFrame> { Ok(lf.join(meta()?, [col(MEASURE)], [col(MEASURE)], JoinArgs::new(JoinType::Inner))) };
     let leveled = with_meta(leveled)?;
     let out_cols = || [col(MEASURE), col(LEVEL), col(REGION), col(KIND), col(YEAR), col(NUM), col(DIM), col(VALUE)];
-    // One aggregation per rule, so no group pays for the others (a stock's sort is dear).
+    // One aggregation per rule, so no group pays for the others.
     let by_rule = |lf: LazyFrame, keys: Vec<Expr>| -> PolarsResult<LazyFrame> {
-        let rule = |agg: u32| lf.clone().filter(col("agg").eq(code_lit(agg))).group_by(keys.clone());
+        let rule = |agg: u32, rows: Expr| lf.clone().filter(col("agg").eq(code_lit(agg)).and(rows)).group_by(keys.clone());
         concat(
             [
-                rule(code::SUM).agg([exact_sum(col(VALUE)).alias(VALUE)]),
-                rule(code::MEAN).agg([exact_mean(col(VALUE)).alias(VALUE)]),
-                rule(code::STOCK).agg([col(VALUE).sort_by([col(MONTH)], SortMultipleOptions::default()).last().alias(VALUE)]),
+                rule(code::SUM, lit(true)).agg([exact_sum(col(VALUE)).alias(VALUE)]),
+                rule(code::MEAN, lit(true)).agg([exact_mean(col(VALUE)).alias(VALUE)]),
+                // The period's last month, never an earlier one: a stock whose last month
+                // is missing is missing (an earlier month would no longer add up across
+                // regions and categories).
+                rule(code::STOCK, col(MONTH).eq(col("last_month"))).agg([col(VALUE).first().alias(VALUE)]),
             ],
             UnionArgs::default(),
         )
@@ -260,6 +263,7 @@ fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> 
         concat([leveled.clone(), with_meta(quarters_only)?], UnionArgs::default())?
             .filter(col("native").neq(code_lit(code::YEAR)))
             .with_column(quarter_of.alias(NUM))
+            .with_column((col(NUM) * lit(3i32)).alias("last_month"))
             .filter(month_index(col(YEAR), col(NUM) * lit(3i32)).lt_eq(lit(as_of_index))),
         vec![col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(NUM), col(DIM)],
     )?
@@ -269,7 +273,8 @@ fn by_period(leveled: LazyFrame, quarters_only: LazyFrame, as_of_index: i64) -> 
         leveled
             .clone()
             // Yearly facts (budgets, targets) exist for the running year too.
-            .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(code_lit(code::YEAR)))),
+            .filter(month_index(col(YEAR), lit(12i32)).lt_eq(lit(as_of_index)).or(col("native").eq(code_lit(code::YEAR))))
+            .with_column(lit(12i32).alias("last_month")),
         vec![col(MEASURE), col(LEVEL), col(REGION), col(YEAR), col(DIM)],
     )?
     .with_columns([code_lit(code::Y).alias(KIND), lit(0i32).cast(DataType::Int32).alias(NUM)])

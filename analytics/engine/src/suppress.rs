@@ -96,15 +96,23 @@ fn measure_indexes(cube: &Cube, keep: impl Fn(Disclosure) -> bool) -> HashSet<u1
 /// Every additive relation among the observed cells of person-related Sum and Stock
 /// measures (forecasts are estimates: a city's need not be the sum of its counties').
 pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
+    additive_relations_of(cube, regions, |m| m.disclosure != Disclosure::Open)
+}
+
+/// Every additive relation among the observed cells of the Sum and Stock measures `keep`
+/// selects, the total first: a region and its children, a total and its categories (one
+/// relation per dimension kind), a flow's quarter and its months, its year and its
+/// quarters (and 1–12月累计), a year-to-date step and the month it adds, a stock's quarter
+/// and its last month, its year and its fourth quarter.
+pub fn additive_relations_of(cube: &Cube, regions: &RegionTree, keep: impl Fn(&catalogue::MeasureDef) -> bool) -> Vec<Relation> {
     let additive: HashMap<u16, Aggregation> = cube
         .measures
         .iter()
         .enumerate()
         .filter_map(|(i, id)| {
             let m = catalogue::measure(id)?;
-            let person_related = m.disclosure != Disclosure::Open;
             let additive = matches!(m.aggregation, Aggregation::Sum | Aggregation::Stock);
-            (person_related && additive).then_some((i as u16, m.aggregation))
+            (keep(m) && additive).then_some((i as u16, m.aggregation))
         })
         .collect();
     let key = |m: u16, r: u32, p: Period, d: u32| cube.position(m, r, p, d);
@@ -163,15 +171,10 @@ pub fn additive_relations(cube: &Cube, regions: &RegionTree) -> Vec<Relation> {
                 let previous = (month > 1).then(|| key(m, r, Period::YearToDate { year, month: month - 1 }, d)).flatten();
                 push(vec![previous, key(m, r, Period::month(year, month), d)]);
             }
-            (Period::Quarter { year, quarter }, Aggregation::Stock) => {
-                // A quarter's stock is its last month with data.
-                let last = (1..=3).rev().find_map(|k| key(m, r, Period::month(year, (quarter - 1) * 3 + k), d));
-                push(vec![last]);
-            }
-            (Period::Year { year }, Aggregation::Stock) => {
-                let last = (1..=4).rev().find_map(|q| key(m, r, Period::Quarter { year, quarter: q }, d));
-                push(vec![last]);
-            }
+            // A stock's quarter is its last month's, its year its fourth quarter's (the
+            // roll-up publishes none when that month is missing).
+            (Period::Quarter { year, quarter }, Aggregation::Stock) => push(vec![key(m, r, Period::month(year, quarter * 3), d)]),
+            (Period::Year { year }, Aggregation::Stock) => push(vec![key(m, r, Period::Quarter { year, quarter: 4 }, d)]),
             _ => {}
         }
     }

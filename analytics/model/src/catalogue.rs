@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::lang::Lang;
 use crate::period::{Period, PeriodKind};
 use crate::region::Level;
+use crate::rules::MeasureRules;
 
 /// How a measure combines from children to a parent region and from months to
 /// quarters, years and year-to-date.
@@ -14,7 +15,8 @@ use crate::region::Level;
 pub enum Aggregation {
     /// Flows: sum over regions and over the months of a period.
     Sum,
-    /// Month-end stocks: sum over regions; a longer period takes its last month.
+    /// Month-end stocks: sum over regions; a quarter or year is its last month (missing
+    /// when that month is, never an earlier month).
     Stock,
     /// `numerator / denominator × scale`, both catalogue measures, recomputed at every
     /// level and period from the aggregated parts (never an average of ratios).
@@ -106,7 +108,8 @@ pub struct MeasureDef {
     pub name_en: &'static str,
     pub unit_zh: &'static str,
     pub unit_en: &'static str,
-    /// 口径: what exactly is counted, and from which source.
+    /// 口径: what exactly is counted, and from which source. A template: `{name}` is a
+    /// parameter of [`MeasureRules`] ([`MeasureDef::definition`] fills it).
     pub definition_zh: &'static str,
     pub definition_en: &'static str,
     pub topic: Topic,
@@ -190,8 +193,8 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "市场供需 → 紧缺工种模型"),
     measure!("shortage_score", "紧缺指数", "Shortage score", "分", "points", Shortage, City, Quarter, Model, LowerIsBetter,
         FollowsCount("job_seekers"), dims: &[Occupation], ytd: false, decimals: 1,
-        def_zh: "0–100分：缺口规模35%＋求人倍率25%＋持续性20%＋工资增长10%＋覆盖面10%，仅对缺口为正的工种评分",
-        def_en: "0–100: gap size 35% + ratio 25% + persistence 20% + wage growth 10% + breadth 10%; occupations with a positive gap only",
+        def_zh: "0–100分：缺口规模{weight_gap}%＋求人倍率{weight_ratio}%（{ratio_cap}及以上满分）＋持续性{weight_persistence}%（近{persistence_quarters}个季度中求人倍率高于{tight_ratio}的比例）＋工资同比增长{weight_wage_growth}%（{wage_growth_full_marks}%及以上满分）＋覆盖面{weight_breadth}%（下辖地区缺口为正的比例），仅对缺口为正的工种评分；同分按职业代码排序",
+        def_en: "0–100: gap size {weight_gap}% + ratio {weight_ratio}% (full at {ratio_cap}) + persistence {weight_persistence}% (share of the last {persistence_quarters} quarters with a ratio above {tight_ratio}) + wage growth {weight_wage_growth}% (full at {wage_growth_full_marks}% a year) + breadth {weight_breadth}% (share of sub-regions with a gap); occupations with a positive gap only; ties by occupation code",
         lineage: "市场供需 → 紧缺工种模型"),
     measure!("shortage_rank", "紧缺排名", "Shortage rank", "位", "rank", Shortage, City, Quarter, Model, Neutral,
         FollowsCount("job_seekers"), dims: &[Occupation], ytd: false, decimals: 0,
@@ -228,8 +231,8 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "失业登记 → 就业模型"),
     measure!("long_term_unemployed", "长期失业人数", "Long-term unemployed", "人", "persons", Employment, County, Month, Stock,
         LowerIsBetter, PersonCount, dims: &[], ytd: false, decimals: 0,
-        def_zh: "期末失业登记已持续12个月及以上的人数（按登记月份计）",
-        def_en: "Persons whose open unemployment registration began 12 or more months before the period end (by month)",
+        def_zh: "期末失业登记已持续{long_term_months}个月及以上的人数（按登记月份计）",
+        def_en: "Persons whose open unemployment registration began {long_term_months} or more months before the period end (by month)",
         lineage: "失业登记 → 就业模型"),
     measure!("registered_unemployment_rate", "城镇登记失业率", "Registered unemployment rate", "%", "%", Employment, County, Month,
         Ratio { numerator: "registered_unemployed", denominator: "labour_force_registered", scale: 100.0 }, LowerIsBetter,
@@ -252,8 +255,8 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "社保缴纳 → 企业用工模型"),
     measure!("layoff_alerts", "规模裁员预警企业", "Employers with layoff alerts", "家", "employers", Enterprise, County, Month, Sum,
         LowerIsBetter, Open, dims: &[], ytd: true, decimals: 0,
-        def_zh: "当月参保人数减少20人及以上、或减少10%及以上（且至少5人）的企业数（规模裁员报告口径）",
-        def_en: "Employers whose insured headcount fell by ≥20, or by ≥10% (and ≥5 people), in the month (layoff reporting rule)",
+        def_zh: "当月参保人数比上月净减少达到报告门槛（{layoff_rule}）的企业数；以参保减员近似需报告的裁员",
+        def_en: "Employers whose insured headcount fell against the previous month by the reporting threshold ({layoff_rule}); insured-headcount loss stands in for reported layoffs",
         lineage: "社保缴纳 → 企业用工模型·裁员预警"),
     measure!("layoff_cut", "预警企业减员人数", "Headcount cut at alerted employers", "人", "persons", Enterprise, County, Month,
         Sum, LowerIsBetter, PersonCount, dims: &[], ytd: true, decimals: 0,
@@ -285,8 +288,8 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "就业补助资金·拨付 → 资金模型"),
     measure!("subsidy_duplicate_payments", "疑似重复发放", "Suspected duplicate payments", "笔", "payments", Subsidy, County,
         Month, Sum, LowerIsBetter, PersonCount, dims: &[], ytd: true, decimals: 0,
-        def_zh: "同一受益人、同一补贴类型、相同金额在90天内再次拨付的笔数",
-        def_en: "Payments repeating the same recipient, type and amount within 90 days",
+        def_zh: "同一受益人、同一补贴类型、相同金额在{duplicate_window_days}天内再次拨付的笔数；按月发放的{instalment_types}为{instalment_window_days}天内",
+        def_en: "Payments repeating the same recipient, type and amount within {duplicate_window_days} days ({instalment_window_days} days for the monthly {instalment_types})",
         lineage: "就业补助资金·拨付 → 资金模型·异常识别"),
     measure!("subsidy_unregistered_payments", "无登记记录发放", "Payments without registration", "笔", "payments", Subsidy,
         County, Month, Sum, LowerIsBetter, PersonCount, dims: &[], ytd: true, decimals: 0,
@@ -308,12 +311,13 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "业务经办 → 服务区模型"),
     measure!("zones_meeting_targets", "达标服务区", "Zones meeting targets", "个", "zones", ServiceZones, County, Year, Sum,
         HigherIsBetter, Open, dims: &[], ytd: false, decimals: 0,
-        def_zh: "全年服务人次（人社部门≥5000、高校/技工院校≥3000）、有效数据≥10000条、服务功能≥5项均达标的服务区数",
-        def_en: "Zones meeting all yearly targets: visits (≥5000 bureau, ≥3000 school), ≥10000 valid records, ≥5 of 8 functions",
+        def_zh: "参评服务区中全年服务人次（人社部门≥{zone_services_bureau}、高校/技工院校≥{zone_services_school}）、有效数据≥{zone_records}条、服务功能≥{zone_functions}项（共{zone_functions_listed}项）均达到的个数",
+        def_en: "Evaluated zones meeting all yearly targets: visits (≥{zone_services_bureau} bureau, ≥{zone_services_school} school), ≥{zone_records} valid records, ≥{zone_functions} of {zone_functions_listed} functions",
         lineage: "业务经办 + 服务区名录 → 服务区模型"),
     measure!("zones_evaluated", "参评服务区", "Zones evaluated", "个", "zones", ServiceZones, County, Year, Sum, Neutral, Open,
         dims: &[], ytd: false, decimals: 0,
-        def_zh: "年内开放满全年、参加年度达标评价的服务区数", def_en: "Zones open for the whole year and evaluated",
+        def_zh: "该年已结束、且1月1日前已开放（开放满全年）的服务区数；当年和开放当年只看进度，不评达标",
+        def_en: "Zones open since 1 January of a year that has ended; the running year and a zone's first year show progress only",
         lineage: "服务区名录"),
     measure!("zone_pass_rate", "服务区达标率", "Zone target pass rate", "%", "%", ServiceZones, County, Year,
         Ratio { numerator: "zones_meeting_targets", denominator: "zones_evaluated", scale: 100.0 }, HigherIsBetter, Open,
@@ -364,9 +368,9 @@ impl MeasureDef {
         lang.pick(self.unit_zh, self.unit_en)
     }
 
-    /// 口径.
-    pub fn definition(&self, lang: Lang) -> &'static str {
-        lang.pick(self.definition_zh, self.definition_en)
+    /// 口径, its numbers filled from the rules the cube was built with.
+    pub fn definition(&self, rules: &MeasureRules, lang: Lang) -> String {
+        rules.render(lang.pick(self.definition_zh, self.definition_en), lang)
     }
 
     /// The period this measure is shown for at `month`: the month itself for monthly
@@ -394,6 +398,56 @@ pub fn measure(id: &str) -> Option<&'static MeasureDef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Numbers a definition may write as they are: they belong to the measure's
+    /// mathematics, not to a rule (everything else is a `{parameter}`).
+    const LITERAL_NUMBERS: &[(&str, &str, &str)] = &[
+        ("demand_supply_ratio", "1", "the balance point of vacancies and seekers"),
+        ("shortage_score", "0–100", "the score's range"),
+        ("subsidy_execution_rate", "1–N", "year-to-date months"),
+        ("subsidy_execution_rate", "N/12", "the share of the year elapsed"),
+        ("cpi", "100", "the index base"),
+        ("warning_index", "2/3", "orange is level 2 of 3 (alert::AlertLevel::rank)"),
+        ("warning_index", "1/3", "yellow is level 1 of 3"),
+        ("warning_index", "0", "the index's range"),
+        ("warning_index", "100", "the index's range"),
+        ("warning_level", "0", "the level codes (alert::AlertLevel::rank)"),
+        ("warning_level", "1", "the level codes"),
+        ("warning_level", "2", "the level codes"),
+        ("warning_level", "3", "the level codes"),
+        ("zones_evaluated", "1", "1 January"),
+        ("zones_evaluated", "1月1日", "1 January"),
+        ("new_urban_jobs_progress", "1–N", "year-to-date months"),
+    ];
+
+    #[test]
+    fn every_number_in_a_definition_comes_from_the_rules() {
+        let rules = MeasureRules::default();
+        for m in MEASURES {
+            for (lang, template) in [(Lang::Zh, m.definition_zh), (Lang::En, m.definition_en)] {
+                // Renders: every placeholder is a parameter.
+                let text = m.definition(&rules, lang);
+                assert!(!text.contains(['{', '}']), "{}: {text}", m.id);
+                let mut bare = String::new();
+                let mut depth = 0;
+                for c in template.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ if depth == 0 => bare.push(c),
+                        _ => {}
+                    }
+                }
+                // Longest first, so `100` goes before the `0` inside it.
+                let mut literals: Vec<&str> = LITERAL_NUMBERS.iter().filter(|(id, ..)| *id == m.id).map(|(_, l, _)| *l).collect();
+                literals.sort_by_key(|l| std::cmp::Reverse(l.len()));
+                for literal in literals {
+                    bare = bare.replace(literal, "");
+                }
+                assert!(!bare.chars().any(|c| c.is_ascii_digit()), "{}: a number not from the rules in {template:?}", m.id);
+            }
+        }
+    }
 
     #[test]
     fn every_reference_names_a_declared_measure() {

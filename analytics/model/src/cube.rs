@@ -12,13 +12,17 @@ use crate::alert::Alert;
 use crate::catalogue::{self, MeasureDef};
 use crate::period::{Period, PeriodKind};
 use crate::region::{Adcode, RegionTree};
+use crate::rules::MeasureRules;
 use crate::warning::WarningConfig;
 
 /// Bump when the serialized layout changes; readers refuse other versions.
 /// 2: policy evaluations carry an event study and group trends.
 /// 3: alerts have levels (黄/橙/红), an indicator id and a start month; the cube carries
 ///    its warning configuration.
-pub const FORMAT_VERSION: u32 = 4;
+/// 4: source reports count the rows a later file replaced (`SourceReport::replaced`).
+/// 5: the cube carries the measure rules it was built with (`rules`, the numbers in every
+///    口径); zones are evaluated or in progress (`ZoneStatus::evaluated`).
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Cell flags (bit set).
 pub mod flags {
@@ -94,7 +98,8 @@ pub struct SourceReport {
     pub replaced: u64,
 }
 
-/// A service zone's standing against the pilot notice's yearly targets.
+/// A service zone's standing against the pilot notice's yearly targets
+/// (`rules::ZoneTargets`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ZoneStatus {
     pub zone_id: String,
@@ -102,15 +107,27 @@ pub struct ZoneStatus {
     pub kind: String,
     pub county: Adcode,
     pub year: i32,
-    /// Months of the year covered by data (12 for a closed year).
-    pub months_observed: u32,
+    /// A year that has ended, the zone open since its 1 January: judged 达标 or not against
+    /// the full targets. Otherwise (the running year, the zone's first year) the figures
+    /// show progress against targets pro-rated by `share_of_year`, never 达标.
+    pub evaluated: bool,
+    /// Share of the year's days the figures cover (1 for an evaluated year).
+    pub share_of_year: f64,
     pub services: u64,
     pub services_target: u64,
     pub valid_records: u64,
     pub records_target: u64,
     pub functions_used: u32,
     pub functions_target: u32,
-    pub meets_targets: bool,
+    /// Every target met (an evaluated year) or on pace for every target (progress).
+    pub on_target: bool,
+}
+
+impl ZoneStatus {
+    /// 达标: an evaluated year with every target met.
+    pub fn meets_targets(&self) -> bool {
+        self.evaluated && self.on_target
+    }
 }
 
 /// One roll-out wave of a policy and its estimated effect.
@@ -178,6 +195,9 @@ pub struct Cube {
     /// The warning configuration the alerts and the composite index were evaluated with:
     /// indicators, thresholds, weights and the key groups' support measures.
     pub warning: WarningConfig,
+    /// The numbers of the measures' definitions the cube was built with; every 口径 text
+    /// a client shows is written from them (`MeasureDef::definition`).
+    pub rules: MeasureRules,
     pub zones: Vec<ZoneStatus>,
     pub evaluations: Vec<PolicyEvaluation>,
     #[serde(skip)]
@@ -231,6 +251,7 @@ impl Cube {
             cells: Vec::new(),
             alerts: Vec::new(),
             warning: WarningConfig::default(),
+            rules: MeasureRules::default(),
             zones: Vec::new(),
             evaluations: Vec::new(),
             index: FxHashMap::default(),
@@ -390,9 +411,17 @@ impl Cube {
 
     /// Sets `data_version` to a hash of the content, so equal cubes get equal versions.
     pub fn seal(&mut self) {
-        let bytes =
-            postcard::to_stdvec(&(&self.cells, &self.alerts, &self.warning, &self.zones, &self.evaluations, &self.measures, &self.dims))
-                .expect("cells serialize");
+        let bytes = postcard::to_stdvec(&(
+            &self.cells,
+            &self.alerts,
+            &self.warning,
+            &self.rules,
+            &self.zones,
+            &self.evaluations,
+            &self.measures,
+            &self.dims,
+        ))
+        .expect("cells serialize");
         // FNV-1a: stable across platforms and Rust versions, unlike DefaultHasher.
         let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
         self.data_version = format!("{}-{hash:016x}", self.as_of.format("%Y%m%d"));
@@ -416,6 +445,7 @@ impl Cube {
             cells: self.cells.iter().filter(|c| within(c.region)).copied().collect(),
             alerts: self.alerts.iter().filter(|a| within(a.region)).cloned().collect(),
             warning: self.warning.clone(),
+            rules: self.rules.clone(),
             zones: self.zones.iter().filter(|z| within(z.county)).cloned().collect(),
             evaluations: self.evaluations.clone(),
             index: FxHashMap::default(),

@@ -6,8 +6,8 @@
 //! lifecycle and the server protocol. The engine fills the cube (`szjy_engine`); the
 //! cockpit, native and in the browser, reads it with this crate alone.
 //!
-//! Modules from the bottom up: `lang`, `period`, `codes`, `robust` → `region`, `schema` →
-//! `catalogue`, `reporting` → `alert` → `warning` → `cube` → `indicator`, `outlook`,
+//! Modules from the bottom up: `lang`, `period`, `codes`, `robust` → `region`, `schema`,
+//! `rules` → `catalogue`, `reporting` → `alert` → `warning` → `cube` → `indicator`, `outlook`,
 //! `lifecycle`, `protocol` → `interpret`. Nothing imports a module above it.
 
 pub mod alert;
@@ -24,6 +24,7 @@ pub mod protocol;
 pub mod region;
 pub mod reporting;
 pub mod robust;
+pub mod rules;
 pub mod schema;
 pub mod warning;
 

@@ -73,7 +73,14 @@ pub enum RowRule {
     NotBefore { later: &'static str, earlier: &'static str },
     /// `upper` ≥ `lower`.
     NotBelow { upper: &'static str, lower: &'static str },
+    /// `total` is the sum of `parts` (to within [`SUM_TOLERANCE`]), where all are present:
+    /// a breakdown that does not add up to its total would not add up in the cube either.
+    SumOf { total: &'static str, parts: &'static [&'static str] },
 }
+
+/// How far a total may be from the sum of its parts: floating-point noise, not rounding
+/// (figures published to the cent add up to the cent).
+pub const SUM_TOLERANCE: f64 = 0.0005;
 
 #[derive(Clone, Copy, Debug)]
 pub struct SourceSchema {
@@ -240,7 +247,7 @@ pub const MACRO_QUARTERLY: SourceSchema = SourceSchema {
         col("fixed_asset_investment", Float, MONEY, "固定资产投资（亿元）"),
         col("cpi", Float, Range(80.0, 120.0), "居民消费价格指数（上年同期=100）"),
     ],
-    row_rules: &[],
+    row_rules: &[RowRule::SumOf { total: "gdp", parts: &["va_primary", "va_secondary", "va_tertiary"] }],
     partition_date: None,
     has_person: false,
     key: &["quarter", "city"],
@@ -451,6 +458,10 @@ pub fn markdown() -> String {
             out += &match r {
                 RowRule::NotBefore { later, earlier } => format!("\nRow rule: `{later}` is not before `{earlier}`.\n"),
                 RowRule::NotBelow { upper, lower } => format!("\nRow rule: `{upper}` ≥ `{lower}`.\n"),
+                RowRule::SumOf { total, parts } => format!(
+                    "\nRow rule: `{total}` = {} (to within {SUM_TOLERANCE}).\n",
+                    parts.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(" + ")
+                ),
             };
         }
         out += "\n";
@@ -496,11 +507,15 @@ pub fn sql_accepts(source: &SourceSchema, today: chrono::NaiveDate) -> String {
         });
     }
     for r in source.row_rules {
-        let (a, b) = match *r {
-            RowRule::NotBefore { later, earlier } => (later, earlier),
-            RowRule::NotBelow { upper, lower } => (upper, lower),
-        };
-        conditions.push(format!("({a} is null or {b} is null or {a} >= {b})"));
+        conditions.push(match *r {
+            RowRule::NotBefore { later: a, earlier: b } | RowRule::NotBelow { upper: a, lower: b } => {
+                format!("({a} is null or {b} is null or {a} >= {b})")
+            }
+            RowRule::SumOf { total, parts } => {
+                let nulls: Vec<String> = std::iter::once(total).chain(parts.iter().copied()).map(|c| format!("{c} is null")).collect();
+                format!("({} or abs({total} - ({})) <= {SUM_TOLERANCE})", nulls.join(" or "), parts.join(" + "))
+            }
+        });
     }
     if conditions.is_empty() {
         "true".into()

@@ -34,6 +34,9 @@ pub struct ServeConfig {
     /// Who delivers each source and when a month is complete (`config/sources.ron`'s
     /// format); the built-in one if absent.
     pub sources_config: Option<PathBuf>,
+    /// The numbers in the measures' definitions (`config/measure-rules.ron`'s format); the
+    /// built-in ones if absent.
+    pub rules_config: Option<PathBuf>,
     pub limits: Limits,
     /// Where the server's log goes, rotated by size; standard error when absent.
     pub log: Option<LogConfig>,
@@ -128,6 +131,7 @@ impl Default for ServeConfig {
             k: szjy_engine::suppress::DEFAULT_K,
             warning_config: None,
             sources_config: None,
+            rules_config: None,
             limits: Limits::default(),
             log: None,
             trusted_proxies: Vec::new(),

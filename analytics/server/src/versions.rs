@@ -96,6 +96,7 @@ pub fn build_version(config: &ServeConfig, folders: &Folders, number: u64, reuse
         warning: szjy_model::warning::WarningConfig::from_file(config.warning_config.as_deref())?,
         today: config.today,
         reporting: szjy_model::reporting::ReportingConfig::from_file(config.sources_config.as_deref()).map_err(anyhow::Error::msg)?,
+        rules: szjy_model::rules::MeasureRules::from_file(config.rules_config.as_deref()).map_err(anyhow::Error::msg)?,
     };
     let validated_again = reuse.as_ref().map_or_else(|| "all sources".to_string(), |r| r.changed.to_string());
     let (_, staged) = build::build_reusing(&cfg, &|_, _, _| {}, reuse).with_context(|| format!("building version {number}"))?;

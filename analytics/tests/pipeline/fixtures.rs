@@ -86,8 +86,8 @@ pub fn fixture_sources(dir: &Path) {
             "2025-02-01,E1,370102,C,75,0,25,375000".into(), // cut 25 ≥ 20: alert
             "2025-03-01,E1,370102,C,75,1,1,375000".into(),
             "2025-01-01,E2,370103,G,30,0,0,150000".into(),
-            "2025-02-01,E2,370103,G,27,0,3,135000".into(), // cut 3: no alert
-            "2025-03-01,E2,370103,G,20,0,7,100000".into(), // cut 7 = 26% and ≥ 5: alert
+            "2025-02-01,E2,370103,G,27,0,3,135000".into(), // cut 3 of 30 = 10 %: art. 41 counts it
+            "2025-03-01,E2,370103,G,25,0,2,125000".into(), // cut 2 of 27 = 7.4 %: no alert
             "2025-01-01,E3,370202,G,40,0,0,200000".into(),
             "2025-02-01,E3,370202,G,40,0,0,200000".into(),
             "2025-03-01,E3,370202,G,40,0,0,200000".into(),
@@ -110,6 +110,8 @@ pub fn fixture_sources(dir: &Path) {
             format!("2025-02-15,F4,370102,社会保险补贴,800,{p1}"), // a month later: recurring, fine
             format!("2025-02-20,F5,370103,求职创业补贴,1000,{stranger}"), // nobody registered: flagged
             format!("2025-03-01,F6,370202,就业创业服务补助,50000,{org}"), // paid to an agency: not personal
+            format!("2025-01-20,F7,370103,求职创业补贴,1000,{p2}"),
+            format!("2025-03-30,F8,370103,求职创业补贴,1000,{p2}"), // 69 days later: within the 90-day 口径
         ],
     );
     write(
@@ -223,11 +225,11 @@ fn every_model_gives_the_hand_worked_answer() {
 
     // Enterprise employment.
     assert_eq!(v(cube, "insured_headcount", 370102, "2025-02"), 75.0);
-    assert_eq!(v(cube, "insured_net_change", 370100, "2025-01..03"), 3.0 - 36.0);
+    assert_eq!(v(cube, "insured_net_change", 370100, "2025-01..03"), 3.0 - 31.0);
     assert_eq!(v(cube, "layoff_alerts", 370102, "2025-02"), 1.0);
-    assert_eq!(v(cube, "layoff_alerts", 370103, "2025-02"), 0.0);
-    assert_eq!(v(cube, "layoff_alerts", 370103, "2025-03"), 1.0);
-    assert_eq!(v(cube, "layoff_cut", 370100, "2025-01..03"), 32.0);
+    assert_eq!(v(cube, "layoff_alerts", 370103, "2025-02"), 1.0, "3 of 30 is 10 %: no five-person floor in art. 41");
+    assert_eq!(v(cube, "layoff_alerts", 370103, "2025-03"), 0.0, "2 of 27 is under 10 %");
+    assert_eq!(v(cube, "layoff_cut", 370100, "2025-01..03"), 28.0);
     let layoffs: Vec<_> = cube.alerts.iter().filter(|a| a.indicator == events::LAYOFF_REPORT).collect();
     assert_eq!(layoffs.len(), 2);
     assert_eq!(layoffs[0].subject.as_deref(), Some("E1"));
@@ -236,7 +238,8 @@ fn every_model_gives_the_hand_worked_answer() {
     assert!((v(cube, "subsidy_disbursed", 370102, "2025-01") - (1500.0 + 1500.0 + 800.0) / 1e4).abs() < 1e-5);
     assert_eq!(v(cube, "subsidy_beneficiaries", 370102, "2025-01"), 3.0);
     assert_eq!(v(cube, "subsidy_duplicate_payments", 370102, "2025-01"), 1.0);
-    assert_eq!(v(cube, "subsidy_duplicate_payments", 370102, "2025-02"), 0.0, "monthly recurring payment is not a duplicate");
+    assert_eq!(v(cube, "subsidy_duplicate_payments", 370102, "2025-02"), 0.0, "a monthly instalment a month on is not a duplicate");
+    assert_eq!(v(cube, "subsidy_duplicate_payments", 370103, "2025-03"), 1.0, "a one-off subsidy again within 90 days is");
     assert_eq!(v(cube, "subsidy_unregistered_payments", 370103, "2025-02"), 1.0);
     assert_eq!(v(cube, "subsidy_unregistered_payments", 370202, "2025-03"), 0.0, "agency payments are not personal");
     assert_eq!(v(cube, "subsidy_budget", 370100, "2025"), 30.0);
@@ -249,10 +252,15 @@ fn every_model_gives_the_hand_worked_answer() {
     assert_eq!(v(cube, "zone_services", 370102, "2025-01"), 2.0);
     assert_eq!(v(cube, "zone_count", 370202, "2025-02"), 0.0);
     assert_eq!(v(cube, "zone_count", 370202, "2025-03"), 1.0);
+    // 2025 runs to March: no zone is evaluated; Z1 (open from 1 January) is held to 90 of
+    // 365 days of its targets, Z2 (from 1 March) to 31.
     let z1 = cube.zones.iter().find(|z| z.zone_id == "Z1").unwrap();
-    assert_eq!((z1.months_observed, z1.services, z1.valid_records, z1.functions_used), (3, 3, 4, 4));
-    assert_eq!((z1.services_target, z1.records_target), (1250, 2500), "targets pro-rated to 3 months");
-    assert!(!z1.meets_targets);
+    assert_eq!((z1.evaluated, z1.services, z1.valid_records, z1.functions_used), (false, 3, 4, 4));
+    assert_eq!((z1.services_target, z1.records_target), (1233, 2466), "⌈5000 × 90/365⌉, ⌈10000 × 90/365⌉");
+    assert!(!z1.on_target && !z1.meets_targets());
+    let z2 = cube.zones.iter().find(|z| z.zone_id == "Z2").unwrap();
+    assert_eq!((z2.evaluated, z2.services_target), (false, 255), "⌈3000 × 31/365⌉");
+    assert!(matches!(cube.get("zones_evaluated", 370000, "2025".parse().unwrap(), TOTAL), Lookup::Missing), "nothing evaluated yet");
 
     // Macro and mobile.
     assert_eq!(v(cube, "gdp", 370000, "2025Q1"), 6800.0);
@@ -260,6 +268,9 @@ fn every_model_gives_the_hand_worked_answer() {
     assert!((v(cube, "cpi", 370000, "2025Q1") - 100.6).abs() < 1e-5, "an index is averaged");
     assert_eq!(v(cube, "net_commuter_inflow", 370100, "2025-01"), 2.0);
     assert!((v(cube, "resident_population_mobile", 370100, "2025-01") - 150.5).abs() < 1e-5);
+    // Mobile population reported for January only: the quarter's stock is March's, so
+    // it is missing, not January's.
+    assert!(matches!(cube.get("resident_population_mobile", 370102, "2025Q1".parse().unwrap(), TOTAL), Lookup::Missing));
 
     // The policy started in February: no 12-month window after it yet, so no estimate.
     assert!(cube.evaluations.is_empty());

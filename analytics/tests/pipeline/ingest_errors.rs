@@ -175,9 +175,17 @@ fn events_dated_after_the_day_of_ingest_are_quarantined_and_plans_are_not() {
     assert_eq!((rec.accepted, rec.quarantined), (1, 0), "{rec:?}");
     // A macro quarter after the current one is not a published figure.
     let macro_file = dir.join("macro.csv");
-    std::fs::write(&macro_file, "quarter,city,gdp,va_primary,va_secondary,va_tertiary,fixed_asset_investment,cpi\n2026Q4,370100,1,1,1,1,1,100\n2027Q1,370100,1,1,1,1,1,100\n").unwrap();
+    // A GDP whose sectors do not add up to it is quarantined too: the cube's breakdown
+    // would not add up either.
+    std::fs::write(
+        &macro_file,
+        "quarter,city,gdp,va_primary,va_secondary,va_tertiary,fixed_asset_investment,cpi\n2026Q4,370100,3.3,1.1,1.1,1.1,1,100\n2027Q1,370100,3,1,1,1,1,100\n2026Q3,370100,3.03,1,1,1,1,100\n",
+    )
+    .unwrap();
     let (rec, _) = stage_one(&schema::MACRO_QUARTERLY, &macro_file, &dir.join("q"));
-    assert_eq!((rec.accepted, rec.quarantined), (1, 1), "{rec:?}");
+    assert_eq!((rec.accepted, rec.quarantined), (1, 2), "{rec:?}");
+    let quarantine = std::fs::read_to_string(dir.join("q/macro_quarterly.csv")).unwrap();
+    assert!(quarantine.contains("field gdp: not the sum of va_primary + va_secondary + va_tertiary"), "{quarantine}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -249,7 +257,7 @@ fn file_oddities_are_read_or_named() {
     assert_eq!((rec.accepted, rec.quarantined), (1, 0), "{rec:?}");
 
     // Dictionary-encoded text (categorical) is text.
-    let mut frame = df!("quarter" => ["2026Q1"], "city" => [370100i64], "gdp" => [1.0], "va_primary" => [1.0], "va_secondary" => [1.0], "va_tertiary" => [1.0], "fixed_asset_investment" => [1.0], "cpi" => [100.0]).unwrap();
+    let mut frame = df!("quarter" => ["2026Q1"], "city" => [370100i64], "gdp" => [3.0], "va_primary" => [1.0], "va_secondary" => [1.0], "va_tertiary" => [1.0], "fixed_asset_investment" => [1.0], "cpi" => [100.0]).unwrap();
     frame = frame.lazy().with_column(col("quarter").cast(DataType::from_categories(Categories::global()))).collect().unwrap();
     let categorical = dir.join("macro.parquet");
     ParquetWriter::new(std::fs::File::create(&categorical).unwrap()).finish(&mut frame).unwrap();

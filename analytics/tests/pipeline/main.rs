@@ -3,6 +3,7 @@
 
 mod evaluation;
 mod fixtures;
+mod forecast_cli;
 mod fuzz;
 mod generated;
 mod hardening;

@@ -298,7 +298,7 @@ fn sources_window(
             ui.heading(text(lang, "definitions"));
             for id in scenes.0[view.topic].measure_ids() {
                 let Some(m) = catalogue::measure(id) else { continue };
-                let (name, unit, definition) = (m.name(lang), m.unit(lang), m.definition(lang));
+                let (name, unit, definition) = (m.name(lang), m.unit(lang), m.definition(&cube.rules, lang));
                 ui.label(egui::RichText::new(lang.pick(format!("{name}（{unit}）"), format!("{name} ({unit})"))).strong());
                 ui.label(definition);
                 ui.label(egui::RichText::new(format!("{}：{}", text(lang, "source"), m.lineage)).small());

@@ -90,7 +90,7 @@ fn prepare_contents(
     for hero in scene.wall.hero.iter().filter(|_| wall) {
         let Some(headline) = figures::headline(cube, hero, view.region, view.month, category) else { continue };
         let mut marks = String::new();
-        for note in figures::footnotes(&headline, hero, view.month, view.lang) {
+        for note in figures::footnotes(&headline, hero, view.month, &cube.rules, view.lang) {
             let mark = figures::footnote_mark(footnotes.len());
             marks.push(mark);
             footnotes.push(format!("{mark} {note}"));
@@ -163,6 +163,11 @@ pub struct PanelContext<'a> {
 impl PanelContext<'_> {
     pub fn lang(&self) -> Lang {
         self.view.lang
+    }
+
+    /// The rules the cube on show was built with: the numbers of every 口径.
+    pub fn rules(&self) -> &szjy_model::rules::MeasureRules {
+        self.store.cube().map_or(szjy_model::rules::MeasureRules::builtin(), |cube| &cube.rules)
     }
 }
 
@@ -645,7 +650,7 @@ pub(crate) fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Chorople
         ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong()).on_hover_text(format!(
             "{}：{}",
             text(lang, "definition"),
-            def.definition(lang)
+            def.definition(cx.rules(), lang)
         ));
     });
     ui.horizontal_wrapped(|ui| {

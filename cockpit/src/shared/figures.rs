@@ -9,6 +9,7 @@ use szjy_model::interpret::change_pct;
 use szjy_model::lang::Lang;
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Adcode, RegionTree};
+use szjy_model::rules::MeasureRules;
 
 use crate::shared::scene::Hero;
 
@@ -140,12 +141,12 @@ pub struct Progress {
 /// What a wall must say under its caption about a headline figure, since nobody can hover
 /// over it: the measure's definition where the scene asks for it, a value hidden for
 /// confidentiality or missing, a figure for an earlier period than the month's.
-pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, lang: Lang) -> Vec<String> {
+pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, rules: &MeasureRules, lang: Lang) -> Vec<String> {
     let f = &headline.figure;
     let name = f.measure.name(lang);
     let mut notes = Vec::new();
     if hero.define {
-        notes.push(format!("{name}{}{}", lang.pick("：", ": "), f.measure.definition(lang)));
+        notes.push(format!("{name}{}{}", lang.pick("：", ": "), f.measure.definition(rules, lang)));
     }
     match f.value {
         Lookup::Suppressed => notes.push(lang.pick(
@@ -413,7 +414,7 @@ mod tests {
         let month = Hero { measure: "new_urban_jobs".into(), year_to_date: false, progress: None, define: false };
         let h = headline(&c, &month, JINAN, Period::month(2025, 6), None).unwrap();
         assert_eq!((h.figure.value, h.progress), (Lookup::Value(120.0), None));
-        assert!(footnotes(&h, &month, Period::month(2025, 6), Lang::Zh).is_empty(), "nothing to say");
+        assert!(footnotes(&h, &month, Period::month(2025, 6), &c.rules, Lang::Zh).is_empty(), "nothing to say");
     }
 
     #[test]
@@ -436,18 +437,21 @@ mod tests {
         let june = Period::month(2025, 6);
         let hidden = Hero { measure: "registered_unemployed".into(), year_to_date: false, progress: None, define: true };
         let h = headline(&c, &hidden, JINAN, june, None).unwrap();
-        let notes = footnotes(&h, &hidden, june, Lang::Zh);
+        let notes = footnotes(&h, &hidden, june, &c.rules, Lang::Zh);
         let def = catalogue::measure("registered_unemployed").unwrap();
         assert_eq!(
             notes,
-            vec![format!("登记失业人数：{}", def.definition_zh), "登记失业人数：涉及人数过少，按保密规则不予公开。".to_string()]
+            vec![
+                format!("登记失业人数：{}", def.definition(&c.rules, Lang::Zh)),
+                "登记失业人数：涉及人数过少，按保密规则不予公开。".to_string()
+            ]
         );
         // Zone pass rates are yearly: with no 2025 standing the wall shows 2024's and says so.
         let zones = Hero { measure: "zone_pass_rate".into(), year_to_date: false, progress: None, define: false };
         let h = headline(&c, &zones, JINAN, june, None).unwrap();
         assert_eq!(h.figure.period, Period::Year { year: 2024 });
         let name = catalogue::measure("zone_pass_rate").unwrap().name_en;
-        assert_eq!(footnotes(&h, &zones, june, Lang::En), vec![format!("{name}: none yet for 2025; showing 2024.")]);
+        assert_eq!(footnotes(&h, &zones, june, &c.rules, Lang::En), vec![format!("{name}: none yet for 2025; showing 2024.")]);
         assert_eq!([0, 1, 9].map(footnote_mark), ['①', '②', '⑩']);
     }
 

@@ -114,7 +114,11 @@ mod tests {
         let face = glyph_lookup();
         let mut texts: Vec<String> = Vec::new();
         for m in szjy_model::catalogue::MEASURES {
-            texts.extend([m.name_zh, m.unit_zh, m.definition_zh].map(String::from));
+            texts.extend([
+                m.name_zh.to_string(),
+                m.unit_zh.to_string(),
+                m.definition(szjy_model::rules::MeasureRules::builtin(), szjy_model::lang::Lang::Zh),
+            ]);
         }
         for r in szjy_model::region::RegionTree::shandong().all() {
             texts.push(r.name_zh.clone());

@@ -5,8 +5,9 @@
 use polars::prelude::*;
 
 use super::*;
+use szjy_model::rules::LongTermUnemployment;
 
-pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFrame>> {
+pub fn facts(sources: &Sources, months: &LazyFrame, rules: &LongTermUnemployment) -> PolarsResult<Vec<LazyFrame>> {
     // 城镇新增就业 counts a person once a year: keep each person's first registration.
     let first = Earliest::new(&[("county", 6)], "key_group");
     let registrations = sources
@@ -35,15 +36,15 @@ pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFram
     for (dim, column) in [(None, None), (Some("grp"), Some("key_group"))] {
         out.push(stock("registered_unemployed", starts.clone(), ends.clone(), months, dim.zip(column))?);
     }
-    // 长期失业: a registration counts from its twelfth month on, to its end. It enters the
-    // long-term stock in the month twelve months after its start, if still open then,
+    // 长期失业: a registration counts from its `rules.months`-th month on, to its end. It
+    // enters the long-term stock that many months after its start, if still open then,
     // and leaves it in the month it ends.
     let spells = sources.get("unemployment_registrations").with_columns([
         col("county").cast(DataType::Int64).alias(REGION),
         month_index("start_date").alias("start_index"),
         month_index("end_date").alias("end_index"),
     ]);
-    let long = col("start_index") + lit(LONG_TERM_MONTHS);
+    let long = col("start_index") + lit(rules.months as i32);
     let lasting = spells.filter(col("end_index").is_null().or(col("end_index").gt(long.clone())));
     let with_month = |lf: LazyFrame, index: Expr| {
         lf.with_columns([index.clone().floor_div(lit(12)).alias(YEAR), (index % lit(12) + lit(1)).alias(MONTH)])
@@ -53,9 +54,6 @@ pub fn facts(sources: &Sources, months: &LazyFrame) -> PolarsResult<Vec<LazyFram
     out.push(stock("long_term_unemployed", long_starts, long_ends, months, None)?);
     Ok(out)
 }
-
-/// Months an unemployment registration must have lasted to count as long-term.
-const LONG_TERM_MONTHS: i32 = 12;
 
 /// Months since year 0 of a date column (null stays null).
 fn month_index(date: &str) -> Expr {

@@ -5,12 +5,7 @@ use polars::prelude::*;
 
 use super::*;
 
-/// 裁减人员二十人以上，或者裁减不足二十人但占企业职工总数百分之十以上 (劳动合同法
-/// 第四十一条). The 10% branch also needs at least five people, so one departure at a
-/// micro firm does not count as a layoff.
-pub const LAYOFF_MIN_CUT: i64 = 20;
-pub const LAYOFF_SHARE: f64 = 0.10;
-pub const LAYOFF_SHARE_MIN_CUT: i64 = 5;
+use szjy_model::rules::{LayoffRule, Layoffs};
 
 /// `layoffs` is the output of [`layoffs`], collected once by the build (the alert list
 /// reads it too).
@@ -33,9 +28,10 @@ pub fn contributions(sources: &Sources) -> LazyFrame {
     by_county_month(sources.get("social_insurance"), "month", "county")
 }
 
-/// Employer-months whose insured headcount fell by the reporting threshold against the
-/// previous month: `employer_id, region, year, month, previous, insured, cut`.
-pub fn layoffs(contributions: LazyFrame) -> PolarsResult<LazyFrame> {
+/// Employer-months whose insured headcount fell by the counted threshold
+/// ([`Layoffs::meets`], the same rule as an expression) against the previous month:
+/// `employer_id, region, year, month, previous, insured, cut`.
+pub fn layoffs(contributions: LazyFrame, rules: &Layoffs) -> PolarsResult<LazyFrame> {
     let m = month_index(col(YEAR), col(MONTH));
     // Sorted by employer then month, a row's predecessor is the employer's previous filing
     // whenever the employer matches: no window per employer needed.
@@ -51,10 +47,21 @@ pub fn layoffs(contributions: LazyFrame) -> PolarsResult<LazyFrame> {
         // Only consecutive months are compared: a gap in filings is not a layoff.
         .filter(same_employer.and(col("previous_month").eq(col("month_index") - lit(1i64))))
         .with_column((col("previous") - col("insured")).alias("cut"))
-        .filter(
-            col("cut").gt_eq(lit(LAYOFF_MIN_CUT)).or(col("cut")
-                .gt_eq(lit(LAYOFF_SHARE_MIN_CUT))
-                .and(col("cut").cast(DataType::Float64).gt_eq(col("previous").cast(DataType::Float64) * lit(LAYOFF_SHARE)))),
-        )
+        .filter(meets(rules))
         .select([col("employer_id"), col(REGION), col(YEAR), col(MONTH), col("previous"), col("insured"), col("cut")]))
+}
+
+/// [`Layoffs::meets`] on the `previous` and `cut` columns.
+fn meets(rules: &Layoffs) -> Expr {
+    let (cut, previous) = (col("cut"), col("previous"));
+    match rules.counted {
+        LayoffRule::Legal => {
+            cut.clone().gt_eq(lit(i64::from(rules.legal.min_cut))).or(cut.clone().gt(lit(0i64)).and(
+                (cut.cast(DataType::Float64) * lit(100.0)).gt_eq(previous.cast(DataType::Float64) * lit(rules.legal.min_share_percent)),
+            ))
+        }
+        LayoffRule::Provincial => when(previous.gt_eq(lit(i64::from(rules.provincial.large_staff))))
+            .then(cut.clone().gt_eq(lit(i64::from(rules.provincial.large_min_cut))))
+            .otherwise(cut.gt_eq(lit(i64::from(rules.provincial.min_cut)))),
+    }
 }

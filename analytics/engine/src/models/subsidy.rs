@@ -6,19 +6,16 @@ use polars::prelude::*;
 
 use super::*;
 use szjy_model::codes;
+use szjy_model::rules::DuplicatePayments;
 
-/// A second payment with the same recipient, type and amount within this many days is
-/// a suspected duplicate. Recurring subsidies are paid monthly, so they stay clear of it.
-pub const DUPLICATE_WINDOW_DAYS: i64 = 15;
-
-pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
+pub fn facts(sources: &Sources, rules: &DuplicatePayments) -> PolarsResult<Vec<LazyFrame>> {
     let payments = by_county_month(sources.get("subsidy_disbursements"), "date", "county");
     let mut out = facts_by(
         payments.clone(),
         &[("subsidy_disbursed", exact_sum(col("amount_yuan")) / lit(10_000.0)), ("subsidy_beneficiaries", len())],
         &[("sub", "subsidy_type")],
     );
-    out.extend(measure_facts_by(duplicates(payments.clone())?, "subsidy_duplicate_payments", &[], len()));
+    out.extend(measure_facts_by(duplicates(payments.clone(), rules)?, "subsidy_duplicate_payments", &[], len()));
     out.extend(measure_facts_by(unregistered(payments, sources), "subsidy_unregistered_payments", &[], len()));
 
     let budgets = sources.get("subsidy_budgets").with_columns([
@@ -30,16 +27,20 @@ pub fn facts(sources: &Sources) -> PolarsResult<Vec<LazyFrame>> {
     Ok(out)
 }
 
-/// Payments that repeat an earlier payment's recipient, type and amount within the window.
-pub fn duplicates(payments: LazyFrame) -> PolarsResult<LazyFrame> {
+/// Payments that repeat an earlier payment's recipient, type and amount within the window
+/// (the shorter one for types paid in monthly instalments).
+pub fn duplicates(payments: LazyFrame, rules: &DuplicatePayments) -> PolarsResult<LazyFrame> {
+    let instalments = lit(Series::new("types".into(), rules.instalment_types.clone())).implode(false);
+    let window = when(col("subsidy_type").is_in(instalments, false))
+        .then(lit(i64::from(rules.instalment_window_days)))
+        .otherwise(lit(i64::from(rules.window_days)));
     let group = ["recipient_key", "subsidy_type", "amount_yuan"];
     // Sorted by group then date, a row's predecessor is the previous payment of its group
     // whenever the group columns match: no window per group needed.
     let same_group = group.iter().map(|c| col(*c).eq(col(*c).shift(lit(1)))).reduce(|a, b| a.and(b)).expect("group columns");
-    Ok(payments.sort(group.iter().copied().chain(["date", "payment_id"]).collect::<Vec<_>>(), SortMultipleOptions::default()).filter(
-        same_group
-            .and((col("date").cast(DataType::Int64) - col("date").shift(lit(1)).cast(DataType::Int64)).lt_eq(lit(DUPLICATE_WINDOW_DAYS))),
-    ))
+    Ok(payments
+        .sort(group.iter().copied().chain(["date", "payment_id"]).collect::<Vec<_>>(), SortMultipleOptions::default())
+        .filter(same_group.and((col("date").cast(DataType::Int64) - col("date").shift(lit(1)).cast(DataType::Int64)).lt_eq(window))))
 }
 
 /// Personal subsidies whose recipient appears in no employment, unemployment or

@@ -125,7 +125,7 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
             if show_period {
                 tile.label(egui::RichText::new(f.period.label(lang)).small().color(theme.text_muted.egui()));
             }
-            response.on_hover_text(provenance(f.measure, f.period, lang));
+            response.on_hover_text(provenance(f.measure, cx.rules(), f.period, lang));
             if i % columns == columns - 1 {
                 ui.end_row();
             }

@@ -22,6 +22,7 @@ use szjy_model::catalogue::{MeasureDef, Topic};
 use szjy_model::cube::Cube;
 use szjy_model::lang::Lang;
 use szjy_model::period::Period;
+use szjy_model::rules::MeasureRules;
 
 pub use alerts::{ticker_items, TickerItem};
 pub use kpi::change_text;
@@ -73,8 +74,8 @@ pub(crate) fn filtered_name(def: &MeasureDef, category: Option<&str>, lang: Lang
 }
 
 /// The hover text of a number: its definition (口径) and where it comes from.
-fn provenance(def: &MeasureDef, period: Period, lang: Lang) -> String {
-    let (definition, lineage) = (def.definition(lang), def.lineage);
+fn provenance(def: &MeasureDef, rules: &MeasureRules, period: Period, lang: Lang) -> String {
+    let (definition, lineage) = (def.definition(rules, lang), def.lineage);
     format!(
         "{}：{definition}\n{}：{lineage}\n{}：{}",
         text(lang, "definition"),

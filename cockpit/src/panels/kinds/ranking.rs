@@ -64,5 +64,5 @@ fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option
             .small()
             .color(cx.theme.text_muted.egui()),
     )
-    .on_hover_text(provenance(def, period, lang));
+    .on_hover_text(provenance(def, cx.rules(), period, lang));
 }

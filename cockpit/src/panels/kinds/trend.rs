@@ -49,7 +49,7 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String], months: u32) -> Tr
         })
         .collect();
     let last = series.first().and_then(|s| s.points.last()).map(|(p, _)| *p);
-    let provenance = szjy_model::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, last, lang));
+    let provenance = szjy_model::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, &cube.rules, last, lang));
     Trend { measure: measures[0].clone(), series, provenance }
 }
 

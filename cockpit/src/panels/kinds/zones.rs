@@ -1,4 +1,6 @@
-//! 服务区: the zones within the view's region and their standing against the targets.
+//! 服务区: the zones within the view's region and their standing against the targets: 达标
+//! or 未达标 for a year that has ended and the zone was open throughout; otherwise 进度
+//! against targets pro-rated to the part of the year covered, never 达标.
 
 use bevy_egui::egui;
 use szjy_model::cube::{Cube, ZoneStatus};
@@ -16,7 +18,7 @@ pub fn prepare(cube: &Cube, view: &View) -> Zones {
     let year = view.month.year();
     let mut list: Vec<ZoneStatus> =
         cube.zones.iter().filter(|z| z.year == year && RegionTree::shandong().is_within(z.county, view.region)).cloned().collect();
-    list.sort_by(|a, b| a.meets_targets.cmp(&b.meets_targets).then(a.zone_id.cmp(&b.zone_id)));
+    list.sort_by(|a, b| a.on_target.cmp(&b.on_target).then(a.zone_id.cmp(&b.zone_id)));
     Zones(list)
 }
 
@@ -54,17 +56,34 @@ fn zone_row(ui: &mut egui::Ui, cx: &PanelContext, z: &ZoneStatus) {
     let (theme, lang) = (cx.theme, cx.lang());
     ui.spacing_mut().item_spacing.y = 2.0;
     ui.horizontal(|ui| {
-        let (word, color) = if z.meets_targets { ("met", theme.good) } else { ("not_met", theme.bad) };
+        let word = standing(z);
+        let color = if z.on_target { theme.good } else { theme.bad };
         ui.label(egui::RichText::new(text(lang, word)).color(color.egui()).strong());
         ui.add(egui::Label::new(egui::RichText::new(&z.name).color(theme.text.egui())).wrap_mode(egui::TextWrapMode::Extend));
     });
     crate::panels::wrapped_label(ui, &zone_figures(z, lang), cx.sizes.small, theme.text_muted.egui());
 }
 
-/// A zone's figures against its targets, in one line of words.
+/// The word for a zone's year: 达标 or 未达标 once evaluated, 进度正常 or 进度落后 before.
+fn standing(z: &ZoneStatus) -> &'static str {
+    match (z.evaluated, z.on_target) {
+        (true, true) => "met",
+        (true, false) => "not_met",
+        (false, true) => "on_pace",
+        (false, false) => "behind_pace",
+    }
+}
+
+/// A zone's figures against its targets, in one line of words (with the share of the
+/// year the targets are pro-rated to, before the year is evaluated).
 fn zone_figures(z: &ZoneStatus, lang: szjy_model::lang::Lang) -> String {
+    let share = if z.evaluated {
+        String::new()
+    } else {
+        format!(" · {}", text(lang, "targets_share").replace("{}", &format!("{:.0}%", z.share_of_year * 100.0)))
+    };
     format!(
-        "{} {}/{} · {} {}/{} · {} {}/{}",
+        "{} {}/{} · {} {}/{} · {} {}/{}{share}",
         text(lang, "services"),
         z.services,
         z.services_target,
@@ -82,22 +101,34 @@ mod tests {
     use super::*;
     use szjy_model::period::Period;
 
-    fn zone(id: &str, county: u32, year: i32, meets_targets: bool) -> ZoneStatus {
+    fn zone(id: &str, county: u32, year: i32, on_target: bool) -> ZoneStatus {
         ZoneStatus {
             zone_id: id.into(),
             name: id.into(),
             kind: "community".into(),
             county,
             year,
-            months_observed: 12,
+            evaluated: true,
+            share_of_year: 1.0,
             services: 0,
             services_target: 0,
             valid_records: 0,
             records_target: 0,
             functions_used: 0,
             functions_target: 0,
-            meets_targets,
+            on_target,
         }
+    }
+
+    #[test]
+    fn only_an_evaluated_year_says_met() {
+        let mut z = zone("Z1", 370102, 2025, true);
+        assert_eq!(standing(&z), "met");
+        (z.evaluated, z.share_of_year) = (false, 0.5);
+        assert_eq!(standing(&z), "on_pace");
+        assert!(zone_figures(&z, szjy_model::lang::Lang::Zh).ends_with(" · 目标按50%折算"));
+        z.on_target = false;
+        assert_eq!(standing(&z), "behind_pace");
     }
 
     #[test]
