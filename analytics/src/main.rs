@@ -104,8 +104,12 @@ enum Command {
     Schemas {
         /// Instead print, per source, the SQL condition that accepted rows meet (JSON; the
         /// benchmark gives DuckDB the same validation).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "measures")]
         sql: bool,
+        /// Instead print the measures' 口径 and 口径来源, the rules' parameters and the 口径
+        /// change log as Markdown (the measures section of data/README.md).
+        #[arg(long)]
+        measures: bool,
     },
     /// The main job on the embedded default data: generate (if missing) → build → summary.
     Run {
@@ -647,8 +651,11 @@ fn main() -> Result<()> {
             let rules = szjy_model::rules::MeasureRules::from_file(rules_config.as_deref()).map_err(anyhow::Error::msg)?;
             run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None, reporting, rules })?;
         }
-        Command::Schemas { sql: false } => print!("{}", schema::markdown()),
-        Command::Schemas { sql: true } => {
+        Command::Schemas { sql: false, measures: false } => print!("{}", schema::markdown()),
+        Command::Schemas { measures: true, .. } => {
+            print!("{}", szjy_model::catalogue::markdown(szjy_model::rules::MeasureRules::builtin()))
+        }
+        Command::Schemas { sql: true, measures: false } => {
             let today = ingest::day_of_ingest()?;
             let accepts: std::collections::BTreeMap<&str, String> =
                 schema::SOURCES.iter().map(|s| (s.name, schema::sql_accepts(s, today))).collect();

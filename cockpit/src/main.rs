@@ -41,6 +41,9 @@ struct Cli {
     /// Open the analyst's query window at start.
     #[arg(long)]
     analyst: bool,
+    /// Open the 数据来源 window at start (sources, months, definitions and their bases).
+    #[arg(long)]
+    sources: bool,
     /// Render one view to this PNG file and exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -175,6 +178,7 @@ fn main() -> std::process::ExitCode {
     settings.month = cli.period;
     settings.theme = cli.theme;
     settings.analyst_open = cli.analyst;
+    settings.sources_open = cli.sources;
     settings.bench_seconds = cli.bench;
     settings.soak_switches = cli.soak;
     settings.lang = match cli.lang {

@@ -14,11 +14,11 @@ use super::models::{self, concat_facts, Sources, DIM, MEASURE, REGION, VALUE, YE
 use super::rollup::{self, KIND, LEVEL, NUM};
 use crate::suppress;
 use szjy_model::alert::{Alert, AlertLevel};
-use szjy_model::cube::{Cube, SourceReport, ZoneStatus, TOTAL};
+use szjy_model::cube::{Cube, SourceMonth, SourceReport, ZoneStatus, TOTAL};
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Level, RegionTree};
 use szjy_model::rules::MeasureRules;
-use szjy_model::schema::SOURCES;
+use szjy_model::schema::{Rule, SOURCES};
 use szjy_model::warning::{events, WarningConfig};
 
 pub const INTERNAL_CUBE: &str = "cube.internal.bin";
@@ -155,6 +155,10 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     steps.tick("ranking and cells");
     cube.warning = cfg.warning.clone();
     cube.rules = cfg.rules.clone();
+    cube.reporting = cfg.reporting.clone();
+    cube.coverage = coverage(&sources, cfg, &window, context.today)?;
+    let incomplete = szjy_model::completeness::flag_incomplete(&mut cube);
+    tracing::debug!(incomplete, "cells over incomplete parts flagged");
     cube.alerts = event_alerts(&cube, &cfg.warning, &cfg.rules, &facts.layoffs)?;
     let warnings = crate::warning::evaluate(&mut cube, RegionTree::shandong());
     tracing::debug!(alerts = ?warnings.alerts, indexed = warnings.indexed, "warnings");
@@ -448,6 +452,91 @@ fn write_cubes(cfg: &BuildConfig, cube: &Cube, reconciliation: &[Reconciliation]
 }
 
 /// Per source that 数据截至 waits for, the months in which it has accepted rows.
+/// Per dated source and month of the window due by `today` (past its release lag): rows
+/// accepted and quarantined, the declared reporting regions without rows (for sources every
+/// region reports every month) and the regions with rows quarantined (read back from the
+/// quarantine file, which the server carries into every version; a row whose region cannot
+/// be read counts at the province, one whose month cannot be read in no month).
+fn coverage(sources: &Sources, cfg: &BuildConfig, window: &DataWindow, today: NaiveDate) -> Result<Vec<SourceMonth>> {
+    use szjy_model::reporting::{release_day, Reporter};
+    let tree = RegionTree::shandong();
+    let mut out = Vec::new();
+    for schema in SOURCES {
+        let (Some(date), Some(declared)) = (schema.partition_date, cfg.reporting.declaration(schema.name)) else { continue };
+        let Some(region_col) = schema.columns.iter().find(|c| matches!(c.rule, Rule::County | Rule::City)).map(|c| c.name) else {
+            continue;
+        };
+        let level = match declared.reported_by {
+            Reporter::Counties => Level::County,
+            Reporter::Cities => Level::City,
+            Reporter::Province => Level::Province,
+        };
+        let accepted = sources
+            .get(schema.name)
+            .group_by([
+                col(region_col).cast(DataType::Int64).alias(REGION),
+                models::year_of(col(date)).alias(YEAR),
+                models::month_of(col(date)).alias(models::MONTH),
+            ])
+            .agg([len().cast(DataType::Int64).alias("n")])
+            .collect()
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("counting {} by region and month", schema.name))?;
+        let (regions, years, months, counts) =
+            (i64_col(&accepted, REGION)?, i64_col(&accepted, YEAR)?, i64_col(&accepted, models::MONTH)?, i64_col(&accepted, "n")?);
+        let mut rows: HashMap<(i32, u32), u64> = HashMap::new();
+        let mut present: HashMap<i32, Vec<u32>> = HashMap::new();
+        for i in 0..accepted.height() {
+            let (Some(r), Some(y), Some(m), Some(n)) = (regions.get(i), years.get(i), months.get(i), counts.get(i)) else { continue };
+            let index = Period::month(y as i32, m as u32).month_index();
+            *rows.entry((index, r as u32)).or_default() += n as u64;
+            present.entry(index).or_default().push(r as u32);
+        }
+        let mut quarantined: HashMap<i32, (u64, Vec<u32>)> = HashMap::new();
+        let path = cfg.out.join(QUARANTINE_DIR).join(format!("{}.csv", schema.name));
+        if path.exists() {
+            let (_, columns) = crate::panel_file::read_text_columns(&path, &[region_col, date])?;
+            for (region, day) in columns[0].iter().zip(&columns[1]) {
+                let Some(month) = day.as_deref().and_then(|d| d.get(..7)).and_then(|m| m.parse::<Period>().ok()) else { continue };
+                let region = region
+                    .as_deref()
+                    .and_then(|r| r.parse::<u32>().ok())
+                    .filter(|r| tree.get(*r).is_some_and(|g| g.level == level))
+                    .unwrap_or(szjy_model::region::PROVINCE);
+                let entry = quarantined.entry(month.month_index()).or_default();
+                entry.0 += 1;
+                if !entry.1.contains(&region) {
+                    entry.1.push(region);
+                }
+            }
+        }
+        for index in window.start..=window.as_of_index {
+            let month = Period::from_month_index(index as i32);
+            if release_day(month.year(), month.last_month(), declared.release_lag_days) > today {
+                continue;
+            }
+            let index = index as i32;
+            let have = present.get(&index).map(Vec::as_slice).unwrap_or_default();
+            let missing: Vec<u32> = if declared.every_month {
+                tree.at_level(level).map(|r| r.adcode).filter(|r| !have.contains(r)).collect()
+            } else {
+                Vec::new()
+            };
+            let (bad, mut quarantined_in) = quarantined.remove(&index).unwrap_or_default();
+            quarantined_in.sort_unstable();
+            out.push(SourceMonth {
+                source: schema.name.to_string(),
+                month,
+                accepted: have.iter().map(|r| rows.get(&(index, *r)).copied().unwrap_or_default()).sum(),
+                quarantined: bad,
+                missing,
+                quarantined_in,
+            });
+        }
+    }
+    Ok(out)
+}
+
 fn months_with_data(
     sources: &Sources,
     reporting: &szjy_model::reporting::ReportingConfig,

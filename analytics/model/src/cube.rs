@@ -12,6 +12,7 @@ use crate::alert::Alert;
 use crate::catalogue::{self, MeasureDef};
 use crate::period::{Period, PeriodKind};
 use crate::region::{Adcode, RegionTree};
+use crate::reporting::ReportingConfig;
 use crate::rules::MeasureRules;
 use crate::warning::WarningConfig;
 
@@ -21,7 +22,9 @@ use crate::warning::WarningConfig;
 ///    its warning configuration.
 /// 4: source reports count the rows a later file replaced (`SourceReport::replaced`).
 /// 5: the cube carries the measure rules it was built with (`rules`, the numbers in every
-///    口径); zones are evaluated or in progress (`ZoneStatus::evaluated`).
+///    口径) and its source declarations (`reporting`); zones are evaluated or in progress
+///    (`ZoneStatus::evaluated`); cells computed over incomplete parts are flagged
+///    `INCOMPLETE`, with each source's months in `coverage`.
 pub const FORMAT_VERSION: u32 = 5;
 
 /// Cell flags (bit set).
@@ -34,6 +37,9 @@ pub mod flags {
     pub const SUPPRESSED_DERIVED: u8 = 4;
     /// A model estimate (forecast), not an observation.
     pub const ESTIMATED: u8 = 8;
+    /// Computed over incomplete parts: a reporting region within it has rows missing or
+    /// quarantined in a month it covers (`completeness::gaps` says which).
+    pub const INCOMPLETE: u8 = 16;
     pub const ANY_SUPPRESSED: u8 = SUPPRESSED_PRIMARY | SUPPRESSED_COMPLEMENTARY | SUPPRESSED_DERIVED;
 }
 
@@ -96,6 +102,28 @@ pub struct SourceReport {
     /// Rows a later file or batch replaced (the same row identity): rows in = accepted +
     /// quarantined + replaced.
     pub replaced: u64,
+}
+
+/// One dated source's rows in one month: how many were accepted and quarantined, and the
+/// reporting regions whose figures that month are incomplete.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceMonth {
+    pub source: String,
+    pub month: Period,
+    pub accepted: u64,
+    pub quarantined: u64,
+    /// Declared reporting regions without a row, for a source that every region reports
+    /// every month (`reporting::Declaration::every_month`).
+    pub missing: Vec<Adcode>,
+    /// Regions with rows quarantined; the province where a row's region could not be read.
+    pub quarantined_in: Vec<Adcode>,
+}
+
+impl SourceMonth {
+    /// Regions whose figures this month are incomplete.
+    pub fn incomplete(&self) -> impl Iterator<Item = Adcode> + '_ {
+        self.missing.iter().chain(&self.quarantined_in).copied()
+    }
 }
 
 /// A service zone's standing against the pilot notice's yearly targets
@@ -188,6 +216,10 @@ pub struct Cube {
     pub demo_data: bool,
     pub variant: Variant,
     pub sources: Vec<SourceReport>,
+    /// Per dated source and month: rows accepted and quarantined, incomplete regions.
+    pub coverage: Vec<SourceMonth>,
+    /// The source declarations the build judged completeness by.
+    pub reporting: ReportingConfig,
     pub measures: Vec<String>,
     pub dims: Vec<String>,
     pub cells: Vec<Cell>,
@@ -251,6 +283,8 @@ impl Cube {
             cells: Vec::new(),
             alerts: Vec::new(),
             warning: WarningConfig::default(),
+            coverage: Vec::new(),
+            reporting: ReportingConfig::default(),
             rules: MeasureRules::default(),
             zones: Vec::new(),
             evaluations: Vec::new(),
@@ -416,6 +450,7 @@ impl Cube {
             &self.alerts,
             &self.warning,
             &self.rules,
+            &self.coverage,
             &self.zones,
             &self.evaluations,
             &self.measures,
@@ -440,6 +475,8 @@ impl Cube {
             demo_data: self.demo_data,
             variant: self.variant,
             sources: self.sources.clone(),
+            coverage: self.coverage.clone(),
+            reporting: self.reporting.clone(),
             measures: self.measures.clone(),
             dims: self.dims.clone(),
             cells: self.cells.iter().filter(|c| within(c.region)).copied().collect(),

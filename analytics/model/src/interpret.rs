@@ -139,6 +139,7 @@ pub fn paragraphs(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang
             w.say(format!("本月触发预警{alerts}条，请在预警专题查看。"), format!("{alerts} alerts this month; see the alerts page."));
         }
     }
+    proxy_note(&mut w);
     if w.out.is_empty() {
         w.about = None;
         w.say(
@@ -147,6 +148,33 @@ pub fn paragraphs(cube: &Cube, topic: Topic, region: Adcode, month: Period, lang
         );
     }
     w.out
+}
+
+/// 口径说明: which of the figures described are proxies of an official figure, by their
+/// tag (登记口径, 参保口径), so a reader does not take them for the official statistic.
+fn proxy_note(w: &mut Writer) {
+    let mut proxies: Vec<&catalogue::MeasureDef> = Vec::new();
+    for id in w.out.iter().filter_map(|p| p.measure) {
+        if let Some(def) = catalogue::measure(id).filter(|d| d.basis.tag(w.lang).is_some()) {
+            if !proxies.iter().any(|p| p.id == def.id) {
+                proxies.push(def);
+            }
+        }
+    }
+    let Some(first) = proxies.first() else { return };
+    let named = |lang: Lang| -> Vec<String> {
+        proxies
+            .iter()
+            .map(|d| {
+                format!("{}{}", d.name(lang), d.basis.tag(lang).map_or(String::new(), |t| lang.pick(format!("为{t}"), format!(" ({t})"))))
+            })
+            .collect()
+    };
+    w.about(first.id);
+    w.say(
+        format!("口径说明：{}，与官方统计口径不同，详见指标口径。", named(Lang::Zh).join("、")),
+        format!("Note: {} differ from the official definitions; see the definitions.", named(Lang::En).join(", ")),
+    );
 }
 
 fn employment(w: &mut Writer, month: Period, ytd: Period) {

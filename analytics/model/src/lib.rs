@@ -7,12 +7,13 @@
 //! cockpit, native and in the browser, reads it with this crate alone.
 //!
 //! Modules from the bottom up: `lang`, `period`, `codes`, `robust` → `region`, `schema`,
-//! `rules` → `catalogue`, `reporting` → `alert` → `warning` → `cube` → `indicator`, `outlook`,
-//! `lifecycle`, `protocol` → `interpret`. Nothing imports a module above it.
+//! `rules` → `catalogue`, `reporting` → `alert` → `warning` → `cube` → `completeness`, `indicator`,
+//! `outlook`, `lifecycle`, `protocol` → `interpret`. Nothing imports a module above it.
 
 pub mod alert;
 pub mod catalogue;
 pub mod codes;
+pub mod completeness;
 pub mod cube;
 pub mod indicator;
 pub mod interpret;

@@ -30,6 +30,11 @@ pub struct Declaration {
     pub release_lag_days: u32,
     /// Whether 数据截至 waits for this source.
     pub for_as_of: bool,
+    /// Whether every reporting region sends rows every month (an estimate per region and
+    /// month, a filing), so a region-month without rows is missing rather than zero. For
+    /// event records (registrations, payments) no rows can mean no events.
+    #[serde(default)]
+    pub every_month: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -180,6 +180,14 @@ impl Default for MeasureRules {
     }
 }
 
+/// A group of rules in words (`MeasureRules::describe`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleLine {
+    pub name: &'static str,
+    pub rule: String,
+    pub basis: String,
+}
+
 /// A number as a definition writes it: no trailing zeros (`1.5`, `35`, `8`).
 fn number(v: f64) -> String {
     let text = format!("{v:.4}");
@@ -265,6 +273,54 @@ impl MeasureRules {
         ]
     }
 
+    /// Each group of rules in words, with its basis: for the 数据来源 screen and
+    /// data/README.md.
+    pub fn describe(&self, lang: Lang) -> Vec<RuleLine> {
+        let lines: [(&str, &str, &str, &str, &String, &String); 5] = [
+            (
+                "疑似重复发放",
+                "Suspected duplicate payments",
+                "同一受益人、同一补贴类型、相同金额{duplicate_window_days}天内再次拨付；按月发放的{instalment_types}为{instalment_window_days}天",
+                "The same recipient, type and amount again within {duplicate_window_days} days; {instalment_window_days} days for the monthly {instalment_types}",
+                &self.duplicate_payments.basis_zh,
+                &self.duplicate_payments.basis_en,
+            ),
+            (
+                "服务区年度目标",
+                "Service zones' yearly targets",
+                "服务人次：人社部门{zone_services_bureau}、普通高校和技工院校{zone_services_school}；有效数据{zone_records}条；服务功能{zone_functions}项（共{zone_functions_listed}项）",
+                "Visits: {zone_services_bureau} (bureau), {zone_services_school} (universities, technical schools); {zone_records} valid records; {zone_functions} of {zone_functions_listed} functions",
+                &self.service_zones.basis_zh,
+                &self.service_zones.basis_en,
+            ),
+            ("规模裁员预警", "Layoff alerts", "{layoff_rule}", "{layoff_rule}", &self.layoffs.basis_zh, &self.layoffs.basis_en),
+            (
+                "长期失业",
+                "Long-term unemployment",
+                "失业登记持续{long_term_months}个月及以上",
+                "An unemployment registration open {long_term_months} months or more",
+                &self.long_term_unemployment.basis_zh,
+                &self.long_term_unemployment.basis_en,
+            ),
+            (
+                "本平台紧缺指数",
+                "The project's shortage index",
+                "缺口{weight_gap}%、求人倍率{weight_ratio}%（倍率{ratio_cap}及以上满分）、持续性{weight_persistence}%（近{persistence_quarters}个季度求人倍率高于{tight_ratio}的比例）、工资增长{weight_wage_growth}%（增长{wage_growth_full_marks}%及以上满分）、覆盖面{weight_breadth}%",
+                "Gap {weight_gap}%, ratio {weight_ratio}% (full at {ratio_cap}), persistence {weight_persistence}% (last {persistence_quarters} quarters above {tight_ratio}), wage growth {weight_wage_growth}% (full at {wage_growth_full_marks}%), breadth {weight_breadth}%",
+                &self.shortage_score.basis_zh,
+                &self.shortage_score.basis_en,
+            ),
+        ];
+        lines
+            .into_iter()
+            .map(|(name_zh, name_en, zh, en, basis_zh, basis_en)| RuleLine {
+                name: lang.pick(name_zh, name_en),
+                rule: self.render(lang.pick(zh, en), lang),
+                basis: lang.pick(basis_zh, basis_en).clone(),
+            })
+            .collect()
+    }
+
     /// `template` with every `{name}` replaced by the parameter's text in `lang`.
     /// Panics on a placeholder it does not know (the catalogue's tests render every
     /// definition, so none ships).
@@ -300,6 +356,12 @@ mod tests {
             "Social insurance subsidy, Public-welfare job subsidy, Internship subsidy"
         );
         assert_eq!(rules.service_zones.services_for("普通高校"), 3000);
+        let lines = rules.describe(Lang::Zh);
+        assert_eq!(
+            lines[0].rule,
+            "同一受益人、同一补贴类型、相同金额90天内再次拨付；按月发放的社会保险补贴、公益性岗位补贴、就业见习补贴为20天"
+        );
+        assert!(lines.iter().all(|l| !l.rule.contains('{') && !l.basis.is_empty()));
     }
 
     #[test]

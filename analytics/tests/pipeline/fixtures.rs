@@ -7,7 +7,9 @@ use crate::temp_dir;
 
 use szjy_engine::build::{build, BuildConfig};
 use szjy_engine::keys::PersonHasher;
-use szjy_model::cube::{Cube, TOTAL};
+use szjy_model::catalogue;
+use szjy_model::completeness::Coverage;
+use szjy_model::cube::{flags, Cube, TOTAL};
 use szjy_model::period::Period;
 use szjy_model::warning::events;
 use szjy_model::Lookup;
@@ -271,6 +273,20 @@ fn every_model_gives_the_hand_worked_answer() {
     // Mobile population reported for January only: the quarter's stock is March's, so
     // it is missing, not January's.
     assert!(matches!(cube.get("resident_population_mobile", 370102, "2025Q1".parse().unwrap(), TOTAL), Lookup::Missing));
+
+    // Completeness: every county reports its mobile estimate every month, and only 历下
+    // and 市中 did, in January: Jinan's January is 2 of 12, flagged; 历下's own is not.
+    let january = "2025-01".parse::<Period>().unwrap();
+    let flag = |measure: &str, region: u32| cube.cell(measure, region, january, TOTAL).unwrap().flags & flags::INCOMPLETE != 0;
+    assert!(flag("resident_population_mobile", 370100) && !flag("resident_population_mobile", 370102));
+    let coverage = Coverage::of(cube);
+    let gaps = coverage.gaps(catalogue::measure("resident_population_mobile").unwrap(), 370100, january).unwrap();
+    assert_eq!((gaps.expected, gaps.complete()), (12, 2));
+    let month = cube.coverage.iter().find(|m| m.source == "mobile_population" && m.month == january).unwrap();
+    assert_eq!((month.accepted, month.quarantined, month.missing.len()), (2, 0, 134));
+    // Registrations are events: a county without any is not missing, so nothing of them is
+    // flagged where nothing was quarantined.
+    assert!(!flag("new_urban_jobs", 370100));
 
     // The policy started in February: no 12-month window after it yet, so no estimate.
     assert!(cube.evaluations.is_empty());

@@ -151,6 +151,16 @@ fn generated_data_meets_its_manifest() {
             .collect::<Vec<_>>()
     );
 
+    // Quarantined rows leave their county's month incomplete: the coverage counts them by
+    // month (never more than were quarantined), and cells over them carry the flag.
+    for rec in &out.reconciliation {
+        let by_month: u64 = cube.coverage.iter().filter(|m| m.source == rec.source).map(|m| m.quarantined).sum();
+        assert!(by_month <= rec.quarantined, "{}: {by_month} by month of {} quarantined", rec.source, rec.quarantined);
+    }
+    let quarantined_in_months: u64 = cube.coverage.iter().map(|m| m.quarantined).sum();
+    let flagged = cube.cells.iter().filter(|c| c.flags & szjy_model::cube::flags::INCOMPLETE != 0).count();
+    assert!(quarantined_in_months > 100 && flagged > 0, "{quarantined_in_months} rows by month, {flagged} cells flagged");
+
     // The public cube: no visible person count below k, and no relation that gives a
     // hidden cell away. (Forecasts are estimates made from its visible cells only, so
     // they may be small: they count no one.)

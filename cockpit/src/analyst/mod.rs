@@ -51,6 +51,8 @@ pub struct AnalystPlugin {
     pub enabled: bool,
     /// The query window is open at start.
     pub open_at_start: bool,
+    /// The 数据来源 window is open at start.
+    pub sources_at_start: bool,
     /// Where exports are written.
     pub export_dir: PathBuf,
 }
@@ -62,7 +64,7 @@ impl Plugin for AnalystPlugin {
         }
         app.insert_resource(AnalystState {
             query_open: self.open_at_start,
-            sources_open: false,
+            sources_open: self.sources_at_start,
             measure: "new_urban_jobs".into(),
             kind: PeriodKind::Month,
             periods: 6,
@@ -268,8 +270,12 @@ fn sources_window(
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;
     let mut open = state.sources_open;
-    egui::Window::new(text(lang, "sources")).open(&mut open).default_width(720.0).default_pos(egui::pos2(420.0, 100.0)).show(ctx, |ui| {
-        egui::ScrollArea::vertical().max_height(600.0).show(ui, |ui| {
+    // As tall as the screen allows: the source tables, the months and the definitions are
+    // read together.
+    let height = (ctx.content_rect().height() - 160.0).max(300.0);
+    let window = egui::Window::new(text(lang, "sources")).open(&mut open).default_width(720.0).default_height(height);
+    window.default_pos(egui::pos2(420.0, 100.0)).show(ctx, |ui| {
+        egui::ScrollArea::vertical().max_height(height).auto_shrink([false, false]).show(ui, |ui| {
             let variant = match cube.variant {
                 Variant::Public { k } => format!("{} (k = {k})", text(lang, "public_cube")),
                 Variant::Internal => text(lang, "internal_cube").to_string(),
@@ -295,14 +301,34 @@ fn sources_window(
                     ui.end_row();
                 }
             });
+            ui.heading(text(lang, "by_month"));
+            source_months(ui, cube, lang);
             ui.heading(text(lang, "definitions"));
             for id in scenes.0[view.topic].measure_ids() {
                 let Some(m) = catalogue::measure(id) else { continue };
                 let (name, unit, definition) = (m.name(lang), m.unit(lang), m.definition(&cube.rules, lang));
                 ui.label(egui::RichText::new(lang.pick(format!("{name}（{unit}）"), format!("{name} ({unit})"))).strong());
                 ui.label(definition);
+                ui.label(format!("{}：{}", text(lang, "basis"), m.basis.describe(lang)));
                 ui.label(egui::RichText::new(format!("{}：{}", text(lang, "source"), m.lineage)).small());
                 ui.add_space(4.0);
+            }
+            ui.heading(text(lang, "rules"));
+            egui::Grid::new("rules").striped(true).show(ui, |ui| {
+                for line in cube.rules.describe(lang) {
+                    ui.strong(line.name);
+                    ui.vertical(|ui| {
+                        ui.label(line.rule);
+                        ui.label(egui::RichText::new(format!("{}：{}", text(lang, "basis"), line.basis)).small());
+                    });
+                    ui.end_row();
+                }
+            });
+            ui.heading(text(lang, "changes"));
+            for change in catalogue::CHANGES {
+                let names: Vec<&str> = change.measures.iter().filter_map(|id| catalogue::measure(id)).map(|m| m.name(lang)).collect();
+                ui.label(egui::RichText::new(format!("{} · {}", change.effective, names.join(lang.pick("、", ", ")))).strong());
+                ui.label(change.what.pick(lang));
             }
             ui.heading(text(lang, "licences"));
             for (what, attribution) in ATTRIBUTIONS {
@@ -312,4 +338,52 @@ fn sources_window(
     });
     state.sources_open = open;
     Ok(())
+}
+
+/// Per dated source, its last 12 months: rows accepted and quarantined, and the regions
+/// whose figures are incomplete (none sent where every region reports every month, or
+/// rows quarantined).
+fn source_months(ui: &mut egui::Ui, cube: &szjy_model::Cube, lang: szjy_model::lang::Lang) {
+    let tree = szjy_model::RegionTree::shandong();
+    let mut names: Vec<&str> = cube.coverage.iter().map(|m| m.source.as_str()).collect();
+    names.dedup();
+    for name in names {
+        let zh = szjy_model::schema::source(name).map_or(name, |s| s.zh);
+        let months: Vec<_> = cube.coverage.iter().filter(|m| m.source == name).rev().take(12).collect();
+        let incomplete = months.iter().filter(|m| m.incomplete().next().is_some()).count();
+        let title = lang.pick(format!("{zh} {name} · {incomplete}个月数据不全"), format!("{name} · {incomplete} months incomplete"));
+        // The sources with gaps open, so what is incomplete is seen first.
+        egui::CollapsingHeader::new(title).id_salt(("source_months", name)).default_open(incomplete > 0).show(ui, |ui| {
+            egui::Grid::new(("source_months_grid", name)).striped(true).show(ui, |ui| {
+                for key in ["period", "accepted", "quarantined", "incomplete_regions"] {
+                    ui.strong(text(lang, key));
+                }
+                ui.end_row();
+                for m in months {
+                    ui.label(m.month.label(lang));
+                    ui.label(m.accepted.to_string());
+                    ui.label(m.quarantined.to_string());
+                    // Rows whose region could not be read count at the province.
+                    let regions: Vec<&str> = m
+                        .incomplete()
+                        .map(|r| {
+                            if r == szjy_model::region::PROVINCE {
+                                text(lang, "unreadable_region")
+                            } else {
+                                tree.get(r).map_or("?", |g| g.name(lang))
+                            }
+                        })
+                        .collect();
+                    let shown = regions.iter().take(4).copied().collect::<Vec<_>>().join(lang.pick("、", ", "));
+                    let more = regions.len().saturating_sub(4);
+                    ui.label(if more > 0 {
+                        lang.pick(format!("{shown}等{}个", regions.len()), format!("{shown} and {more} more"))
+                    } else {
+                        shown
+                    });
+                    ui.end_row();
+                }
+            });
+        });
+    }
 }

@@ -85,18 +85,15 @@ fn prepare_contents(
     let (left, right) = scene.columns(wall);
     let prepare = |panels: &[Panel]| panels.iter().map(|p| kinds::prepare(cube, &view, &scenes, scene.topic, &p.kind)).collect();
     let category = view.category.as_deref();
-    let mut footnotes = Vec::new();
-    let mut heroes = Vec::new();
+    let mut headlines = Vec::new();
+    let mut notes = Vec::new();
     for hero in scene.wall.hero.iter().filter(|_| wall) {
         let Some(headline) = figures::headline(cube, hero, view.region, view.month, category) else { continue };
-        let mut marks = String::new();
-        for note in figures::footnotes(&headline, hero, view.month, &cube.rules, view.lang) {
-            let mark = figures::footnote_mark(footnotes.len());
-            marks.push(mark);
-            footnotes.push(format!("{mark} {note}"));
-        }
-        heroes.push((headline, marks));
+        notes.push(figures::footnotes(&headline, hero, view.month, &cube.rules, view.lang));
+        headlines.push(headline);
     }
+    let (marks, footnotes) = figures::mark_footnotes(notes);
+    let heroes = headlines.into_iter().zip(marks).collect();
     let caption = if wall { caption(cube, scene, &view, &choropleth) } else { Vec::new() };
     let ticker = if wall { kinds::ticker_items(cube, &view) } else { Vec::new() };
     *contents = PanelContents { left: prepare(left), right: prepare(right), heroes, footnotes, caption, ticker };
@@ -648,9 +645,11 @@ pub(crate) fn legend(ui: &mut egui::Ui, cx: &PanelContext, choropleth: &Chorople
     ui.horizontal(|ui| {
         let unit = if unit.is_empty() { String::new() } else { lang.pick(format!("（{unit}）"), format!(" ({unit})")) };
         ui.label(egui::RichText::new(format!("{name}{unit} · {period} · {level}")).strong()).on_hover_text(format!(
-            "{}：{}",
+            "{}：{}\n{}：{}",
             text(lang, "definition"),
-            def.definition(cx.rules(), lang)
+            def.definition(cx.rules(), lang),
+            text(lang, "basis"),
+            def.basis.describe(lang)
         ));
     });
     ui.horizontal_wrapped(|ui| {

@@ -4,7 +4,8 @@
 
 use szjy_model::catalogue::{self, DimKind, MeasureDef};
 use szjy_model::codes;
-use szjy_model::cube::{Cube, Lookup, TOTAL};
+use szjy_model::completeness::{Coverage, Gaps};
+use szjy_model::cube::{flags, Cube, Lookup, TOTAL};
 use szjy_model::interpret::change_pct;
 use szjy_model::lang::Lang;
 use szjy_model::period::{Period, PeriodKind};
@@ -43,7 +44,12 @@ pub struct Figure {
     pub change_on_year: Option<Change>,
     /// The category the value is for (the filter, where it applies to this measure).
     pub category: Option<String>,
+    /// What the value is missing, where it was computed over incomplete parts.
+    pub gaps: Option<Gaps>,
 }
+
+/// The mark beside a figure computed over incomplete parts (数据不全).
+pub const INCOMPLETE_MARK: &str = "※";
 
 /// A change between two values: in percent of the earlier one, or, for a measure that is
 /// itself a percentage (a rate), in percentage points, as official releases state rates'
@@ -119,7 +125,11 @@ pub fn figure_at(cube: &Cube, def: &'static MeasureDef, region: Adcode, period: 
         _ => Change::between(def, value, at(period.previous())),
     };
     let change_on_year = Change::between(def, value, at(period.year_ago()));
-    Figure { measure: def, period, value, change_on_previous, change_on_year, category: category.map(str::to_string) }
+    let gaps = cube
+        .cell(def.id, region, period, category.unwrap_or(TOTAL))
+        .filter(|c| c.flags & flags::INCOMPLETE != 0)
+        .and_then(|_| Coverage::of(cube).gaps(def, region, period));
+    Figure { measure: def, period, value, change_on_previous, change_on_year, category: category.map(str::to_string), gaps }
 }
 
 /// A headline figure of the wall: a measure's value (the year so far for a cumulative
@@ -140,7 +150,8 @@ pub struct Progress {
 
 /// What a wall must say under its caption about a headline figure, since nobody can hover
 /// over it: the measure's definition where the scene asks for it, a value hidden for
-/// confidentiality or missing, a figure for an earlier period than the month's.
+/// confidentiality or missing, a figure over incomplete parts, a figure for an earlier
+/// period than the month's.
 pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, rules: &MeasureRules, lang: Lang) -> Vec<String> {
     let f = &headline.figure;
     let name = f.measure.name(lang);
@@ -156,6 +167,11 @@ pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, rules: &Measur
         Lookup::Missing => notes.push(lang.pick(format!("{name}：本期暂无数据。"), format!("{name}: no figure for this period yet."))),
         Lookup::Value(_) => {}
     }
+    // Said of the region, not the figure: figures with the same gap share the note. A
+    // hidden value has nothing to qualify.
+    if let (Some(gaps), Lookup::Value(_)) = (&f.gaps, f.value) {
+        notes.push(gaps.describe(lang));
+    }
     let expected = if hero.year_to_date { month.year_to_date() } else { f.measure.period_at(month) };
     if f.period != expected {
         notes.push(lang.pick(
@@ -164,6 +180,28 @@ pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, rules: &Measur
         ));
     }
     notes
+}
+
+/// Each figure's marks and the page's footnotes, from each figure's notes: one footnote per
+/// distinct note, so figures with the same gap share its mark ("①② 山东省数据不全…").
+pub fn mark_footnotes(notes: Vec<Vec<String>>) -> (Vec<String>, Vec<String>) {
+    let mut distinct: Vec<String> = Vec::new();
+    let marks = notes
+        .into_iter()
+        .map(|figure| {
+            let mut marks = String::new();
+            for note in figure {
+                let at = distinct.iter().position(|n| *n == note).unwrap_or_else(|| {
+                    distinct.push(note);
+                    distinct.len() - 1
+                });
+                marks.push(footnote_mark(at));
+            }
+            marks
+        })
+        .collect();
+    let footnotes = distinct.into_iter().enumerate().map(|(i, note)| format!("{} {note}", footnote_mark(i))).collect();
+    (marks, footnotes)
 }
 
 /// The mark of footnote `n` (0-based): ①, ②, …
@@ -452,6 +490,9 @@ mod tests {
         assert_eq!(h.figure.period, Period::Year { year: 2024 });
         let name = catalogue::measure("zone_pass_rate").unwrap().name_en;
         assert_eq!(footnotes(&h, &zones, june, &c.rules, Lang::En), vec![format!("{name}: none yet for 2025; showing 2024.")]);
+        let (marks, notes) = mark_footnotes(vec![vec!["gap".into()], vec!["define".into(), "gap".into()], vec![]]);
+        assert_eq!(marks, vec!["①", "②①", ""]);
+        assert_eq!(notes, vec!["① gap", "② define"]);
         assert_eq!([0, 1, 9].map(footnote_mark), ['①', '②', '⑩']);
     }
 

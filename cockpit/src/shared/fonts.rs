@@ -120,6 +120,9 @@ mod tests {
                 m.definition(szjy_model::rules::MeasureRules::builtin(), szjy_model::lang::Lang::Zh),
             ]);
         }
+        for line in szjy_model::rules::MeasureRules::builtin().describe(szjy_model::lang::Lang::Zh) {
+            texts.extend([line.name.to_string(), line.rule, line.basis]);
+        }
         for r in szjy_model::region::RegionTree::shandong().all() {
             texts.push(r.name_zh.clone());
         }

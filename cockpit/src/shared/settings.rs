@@ -38,6 +38,8 @@ pub struct Settings {
     pub captures: Vec<CaptureSpec>,
     /// Open the analyst's query window at start (desktop mode).
     pub analyst_open: bool,
+    /// Open the 数据来源 window at start (desktop mode).
+    pub sources_open: bool,
     /// Run the frame-time and memory benchmark for this many seconds, then exit.
     pub bench_seconds: Option<f32>,
     /// Switch topics this many times (one per frame), print counts, exit.
@@ -77,6 +79,7 @@ impl Settings {
             lang: Lang::Zh,
             captures: Vec::new(),
             analyst_open: false,
+            sources_open: false,
             bench_seconds: None,
             soak_switches: None,
             started: bevy::platform::time::Instant::now(),

@@ -59,7 +59,15 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
     let split_changes = figures.iter().any(|f| width_of(change_words(f)) > inside);
     // A long name takes two lines.
     let body = egui::FontId::proportional(cx.sizes.body);
-    let name_of = |f: &Figure| filtered_name(f.measure, f.category.as_deref(), lang);
+    // A figure over incomplete parts carries a mark; its tooltip says what is missing.
+    let name_of = |f: &Figure| {
+        let name = filtered_name(f.measure, f.category.as_deref(), lang);
+        if f.gaps.is_some() {
+            format!("{name} {}", figures::INCOMPLETE_MARK)
+        } else {
+            name
+        }
+    };
     let long_name = figures.iter().any(|f| ui.painter().layout_no_wrap(name_of(f), body.clone(), egui::Color32::WHITE).size().x > inside);
     let line = cx.sizes.body * 1.3;
     let lines = [split_changes, long_name].iter().filter(|&&more| more).count() as f32 + 2.0;
@@ -125,7 +133,11 @@ fn kpi_tiles(ui: &mut egui::Ui, cx: &PanelContext, figures: &[Figure]) {
             if show_period {
                 tile.label(egui::RichText::new(f.period.label(lang)).small().color(theme.text_muted.egui()));
             }
-            response.on_hover_text(provenance(f.measure, cx.rules(), f.period, lang));
+            let mut hover = provenance(f.measure, cx.rules(), f.period, lang);
+            if let Some(gaps) = &f.gaps {
+                hover = format!("{} {}\n{hover}", figures::INCOMPLETE_MARK, gaps.describe(lang));
+            }
+            response.on_hover_text(hover);
             if i % columns == columns - 1 {
                 ui.end_row();
             }

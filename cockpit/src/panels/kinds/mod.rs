@@ -73,12 +73,15 @@ pub(crate) fn filtered_name(def: &MeasureDef, category: Option<&str>, lang: Lang
     }
 }
 
-/// The hover text of a number: its definition (口径) and where it comes from.
+/// The hover text of a number: its definition (口径), where the definition comes from
+/// (口径来源) and where the number comes from.
 fn provenance(def: &MeasureDef, rules: &MeasureRules, period: Period, lang: Lang) -> String {
     let (definition, lineage) = (def.definition(rules, lang), def.lineage);
     format!(
-        "{}：{definition}\n{}：{lineage}\n{}：{}",
+        "{}：{definition}\n{}：{}\n{}：{lineage}\n{}：{}",
         text(lang, "definition"),
+        text(lang, "basis"),
+        def.basis.describe(lang),
         text(lang, "source"),
         text(lang, "period"),
         period.label(lang)

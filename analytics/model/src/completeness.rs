@@ -1,0 +1,252 @@
+//! Which cells are computed over incomplete parts, and what is missing: read from the
+//! cube's per-source months (`Cube::coverage`) and the measures' sources. The engine flags
+//! the cells (`flags::INCOMPLETE`) with [`Coverage::gaps`]; the cockpit says what is
+//! missing with the same function, so the mark and its words cannot disagree.
+
+use rustc_hash::FxHashMap;
+
+use crate::catalogue::{self, Aggregation, MeasureDef};
+use crate::cube::Cube;
+use crate::lang::Lang;
+use crate::period::Period;
+use crate::region::{Adcode, Level, RegionTree};
+use crate::reporting::Reporter;
+
+/// The incomplete regions of every dated source and month, for fast lookups.
+pub struct Coverage<'a> {
+    cube: &'a Cube,
+    incomplete: FxHashMap<(&'a str, i32), Vec<Adcode>>,
+}
+
+/// What a cell is missing: the reporting regions within its region that had rows missing
+/// or quarantined, in which sources and months, out of how many regions report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gaps {
+    pub region: Adcode,
+    /// Reporting regions within the cell's region (counties of a city, …).
+    pub expected: usize,
+    /// The level those regions are at.
+    pub level: Level,
+    /// Those with rows missing or quarantined in a month the cell covers, by adcode.
+    pub incomplete: Vec<Adcode>,
+    /// Rows whose region could not be read were quarantined (they count at the province).
+    pub unreadable: bool,
+    pub sources: Vec<&'static str>,
+    /// The months the cell covers that are incomplete, ascending.
+    pub months: Vec<Period>,
+}
+
+impl<'a> Coverage<'a> {
+    pub fn of(cube: &'a Cube) -> Self {
+        let mut incomplete: FxHashMap<(&str, i32), Vec<Adcode>> = FxHashMap::default();
+        for m in &cube.coverage {
+            let regions: Vec<Adcode> = m.incomplete().collect();
+            if !regions.is_empty() {
+                incomplete.entry((m.source.as_str(), m.month.month_index())).or_default().extend(regions);
+            }
+        }
+        Coverage { cube, incomplete }
+    }
+
+    /// Whether any source month is incomplete at all (most cubes: a few).
+    pub fn is_empty(&self) -> bool {
+        self.incomplete.is_empty()
+    }
+
+    /// What the cell of `def` at `region` and `period` is missing, if anything. A stock's
+    /// quarter or year covers its last month; a flow's, every month of it.
+    pub fn gaps(&self, def: &MeasureDef, region: Adcode, period: Period) -> Option<Gaps> {
+        let tree = RegionTree::shandong();
+        let months = months_of(def, period);
+        let mut gaps = Gaps {
+            region,
+            expected: 0,
+            level: Level::County,
+            incomplete: Vec::new(),
+            unreadable: false,
+            sources: Vec::new(),
+            months: Vec::new(),
+        };
+        for source in def.sources {
+            let level = match self.cube.reporting.declaration(source).map(|d| d.reported_by) {
+                Some(Reporter::Cities) => Level::City,
+                Some(Reporter::Province) => Level::Province,
+                _ => Level::County,
+            };
+            for month in &months {
+                let Some(regions) = self.incomplete.get(&(*source, month.month_index())) else { continue };
+                let mut found = false;
+                for r in regions.iter().copied().filter(|r| tree.is_within(*r, region)) {
+                    found = true;
+                    if tree.get(r).is_some_and(|g| g.level == level) {
+                        gaps.incomplete.push(r);
+                    } else {
+                        gaps.unreadable = true;
+                    }
+                }
+                if !found {
+                    continue;
+                }
+                if !gaps.sources.contains(source) {
+                    gaps.sources.push(source);
+                }
+                if !gaps.months.contains(month) {
+                    gaps.months.push(*month);
+                }
+                if gaps.expected == 0 {
+                    (gaps.level, gaps.expected) = (level, reporters_within(tree, region, level));
+                }
+            }
+        }
+        if gaps.incomplete.is_empty() && !gaps.unreadable {
+            return None;
+        }
+        gaps.incomplete.sort_unstable();
+        gaps.incomplete.dedup();
+        gaps.months.sort();
+        Some(gaps)
+    }
+}
+
+/// The months a cell of `def` at `period` is made of.
+fn months_of(def: &MeasureDef, period: Period) -> Vec<Period> {
+    let stock = def.aggregation == Aggregation::Stock;
+    match period {
+        Period::Month { .. } => vec![period],
+        Period::Quarter { year, quarter } if stock => vec![Period::month(year, quarter * 3)],
+        Period::Quarter { year, quarter } => (1..=3).map(|k| Period::month(year, (quarter - 1) * 3 + k)).collect(),
+        Period::Year { year } if stock => vec![Period::month(year, 12)],
+        Period::Year { year } => (1..=12).map(|m| Period::month(year, m)).collect(),
+        Period::YearToDate { year, month } if stock => vec![Period::month(year, month)],
+        Period::YearToDate { year, month } => (1..=month).map(|m| Period::month(year, m)).collect(),
+    }
+}
+
+/// Regions of `level` within `region` (the region itself when it is at that level; one
+/// when it is below it).
+fn reporters_within(tree: &RegionTree, region: Adcode, level: Level) -> usize {
+    tree.at_level(level).filter(|r| tree.is_within(r.adcode, region)).count().max(1)
+}
+
+impl Gaps {
+    /// Reporting regions within the cell's region with nothing missing.
+    pub fn complete(&self) -> usize {
+        self.expected.saturating_sub(self.incomplete.len())
+    }
+
+    /// One sentence for a tooltip or a wall footnote: "济南市12个县（市、区）中1个数据不全
+    /// （历下区；社保缴纳，2025年3月）".
+    pub fn describe(&self, lang: Lang) -> String {
+        let tree = RegionTree::shandong();
+        let sources: Vec<&str> = self.sources.iter().filter_map(|s| crate::schema::source(s)).map(|s| lang.pick(s.zh, s.name)).collect();
+        let months = match (self.months.first(), self.months.last()) {
+            (Some(a), Some(b)) if a != b => format!("{}–{}", a.label(lang), b.label(lang)),
+            (Some(a), _) => a.label(lang),
+            _ => String::new(),
+        };
+        let when = lang.pick(format!("{}，{months}", sources.join("、")), format!("{}, {months}", sources.join(", ")));
+        let place = tree.get(self.region).map_or("", |r| r.name(lang));
+        let unreadable = lang.pick("部分记录因地区无法识别未通过校验", "some records failed validation with an unreadable region");
+        if self.incomplete.is_empty() {
+            return lang.pick(
+                format!("{place}数据不全：{unreadable}，暂未计入（{when}）"),
+                format!("{place} incomplete: {unreadable} and are not counted yet ({when})"),
+            );
+        }
+        let also = if self.unreadable { lang.pick(format!("；另{unreadable}"), format!("; also {unreadable}")) } else { String::new() };
+        if tree.get(self.region).is_some_and(|r| r.level == self.level) {
+            return lang.pick(
+                format!("{place}数据不全：部分记录缺报或未通过校验（{when}）{also}"),
+                format!("{place} incomplete: records missing or failing validation ({when}){also}"),
+            );
+        }
+        let names: Vec<&str> = self.incomplete.iter().take(3).map(|r| tree.get(*r).map_or("?", |g| g.name(lang))).collect();
+        let more = if self.incomplete.len() > 3 { lang.pick("等", " and others") } else { "" };
+        let n = self.incomplete.len();
+        let expected = self.expected;
+        match self.level {
+            Level::City => lang.pick(
+                format!("{place}{expected}个市中{n}个数据不全（{}{more}；{when}）{also}", names.join("、")),
+                format!("{place}: {n} of {expected} cities incomplete ({}{more}; {when}){also}", names.join(", ")),
+            ),
+            _ => lang.pick(
+                format!("{place}{expected}个县（市、区）中{n}个数据不全（{}{more}；{when}）{also}", names.join("、")),
+                format!("{place}: {n} of {expected} counties incomplete ({}{more}; {when}){also}", names.join(", ")),
+            ),
+        }
+    }
+}
+
+/// Sets [`crate::cube::flags::INCOMPLETE`] on every observed cell computed over
+/// incomplete parts; returns how many. (The engine runs it once the cells are in.)
+pub fn flag_incomplete(cube: &mut Cube) -> usize {
+    let coverage = Coverage::of(cube);
+    if coverage.is_empty() {
+        return 0;
+    }
+    let defs: Vec<Option<&MeasureDef>> = cube.measures.iter().map(|id| catalogue::measure(id)).collect();
+    let flagged: Vec<usize> = cube
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.flags & crate::cube::flags::ESTIMATED == 0)
+        .filter(|(_, c)| defs[c.measure as usize].is_some_and(|def| coverage.gaps(def, c.region, c.period).is_some()))
+        .map(|(i, _)| i)
+        .collect();
+    for &i in &flagged {
+        cube.cells[i].flags |= crate::cube::flags::INCOMPLETE;
+    }
+    flagged.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cube::{Cell, SourceMonth};
+
+    fn month(source: &str, m: Period, missing: Vec<Adcode>, quarantined_in: Vec<Adcode>) -> SourceMonth {
+        SourceMonth { source: source.into(), month: m, accepted: 10, quarantined: quarantined_in.len() as u64, missing, quarantined_in }
+    }
+
+    #[test]
+    fn a_region_is_incomplete_where_a_part_of_it_is_in_a_month_it_covers() {
+        let mut cube = Cube::new(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(), false);
+        let (may, june) = (Period::month(2025, 5), Period::month(2025, 6));
+        // 历下 (Jinan) had a social-insurance row quarantined in May; a row with an
+        // unreadable county was quarantined in June; 市南 (Qingdao) sent no mobile estimate
+        // in June.
+        cube.coverage = vec![
+            month("social_insurance", may, vec![], vec![370102]),
+            month("social_insurance", june, vec![], vec![370000]),
+            month("mobile_population", june, vec![370202], vec![]),
+        ];
+        let coverage = Coverage::of(&cube);
+        let insured = catalogue::measure("insured_net_change").unwrap();
+        let jinan_may = coverage.gaps(insured, 370100, may).unwrap();
+        assert_eq!((jinan_may.expected, jinan_may.incomplete.clone(), jinan_may.months.clone()), (12, vec![370102], vec![may]));
+        assert_eq!(jinan_may.complete(), 11);
+        assert_eq!(jinan_may.describe(Lang::Zh), "济南市12个县（市、区）中1个数据不全（历下区；社保缴纳，2025年5月）");
+        assert!(coverage.gaps(insured, 370103, may).is_none(), "another county is complete");
+        assert!(coverage.gaps(insured, 370100, june).is_none(), "the unreadable row is the province's, not Jinan's");
+        let province = coverage.gaps(insured, 370000, june).unwrap();
+        assert_eq!(province.describe(Lang::Zh), "山东省数据不全：部分记录因地区无法识别未通过校验，暂未计入（社保缴纳，2025年6月）");
+        // A flow's quarter covers its months; a stock's quarter only its last month.
+        let q2 = Period::Quarter { year: 2025, quarter: 2 };
+        assert!(coverage.gaps(insured, 370100, q2).is_some());
+        let headcount = catalogue::measure("insured_headcount").unwrap();
+        assert!(coverage.gaps(headcount, 370100, q2).is_none(), "June is Jinan's last month and complete");
+        let resident = catalogue::measure("resident_population_mobile").unwrap();
+        assert_eq!(
+            coverage.gaps(resident, 370200, q2).unwrap().describe(Lang::En),
+            "Qingdao: 1 of 10 counties incomplete (Shinan District; mobile_population, Jun 2025)"
+        );
+
+        cube.measures = vec!["insured_net_change".into()];
+        cube.cells = vec![
+            Cell { measure: 0, region: 370100, period: may, dim: 0, value: Some(1.0), flags: 0 },
+            Cell { measure: 0, region: 370200, period: may, dim: 0, value: Some(1.0), flags: 0 },
+        ];
+        assert_eq!(flag_incomplete(&mut cube), 1);
+        assert_eq!(cube.cells.iter().map(|c| c.flags).collect::<Vec<_>>(), vec![crate::cube::flags::INCOMPLETE, 0]);
+    }
+}
