@@ -117,6 +117,8 @@ pub enum PanelKind {
     },
     /// A table of the current region's children × measures.
     Table { measures: Vec<String> },
+    /// 最缺工排行 in MOHRSS's manner, the `top` occupations (`szjy_model::shortage_list`).
+    ShortageList { top: usize },
     /// 数据解读 for the view, written from the cube.
     Interpretation,
     /// Alerts within the current region of these indicator families (all if empty), most
@@ -144,6 +146,7 @@ impl PanelKind {
             self,
             PanelKind::Ranking { .. }
                 | PanelKind::Table { .. }
+                | PanelKind::ShortageList { .. }
                 | PanelKind::Alerts { .. }
                 | PanelKind::Support
                 | PanelKind::Zones
@@ -158,6 +161,7 @@ impl PanelKind {
                 measures.iter().map(String::as_str).collect()
             }
             PanelKind::Ranking { measure, .. } => vec![measure],
+            PanelKind::ShortageList { .. } => vec!["shortage_gap"],
             PanelKind::Interpretation
             | PanelKind::Alerts { .. }
             | PanelKind::IndicatorTrend { .. }

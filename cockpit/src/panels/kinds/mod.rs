@@ -12,6 +12,7 @@ mod interpretation;
 mod kpi;
 mod policy;
 mod ranking;
+mod shortage_list;
 mod support;
 mod table;
 mod trend;
@@ -50,6 +51,7 @@ pub fn prepare(cube: &Cube, view: &View, scenes: &Scenes, topic: Topic, kind: &P
             Box::new(ranking::prepare(cube, view, measure, *by, figures::Ends { top: *top, bottom: *bottom }))
         }
         PanelKind::Table { measures } => Box::new(table::prepare(cube, view, measures)),
+        PanelKind::ShortageList { top } => Box::new(shortage_list::prepare(cube, view, *top)),
         PanelKind::Interpretation => Box::new(interpretation::prepare(cube, view, scenes, topic)),
         PanelKind::Alerts { categories } => Box::new(alerts::prepare(cube, view, categories)),
         PanelKind::IndicatorTrend { months } => Box::new(indicator_trend::prepare(cube, view, *months)),
