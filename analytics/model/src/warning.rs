@@ -79,6 +79,9 @@ pub struct Indicator {
     /// Key groups (codes of `codes::KEY_GROUPS`) whose support measures an alert of this
     /// indicator pushes.
     pub groups: Vec<String>,
+    /// Where the thresholds come from: the document they follow, or 试点设定.
+    pub basis_zh: String,
+    pub basis_en: String,
 }
 
 /// How an indicator's value is read from the cube's totals of a region and month. A
@@ -110,6 +113,11 @@ impl Indicator {
 
     pub fn unit(&self, lang: Lang) -> &str {
         lang.pick(&self.unit_zh, &self.unit_en)
+    }
+
+    /// Where the thresholds come from.
+    pub fn basis(&self, lang: Lang) -> &str {
+        lang.pick(&self.basis_zh, &self.basis_en)
     }
 }
 
@@ -213,6 +221,9 @@ impl WarningConfig {
         for ind in &self.indicators {
             if !seen.insert(ind.id.as_str()) {
                 return Err(fail(&ind.id, "declared twice".into()));
+            }
+            if ind.basis_zh.trim().is_empty() || ind.basis_en.trim().is_empty() {
+                return Err(fail(&ind.id, "has no basis (the document its thresholds follow, or 试点设定)".into()));
             }
             let measures: Vec<&str> = match &ind.rule {
                 Rule::Level { measure } | Rule::ChangeYoY { measure, .. } | Rule::CalendarLag { measure } => vec![measure],
@@ -325,6 +336,9 @@ mod tests {
         assert!(err.contains("no_such_measure") && err.contains("catalogue"), "{err}");
         let err = WarningConfig::parse("(indicators: [", "broken.ron").unwrap_err().to_string();
         assert!(err.contains("broken.ron"), "{err}");
+        let unfounded = DEFAULT_CONFIG.replacen("basis_zh: \"试点设定\"", "basis_zh: \"\"", 1);
+        let err = WarningConfig::parse(&unfounded, "test.ron").unwrap_err().to_string();
+        assert!(err.contains("gdp_growth") && err.contains("has no basis"), "{err}");
     }
 
     #[test]

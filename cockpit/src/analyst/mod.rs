@@ -324,6 +324,27 @@ fn sources_window(
                     ui.end_row();
                 }
             });
+            ui.heading(text(lang, "warning_thresholds"));
+            egui::Grid::new("warning_thresholds").striped(true).show(ui, |ui| {
+                for indicator in &cube.warning.indicators {
+                    let t = indicator.trigger.thresholds();
+                    ui.strong(indicator.name(lang));
+                    ui.vertical(|ui| {
+                        let unit = indicator.unit(lang);
+                        ui.label(format!(
+                            "{} {}{unit} · {} {}{unit} · {} {}{unit}",
+                            text(lang, "level_yellow"),
+                            t.yellow,
+                            text(lang, "level_orange"),
+                            t.orange,
+                            text(lang, "level_red"),
+                            t.red
+                        ));
+                        ui.label(egui::RichText::new(format!("{}：{}", text(lang, "threshold_basis"), indicator.basis(lang))).small());
+                    });
+                    ui.end_row();
+                }
+            });
             ui.heading(text(lang, "changes"));
             for change in catalogue::CHANGES {
                 let names: Vec<&str> = change.measures.iter().filter_map(|id| catalogue::measure(id)).map(|m| m.name(lang)).collect();

@@ -112,6 +112,8 @@ const UI: &[(&str, &str, &str)] = &[
     ("definitions", "本专题指标口径", "Definitions on this page"),
     ("licences", "数据与字体许可", "Licences and attribution"),
     ("threshold", "阈值", "Threshold"),
+    ("threshold_basis", "阈值依据", "Basis of the thresholds"),
+    ("warning_thresholds", "预警阈值", "Warning thresholds"),
     ("filters", "筛选", "Filters"),
     ("filters_hint", "按时期、地区和类别筛选（快捷键 F）", "Filter by period, region and category (key F)"),
     ("month", "月份", "Month"),

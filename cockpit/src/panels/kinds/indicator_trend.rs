@@ -18,6 +18,8 @@ use crate::shared::view::View;
 pub struct IndicatorTrend {
     name: String,
     unit: String,
+    /// Where the thresholds come from (the document, or 试点设定).
+    basis: String,
     points: Vec<(Period, Option<f64>)>,
     /// The thresholds the chart draws: those within reach of the values, and always the
     /// yellow one.
@@ -56,7 +58,13 @@ pub fn prepare(cube: &Cube, view: &View, months: u32) -> Option<IndicatorTrend> 
         .map(|l| (l, t.of(l)))
         .filter(|(l, x)| *l == AlertLevel::Yellow || (lo.is_finite() && *x >= lo - reach && *x <= hi + reach))
         .collect();
-    Some(IndicatorTrend { name: indicator.name(view.lang).to_string(), unit: indicator.unit(view.lang).to_string(), points, guides })
+    Some(IndicatorTrend {
+        name: indicator.name(view.lang).to_string(),
+        unit: indicator.unit(view.lang).to_string(),
+        basis: indicator.basis(view.lang).to_string(),
+        points,
+        guides,
+    })
 }
 
 impl PanelBody for Option<IndicatorTrend> {
@@ -70,7 +78,12 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
     let Some(trend) = trend else { return nothing(ui, cx, "no_data") };
     let place = RegionTree::shandong().get(cx.view.region).map_or("", |r| r.name(lang));
     // The unit stands over the value axis.
-    ui.label(egui::RichText::new(format!("{place} · {}", trend.name)).strong());
+    // Where the thresholds come from, on hover: the wall shows the lines, the desk says why.
+    ui.label(egui::RichText::new(format!("{place} · {}", trend.name)).strong()).on_hover_text(format!(
+        "{}：{}",
+        text(lang, "threshold_basis"),
+        trend.basis
+    ));
     let guides: Vec<chart::Guide> = trend
         .guides
         .iter()
