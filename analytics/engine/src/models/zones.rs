@@ -15,6 +15,7 @@ use polars::prelude::*;
 
 use super::*;
 use szjy_model::region::{Level, RegionTree};
+use szjy_model::reporting::release_day;
 use szjy_model::rules::ZoneTargets;
 
 /// Valid records and person-times per zone, county and month: `zone_id, region, year,
@@ -75,13 +76,9 @@ fn calendar(as_of_index: i64) -> PolarsResult<LazyFrame> {
     let as_of_year = as_of_index.div_euclid(12) as i32;
     let as_of_month = as_of_index.rem_euclid(12) as u32 + 1;
     let day = |d: NaiveDate| (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
-    let month_end = |y: i32, m: u32| {
-        let next = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 1, 1) };
-        next.expect("a month") - chrono::Duration::days(1)
-    };
     let years: Vec<i32> = (as_of_year - 30..=as_of_year).collect();
     let starts: Vec<i32> = years.iter().map(|&y| day(NaiveDate::from_ymd_opt(y, 1, 1).expect("a year"))).collect();
-    let ends: Vec<i32> = years.iter().map(|&y| day(month_end(y, if y == as_of_year { as_of_month } else { 12 }))).collect();
+    let ends: Vec<i32> = years.iter().map(|&y| day(release_day(y, if y == as_of_year { as_of_month } else { 12 }, 0))).collect();
     let lengths: Vec<i32> =
         years.iter().map(|&y| if NaiveDate::from_ymd_opt(y, 12, 31).expect("a year").leap_year() { 366 } else { 365 }).collect();
     let complete: Vec<bool> = years.iter().map(|&y| y < as_of_year || as_of_month == 12).collect();
