@@ -9,16 +9,17 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::coverage::{self, RegionMonthRows};
 use super::ingest::{self, Reconciliation, Staging};
 use super::models::{self, concat_facts, Sources, DIM, MEASURE, REGION, VALUE, YEAR};
 use super::rollup::{self, KIND, LEVEL, NUM};
 use crate::suppress;
 use szjy_model::alert::{Alert, AlertLevel};
-use szjy_model::cube::{Cube, SourceMonth, SourceReport, ZoneStatus, TOTAL};
+use szjy_model::cube::{Cube, SourceReport, ZoneStatus, TOTAL};
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Level, RegionTree};
 use szjy_model::rules::MeasureRules;
-use szjy_model::schema::{Rule, SOURCES};
+use szjy_model::schema::SOURCES;
 use szjy_model::warning::{events, WarningConfig};
 
 pub const INTERNAL_CUBE: &str = "cube.internal.bin";
@@ -93,6 +94,7 @@ pub struct StagedSources {
 #[derive(Clone)]
 struct KeptSource {
     staged: ingest::Staged,
+    counted: Option<RegionMonthRows>,
     /// Its quarantine file in the build's output, copied into the next build's.
     quarantine: Option<PathBuf>,
 }
@@ -143,8 +145,8 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     context.today = cfg.today.unwrap_or(context.today);
     let steps = Steps::new(progress, SOURCES.len() as u64 + 7);
     let staging_dir = cfg.out.join(STAGING_DIR);
-    let (sources, reconciliation, kept) = ingest_sources(cfg, &context, reuse.as_ref(), &steps)?;
-    let window = DataWindow::of(&sources, cfg, context.today)?;
+    let Ingested { sources, reconciliation, counted, kept } = ingest_sources(cfg, &context, reuse.as_ref(), &steps)?;
+    let window = DataWindow::of(&sources, &counted, cfg, context.today)?;
     let facts = model_facts(&sources, &window, &cfg.rules, steps.started)?;
     steps.tick("model facts");
     let policy_groups = models::policy::growth_by_group(sources.get("policy_rollouts"), facts.facts.clone().lazy(), window.as_of_index)?;
@@ -156,7 +158,7 @@ pub fn build_reusing(cfg: &BuildConfig, progress: Progress, reuse: Option<Reuse>
     cube.warning = cfg.warning.clone();
     cube.rules = cfg.rules.clone();
     cube.reporting = cfg.reporting.clone();
-    cube.coverage = coverage(&sources, cfg, &window, context.today)?;
+    cube.coverage = coverage::source_months(&counted, &cfg.reporting, window.start as i32, window.as_of_index as i32, context.today);
     let incomplete = szjy_model::completeness::flag_incomplete(&mut cube);
     tracing::debug!(incomplete, "cells over incomplete parts flagged");
     cube.alerts = event_alerts(&cube, &cfg.warning, &cfg.rules, &facts.layoffs)?;
@@ -206,12 +208,7 @@ impl<'a> Steps<'a> {
 /// 1. Ingest: validate, quarantine, reconcile. Sources are independent and one source
 ///    keeps only about 1.3 of 2 cores busy, so they are staged two at a time. A source the
 ///    previous build validated today and that has not changed is taken from `reuse`.
-fn ingest_sources(
-    cfg: &BuildConfig,
-    context: &ingest::IngestContext,
-    reuse: Option<&Reuse>,
-    steps: &Steps,
-) -> Result<(Sources, Vec<Reconciliation>, StagedSources)> {
+fn ingest_sources(cfg: &BuildConfig, context: &ingest::IngestContext, reuse: Option<&Reuse>, steps: &Steps) -> Result<Ingested> {
     let quarantine = cfg.out.join(QUARANTINE_DIR);
     let staging = if cfg.stage_on_disk { Staging::Disk(cfg.out.join(STAGING_DIR)) } else { Staging::Memory };
     let staged = SOURCES
@@ -227,7 +224,7 @@ fn ingest_sources(
                         .with_context(|| format!("copying {}", from.display()))?;
                 }
                 steps.tick(schema.name);
-                return Ok((schema.name, kept.staged.clone()));
+                return Ok((schema.name, kept.staged.clone(), kept.counted.clone()));
             }
             let staged = ingest::load(&cfg.input, cfg.batches.as_deref(), schema, context, &quarantine, &staging)?;
             let rec = &staged.reconciliation;
@@ -241,23 +238,43 @@ fn ingest_sources(
                 rec.replaced
             );
             tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
+            // Counted here, while the other worker validates, rather than in a later pass.
+            let counting = std::time::Instant::now();
+            let counted = match cfg.reporting.declaration(schema.name) {
+                Some(declared) => coverage::count(schema, declared, &staged.accepted, &quarantine_file(&quarantine, schema.name))?,
+                None => None,
+            };
+            tracing::debug!(source = schema.name, seconds = counting.elapsed().as_secs_f64(), "counted by region and month");
             steps.tick(schema.name);
-            Ok((schema.name, staged))
+            Ok((schema.name, staged, counted))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut reconciliation = Vec::new();
     let mut frames = HashMap::new();
+    let mut counts = HashMap::new();
     let mut kept = StagedSources { day: Some(context.today), sources: HashMap::new() };
-    for (name, staged) in staged {
+    for (name, staged, counted) in staged {
         if !cfg.stage_on_disk {
             let file = quarantine_file(&quarantine, name);
             let quarantine = file.exists().then_some(file);
-            kept.sources.insert(name, KeptSource { staged: staged.clone(), quarantine });
+            kept.sources.insert(name, KeptSource { staged: staged.clone(), counted: counted.clone(), quarantine });
         }
         reconciliation.push(staged.reconciliation);
         frames.insert(name, staged.accepted);
+        if let Some(counted) = counted {
+            counts.insert(name, counted);
+        }
     }
-    Ok((Sources::new(frames), reconciliation, kept))
+    Ok(Ingested { sources: Sources::new(frames), reconciliation, counted: counts, kept })
+}
+
+/// What ingest leaves for the rest of the build.
+struct Ingested {
+    sources: Sources,
+    reconciliation: Vec<Reconciliation>,
+    /// Rows by region and month of each declared, dated source.
+    counted: HashMap<&'static str, RegionMonthRows>,
+    kept: StagedSources,
 }
 
 /// 2. The window: from the first month of employment registrations to the month
@@ -274,7 +291,7 @@ struct DataWindow {
 }
 
 impl DataWindow {
-    fn of(sources: &Sources, cfg: &BuildConfig, today: NaiveDate) -> Result<DataWindow> {
+    fn of(sources: &Sources, counted: &HashMap<&str, RegionMonthRows>, cfg: &BuildConfig, today: NaiveDate) -> Result<DataWindow> {
         let bounds = sources
             .get("employment_registrations")
             .select([col("date").min().alias("first")])
@@ -282,7 +299,7 @@ impl DataWindow {
             .map_err(anyhow::Error::from)
             .context("finding the data window")?;
         let first = scalar_date(&bounds, "first").context("employment_registrations has no valid rows")?;
-        let months = months_with_data(sources, &cfg.reporting)?;
+        let months = coverage::months_with_data(counted, &cfg.reporting);
         let (year, month) =
             szjy_model::reporting::earned_month(&cfg.reporting, &months, today).map_err(anyhow::Error::msg).context("earning 数据截至")?;
         let as_of = szjy_model::reporting::release_day(year, month, 0);
@@ -449,114 +466,6 @@ fn write_cubes(cfg: &BuildConfig, cube: &Cube, reconciliation: &[Reconciliation]
     })?;
     szjy_model::cube::write_atomically(&cfg.out.join(RECONCILIATION), &serde_json::to_vec_pretty(reconciliation)?)?;
     Ok(public)
-}
-
-/// Per source that 数据截至 waits for, the months in which it has accepted rows.
-/// Per dated source and month of the window due by `today` (past its release lag): rows
-/// accepted and quarantined, the declared reporting regions without rows (for sources every
-/// region reports every month) and the regions with rows quarantined (read back from the
-/// quarantine file, which the server carries into every version; a row whose region cannot
-/// be read counts at the province, one whose month cannot be read in no month).
-fn coverage(sources: &Sources, cfg: &BuildConfig, window: &DataWindow, today: NaiveDate) -> Result<Vec<SourceMonth>> {
-    use szjy_model::reporting::{release_day, Reporter};
-    let tree = RegionTree::shandong();
-    let mut out = Vec::new();
-    for schema in SOURCES {
-        let (Some(date), Some(declared)) = (schema.partition_date, cfg.reporting.declaration(schema.name)) else { continue };
-        let Some(region_col) = schema.columns.iter().find(|c| matches!(c.rule, Rule::County | Rule::City)).map(|c| c.name) else {
-            continue;
-        };
-        let level = match declared.reported_by {
-            Reporter::Counties => Level::County,
-            Reporter::Cities => Level::City,
-            Reporter::Province => Level::Province,
-        };
-        let accepted = sources
-            .get(schema.name)
-            .group_by([
-                col(region_col).cast(DataType::Int64).alias(REGION),
-                models::year_of(col(date)).alias(YEAR),
-                models::month_of(col(date)).alias(models::MONTH),
-            ])
-            .agg([len().cast(DataType::Int64).alias("n")])
-            .collect()
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("counting {} by region and month", schema.name))?;
-        let (regions, years, months, counts) =
-            (i64_col(&accepted, REGION)?, i64_col(&accepted, YEAR)?, i64_col(&accepted, models::MONTH)?, i64_col(&accepted, "n")?);
-        let mut rows: HashMap<(i32, u32), u64> = HashMap::new();
-        let mut present: HashMap<i32, Vec<u32>> = HashMap::new();
-        for i in 0..accepted.height() {
-            let (Some(r), Some(y), Some(m), Some(n)) = (regions.get(i), years.get(i), months.get(i), counts.get(i)) else { continue };
-            let index = Period::month(y as i32, m as u32).month_index();
-            *rows.entry((index, r as u32)).or_default() += n as u64;
-            present.entry(index).or_default().push(r as u32);
-        }
-        let mut quarantined: HashMap<i32, (u64, Vec<u32>)> = HashMap::new();
-        let path = cfg.out.join(QUARANTINE_DIR).join(format!("{}.csv", schema.name));
-        if path.exists() {
-            let (_, columns) = crate::panel_file::read_text_columns(&path, &[region_col, date])?;
-            for (region, day) in columns[0].iter().zip(&columns[1]) {
-                let Some(month) = day.as_deref().and_then(|d| d.get(..7)).and_then(|m| m.parse::<Period>().ok()) else { continue };
-                let region = region
-                    .as_deref()
-                    .and_then(|r| r.parse::<u32>().ok())
-                    .filter(|r| tree.get(*r).is_some_and(|g| g.level == level))
-                    .unwrap_or(szjy_model::region::PROVINCE);
-                let entry = quarantined.entry(month.month_index()).or_default();
-                entry.0 += 1;
-                if !entry.1.contains(&region) {
-                    entry.1.push(region);
-                }
-            }
-        }
-        for index in window.start..=window.as_of_index {
-            let month = Period::from_month_index(index as i32);
-            if release_day(month.year(), month.last_month(), declared.release_lag_days) > today {
-                continue;
-            }
-            let index = index as i32;
-            let have = present.get(&index).map(Vec::as_slice).unwrap_or_default();
-            let missing: Vec<u32> = if declared.every_month {
-                tree.at_level(level).map(|r| r.adcode).filter(|r| !have.contains(r)).collect()
-            } else {
-                Vec::new()
-            };
-            let (bad, mut quarantined_in) = quarantined.remove(&index).unwrap_or_default();
-            quarantined_in.sort_unstable();
-            out.push(SourceMonth {
-                source: schema.name.to_string(),
-                month,
-                accepted: have.iter().map(|r| rows.get(&(index, *r)).copied().unwrap_or_default()).sum(),
-                quarantined: bad,
-                missing,
-                quarantined_in,
-            });
-        }
-    }
-    Ok(out)
-}
-
-fn months_with_data(
-    sources: &Sources,
-    reporting: &szjy_model::reporting::ReportingConfig,
-) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<(i32, u32)>>> {
-    let mut months = std::collections::BTreeMap::new();
-    for declared in reporting.for_as_of() {
-        let schema = szjy_model::schema::source(&declared.source).context("a declared source")?;
-        let date = schema.partition_date.context("a dated source")?;
-        let df = sources
-            .get(schema.name)
-            .select([col(date).dt().year().alias("y"), col(date).dt().month().alias("m")])
-            .unique(None, UniqueKeepStrategy::Any)
-            .collect()
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("finding the months of {}", schema.name))?;
-        let (y, m) = (i64_col(&df, "y")?, i64_col(&df, "m")?);
-        let set = y.iter().zip(m.iter()).filter_map(|(y, m)| Some((y? as i32, m? as u32))).collect();
-        months.insert(declared.source.clone(), set);
-    }
-    Ok(months)
 }
 
 /// The process's peak resident memory so far (Linux; `None` elsewhere), for the step log.

@@ -5,6 +5,7 @@
 //! run it.
 
 pub mod build;
+pub mod coverage;
 pub mod csv_text;
 pub mod evaluate;
 pub mod forecast;

@@ -10,19 +10,26 @@ use crate::cube::Cube;
 use crate::lang::Lang;
 use crate::period::Period;
 use crate::region::{Adcode, Level, RegionTree};
-use crate::reporting::Reporter;
 
 /// The incomplete regions of every dated source and month, for fast lookups.
 pub struct Coverage<'a> {
     cube: &'a Cube,
-    incomplete: FxHashMap<(&'a str, i32), Vec<Adcode>>,
-    /// The incomplete regions and every region they lie within: a cell's region is in this
-    /// set exactly when an incomplete region lies within it (one lookup per cell).
-    touched: FxHashMap<(&'a str, i32), FxHashSet<Adcode>>,
+    months: FxHashMap<(&'a str, i32), MonthGaps>,
+}
+
+/// One source month's gaps.
+struct MonthGaps {
+    /// Regions whose cells are incomplete: those past the quarantine tolerance (any level)
+    /// and the missing reporting regions with every region they lie within (one lookup
+    /// per cell).
+    touched: FxHashSet<Adcode>,
+    /// The reporting regions that are missing or past the tolerance themselves.
+    reporters: Vec<Adcode>,
+    unreadable: bool,
 }
 
 /// What a cell is missing: the reporting regions within its region that had rows missing
-/// or quarantined, in which sources and months, out of how many regions report.
+/// or too many quarantined, in which sources and months, out of how many regions report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gaps {
     pub region: Adcode,
@@ -30,7 +37,8 @@ pub struct Gaps {
     pub expected: usize,
     /// The level those regions are at.
     pub level: Level,
-    /// Those with rows missing or quarantined in a month the cell covers, by adcode.
+    /// Those with rows missing or past the quarantine tolerance in a month the cell
+    /// covers, by adcode.
     pub incomplete: Vec<Adcode>,
     /// Rows whose region could not be read were quarantined (they count at the province).
     pub unreadable: bool,
@@ -42,41 +50,38 @@ pub struct Gaps {
 impl<'a> Coverage<'a> {
     pub fn of(cube: &'a Cube) -> Self {
         let tree = RegionTree::shandong();
-        let mut incomplete: FxHashMap<(&str, i32), Vec<Adcode>> = FxHashMap::default();
-        let mut touched: FxHashMap<(&str, i32), FxHashSet<Adcode>> = FxHashMap::default();
-        for m in &cube.coverage {
-            let regions: Vec<Adcode> = m.incomplete().collect();
-            if regions.is_empty() {
-                continue;
+        let mut months: FxHashMap<(&str, i32), MonthGaps> = FxHashMap::default();
+        for m in cube.coverage.iter().filter(|m| m.is_incomplete()) {
+            let level = cube.reporting.declaration(&m.source).map_or(Level::County, |d| d.level());
+            let mut touched: FxHashSet<Adcode> = m.quarantined_in.iter().copied().collect();
+            for r in &m.missing {
+                touched.extend(tree.path(*r).iter().map(|p| p.adcode));
             }
-            let key = (m.source.as_str(), m.month.month_index());
-            let set = touched.entry(key).or_default();
-            for r in &regions {
-                set.extend(tree.path(*r).iter().map(|p| p.adcode));
-            }
-            incomplete.entry(key).or_default().extend(regions);
+            let gaps = MonthGaps { touched, reporters: m.incomplete_at(level).collect(), unreadable: m.unreadable_counts() };
+            months.insert((m.source.as_str(), m.month.month_index()), gaps);
         }
-        Coverage { cube, incomplete, touched }
+        Coverage { cube, months }
     }
 
     /// Whether the cell of `def` at `region` and `period` is computed over incomplete
     /// parts: [`Coverage::gaps`] is `Some`, at the cost of a few lookups.
     pub fn is_incomplete(&self, def: &MeasureDef, region: Adcode, period: Period) -> bool {
         months_of(def, period).iter().any(|month| {
-            def.sources.iter().any(|source| self.touched.get(&(*source, month.month_index())).is_some_and(|set| set.contains(&region)))
+            def.sources.iter().any(|source| self.months.get(&(*source, month.month_index())).is_some_and(|m| m.touched.contains(&region)))
         })
     }
 
     /// Whether any source month is incomplete at all (most cubes: a few).
     pub fn is_empty(&self) -> bool {
-        self.incomplete.is_empty()
+        self.months.is_empty()
     }
 
     /// What the cell of `def` at `region` and `period` is missing, if anything. A stock's
-    /// quarter or year covers its last month; a flow's, every month of it.
+    /// quarter or year covers its last month; a flow's, every month of it. A city or the
+    /// province is incomplete where a reporting region within it is missing or where its
+    /// own rows are past the quarantine tolerance, not wherever one county's are.
     pub fn gaps(&self, def: &MeasureDef, region: Adcode, period: Period) -> Option<Gaps> {
         let tree = RegionTree::shandong();
-        let months = months_of(def, period);
         let mut gaps = Gaps {
             region,
             expected: 0,
@@ -87,37 +92,23 @@ impl<'a> Coverage<'a> {
             months: Vec::new(),
         };
         for source in def.sources {
-            let level = match self.cube.reporting.declaration(source).map(|d| d.reported_by) {
-                Some(Reporter::Cities) => Level::City,
-                Some(Reporter::Province) => Level::Province,
-                _ => Level::County,
-            };
-            for month in &months {
-                let Some(regions) = self.incomplete.get(&(*source, month.month_index())) else { continue };
-                let mut found = false;
-                for r in regions.iter().copied().filter(|r| tree.is_within(*r, region)) {
-                    found = true;
-                    if tree.get(r).is_some_and(|g| g.level == level) {
-                        gaps.incomplete.push(r);
-                    } else {
-                        gaps.unreadable = true;
-                    }
-                }
-                if !found {
-                    continue;
-                }
+            let level = self.cube.reporting.declaration(source).map_or(Level::County, |d| d.level());
+            for month in months_of(def, period) {
+                let Some(m) = self.months.get(&(*source, month.month_index())).filter(|m| m.touched.contains(&region)) else { continue };
+                gaps.incomplete.extend(m.reporters.iter().copied().filter(|r| tree.is_within(*r, region)));
+                gaps.unreadable |= region == crate::region::PROVINCE && m.unreadable;
                 if !gaps.sources.contains(source) {
                     gaps.sources.push(source);
                 }
-                if !gaps.months.contains(month) {
-                    gaps.months.push(*month);
+                if !gaps.months.contains(&month) {
+                    gaps.months.push(month);
                 }
                 if gaps.expected == 0 {
                     (gaps.level, gaps.expected) = (level, reporters_within(tree, region, level));
                 }
             }
         }
-        if gaps.incomplete.is_empty() && !gaps.unreadable {
+        if gaps.sources.is_empty() {
             return None;
         }
         gaps.incomplete.sort_unstable();
@@ -223,27 +214,29 @@ mod tests {
     use super::*;
     use crate::cube::{Cell, SourceMonth};
 
-    fn month(source: &str, m: Period, missing: Vec<Adcode>, quarantined_in: Vec<Adcode>) -> SourceMonth {
-        SourceMonth { source: source.into(), month: m, accepted: 10, quarantined: quarantined_in.len() as u64, missing, quarantined_in }
+    fn month(source: &str, m: Period, missing: Vec<Adcode>, quarantined_in: Vec<Adcode>, unreadable: u64) -> SourceMonth {
+        let quarantined = quarantined_in.len() as u64 + unreadable;
+        SourceMonth { source: source.into(), month: m, accepted: 10, quarantined, unreadable, missing, quarantined_in }
     }
 
     #[test]
     fn a_region_is_incomplete_where_a_part_of_it_is_in_a_month_it_covers() {
         let mut cube = Cube::new(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(), false);
         let (may, june) = (Period::month(2025, 5), Period::month(2025, 6));
-        // 历下 (Jinan) had a social-insurance row quarantined in May; a row with an
-        // unreadable county was quarantined in June; 市南 (Qingdao) sent no mobile estimate
-        // in June.
+        // May: 历下 (Jinan) had social-insurance rows quarantined past the tolerance, and so
+        // had Jinan; 黄岛 (Qingdao) too, but not Qingdao as a whole, nor the province. June: a
+        // row with an unreadable county was quarantined, past the province's tolerance;
+        // 市南 (Qingdao) sent no mobile estimate.
         cube.coverage = vec![
-            month("social_insurance", may, vec![], vec![370102]),
-            month("social_insurance", june, vec![], vec![370000]),
-            month("mobile_population", june, vec![370202], vec![]),
+            month("social_insurance", may, vec![], vec![370100, 370102, 370211], 0),
+            month("social_insurance", june, vec![], vec![370000], 1),
+            month("mobile_population", june, vec![370202], vec![], 0),
         ];
         let coverage = Coverage::of(&cube);
         let insured = catalogue::measure("insured_net_change").unwrap();
         // The quick test agrees with the full answer wherever it is asked.
         for def in crate::catalogue::MEASURES {
-            for region in [370000, 370100, 370102, 370103, 370200, 370202] {
+            for region in [370000, 370100, 370102, 370103, 370200, 370202, 370211] {
                 for period in [may, june, Period::Quarter { year: 2025, quarter: 2 }, Period::Year { year: 2025 }] {
                     assert_eq!(
                         coverage.is_incomplete(def, region, period),
@@ -259,6 +252,9 @@ mod tests {
         assert_eq!(jinan_may.complete(), 11);
         assert_eq!(jinan_may.describe(Lang::Zh), "济南市12个县（市、区）中1个数据不全（历下区；社保缴纳，2025年5月）");
         assert!(coverage.gaps(insured, 370103, may).is_none(), "another county is complete");
+        assert!(coverage.gaps(insured, 370211, may).is_some());
+        assert!(coverage.gaps(insured, 370200, may).is_none(), "Qingdao's rows as a whole are within the tolerance");
+        assert!(coverage.gaps(insured, 370000, may).is_none(), "and so are the province's");
         assert!(coverage.gaps(insured, 370100, june).is_none(), "the unreadable row is the province's, not Jinan's");
         let province = coverage.gaps(insured, 370000, june).unwrap();
         assert_eq!(province.describe(Lang::Zh), "山东省数据不全：部分记录因地区无法识别未通过校验，暂未计入（社保缴纳，2025年6月）");

@@ -25,7 +25,9 @@ use crate::warning::WarningConfig;
 ///    口径) and its source declarations (`reporting`); zones are evaluated or in progress
 ///    (`ZoneStatus::evaluated`); cells computed over incomplete parts are flagged
 ///    `INCOMPLETE`, with each source's months in `coverage`.
-pub const FORMAT_VERSION: u32 = 5;
+/// 6: a source month's incomplete regions are those past the quarantine tolerance, at any
+///    level (`SourceMonth::quarantined_in`), with the unreadable rows counted apart.
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Cell flags (bit set).
 pub mod flags {
@@ -105,24 +107,40 @@ pub struct SourceReport {
 }
 
 /// One dated source's rows in one month: how many were accepted and quarantined, and the
-/// reporting regions whose figures that month are incomplete.
+/// regions whose figures that month are incomplete.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceMonth {
     pub source: String,
     pub month: Period,
     pub accepted: u64,
     pub quarantined: u64,
+    /// Quarantined rows whose region could not be read (counted at the province).
+    pub unreadable: u64,
     /// Declared reporting regions without a row, for a source that every region reports
     /// every month (`reporting::Declaration::every_month`).
     pub missing: Vec<Adcode>,
-    /// Regions with rows quarantined; the province where a row's region could not be read.
+    /// Regions at any level (the reporting regions, the cities above them, the province)
+    /// more of whose rows this month were quarantined than the tolerance allows
+    /// (`reporting::ReportingConfig::quarantine_tolerance_percent`), ascending.
     pub quarantined_in: Vec<Adcode>,
 }
 
 impl SourceMonth {
-    /// Regions whose figures this month are incomplete.
-    pub fn incomplete(&self) -> impl Iterator<Item = Adcode> + '_ {
-        self.missing.iter().chain(&self.quarantined_in).copied()
+    /// Reporting regions (of `level`) whose figures this month are incomplete: missing, or
+    /// past the quarantine tolerance.
+    pub fn incomplete_at(&self, level: crate::region::Level) -> impl Iterator<Item = Adcode> + '_ {
+        let tree = crate::region::RegionTree::shandong();
+        self.missing.iter().chain(self.quarantined_in.iter().filter(move |r| tree.get(**r).is_some_and(|g| g.level == level))).copied()
+    }
+
+    /// Whether the rows whose region could not be read leave the province incomplete.
+    pub fn unreadable_counts(&self) -> bool {
+        self.unreadable > 0 && self.quarantined_in.contains(&crate::region::PROVINCE)
+    }
+
+    /// Whether anything this month is incomplete.
+    pub fn is_incomplete(&self) -> bool {
+        !self.missing.is_empty() || !self.quarantined_in.is_empty()
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::region::Level;
 use crate::schema;
 
 /// The built-in declarations (`config/sources.ron`).
@@ -37,10 +38,27 @@ pub struct Declaration {
     pub every_month: bool,
 }
 
+impl Declaration {
+    /// The level of the regions that report the source.
+    pub fn level(&self) -> Level {
+        match self.reported_by {
+            Reporter::Counties => Level::County,
+            Reporter::Cities => Level::City,
+            Reporter::Province => Level::Province,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportingConfig {
     pub sources: Vec<Declaration>,
+    /// A region's month of a source is incomplete when more than this share of its rows
+    /// (per cent of accepted + quarantined) was quarantined; 0: any quarantined row. A few
+    /// rejected rows in a county's hundreds do not make its figure one a leader should
+    /// doubt; a county whose rows mostly failed does.
+    #[serde(default)]
+    pub quarantine_tolerance_percent: f64,
 }
 
 impl Default for ReportingConfig {
@@ -71,6 +89,12 @@ impl ReportingConfig {
         if !config.sources.iter().any(|d| d.for_as_of) {
             return Err(format!("{origin}: no source is marked for_as_of"));
         }
+        if !(0.0..100.0).contains(&config.quarantine_tolerance_percent) {
+            return Err(format!(
+                "{origin}: quarantine_tolerance_percent {} is not a share from 0 to under 100",
+                config.quarantine_tolerance_percent
+            ));
+        }
         Ok(config)
     }
 
@@ -82,6 +106,26 @@ impl ReportingConfig {
 
     pub fn declaration(&self, source: &str) -> Option<&Declaration> {
         self.sources.iter().find(|d| d.source == source)
+    }
+
+    /// Whether `quarantined` rows beside `accepted` ones leave a region's month incomplete:
+    /// more than [`Self::quarantine_tolerance_percent`] of its rows.
+    pub fn quarantine_leaves_incomplete(&self, quarantined: u64, accepted: u64) -> bool {
+        quarantined > 0 && quarantined as f64 * 100.0 > self.quarantine_tolerance_percent * (quarantined + accepted) as f64
+    }
+
+    /// The tolerance rule in a sentence, for the 数据来源 screen.
+    pub fn describe_tolerance(&self, lang: crate::lang::Lang) -> String {
+        let percent = self.quarantine_tolerance_percent;
+        lang.pick(
+            format!(
+                "某地区某月未通过校验的记录超过其记录的{percent}%、或应报未报时，该地区当月数据记为不全（试点设定，config/sources.ron）"
+            ),
+            format!(
+                "A region's month is incomplete when more than {percent}% of its records failed validation, or when it sent none \
+                 where it must (pilot setting, config/sources.ron)"
+            ),
+        )
     }
 
     /// The sources 数据截至 waits for.
@@ -141,6 +185,25 @@ mod tests {
         assert!(config.declaration("employment_registrations").is_some_and(|d| d.for_as_of));
         let twice = DEFAULT_CONFIG.replacen("(source: \"policy_rollouts\"", "(source: \"job_seekers\"", 1);
         assert!(ReportingConfig::parse(&twice, "test").unwrap_err().contains("declared 2 times"));
+        let whole: String = DEFAULT_CONFIG
+            .lines()
+            .map(|l| if l.trim_start().starts_with("quarantine_tolerance_percent:") { "quarantine_tolerance_percent: 100.0," } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(ReportingConfig::parse(&whole, "test").unwrap_err().contains("quarantine_tolerance_percent"));
+    }
+
+    #[test]
+    fn a_month_is_incomplete_past_the_quarantine_tolerance() {
+        let strict = ReportingConfig { quarantine_tolerance_percent: 0.0, ..ReportingConfig::default() };
+        let one_percent = ReportingConfig { quarantine_tolerance_percent: 1.0, ..ReportingConfig::default() };
+        assert!(!strict.quarantine_leaves_incomplete(0, 100));
+        assert!(strict.quarantine_leaves_incomplete(1, 1000));
+        // 1 of 100 rows is 1 %: within; 2 of 100 (2 of 102 in) is not; nothing accepted is.
+        assert!(!one_percent.quarantine_leaves_incomplete(1, 99));
+        assert!(one_percent.quarantine_leaves_incomplete(2, 100));
+        assert!(one_percent.quarantine_leaves_incomplete(1, 0));
+        assert!(one_percent.describe_tolerance(crate::lang::Lang::Zh).contains("超过其记录的1%"));
     }
 
     #[test]

@@ -302,6 +302,7 @@ fn sources_window(
                 }
             });
             ui.heading(text(lang, "by_month"));
+            ui.label(cube.reporting.describe_tolerance(lang));
             source_months(ui, cube, lang);
             ui.heading(text(lang, "definitions"));
             for id in scenes.0[view.topic].measure_ids() {
@@ -361,9 +362,9 @@ fn sources_window(
     Ok(())
 }
 
-/// Per dated source, its last 12 months: rows accepted and quarantined, and the regions
-/// whose figures are incomplete (none sent where every region reports every month, or
-/// rows quarantined).
+/// Per dated source, its last 12 months: rows accepted and quarantined, and the reporting
+/// regions whose figures are incomplete (none sent where every region reports every month,
+/// or more rows quarantined than the tolerance allows).
 fn source_months(ui: &mut egui::Ui, cube: &szjy_model::Cube, lang: szjy_model::lang::Lang) {
     let tree = szjy_model::RegionTree::shandong();
     let mut names: Vec<&str> = cube.coverage.iter().map(|m| m.source.as_str()).collect();
@@ -371,7 +372,8 @@ fn source_months(ui: &mut egui::Ui, cube: &szjy_model::Cube, lang: szjy_model::l
     for name in names {
         let zh = szjy_model::schema::source(name).map_or(name, |s| s.zh);
         let months: Vec<_> = cube.coverage.iter().filter(|m| m.source == name).rev().take(12).collect();
-        let incomplete = months.iter().filter(|m| m.incomplete().next().is_some()).count();
+        let incomplete = months.iter().filter(|m| m.is_incomplete()).count();
+        let level = cube.reporting.declaration(name).map_or(szjy_model::region::Level::County, |d| d.level());
         let title = lang.pick(format!("{zh} {name} · {incomplete}个月数据不全"), format!("{name} · {incomplete} months incomplete"));
         // The sources with gaps open, so what is incomplete is seen first.
         egui::CollapsingHeader::new(title).id_salt(("source_months", name)).default_open(incomplete > 0).show(ui, |ui| {
@@ -384,17 +386,10 @@ fn source_months(ui: &mut egui::Ui, cube: &szjy_model::Cube, lang: szjy_model::l
                     ui.label(m.month.label(lang));
                     ui.label(m.accepted.to_string());
                     ui.label(m.quarantined.to_string());
-                    // Rows whose region could not be read count at the province.
-                    let regions: Vec<&str> = m
-                        .incomplete()
-                        .map(|r| {
-                            if r == szjy_model::region::PROVINCE {
-                                text(lang, "unreadable_region")
-                            } else {
-                                tree.get(r).map_or("?", |g| g.name(lang))
-                            }
-                        })
-                        .collect();
+                    let mut regions: Vec<&str> = m.incomplete_at(level).map(|r| tree.get(r).map_or("?", |g| g.name(lang))).collect();
+                    if m.unreadable_counts() {
+                        regions.push(text(lang, "unreadable_region"));
+                    }
                     let shown = regions.iter().take(4).copied().collect::<Vec<_>>().join(lang.pick("、", ", "));
                     let more = regions.len().saturating_sub(4);
                     ui.label(if more > 0 {

@@ -149,12 +149,14 @@ fn colour_regions(
     let focus = view.map_focus();
     let regions = coloured_regions(focus);
     let measure = scenes.0[view.topic].map_measure.clone();
-    let (period, values) = match store.cube() {
+    let (period, values, gaps) = match store.cube() {
         Some(cube) => {
-            let (period, values) = figures::map_values(cube, &measure, regions.iter().copied(), view.month, view.category.as_deref());
-            (Some(period), values)
+            let category = view.category.as_deref();
+            let (period, values) = figures::map_values(cube, &measure, regions.iter().copied(), view.month, category);
+            let gaps = figures::map_gaps(cube, &measure, regions.iter().copied(), period, category, view.lang);
+            (Some(period), values, gaps)
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), Vec::new()),
     };
     let shown: Vec<f64> = values.iter().filter_map(|(_, v)| v.value()).collect();
     let scale = scenes.0[view.topic].map_scale;
@@ -168,7 +170,8 @@ fn colour_regions(
     let category = szjy_model::catalogue::measure(&measure)
         .and_then(|def| figures::applied_category(def, view.category.as_deref()))
         .map(str::to_string);
-    *choropleth = Choropleth { measure, period, classes, values: values.into_iter().collect(), category, scale };
+    let (values, gaps) = (values.into_iter().collect(), gaps.into_iter().collect());
+    *choropleth = Choropleth { measure, period, classes, values, gaps, category, scale };
 
     for (fill, material, mut visibility) in &mut fills {
         let coloured = choropleth.values.get(&fill.adcode);
@@ -334,7 +337,11 @@ fn map_overlay(
                 MapScale::AlertLevels => choropleth.classes.label(choropleth.classes.class_of(v), lang),
                 _ => format_value(&choropleth.measure, v, lang),
             };
-            let lines: Vec<String> = [Some(region.name(lang).to_string()), value.value().map(figure)].into_iter().flatten().collect();
+            let marked = |v: f64| match choropleth.gaps.contains_key(adcode) {
+                true => format!("{}{}", figure(v), figures::INCOMPLETE_MARK),
+                false => figure(v),
+            };
+            let lines: Vec<String> = [Some(region.name(lang).to_string()), value.value().map(marked)].into_iter().flatten().collect();
             let label = MapLabel::new(&painter, &lines, font.clone(), at, ink, halo);
             labels.push(label);
         }
@@ -370,10 +377,14 @@ fn map_overlay(
             };
             let label = szjy_model::catalogue::measure(&choropleth.measure).map_or("", |m| m.name(lang));
             let period = choropleth.period.map(|p| p.label(lang)).unwrap_or_default();
+            let gaps = choropleth.gaps.get(&adcode);
             response.clone().on_hover_ui_at_pointer(|ui| {
                 ui.strong(name);
                 if !value.is_empty() {
                     ui.label(lang.pick(format!("{label}（{period}）：{value}"), format!("{label} ({period}): {value}")));
+                }
+                if let Some(gaps) = gaps {
+                    ui.label(format!("{} {gaps}", figures::INCOMPLETE_MARK));
                 }
             });
             if response.clicked() {

@@ -283,11 +283,11 @@ impl BarScale {
         let font = egui::FontId::proportional(sizes.body);
         let width_of = |text: String| ui.painter().layout_no_wrap(text, font.clone(), egui::Color32::WHITE).size().x;
         let value_width = bars.iter().map(|b| width_of(format(b.value))).fold(0.0, f32::max);
-        let label_width = bars.iter().map(|b| width_of(format!("{}. {}", b.rank, b.label))).fold(0.0, f32::max);
+        let label_width = bars.iter().map(|b| width_of(b.row_label())).fold(0.0, f32::max);
         let labels_above = label_width > ui.available_width() * LABEL_SHARE;
         let label_heights = if labels_above {
             let wrapped = |text: String| ui.painter().layout(text, font.clone(), egui::Color32::WHITE, ui.available_width()).size().y;
-            bars.iter().map(|b| wrapped(format!("{}. {}", b.rank, b.label)) + 6.0).collect()
+            bars.iter().map(|b| wrapped(b.row_label()) + 6.0).collect()
         } else {
             Vec::new()
         };
@@ -335,7 +335,7 @@ pub fn bar_row(
         );
         painter.extend(dashes);
     }
-    let label_text = format!("{}. {}", bar.rank, bar.label);
+    let label_text = bar.row_label();
     let rect = if scale.labels_above {
         let galley = painter.layout(label_text, font.clone(), theme.text.egui(), width);
         let label = egui::Rect::from_min_size(whole.min, egui::vec2(width, whole.height() - row));
@@ -360,7 +360,11 @@ pub fn bar_row(
         painter.vline(zero, rect.y_range(), egui::Stroke::new(1.0, theme.text_muted.egui()));
     }
     painter.text(egui::pos2(rect.right(), rect.center().y), egui::Align2::RIGHT_CENTER, format(bar.value), font, theme.text.egui());
-    response.on_hover_text(format!("{}：{}", bar.label, format(bar.value)));
+    let hover = format!("{}：{}", bar.label, format(bar.value));
+    response.on_hover_text(match &bar.gaps {
+        Some(gaps) => format!("{hover}\n{} {gaps}", crate::shared::figures::INCOMPLETE_MARK),
+        None => hover,
+    });
 }
 
 #[cfg(test)]

@@ -92,7 +92,11 @@ fn prepare_contents(
         notes.push(figures::footnotes(&headline, hero, view.month, &cube.rules, view.lang));
         headlines.push(headline);
     }
-    let (marks, footnotes) = figures::mark_footnotes(notes);
+    let (marks, mut footnotes) = figures::mark_footnotes(notes);
+    // Nobody can hover over the wall's map: its marks are explained once.
+    if wall && !choropleth.gaps.is_empty() {
+        footnotes.push(figures::map_marks_note(&choropleth.gaps, view.lang));
+    }
     let heroes = headlines.into_iter().zip(marks).collect();
     let caption = if wall { caption(cube, scene, &view, &choropleth) } else { Vec::new() };
     let ticker = if wall { kinds::ticker_items(cube, &view) } else { Vec::new() };

@@ -51,6 +51,26 @@ pub struct Figure {
 /// The mark beside a figure computed over incomplete parts (数据不全).
 pub const INCOMPLETE_MARK: &str = "※";
 
+/// What flagged cells are missing. The cube's coverage is indexed on the first flagged
+/// cell asked about, so views without gaps never pay for it.
+pub struct GapFinder<'a> {
+    cube: &'a Cube,
+    coverage: std::cell::OnceCell<Coverage<'a>>,
+}
+
+impl<'a> GapFinder<'a> {
+    pub fn new(cube: &'a Cube) -> Self {
+        GapFinder { cube, coverage: std::cell::OnceCell::new() }
+    }
+
+    /// What the cell of `def` at `region`, `period` and `dim` is missing, if it is flagged
+    /// incomplete.
+    pub fn gaps(&self, def: &MeasureDef, region: Adcode, period: Period, dim: &str) -> Option<Gaps> {
+        let flagged = self.cube.cell(def.id, region, period, dim).is_some_and(|c| c.flags & flags::INCOMPLETE != 0);
+        flagged.then(|| self.coverage.get_or_init(|| Coverage::of(self.cube)).gaps(def, region, period)).flatten()
+    }
+}
+
 /// A change between two values: in percent of the earlier one, or, for a measure that is
 /// itself a percentage (a rate), in percentage points, as official releases state rates'
 /// changes (登记失业率"上升0.02个百分点", not "上升2%").
@@ -125,10 +145,7 @@ pub fn figure_at(cube: &Cube, def: &'static MeasureDef, region: Adcode, period: 
         _ => Change::between(def, value, at(period.previous())),
     };
     let change_on_year = Change::between(def, value, at(period.year_ago()));
-    let gaps = cube
-        .cell(def.id, region, period, category.unwrap_or(TOTAL))
-        .filter(|c| c.flags & flags::INCOMPLETE != 0)
-        .and_then(|_| Coverage::of(cube).gaps(def, region, period));
+    let gaps = GapFinder::new(cube).gaps(def, region, period, category.unwrap_or(TOTAL));
     Figure { measure: def, period, value, change_on_previous, change_on_year, category: category.map(str::to_string), gaps }
 }
 
@@ -255,6 +272,19 @@ pub struct Bar {
     pub value: f64,
     /// Its place among all the ranked, 1 for the largest.
     pub rank: usize,
+    /// What the value is missing, in a sentence, where it was computed over incomplete
+    /// parts.
+    pub gaps: Option<String>,
+}
+
+impl Bar {
+    /// The bar's row label: its rank, its label and, over incomplete parts, the mark.
+    pub fn row_label(&self) -> String {
+        match self.gaps {
+            Some(_) => format!("{}. {} {INCOMPLETE_MARK}", self.rank, self.label),
+            None => format!("{}. {}", self.rank, self.label),
+        }
+    }
 }
 
 /// The children of a region (cities of the province, counties of a city) ranked by a
@@ -278,11 +308,14 @@ pub fn rank_children(
         None => tree.parent(region).map_or(region, |p| p.adcode),
     };
     let period = figure(cube, measure, parent, month, category).map_or(def.period_at(month), |f| f.period);
+    let finder = GapFinder::new(cube);
     let bars: Vec<Bar> = tree
         .children(parent)
         .filter_map(|r| {
             let value = cube.get(measure, r.adcode, period, dim).value()?;
-            Some(Bar { key: r.adcode.to_string(), label: r.name(lang).to_string(), short: r.name(lang).to_string(), value, rank: 0 })
+            let (label, short) = (r.name(lang).to_string(), r.name(lang).to_string());
+            let gaps = finder.gaps(def, r.adcode, period, dim).map(|g| g.describe(lang));
+            Some(Bar { key: r.adcode.to_string(), label, short, value, rank: 0, gaps })
         })
         .collect();
     let pinned = (parent != region).then(|| region.to_string());
@@ -301,18 +334,28 @@ pub fn rank_dimension(
 ) -> (Period, Vec<Bar>) {
     let Some(def) = catalogue::measure(measure) else { return (month, Vec::new()) };
     let period = def.period_at(month);
-    // Counties publish totals only; their breakdowns are their city's.
-    let tree = RegionTree::shandong();
-    let region = if tree.children(region).next().is_none() { tree.parent(region).map_or(region, |p| p.adcode) } else { region };
+    let region = breakdown_region(region);
     let bars: Vec<Bar> = cube
         .breakdown(measure, region, period, dim.prefix())
         .into_iter()
         .filter_map(|(code, lookup)| {
             let (label, short) = (dimension_label(dim, &code, lang), short_label(dim, &code, lang));
-            Some(Bar { label, short, key: code, value: lookup.value()?, rank: 0 })
+            // The region's gaps are every category's: the ranking's caption says them once.
+            Some(Bar { label, short, key: code, value: lookup.value()?, rank: 0, gaps: None })
         })
         .collect();
     (period, top_and_bottom(bars, ends, None))
+}
+
+/// The region whose breakdowns a region shows: its own, or a county's city's (counties
+/// publish totals only).
+pub fn breakdown_region(region: Adcode) -> Adcode {
+    let tree = RegionTree::shandong();
+    if tree.children(region).next().is_none() {
+        tree.parent(region).map_or(region, |p| p.adcode)
+    } else {
+        region
+    }
 }
 
 /// How many of a ranking's ends show: the largest and the smallest.
@@ -392,6 +435,39 @@ pub fn map_values(
     let dim = applied_category(def, category).unwrap_or(TOTAL);
     let period = figure(cube, measure, szjy_model::region::PROVINCE, month, category).map_or(def.period_at(month), |f| f.period);
     (period, regions.map(|r| (r, cube.get(measure, r, period, dim))).collect())
+}
+
+/// The wall's footnote for the map's marks: "※ 地图中济南市、青岛市本期数据不全".
+pub fn map_marks_note(gaps: &std::collections::HashMap<Adcode, String>, lang: Lang) -> String {
+    let tree = RegionTree::shandong();
+    let mut regions: Vec<Adcode> = gaps.keys().copied().collect();
+    regions.sort_unstable();
+    let names: Vec<&str> = regions.iter().take(3).filter_map(|r| Some(tree.get(*r)?.name(lang))).collect();
+    let more = if regions.len() > 3 {
+        lang.pick(format!("等{}个地区", regions.len()), format!(" and {} more", regions.len() - 3))
+    } else {
+        String::new()
+    };
+    lang.pick(
+        format!("{INCOMPLETE_MARK} 地图中{}{more}本期数据不全，部分记录缺报或未通过校验", names.join("、")),
+        format!("{INCOMPLETE_MARK} On the map, {}{more}: incomplete this period (records missing or failing validation)", names.join(", ")),
+    )
+}
+
+/// What each of `regions`' cells of the map (`measure` at `period`, under the category
+/// filter) is missing, in a sentence, for those computed over incomplete parts.
+pub fn map_gaps(
+    cube: &Cube,
+    measure: &str,
+    regions: impl Iterator<Item = Adcode>,
+    period: Period,
+    category: Option<&str>,
+    lang: Lang,
+) -> Vec<(Adcode, String)> {
+    let Some(def) = catalogue::measure(measure) else { return Vec::new() };
+    let dim = applied_category(def, category).unwrap_or(TOTAL);
+    let finder = GapFinder::new(cube);
+    regions.filter_map(|r| Some((r, finder.gaps(def, r, period, dim)?.describe(lang)))).collect()
 }
 
 #[cfg(test)]
@@ -552,8 +628,35 @@ mod tests {
     }
 
     #[test]
+    fn rankings_and_the_map_mark_regions_over_incomplete_parts() {
+        let mut c = cube();
+        let june = Period::month(2025, 6);
+        // Registrations of 历下 were quarantined past the tolerance in June, and so were
+        // Jinan's as a whole; Qingdao's are complete.
+        c.coverage = vec![szjy_model::cube::SourceMonth {
+            source: "employment_registrations".into(),
+            month: june,
+            accepted: 100,
+            quarantined: 9,
+            unreadable: 0,
+            missing: vec![],
+            quarantined_in: vec![JINAN, 370102],
+        }];
+        assert!(szjy_model::completeness::flag_incomplete(&mut c) > 0);
+        let (_, bars) =
+            rank_children(&c, "new_urban_jobs", szjy_model::region::PROVINCE, june, None, Ends { top: 10, bottom: 0 }, Lang::Zh);
+        let gaps: Vec<(&str, Option<&str>)> = bars.iter().map(|b| (b.label.as_str(), b.gaps.as_deref())).collect();
+        assert_eq!(gaps, [("青岛市", None), ("济南市", Some("济南市12个县（市、区）中1个数据不全（历下区；就业登记，2025年6月）"))]);
+        let marked = map_gaps(&c, "new_urban_jobs", [JINAN, QINGDAO].into_iter(), june, None, Lang::Zh);
+        assert_eq!(marked.iter().map(|(r, _)| *r).collect::<Vec<_>>(), vec![JINAN]);
+        assert!(map_gaps(&cube(), "new_urban_jobs", [JINAN, QINGDAO].into_iter(), june, None, Lang::Zh).is_empty());
+        let note = map_marks_note(&marked.into_iter().collect(), Lang::Zh);
+        assert_eq!(note, "※ 地图中济南市本期数据不全，部分记录缺报或未通过校验");
+    }
+
+    #[test]
     fn rankings_keep_both_ends_and_the_pinned_region() {
-        let bar = |key: &str, value: f64| Bar { key: key.into(), label: key.into(), short: key.into(), value, rank: 0 };
+        let bar = |key: &str, value: f64| Bar { key: key.into(), label: key.into(), short: key.into(), value, rank: 0, gaps: None };
         let bars = vec![bar("a", 5.0), bar("b", -118.0), bar("c", 30.0), bar("d", -74.0), bar("e", 12.0), bar("f", 0.0)];
         let both = |n: usize| Ends { top: n, bottom: n };
         let kept = top_and_bottom(bars.clone(), both(2), None);

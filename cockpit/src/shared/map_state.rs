@@ -27,6 +27,8 @@ pub struct Choropleth {
     pub measure: String,
     pub period: Option<Period>,
     pub values: HashMap<Adcode, Lookup>,
+    /// What the regions computed over incomplete parts are missing, in a sentence.
+    pub gaps: HashMap<Adcode, String>,
     pub classes: Classes,
     /// The category filter, where it applies to the measure.
     pub category: Option<String>,

@@ -14,9 +14,9 @@
 //!       + w_breadth × share of the region's cities (or counties) with a positive gap
 //!
 //! A quarter without vacancies and without seekers has no 求人倍率 (it is neither tight
-//! nor slack); with vacancies and no seekers the ratio is the cap. Earlier quarters are
-//! found by their date, never by position, so a quarter with no market is not skipped
-//! over. Scores are rounded to 1e-6 before ranking, so equal scores rank by occupation
+//! nor slack); with vacancies and no seekers the ratio is the cap. Earlier quarters count
+//! by their date, not their position: a row before this one counts only when its quarter
+//! is within reach, so a quarter with no market is not skipped over. Scores are rounded to 1e-6 before ranking, so equal scores rank by occupation
 //! code, not by floating-point noise.
 
 use polars::prelude::*;
@@ -92,29 +92,39 @@ pub fn cells(rolled: &LazyFrame, rules: &ShortageScore) -> PolarsResult<LazyFram
         .group_by([col("parent"), col(YEAR), col(NUM), col(DIM)])
         .agg([(col("gap").gt(lit(0.0)).cast(DataType::Float64).sum() / col("siblings").first().cast(DataType::Float64)).alias("breadth")]);
 
-    // The same series `lag` quarters earlier, found by its quarter index.
+    // Only cities and the province are scored. A series' earlier quarters are its rows
+    // before this one in quarter order, taken while their quarter index is within reach:
+    // a quarter with no cells is a gap in the index, never skipped over.
     let series = [col(LEVEL), col(REGION), col(DIM)];
-    let earlier = |column: Expr, lag: i64, name: &str| {
-        base.clone().select([col(LEVEL), col(REGION), col(DIM), (col(QI) + lit(lag)).alias(QI), column.alias(name)])
-    };
-    let on: Vec<Expr> = series.iter().cloned().chain([col(QI)]).collect();
-    let tight = |name: &str| col(name).fill_null(lit(0.0));
-    let mut scored = base.clone().filter(col(LEVEL).neq(lit("county"))).join(
-        breadth,
-        [col(REGION), col(YEAR), col(NUM), col(DIM)],
-        [col("parent"), col(YEAR), col(NUM), col(DIM)],
-        JoinArgs::new(JoinType::Left),
-    );
-    let mut persistence = lit(0.0);
-    for lag in 0..rules.persistence_quarters as i64 {
-        let name = format!("tight_{lag}");
-        let is_tight = col("ratio").gt(lit(rules.tight_ratio)).cast(DataType::Float64);
-        scored = scored.join(earlier(is_tight, lag, &name), on.clone(), on.clone(), JoinArgs::new(JoinType::Left));
-        persistence = persistence + tight(&name);
+    let n = rules.persistence_quarters as i64;
+    let is_tight = || col("ratio").gt(lit(rules.tight_ratio)).cast(DataType::Float64).fill_null(lit(0.0));
+    let earlier = |column: Expr, k: i64| column.shift(lit(k)).over(series.clone());
+    let mut persistence = is_tight();
+    for k in 1..n {
+        let within = earlier(col(QI), k)?.gt_eq(col(QI) - lit(n - 1));
+        persistence = persistence + when(within).then(earlier(is_tight(), k)?).otherwise(lit(0.0));
     }
+    // The posted wage a year earlier: the row four quarters back, at most four rows back.
+    let mut year_ago = Vec::new();
+    for k in 1..=4i64 {
+        let found = earlier(col(QI), k)?.eq(col(QI) - lit(4i64));
+        year_ago.push(when(found).then(earlier(col("w"), k)?).otherwise(lit(NULL).cast(DataType::Float64)));
+    }
+    let scored = base
+        .clone()
+        .filter(col(LEVEL).neq(lit("county")))
+        .join(
+            breadth,
+            [col(REGION), col(YEAR), col(NUM), col(DIM)],
+            [col("parent"), col(YEAR), col(NUM), col(DIM)],
+            JoinArgs::new(JoinType::Left),
+        )
+        // Quarter order within each series, for the shifts.
+        .sort_by_exprs([col(LEVEL), col(REGION), col(DIM), col(QI)], SortMultipleOptions::default())
+        .with_columns([persistence.alias("tight_quarters"), coalesce(&year_ago).alias("w_year_ago")]);
+    let persistence = col("tight_quarters");
     let quarter = [col(LEVEL), col(REGION), col(YEAR), col(NUM)];
     let scored = scored
-        .join(earlier(col("w"), 4, "w_year_ago"), on.clone(), on, JoinArgs::new(JoinType::Left))
         .with_columns([
             (persistence / lit(f64::from(rules.persistence_quarters))).alias("persistence"),
             (col("w") / col("w_year_ago") - lit(1.0)).alias("wage_growth"),

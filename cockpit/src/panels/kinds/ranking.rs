@@ -2,7 +2,7 @@
 
 use bevy_egui::egui;
 use szjy_model::catalogue::Direction;
-use szjy_model::cube::Cube;
+use szjy_model::cube::{Cube, TOTAL};
 use szjy_model::interpret::format_number;
 use szjy_model::period::Period;
 
@@ -18,6 +18,9 @@ pub struct Ranking {
     category: Option<String>,
     period: Period,
     bars: Vec<Bar>,
+    /// What the caption says of incomplete parts (the marked bars, or the region whose
+    /// breakdown this is), and its details for the hover.
+    gaps: Option<(String, String)>,
 }
 
 pub fn prepare(cube: &Cube, view: &View, measure: &str, by: RankBy, ends: Ends) -> Ranking {
@@ -26,13 +29,24 @@ pub fn prepare(cube: &Cube, view: &View, measure: &str, by: RankBy, ends: Ends) 
         RankBy::Children => figures::rank_children(cube, measure, view.region, view.month, category, ends, lang),
         RankBy::Dimension(dim) => figures::rank_dimension(cube, measure, view.region, view.month, dim, ends, lang),
     };
+    let mark = figures::INCOMPLETE_MARK;
+    let gaps = match by {
+        RankBy::Children => {
+            let marked: Vec<&str> = bars.iter().filter_map(|b| b.gaps.as_deref()).collect();
+            let n = marked.len();
+            (n > 0).then(|| (lang.pick(format!("{mark} {n}个地区数据不全"), format!("{mark} {n} incomplete")), marked.join("\n")))
+        }
+        RankBy::Dimension(_) => szjy_model::catalogue::measure(measure)
+            .and_then(|def| figures::GapFinder::new(cube).gaps(def, figures::breakdown_region(view.region), period, TOTAL))
+            .map(|g| (lang.pick(format!("{mark} 数据不全"), format!("{mark} incomplete")), g.describe(lang))),
+    };
     let category = if by == RankBy::Children { view.category.clone() } else { None };
-    Ranking { measure: measure.to_string(), category, period, bars }
+    Ranking { measure: measure.to_string(), category, period, bars, gaps }
 }
 
 impl PanelBody for Ranking {
     fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
-        caption(ui, cx, &self.measure, self.category.as_deref(), self.period);
+        caption(ui, cx, &self.measure, self.category.as_deref(), self.period, self.gaps.as_ref());
         if self.bars.is_empty() {
             nothing(ui, cx, "no_data");
         }
@@ -54,15 +68,16 @@ impl PanelBody for Ranking {
     }
 }
 
-fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option<&str>, period: Period) {
+fn caption(ui: &mut egui::Ui, cx: &PanelContext, measure: &str, category: Option<&str>, period: Period, gaps: Option<&(String, String)>) {
     let Some(def) = szjy_model::catalogue::measure(measure) else { return };
     let lang = cx.lang();
     let unit = def.unit(lang);
     let unit = if unit.is_empty() { String::new() } else { lang.pick(format!("（{unit}）"), format!(" ({unit})")) };
-    ui.label(
-        egui::RichText::new(format!("{}{unit} · {}", filtered_name(def, category, lang), period.label(lang)))
-            .small()
-            .color(cx.theme.text_muted.egui()),
-    )
-    .on_hover_text(provenance(def, cx.rules(), period, lang));
+    let mut line = format!("{}{unit} · {}", filtered_name(def, category, lang), period.label(lang));
+    let mut hover = provenance(def, cx.rules(), period, lang);
+    if let Some((note, details)) = gaps {
+        line = format!("{line} · {note}");
+        hover = format!("{details}\n\n{hover}");
+    }
+    ui.label(egui::RichText::new(line).small().color(cx.theme.text_muted.egui())).on_hover_text(hover);
 }

@@ -15,21 +15,36 @@ use crate::shared::view::View;
 pub struct Table {
     columns: Vec<String>,
     rows: Vec<(String, Vec<String>)>,
+    /// What the marked cells are missing, one sentence per distinct gap.
+    gaps: Vec<String>,
 }
 
 /// The children of the map's focus, one row each, one column per measure.
 pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
     let lang = view.lang;
     let defs: Vec<&MeasureDef> = measures.iter().filter_map(|m| szjy_model::catalogue::measure(m)).collect();
+    let mut gaps: Vec<String> = Vec::new();
     let rows = RegionTree::shandong()
         .children(view.map_focus())
         .map(|child| {
             let cells = defs
                 .iter()
-                .map(|def| match figures::figure(cube, def.id, child.adcode, view.month, view.category.as_deref()).map(|f| f.value) {
-                    Some(Lookup::Value(v)) => format_number(def.id, v, lang),
-                    Some(Lookup::Suppressed) => "*".into(),
-                    Some(Lookup::Missing) | None => "—".into(),
+                .map(|def| {
+                    let Some(figure) = figures::figure(cube, def.id, child.adcode, view.month, view.category.as_deref()) else {
+                        return "—".into();
+                    };
+                    match (figure.value, figure.gaps) {
+                        (Lookup::Value(v), Some(gap)) => {
+                            let gap = gap.describe(lang);
+                            if !gaps.contains(&gap) {
+                                gaps.push(gap);
+                            }
+                            format!("{}{}", format_number(def.id, v, lang), figures::INCOMPLETE_MARK)
+                        }
+                        (Lookup::Value(v), None) => format_number(def.id, v, lang),
+                        (Lookup::Suppressed, _) => "*".into(),
+                        (Lookup::Missing, _) => "—".into(),
+                    }
                 })
                 .collect();
             (child.name(lang).to_string(), cells)
@@ -43,11 +58,17 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
             format!("{} ({unit})", filtered_name(d, view.category.as_deref(), lang)),
         ),
     };
-    Table { columns: defs.iter().map(header).collect(), rows }
+    Table { columns: defs.iter().map(header).collect(), rows, gaps }
 }
 
 impl PanelBody for Table {
     fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
+        if !self.gaps.is_empty() {
+            let lang = cx.lang();
+            let (mark, n) = (figures::INCOMPLETE_MARK, self.gaps.len());
+            let note = lang.pick(format!("{mark} 标记数据不全（{n}处）"), format!("{mark} marks incomplete figures ({n})"));
+            ui.label(egui::RichText::new(note).small().color(cx.theme.text_muted.egui())).on_hover_text(self.gaps.join("\n"));
+        }
         column_table(ui, cx, &self.columns, &self.rows);
     }
 }
@@ -115,5 +136,22 @@ mod tests {
         assert_eq!(table.rows[0], ("济南市".to_string(), vec!["1200".to_string()]));
         assert_eq!(table.rows[1].1, vec!["*".to_string()], "a hidden cell");
         assert_eq!(table.rows[2].1, vec!["—".to_string()], "a missing cell");
+        assert!(table.gaps.is_empty());
+
+        // Jinan's registrations were past the quarantine tolerance in June: its cell is
+        // marked and the table says why.
+        cube.coverage = vec![szjy_model::cube::SourceMonth {
+            source: "employment_registrations".into(),
+            month: june,
+            accepted: 100,
+            quarantined: 9,
+            unreadable: 0,
+            missing: vec![],
+            quarantined_in: vec![370100, 370102],
+        }];
+        szjy_model::completeness::flag_incomplete(&mut cube);
+        let table = prepare(&cube, &super::super::view_at(PROVINCE, june), &["new_urban_jobs".to_string()]);
+        assert_eq!(table.rows[0].1, vec![format!("1200{}", figures::INCOMPLETE_MARK)]);
+        assert_eq!(table.gaps, vec!["济南市12个县（市、区）中1个数据不全（历下区；就业登记，2025年6月）".to_string()]);
     }
 }
