@@ -240,10 +240,7 @@ fn ingest_sources(cfg: &BuildConfig, context: &ingest::IngestContext, reuse: Opt
             tracing::info!(source = schema.name, rows_in = rec.rows_in, accepted = rec.accepted, quarantined = rec.quarantined, "ingested");
             // Counted here, while the other worker validates, rather than in a later pass.
             let counting = std::time::Instant::now();
-            let counted = match cfg.reporting.declaration(schema.name) {
-                Some(declared) => coverage::count(schema, declared, &staged.accepted, &quarantine_file(&quarantine, schema.name))?,
-                None => None,
-            };
+            let counted = coverage::count(schema, &staged.accepted, &quarantine_file(&quarantine, schema.name))?;
             tracing::debug!(source = schema.name, seconds = counting.elapsed().as_secs_f64(), "counted by region and month");
             steps.tick(schema.name);
             Ok((schema.name, staged, counted))

@@ -1,7 +1,8 @@
 //! Which cells are computed over incomplete parts, and what is missing: read from the
 //! cube's per-source months (`Cube::coverage`) and the measures' sources. The engine flags
-//! the cells (`flags::INCOMPLETE`) with [`Coverage::gaps`]; the cockpit says what is
-//! missing with the same function, so the mark and its words cannot disagree.
+//! the cells (`flags::INCOMPLETE`) with [`Coverage::is_incomplete`], the cockpit says what
+//! is missing with [`Coverage::gaps`]; both read the same index, so the mark and its words
+//! cannot disagree.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -52,12 +53,12 @@ impl<'a> Coverage<'a> {
         let tree = RegionTree::shandong();
         let mut months: FxHashMap<(&str, i32), MonthGaps> = FxHashMap::default();
         for m in cube.coverage.iter().filter(|m| m.is_incomplete()) {
-            let level = cube.reporting.declaration(&m.source).map_or(Level::County, |d| d.level());
+            let level = cube.reporting.level_of(&m.source);
             let mut touched: FxHashSet<Adcode> = m.quarantined_in.iter().copied().collect();
             for r in &m.missing {
                 touched.extend(tree.path(*r).iter().map(|p| p.adcode));
             }
-            let gaps = MonthGaps { touched, reporters: m.incomplete_at(level).collect(), unreadable: m.unreadable_counts() };
+            let gaps = MonthGaps { touched, reporters: m.incomplete_at(level), unreadable: m.unreadable_counts(&cube.reporting) };
             months.insert((m.source.as_str(), m.month.month_index()), gaps);
         }
         Coverage { cube, months }
@@ -92,7 +93,7 @@ impl<'a> Coverage<'a> {
             months: Vec::new(),
         };
         for source in def.sources {
-            let level = self.cube.reporting.declaration(source).map_or(Level::County, |d| d.level());
+            let level = self.cube.reporting.level_of(source);
             for month in months_of(def, period) {
                 let Some(m) = self.months.get(&(*source, month.month_index())).filter(|m| m.touched.contains(&region)) else { continue };
                 gaps.incomplete.extend(m.reporters.iter().copied().filter(|r| tree.is_within(*r, region)));
@@ -157,10 +158,18 @@ impl Gaps {
         let when = lang.pick(format!("{}，{months}", sources.join("、")), format!("{}, {months}", sources.join(", ")));
         let place = tree.get(self.region).map_or("", |r| r.name(lang));
         let unreadable = lang.pick("部分记录因地区无法识别未通过校验", "some records failed validation with an unreadable region");
-        if self.incomplete.is_empty() {
+        if self.incomplete.is_empty() && self.unreadable {
             return lang.pick(
                 format!("{place}数据不全：{unreadable}，暂未计入（{when}）"),
                 format!("{place} incomplete: {unreadable} and are not counted yet ({when})"),
+            );
+        }
+        // Past the tolerance as a whole, though no one region within it is, nor the
+        // unreadable rows alone.
+        if self.incomplete.is_empty() {
+            return lang.pick(
+                format!("{place}数据不全：多地部分记录未通过校验，暂未计入（{when}）"),
+                format!("{place} incomplete: records in several places failed validation and are not counted yet ({when})"),
             );
         }
         let also = if self.unreadable { lang.pick(format!("；另{unreadable}"), format!("; also {unreadable}")) } else { String::new() };
@@ -234,16 +243,17 @@ mod tests {
         ];
         let coverage = Coverage::of(&cube);
         let insured = catalogue::measure("insured_net_change").unwrap();
-        // The quick test agrees with the full answer wherever it is asked.
+        // The quick test agrees with the full answer wherever it is asked, and every gap
+        // names what is missing: a region within, or the unreadable rows.
         for def in crate::catalogue::MEASURES {
             for region in [370000, 370100, 370102, 370103, 370200, 370202, 370211] {
                 for period in [may, june, Period::Quarter { year: 2025, quarter: 2 }, Period::Year { year: 2025 }] {
-                    assert_eq!(
-                        coverage.is_incomplete(def, region, period),
-                        coverage.gaps(def, region, period).is_some(),
-                        "{} {region} {period}",
-                        def.id
-                    );
+                    let gaps = coverage.gaps(def, region, period);
+                    assert_eq!(coverage.is_incomplete(def, region, period), gaps.is_some(), "{} {region} {period}", def.id);
+                    if let Some(gaps) = gaps {
+                        assert!(!gaps.incomplete.is_empty() || gaps.unreadable, "{} {region} {period}: {gaps:?}", def.id);
+                        assert!(!gaps.sources.is_empty() && !gaps.months.is_empty());
+                    }
                 }
             }
         }
@@ -268,6 +278,13 @@ mod tests {
             coverage.gaps(resident, 370200, q2).unwrap().describe(Lang::En),
             "Qingdao: 1 of 10 counties incomplete (Shinan District; mobile_population, Jun 2025)"
         );
+
+        // The province past the tolerance as a whole, no county nor the unreadable rows
+        // alone: said as such.
+        let mut spread = cube.clone();
+        spread.coverage = vec![month("social_insurance", june, vec![], vec![370000], 0)];
+        let whole = Coverage::of(&spread).gaps(insured, 370000, june).unwrap();
+        assert_eq!(whole.describe(Lang::Zh), "山东省数据不全：多地部分记录未通过校验，暂未计入（社保缴纳，2025年6月）");
 
         cube.measures = vec!["insured_net_change".into()];
         cube.cells = vec![

@@ -127,15 +127,21 @@ pub struct SourceMonth {
 
 impl SourceMonth {
     /// Reporting regions (of `level`) whose figures this month are incomplete: missing, or
-    /// past the quarantine tolerance.
-    pub fn incomplete_at(&self, level: crate::region::Level) -> impl Iterator<Item = Adcode> + '_ {
+    /// past the quarantine tolerance (a region whose every row was quarantined is both),
+    /// each once, ascending.
+    pub fn incomplete_at(&self, level: crate::region::Level) -> Vec<Adcode> {
         let tree = crate::region::RegionTree::shandong();
-        self.missing.iter().chain(self.quarantined_in.iter().filter(move |r| tree.get(**r).is_some_and(|g| g.level == level))).copied()
+        let past = self.quarantined_in.iter().filter(|r| tree.get(**r).is_some_and(|g| g.level == level));
+        let mut regions: Vec<Adcode> = self.missing.iter().chain(past).copied().collect();
+        regions.sort_unstable();
+        regions.dedup();
+        regions
     }
 
-    /// Whether the rows whose region could not be read leave the province incomplete.
-    pub fn unreadable_counts(&self) -> bool {
-        self.unreadable > 0 && self.quarantined_in.contains(&crate::region::PROVINCE)
+    /// Whether the rows whose region could not be read are, on their own, past the
+    /// quarantine tolerance of the month's rows.
+    pub fn unreadable_counts(&self, reporting: &crate::reporting::ReportingConfig) -> bool {
+        reporting.quarantine_leaves_incomplete(self.unreadable, self.accepted)
     }
 
     /// Whether anything this month is incomplete.

@@ -56,8 +56,8 @@ pub struct ReportingConfig {
     /// A region's month of a source is incomplete when more than this share of its rows
     /// (per cent of accepted + quarantined) was quarantined; 0: any quarantined row. A few
     /// rejected rows in a county's hundreds do not make its figure one a leader should
-    /// doubt; a county whose rows mostly failed does.
-    #[serde(default)]
+    /// doubt; a county whose rows mostly failed does. Required: a configuration written
+    /// before it existed is refused rather than read as 0.
     pub quarantine_tolerance_percent: f64,
 }
 
@@ -126,6 +126,11 @@ impl ReportingConfig {
                  where it must (pilot setting, config/sources.ron)"
             ),
         )
+    }
+
+    /// The level of the regions that report `source` (counties for an undeclared one).
+    pub fn level_of(&self, source: &str) -> Level {
+        self.declaration(source).map_or(Level::County, Declaration::level)
     }
 
     /// The sources 数据截至 waits for.

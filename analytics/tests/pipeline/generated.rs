@@ -151,8 +151,8 @@ fn generated_data_meets_its_manifest() {
             .collect::<Vec<_>>()
     );
 
-    // Quarantined rows leave their county's month incomplete: the coverage counts them by
-    // month (never more than were quarantined), and cells over them carry the flag.
+    // Quarantined rows are counted by month (never more than were quarantined), and cells
+    // over a region-month past the quarantine tolerance carry the flag.
     for rec in &out.reconciliation {
         let by_month: u64 = cube.coverage.iter().filter(|m| m.source == rec.source).map(|m| m.quarantined).sum();
         assert!(by_month <= rec.quarantined, "{}: {by_month} by month of {} quarantined", rec.source, rec.quarantined);

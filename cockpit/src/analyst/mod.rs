@@ -373,7 +373,7 @@ fn source_months(ui: &mut egui::Ui, cube: &szjy_model::Cube, lang: szjy_model::l
         let zh = szjy_model::schema::source(name).map_or(name, |s| s.zh);
         let months: Vec<_> = cube.coverage.iter().filter(|m| m.source == name).rev().take(12).collect();
         let incomplete = months.iter().filter(|m| m.is_incomplete()).count();
-        let level = cube.reporting.declaration(name).map_or(szjy_model::region::Level::County, |d| d.level());
+        let level = cube.reporting.level_of(name);
         let title = lang.pick(format!("{zh} {name} · {incomplete}个月数据不全"), format!("{name} · {incomplete} months incomplete"));
         // The sources with gaps open, so what is incomplete is seen first.
         egui::CollapsingHeader::new(title).id_salt(("source_months", name)).default_open(incomplete > 0).show(ui, |ui| {
@@ -386,8 +386,9 @@ fn source_months(ui: &mut egui::Ui, cube: &szjy_model::Cube, lang: szjy_model::l
                     ui.label(m.month.label(lang));
                     ui.label(m.accepted.to_string());
                     ui.label(m.quarantined.to_string());
-                    let mut regions: Vec<&str> = m.incomplete_at(level).map(|r| tree.get(r).map_or("?", |g| g.name(lang))).collect();
-                    if m.unreadable_counts() {
+                    let mut regions: Vec<&str> =
+                        m.incomplete_at(level).iter().map(|r| tree.get(*r).map_or("?", |g| g.name(lang))).collect();
+                    if m.unreadable_counts(&cube.reporting) {
                         regions.push(text(lang, "unreadable_region"));
                     }
                     let shown = regions.iter().take(4).copied().collect::<Vec<_>>().join(lang.pick("、", ", "));

@@ -52,7 +52,8 @@ pub struct Figure {
 pub const INCOMPLETE_MARK: &str = "※";
 
 /// What flagged cells are missing. The cube's coverage is indexed on the first flagged
-/// cell asked about, so views without gaps never pay for it.
+/// cell asked about, so views without gaps never pay for it; keep one finder for the
+/// cells of a panel (a single figure makes its own).
 pub struct GapFinder<'a> {
     cube: &'a Cube,
     coverage: std::cell::OnceCell<Coverage<'a>>,

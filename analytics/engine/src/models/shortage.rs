@@ -16,8 +16,9 @@
 //! A quarter without vacancies and without seekers has no 求人倍率 (it is neither tight
 //! nor slack); with vacancies and no seekers the ratio is the cap. Earlier quarters count
 //! by their date, not their position: a row before this one counts only when its quarter
-//! is within reach, so a quarter with no market is not skipped over. Scores are rounded to 1e-6 before ranking, so equal scores rank by occupation
-//! code, not by floating-point noise.
+//! is within reach, so a quarter with no market is not skipped over. Scores are rounded
+//! to 1e-6 before ranking, so equal scores rank by occupation code, not by floating-point
+//! noise.
 
 use polars::prelude::*;
 
@@ -229,6 +230,9 @@ mod tests {
             // is outside the last four, however many rows lie between.
             (p.0, p.1, 2024, 1, "5-00", 4.0, 1.0),
             (p.0, p.1, 2025, 1, "5-00", 4.0, 1.0),
+            // F: tight three quarters back and now, no cells in the two between: both count.
+            (p.0, p.1, 2024, 2, "6-00", 4.0, 1.0),
+            (p.0, p.1, 2025, 1, "6-00", 4.0, 1.0),
         ];
         let cities: Vec<i64> = RegionTree::shandong().at_level(Level::City).map(|c| c.adcode as i64).collect();
         rows.extend(cities.iter().take(10).map(|&c| ("city", c, 2025, 1, "2-00", 1.0, 0.0)));
@@ -242,8 +246,48 @@ mod tests {
         assert!((score("4-00") - (7.0 + 50.0 / 3.0 + 5.0)).abs() < 1e-6, "{scores:?}");
         // E: 35 × 3/10 + 25 (ratio 4, capped at 3) + 20 × 1/4.
         assert!((score("5-00") - (10.5 + 25.0 + 5.0)).abs() < 1e-6, "{scores:?}");
+        // F: 35 × 3/10 + 25 + 20 × 2/4.
+        assert!((score("6-00") - (10.5 + 25.0 + 10.0)).abs() < 1e-6, "{scores:?}");
         let ranks = province(&cells, "shortage_rank");
         let rank = |code: &str| ranks.iter().find(|(c, _)| c == code).map(|(_, r)| *r).unwrap();
-        assert_eq!(["3-00", "5-00", "1-00", "2-00", "4-00"].map(rank), [1.0, 2.0, 3.0, 4.0, 5.0], "{ranks:?}");
+        assert_eq!(["3-00", "6-00", "5-00", "1-00", "2-00", "4-00"].map(rank), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "{ranks:?}");
+    }
+
+    #[test]
+    fn wage_growth_is_on_the_same_quarter_a_year_earlier() {
+        let p = ("province", 370000i64);
+        // Vacancies 3 and seekers 2 every quarter listed: gap 1, ratio 1.5 (not tight).
+        let quarters = [("7-00", [(2024, 1), (2024, 3), (2025, 1)]), ("8-00", [(2023, 4), (2024, 3), (2025, 1)])];
+        let rows: Vec<_> = quarters.iter().flat_map(|(code, qs)| qs.map(|(y, q)| (p.0, p.1, y, q, *code, 3.0, 2.0))).collect();
+        // Posted wages: G (7-00) 100 a year ago, 50 two quarters ago, 104 now; H (8-00)
+        // has no cell a year ago (2024Q1), only five quarters and two quarters back.
+        let wages = [
+            ("7-00", 2024, 1, 100.0),
+            ("7-00", 2024, 3, 50.0),
+            ("7-00", 2025, 1, 104.0),
+            ("8-00", 2023, 4, 100.0),
+            ("8-00", 2024, 3, 100.0),
+            ("8-00", 2025, 1, 104.0),
+        ];
+        let wage_cells = df!(
+            MEASURE => vec!["posted_wage"; wages.len()],
+            LEVEL => vec![p.0; wages.len()],
+            REGION => vec![p.1; wages.len()],
+            KIND => vec!["Q"; wages.len()],
+            YEAR => wages.iter().map(|w| w.1).collect::<Vec<_>>(),
+            NUM => wages.iter().map(|w| w.2).collect::<Vec<_>>(),
+            DIM => wages.iter().map(|w| format!("occ:{}", w.0)).collect::<Vec<_>>(),
+            VALUE => wages.iter().map(|w| w.3).collect::<Vec<_>>()
+        )
+        .unwrap()
+        .lazy();
+        let all = concat([rolled(&rows), wage_cells], UnionArgs::default()).unwrap();
+        let rules = MeasureRules::default().shortage_score;
+        let cells = cells(&all, &rules).unwrap().collect().unwrap();
+        let scores = province(&cells, "shortage_score");
+        let score = |code: &str| scores.iter().find(|(c, _)| c == code).map(|(_, s)| *s).unwrap();
+        // 35 × 1/1 + 25 × 1.5/3, then G: 10 × (4 % / 8 %); H: no wage a year ago, nothing.
+        assert!((score("7-00") - (35.0 + 12.5 + 5.0)).abs() < 1e-6, "{scores:?}");
+        assert!((score("8-00") - (35.0 + 12.5)).abs() < 1e-6, "{scores:?}");
     }
 }

@@ -15,7 +15,9 @@ use crate::shared::view::View;
 pub struct Table {
     columns: Vec<String>,
     rows: Vec<(String, Vec<String>)>,
-    /// What the marked cells are missing, one sentence per distinct gap.
+    /// How many cells are marked incomplete, and what they are missing, one sentence per
+    /// distinct gap.
+    marked: usize,
     gaps: Vec<String>,
 }
 
@@ -23,7 +25,7 @@ pub struct Table {
 pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
     let lang = view.lang;
     let defs: Vec<&MeasureDef> = measures.iter().filter_map(|m| szjy_model::catalogue::measure(m)).collect();
-    let mut gaps: Vec<String> = Vec::new();
+    let (mut marked, mut gaps) = (0, Vec::<String>::new());
     let rows = RegionTree::shandong()
         .children(view.map_focus())
         .map(|child| {
@@ -35,6 +37,7 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
                     };
                     match (figure.value, figure.gaps) {
                         (Lookup::Value(v), Some(gap)) => {
+                            marked += 1;
                             let gap = gap.describe(lang);
                             if !gaps.contains(&gap) {
                                 gaps.push(gap);
@@ -58,14 +61,14 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String]) -> Table {
             format!("{} ({unit})", filtered_name(d, view.category.as_deref(), lang)),
         ),
     };
-    Table { columns: defs.iter().map(header).collect(), rows, gaps }
+    Table { columns: defs.iter().map(header).collect(), rows, marked, gaps }
 }
 
 impl PanelBody for Table {
     fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
         if !self.gaps.is_empty() {
             let lang = cx.lang();
-            let (mark, n) = (figures::INCOMPLETE_MARK, self.gaps.len());
+            let (mark, n) = (figures::INCOMPLETE_MARK, self.marked);
             let note = lang.pick(format!("{mark} 标记数据不全（{n}处）"), format!("{mark} marks incomplete figures ({n})"));
             ui.label(egui::RichText::new(note).small().color(cx.theme.text_muted.egui())).on_hover_text(self.gaps.join("\n"));
         }
@@ -136,7 +139,7 @@ mod tests {
         assert_eq!(table.rows[0], ("济南市".to_string(), vec!["1200".to_string()]));
         assert_eq!(table.rows[1].1, vec!["*".to_string()], "a hidden cell");
         assert_eq!(table.rows[2].1, vec!["—".to_string()], "a missing cell");
-        assert!(table.gaps.is_empty());
+        assert!(table.gaps.is_empty() && table.marked == 0);
 
         // Jinan's registrations were past the quarantine tolerance in June: its cell is
         // marked and the table says why.
@@ -152,6 +155,7 @@ mod tests {
         szjy_model::completeness::flag_incomplete(&mut cube);
         let table = prepare(&cube, &super::super::view_at(PROVINCE, june), &["new_urban_jobs".to_string()]);
         assert_eq!(table.rows[0].1, vec![format!("1200{}", figures::INCOMPLETE_MARK)]);
+        assert_eq!(table.marked, 1);
         assert_eq!(table.gaps, vec!["济南市12个县（市、区）中1个数据不全（历下区；就业登记，2025年6月）".to_string()]);
     }
 }
