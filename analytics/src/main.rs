@@ -100,6 +100,19 @@ enum Command {
         #[arg(long, default_value = "data/cube/cube.public.bin")]
         cube: PathBuf,
     },
+    /// Write an Excel template of a source's return (.xlsx): headers, formats, drop-down
+    /// lists of the codes and an instructions sheet, for a clerk to fill in.
+    Template {
+        /// Source name, e.g. unemployment_registrations.
+        #[arg(long)]
+        source: String,
+        /// Headers and instructions in Chinese (zh) or English (en).
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+        /// Where to write it (default: <source>.xlsx in the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print the source schemas as Markdown (the tables in data/README.md).
     Schemas {
         /// Instead print, per source, the SQL condition that accepted rows meet (JSON; the
@@ -663,6 +676,15 @@ fn main() -> Result<()> {
             let tables =
                 serde_json::json!({ schema::SQL_COUNTY_TABLE: adcodes(Level::County), schema::SQL_CITY_TABLE: adcodes(Level::City) });
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "adcode_tables": tables, "accepts": accepts }))?);
+        }
+        Command::Template { source, lang, out } => {
+            let schema = schema::source(&source).with_context(|| {
+                format!("no source named {source} (sources: {})", schema::SOURCES.iter().map(|s| s.name).collect::<Vec<_>>().join(", "))
+            })?;
+            let lang = if lang == "en" { Lang::En } else { Lang::Zh };
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", schema.name)));
+            szjy_engine::workbook::template(schema, lang, &out).map_err(anyhow::Error::msg)?;
+            println!("template for {} written to {}", schema.name, out.display());
         }
         Command::Serve { .. } => unreachable!("served above"),
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),

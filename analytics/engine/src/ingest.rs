@@ -102,19 +102,37 @@ pub struct InputFile {
 pub enum FileKind {
     Parquet,
     Csv,
+    /// An Excel workbook (or one WPS or LibreOffice saved): [`crate::workbook`].
+    Workbook,
+}
+
+/// Extensions of the workbooks read as returns.
+pub const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods"];
+
+impl FileKind {
+    /// The kind of a file by its extension, if it is one that is read.
+    pub fn of(path: &Path) -> Option<FileKind> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("parquet") => Some(FileKind::Parquet),
+            Some("csv") => Some(FileKind::Csv),
+            Some(e) if WORKBOOK_EXTENSIONS.contains(&e) => Some(FileKind::Workbook),
+            _ => None,
+        }
+    }
+
+    /// Whether its columns arrive as text (to be parsed by validation).
+    fn is_text(self) -> bool {
+        self != FileKind::Parquet
+    }
 }
 
 impl InputFile {
     pub fn new(path: PathBuf) -> Result<Self, IngestError> {
-        let kind = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("parquet") => FileKind::Parquet,
-            Some("csv") => FileKind::Csv,
-            _ => {
-                return Err(IngestError::Unreadable {
-                    file: path.display().to_string(),
-                    message: "unknown file type (use .parquet or .csv)".into(),
-                })
-            }
+        let Some(kind) = FileKind::of(&path) else {
+            return Err(IngestError::Unreadable {
+                file: path.display().to_string(),
+                message: "unknown file type (use .parquet, .csv or an Excel workbook: .xlsx, .xls)".into(),
+            });
         };
         Ok(InputFile { path, kind })
     }
@@ -143,6 +161,8 @@ struct Listing {
 }
 
 fn list_source(dir: &Path, source: &SourceSchema) -> Listing {
+    // CSV files and workbooks are read together ("text"); a folder with Parquet reads only
+    // its Parquet.
     let (mut parquet, mut csv, mut other) = (Vec::new(), Vec::new(), Vec::new());
     let mut stack = vec![dir.join(source.name)];
     while let Some(d) = stack.pop() {
@@ -157,7 +177,7 @@ fn list_source(dir: &Path, source: &SourceSchema) -> Listing {
                 continue;
             } else if extension.as_deref() == Some("parquet") {
                 parquet.push(p);
-            } else if extension.as_deref() == Some("csv") {
+            } else if matches!(FileKind::of(&p), Some(FileKind::Csv | FileKind::Workbook)) && !is_lock_file(&p) {
                 csv.push(p);
             } else {
                 other.push(p);
@@ -170,11 +190,53 @@ fn list_source(dir: &Path, source: &SourceSchema) -> Listing {
     Listing { data, ignored }
 }
 
-/// A lazy scan of one file with its origin columns (CSV columns arrive as text), and the
-/// rows of a CSV set aside before validation (wrong number of fields) in the quarantine's
-/// form.
-fn scan_file(file: &InputFile, index: u32, schema: &SourceSchema) -> Result<(LazyFrame, Option<DataFrame>), IngestError> {
+/// Excel's and WPS's lock files beside an open workbook (`~$报表.xlsx`): never data.
+fn is_lock_file(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("~$"))
+}
+
+/// Where a workbook's rows are: its sheet and each column's letter, so that a reason can
+/// name the cell (`失业登记!D17`; the quarantine puts the file's name before it).
+struct CellLocator {
+    /// `失业登记!`
+    prefix: String,
+    /// Column letters by field.
+    letters: Vec<(String, String)>,
+}
+
+impl CellLocator {
+    /// `reason` prefixed with the cell of the field it names (`field county: …`), or with
+    /// the row's first column where it names none.
+    fn locate(&self, reason: Expr) -> Expr {
+        let fields: Vec<&str> = self.letters.iter().map(|(f, _)| f.as_str()).collect();
+        let letters: Vec<&str> = self.letters.iter().map(|(_, l)| l.as_str()).collect();
+        let first = letters.first().copied().unwrap_or("A");
+        let letter = reason
+            .clone()
+            .str()
+            .extract(lit(r"^field (\w+):"), 1)
+            .replace_strict(
+                lit(Series::new("field".into(), fields)).implode(false),
+                lit(Series::new("letter".into(), letters)).implode(false),
+                Some(lit(first)),
+                Some(DataType::String),
+            )
+            .fill_null(lit(first));
+        concat_str([lit(self.prefix.clone()), letter, col(ROW_COL).cast(DataType::String), lit(": "), reason], "", true)
+    }
+}
+
+/// A lazy scan of one file with its origin columns (CSV and workbook columns arrive as
+/// text), the rows set aside before validation (a CSV's with the wrong number of fields, a
+/// workbook's that cannot be read as they stand) in the quarantine's form, and where a
+/// workbook's cells are.
+fn scan_file(
+    file: &InputFile,
+    index: u32,
+    schema: &SourceSchema,
+) -> Result<(LazyFrame, Option<DataFrame>, Option<CellLocator>), IngestError> {
     let name = file.path.display().to_string();
+    let mut locator = None;
     let (lf, set_aside) = match file.kind {
         FileKind::Parquet => {
             let args = ScanArgsParquet { row_index: Some(RowIndex { name: ROW_COL.into(), offset: 1 }), ..Default::default() };
@@ -193,10 +255,49 @@ fn scan_file(file: &InputFile, index: u32, schema: &SourceSchema) -> Result<(Laz
                 (!table.ragged.is_empty()).then(|| ragged_rows(&table, index, schema)).transpose().map_err(polars_err(&name))?;
             (df.lazy(), set_aside)
         }
+        FileKind::Workbook => {
+            let sheet = crate::workbook::read(&file.path, schema, None).map_err(|message| unreadable(&name, &message))?;
+            if !sheet.skipped.is_empty() {
+                tracing::info!(file = %name, sheet = %sheet.sheet, rows = sheet.skipped.len(), "blank and 合计 rows are not records");
+            }
+            let mut columns = vec![Column::new(ROW_COL.into(), sheet.rows.iter().map(|&r| r as i64).collect::<Vec<_>>())];
+            for (header, values) in sheet.header.iter().zip(&sheet.columns) {
+                columns.push(Column::new(header.as_str().into(), values));
+            }
+            let df = DataFrame::new(sheet.rows.len(), columns).map_err(polars_err(&name))?;
+            let set_aside =
+                (!sheet.set_aside.is_empty()).then(|| workbook_set_aside(&sheet, index, schema)).transpose().map_err(polars_err(&name))?;
+            locator = Some(CellLocator {
+                prefix: format!("{}!", sheet.sheet),
+                letters: sheet.header.iter().cloned().zip(sheet.letters.iter().cloned()).collect(),
+            });
+            (df.lazy(), set_aside)
+        }
     };
     // The file's index, not its path: a path on every row would cost memory; the
     // quarantine writes paths back.
-    Ok((lf.with_column(lit(index).cast(DataType::UInt32).alias(FILE_COL)), set_aside))
+    Ok((lf.with_column(lit(index).cast(DataType::UInt32).alias(FILE_COL)), set_aside, locator))
+}
+
+/// A workbook's records set aside before validation, as quarantined rows: the reason
+/// names the cell.
+fn workbook_set_aside(sheet: &crate::workbook::SheetTable, index: u32, schema: &SourceSchema) -> PolarsResult<DataFrame> {
+    let n = sheet.set_aside.len();
+    let mut columns = vec![
+        Column::new(FILE_COL.into(), vec![index; n]),
+        Column::new(ROW_COL.into(), sheet.set_aside.iter().map(|r| r.row as i64).collect::<Vec<_>>()),
+        Column::new(
+            REASON_COL.into(),
+            sheet.set_aside.iter().map(|r| format!("{}!{}: {}", sheet.sheet, r.cell, r.reason)).collect::<Vec<_>>(),
+        ),
+    ];
+    for column in schema.columns {
+        let position = sheet.header.iter().position(|h| h == column.name);
+        let values: Vec<Option<&str>> =
+            sheet.set_aside.iter().map(|r| position.and_then(|p| r.fields.get(p)).and_then(|v| v.as_deref())).collect();
+        columns.push(Column::new(column.name.into(), values));
+    }
+    DataFrame::new(n, columns)
 }
 
 /// A CSV's rows with the wrong number of fields, as quarantined rows: the fields that
@@ -469,9 +570,13 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
     let (mut kept, mut quarantined, mut rows_in) = (Vec::new(), Vec::new(), Vec::new());
     for (index, file) in files.iter().enumerate() {
         let name = file.path.display().to_string();
-        let (mut lf, set_aside) = scan_file(file, index as u32, schema)?;
+        let (mut lf, set_aside, locator) = scan_file(file, index as u32, schema)?;
         let found = lf.collect_schema().map_err(|e| unreadable(&name, &e.to_string()))?;
-        let text_input = file.kind == FileKind::Csv;
+        let text_input = file.kind.is_text();
+        let located = |reason: Expr| match &locator {
+            Some(locator) => locator.locate(reason),
+            None => reason,
+        };
         let raw_ids = schema.has_person && found.get("person_key").is_none() && found.get(RAW_ID_COL).is_some();
         check_columns(schema, &found, &name, text_input, raw_ids)?;
         let mut typed = Vec::new();
@@ -503,7 +608,7 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
         let compact: Vec<Expr> =
             typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, e)| compact_key(e.clone()).alias(compacted(name))).collect();
         let flagged = lf.clone().with_columns(compact).with_column(bad.alias(BAD_COL)).cache();
-        let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), first_reason.alias(REASON_COL)];
+        let mut rejected = vec![col(FILE_COL), col(ROW_COL).cast(DataType::Int64), located(first_reason).alias(REASON_COL)];
         rejected.extend(typed.iter().map(|(name, e)| e.clone().cast(DataType::String).alias(*name)));
         quarantined.push(flagged.clone().filter(col(BAD_COL)).select(rejected));
         // The rows that pass, typed, with their person keys in both forms.
@@ -522,7 +627,7 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
                 "",
                 true,
             );
-            let mut duplicate = vec![col(FILE_COL), col(ROW_COL), reason.alias(REASON_COL)];
+            let mut duplicate = vec![col(FILE_COL), col(ROW_COL), located(reason).alias(REASON_COL)];
             duplicate.extend(schema.columns.iter().map(|c| col(c.name).cast(DataType::String)));
             quarantined.push(marked.clone().filter(col(ROW_COL).neq(col(FIRST_COL))).select(duplicate));
             marked.filter(col(ROW_COL).eq(col(FIRST_COL))).select([all().exclude_cols([FIRST_COL]).as_expr()])
@@ -701,14 +806,32 @@ pub fn stage(checked: &Checked, quarantine_dir: &Path, staging: &Staging) -> Res
 fn quarantine_with_paths(checked: &Checked, names: &[String]) -> LazyFrame {
     let indexes: Vec<u32> = (0..checked.files.len() as u32).collect();
     let file = col(FILE_COL).replace_strict(
-        lit(Series::new("index".into(), indexes)).implode(false),
+        lit(Series::new("index".into(), indexes.clone())).implode(false),
         lit(Series::new("path".into(), names.to_vec())).implode(false),
         None,
         Some(DataType::String),
     );
+    // A workbook's reasons name the cell as Excel shows it, from the file's name as the
+    // client gave it: 报表.xlsx!失业登记!D17.
+    let workbook_prefixes: Vec<String> = checked
+        .files
+        .iter()
+        .zip(names)
+        .map(|(f, name)| match f.kind {
+            FileKind::Workbook => format!("{}!", Path::new(name).file_name().and_then(|n| n.to_str()).unwrap_or(name)),
+            _ => String::new(),
+        })
+        .collect();
+    let prefix = col(FILE_COL).replace_strict(
+        lit(Series::new("index".into(), indexes.clone())).implode(false),
+        lit(Series::new("prefix".into(), workbook_prefixes)).implode(false),
+        None,
+        Some(DataType::String),
+    );
+    let reason = concat_str([prefix, col(REASON_COL)], "", true).alias(REASON_COL);
     // File names come from clients too: masked and neutralised like the cells.
     let file = redact::neutralise_expr(redact::mask_ids_expr(file)).alias(FILE_COL);
-    checked.quarantined.clone().select([file, all().exclude_cols([FILE_COL]).as_expr()])
+    checked.quarantined.clone().with_column(reason).select([file, all().exclude_cols([FILE_COL]).as_expr()])
 }
 
 /// Writes the quarantine file (or removes a stale one) and counts.
@@ -772,11 +895,10 @@ pub fn write_validated(checked: &Checked, names: &[String], quarantine_dir: &Pat
 }
 
 /// The batch files of a source that arrived after its base data (the server's ingests):
-/// `<dir>/<source>/*.csv` and `*.parquet`, both kinds, sorted by name.
+/// `<dir>/<source>/*.csv`, `*.parquet` and workbooks, all kinds, sorted by name.
 pub fn batch_files(dir: &Path, source: &SourceSchema) -> Result<Vec<InputFile>, IngestError> {
     let Ok(entries) = std::fs::read_dir(dir.join(source.name)) else { return Ok(Vec::new()) };
-    let mut paths: Vec<PathBuf> =
-        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "parquet")).collect();
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| FileKind::of(p).is_some() && !is_lock_file(p)).collect();
     paths.sort();
     paths.into_iter().map(InputFile::new).collect()
 }
@@ -792,7 +914,7 @@ pub fn load(
 ) -> Result<Staged, IngestError> {
     let mut files = source_files(dir, schema)?;
     for path in ignored_files(dir, schema) {
-        tracing::warn!(source = schema.name, file = %path.display(), "not read: only Parquet, or CSV where a folder has no Parquet, is read");
+        tracing::warn!(source = schema.name, file = %path.display(), "not read: only Parquet, or CSV and workbooks where a folder has no Parquet, are read");
     }
     if let Some(batches) = batches {
         files.extend(batch_files(batches, schema)?);

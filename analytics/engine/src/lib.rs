@@ -20,4 +20,5 @@ pub mod rollup;
 pub mod suppress;
 pub mod table;
 pub mod warning;
+pub mod workbook;
 pub mod world;

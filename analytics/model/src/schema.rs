@@ -14,6 +14,16 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// The type as a clerk reads it (a template's instructions).
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            ColumnType::Text => lang.pick("文本", "text"),
+            ColumnType::Int => lang.pick("整数", "integer"),
+            ColumnType::Float => lang.pick("数值", "number"),
+            ColumnType::Date => lang.pick("日期（年-月-日）", "date (YYYY-MM-DD)"),
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             ColumnType::Text => "text",
@@ -52,6 +62,42 @@ pub enum Rule {
     Quarter,
     /// `|`-separated service functions, each of [`codes::SERVICE_FUNCTIONS`].
     FunctionList,
+}
+
+impl Rule {
+    /// The values a column with this rule takes, in a phrase (data/README.md, the
+    /// instructions sheet of a return's template).
+    pub fn allowed(&self, lang: crate::lang::Lang) -> String {
+        let (from, to) = DATE_RANGE;
+        match self {
+            Rule::Any => lang.pick("不限", "any").to_string(),
+            Rule::OneOf(list) => match lang {
+                crate::lang::Lang::En => list.iter().map(|e| e.0).collect::<Vec<_>>().join(" / "),
+                crate::lang::Lang::Zh => list.iter().map(|e| format!("{} {}", e.0, e.1)).collect::<Vec<_>>().join("；"),
+            },
+            Rule::County => lang
+                .pick(
+                    "山东省县级行政区划代码（136个），可写“370102 历下区”，名称唯一的可只写名称",
+                    "a Shandong county-level adcode (136, data/geo)",
+                )
+                .to_string(),
+            Rule::City => lang.pick("山东省地级市代码（16个），可写“370100 济南市”", "a Shandong city adcode (16, data/geo)").to_string(),
+            Rule::Range(a, b) => format!("{a} – {b}"),
+            Rule::OccupationCode => lang.pick("《职业分类大典》代码，形如 X-XX-XX-XX", "职业分类大典 code `X-XX-XX-XX`").to_string(),
+            Rule::DateInRange => lang.pick(format!("{from} 至 {to}"), format!("{from} – {to}")),
+            Rule::EventDate => lang.pick(format!("{from} 至 {to}，不晚于报送当日"), format!("{from} – {to}, not after the day of ingest")),
+            Rule::PersonKey => lang
+                .pick(
+                    "18位公民身份号码（单元格为文本格式），入库时转为密钥哈希，原号码不留存",
+                    "keyed hash, 32 hex digits (raw 18-digit IDs may arrive as `person_id`)",
+                )
+                .to_string(),
+            Rule::Quarter => lang
+                .pick("形如 2025Q1 或 2025年第一季度，不晚于报送当季", "`YYYYQn`, not after the quarter of the day of ingest")
+                .to_string(),
+            Rule::FunctionList => lang.pick("服务功能，多个以 | 分隔", "`|`-separated service functions").to_string(),
+        }
+    }
 }
 
 /// Dates outside this range are rejected as implausible.
@@ -433,19 +479,7 @@ pub fn markdown() -> String {
         }
         out += "| column | type | required | allowed values | 含义 |\n|---|---|---|---|---|\n";
         for c in s.columns {
-            let allowed = match c.rule {
-                Rule::Any => "any".to_string(),
-                Rule::OneOf(list) => list.iter().map(|e| e.0).collect::<Vec<_>>().join(" / "),
-                Rule::County => "a Shandong county-level adcode (136, data/geo)".into(),
-                Rule::City => "a Shandong city adcode (16, data/geo)".into(),
-                Rule::Range(a, b) => format!("{a} – {b}"),
-                Rule::OccupationCode => "职业分类大典 code `X-XX-XX-XX`".into(),
-                Rule::DateInRange => format!("{} – {}", DATE_RANGE.0, DATE_RANGE.1),
-                Rule::EventDate => format!("{} – {}, not after the day of ingest", DATE_RANGE.0, DATE_RANGE.1),
-                Rule::PersonKey => "keyed hash, 32 hex digits (raw 18-digit IDs may arrive as `person_id`)".into(),
-                Rule::Quarter => "`YYYYQn`, not after the quarter of the day of ingest".into(),
-                Rule::FunctionList => "`|`-separated service functions".into(),
-            };
+            let allowed = c.rule.allowed(crate::lang::Lang::En);
             out +=
                 &format!("| `{}` | {} | {} | {} | {} |\n", c.name, c.ty.describe(), if c.required { "yes" } else { "no" }, allowed, c.zh);
         }

@@ -60,7 +60,7 @@ pub(super) struct IngestQuery {
     source: String,
     /// The uploaded file's name (for the audit log; its extension gives the format).
     name: Option<String>,
-    /// `csv` or `parquet` when the name does not say.
+    /// `csv`, `parquet`, `xlsx` or `xls` when the name does not say.
     format: Option<String>,
 }
 
@@ -147,10 +147,12 @@ fn check_request(server: &Server, query: &IngestQuery, headers: &HeaderMap, who:
         client_file_name(&query.name.clone().unwrap_or_else(|| format!("{}.{}", schema.name, query.format.as_deref().unwrap_or("csv"))));
     let extension =
         query.format.clone().or_else(|| Path::new(&file).extension().and_then(|e| e.to_str()).map(str::to_lowercase)).unwrap_or_default();
-    if extension != "csv" && extension != "parquet" {
+    if szjy_engine::ingest::FileKind::of(Path::new(&format!("upload.{extension}"))).is_none() {
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
-            format!("{file}: send CSV or Parquet (name it .csv or .parquet, or add format=csv|parquet)"),
+            format!(
+                "{file}: send CSV, Parquet or an Excel workbook (name it .csv, .parquet, .xlsx or .xls, or add format=csv|parquet|xlsx|xls)"
+            ),
         ));
     }
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());

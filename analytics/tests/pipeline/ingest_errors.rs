@@ -137,7 +137,7 @@ fn structural_problems_are_errors_that_name_the_file() {
     assert!(err.to_string().contains("garbage.parquet"), "{err}");
 
     // An unknown extension.
-    assert!(InputFile::new(dir.join("data.xlsx")).unwrap_err().to_string().contains("data.xlsx"));
+    assert!(InputFile::new(dir.join("data.numbers")).unwrap_err().to_string().contains("data.numbers"));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -306,5 +306,150 @@ fn the_validated_form_reads_back_as_its_source() {
     let (again, accepted) = stage_one(&schema::EMPLOYMENT_REGISTRATIONS, &out, &dir.join("q2"));
     assert_eq!((again.accepted, again.quarantined), (1, 0), "the output of ingest is valid input");
     assert_eq!(accepted.column("person_key").unwrap().u64().unwrap().get(0), szjy_engine::keys::compact(&hasher.key_of(&id)));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A return as a county clerk fills it in Excel: an instructions sheet first; a title row
+/// merged across the columns; a two-row header (a group cell merged across three columns,
+/// the others merged down); dates as date cells, as text and as serial numbers; a county
+/// as a number, as "代码 名称" and by name; a number as text; a formula; an ID number
+/// typed as a number; a county name two counties share; a blank row; a 合计 row.
+#[test]
+fn an_excel_return_is_read_as_a_clerk_filled_it() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+    let dir = temp_dir("workbook");
+    let path = dir.join("报表.xlsx");
+    let ids: Vec<String> = (0..6).map(|k| with_check_digit(&format!("3701021990010{k}123"))).collect();
+    let mut workbook = Workbook::new();
+    let notes = workbook.add_worksheet();
+    notes.set_name("填报说明").unwrap();
+    notes.write_string(0, 0, "请按表头填写，日期写作2025-03-01。").unwrap();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("就业登记").unwrap();
+    let plain = Format::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    sheet.merge_range(0, 0, 0, 9, "2025年3月就业登记台账（历下区）", &plain).unwrap();
+    let header =
+        ["*登记日期", "县（市、区）代码", "用人单位编号", "行业门类", "职业代码", "重点群体", "年龄（岁）", "性别", "学历", "身份证号码"];
+    for (c, text) in header.iter().enumerate() {
+        if (6..=8).contains(&c) {
+            sheet.write_string(2, c as u16, *text).unwrap();
+        } else {
+            sheet.merge_range(1, c as u16, 2, c as u16, text, &plain).unwrap();
+        }
+    }
+    sheet.merge_range(1, 6, 1, 8, "人员信息", &plain).unwrap();
+    // Rows as Excel numbers them: 4, 5, 6, 7 (blank), 8, 9, 10, 11 (合计).
+    let text_row = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, cells: [&str; 4]| {
+        for (c, v) in [2u16, 3, 4, 5].into_iter().zip(cells) {
+            sheet.write_string(row, c, v).unwrap();
+        }
+        sheet.write_string(row, 7, "男").unwrap();
+        sheet.write_string(row, 8, "高中/中专").unwrap();
+    };
+    // 4: a date cell, the county as a number, the age as a number: accepted.
+    sheet.write_datetime_with_format(3, 0, ExcelDateTime::from_ymd(2025, 3, 1).unwrap(), &date).unwrap();
+    sheet.write_number(3, 1, 370102).unwrap();
+    text_row(sheet, 3, ["E1", "C", "6-18-02-04", "农民工"]);
+    sheet.write_number(3, 6, 35).unwrap();
+    sheet.write_string(3, 9, &ids[0]).unwrap();
+    // 5: the date as text, "代码 名称", the age as text with a full-width digit: accepted.
+    sheet.write_string(4, 0, "2025年3月2日").unwrap();
+    sheet.write_string(4, 1, "370102 历下区").unwrap();
+    text_row(sheet, 4, ["E1", "C", "6-18-02-04", "农民工"]);
+    sheet.write_string(4, 6, "３6").unwrap();
+    sheet.write_string(4, 9, &ids[1]).unwrap();
+    // 6: a serial-number date, the county by name, the ID typed as a number: set aside.
+    sheet.write_number(5, 0, 45718).unwrap();
+    sheet.write_string(5, 1, "历下区").unwrap();
+    text_row(sheet, 5, ["E2", "C", "6-18-02-04", "农民工"]);
+    sheet.write_number(5, 6, 40).unwrap();
+    sheet.write_number(5, 9, ids[2].parse::<f64>().unwrap()).unwrap();
+    // 8: a county name two counties share: set aside.
+    sheet.write_string(7, 0, "2025-03-04").unwrap();
+    sheet.write_string(7, 1, "市中区").unwrap();
+    text_row(sheet, 7, ["E2", "C", "6-18-02-04", "农民工"]);
+    sheet.write_number(7, 6, 41).unwrap();
+    sheet.write_string(7, 9, &ids[3]).unwrap();
+    // 9: an age that is no number: quarantined, the cell named.
+    sheet.write_string(8, 0, "2025/3/5").unwrap();
+    sheet.write_number(8, 1, 370102).unwrap();
+    text_row(sheet, 8, ["E2", "C", "6-18-02-04", "农民工"]);
+    sheet.write_string(8, 6, "三十").unwrap();
+    sheet.write_string(8, 9, &ids[4]).unwrap();
+    // 10: the age a formula with its cached value: accepted.
+    sheet.write_string(9, 0, "2025.3.6").unwrap();
+    sheet.write_number(9, 1, 370102).unwrap();
+    text_row(sheet, 9, ["E3", "C", "6-18-02-04", "农民工"]);
+    sheet.write_formula(9, 6, Formula::new("=30+7").set_result("37")).unwrap();
+    sheet.write_string(9, 9, &ids[5]).unwrap();
+    // 11: the total.
+    sheet.write_string(10, 0, "合 计").unwrap();
+    sheet.write_formula(10, 6, Formula::new("=SUM(G4:G10)").set_result("189")).unwrap();
+    workbook.save(&path).unwrap();
+
+    let hasher = PersonHasher::new(b"test-key");
+    let checked = ingest::check(&schema::EMPLOYMENT_REGISTRATIONS, vec![InputFile::new(path.clone()).unwrap()], &context(&hasher)).unwrap();
+    let ingest::Staged { reconciliation: rec, accepted } =
+        ingest::stage(&checked, &dir.join("quarantine"), &ingest::Staging::Memory).unwrap();
+    let accepted = accepted.sort(["date"], Default::default()).collect().unwrap();
+    // Records: rows 4, 5, 6, 8, 9 and 10 (not the title, the header, the blank or the total).
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (6, 3, 3), "{rec:?}");
+    assert!(rec.balances());
+    let dates: Vec<String> =
+        accepted.column("date").unwrap().cast(&DataType::String).unwrap().str().unwrap().iter().flatten().map(String::from).collect();
+    assert_eq!(dates, ["2025-03-01", "2025-03-02", "2025-03-06"]);
+    let ages: Vec<i64> = accepted.column("age").unwrap().i64().unwrap().iter().flatten().collect();
+    assert_eq!(ages, [35, 36, 37]);
+    let counties: Vec<i64> = accepted.column("county").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().flatten().collect();
+    assert_eq!(counties, [370102; 3]);
+
+    let quarantine = std::fs::read_to_string(dir.join("quarantine/employment_registrations.csv")).unwrap();
+    for (row, reason) in [
+        (6, "报表.xlsx!就业登记!J6: field person_id: an ID number typed as a number loses every digit after the 15th"),
+        (8, "报表.xlsx!就业登记!B8: field county: “市中区” is the name of 2 regions (in 济南市、枣庄市); give its code"),
+        (9, "报表.xlsx!就业登记!G9: field age: '三十' is not a integer"),
+    ] {
+        let line = quarantine
+            .lines()
+            .find(|l| l.contains(&format!(",{row},")))
+            .unwrap_or_else(|| panic!("row {row} not quarantined:\n{quarantine}"));
+        assert!(line.contains(reason), "row {row}: expected {reason:?} in {line}");
+    }
+    for id in &ids {
+        assert!(!quarantine.contains(id.as_str()), "raw ID in the quarantine file");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `analytics template` writes a workbook the reader takes back: every column found under
+/// its Chinese header, no records, the code lists on their sheet.
+#[test]
+fn a_template_reads_back_with_every_column_and_no_records() {
+    use szjy_engine::workbook;
+    let dir = temp_dir("template");
+    for source in ["unemployment_registrations", "employment_targets"] {
+        let path = dir.join(format!("{source}.xlsx"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_analytics"))
+            .args(["template", "--source", source, "--out"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let schema = schema::source(source).unwrap();
+        let sheet = workbook::read(&path, schema, None).unwrap();
+        assert_eq!(sheet.sheet, schema.zh);
+        let expected: Vec<&str> =
+            schema.columns.iter().map(|c| if matches!(c.rule, schema::Rule::PersonKey) { ingest::RAW_ID_COL } else { c.name }).collect();
+        assert_eq!(sheet.header, expected, "{source}");
+        assert!(sheet.rows.is_empty() && sheet.set_aside.is_empty());
+    }
+    // The county drop-down lists every county as "代码 名称", which the reader takes.
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(dir.join("unemployment_registrations.xlsx")).unwrap();
+    let codes = book.worksheet_range("代码表").unwrap();
+    let counties: Vec<String> = codes.rows().skip(1).filter_map(|r| r.first().map(|c| c.to_string())).filter(|c| !c.is_empty()).collect();
+    assert_eq!(counties.len(), 136, "{counties:?}");
+    assert!(counties.contains(&"370102 历下区".to_string()));
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,0 +1,567 @@
+//! Excel returns: a source's sheet of a workbook (.xlsx, .xlsm, .xls, .xlsb, .ods; WPS
+//! saves the same formats) read into a text table, as a CSV is, for the same validation.
+//!
+//! Returns filled in by hand look like this, and are read as such:
+//! - a title row (or several) above the header, found by the row whose cells name the most
+//!   schema columns, in Chinese (the schema's 含义, units in brackets allowed) or by the
+//!   column names; a header cell merged down from the row above takes that row's text;
+//! - blank rows, and 合计/总计/小计 rows (never data), are not records: they are counted
+//!   apart and never reach validation;
+//! - numbers stored as text with thousands separators, and full-width digits;
+//! - dates as date cells, as serial numbers, or as text (2025年6月3日, 2025/6/3, 2025.6.3);
+//!   months as 2025年6月; quarters as 2025年第一季度;
+//! - formulas: their cached value (what Excel shows);
+//! - regions as codes (a number or text), as "370102 历下区", or by their name;
+//! - ID numbers typed as numbers, which lose every digit after the 15th: set aside with
+//!   that cause named, never turned into a wrong key.
+//!
+//! Every cell that fails names itself as Excel shows it: `报表.xlsx!失业登记!D17`.
+
+use std::path::Path;
+
+use calamine::{Data, Reader};
+use szjy_model::region::{Level, RegionTree};
+use szjy_model::schema::{ColumnType, Rule, SourceSchema};
+
+/// Header texts of the raw ID column a return may carry instead of person keys.
+const RAW_ID_HEADERS: &[&str] = &["身份证号", "身份证号码", "公民身份号码", "证件号码"];
+
+/// Texts of a row that sums the ones above it.
+const TOTAL_ROWS: &[&str] = &["合计", "总计", "小计", "累计", "total", "sum"];
+
+/// How many rows from the top the header is looked for in.
+const HEADER_SEARCH_ROWS: usize = 20;
+
+/// One sheet read for a source.
+#[derive(Debug, Default)]
+pub struct SheetTable {
+    pub sheet: String,
+    /// Schema column names (and the raw ID column), in the sheet's order.
+    pub header: Vec<String>,
+    /// The Excel column letter of each header column.
+    pub letters: Vec<String>,
+    /// One vector per header column, each as long as `rows`.
+    pub columns: Vec<Vec<Option<String>>>,
+    /// The Excel row number of each record.
+    pub rows: Vec<u64>,
+    /// Records set aside before validation, with the cell and the reason.
+    pub set_aside: Vec<SetAside>,
+    /// Rows that are not records: (Excel row, what they are).
+    pub skipped: Vec<(u64, Skipped)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skipped {
+    Blank,
+    Total,
+}
+
+/// A record that cannot be validated as read: its Excel row, the field and cell at fault,
+/// the reason, and its cells as text (to show in the quarantine).
+#[derive(Debug)]
+pub struct SetAside {
+    pub row: u64,
+    pub cell: String,
+    pub field: String,
+    pub reason: String,
+    pub fields: Vec<Option<String>>,
+}
+
+/// The letters Excel gives the 0-based column `index`: A … Z, AA, AB, ….
+pub fn column_letters(mut index: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).expect("ASCII letters")
+}
+
+/// A header cell's text as compared: no spaces or line breaks, no required-field marks,
+/// no unit in brackets (金额（元） → 金额).
+fn header_key(text: &str) -> String {
+    let mut key: String = text.chars().filter(|c| !c.is_whitespace() && *c != '*' && *c != '＊').collect();
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if key.ends_with(close) {
+            if let Some(at) = key.rfind(open) {
+                key.truncate(at);
+            }
+        }
+    }
+    key.to_lowercase()
+}
+
+/// The schema column (or the raw ID column) a header cell names.
+fn header_column(schema: &SourceSchema, text: &str) -> Option<String> {
+    let key = header_key(text);
+    if key.is_empty() {
+        return None;
+    }
+    if let Some(c) = schema.columns.iter().find(|c| c.name == key || header_key(c.zh) == key) {
+        return Some(c.name.to_string());
+    }
+    let raw_id = crate::ingest::RAW_ID_COL;
+    (schema.has_person && (key == raw_id || RAW_ID_HEADERS.iter().any(|h| *h == key))).then(|| raw_id.to_string())
+}
+
+/// Reads the sheet of `schema`'s source from a workbook: the sheet named `sheet` when
+/// given; else the one named after the source (its name or Chinese name); else the first
+/// whose header names the source's columns.
+pub fn read(path: &Path, schema: &SourceSchema, sheet: Option<&str>) -> Result<SheetTable, String> {
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format!("cannot open the workbook: {e}"))?;
+    let names = workbook.sheet_names();
+    let candidates: Vec<String> = match sheet {
+        Some(wanted) => {
+            let found = names
+                .iter()
+                .find(|n| n.trim() == wanted.trim())
+                .ok_or_else(|| format!("no sheet named “{wanted}” (the workbook has: {})", names.join("、")))?;
+            vec![found.clone()]
+        }
+        None => {
+            let named: Vec<String> = names.iter().filter(|n| [schema.name, schema.zh].contains(&n.trim())).cloned().collect();
+            if named.is_empty() {
+                names.clone()
+            } else {
+                named
+            }
+        }
+    };
+    let mut tried = Vec::new();
+    for name in &candidates {
+        let range = workbook.worksheet_range(name).map_err(|e| format!("sheet “{name}”: {e}"))?;
+        let merges = merged_headers(&mut workbook, name);
+        match read_range(name, &range, &merges, schema) {
+            Ok(table) => return Ok(table),
+            Err(e) => tried.push(e),
+        }
+    }
+    Err(tried.join("; "))
+}
+
+/// The workbook's merged ranges of a sheet as (first row, first column, last row, last
+/// column), 0-based and absolute; none where the format does not record them.
+fn merged_headers<R: std::io::Read + std::io::Seek>(workbook: &mut calamine::Sheets<R>, sheet: &str) -> Vec<(u32, u32, u32, u32)> {
+    let dimensions = match workbook {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(sheet).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(sheet).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    dimensions.iter().map(|d| (d.start.0, d.start.1, d.end.0, d.end.1)).collect()
+}
+
+/// Reads a sheet's cells into a table (see the module's description).
+pub fn read_range(
+    sheet: &str,
+    range: &calamine::Range<Data>,
+    merges: &[(u32, u32, u32, u32)],
+    schema: &SourceSchema,
+) -> Result<SheetTable, String> {
+    let Some((top, left)) = range.start() else {
+        return Err(format!("sheet “{sheet}” is empty"));
+    };
+    let (height, width) = range.get_size();
+    let cell = |r: usize, c: usize| range.get((r, c)).unwrap_or(&Data::Empty);
+    // A header cell merged down (or across) takes the text of its merged range's first
+    // cell.
+    let text_at = |r: usize, c: usize| -> String {
+        let own = cell_text(cell(r, c));
+        if !own.is_empty() {
+            return own;
+        }
+        let (ar, ac) = (top + r as u32, left + c as u32);
+        merges
+            .iter()
+            .find(|m| m.0 <= ar && ar <= m.2 && m.1 <= ac && ac <= m.3)
+            .and_then(|m| {
+                let (fr, fc) = (m.0.checked_sub(top)? as usize, m.1.checked_sub(left)? as usize);
+                Some(cell_text(cell(fr, fc)))
+            })
+            .unwrap_or_default()
+    };
+    let matches = |r: usize| (0..width).filter(|&c| header_column(schema, &text_at(r, c)).is_some()).count();
+    let header_row = (0..height.min(HEADER_SEARCH_ROWS)).max_by_key(|&r| (matches(r), std::cmp::Reverse(r))).filter(|&r| matches(r) > 0);
+    let Some(header_row) = header_row else {
+        let expected: Vec<&str> = schema.columns.iter().filter(|c| c.required).map(|c| c.zh).collect();
+        return Err(format!("sheet “{sheet}”: no header row naming the columns of {} ({})", schema.name, expected.join("、")));
+    };
+    let mut table = SheetTable { sheet: sheet.to_string(), ..Default::default() };
+    let mut positions = Vec::new();
+    for c in 0..width {
+        let Some(name) = header_column(schema, &text_at(header_row, c)) else { continue };
+        if table.header.contains(&name) {
+            let letter = column_letters(left as usize + c);
+            return Err(format!("sheet “{sheet}”: column {name} appears twice (again at {letter}{})", top as usize + header_row + 1));
+        }
+        table.header.push(name);
+        table.letters.push(column_letters(left as usize + c));
+        positions.push(c);
+    }
+    table.columns = vec![Vec::new(); positions.len()];
+    let tree = RegionTree::shandong();
+    for r in header_row + 1..height {
+        let excel_row = (top as usize + r + 1) as u64;
+        let cells: Vec<&Data> = positions.iter().map(|&c| cell(r, c)).collect();
+        if (0..width).all(|c| cell_text(cell(r, c)).is_empty()) {
+            table.skipped.push((excel_row, Skipped::Blank));
+            continue;
+        }
+        let is_total = (0..width.min(3)).any(|c| {
+            let text: String = cell_text(cell(r, c)).chars().filter(|ch| !ch.is_whitespace()).collect();
+            TOTAL_ROWS.contains(&text.to_lowercase().as_str())
+        });
+        if is_total {
+            table.skipped.push((excel_row, Skipped::Total));
+            continue;
+        }
+        let mut values = Vec::with_capacity(cells.len());
+        let mut fault = None;
+        for (k, data) in cells.iter().enumerate() {
+            match value_for(schema, &table.header[k], data, tree) {
+                Ok(v) => values.push(v),
+                Err(reason) => {
+                    values.push(Some(cell_text(data)));
+                    fault.get_or_insert((k, reason));
+                }
+            }
+        }
+        match fault {
+            Some((k, reason)) => table.set_aside.push(SetAside {
+                row: excel_row,
+                cell: format!("{}{excel_row}", table.letters[k]),
+                field: table.header[k].clone(),
+                reason,
+                fields: values,
+            }),
+            None => {
+                for (column, v) in table.columns.iter_mut().zip(values) {
+                    column.push(v);
+                }
+                table.rows.push(excel_row);
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// A cell as the text Excel shows for it (numbers without a trailing `.0`), for headers and
+/// blank and total rows.
+fn cell_text(data: &Data) -> String {
+    match data {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_else(|| d.as_f64().to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e}"),
+    }
+}
+
+/// A number as text: whole numbers without a decimal point.
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        f.to_string()
+    }
+}
+
+/// A cell of `column` as the text validation reads (`None`: empty), or why the record
+/// cannot be validated as it stands.
+fn value_for(schema: &SourceSchema, column: &str, data: &Data, tree: &RegionTree) -> Result<Option<String>, String> {
+    if let Data::Error(e) = data {
+        return Err(format!("field {column}: the cell shows the formula error #{e}"));
+    }
+    if matches!(data, Data::Empty) {
+        return Ok(None);
+    }
+    if column == crate::ingest::RAW_ID_COL {
+        return match data {
+            Data::Float(_) | Data::Int(_) => Err(format!(
+                "field {column}: an ID number typed as a number loses every digit after the 15th; format the column as text and type the numbers again"
+            )),
+            _ => Ok(Some(cell_text(data))),
+        };
+    }
+    let Some(def) = schema.columns.iter().find(|c| c.name == column) else { return Ok(Some(cell_text(data))) };
+    let text = match (def.ty, data) {
+        (ColumnType::Date, Data::DateTime(d)) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_else(|| cell_text(data)),
+        (ColumnType::Date, Data::Float(f)) => serial_date(*f).unwrap_or_else(|| number_text(*f)),
+        (ColumnType::Date, Data::Int(i)) => serial_date(*i as f64).unwrap_or_else(|| i.to_string()),
+        (ColumnType::Date, Data::String(s)) => date_text(s).unwrap_or_else(|| s.trim().to_string()),
+        (ColumnType::Int | ColumnType::Float, Data::String(s)) => plain_number(s),
+        _ => cell_text(data),
+    };
+    let text = match def.rule {
+        // A template's drop-down offers "C 制造业": the code is what is stored.
+        Rule::OneOf(list) if !list.iter().any(|e| e.0 == text) => match text.split_once(' ') {
+            Some((code, name)) if list.iter().any(|e| e.0 == code && e.1 == name.trim()) => code.to_string(),
+            _ => text,
+        },
+        Rule::County => region_code(&text, Level::County, tree, column)?,
+        Rule::City => region_code(&text, Level::City, tree, column)?,
+        Rule::Quarter => quarter_text(&text).unwrap_or(text),
+        _ => text,
+    };
+    Ok((!text.is_empty()).then_some(text))
+}
+
+/// An Excel serial day (1900 system) as `YYYY-MM-DD`, for the years a return can hold.
+fn serial_date(serial: f64) -> Option<String> {
+    // 1990-01-01 … 2099-12-31.
+    if !(32874.0..=73050.0).contains(&serial) {
+        return None;
+    }
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    Some((epoch + chrono::Duration::days(serial.floor() as i64)).to_string())
+}
+
+/// A date typed as text: 2025-06-03, 2025/6/3, 2025.6.3, 2025年6月3日(号), or a month
+/// (2025年6月, 2025-06) as its first day; `None` when it is none of these.
+fn date_text(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches(['日', '号']);
+    let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).map(str::trim).filter(|p| !p.is_empty()).collect();
+    let number = |p: &str| -> Option<u32> { p.chars().all(|c| c.is_ascii_digit()).then(|| p.parse().ok()).flatten() };
+    let (year, month, day) = match parts.as_slice() {
+        [y, m, d] => (number(y)?, number(m)?, number(d)?),
+        [y, m] => (number(y)?, number(m)?, 1),
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    Some(date.to_string())
+}
+
+/// A number typed as text: thousands separators and spaces removed, full-width digits
+/// and signs made half-width.
+fn plain_number(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, ',' | '，' | ' ' | '\u{3000}' | '\u{a0}'))
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '－' => '-',
+            other => other,
+        })
+        .collect()
+}
+
+/// A quarter typed as 2025年第一季度, 2025年一季度, 2025年第1季度 or 2025-Q1, as `2025Q1`.
+fn quarter_text(s: &str) -> Option<String> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let (year, rest) = s.split_once(['年', '-']).unwrap_or((&s[..s.len().min(4)], &s[s.len().min(4)..]));
+    let year: i32 = year.parse().ok()?;
+    let rest = rest.trim_start_matches('第').trim_end_matches("季度").trim_start_matches(['Q', 'q']);
+    let quarter = match rest {
+        "1" | "一" => 1,
+        "2" | "二" => 2,
+        "3" | "三" => 3,
+        "4" | "四" => 4,
+        _ => return None,
+    };
+    Some(format!("{year}Q{quarter}"))
+}
+
+/// A region as its adcode: a code (`370102`, or "370102 历下区"), or a name of the level
+/// (历下区, 济南市). A name two regions share must be given by its code.
+fn region_code(text: &str, level: Level, tree: &RegionTree, column: &str) -> Result<String, String> {
+    let text = text.trim();
+    let digits: String = text.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.len() == 6 {
+        return Ok(digits);
+    }
+    if text.is_empty() || !digits.is_empty() {
+        return Ok(text.to_string());
+    }
+    let named: Vec<_> = tree.at_level(level).filter(|r| r.name_zh == text).collect();
+    match named.as_slice() {
+        [one] => Ok(one.adcode.to_string()),
+        [] => Ok(text.to_string()),
+        several => {
+            let parents: Vec<&str> = several.iter().filter_map(|r| tree.get(r.parent?)).map(|p| p.name_zh.as_str()).collect();
+            Err(format!("field {column}: “{text}” is the name of {} regions (in {}); give its code", several.len(), parents.join("、")))
+        }
+    }
+}
+
+/// The sheet that holds the drop-down lists of a template.
+const CODES_SHEET: &str = "代码表";
+
+/// Rows of a template formatted and validated for data.
+const TEMPLATE_ROWS: u32 = 10_000;
+
+/// The header a template gives a column: its 含义 (or its name in English), marked `*`
+/// when required; the person column is the raw ID number a clerk has.
+fn template_header(column: &szjy_model::schema::Column, lang: szjy_model::lang::Lang) -> String {
+    let required = if column.required { "*" } else { "" };
+    if matches!(column.rule, Rule::PersonKey) {
+        return format!("{required}{}", lang.pick(RAW_ID_HEADERS[1], crate::ingest::RAW_ID_COL));
+    }
+    format!("{required}{}", lang.pick(column.zh, column.name))
+}
+
+/// Writes the template of a return of `schema` to `path`: the data sheet (headers, formats,
+/// drop-down lists of the codes), an instructions sheet with each column's meaning and
+/// rules, and the hidden sheet of code lists the drop-downs read.
+pub fn template(schema: &SourceSchema, lang: szjy_model::lang::Lang, path: &Path) -> Result<(), String> {
+    use rust_xlsxwriter::{DataValidation, Format, Formula, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| format!("{}: {e}", path.display());
+    let tree = RegionTree::shandong();
+    let mut workbook = Workbook::new();
+    let header_format = Format::new().set_bold().set_background_color(0xDDEBF7).set_text_wrap();
+    let text = Format::new().set_num_format("@");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+
+    // Drop-down lists, one column each on the hidden codes sheet.
+    let mut lists: Vec<(usize, Vec<String>)> = Vec::new();
+    for (k, column) in schema.columns.iter().enumerate() {
+        let values: Vec<String> = match column.rule {
+            Rule::OneOf(list) => list.iter().map(|e| format!("{} {}", e.0, e.1)).collect(),
+            Rule::County => tree.at_level(Level::County).map(|r| format!("{} {}", r.adcode, r.name_zh)).collect(),
+            Rule::City => tree.at_level(Level::City).map(|r| format!("{} {}", r.adcode, r.name_zh)).collect(),
+            _ => continue,
+        };
+        lists.push((k, values));
+    }
+
+    let data = workbook.add_worksheet();
+    data.set_name(lang.pick(schema.zh, schema.name)).map_err(err)?;
+    for (k, column) in schema.columns.iter().enumerate() {
+        let c = k as u16;
+        data.write_string_with_format(0, c, template_header(column, lang), &header_format).map_err(err)?;
+        data.set_column_width(c, 16).map_err(err)?;
+        let format = match column.ty {
+            ColumnType::Date => Some(&date),
+            ColumnType::Text => Some(&text),
+            _ if matches!(column.rule, Rule::PersonKey) => Some(&text),
+            _ => None,
+        };
+        if let Some(format) = format {
+            data.set_column_format(c, format).map_err(err)?;
+        }
+        if matches!(column.rule, Rule::PersonKey) {
+            data.set_column_width(c, 22).map_err(err)?;
+        }
+    }
+    for (list_index, (k, values)) in lists.iter().enumerate() {
+        let letter = column_letters(list_index);
+        let source = Formula::new(format!("='{CODES_SHEET}'!${letter}$2:${letter}${}", values.len() + 1));
+        let validation = DataValidation::new()
+            .allow_list_formula(source)
+            .set_error_title(lang.pick("代码不在列表中", "Not in the list"))
+            .map_err(err)?
+            .set_error_message(lang.pick("请从下拉列表中选择。", "Choose from the drop-down list."))
+            .map_err(err)?;
+        data.add_data_validation(1, *k as u16, TEMPLATE_ROWS, *k as u16, &validation).map_err(err)?;
+    }
+    data.set_freeze_panes(1, 0).map_err(err)?;
+
+    let notes = workbook.add_worksheet();
+    notes.set_name(lang.pick("填报说明", "Instructions")).map_err(err)?;
+    let heads = lang.pick(["列名", "字段", "类型", "是否必填", "填写要求"], ["Column", "Field", "Type", "Required", "Allowed values"]);
+    for (c, h) in heads.iter().enumerate() {
+        notes.write_string_with_format(0, c as u16, *h, &header_format).map_err(err)?;
+    }
+    for (k, column) in schema.columns.iter().enumerate() {
+        let row = k as u32 + 1;
+        let field = if matches!(column.rule, Rule::PersonKey) { crate::ingest::RAW_ID_COL } else { column.name };
+        notes.write_string(row, 0, template_header(column, lang).trim_start_matches('*')).map_err(err)?;
+        notes.write_string(row, 1, field).map_err(err)?;
+        notes.write_string(row, 2, column.ty.label(lang)).map_err(err)?;
+        notes.write_string(row, 3, if column.required { lang.pick("是", "yes") } else { lang.pick("否", "no") }).map_err(err)?;
+        notes.write_string(row, 4, column.rule.allowed(lang)).map_err(err)?;
+    }
+    let general = lang.pick(
+        [
+            "表头不要改动；标题行、空行和“合计”行可以保留，读取时不计入。",
+            "日期写作 2025-06-03、2025/6/3 或 2025年6月3日，也可用日期格式的单元格。",
+            "身份证号码所在列已设为文本格式：请勿改为数值，否则第15位以后的数字会丢失。",
+            "带下拉列表的列请从列表中选择（代码表中列出全部代码）。",
+        ],
+        [
+            "Keep the header; title rows, blank rows and total rows may stay and are not read as records.",
+            "Dates as 2025-06-03, 2025/6/3 or 2025年6月3日, or date cells.",
+            "The ID column is formatted as text: do not make it a number, or every digit after the 15th is lost.",
+            "Columns with a drop-down take a value from the list (the codes sheet lists them all).",
+        ],
+    );
+    let first = schema.columns.len() as u32 + 2;
+    for (i, line) in general.iter().enumerate() {
+        notes.write_string(first + i as u32, 0, *line).map_err(err)?;
+    }
+    notes.set_column_width(0, 18).map_err(err)?;
+    notes.set_column_width(4, 80).map_err(err)?;
+
+    let codes = workbook.add_worksheet();
+    codes.set_name(CODES_SHEET).map_err(err)?;
+    for (list_index, (k, values)) in lists.iter().enumerate() {
+        let c = list_index as u16;
+        codes
+            .write_string_with_format(0, c, template_header(&schema.columns[*k], lang).trim_start_matches('*'), &header_format)
+            .map_err(err)?;
+        for (i, v) in values.iter().enumerate() {
+            codes.write_string(i as u32 + 1, c, v).map_err(err)?;
+        }
+        codes.set_column_width(c, 28).map_err(err)?;
+    }
+    codes.set_hidden(true);
+    workbook.save(path).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_lettered_as_excel_does() {
+        assert_eq!([0, 3, 25, 26, 27, 51, 52, 701, 702].map(column_letters), ["A", "D", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]);
+    }
+
+    #[test]
+    fn typed_values_read_as_validation_expects() {
+        assert_eq!(date_text("2025年6月3日").as_deref(), Some("2025-06-03"));
+        assert_eq!(date_text("2025/6/3").as_deref(), Some("2025-06-03"));
+        assert_eq!(date_text("2025.06.03").as_deref(), Some("2025-06-03"));
+        assert_eq!(date_text("2025年6月").as_deref(), Some("2025-06-01"));
+        assert_eq!(date_text("2025年13月1日"), None);
+        assert_eq!(date_text("六月"), None);
+        assert_eq!(serial_date(45811.0).as_deref(), Some("2025-06-03"));
+        assert_eq!(serial_date(12.0), None, "not a date of a return");
+        assert_eq!(plain_number("1,234,567.5"), "1234567.5");
+        assert_eq!(plain_number("１２，３４５"), "12345");
+        assert_eq!(quarter_text("2025年第一季度").as_deref(), Some("2025Q1"));
+        assert_eq!(quarter_text("2025年4季度").as_deref(), Some("2025Q4"));
+        assert_eq!(quarter_text("2025-Q2").as_deref(), Some("2025Q2"));
+        assert_eq!(number_text(370102.0), "370102");
+        assert_eq!(number_text(2.5), "2.5");
+    }
+
+    #[test]
+    fn regions_read_by_code_or_by_a_name_only_one_region_has() {
+        let tree = RegionTree::shandong();
+        let county = |t: &str| region_code(t, Level::County, tree, "county");
+        assert_eq!(county("370102 历下区").as_deref(), Ok("370102"));
+        assert_eq!(county("历下区").as_deref(), Ok("370102"));
+        assert_eq!(county("370102").as_deref(), Ok("370102"));
+        let shared = county("市中区").unwrap_err();
+        assert!(shared.contains("济南市") && shared.contains("枣庄市"), "{shared}");
+        assert_eq!(region_code("济南市", Level::City, tree, "city").as_deref(), Ok("370100"));
+        assert_eq!(county("不存在区").as_deref(), Ok("不存在区"), "left for validation to name");
+    }
+
+    #[test]
+    fn headers_match_by_name_or_meaning_with_units_and_marks() {
+        let schema = szjy_model::schema::source("unemployment_registrations").unwrap();
+        let county = schema.columns.iter().find(|c| c.name == "county").unwrap();
+        assert_eq!(header_column(schema, county.zh).as_deref(), Some("county"));
+        assert_eq!(header_column(schema, &format!("*{}\n", county.zh)).as_deref(), Some("county"));
+        assert_eq!(header_column(schema, "COUNTY").as_deref(), Some("county"));
+        assert_eq!(header_column(schema, "身份证号码").as_deref(), Some(crate::ingest::RAW_ID_COL));
+        assert_eq!(header_column(schema, "备注"), None);
+    }
+}
