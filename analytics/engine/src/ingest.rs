@@ -18,8 +18,8 @@ use szjy_model::region::{Level, RegionTree};
 use szjy_model::schema::{self, ColumnType, RowRule, Rule, SourceSchema};
 
 /// Columns the ingest adds: the file a row came from (its index among the source's files),
-/// its 1-based data row in that file (the header line of a CSV is not counted), and why it
-/// was rejected.
+/// its row in that file (a CSV's 1-based data row, the header line not counted; a
+/// workbook's row as Excel numbers it), and why it was rejected.
 pub const FILE_COL: &str = "__file";
 pub const ROW_COL: &str = "__row";
 pub const REASON_COL: &str = "__reason";
@@ -139,7 +139,7 @@ impl InputFile {
 }
 
 /// The data files of a source under a data folder: `<dir>/<source>/**/part-*.parquet`,
-/// or CSV files when no Parquet exists, sorted by path.
+/// else CSV files, else workbooks, sorted by path.
 pub fn source_files(dir: &Path, source: &SourceSchema) -> Result<Vec<InputFile>, IngestError> {
     let listing = list_source(dir, source);
     if listing.data.is_empty() {
@@ -148,9 +148,9 @@ pub fn source_files(dir: &Path, source: &SourceSchema) -> Result<Vec<InputFile>,
     listing.data.into_iter().map(InputFile::new).collect()
 }
 
-/// The files under a source's folder that are not read: other formats (`.tsv`, `.xlsx`,
-/// …), and CSV files beside Parquet ones (a folder is one or the other). A build names
-/// each in its log rather than skip it without a word.
+/// The files under a source's folder that are not read: other formats (`.tsv`, …), CSV
+/// files beside Parquet ones and workbooks beside either (a folder is one kind). A build
+/// names each in its log rather than skip it without a word.
 pub fn ignored_files(dir: &Path, source: &SourceSchema) -> Vec<PathBuf> {
     list_source(dir, source).ignored
 }
@@ -161,9 +161,9 @@ struct Listing {
 }
 
 fn list_source(dir: &Path, source: &SourceSchema) -> Listing {
-    // CSV files and workbooks are read together ("text"); a folder with Parquet reads only
-    // its Parquet.
-    let (mut parquet, mut csv, mut other) = (Vec::new(), Vec::new(), Vec::new());
+    // A folder is one kind: Parquet if it has any, else CSV, else workbooks (an original
+    // workbook beside its exported CSV is not read twice).
+    let (mut parquet, mut csv, mut workbooks, mut other) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut stack = vec![dir.join(source.name)];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
@@ -177,14 +177,22 @@ fn list_source(dir: &Path, source: &SourceSchema) -> Listing {
                 continue;
             } else if extension.as_deref() == Some("parquet") {
                 parquet.push(p);
-            } else if matches!(FileKind::of(&p), Some(FileKind::Csv | FileKind::Workbook)) && !is_lock_file(&p) {
+            } else if extension.as_deref() == Some("csv") {
                 csv.push(p);
+            } else if FileKind::of(&p) == Some(FileKind::Workbook) && !is_lock_file(&p) {
+                workbooks.push(p);
             } else {
                 other.push(p);
             }
         }
     }
-    let (mut data, mut ignored) = if parquet.is_empty() { (csv, other) } else { (parquet, [csv, other].concat()) };
+    let (mut data, mut ignored) = if !parquet.is_empty() {
+        (parquet, [csv, workbooks, other].concat())
+    } else if !csv.is_empty() {
+        (csv, [workbooks, other].concat())
+    } else {
+        (workbooks, other)
+    };
     data.sort();
     ignored.sort();
     Listing { data, ignored }
@@ -828,7 +836,8 @@ fn quarantine_with_paths(checked: &Checked, names: &[String]) -> LazyFrame {
         None,
         Some(DataType::String),
     );
-    let reason = concat_str([prefix, col(REASON_COL)], "", true).alias(REASON_COL);
+    // The client's file name opens the reason cell: masked and neutralised like the file.
+    let reason = redact::neutralise_expr(redact::mask_ids_expr(concat_str([prefix, col(REASON_COL)], "", true))).alias(REASON_COL);
     // File names come from clients too: masked and neutralised like the cells.
     let file = redact::neutralise_expr(redact::mask_ids_expr(file)).alias(FILE_COL);
     checked.quarantined.clone().with_column(reason).select([file, all().exclude_cols([FILE_COL]).as_expr()])
@@ -914,7 +923,7 @@ pub fn load(
 ) -> Result<Staged, IngestError> {
     let mut files = source_files(dir, schema)?;
     for path in ignored_files(dir, schema) {
-        tracing::warn!(source = schema.name, file = %path.display(), "not read: only Parquet, or CSV and workbooks where a folder has no Parquet, are read");
+        tracing::warn!(source = schema.name, file = %path.display(), "not read: a folder is read as Parquet, else CSV, else workbooks");
     }
     if let Some(batches) = batches {
         files.extend(batch_files(batches, schema)?);

@@ -27,7 +27,7 @@ use szjy_model::schema::{ColumnType, Rule, SourceSchema};
 const RAW_ID_HEADERS: &[&str] = &["身份证号", "身份证号码", "公民身份号码", "证件号码"];
 
 /// Texts of a row that sums the ones above it.
-const TOTAL_ROWS: &[&str] = &["合计", "总计", "小计", "累计", "total", "sum"];
+const TOTAL_ROWS: &[&str] = &["合计", "总计", "小计", "累计", "total"];
 
 /// How many rows from the top the header is looked for in.
 const HEADER_SEARCH_ROWS: usize = 20;
@@ -109,43 +109,63 @@ fn header_column(schema: &SourceSchema, text: &str) -> Option<String> {
 }
 
 /// Reads the sheet of `schema`'s source from a workbook: the sheet named `sheet` when
-/// given; else the one named after the source (its name or Chinese name); else the first
-/// whose header names the source's columns.
+/// given; else the one named after the source (its name or Chinese name); else the one
+/// sheet whose header names all the source's required columns. Several such sheets are an
+/// error naming them, never a silent choice.
 pub fn read(path: &Path, schema: &SourceSchema, sheet: Option<&str>) -> Result<SheetTable, String> {
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format!("cannot open the workbook: {e}"))?;
     let names = workbook.sheet_names();
-    let candidates: Vec<String> = match sheet {
-        Some(wanted) => {
-            let found = names
+    let named = match sheet {
+        Some(wanted) => Some(
+            names
                 .iter()
                 .find(|n| n.trim() == wanted.trim())
-                .ok_or_else(|| format!("no sheet named “{wanted}” (the workbook has: {})", names.join("、")))?;
-            vec![found.clone()]
-        }
-        None => {
-            let named: Vec<String> = names.iter().filter(|n| [schema.name, schema.zh].contains(&n.trim())).cloned().collect();
-            if named.is_empty() {
-                names.clone()
-            } else {
-                named
-            }
-        }
+                .ok_or_else(|| format!("no sheet named “{wanted}” (the workbook has: {})", names.join("、")))?,
+        ),
+        None => names.iter().find(|n| [schema.name, schema.zh].contains(&n.trim())),
     };
-    let mut tried = Vec::new();
-    for name in &candidates {
+    let mut load = |name: &str| -> Result<SheetTable, String> {
         let range = workbook.worksheet_range(name).map_err(|e| format!("sheet “{name}”: {e}"))?;
-        let merges = merged_headers(&mut workbook, name);
-        match read_range(name, &range, &merges, schema) {
-            Ok(table) => return Ok(table),
+        let merges = merged_cells(&mut workbook, name);
+        read_range(name, &range, &merges, schema)
+    };
+    if let Some(name) = named {
+        return load(name);
+    }
+    let mut holding = Vec::new();
+    let mut tried = Vec::new();
+    for name in &names {
+        match load(name) {
+            Ok(table) if names_required(schema, &table.header) => holding.push(table),
+            Ok(table) => tried.push(format!("sheet “{}” lacks some required columns", table.sheet)),
             Err(e) => tried.push(e),
         }
     }
-    Err(tried.join("; "))
+    match holding.len() {
+        1 => Ok(holding.remove(0)),
+        0 => Err(tried.join("; ")),
+        _ => Err(format!(
+            "sheets {} each hold {}: name the one to read “{}” or send one sheet per file",
+            holding.iter().map(|t| format!("“{}”", t.sheet)).collect::<Vec<_>>().join("、"),
+            schema.name,
+            schema.zh
+        )),
+    }
+}
+
+/// Whether a header names every required column of `schema` (the person key by a raw ID
+/// column too).
+fn names_required(schema: &SourceSchema, header: &[String]) -> bool {
+    schema
+        .columns
+        .iter()
+        .filter(|c| c.required)
+        .all(|c| header.iter().any(|h| h == c.name) || (c.name == "person_key" && header.iter().any(|h| h == crate::ingest::RAW_ID_COL)))
 }
 
 /// The workbook's merged ranges of a sheet as (first row, first column, last row, last
 /// column), 0-based and absolute; none where the format does not record them.
-fn merged_headers<R: std::io::Read + std::io::Seek>(workbook: &mut calamine::Sheets<R>, sheet: &str) -> Vec<(u32, u32, u32, u32)> {
+fn merged_cells<R: std::io::Read + std::io::Seek>(workbook: &mut calamine::Sheets<R>, sheet: &str) -> Vec<(u32, u32, u32, u32)> {
     let dimensions = match workbook {
         calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(sheet).unwrap_or_default(),
         calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(sheet).unwrap_or_default(),
@@ -165,25 +185,29 @@ pub fn read_range(
         return Err(format!("sheet “{sheet}” is empty"));
     };
     let (height, width) = range.get_size();
-    let cell = |r: usize, c: usize| range.get((r, c)).unwrap_or(&Data::Empty);
-    // A header cell merged down (or across) takes the text of its merged range's first
-    // cell.
-    let text_at = |r: usize, c: usize| -> String {
-        let own = cell_text(cell(r, c));
-        if !own.is_empty() {
-            return own;
+    let own = |r: usize, c: usize| range.get((r, c)).unwrap_or(&Data::Empty);
+    // A cell inside a merged range (a header merged down, a county merged over its rows)
+    // holds the value of the range's first cell.
+    let cell = |r: usize, c: usize| {
+        let data = own(r, c);
+        if !matches!(data, Data::Empty) {
+            return data;
         }
         let (ar, ac) = (top + r as u32, left + c as u32);
         merges
             .iter()
             .find(|m| m.0 <= ar && ar <= m.2 && m.1 <= ac && ac <= m.3)
-            .and_then(|m| {
-                let (fr, fc) = (m.0.checked_sub(top)? as usize, m.1.checked_sub(left)? as usize);
-                Some(cell_text(cell(fr, fc)))
-            })
-            .unwrap_or_default()
+            .and_then(|m| Some(own(m.0.checked_sub(top)? as usize, m.1.checked_sub(left)? as usize)))
+            .unwrap_or(data)
     };
-    let matches = |r: usize| (0..width).filter(|&c| header_column(schema, &text_at(r, c)).is_some()).count();
+    let text_at = |r: usize, c: usize| cell_text(cell(r, c));
+    // A header names distinct columns: a title merged across them counts once.
+    let matches = |r: usize| {
+        let mut named: Vec<String> = (0..width).filter_map(|c| header_column(schema, &text_at(r, c))).collect();
+        named.sort();
+        named.dedup();
+        named.len()
+    };
     let header_row = (0..height.min(HEADER_SEARCH_ROWS)).max_by_key(|&r| (matches(r), std::cmp::Reverse(r))).filter(|&r| matches(r) > 0);
     let Some(header_row) = header_row else {
         let expected: Vec<&str> = schema.columns.iter().filter(|c| c.required).map(|c| c.zh).collect();
@@ -206,14 +230,12 @@ pub fn read_range(
     for r in header_row + 1..height {
         let excel_row = (top as usize + r + 1) as u64;
         let cells: Vec<&Data> = positions.iter().map(|&c| cell(r, c)).collect();
-        if (0..width).all(|c| cell_text(cell(r, c)).is_empty()) {
+        // Blank where the source's columns are: a pre-filled 序号 alone is no record.
+        if positions.iter().all(|&c| cell_text(own(r, c)).is_empty()) {
             table.skipped.push((excel_row, Skipped::Blank));
             continue;
         }
-        let is_total = (0..width.min(3)).any(|c| {
-            let text: String = cell_text(cell(r, c)).chars().filter(|ch| !ch.is_whitespace()).collect();
-            TOTAL_ROWS.contains(&text.to_lowercase().as_str())
-        });
+        let is_total = (0..width.min(3)).any(|c| is_total_label(&cell_text(own(r, c))));
         if is_total {
             table.skipped.push((excel_row, Skipped::Total));
             continue;
@@ -246,6 +268,12 @@ pub fn read_range(
         }
     }
     Ok(table)
+}
+
+/// Whether a cell labels a row of totals: 合计, 全县合计, 合计：, 总 计, Total.
+fn is_total_label(text: &str) -> bool {
+    let text: String = text.chars().filter(|c| !c.is_whitespace() && !matches!(*c, ':' | '：')).collect::<String>().to_lowercase();
+    TOTAL_ROWS.iter().any(|t| text == *t || (text.chars().count() <= 8 && text.ends_with(t) && !text.chars().any(|c| c.is_ascii_digit())))
 }
 
 /// A cell as the text Excel shows for it (numbers without a trailing `.0`), for headers and
@@ -290,11 +318,17 @@ fn value_for(schema: &SourceSchema, column: &str, data: &Data, tree: &RegionTree
         };
     }
     let Some(def) = schema.columns.iter().find(|c| c.name == column) else { return Ok(Some(cell_text(data))) };
+    // A code typed as a number keeps 15 significant digits: a longer one is already cut.
+    if def.ty == ColumnType::Text && matches!(data, Data::Float(f) if f.abs() >= 1e15) {
+        return Err(format!(
+            "field {column}: a code of 16 or more digits typed as a number keeps only its first 15; format the column as text and type it again"
+        ));
+    }
     let text = match (def.ty, data) {
         (ColumnType::Date, Data::DateTime(d)) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_else(|| cell_text(data)),
         (ColumnType::Date, Data::Float(f)) => serial_date(*f).unwrap_or_else(|| number_text(*f)),
         (ColumnType::Date, Data::Int(i)) => serial_date(*i as f64).unwrap_or_else(|| i.to_string()),
-        (ColumnType::Date, Data::String(s)) => date_text(s).unwrap_or_else(|| s.trim().to_string()),
+        (ColumnType::Date, Data::String(s)) => date_text(s, is_month_column(def)).unwrap_or_else(|| s.trim().to_string()),
         (ColumnType::Int | ColumnType::Float, Data::String(s)) => plain_number(s),
         _ => cell_text(data),
     };
@@ -322,15 +356,21 @@ fn serial_date(serial: f64) -> Option<String> {
     Some((epoch + chrono::Duration::days(serial.floor() as i64)).to_string())
 }
 
-/// A date typed as text: 2025-06-03, 2025/6/3, 2025.6.3, 2025年6月3日(号), or a month
-/// (2025年6月, 2025-06) as its first day; `None` when it is none of these.
-fn date_text(s: &str) -> Option<String> {
+/// Whether a date column holds months (stored as their first day: 缴费月份（月初日期）).
+fn is_month_column(column: &szjy_model::schema::Column) -> bool {
+    column.name.ends_with("month")
+}
+
+/// A date typed as text: 2025-06-03, 2025/6/3, 2025.6.3, 2025年6月3日(号); in a month
+/// column also a month (2025年6月, 2025-06) as its first day; `None` when it is none of
+/// these (a day column never takes a month: that would make a date up).
+fn date_text(s: &str, months: bool) -> Option<String> {
     let s = s.trim().trim_end_matches(['日', '号']);
     let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).map(str::trim).filter(|p| !p.is_empty()).collect();
     let number = |p: &str| -> Option<u32> { p.chars().all(|c| c.is_ascii_digit()).then(|| p.parse().ok()).flatten() };
     let (year, month, day) = match parts.as_slice() {
         [y, m, d] => (number(y)?, number(m)?, number(d)?),
-        [y, m] => (number(y)?, number(m)?, 1),
+        [y, m] if months => (number(y)?, number(m)?, 1),
         _ => return None,
     };
     let date = chrono::NaiveDate::from_ymd_opt(year as i32, month, day)?;
@@ -354,7 +394,10 @@ fn plain_number(s: &str) -> String {
 /// A quarter typed as 2025年第一季度, 2025年一季度, 2025年第1季度 or 2025-Q1, as `2025Q1`.
 fn quarter_text(s: &str) -> Option<String> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    let (year, rest) = s.split_once(['年', '-']).unwrap_or((&s[..s.len().min(4)], &s[s.len().min(4)..]));
+    let (year, rest) = match s.split_once(['年', '-']) {
+        Some(split) => split,
+        None => (s.get(..4)?, s.get(4..)?),
+    };
     let year: i32 = year.parse().ok()?;
     let rest = rest.trim_start_matches('第').trim_end_matches("季度").trim_start_matches(['Q', 'q']);
     let quarter = match rest {
@@ -397,12 +440,18 @@ const TEMPLATE_ROWS: u32 = 10_000;
 
 /// The header a template gives a column: its 含义 (or its name in English), marked `*`
 /// when required; the person column is the raw ID number a clerk has.
-fn template_header(column: &szjy_model::schema::Column, lang: szjy_model::lang::Lang) -> String {
+fn template_header(schema: &SourceSchema, column: &szjy_model::schema::Column, lang: szjy_model::lang::Lang) -> String {
     let required = if column.required { "*" } else { "" };
-    if matches!(column.rule, Rule::PersonKey) {
+    if takes_raw_ids(schema, column) {
         return format!("{required}{}", lang.pick(RAW_ID_HEADERS[1], crate::ingest::RAW_ID_COL));
     }
     format!("{required}{}", lang.pick(column.zh, column.name))
+}
+
+/// Whether a template asks for the raw ID number in place of `column`: the person key of
+/// a source about people (other keys, such as a recipient that may be a unit, are keys).
+fn takes_raw_ids(schema: &SourceSchema, column: &szjy_model::schema::Column) -> bool {
+    schema.has_person && column.name == "person_key"
 }
 
 /// Writes the template of a return of `schema` to `path`: the data sheet (headers, formats,
@@ -433,26 +482,28 @@ pub fn template(schema: &SourceSchema, lang: szjy_model::lang::Lang, path: &Path
     data.set_name(lang.pick(schema.zh, schema.name)).map_err(err)?;
     for (k, column) in schema.columns.iter().enumerate() {
         let c = k as u16;
-        data.write_string_with_format(0, c, template_header(column, lang), &header_format).map_err(err)?;
+        data.write_string_with_format(0, c, template_header(schema, column, lang), &header_format).map_err(err)?;
         data.set_column_width(c, 16).map_err(err)?;
         let format = match column.ty {
             ColumnType::Date => Some(&date),
             ColumnType::Text => Some(&text),
-            _ if matches!(column.rule, Rule::PersonKey) => Some(&text),
+            _ if takes_raw_ids(schema, column) => Some(&text),
             _ => None,
         };
         if let Some(format) = format {
             data.set_column_format(c, format).map_err(err)?;
         }
-        if matches!(column.rule, Rule::PersonKey) {
+        if takes_raw_ids(schema, column) {
             data.set_column_width(c, 22).map_err(err)?;
         }
     }
     for (list_index, (k, values)) in lists.iter().enumerate() {
         let letter = column_letters(list_index);
         let source = Formula::new(format!("='{CODES_SHEET}'!${letter}$2:${letter}${}", values.len() + 1));
+        // A warning, not a stop: "370102" or a unique name is read as well as the list's form.
         let validation = DataValidation::new()
             .allow_list_formula(source)
+            .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Warning)
             .set_error_title(lang.pick("代码不在列表中", "Not in the list"))
             .map_err(err)?
             .set_error_message(lang.pick("请从下拉列表中选择。", "Choose from the drop-down list."))
@@ -469,8 +520,8 @@ pub fn template(schema: &SourceSchema, lang: szjy_model::lang::Lang, path: &Path
     }
     for (k, column) in schema.columns.iter().enumerate() {
         let row = k as u32 + 1;
-        let field = if matches!(column.rule, Rule::PersonKey) { crate::ingest::RAW_ID_COL } else { column.name };
-        notes.write_string(row, 0, template_header(column, lang).trim_start_matches('*')).map_err(err)?;
+        let field = if takes_raw_ids(schema, column) { crate::ingest::RAW_ID_COL } else { column.name };
+        notes.write_string(row, 0, template_header(schema, column, lang).trim_start_matches('*')).map_err(err)?;
         notes.write_string(row, 1, field).map_err(err)?;
         notes.write_string(row, 2, column.ty.label(lang)).map_err(err)?;
         notes.write_string(row, 3, if column.required { lang.pick("是", "yes") } else { lang.pick("否", "no") }).map_err(err)?;
@@ -502,7 +553,7 @@ pub fn template(schema: &SourceSchema, lang: szjy_model::lang::Lang, path: &Path
     for (list_index, (k, values)) in lists.iter().enumerate() {
         let c = list_index as u16;
         codes
-            .write_string_with_format(0, c, template_header(&schema.columns[*k], lang).trim_start_matches('*'), &header_format)
+            .write_string_with_format(0, c, template_header(schema, &schema.columns[*k], lang).trim_start_matches('*'), &header_format)
             .map_err(err)?;
         for (i, v) in values.iter().enumerate() {
             codes.write_string(i as u32 + 1, c, v).map_err(err)?;
@@ -524,12 +575,13 @@ mod tests {
 
     #[test]
     fn typed_values_read_as_validation_expects() {
-        assert_eq!(date_text("2025年6月3日").as_deref(), Some("2025-06-03"));
-        assert_eq!(date_text("2025/6/3").as_deref(), Some("2025-06-03"));
-        assert_eq!(date_text("2025.06.03").as_deref(), Some("2025-06-03"));
-        assert_eq!(date_text("2025年6月").as_deref(), Some("2025-06-01"));
-        assert_eq!(date_text("2025年13月1日"), None);
-        assert_eq!(date_text("六月"), None);
+        assert_eq!(date_text("2025年6月3日", false).as_deref(), Some("2025-06-03"));
+        assert_eq!(date_text("2025/6/3", false).as_deref(), Some("2025-06-03"));
+        assert_eq!(date_text("2025.06.03", false).as_deref(), Some("2025-06-03"));
+        assert_eq!(date_text("2025年6月", true).as_deref(), Some("2025-06-01"));
+        assert_eq!(date_text("2025年6月", false), None, "a day column never takes a month");
+        assert_eq!(date_text("2025年13月1日", false), None);
+        assert_eq!(date_text("六月", true), None);
         assert_eq!(serial_date(45811.0).as_deref(), Some("2025-06-03"));
         assert_eq!(serial_date(12.0), None, "not a date of a return");
         assert_eq!(plain_number("1,234,567.5"), "1234567.5");
@@ -537,8 +589,20 @@ mod tests {
         assert_eq!(quarter_text("2025年第一季度").as_deref(), Some("2025Q1"));
         assert_eq!(quarter_text("2025年4季度").as_deref(), Some("2025Q4"));
         assert_eq!(quarter_text("2025-Q2").as_deref(), Some("2025Q2"));
+        assert_eq!(quarter_text("第一季度"), None, "no year, and no panic inside a character");
+        assert_eq!(quarter_text("一季"), None);
         assert_eq!(number_text(370102.0), "370102");
         assert_eq!(number_text(2.5), "2.5");
+    }
+
+    #[test]
+    fn total_rows_are_known_by_their_label() {
+        for label in ["合计", "合 计", "合计：", "全县合计", "历下区合计", "总计", "小计", "Total"] {
+            assert!(is_total_label(label), "{label}");
+        }
+        for label in ["", "历下区", "370102", "2025-03-01", "合计数大于10的单位"] {
+            assert!(!is_total_label(label), "{label}");
+        }
     }
 
     #[test]

@@ -428,7 +428,7 @@ fn an_excel_return_is_read_as_a_clerk_filled_it() {
 fn a_template_reads_back_with_every_column_and_no_records() {
     use szjy_engine::workbook;
     let dir = temp_dir("template");
-    for source in ["unemployment_registrations", "employment_targets"] {
+    for source in schema::SOURCES.iter().map(|s| s.name) {
         let path = dir.join(format!("{source}.xlsx"));
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_analytics"))
             .args(["template", "--source", source, "--out"])
@@ -439,8 +439,9 @@ fn a_template_reads_back_with_every_column_and_no_records() {
         let schema = schema::source(source).unwrap();
         let sheet = workbook::read(&path, schema, None).unwrap();
         assert_eq!(sheet.sheet, schema.zh);
+        // A person source asks for the raw ID number; other keys stay keys.
         let expected: Vec<&str> =
-            schema.columns.iter().map(|c| if matches!(c.rule, schema::Rule::PersonKey) { ingest::RAW_ID_COL } else { c.name }).collect();
+            schema.columns.iter().map(|c| if schema.has_person && c.name == "person_key" { ingest::RAW_ID_COL } else { c.name }).collect();
         assert_eq!(sheet.header, expected, "{source}");
         assert!(sheet.rows.is_empty() && sheet.set_aside.is_empty());
     }
@@ -451,5 +452,34 @@ fn a_template_reads_back_with_every_column_and_no_records() {
     let counties: Vec<String> = codes.rows().skip(1).filter_map(|r| r.first().map(|c| c.to_string())).filter(|c| !c.is_empty()).collect();
     assert_eq!(counties.len(), 136, "{counties:?}");
     assert!(counties.contains(&"370102 历下区".to_string()));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Two sheets holding the same source, none named after it: an error naming both, never a
+/// silent choice; a sheet named after the source is read whatever else the workbook holds.
+#[test]
+fn a_workbook_with_several_sheets_of_a_source_names_them() {
+    use rust_xlsxwriter::Workbook;
+    use szjy_engine::workbook;
+    let dir = temp_dir("sheets");
+    let schema = &schema::EMPLOYMENT_TARGETS;
+    let write = |path: &std::path::Path, sheets: &[&str]| {
+        let mut book = Workbook::new();
+        for name in sheets {
+            let sheet = book.add_worksheet();
+            sheet.set_name(*name).unwrap();
+            for (c, column) in schema.columns.iter().enumerate() {
+                sheet.write_string(0, c as u16, column.zh).unwrap();
+            }
+        }
+        book.save(path).unwrap();
+    };
+    let two = dir.join("two.xlsx");
+    write(&two, &["一月", "二月"]);
+    let error = workbook::read(&two, schema, None).unwrap_err();
+    assert!(error.contains("“一月”") && error.contains("“二月”") && error.contains(schema.zh), "{error}");
+    let named = dir.join("named.xlsx");
+    write(&named, &["一月", schema.zh]);
+    assert_eq!(workbook::read(&named, schema, None).unwrap().sheet, schema.zh);
     std::fs::remove_dir_all(dir).unwrap();
 }
