@@ -2,6 +2,7 @@
 # Installs what this project needs on a fresh Debian machine, skipping what is there.
 #   --web      also the browser build's toolchain (scripts/build-web.sh)
 #   --browser  also headless Chromium for the browser test
+#   --postgres also PostgreSQL's server and openssl, which the pull tests start and use
 set -euo pipefail
 
 packages=(
@@ -18,7 +19,10 @@ for option in "$@"; do
     # linker and C compiler for wasm32, brotli for the bundle.
     --web) packages+=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 clang-22 llvm-22 brotli) ;;
     --browser) packages+=(chromium) ;;
-    *) echo "usage: $0 [--web] [--browser]" >&2; exit 2 ;;
+    # The pull tests start a temporary cluster of their own (binaries under
+    # /usr/lib/postgresql/<version>/bin) and make TLS certificates with openssl.
+    --postgres) packages+=(postgresql openssl) ;;
+    *) echo "usage: $0 [--web] [--browser] [--postgres]" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -19,7 +19,7 @@ no_polars_in() {
   done
 }
 
-step "install what is missing" scripts/setup-debian.sh
+step "install what is missing" scripts/setup-debian.sh --postgres
 # The tree stays formatted (rustfmt.toml).
 step "format" cargo fmt --all -- --check
 step "no Polars in the model and the cockpit" no_polars_in szjy-model cockpit

@@ -82,6 +82,11 @@ enum Command {
         /// memory; slower).
         #[arg(long)]
         stage_on_disk: bool,
+        /// Batches that arrived after the data folder: `<batches>/<source>/*` (pulls,
+        /// ingested files), read after it in name order; a later row replaces an earlier
+        /// one with its identity.
+        #[arg(long)]
+        batches: Option<PathBuf>,
         /// The early-warning indicators and thresholds (default: the built-in
         /// config/early-warning.ron).
         #[arg(long)]
@@ -112,6 +117,35 @@ enum Command {
         /// Where to write it (default: <source>.xlsx in the current folder).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Pull sources from the provincial platform's database (PostgreSQL protocol): rows past
+    /// each source's last watermark, validated like files, kept as a batch with its record
+    /// (`<batches>/<source>/pull-….parquet` and `.pull.json`) for `build --batches`.
+    Pull {
+        /// The pulls' configuration: connection (the password from an environment variable
+        /// or a file, never here), tables or queries, column mappings, watermarks
+        /// (config/pulls.example.ron documents it).
+        #[arg(long, required_unless_present = "rollback")]
+        config: Option<PathBuf>,
+        /// Sources to pull (default: every configured one).
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        #[arg(long, default_value = "data/batches")]
+        batches: PathBuf,
+        /// Each pull's quarantined rows go to <reports>/<pull>/quarantine/<source>.csv.
+        #[arg(long, default_value = "data/reports")]
+        reports: PathBuf,
+        /// Read every row again, not only those past the last watermark (the rows read
+        /// again replace their first reading).
+        #[arg(long)]
+        full: bool,
+        /// Instead roll back the pull of this name: its rows and record move to
+        /// <batches>/rolled-back/, and the next pull reads its range again.
+        #[arg(long, conflicts_with_all = ["sources", "full"])]
+        rollback: Option<String>,
+        /// Print each pull's record, or the error, as one JSON object per line.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the source schemas as Markdown (the tables in data/README.md).
     Schemas {
@@ -314,6 +348,103 @@ fn run_ingest(
     let rec = ingest::write_validated(&checked, &names, &out.join(build::QUARANTINE_DIR), &out.join(schema.name).join("part-0.parquet"))?;
     anyhow::ensure!(rec.balances(), "reconciliation does not balance");
     Ok(rec)
+}
+
+/// Pulls each source in turn from its last watermark and keeps each pull as a batch. A
+/// source that fails is named and the others still pull; the command fails if any did.
+fn run_pulls(
+    config: &std::path::Path,
+    sources: &[String],
+    batches: &std::path::Path,
+    reports: &std::path::Path,
+    full: bool,
+    json: bool,
+) -> Result<()> {
+    let config = szjy_pull::PullConfig::load(config).map_err(anyhow::Error::msg)?;
+    let chosen: Vec<&szjy_pull::SourcePull> = if sources.is_empty() {
+        config.sources.iter().collect()
+    } else {
+        sources
+            .iter()
+            .map(|name| config.source(name).with_context(|| format!("{name} is not configured in the pulls' configuration")))
+            .collect::<Result<_>>()?
+    };
+    let context = ingest::IngestContext::from_env()?;
+    let mut failed = 0;
+    for pull in chosen {
+        let since = if full { None } else { szjy_pull::batches::last_watermark(batches, &pull.source).map_err(anyhow::Error::msg)? };
+        let name = szjy_pull::batches::next_name(batches, &pull.source, chrono::Utc::now());
+        let work = batches.join(format!(".{name}.work"));
+        let started = Instant::now();
+        let mut report = |rows: u64| {
+            if !json {
+                let rate = rows as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                eprintln!("{}: {rows} rows streamed ({rate:.0} rows/s)", pull.source);
+            }
+        };
+        let result = szjy_pull::pull_source(&config, pull, since.as_deref(), &work, &context, &mut report)
+            .map_err(anyhow::Error::from)
+            .and_then(|mut outcome| {
+                let quarantine = work.join(build::QUARANTINE_DIR).join(format!("{}.csv", pull.source));
+                if quarantine.exists() {
+                    let dir = reports.join(&name).join(build::QUARANTINE_DIR);
+                    std::fs::create_dir_all(&dir)?;
+                    std::fs::rename(&quarantine, dir.join(format!("{}.csv", pull.source)))?;
+                }
+                // Nothing past the watermark: no batch, the watermark where it was.
+                if outcome.reconciliation.rows_in > 0 {
+                    szjy_pull::batches::keep(batches, &work, &name, &mut outcome).map_err(anyhow::Error::msg)?;
+                }
+                Ok(outcome)
+            });
+        let _ = std::fs::remove_dir_all(&work);
+        match result {
+            Ok(outcome) if json => {
+                let kept = (outcome.reconciliation.rows_in > 0).then_some(&name);
+                println!("{}", serde_json::json!({ "pull": kept, "outcome": outcome }));
+            }
+            Ok(outcome) if outcome.reconciliation.rows_in == 0 => {
+                println!(
+                    "{}: nothing past {} {}",
+                    outcome.source,
+                    outcome.watermark_column,
+                    outcome.watermark_from.as_deref().unwrap_or("the start")
+                );
+            }
+            Ok(outcome) => {
+                let r = &outcome.reconciliation;
+                println!(
+                    "{name}: {} from {} ({} {} → {}): {} rows in, {} accepted, {} quarantined; {:.0} rows/s streamed, {:.1} s in all",
+                    outcome.source,
+                    outcome.table,
+                    outcome.watermark_column,
+                    outcome.watermark_from.as_deref().unwrap_or("the start"),
+                    outcome.watermark_to.as_deref().unwrap_or("(no rows)"),
+                    r.rows_in,
+                    r.accepted,
+                    r.quarantined,
+                    outcome.rows_per_s,
+                    outcome.seconds
+                );
+                if outcome.without_watermark > 0 {
+                    println!(
+                        "  {} rows have no {} and are not read: ask the platform to fill it",
+                        outcome.without_watermark, outcome.watermark_column
+                    );
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                if json {
+                    println!("{}", serde_json::json!({ "source": pull.source, "error": format!("{e:#}") }));
+                } else {
+                    eprintln!("error: {e:#}");
+                }
+            }
+        }
+    }
+    anyhow::ensure!(failed == 0, "{failed} of the pulls failed; the batches folder holds the others");
+    Ok(())
 }
 
 fn print_reconciliation(rows: &[ingest::Reconciliation]) {
@@ -658,11 +789,11 @@ fn main() -> Result<()> {
                 out.join(build::QUARANTINE_DIR).display()
             );
         }
-        Command::Build { input, out, k, stage_on_disk, warning_config, sources_config, rules_config } => {
+        Command::Build { input, out, k, stage_on_disk, batches, warning_config, sources_config, rules_config } => {
             let warning = szjy_model::warning::WarningConfig::from_file(warning_config.as_deref())?;
             let reporting = szjy_model::reporting::ReportingConfig::from_file(sources_config.as_deref()).map_err(anyhow::Error::msg)?;
             let rules = szjy_model::rules::MeasureRules::from_file(rules_config.as_deref()).map_err(anyhow::Error::msg)?;
-            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches: None, warning, today: None, reporting, rules })?;
+            run_build(&build::BuildConfig { input, out, k, stage_on_disk, batches, warning, today: None, reporting, rules })?;
         }
         Command::Schemas { sql: false, measures: false } => print!("{}", schema::markdown()),
         Command::Schemas { measures: true, .. } => {
@@ -685,6 +816,15 @@ fn main() -> Result<()> {
             let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", schema.name)));
             szjy_engine::workbook::template(schema, lang, &out).map_err(anyhow::Error::msg)?;
             println!("template for {} written to {}", schema.name, out.display());
+        }
+        Command::Pull { config, sources, batches, reports, full, rollback, json } => {
+            if let Some(name) = rollback {
+                let source = szjy_pull::batches::roll_back(&batches, &name).map_err(anyhow::Error::msg)?;
+                println!("{name} ({source}) rolled back; the next pull of {source} reads its range again");
+                return Ok(());
+            }
+            let config = config.context("--config names the pulls' configuration")?;
+            run_pulls(&config, &sources, &batches, &reports, full, json)?;
         }
         Command::Serve { .. } => unreachable!("served above"),
         Command::Summary { cube } => print_summary(&Cube::load(&cube)?),

@@ -23,6 +23,9 @@ use szjy_model::schema::{self, ColumnType, RowRule, Rule, SourceSchema};
 pub const FILE_COL: &str = "__file";
 pub const ROW_COL: &str = "__row";
 pub const REASON_COL: &str = "__reason";
+/// In rows pulled from a database: where the platform keeps the row (`ods.jy_sydj[id=123]`),
+/// which opens its reason when it is quarantined.
+pub const WHERE_COL: &str = "__where";
 const BAD_COL: &str = "__bad";
 /// The first row of a file with a row's identity, and the last file that has it.
 const FIRST_COL: &str = "__first";
@@ -104,6 +107,10 @@ pub enum FileKind {
     Csv,
     /// An Excel workbook (or one WPS or LibreOffice saved): [`crate::workbook`].
     Workbook,
+    /// Rows pulled from a database, spooled as Parquet of text columns (the database's
+    /// text form of each value) with [`WHERE_COL`] where the platform names its rows.
+    /// Never a file a client sends: [`FileKind::of`] does not answer it.
+    Pulled,
 }
 
 /// Extensions of the workbooks read as returns.
@@ -203,6 +210,26 @@ fn is_lock_file(path: &Path) -> bool {
     path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("~$"))
 }
 
+/// Where a rejected row is, beyond its file and row number: a workbook's cell, or the
+/// platform's name for a pulled row.
+enum Locator {
+    Cell(CellLocator),
+    /// [`WHERE_COL`], where the pull has it.
+    Record,
+}
+
+impl Locator {
+    fn locate(&self, reason: Expr, columns: &Schema) -> Expr {
+        match self {
+            Locator::Cell(cell) => cell.locate(reason),
+            Locator::Record if columns.get(WHERE_COL).is_some() => {
+                when(col(WHERE_COL).is_null()).then(reason.clone()).otherwise(concat_str([col(WHERE_COL), lit(": "), reason], "", true))
+            }
+            Locator::Record => reason,
+        }
+    }
+}
+
 /// Where a workbook's rows are: its sheet and each column's letter, so that a reason can
 /// name the cell (`失业登记!D17`; the quarantine puts the file's name before it).
 struct CellLocator {
@@ -238,15 +265,11 @@ impl CellLocator {
 /// text), the rows set aside before validation (a CSV's with the wrong number of fields, a
 /// workbook's that cannot be read as they stand) in the quarantine's form, and where a
 /// workbook's cells are.
-fn scan_file(
-    file: &InputFile,
-    index: u32,
-    schema: &SourceSchema,
-) -> Result<(LazyFrame, Option<DataFrame>, Option<CellLocator>), IngestError> {
+fn scan_file(file: &InputFile, index: u32, schema: &SourceSchema) -> Result<(LazyFrame, Option<DataFrame>, Option<Locator>), IngestError> {
     let name = file.path.display().to_string();
     let mut locator = None;
     let (lf, set_aside) = match file.kind {
-        FileKind::Parquet => {
+        FileKind::Parquet | FileKind::Pulled => {
             let args = ScanArgsParquet { row_index: Some(RowIndex { name: ROW_COL.into(), offset: 1 }), ..Default::default() };
             let lf = LazyFrame::scan_parquet(PlRefPath::new(name.as_str()), args).map_err(|e| unreadable(&name, &e.to_string()))?;
             (lf.with_column(col(ROW_COL).cast(DataType::Int64)), None)
@@ -275,13 +298,16 @@ fn scan_file(
             let df = DataFrame::new(sheet.rows.len(), columns).map_err(polars_err(&name))?;
             let set_aside =
                 (!sheet.set_aside.is_empty()).then(|| workbook_set_aside(&sheet, index, schema)).transpose().map_err(polars_err(&name))?;
-            locator = Some(CellLocator {
+            locator = Some(Locator::Cell(CellLocator {
                 prefix: format!("{}!", sheet.sheet),
                 letters: sheet.header.iter().cloned().zip(sheet.letters.iter().cloned()).collect(),
-            });
+            }));
             (df.lazy(), set_aside)
         }
     };
+    if file.kind == FileKind::Pulled {
+        locator = Some(Locator::Record);
+    }
     // The file's index, not its path: a path on every row would cost memory; the
     // quarantine writes paths back.
     Ok((lf.with_column(lit(index).cast(DataType::UInt32).alias(FILE_COL)), set_aside, locator))
@@ -582,7 +608,7 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
         let found = lf.collect_schema().map_err(|e| unreadable(&name, &e.to_string()))?;
         let text_input = file.kind.is_text();
         let located = |reason: Expr| match &locator {
-            Some(locator) => locator.locate(reason),
+            Some(locator) => locator.locate(reason, &found),
             None => reason,
         };
         let raw_ids = schema.has_person && found.get("person_key").is_none() && found.get(RAW_ID_COL).is_some();
@@ -621,6 +647,10 @@ pub fn check(schema: &'static SourceSchema, files: Vec<InputFile>, context: &Ing
         quarantined.push(flagged.clone().filter(col(BAD_COL)).select(rejected));
         // The rows that pass, typed, with their person keys in both forms.
         let mut kept_columns = vec![col(FILE_COL), col(ROW_COL)];
+        // A duplicate's reason names the platform's row too.
+        if found.get(WHERE_COL).is_some() {
+            kept_columns.push(col(WHERE_COL));
+        }
         kept_columns.extend(typed.iter().map(|(name, e)| e.clone().alias(*name)));
         kept_columns.extend(typed.iter().filter(|(name, _)| is_person_key(name)).map(|(name, _)| col(compacted(name))));
         let good = flagged.filter(col(BAD_COL).not()).select(kept_columns);
@@ -921,13 +951,19 @@ pub fn load(
     quarantine_dir: &Path,
     staging: &Staging,
 ) -> Result<Staged, IngestError> {
-    let mut files = source_files(dir, schema)?;
+    let batch_files = match batches {
+        Some(batches) => batch_files(batches, schema)?,
+        None => Vec::new(),
+    };
+    // A source fed only by batches (database pulls, uploads) needs no base files.
+    let mut files = match source_files(dir, schema) {
+        Err(IngestError::Missing { .. }) if !batch_files.is_empty() => Vec::new(),
+        listed => listed?,
+    };
     for path in ignored_files(dir, schema) {
         tracing::warn!(source = schema.name, file = %path.display(), "not read: a folder is read as Parquet, else CSV, else workbooks");
     }
-    if let Some(batches) = batches {
-        files.extend(batch_files(batches, schema)?);
-    }
+    files.extend(batch_files);
     stage(&check(schema, files, context)?, quarantine_dir, staging)
 }
 

@@ -15,6 +15,10 @@ pub const UPDATES_ROUTE: &str = "/api/updates";
 /// who and when only for an analyst's token), POST a step (`{"alert": id, "action":
 /// "acknowledge" | "assign" (+ "to") | "close" (+ "note") | "reopen"}`, analyst token).
 pub const LIFECYCLE_ROUTE: &str = "/api/alerts/lifecycle";
+/// The database pulls' state (`Vec<PullState>`, one per configured source): when each
+/// source was last pulled and whether it is late (数据延迟). Why a pull failed only for
+/// an analyst's token (it names the platform's database).
+pub const PULLS_ROUTE: &str = "/api/pulls";
 /// The event name of a version announcement.
 pub const VERSION_EVENT: &str = "version";
 
@@ -28,6 +32,25 @@ pub struct VersionInfo {
     /// 数据截至.
     pub as_of: NaiveDate,
     pub built_at: DateTime<Utc>,
+}
+
+/// A source pulled from the platform's database, as the server keeps it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PullState {
+    pub source: String,
+    /// `daily 02:30`, `monthly 16 03:00` (Beijing time) or `manual`.
+    pub schedule: String,
+    /// When the last pull that landed started.
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// Why the last attempt failed, when it did (analysts only).
+    pub last_error: Option<String>,
+    /// Failed attempts since the last success.
+    pub failures: u32,
+    pub next_due: Option<DateTime<Utc>>,
+    /// 数据延迟: a scheduled pull after the last success is overdue by more than the
+    /// retries' window.
+    pub late: bool,
 }
 
 /// One event of a Server-Sent Events stream.
