@@ -39,6 +39,9 @@ pub struct AuditEntry {
     /// SHA-256 of the uploaded bytes: a batch sent again is recognised by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_sha256: Option<String>,
+    /// A database pull's watermark after it: where the next pull starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<String>,
 }
 
 impl AuditEntry {
@@ -111,7 +114,7 @@ impl Audit {
 
     /// The batches that have an outcome (published or failed), by name.
     pub fn batches_with_outcome(&self) -> Result<HashSet<String>> {
-        Ok(self.entries()?.into_iter().filter(|e| e.action == "ingest").filter_map(|e| e.batch).collect())
+        Ok(self.entries()?.into_iter().filter(|e| e.action == "ingest" || e.action == "pull").filter_map(|e| e.batch).collect())
     }
 
     /// The batches in the data now, by source and their content's SHA-256: published and

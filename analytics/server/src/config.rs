@@ -50,6 +50,16 @@ pub struct ServeConfig {
     /// ingest --json`); default: this program. Tests that run the server inside another
     /// program name the `analytics` binary here.
     pub ingest_worker: Option<PathBuf>,
+    /// The pulls from the platform's database (`config/pulls.example.ron`'s format): each
+    /// source on its schedule and on demand (docs/pull.md).
+    pub pulls: Option<PathBuf>,
+    /// How often a scheduled pull that failed is tried again.
+    pub pull_retries: u32,
+    /// The first wait before a retry, in seconds; each next one doubles, up to 30 min.
+    pub pull_backoff_s: u64,
+    /// A source is late (数据延迟) when a scheduled pull after its last success is
+    /// overdue by more than this, in seconds.
+    pub pull_grace_s: u64,
 }
 
 /// What one client may make the server hold: bounds on bodies, uploads, connections and
@@ -137,6 +147,10 @@ impl Default for ServeConfig {
             trusted_proxies: Vec::new(),
             today: None,
             ingest_worker: None,
+            pulls: None,
+            pull_retries: 3,
+            pull_backoff_s: 60,
+            pull_grace_s: 7200,
         }
     }
 }

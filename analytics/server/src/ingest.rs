@@ -130,7 +130,7 @@ pub(super) async fn ingest_batch(
 }
 
 /// A name for an upload in `incoming/` that no other request has.
-fn unique() -> String {
+pub(crate) fn unique() -> String {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
@@ -446,6 +446,12 @@ fn rollback_job(server: &Server, who: &str, client: &Client, batch: &str) -> Api
     std::fs::create_dir_all(&target).map_err(anyhow::Error::from)?;
     let out = target.join(format!("{batch}.parquet"));
     std::fs::rename(&path, &out).map_err(anyhow::Error::from)?;
+    // A pull's record goes with its rows, so the next pull reads its range again.
+    let record = path.with_file_name(format!("{batch}{}", szjy_pull::batches::RECORD_SUFFIX));
+    let record_out = target.join(format!("{batch}{}", szjy_pull::batches::RECORD_SUFFIX));
+    if record.exists() {
+        std::fs::rename(&record, &record_out).map_err(anyhow::Error::from)?;
+    }
     failpoint("rollback-moved");
     let mut entry = AuditEntry::now(who, "rollback", version).from(client);
     (entry.batch, entry.source) = (Some(batch.into()), Some(source.into()));
@@ -459,6 +465,9 @@ fn rollback_job(server: &Server, who: &str, client: &Client, batch: &str) -> Api
             // first, as recovery reads a complete version as done).
             let _ = std::fs::remove_dir_all(server.folders.versions.join(version.to_string()));
             let _ = std::fs::rename(&out, &path);
+            if record_out.exists() {
+                let _ = std::fs::rename(&record_out, &record);
+            }
             let error = ApiError::internal(e);
             (entry.version, entry.error) =
                 (server.published().number, Some(format!("the build of version {version} failed ({}); the batch stays", error.1)));

@@ -142,7 +142,9 @@ pub fn settle(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Rec
     }
     let batch_file = |root: &Path, record: &Record| root.join(&record.source).join(format!("{}.parquet", record.batch));
     for (batch, record) in ingests.into_iter().filter(|(b, _)| !ingest_outcomes.contains(b.as_str())) {
-        let mut entry = AuditEntry::now(&record.who, "ingest", 0);
+        // A pull's batch has no uploaded bytes, so no content hash.
+        let action = if record.content_sha256.is_empty() { "pull" } else { "ingest" };
+        let mut entry = AuditEntry::now(&record.who, action, 0);
         (entry.batch, entry.source, entry.file, entry.content_sha256) =
             (Some(batch.clone()), Some(record.source.clone()), Some(record.file.clone()), Some(record.content_sha256.clone()));
         match record.step {
@@ -193,6 +195,11 @@ pub fn settle(journal: &Journal, audit: &Audit, folders: &Folders) -> Result<Rec
             let out = batch_file(&folders.rolled_back, &record);
             if out.exists() {
                 std::fs::rename(&out, batch_file(&folders.batches, &record))?;
+            }
+            let pull_record =
+                |root: &Path| root.join(&record.source).join(format!("{}{}", record.batch, szjy_pull::batches::RECORD_SUFFIX));
+            if pull_record(&folders.rolled_back).exists() {
+                std::fs::rename(pull_record(&folders.rolled_back), pull_record(&folders.batches))?;
             }
             let _ = std::fs::remove_dir_all(folders.versions.join(version.to_string()));
             entry.version = version.saturating_sub(1);

@@ -42,6 +42,7 @@ pub mod jsonl;
 pub mod limits;
 pub mod log;
 pub mod proxy;
+pub mod pulls;
 pub mod routes;
 pub mod stream;
 pub mod versions;
@@ -60,6 +61,7 @@ pub use audit::AuditEntry;
 pub use auth::{parse_tokens, Role, TokenConfig};
 pub use config::{Limits, LogConfig, ServeConfig};
 pub use ingest::{IngestReport, QuarantinedRow};
+pub use pulls::PullReport;
 use szjy_engine::build::{Reuse, StagedSources};
 use szjy_model::lifecycle;
 pub use szjy_model::protocol::VersionInfo;
@@ -116,6 +118,11 @@ struct Server {
     /// Set when a failed ingest or rollback could not be settled (the disk is full, say):
     /// writes are refused until a restart settles it from the journal.
     unsettled: std::sync::atomic::AtomicBool,
+    /// The configured database pulls ([`ServeConfig::pulls`]).
+    pulls: Option<pulls::Pulls>,
+    /// When this run started: a source never pulled is late from its first scheduled
+    /// time after it.
+    started: chrono::DateTime<chrono::Utc>,
 }
 
 /// A request's failure, answered as JSON `{"error": …}` with its status.
@@ -194,6 +201,7 @@ impl Server {
                 this
             }
         };
+        let pulls = config.pulls.as_deref().map(|path| pulls::Pulls::open(path, &folders.batches)).transpose()?;
         Ok(Server {
             config,
             folders,
@@ -209,6 +217,8 @@ impl Server {
             streams,
             ingest_worker,
             unsettled: std::sync::atomic::AtomicBool::new(false),
+            pulls,
+            started: chrono::Utc::now(),
         })
     }
 
@@ -300,6 +310,7 @@ pub fn spawn(config: ServeConfig) -> Result<Running> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new().name("analytics-serve".into()).spawn(move || {
         runtime.block_on(async move {
+            pulls::spawn_schedules(&server);
             let limits = server.config.limits.clone();
             let stopping = server.clone();
             let shutdown = async move {

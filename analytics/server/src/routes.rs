@@ -19,9 +19,9 @@ use crate::auth::{Role, Tokens};
 use crate::proxy::{self, Client};
 use crate::stream::updates;
 use crate::versions::numbered_dirs;
-use crate::{ingest, ApiError, ApiResult, Server, VersionInfo};
+use crate::{ingest, pulls, ApiError, ApiResult, Server, VersionInfo};
 use szjy_model::lifecycle;
-use szjy_model::protocol::{LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_ROUTE};
+use szjy_model::protocol::{LIFECYCLE_ROUTE, PULLS_ROUTE, UPDATES_ROUTE, VERSION_ROUTE};
 use szjy_model::region::RegionTree;
 
 pub(super) fn router(server: Arc<Server>) -> Router {
@@ -37,6 +37,8 @@ pub(super) fn router(server: Arc<Server>) -> Router {
         .route("/api/audit", get(audit_log))
         .route(LIFECYCLE_ROUTE, get(alert_states).post(alert_action))
         .route("/api/admin/rollback/{batch}", post(ingest::rollback))
+        .route("/api/admin/pull/{source}", post(pulls::pull_now))
+        .route(PULLS_ROUTE, get(pulls::pull_states))
         .layer(small_bodies)
         // The ingest route streams its body to disk under its own limit.
         .route("/api/ingest", post(ingest::ingest_batch).layer(DefaultBodyLimit::disable()))

@@ -470,18 +470,21 @@ fn a_pull_over_tls_checks_the_servers_certificate() {
     let folder = dir.join("batches");
 
     // verify-full to localhost, the name the certificate carries: the rows arrive.
-    let (_, outcome) = pull(&server.config(&folder, PULL_REGISTRATIONS, READER_PASSWORD, &tls("VerifyFull", "ca.crt")), &folder, true).unwrap();
+    let (_, outcome) =
+        pull(&server.config(&folder, PULL_REGISTRATIONS, READER_PASSWORD, &tls("VerifyFull", "ca.crt")), &folder, true).unwrap();
     assert_eq!(outcome.reconciliation.accepted, 10);
     // verify-full to 127.0.0.1 (a name the certificate lacks) is refused; verify-ca takes it.
     let mut by_address = server.config(&folder, PULL_REGISTRATIONS, READER_PASSWORD, &tls("VerifyFull", "ca.crt"));
     by_address.connection.host = "127.0.0.1".into();
     let message = pull(&by_address, &folder, true).unwrap_err().to_string();
     assert!(message.contains("cannot connect") && message.to_lowercase().contains("certificate"), "{message}");
-    let (_, outcome) = pull(&server.config(&folder, PULL_REGISTRATIONS, READER_PASSWORD, &tls("VerifyCa", "ca.crt")), &folder, true).unwrap();
+    let (_, outcome) =
+        pull(&server.config(&folder, PULL_REGISTRATIONS, READER_PASSWORD, &tls("VerifyCa", "ca.crt")), &folder, true).unwrap();
     assert_eq!(outcome.reconciliation.accepted, 10);
     // An authority that did not sign the server's certificate: refused.
-    let message =
-        pull(&server.config(&folder, PULL_REGISTRATIONS, READER_PASSWORD, &tls("VerifyCa", "other-ca.crt")), &folder, true).unwrap_err().to_string();
+    let message = pull(&server.config(&folder, PULL_REGISTRATIONS, READER_PASSWORD, &tls("VerifyCa", "other-ca.crt")), &folder, true)
+        .unwrap_err()
+        .to_string();
     assert!(message.to_lowercase().contains("certificate"), "{message}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
@@ -501,4 +504,112 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+#[test]
+fn the_server_pulls_on_demand_and_keeps_the_last_good_cube_when_a_pull_fails() {
+    use reqwest::blocking::Client;
+    use std::time::Duration;
+    use reqwest::StatusCode;
+    use szjy_model::protocol::{PullState, VersionInfo, PULLS_ROUTE};
+    use szjy_server::{self as serve, AuditEntry, PullReport, Role, ServeConfig, TokenConfig};
+
+    const ADMIN_TOKEN: &str = "admin-token-0123456789";
+    const ANALYST_TOKEN: &str = "analyst-token-0123456789";
+    let server = TestServer::start("serve", None);
+    let mut admin = server.admin();
+    admin.batch_execute(PLATFORM_TABLE).unwrap();
+    insert_registrations(&mut admin, 0..500, at("2025-07-01 08:00:00"));
+    let dir = temp_dir("pull-serve");
+    let input = dir.join("data");
+    szjy_engine::generate::generate(
+        &szjy_engine::generate::GenerateConfig { scale: 30_000, seed: 3, out: input.clone(), csv: false, dirty_rate: 0.0 },
+        &|_, _, _| {},
+    )
+    .unwrap();
+    let pulls = dir.join("pulls.ron");
+    let password_file = dir.join("reader-password");
+    std::fs::write(&password_file, READER_PASSWORD).unwrap();
+    std::fs::write(
+        &pulls,
+        format!(
+            r#"(connection: (host: "127.0.0.1", port: {}, dbname: "postgres", user: "{READER}", password_file: Some("{}"), sslmode: Disable), sources: [{PULL_REGISTRATIONS}])"#,
+            server.port,
+            password_file.display()
+        ),
+    )
+    .unwrap();
+    let token = |name: &str, role, token: &str| TokenConfig { name: name.into(), role, token: token.into() };
+    let config = ServeConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        input,
+        data: dir.join("server"),
+        web: dir.join("no-web-bundle"),
+        tokens: vec![token("root", Role::Admin, ADMIN_TOKEN), token("ana", Role::Analyst, ANALYST_TOKEN)],
+        ingest_worker: Some(env!("CARGO_BIN_EXE_analytics").into()),
+        today: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()),
+        pulls: Some(pulls),
+        ..Default::default()
+    };
+    let running = serve::spawn(config).unwrap();
+    let base = format!("http://{}", running.addr);
+    let client = Client::builder().timeout(Duration::from_secs(300)).build().unwrap();
+    let version = || client.get(format!("{base}/api/version")).send().unwrap().json::<VersionInfo>().unwrap().version;
+    let states = |token: Option<&str>| {
+        let request = client.get(format!("{base}{PULLS_ROUTE}"));
+        let request = match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        };
+        request.send().unwrap().json::<Vec<PullState>>().unwrap()
+    };
+    let pull_now = || client.post(format!("{base}/api/admin/pull/unemployment_registrations")).bearer_auth(ADMIN_TOKEN).send().unwrap();
+    assert_eq!(version(), 1);
+    let before = states(None);
+    assert_eq!((before.len(), before[0].last_success, before[0].late), (1, None, false));
+
+    // On demand: 500 rows in, a new version.
+    assert_eq!(
+        client.post(format!("{base}/api/admin/pull/unemployment_registrations")).bearer_auth(ANALYST_TOKEN).send().unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let report: PullReport = pull_now().json().unwrap();
+    assert_eq!((report.rows_in, report.accepted, report.version), (500, 500, 2), "{report:?}");
+    assert_eq!(report.watermark_to.as_deref(), Some("2025-07-01 08:08:19+08"));
+    assert_eq!(version(), 2);
+    // Nothing new: no batch, no version.
+    let again: PullReport = pull_now().json().unwrap();
+    assert_eq!((again.rows_in, again.batch.as_str(), again.version), (0, "", 2));
+
+    // The platform retypes a column: refused, the published version stays, and the state
+    // says why to an analyst (and only that it failed to everyone else).
+    admin.batch_execute("ALTER TABLE ods.jy_sydj ALTER COLUMN nl TYPE text; UPDATE ods.jy_sydj SET gxsj = now();").unwrap();
+    let response = pull_now();
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert!(response.text().unwrap().contains("column `nl` (age, 年龄) is text"));
+    assert_eq!(version(), 2);
+    let state = &states(Some(ANALYST_TOKEN))[0];
+    assert_eq!(state.failures, 1);
+    assert!(state.last_error.as_deref().is_some_and(|e| e.contains("is text")), "{state:?}");
+    assert!(state.last_success.is_some());
+    let public = &states(None)[0];
+    assert_eq!((public.failures, public.last_error.as_deref()), (1, None));
+
+    // The audit log: the landed pull with its watermark, the empty one, the failure.
+    let audit: Vec<AuditEntry> = client.get(format!("{base}/api/audit")).bearer_auth(ANALYST_TOKEN).send().unwrap().json().unwrap();
+    let pulls: Vec<&AuditEntry> = audit.iter().filter(|e| e.action == "pull").collect();
+    assert_eq!(pulls.len(), 3, "{audit:?}");
+    assert_eq!((pulls[0].batch.as_deref(), pulls[0].accepted, pulls[0].version), (Some(report.batch.as_str()), Some(500), 2));
+    assert_eq!(pulls[0].watermark.as_deref(), Some("2025-07-01 08:08:19+08"));
+    assert!(pulls[2].error.as_deref().is_some_and(|e| e.contains("is text")));
+
+    // Rolled back like any batch: its rows and its record go, and the range is read again.
+    let rolled = client.post(format!("{base}/api/admin/rollback/{}", report.batch)).bearer_auth(ADMIN_TOKEN).send().unwrap();
+    assert_eq!(rolled.status(), StatusCode::OK);
+    assert_eq!(version(), 3);
+    admin.batch_execute("ALTER TABLE ods.jy_sydj ALTER COLUMN nl TYPE integer USING nl::integer;").unwrap();
+    let report: PullReport = pull_now().json().unwrap();
+    assert_eq!((report.watermark_from, report.rows_in, report.version), (None, 500, 4));
+    drop(running);
+    let _ = std::fs::remove_dir_all(&dir);
 }
