@@ -165,7 +165,7 @@ pub(crate) async fn pull(server: &Arc<Server>, who: &str, client: Option<Client>
             }
         };
         let _writer = server.writer.clone().lock_owned().await;
-        let (worker, who, client) = (server.clone(), who.to_string(), client.clone());
+        let (worker, who) = (server.clone(), who.to_string());
         tokio::task::spawn_blocking(move || {
             let landed = worker.settled(|| land(&worker, &who, client.as_ref(), outcome, &work));
             let _ = std::fs::remove_dir_all(&work);

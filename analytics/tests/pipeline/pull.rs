@@ -214,7 +214,7 @@ pub const PULL_REGISTRATIONS: &str = r#"(
 fn registration(i: u64) -> String {
     let id = with_check_digit(&format!("370102{:04}{:07}", 1960 + i % 40, i % 10_000_000));
     let counties = ["370102", "370103", "370202", "370303", "370602"];
-    let sex = if i % 2 == 0 { "男" } else { "女" };
+    let sex = if i.is_multiple_of(2) { "男" } else { "女" };
     format!("{id}\t2025-06-{:02}\t\\N\t{}\t合同到期\t登记失业人员\t{}\t{sex}\t本科\tC", 1 + i % 28, counties[(i % 5) as usize], 20 + i % 40)
 }
 
@@ -509,8 +509,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn the_server_pulls_on_demand_and_keeps_the_last_good_cube_when_a_pull_fails() {
     use reqwest::blocking::Client;
-    use std::time::Duration;
     use reqwest::StatusCode;
+    use std::time::Duration;
     use szjy_model::protocol::{PullState, VersionInfo, PULLS_ROUTE};
     use szjy_server::{self as serve, AuditEntry, PullReport, Role, ServeConfig, TokenConfig};
 
