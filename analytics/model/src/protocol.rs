@@ -2,8 +2,10 @@
 //! exchange, without Polars: the routes, the version announcement, and a parser for the
 //! update stream (Server-Sent Events) that takes the bytes as they arrive.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::lang::Lang;
 
 /// The current version (JSON).
 pub const VERSION_ROUTE: &str = "/api/version";
@@ -51,6 +53,47 @@ pub struct PullState {
     /// 数据延迟: a scheduled pull after the last success is overdue by more than the
     /// retries' window.
     pub late: bool,
+}
+
+impl PullState {
+    /// The source as people read it: 失业登记 / unemployment_registrations.
+    pub fn source_label(&self, lang: Lang) -> String {
+        let zh = crate::schema::source(&self.source).map_or(self.source.as_str(), |s| s.zh);
+        lang.pick(zh, self.source.as_str()).to_string()
+    }
+
+    /// One line for the 数据来源 screen: the schedule, the last success, failures since,
+    /// the next run (Beijing time).
+    pub fn describe(&self, lang: Lang) -> String {
+        let beijing = FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+        let at = |t: Option<DateTime<Utc>>| {
+            t.map_or_else(|| lang.pick("无", "never").to_string(), |t| t.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string())
+        };
+        let schedule = match self.schedule.as_str() {
+            "manual" => lang.pick("按需", "on demand").to_string(),
+            other => other.replacen("daily", lang.pick("每日", "daily"), 1).replacen("monthly", lang.pick("每月", "monthly"), 1),
+        };
+        let mut line = lang.pick(
+            format!("{}：{schedule}；上次成功 {}", self.source_label(lang), at(self.last_success)),
+            format!("{}: {schedule}; last success {}", self.source_label(lang), at(self.last_success)),
+        );
+        if self.failures > 0 {
+            line.push_str(&lang.pick(format!("；此后失败{}次", self.failures), format!("; {} failed since", self.failures)));
+        }
+        if self.next_due.is_some() {
+            line.push_str(&lang.pick(format!("；下次 {}", at(self.next_due)), format!("; next {}", at(self.next_due))));
+        }
+        if self.late {
+            line.push_str(lang.pick("（数据延迟）", " (late)"));
+        }
+        line
+    }
+}
+
+/// The 数据延迟 badge: the sources later than their schedule, none when all are on time.
+pub fn delay_badge(states: &[PullState], lang: Lang) -> Option<String> {
+    let late: Vec<String> = states.iter().filter(|s| s.late).map(|s| s.source_label(lang)).collect();
+    (!late.is_empty()).then(|| lang.pick(format!("数据延迟：{}", late.join("、")), format!("Data late: {}", late.join(", "))))
 }
 
 /// One event of a Server-Sent Events stream.
@@ -104,6 +147,29 @@ impl SseParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn late_pulls_make_a_badge_and_a_line_each() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let on_time = PullState { source: "job_postings".into(), schedule: "manual".into(), ..Default::default() };
+        let late = PullState {
+            source: "unemployment_registrations".into(),
+            schedule: "daily 02:30".into(),
+            last_success: Some(at("2026-12-03T18:31:00Z")),
+            failures: 2,
+            next_due: Some(at("2026-12-05T18:30:00Z")),
+            late: true,
+            ..Default::default()
+        };
+        assert_eq!(delay_badge(std::slice::from_ref(&on_time), Lang::Zh), None);
+        assert_eq!(delay_badge(&[on_time.clone(), late.clone()], Lang::Zh).as_deref(), Some("数据延迟：失业登记"));
+        assert_eq!(delay_badge(&[late.clone()], Lang::En).as_deref(), Some("Data late: unemployment_registrations"));
+        assert_eq!(
+            late.describe(Lang::Zh),
+            "失业登记：每日 02:30；上次成功 2026-12-04 02:31；此后失败2次；下次 2026-12-06 02:30（数据延迟）"
+        );
+        assert_eq!(on_time.describe(Lang::En), "job_postings: on demand; last success never");
+    }
 
     #[test]
     fn events_come_out_whole_however_the_bytes_are_cut() {

@@ -301,6 +301,13 @@ fn sources_window(
                     ui.end_row();
                 }
             });
+            if let Some(link) = store.link.as_ref().filter(|l| !l.pulls.is_empty()) {
+                ui.heading(text(lang, "database_pulls"));
+                for pull in &link.pulls {
+                    let line = egui::RichText::new(pull.describe(lang));
+                    ui.label(if pull.late { line.strong() } else { line });
+                }
+            }
             ui.heading(text(lang, "by_month"));
             ui.label(cube.reporting.describe_tolerance(lang));
             source_months(ui, cube, lang);

@@ -161,8 +161,9 @@ fn apply_remote_events(
             RemoteEvent::Cube(cube, info) => {
                 info!("cube version {} ({}) from {}", info.version, info.data_version, store.origin);
                 let origin = store.origin.clone();
+                let pulls = store.link.take().map(|l| l.pulls).unwrap_or_default();
                 *store = CubeStore::ready(*cube, origin);
-                store.link = Some(Link { version: Some(info), down_since: None });
+                store.link = Some(Link { version: Some(info), down_since: None, pulls });
             }
             RemoteEvent::Current(info) => {
                 let link = store.link.get_or_insert_with(Link::default);
@@ -170,6 +171,7 @@ fn apply_remote_events(
                 link.down_since = None;
             }
             RemoteEvent::AlertStates(states) => alert_states.states = states,
+            RemoteEvent::PullStates(states) => store.link.get_or_insert_with(Link::default).pulls = states,
             RemoteEvent::Disconnected(reason) => {
                 let link = store.link.get_or_insert_with(Link::default);
                 if link.down_since.is_none() {

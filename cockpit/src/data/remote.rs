@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use szjy_model::cube::Cube;
 use szjy_model::lifecycle::AlertState;
-use szjy_model::protocol::{SseParser, VersionInfo, CUBE_BINARY_ROUTE, LIFECYCLE_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE};
+use szjy_model::protocol::{
+    PullState, SseParser, VersionInfo, CUBE_BINARY_ROUTE, LIFECYCLE_ROUTE, PULLS_ROUTE, UPDATES_ROUTE, VERSION_EVENT, VERSION_ROUTE,
+};
 
 /// What the follower reports to the app.
 #[derive(Debug)]
@@ -21,6 +23,8 @@ pub enum RemoteEvent {
     Current(VersionInfo),
     /// Every alert's lifecycle state (status only: the cockpit sends no token).
     AlertStates(BTreeMap<String, AlertState>),
+    /// The server's database pulls: when each source was last pulled, and which are late.
+    PullStates(Vec<PullState>),
     /// The server cannot be reached or the stream broke; retrying.
     Disconnected(String),
 }
@@ -29,6 +33,9 @@ const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LONGEST_RETRY: Duration = Duration::from_secs(30);
 /// The server sends a keep-alive every 15 s: silence this long means a dead link.
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// Lateness changes with the clock, not only with versions: the pulls' states are asked
+/// again this often while the stream is quiet.
+const PULL_STATES_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// Follows the server at `base` for ever, reporting through `report`.
 pub async fn follow(base: String, report: impl Fn(RemoteEvent)) {
@@ -80,6 +87,8 @@ async fn follow_once(
             report_alert_states(client, base, report).await;
         }
     }
+    report_pull_states(client, base, report).await;
+    let mut pulls_asked = crate::shared::clock::utc_now();
     let response = client.get(format!("{base}{UPDATES_ROUTE}")).send().await.map_err(describe)?.error_for_status().map_err(describe)?;
     let mut stream = body_chunks(response);
     *retry = FIRST_RETRY;
@@ -89,6 +98,10 @@ async fn follow_once(
             .await
             .ok_or_else(|| format!("{base}: no word from the server for {} s", SILENCE_LIMIT.as_secs()))?;
         let Some(chunk) = chunk.map_err(describe)? else { return Ok(()) };
+        if crate::shared::clock::utc_now() - pulls_asked >= PULL_STATES_EVERY {
+            report_pull_states(client, base, report).await;
+            pulls_asked = crate::shared::clock::utc_now();
+        }
         for event in parser.push(&chunk) {
             if event.event != VERSION_EVENT {
                 continue;
@@ -103,6 +116,8 @@ async fn follow_once(
                 report(RemoteEvent::Cube(Box::new(cube), info));
             }
             report_alert_states(client, base, report).await;
+            report_pull_states(client, base, report).await;
+            pulls_asked = crate::shared::clock::utc_now();
         }
     }
 }
@@ -123,6 +138,18 @@ async fn report_alert_states(client: &reqwest::Client, base: &str, report: &impl
     let Ok(body) = response.bytes().await else { return };
     match serde_json::from_slice::<BTreeMap<String, AlertState>>(&body) {
         Ok(states) => report(RemoteEvent::AlertStates(states)),
+        Err(e) => bevy::log::warn!("{url}: {e}"),
+    }
+}
+
+/// The database pulls' states. A server without pulls answers an empty list; a failed
+/// request leaves the states as they were (like the alerts' states).
+async fn report_pull_states(client: &reqwest::Client, base: &str, report: &impl Fn(RemoteEvent)) {
+    let url = format!("{base}{PULLS_ROUTE}");
+    let Ok(response) = client.get(&url).send().await.and_then(|r| r.error_for_status()) else { return };
+    let Ok(body) = response.bytes().await else { return };
+    match serde_json::from_slice::<Vec<PullState>>(&body) {
+        Ok(states) => report(RemoteEvent::PullStates(states)),
         Err(e) => bevy::log::warn!("{url}: {e}"),
     }
 }

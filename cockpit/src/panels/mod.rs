@@ -478,6 +478,10 @@ fn view_controls(ui: &mut egui::Ui, cx: &PanelContext, commands: &mut MessageWri
 fn link_badge(ui: &mut egui::Ui, cx: &PanelContext) {
     let (theme, lang) = (cx.theme, cx.lang());
     let Some(link) = &cx.store.link else { return };
+    if let Some(late) = szjy_model::protocol::delay_badge(&link.pulls, lang) {
+        let lines: Vec<String> = link.pulls.iter().map(|p| p.describe(lang)).collect();
+        badge(ui, &late, theme.alert_orange.egui(), theme).on_hover_text(lines.join("\n"));
+    }
     // Shandong's clock, whatever the machine's zone.
     let beijing = crate::shared::clock::beijing();
     let updated = link.version.as_ref().map(|v| v.built_at.with_timezone(&beijing).format("%m-%d %H:%M").to_string()).unwrap_or_default();

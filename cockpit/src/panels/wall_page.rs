@@ -103,6 +103,10 @@ fn banner(root: &mut egui::Ui, cx: &PanelContext, page: &WallPage) {
             if cube.demo_data {
                 super::badge(ui, text(lang, "demo"), theme.alert_orange.egui(), theme);
             }
+            // A source later than its schedule: the figures may miss its latest rows.
+            if let Some(late) = cx.store.link.as_ref().and_then(|l| szjy_model::protocol::delay_badge(&l.pulls, lang)) {
+                super::badge(ui, &format!("● {late}"), theme.alert_orange.egui(), theme);
+            }
         });
     });
 }

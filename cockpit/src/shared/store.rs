@@ -36,6 +36,8 @@ pub struct Link {
     pub version: Option<szjy_model::protocol::VersionInfo>,
     /// Since when the server cannot be reached (the data on show is stale), and why.
     pub down_since: Option<(chrono::DateTime<chrono::Utc>, String)>,
+    /// The server's database pulls: which sources are late (数据延迟).
+    pub pulls: Vec<szjy_model::protocol::PullState>,
 }
 
 impl CubeStore {

@@ -133,6 +133,7 @@ const UI: &[(&str, &str, &str)] = &[
     ("updated_at", "数据更新于", "Data updated"),
     ("stale", "连接中断，数据可能已过时", "Offline: the data may be out of date"),
     ("retrying", "正在重试", "retrying"),
+    ("database_pulls", "数据库抽取", "Database pulls"),
     ("server_version", "数据版本", "Data version"),
     ("forecast", "预测", "Forecast"),
     ("months_since_adoption", "距政策实施月数", "Months since adoption"),
