@@ -163,7 +163,7 @@ mod tests {
         };
         assert_eq!(delay_badge(std::slice::from_ref(&on_time), Lang::Zh), None);
         assert_eq!(delay_badge(&[on_time.clone(), late.clone()], Lang::Zh).as_deref(), Some("数据延迟：失业登记"));
-        assert_eq!(delay_badge(&[late.clone()], Lang::En).as_deref(), Some("Data late: unemployment_registrations"));
+        assert_eq!(delay_badge(std::slice::from_ref(&late), Lang::En).as_deref(), Some("Data late: unemployment_registrations"));
         assert_eq!(
             late.describe(Lang::Zh),
             "失业登记：每日 02:30；上次成功 2026-12-04 02:31；此后失败2次；下次 2026-12-06 02:30（数据延迟）"
