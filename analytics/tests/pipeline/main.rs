@@ -15,8 +15,29 @@ mod server;
 use std::path::PathBuf;
 
 pub fn temp_dir(name: &str) -> PathBuf {
+    static CLEARED: std::sync::Once = std::sync::Once::new();
+    CLEARED.call_once(clear_dead_runs);
     let dir = std::env::temp_dir().join(format!("szjy-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Deletes what earlier runs of the tests (these and the cockpit's) left in the temporary
+/// folder (`szjy-…-<pid>` of a process that has ended): a run leaves servers' data folders
+/// of a few hundred MB, which would otherwise fill the disk run after run. A live
+/// process's folders stay.
+fn clear_dead_runs() {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    for entry in std::fs::read_dir(std::env::temp_dir()).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name.strip_prefix("szjy-").and_then(|rest| rest.rsplit('-').next()).and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
