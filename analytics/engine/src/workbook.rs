@@ -84,13 +84,20 @@ pub fn column_letters(mut index: usize) -> String {
 /// A header cell's text as compared: no spaces or line breaks, no required-field marks,
 /// no unit in brackets (金额（元） → 金额).
 fn header_key(text: &str) -> String {
-    let mut key: String = text.chars().filter(|c| !c.is_whitespace() && *c != '*' && *c != '＊').collect();
-    for (open, close) in [('（', '）'), ('(', ')')] {
-        if key.ends_with(close) {
-            if let Some(at) = key.rfind(open) {
-                key.truncate(at);
-            }
+    // Bracketed parts (units, 上年同期=100, 市、区) are dropped wherever they stand.
+    let mut key = String::new();
+    let mut depth = 0usize;
+    for c in text.chars().filter(|c| !c.is_whitespace() && *c != '*' && *c != '＊') {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => key.push(c),
+            _ => {}
         }
+    }
+    // 县（市、区）as clerks also write it: 县区, 区县, 县市区.
+    for alias in ["县市区", "县区", "区县"] {
+        key = key.replace(alias, "县");
     }
     key.to_lowercase()
 }
@@ -380,15 +387,28 @@ fn date_text(s: &str, months: bool) -> Option<String> {
 /// A number typed as text: thousands separators and spaces removed, full-width digits
 /// and signs made half-width.
 fn plain_number(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, ',' | '，' | ' ' | '\u{3000}' | '\u{a0}'))
+    let halfwidth: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{3000}' | '\u{a0}'))
         .map(|c| match c {
             '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
             '．' => '.',
             '－' => '-',
+            '，' => ',',
             other => other,
         })
-        .collect()
+        .collect();
+    // Thousands separators only where they group by three (1,234,567.5): "1,5" is not a
+    // number written with one, and is left for validation to name.
+    let whole = halfwidth.split('.').next().unwrap_or_default().trim_start_matches('-');
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped = groups.len() == 1
+        || ((1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit())));
+    if grouped {
+        halfwidth.replace(',', "")
+    } else {
+        halfwidth
+    }
 }
 
 /// A quarter typed as 2025年第一季度, 2025年一季度, 2025年第1季度 or 2025-Q1, as `2025Q1`.
@@ -586,6 +606,9 @@ mod tests {
         assert_eq!(serial_date(12.0), None, "not a date of a return");
         assert_eq!(plain_number("1,234,567.5"), "1234567.5");
         assert_eq!(plain_number("１２，３４５"), "12345");
+        assert_eq!(plain_number("-1,234"), "-1234");
+        assert_eq!(plain_number("1,5"), "1,5", "not grouped by three: left for validation to refuse");
+        assert_eq!(plain_number("12,34,567"), "12,34,567");
         assert_eq!(quarter_text("2025年第一季度").as_deref(), Some("2025Q1"));
         assert_eq!(quarter_text("2025年4季度").as_deref(), Some("2025Q4"));
         assert_eq!(quarter_text("2025-Q2").as_deref(), Some("2025Q2"));
@@ -625,6 +648,16 @@ mod tests {
         assert_eq!(header_column(schema, county.zh).as_deref(), Some("county"));
         assert_eq!(header_column(schema, &format!("*{}\n", county.zh)).as_deref(), Some("county"));
         assert_eq!(header_column(schema, "COUNTY").as_deref(), Some("county"));
+        for typed in ["县区代码", "区县代码", "县（市、区）代码", "县(市区)代码", "县市区代码"] {
+            assert_eq!(header_column(schema, typed).as_deref(), Some("county"), "{typed}");
+        }
+        // No two columns of a source are one header once brackets and aliases are dropped.
+        for source in szjy_model::schema::SOURCES {
+            let keys: std::collections::HashSet<String> = source.columns.iter().map(|c| header_key(c.zh)).collect();
+            assert_eq!(keys.len(), source.columns.len(), "{}", source.name);
+        }
+        let wage = szjy_model::schema::source("job_seekers").unwrap();
+        assert_eq!(header_column(wage, "期望工资").as_deref(), Some("expected_wage"));
         assert_eq!(header_column(schema, "身份证号码").as_deref(), Some(crate::ingest::RAW_ID_COL));
         assert_eq!(header_column(schema, "备注"), None);
     }
