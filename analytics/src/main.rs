@@ -370,6 +370,14 @@ fn run_pulls(
             .collect::<Result<_>>()?
     };
     let context = ingest::IngestContext::from_env()?;
+    // A pull killed half way (kill -9, out of memory) left its work folder, whose spool
+    // may hold raw ID numbers: gone before anything else.
+    for entry in std::fs::read_dir(batches).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".pull-") && name.ends_with(".work") {
+            std::fs::remove_dir_all(entry.path()).with_context(|| format!("removing {}", entry.path().display()))?;
+        }
+    }
     let mut failed = 0;
     for pull in chosen {
         let since = if full { None } else { szjy_pull::batches::last_watermark(batches, &pull.source).map_err(anyhow::Error::msg)? };
@@ -820,7 +828,7 @@ fn main() -> Result<()> {
         Command::Pull { config, sources, batches, reports, full, rollback, json } => {
             if let Some(name) = rollback {
                 let source = szjy_pull::batches::roll_back(&batches, &name).map_err(anyhow::Error::msg)?;
-                println!("{name} ({source}) rolled back; the next pull of {source} reads its range again");
+                println!("{name} ({source}) rolled back (if it was the newest pull of {source}, the next pull reads its range again)");
                 return Ok(());
             }
             let config = config.context("--config names the pulls' configuration")?;

@@ -38,20 +38,15 @@ pub fn last_watermark(batches: &Path, source: &str) -> Result<Option<String>, St
 }
 
 /// A name for the next pull, after every batch already in the folder:
-/// `pull-20261205T021500Z`, with `-2`, `-3`… if one is taken.
+/// `pull-20261205T021500Z-001`, `-002`… within one second. Names sort as the pulls came,
+/// whether a file's whole name or its stem is compared.
 pub fn next_name(batches: &Path, source: &str, now: chrono::DateTime<chrono::Utc>) -> String {
     let stem = format!("pull-{}", now.format("%Y%m%dT%H%M%SZ"));
     let taken = |name: &str| {
         let dir = batches.join(source);
         dir.join(format!("{name}.parquet")).exists() || dir.join(format!("{name}{RECORD_SUFFIX}")).exists()
     };
-    let mut name = stem.clone();
-    let mut n = 1;
-    while taken(&name) {
-        n += 1;
-        name = format!("{stem}-{n}");
-    }
-    name
+    (1..).map(|n| format!("{stem}-{n:03}")).find(|name| !taken(name)).expect("a free name")
 }
 
 /// Moves a pull's rows and record from one folder to another.

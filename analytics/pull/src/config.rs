@@ -119,6 +119,14 @@ fn default_schedule() -> String {
 pub struct Watermark {
     pub column: String,
     pub kind: WatermarkKind,
+    /// An update time is read up to this many seconds before the pull, so rows of
+    /// transactions still open then are not passed over (a time watermark only).
+    #[serde(default = "default_settle")]
+    pub settle_s: u64,
+}
+
+fn default_settle() -> u64 {
+    600
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -187,9 +195,9 @@ impl PullConfig {
                     return Err(format!("{at}: columns: `{column}` maps to an empty name"));
                 }
             }
-            if pull.watermark.kind == WatermarkKind::Partition && schema.key.is_empty() {
+            if schema.key.is_empty() {
                 return Err(format!(
-                    "{at}: {} has no row identity, so a partition read again would count twice; use an Updated watermark",
+                    "{at}: {} has no row identity, so a row read again (changed, or in a partition read again) would count twice; it cannot be pulled",
                     schema.name
                 ));
             }
@@ -256,7 +264,7 @@ mod tests {
         assert!(config(&unknown_column).unwrap_err().contains("`persona` is not a column"));
         let both = ok.replace(r#"table: Some("ods.sydj")"#, r#"table: Some("t"), query: Some("select 1")"#);
         assert!(config(&both).unwrap_err().contains("a table or a query"));
-        let keyless = r#"(source: "service_transactions", table: Some("t"), watermark: (column: "m", kind: Partition))"#;
+        let keyless = r#"(source: "service_transactions", table: Some("t"), watermark: (column: "m", kind: Updated))"#;
         assert!(config(keyless).unwrap_err().contains("count twice"));
         let bad_schedule = ok.replace("daily 02:30", "daily 25:00");
         assert!(config(&bad_schedule).unwrap_err().contains("schedule"));

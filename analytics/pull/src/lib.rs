@@ -154,8 +154,20 @@ pub fn pull_source(
         message,
     })?;
     let watermark = config::quote_identifier(&pull.watermark.column);
+    let watermark_type = platform.iter().find(|(n, _)| *n == pull.watermark.column).map(|(_, t)| t.as_str()).unwrap_or_default();
+    // An update time is read only up to `settle_s` ago: a transaction that stamped its rows
+    // before this snapshot but commits after it still lands above the mark.
+    let highest = match watermark_type {
+        "timestamptz" if pull.watermark.kind == WatermarkKind::Updated => {
+            format!("least(max(src.{watermark}), now() - make_interval(secs => {}))", pull.watermark.settle_s)
+        }
+        "timestamp" if pull.watermark.kind == WatermarkKind::Updated => {
+            format!("least(max(src.{watermark}), localtimestamp - make_interval(secs => {}))", pull.watermark.settle_s)
+        }
+        _ => format!("max(src.{watermark})"),
+    };
     let bounds = snapshot
-        .query_one(&format!("SELECT max(src.{watermark})::text, count(*) FILTER (WHERE src.{watermark} IS NULL) FROM {from} AS src"), &[])
+        .query_one(&format!("SELECT ({highest})::text, count(*) FILTER (WHERE src.{watermark} IS NULL) FROM {from} AS src"), &[])
         .map_err(query_error)?;
     let upper: Option<String> = bounds.get(0);
     let without_watermark = bounds.get::<_, i64>(1) as u64;
@@ -221,7 +233,11 @@ pub fn pull_source(
     })
 }
 
+/// The platform types an update-time watermark may have: times and sequences.
+const UPDATED_TYPES: &[&str] = &["timestamptz", "timestamp", "int2", "int4", "int8"];
+
 /// One column of the pull's SELECT.
+#[derive(Debug)]
 struct Planned {
     read: ColumnRead,
     expression: String,
@@ -271,6 +287,17 @@ fn plan_columns(schema: &SourceSchema, pull: &SourcePull, platform: &[(String, S
             _ => quoted,
         };
         plan.push(Planned { read: ColumnRead { column: name.into(), platform: source.into(), platform_type }, expression });
+    }
+    // An update-time watermark must order rows finely: a date or a text would leave the
+    // rows of the mark's own day unread once the mark has passed it.
+    if pull.watermark.kind == WatermarkKind::Updated {
+        if let Some(ty) = find(&pull.watermark.column).filter(|t| !UPDATED_TYPES.contains(&t.as_str())) {
+            return Err(format!(
+                "watermark `{}` is {ty}; an Updated watermark needs one of {} (a Partition watermark takes any type)",
+                pull.watermark.column,
+                UPDATED_TYPES.join(", ")
+            ));
+        }
     }
     for (what, name) in [("watermark", Some(&pull.watermark.column)), ("locate_by", pull.locate_by.as_ref())] {
         if let Some(name) = name {
@@ -327,4 +354,38 @@ fn stream_to_spool(mut reader: impl BufRead, names: &[String], path: &Path, prog
     writer.finish().map_err(|e| (rows, e.to_string()))?;
     progress(rows);
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pull(watermark: &str, kind: &str) -> SourcePull {
+        let text = format!(
+            r#"(connection: (host: "h", dbname: "d", user: "u", password_env: Some("P"), sslmode: Disable),
+                sources: [(source: "macro_quarterly", table: Some("t"), watermark: (column: "{watermark}", kind: {kind}))])"#
+        );
+        PullConfig::parse(&text).unwrap().sources.remove(0)
+    }
+
+    #[test]
+    fn a_plan_names_what_the_platform_lacks_and_refuses_a_coarse_update_mark() {
+        let schema = szjy_model::schema::source("macro_quarterly").unwrap();
+        let mut platform: Vec<(String, String)> = schema
+            .columns
+            .iter()
+            .map(|c| (c.name.to_string(), if c.ty == ColumnType::Float { "numeric" } else { "text" }.to_string()))
+            .collect();
+        platform.retain(|(n, _)| n != "city");
+        platform.push(("city".into(), "int4".into()));
+        platform.push(("updated".into(), "timestamptz".into()));
+        platform.push(("day".into(), "date".into()));
+        assert_eq!(plan_columns(schema, &pull("updated", "Updated"), &platform).unwrap().len(), schema.columns.len());
+        let coarse = plan_columns(schema, &pull("day", "Updated"), &platform).unwrap_err();
+        assert!(coarse.contains("watermark `day` is date"), "{coarse}");
+        assert!(plan_columns(schema, &pull("day", "Partition"), &platform).is_ok(), "a partition may be a date");
+        platform.retain(|(n, _)| n != "gdp");
+        let missing = plan_columns(schema, &pull("updated", "Updated"), &platform).unwrap_err();
+        assert!(missing.contains("no column `gdp` for gdp"), "{missing}");
+    }
 }

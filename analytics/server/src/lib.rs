@@ -201,7 +201,7 @@ impl Server {
                 this
             }
         };
-        let pulls = config.pulls.as_deref().map(|path| pulls::Pulls::open(path, &folders.batches)).transpose()?;
+        let pulls = config.pulls.as_deref().map(|path| pulls::Pulls::open(path, &audit)).transpose()?;
         Ok(Server {
             config,
             folders,

@@ -43,13 +43,16 @@ pub struct Pulls {
 }
 
 impl Pulls {
-    /// Reads the configuration; each source's last success is its newest record's start.
-    pub fn open(path: &Path, batches_dir: &Path) -> anyhow::Result<Pulls> {
+    /// Reads the configuration; each source's last success is its newest pull audited
+    /// without an error (a pull that found nothing new keeps no record, but is audited).
+    pub fn open(path: &Path, audit: &crate::audit::Audit) -> anyhow::Result<Pulls> {
         let config = PullConfig::load(path).map_err(anyhow::Error::msg)?;
+        let entries = audit.entries()?;
         let mut states = BTreeMap::new();
         for pull in &config.sources {
-            let last = batches::records(batches_dir, &pull.source).map_err(anyhow::Error::msg)?.pop();
-            let last_success = last.and_then(|(_, o)| DateTime::parse_from_rfc3339(&o.started).ok()).map(|t| t.with_timezone(&Utc));
+            let landed =
+                entries.iter().filter(|e| e.action == "pull" && e.error.is_none() && e.source.as_deref() == Some(pull.source.as_str()));
+            let last_success = landed.map(|e| e.at).max();
             states.insert(
                 pull.source.clone(),
                 PullState { source: pull.source.clone(), schedule: pull.schedule.clone(), last_success, ..Default::default() },
@@ -206,7 +209,9 @@ fn fetch(server: &Server, source: &str) -> ApiResult<(PullOutcome, PathBuf)> {
         Ok(outcome) => Ok((outcome, work)),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&work);
-            Err(ApiError(StatusCode::BAD_GATEWAY, e.to_string()))
+            // The database's own words may quote a value (an ID number): masked here, once,
+            // for the answer, the audit log, the state and the server's log alike.
+            Err(ApiError(StatusCode::BAD_GATEWAY, szjy_engine::redact::message(&e.to_string())))
         }
     }
 }
@@ -236,6 +241,15 @@ fn land(server: &Server, who: &str, client: Option<&Client>, mut outcome: PullOu
         version: published.number,
         data_version: published.public.data_version.clone(),
     };
+    // A rollback while this pull streamed moved the mark back: this pull started past the
+    // rolled-back range, and landing it would leave that range unread for good.
+    let mark = batches::last_watermark(&server.folders.batches, &source).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    if mark != outcome.watermark_from {
+        let message = format!("{source}: the batches changed while the pull ran (a rollback); nothing was kept, pull again");
+        entry.error = Some(message.clone());
+        server.audit.append(&entry)?;
+        return Err(ApiError(StatusCode::CONFLICT, message));
+    }
     // Nothing past the watermark: no batch, nothing to build.
     if r.rows_in == 0 {
         server.audit.append(&entry)?;
