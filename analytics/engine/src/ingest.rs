@@ -31,7 +31,7 @@ const BAD_COL: &str = "__bad";
 const FIRST_COL: &str = "__first";
 const LATEST_COL: &str = "__latest";
 /// Raw 18-digit ID numbers may arrive in this column; they never leave ingest.
-pub const RAW_ID_COL: &str = "person_id";
+pub use szjy_model::schema::RAW_ID_COL;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -111,7 +111,7 @@ fn header_column(schema: &SourceSchema, text: &str) -> Option<String> {
     if let Some(c) = schema.columns.iter().find(|c| c.name == key || header_key(c.zh) == key) {
         return Some(c.name.to_string());
     }
-    let raw_id = crate::ingest::RAW_ID_COL;
+    let raw_id = szjy_model::schema::RAW_ID_COL;
     (schema.has_person && (key == raw_id || RAW_ID_HEADERS.iter().any(|h| *h == key))).then(|| raw_id.to_string())
 }
 
@@ -163,11 +163,9 @@ pub fn read(path: &Path, schema: &SourceSchema, sheet: Option<&str>) -> Result<S
 /// Whether a header names every required column of `schema` (the person key by a raw ID
 /// column too).
 fn names_required(schema: &SourceSchema, header: &[String]) -> bool {
-    schema
-        .columns
-        .iter()
-        .filter(|c| c.required)
-        .all(|c| header.iter().any(|h| h == c.name) || (c.name == "person_key" && header.iter().any(|h| h == crate::ingest::RAW_ID_COL)))
+    schema.columns.iter().filter(|c| c.required).all(|c| {
+        header.iter().any(|h| h == c.name) || (c.name == "person_key" && header.iter().any(|h| h == szjy_model::schema::RAW_ID_COL))
+    })
 }
 
 /// The workbook's merged ranges of a sheet as (first row, first column, last row, last
@@ -316,7 +314,7 @@ fn value_for(schema: &SourceSchema, column: &str, data: &Data, tree: &RegionTree
     if matches!(data, Data::Empty) {
         return Ok(None);
     }
-    if column == crate::ingest::RAW_ID_COL {
+    if column == szjy_model::schema::RAW_ID_COL {
         return match data {
             Data::Float(_) | Data::Int(_) => Err(format!(
                 "field {column}: an ID number typed as a number loses every digit after the 15th; format the column as text and type the numbers again"
@@ -463,7 +461,7 @@ const TEMPLATE_ROWS: u32 = 10_000;
 fn template_header(schema: &SourceSchema, column: &szjy_model::schema::Column, lang: szjy_model::lang::Lang) -> String {
     let required = if column.required { "*" } else { "" };
     if takes_raw_ids(schema, column) {
-        return format!("{required}{}", lang.pick(RAW_ID_HEADERS[1], crate::ingest::RAW_ID_COL));
+        return format!("{required}{}", lang.pick(RAW_ID_HEADERS[1], szjy_model::schema::RAW_ID_COL));
     }
     format!("{required}{}", lang.pick(column.zh, column.name))
 }
@@ -540,7 +538,7 @@ pub fn template(schema: &SourceSchema, lang: szjy_model::lang::Lang, path: &Path
     }
     for (k, column) in schema.columns.iter().enumerate() {
         let row = k as u32 + 1;
-        let field = if takes_raw_ids(schema, column) { crate::ingest::RAW_ID_COL } else { column.name };
+        let field = if takes_raw_ids(schema, column) { szjy_model::schema::RAW_ID_COL } else { column.name };
         notes.write_string(row, 0, template_header(schema, column, lang).trim_start_matches('*')).map_err(err)?;
         notes.write_string(row, 1, field).map_err(err)?;
         notes.write_string(row, 2, column.ty.label(lang)).map_err(err)?;
@@ -658,7 +656,7 @@ mod tests {
         }
         let wage = szjy_model::schema::source("job_seekers").unwrap();
         assert_eq!(header_column(wage, "期望工资").as_deref(), Some("expected_wage"));
-        assert_eq!(header_column(schema, "身份证号码").as_deref(), Some(crate::ingest::RAW_ID_COL));
+        assert_eq!(header_column(schema, "身份证号码").as_deref(), Some(szjy_model::schema::RAW_ID_COL));
         assert_eq!(header_column(schema, "备注"), None);
     }
 }

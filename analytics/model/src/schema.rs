@@ -128,6 +128,10 @@ pub enum RowRule {
 /// (figures published to the cent add up to the cent).
 pub const SUM_TOLERANCE: f64 = 0.0005;
 
+/// The column in which raw 18-digit ID numbers may arrive instead of `person_key` (a
+/// source with [`SourceSchema::has_person`]); ingest replaces them by keyed hashes.
+pub const RAW_ID_COL: &str = "person_id";
+
 #[derive(Clone, Copy, Debug)]
 pub struct SourceSchema {
     /// Folder and table name, e.g. `employment_registrations`.
