@@ -370,19 +370,9 @@ fn run_pulls(
             .collect::<Result<_>>()?
     };
     let context = ingest::IngestContext::from_env()?;
-    // A pull killed half way (kill -9, out of memory) left its work folder, whose spool
-    // may hold raw ID numbers: gone before anything else.
-    for entry in std::fs::read_dir(batches).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".pull-") && name.ends_with(".work") {
-            std::fs::remove_dir_all(entry.path()).with_context(|| format!("removing {}", entry.path().display()))?;
-        }
-    }
+    szjy_pull::clear_abandoned_work(batches).with_context(|| format!("clearing abandoned pulls in {}", batches.display()))?;
     let mut failed = 0;
     for pull in chosen {
-        let since = if full { None } else { szjy_pull::batches::last_watermark(batches, &pull.source).map_err(anyhow::Error::msg)? };
-        let name = szjy_pull::batches::next_name(batches, &pull.source, chrono::Utc::now());
-        let work = batches.join(format!(".{name}.work"));
         let started = Instant::now();
         let mut report = |rows: u64| {
             if !json {
@@ -390,28 +380,12 @@ fn run_pulls(
                 eprintln!("{}: {rows} rows streamed ({rate:.0} rows/s)", pull.source);
             }
         };
-        let result = szjy_pull::pull_source(&config, pull, since.as_deref(), &work, &context, &mut report)
-            .map_err(anyhow::Error::from)
-            .and_then(|mut outcome| {
-                let quarantine = work.join(build::QUARANTINE_DIR).join(format!("{}.csv", pull.source));
-                if quarantine.exists() {
-                    let dir = reports.join(&name).join(build::QUARANTINE_DIR);
-                    std::fs::create_dir_all(&dir)?;
-                    std::fs::rename(&quarantine, dir.join(format!("{}.csv", pull.source)))?;
-                }
-                // Nothing past the watermark: no batch, the watermark where it was.
-                if outcome.reconciliation.rows_in > 0 {
-                    szjy_pull::batches::keep(batches, &work, &name, &mut outcome).map_err(anyhow::Error::msg)?;
-                }
-                Ok(outcome)
-            });
-        let _ = std::fs::remove_dir_all(&work);
-        match result {
-            Ok(outcome) if json => {
+        match szjy_pull::pull_into_batches(&config, pull, batches, reports, full, &context, &mut report) {
+            Ok((name, outcome)) if json => {
                 let kept = (outcome.reconciliation.rows_in > 0).then_some(&name);
                 println!("{}", serde_json::json!({ "pull": kept, "outcome": outcome }));
             }
-            Ok(outcome) if outcome.reconciliation.rows_in == 0 => {
+            Ok((_, outcome)) if outcome.reconciliation.rows_in == 0 => {
                 println!(
                     "{}: nothing past {} {}",
                     outcome.source,
@@ -419,7 +393,7 @@ fn run_pulls(
                     outcome.watermark_from.as_deref().unwrap_or("the start")
                 );
             }
-            Ok(outcome) => {
+            Ok((name, outcome)) => {
                 let r = &outcome.reconciliation;
                 println!(
                     "{name}: {} from {} ({} {} → {}): {} rows in, {} accepted, {} quarantined; {:.0} rows/s streamed, {:.1} s in all",

@@ -74,7 +74,7 @@ fn tls_config(mode: SslMode, connection: &Connection) -> Result<ClientConfig, Pu
     let verifier: Arc<dyn ServerCertVerifier> = match (&connection.ca_file, mode) {
         (None, SslMode::Require) => {
             tracing::warn!(database = %connection.describe(), "sslmode require without ca_file: the server's certificate is not checked");
-            Arc::new(Unchecked(provider))
+            Arc::new(NameBlind { chain: None, provider })
         }
         (None, _) => return Err(PullError::Config(format!("connection: sslmode {} needs ca_file", mode.as_str()))),
         (Some(path), _) => {
@@ -88,24 +88,29 @@ fn tls_config(mode: SslMode, connection: &Connection) -> Result<ClientConfig, Pu
             for certificate in certificates {
                 roots.add(certificate).map_err(|e| PullError::Config(format!("connection: ca_file {}: {e}", path.display())))?;
             }
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                 .build()
                 .map_err(|e| PullError::Config(format!("connection: ca_file {}: {e}", path.display())))?;
             match mode {
                 SslMode::VerifyFull => webpki,
                 // libpq's require with a root certificate checks the chain as verify-ca.
-                _ => Arc::new(AnyName(webpki)),
+                _ => Arc::new(NameBlind { chain: Some(webpki), provider }),
             }
         }
     };
     Ok(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth())
 }
 
-/// verify-ca: the chain is checked, the name is not.
+/// verify-ca (and require with a CA file): the chain is checked, the name is not. Without
+/// a chain (require without a CA file) the certificate is not checked at all; the
+/// handshake's signatures always are.
 #[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
+struct NameBlind {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
 
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for NameBlind {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -114,7 +119,8 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        let Some(chain) = &self.chain else { return Ok(ServerCertVerified::assertion()) };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. })) => {
                 Ok(ServerCertVerified::assertion())
             }
@@ -128,7 +134,7 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -137,50 +143,10 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
-}
-
-/// require without a CA file: encrypted, the certificate unchecked (the handshake's
-/// signatures still are).
-#[derive(Debug)]
-struct Unchecked(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for Unchecked {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -44,6 +44,9 @@ pub enum PullError {
     Interrupted { source_name: String, table: String, rows: u64, message: String },
     #[error("source {source_name}: {message}")]
     Ingest { source_name: String, message: String },
+    /// The pull was read and validated, but could not be kept in the batches folder.
+    #[error("source {source_name}: keeping the pull: {message}")]
+    Keep { source_name: String, message: String },
 }
 
 /// A driver error as one line: the server's message and code when it sent one.
@@ -235,6 +238,51 @@ pub fn pull_source(
 
 /// The platform types an update-time watermark may have: times and sequences.
 const UPDATED_TYPES: &[&str] = &["timestamptz", "timestamp", "int2", "int4", "int8"];
+
+/// Removes the work folders of pulls killed half way (kill -9, out of memory) from a
+/// batches folder: their spools may hold raw ID numbers.
+pub fn clear_abandoned_work(batches: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(batches).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".pull-") && name.ends_with(".work") {
+            std::fs::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// A pull kept in a batches folder (`analytics pull`): from the newest record's watermark
+/// (none when `full`) into a new batch ([`batches::keep`]), its quarantine at
+/// `<reports>/<pull>/quarantine/<source>.csv`. A pull that finds nothing new keeps no
+/// batch. Answers the pull's name and what it did.
+pub fn pull_into_batches(
+    config: &PullConfig,
+    pull: &SourcePull,
+    batches_dir: &Path,
+    reports: &Path,
+    full: bool,
+    context: &IngestContext,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(String, PullOutcome), PullError> {
+    let keep_error = |message: String| PullError::Keep { source_name: pull.source.clone(), message };
+    let since = if full { None } else { batches::last_watermark(batches_dir, &pull.source).map_err(keep_error)? };
+    let name = batches::next_name(batches_dir, &pull.source, chrono::Utc::now());
+    let work = batches_dir.join(format!(".{name}.work"));
+    let kept = pull_source(config, pull, since.as_deref(), &work, context, progress).and_then(|mut outcome| {
+        let quarantine = work.join(QUARANTINE_DIR).join(format!("{}.csv", pull.source));
+        if quarantine.exists() {
+            let dir = reports.join(&name).join(QUARANTINE_DIR);
+            std::fs::create_dir_all(&dir).map_err(|e| keep_error(format!("{}: {e}", dir.display())))?;
+            std::fs::rename(&quarantine, dir.join(format!("{}.csv", pull.source))).map_err(|e| keep_error(e.to_string()))?;
+        }
+        if outcome.reconciliation.rows_in > 0 {
+            batches::keep(batches_dir, &work, &name, &mut outcome).map_err(keep_error)?;
+        }
+        Ok(outcome)
+    });
+    let _ = std::fs::remove_dir_all(&work);
+    kept.map(|outcome| (name, outcome))
+}
 
 /// One column of the pull's SELECT.
 #[derive(Debug)]

@@ -18,7 +18,7 @@ use szjy_model::cube::{Cube, TOTAL};
 use szjy_model::period::Period;
 use szjy_server::{self as serve, AuditEntry, IngestReport, Limits, Role, ServeConfig, TokenConfig, VersionInfo};
 
-use crate::temp_dir;
+use crate::{files_under, temp_dir};
 
 const INGEST: &str = "ingest-token-0123456789";
 const ANALYST: &str = "analyst-token-0123456789";
@@ -126,22 +126,6 @@ fn internal(addr: SocketAddr) -> Cube {
 
 fn new_jobs(cube: &Cube, county: u32) -> f64 {
     cube.get("new_urban_jobs", county, Period::month(2026, 10), TOTAL).value().unwrap_or(0.0)
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                stack.push(entry.path());
-            } else {
-                out.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Sends raw bytes and reads what comes back until the server closes or `wait` passes.

@@ -23,6 +23,23 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Every file under a folder, sorted.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                stack.push(entry.path());
+            } else {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Deletes what earlier runs of the tests (these and the cockpit's) left in the temporary
 /// folder (`szjy-…-<pid>` of a process that has ended): a run leaves servers' data folders
 /// of a few hundred MB, which would otherwise fill the disk run after run. A live

@@ -244,22 +244,7 @@ fn at(s: &str) -> chrono::NaiveDateTime {
 
 /// Pulls like `analytics pull`: from the folder's last watermark into a new batch.
 fn pull(config: &PullConfig, folder: &Path, full: bool) -> Result<(String, szjy_pull::PullOutcome), PullError> {
-    let source = &config.sources[0];
-    let since = if full { None } else { batches::last_watermark(folder, &source.source).unwrap() };
-    let name = batches::next_name(folder, &source.source, chrono::Utc::now());
-    let work = folder.join(format!(".{name}.work"));
-    let result = szjy_pull::pull_source(config, source, since.as_deref(), &work, &context(), &mut |_| {});
-    let kept = result.map(|mut outcome| {
-        if outcome.reconciliation.rows_in > 0 {
-            batches::keep(folder, &work, &name, &mut outcome).unwrap();
-        }
-        let quarantine = work.join("quarantine").join(format!("{}.csv", source.source));
-        let text = std::fs::read_to_string(quarantine).unwrap_or_default();
-        std::fs::write(folder.join(format!("{name}.quarantine.txt")), text).unwrap();
-        (name, outcome)
-    });
-    let _ = std::fs::remove_dir_all(&work);
-    kept
+    szjy_pull::pull_into_batches(config, &config.sources[0], folder, &folder.join("reports"), full, &context(), &mut |_| {})
 }
 
 /// What the build would stage from the batches: rows in, accepted, replaced.
@@ -301,7 +286,8 @@ fn a_pull_reads_everything_then_only_what_changed() {
     assert_eq!(outcome.watermark_from, None);
     assert_eq!(outcome.watermark_to.as_deref(), Some("2025-07-01 08:16:39+08"));
     assert!(outcome.rows_per_s > 0.0);
-    let quarantine = std::fs::read_to_string(folder.join(format!("{first}.quarantine.txt"))).unwrap();
+    let quarantine =
+        std::fs::read_to_string(folder.join("reports").join(&first).join("quarantine/unemployment_registrations.csv")).unwrap();
     for reason in [
         "ods.jy_sydj[id=11]: field age: '200' is out of range 16–75",
         "ods.jy_sydj[id=12]: field county: '999999' is not a Shandong county adcode",
@@ -413,7 +399,7 @@ fn a_pull_that_fails_keeps_nothing_and_says_why() {
     assert!(matches!(error, PullError::Interrupted { .. }), "{message}");
     assert!(message.contains("nothing of it was kept"), "{message}");
     // The spool (raw ID numbers) is gone and no rows were written.
-    let left: Vec<_> = walk(&work);
+    let left: Vec<_> = crate::files_under(&work);
     assert!(left.is_empty(), "left behind: {left:?}");
     assert!(batches::records(&folder, "unemployment_registrations").unwrap().is_empty());
 
@@ -503,22 +489,6 @@ fn a_pull_over_tls_checks_the_servers_certificate() {
     assert!(message.to_lowercase().contains("certificate"), "{message}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Every file under a folder.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                stack.push(entry.path());
-            } else {
-                found.push(entry.path());
-            }
-        }
-    }
-    found
 }
 
 #[test]
