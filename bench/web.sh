@@ -24,7 +24,7 @@ for file in cockpit-web_bg.wasm cockpit-web.js index.html favicon.svg; do
   printf '%-24s %12d B raw %12d B brotli\n' "$file" "$raw" "$br"
 done
 printf '%-24s %12d B raw %12d B brotli   (targets: 12,000,000 / 4,000,000)\n' "bundle" "$total_raw" "$total_br"
-font=$dist/fonts/NotoSansSC-GB2312.otf
+font=$dist/fonts/NotoSansSC-Hanzi.otf
 printf '%-24s %12d B raw %12d B brotli   (fetched beside the bundle, cached apart)\n' "CJK font" "$(size "$font")" "$(size "$font.br")"
 
 work=$(mktemp -d)

@@ -83,7 +83,7 @@ glue() {
 
 page() {
   cp web/index.html web/favicon.svg "$dist/"
-  cp assets/fonts/NotoSansSC-GB2312.otf assets/fonts/OFL.txt "$dist/fonts/"
+  cp assets/fonts/NotoSansSC-Hanzi.otf assets/fonts/OFL.txt "$dist/fonts/"
   if [ "$profile" != wasm-ci ]; then
     # Served as Content-Encoding: br to browsers that ask (tower-http's precompressed).
     find "$dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.html' -o -name '*.svg' -o -name '*.otf' \) \

@@ -12,9 +12,9 @@ use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
 use crate::shared::schedule::NeedsFonts;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub const CJK_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-GB2312.otf");
+pub const CJK_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-Hanzi.otf");
 /// Where the browser build finds the font, relative to the page (scripts/build-web.sh).
-pub const CJK_FONT_URL: &str = "fonts/NotoSansSC-GB2312.otf";
+pub const CJK_FONT_URL: &str = "fonts/NotoSansSC-Hanzi.otf";
 const CJK_FONT_NAME: &str = "noto-sans-sc";
 
 /// The CJK font, once it is here (at once natively; when the fetch ends in the browser).
@@ -159,6 +159,25 @@ mod tests {
         let missing: std::collections::BTreeSet<char> =
             texts.iter().flat_map(|t| t.chars()).filter(|c| !c.is_whitespace() && !c.is_control()).filter(|&c| face(c).is_none()).collect();
         assert!(missing.is_empty(), "no glyph for: {}", missing.iter().collect::<String>());
+    }
+
+    /// Names arriving from real sources (zones, employers, occupations) may use any of the
+    /// 8,105 characters of the 通用规范汉字表, the standard list for names: every one has a
+    /// glyph, rare ones outside GB2312 and the basic CJK block included.
+    #[test]
+    fn the_font_has_every_character_of_the_standard_list_for_names() {
+        let face = glyph_lookup();
+        let list = include_str!("../../../assets/fonts/tongyong-guifan-hanzi.txt");
+        let chars: Vec<char> = list.lines().filter_map(|l| l.split('\t').nth(1)?.chars().next()).collect();
+        assert_eq!(chars.len(), 8105);
+        let missing: String = chars.iter().filter(|&&c| face(c).is_none()).collect();
+        assert!(missing.is_empty(), "no glyph for {} characters: {missing}", missing.chars().count());
+        // Characters of names seen in registers that GB2312 lacks: 䶮 (U+4DAE, extension A)
+        // and 𬌗 (U+2C317, extension E) lie outside the basic block.
+        for rare in "玥堃喆珺昇祎赟彧淏燚犇垚焜翀䶮𬌗".chars() {
+            assert!(face(rare).is_some(), "no glyph for {rare} (U+{:04X})", rare as u32);
+            assert!(chars.contains(&rare), "{rare} is in the list");
+        }
     }
 
     /// The text inside double quotes on a line of code, comments left out (roughly: a
