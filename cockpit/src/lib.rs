@@ -136,9 +136,11 @@ pub fn app(settings: Settings) -> Result<App, String> {
             wall::WallPlugin { layout: if let Mode::Wall(layout) = &settings.mode { Some(layout.clone()) } else { None } },
             analyst::AnalystPlugin {
                 // Desktop only; screenshots show it only when asked to.
-                enabled: settings.mode == Mode::Desktop && (!settings.capturing() || settings.analyst_open || settings.sources_open),
+                enabled: settings.mode == Mode::Desktop
+                    && (!settings.capturing() || settings.analyst_open || settings.sources_open || settings.submissions_open),
                 open_at_start: settings.analyst_open,
                 sources_at_start: settings.sources_open,
+                submissions_at_start: settings.submissions_open,
                 export_dir: settings.data_dir.join("exports"),
             },
             capture::CapturePlugin { cases },

@@ -44,6 +44,9 @@ struct Cli {
     /// Open the 数据来源 window at start (sources, months, definitions and their bases).
     #[arg(long)]
     sources: bool,
+    /// Open the 报送情况 window at start (who reported each month, and the batches).
+    #[arg(long)]
+    submissions: bool,
     /// Render one view to this PNG file and exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -179,6 +182,7 @@ fn main() -> std::process::ExitCode {
     settings.theme = cli.theme;
     settings.analyst_open = cli.analyst;
     settings.sources_open = cli.sources;
+    settings.submissions_open = cli.submissions;
     settings.bench_seconds = cli.bench;
     settings.soak_switches = cli.soak;
     settings.lang = match cli.lang {

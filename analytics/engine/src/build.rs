@@ -420,6 +420,8 @@ fn fill_cube(
         ranking.join().expect("ranking thread")
     })?;
     push_cells(&mut cube, &shortage)?;
+    let official = models::official::add_to_cube(&mut cube, sources.get("official_series"))?;
+    tracing::debug!(official, "official cells");
     // The cube's bytes must not depend on Polars' row order.
     let duplicates = cube.canonicalize();
     anyhow::ensure!(duplicates == 0, "the models produced {duplicates} cells twice");

@@ -126,11 +126,9 @@ pub fn source_months(
             let have = accepted_by_month.remove(&index).unwrap_or_default();
             let bad = quarantined_by_month.remove(&index).unwrap_or_default();
             let accepted: u64 = have.iter().map(|(_, n)| n).sum();
-            let missing: Vec<Adcode> = if declared.every_month {
-                tree.at_level(declared.level()).map(|r| r.adcode).filter(|r| !have.iter().any(|(h, _)| h == r)).collect()
-            } else {
-                Vec::new()
-            };
+            let silent: Vec<Adcode> =
+                tree.at_level(declared.level()).map(|r| r.adcode).filter(|r| !have.iter().any(|(h, _)| h == r)).collect();
+            let missing = if declared.every_month { silent.clone() } else { Vec::new() };
             // Rows in and quarantined of every region with rows, and of the cities and the
             // province above it; unreadable rows count at the province.
             let mut totals: HashMap<Adcode, (u64, u64)> = HashMap::new();
@@ -160,6 +158,7 @@ pub fn source_months(
                 unreadable: bad.iter().filter(|(r, _)| *r == PROVINCE).map(|(_, n)| n).sum(),
                 missing,
                 quarantined_in,
+                silent,
             });
         }
     }

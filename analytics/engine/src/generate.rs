@@ -57,6 +57,9 @@ pub const MANIFEST: &str = "manifest.json";
 /// Progress callback: (step name, done, total).
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
+/// The published figures the project ships, each with its citation (data/official).
+pub const OFFICIAL_SERIES_CSV: &str = include_str!("../../../data/official/official_series.csv");
+
 pub fn as_of() -> NaiveDate {
     last_day(LAST_MONTH.0, LAST_MONTH.1)
 }
@@ -835,6 +838,15 @@ pub fn generate(cfg: &GenerateConfig, progress: Progress) -> Result<Manifest> {
     out.write_by_year(&schema::MOBILE_POPULATION, world.months.iter().copied().zip(population).collect())?;
     out.write_by_year(&schema::MOBILE_FLOWS, world.months.iter().copied().zip(flows).collect())?;
     tick("mobile_population, mobile_flows");
+
+    // Published figures are real, not generated: the demo carries the cited ones the
+    // project ships, so the cockpit shows them beside the synthetic measures.
+    let official = cfg.out.join(schema::OFFICIAL_SERIES.name);
+    std::fs::create_dir_all(&official).with_context(|| format!("creating {}", official.display()))?;
+    std::fs::write(official.join("official_series.csv"), OFFICIAL_SERIES_CSV).with_context(|| format!("writing {}", official.display()))?;
+    let published = OFFICIAL_SERIES_CSV.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64;
+    out.manifest.rows.insert(schema::OFFICIAL_SERIES.name.into(), published);
+    out.manifest.dirty_rows.insert(schema::OFFICIAL_SERIES.name.into(), 0);
 
     let manifest = out.manifest;
     let json = serde_json::to_vec_pretty(&manifest)?;

@@ -376,8 +376,13 @@ fn codes_series(list: &[codes::CodeEntry]) -> Expr {
     lit(Series::new("codes".into(), codes::codes(list))).implode(false)
 }
 
-fn adcodes(level: Level) -> Expr {
-    let codes: Vec<i64> = RegionTree::shandong().at_level(level).map(|r| r.adcode as i64).collect();
+/// The adcodes of a level, or of every region and the country (`None`, [`Rule::Region`]).
+fn adcodes(level: Option<Level>) -> Expr {
+    let tree = RegionTree::shandong();
+    let mut codes: Vec<i64> = tree.all().iter().filter(|r| level.is_none_or(|l| r.level == l)).map(|r| r.adcode as i64).collect();
+    if level.is_none() {
+        codes.push(szjy_model::region::NATIONAL as i64);
+    }
     lit(Series::new("adcodes".into(), codes)).implode(false)
 }
 
@@ -442,8 +447,13 @@ fn column_checks(column: &schema::Column, raw: Expr, text_input: bool, today: Na
     let bad = match column.rule {
         Rule::Any => None,
         Rule::OneOf(list) => Some((p.clone().is_in(codes_series(list), false).not(), "is not an allowed code".to_string())),
-        Rule::County => Some((p.clone().is_in(adcodes(Level::County), false).not(), "is not a Shandong county adcode".into())),
-        Rule::City => Some((p.clone().is_in(adcodes(Level::City), false).not(), "is not a Shandong city adcode".into())),
+        Rule::County => Some((p.clone().is_in(adcodes(Some(Level::County)), false).not(), "is not a Shandong county adcode".into())),
+        Rule::City => Some((p.clone().is_in(adcodes(Some(Level::City)), false).not(), "is not a Shandong city adcode".into())),
+        Rule::Region => Some((p.clone().is_in(adcodes(None), false).not(), "is neither a Shandong adcode nor 100000 (全国)".into())),
+        Rule::PeriodKey => Some((
+            p.clone().str().contains(lit(format!("^{}$", schema::PERIOD_KEY_PATTERN)), false).not(),
+            "is not a period 2025-06, 2025Q2, 2025 or 2025-01..06".into(),
+        )),
         Rule::Range(min, max) => Some((p.clone().lt(lit(min)).or(p.clone().gt(lit(max))), format!("is out of range {min}–{max}"))),
         Rule::OccupationCode => {
             Some((p.clone().str().contains(lit(r"^\d-\d{2}-\d{2}-\d{2}$"), false).not(), "is not an occupation code X-XX-XX-XX".into()))
@@ -958,6 +968,7 @@ pub fn load(
     // A source fed only by batches (database pulls, uploads) needs no base files.
     let mut files = match source_files(dir, schema) {
         Err(IngestError::Missing { .. }) if !batch_files.is_empty() => Vec::new(),
+        Err(IngestError::Missing { .. }) if schema.optional() => return Ok(nothing_staged(schema)),
         listed => listed?,
     };
     for path in ignored_files(dir, schema) {
@@ -965,6 +976,14 @@ pub fn load(
     }
     files.extend(batch_files);
     stage(&check(schema, files, context)?, quarantine_dir, staging)
+}
+
+/// An optional source without files: no rows, its columns typed.
+fn nothing_staged(schema: &'static SourceSchema) -> Staged {
+    let columns: Vec<Column> = schema.columns.iter().map(|c| Column::new_empty(c.name.into(), &expected_dtype(c.ty))).collect();
+    let accepted = DataFrame::new(0, columns).expect("distinct column names").lazy();
+    let reconciliation = Reconciliation { source: schema.name.to_string(), files: 0, rows_in: 0, accepted: 0, quarantined: 0, replaced: 0 };
+    Staged { reconciliation, accepted }
 }
 
 /// Runs several lazy queries together on the streaming engine, so shared scans are read

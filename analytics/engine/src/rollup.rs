@@ -114,7 +114,7 @@ fn meta() -> PolarsResult<LazyFrame> {
             Aggregation::Sum => code::SUM,
             Aggregation::Stock => code::STOCK,
             Aggregation::Mean => code::MEAN,
-            Aggregation::Ratio { .. } | Aggregation::Progress { .. } | Aggregation::Model => code::DERIVED,
+            Aggregation::Ratio { .. } | Aggregation::Progress { .. } | Aggregation::Model | Aggregation::Published { .. } => code::DERIVED,
         })
         .collect();
     let native: Vec<u32> = MEASURES

@@ -165,6 +165,7 @@ impl Table {
                             Rule::OccupationCode => "4-1-2".into(),
                             Rule::PersonKey => "not-a-key".into(),
                             Rule::Quarter => "2025Q9".into(),
+                            Rule::PeriodKey => "2025-13".into(),
                             Rule::FunctionList => "业务经办|未知功能".into(),
                             _ => "未知".into(),
                         })
@@ -177,7 +178,7 @@ impl Table {
                         Some(match column.rule {
                             // 莱芜市 was merged into 济南 in 2019: its codes no longer exist.
                             Rule::County => 371202,
-                            Rule::City => 371200,
+                            Rule::City | Rule::Region => 371200,
                             Rule::Range(_, max) => max as i64 + 1,
                             _ => -1,
                         })

@@ -132,7 +132,11 @@ pub fn read(path: &Path, schema: &SourceSchema, sheet: Option<&str>) -> Result<S
         None => names.iter().find(|n| [schema.name, schema.zh].contains(&n.trim())),
     };
     let mut load = |name: &str| -> Result<SheetTable, String> {
-        let range = workbook.worksheet_range(name).map_err(|e| format!("sheet “{name}”: {e}"))?;
+        let range = match &mut workbook {
+            calamine::Sheets::Xlsx(xlsx) => bounded_range(xlsx, name)?,
+            // A legacy .xls holds at most 65,536 × 256 cells.
+            other => other.worksheet_range(name).map_err(|e| format!("sheet “{name}”: {e}"))?,
+        };
         let merges = merged_cells(&mut workbook, name);
         read_range(name, &range, &merges, schema)
     };
@@ -158,6 +162,41 @@ pub fn read(path: &Path, schema: &SourceSchema, sheet: Option<&str>) -> Result<S
             schema.zh
         )),
     }
+}
+
+/// The most cells a sheet's table may span (from its first used cell to its last, as the
+/// reader lays it out in memory, about 32 bytes each): a full-height sheet of Excel's
+/// 1,048,576 rows with 38 columns.
+pub const MAX_SHEET_CELLS: u64 = 40_000_000;
+
+/// A worksheet's used cells as a range, refused before it is laid out when the cells span
+/// more than [`MAX_SHEET_CELLS`]: one stray value at XFD1048576 would otherwise ask for
+/// 17 billion cells of memory. Empty cells (formatting only) do not count.
+fn bounded_range<R: std::io::Read + std::io::Seek>(xlsx: &mut calamine::Xlsx<R>, name: &str) -> Result<calamine::Range<Data>, String> {
+    let failed = |e: calamine::XlsxError| format!("sheet “{name}”: {e}");
+    let mut reader = xlsx.worksheet_cells_reader(name).map_err(failed)?;
+    let mut cells = Vec::new();
+    let (mut first, mut last) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+    while let Some(cell) = reader.next_cell().map_err(failed)? {
+        let value = Data::from(cell.get_value().clone());
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        first = (first.0.min(row), first.1.min(column));
+        last = (last.0.max(row), last.1.max(column));
+        cells.push(calamine::Cell::new((row, column), value));
+    }
+    let spanned = if cells.is_empty() { 0 } else { (last.0 - first.0 + 1) as u64 * (last.1 - first.1 + 1) as u64 };
+    if spanned > MAX_SHEET_CELLS {
+        let at = |(row, column): (u32, u32)| format!("{}{}", column_letters(column as usize), row + 1);
+        return Err(format!(
+            "sheet “{name}”: its cells reach from {} to {} ({spanned} cells), more than a return may span ({MAX_SHEET_CELLS}); delete what lies beyond the table (a stray value far to the right or below it) and send it again",
+            at(first),
+            at(last)
+        ));
+    }
+    Ok(calamine::Range::from_sparse(cells))
 }
 
 /// Whether a header names every required column of `schema` (the person key by a raw ID
@@ -343,9 +382,11 @@ fn value_for(schema: &SourceSchema, column: &str, data: &Data, tree: &RegionTree
             Some((code, name)) if list.iter().any(|e| e.0 == code && e.1 == name.trim()) => code.to_string(),
             _ => text,
         },
-        Rule::County => region_code(&text, Level::County, tree, column)?,
-        Rule::City => region_code(&text, Level::City, tree, column)?,
+        Rule::County => region_code(&text, Some(Level::County), tree, column)?,
+        Rule::City => region_code(&text, Some(Level::City), tree, column)?,
+        Rule::Region => region_code(&text, None, tree, column)?,
         Rule::Quarter => quarter_text(&text).unwrap_or(text),
+        Rule::PeriodKey => period_text(&text).unwrap_or(text),
         _ => text,
     };
     Ok((!text.is_empty()).then_some(text))
@@ -428,10 +469,37 @@ fn quarter_text(s: &str) -> Option<String> {
     Some(format!("{year}Q{quarter}"))
 }
 
+/// A period as the cube keys it, from a clerk's forms: 2025年6月 or 2025.6 (a month),
+/// 2025年第二季度 (a quarter), 2025年 or 2025年度 (a year), 2025年1-6月 or 2025年1—6月
+/// (year to date); `None` when it is none of these (the key itself passes through).
+fn period_text(s: &str) -> Option<String> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.contains('季') || s.contains('Q') || s.contains('q') {
+        return quarter_text(&s);
+    }
+    let number = |p: &str| -> Option<u32> { p.chars().all(|c| c.is_ascii_digit()).then(|| p.parse().ok()).flatten() };
+    let (year, rest) = s.split_once(['年', '-', '/', '.']).unwrap_or((s.as_str(), ""));
+    let year = number(year).filter(|y| (1990..=2100).contains(y))?;
+    let rest = rest.trim_end_matches("累计").trim_end_matches(['月', '度']);
+    if rest.is_empty() {
+        return Some(year.to_string());
+    }
+    let month = |m: u32| (1..=12).contains(&m).then_some(m);
+    match rest.split_once(['-', '—', '–', '~', '至']) {
+        Some((from, to)) if number(from.trim_end_matches('月')) == Some(1) => Some(format!("{year}-01..{:02}", month(number(to)?)?)),
+        Some(_) => None,
+        None => Some(format!("{year}-{:02}", month(number(rest)?)?)),
+    }
+}
+
 /// A region as its adcode: a code (`370102`, or "370102 历下区"), or a name of the level
-/// (历下区, 济南市). A name two regions share must be given by its code.
-fn region_code(text: &str, level: Level, tree: &RegionTree, column: &str) -> Result<String, String> {
+/// (历下区, 济南市; any level when `level` is `None`). A name two regions share must be
+/// given by its code.
+fn region_code(text: &str, level: Option<Level>, tree: &RegionTree, column: &str) -> Result<String, String> {
     let text = text.trim();
+    if level.is_none() && text == szjy_model::region::national_name(szjy_model::lang::Lang::Zh) {
+        return Ok(szjy_model::region::NATIONAL.to_string());
+    }
     let digits: String = text.chars().take_while(|c| c.is_ascii_digit()).collect();
     if digits.len() == 6 {
         return Ok(digits);
@@ -439,7 +507,7 @@ fn region_code(text: &str, level: Level, tree: &RegionTree, column: &str) -> Res
     if text.is_empty() || !digits.is_empty() {
         return Ok(text.to_string());
     }
-    let named: Vec<_> = tree.at_level(level).filter(|r| r.name_zh == text).collect();
+    let named: Vec<_> = tree.all().iter().filter(|r| level.is_none_or(|l| r.level == l) && r.name_zh == text).collect();
     match named.as_slice() {
         [one] => Ok(one.adcode.to_string()),
         [] => Ok(text.to_string()),
@@ -491,6 +559,13 @@ pub fn template(schema: &SourceSchema, lang: szjy_model::lang::Lang, path: &Path
             Rule::OneOf(list) => list.iter().map(|e| format!("{} {}", e.0, e.1)).collect(),
             Rule::County => tree.at_level(Level::County).map(|r| format!("{} {}", r.adcode, r.name_zh)).collect(),
             Rule::City => tree.at_level(Level::City).map(|r| format!("{} {}", r.adcode, r.name_zh)).collect(),
+            Rule::Region => std::iter::once(format!(
+                "{} {}",
+                szjy_model::region::NATIONAL,
+                szjy_model::region::national_name(szjy_model::lang::Lang::Zh)
+            ))
+            .chain(tree.all().iter().map(|r| format!("{} {}", r.adcode, r.name_zh)))
+            .collect(),
             _ => continue,
         };
         lists.push((k, values));
@@ -610,6 +685,24 @@ mod tests {
         assert_eq!(quarter_text("2025年第一季度").as_deref(), Some("2025Q1"));
         assert_eq!(quarter_text("2025年4季度").as_deref(), Some("2025Q4"));
         assert_eq!(quarter_text("2025-Q2").as_deref(), Some("2025Q2"));
+        for (typed, key) in [
+            ("2025年6月", "2025-06"),
+            ("2025.6", "2025-06"),
+            ("2025-06", "2025-06"),
+            ("2025年第二季度", "2025Q2"),
+            ("2025Q2", "2025Q2"),
+            ("2025年", "2025"),
+            ("2025年度", "2025"),
+            ("2025", "2025"),
+            ("2025年1-6月", "2025-01..06"),
+            ("2025年1—6月累计", "2025-01..06"),
+            ("2025年1月至11月", "2025-01..11"),
+        ] {
+            assert_eq!(period_text(typed).as_deref(), Some(key), "{typed}");
+        }
+        for odd in ["2025年13月", "2025年3-6月", "六月", "2025-01..06"] {
+            assert_eq!(period_text(odd), None, "{odd}");
+        }
         assert_eq!(quarter_text("第一季度"), None, "no year, and no panic inside a character");
         assert_eq!(quarter_text("一季"), None);
         assert_eq!(number_text(370102.0), "370102");
@@ -629,13 +722,17 @@ mod tests {
     #[test]
     fn regions_read_by_code_or_by_a_name_only_one_region_has() {
         let tree = RegionTree::shandong();
-        let county = |t: &str| region_code(t, Level::County, tree, "county");
+        let county = |t: &str| region_code(t, Some(Level::County), tree, "county");
         assert_eq!(county("370102 历下区").as_deref(), Ok("370102"));
         assert_eq!(county("历下区").as_deref(), Ok("370102"));
         assert_eq!(county("370102").as_deref(), Ok("370102"));
         let shared = county("市中区").unwrap_err();
         assert!(shared.contains("济南市") && shared.contains("枣庄市"), "{shared}");
-        assert_eq!(region_code("济南市", Level::City, tree, "city").as_deref(), Ok("370100"));
+        assert_eq!(region_code("济南市", Some(Level::City), tree, "city").as_deref(), Ok("370100"));
+        // An official figure's region: any level, or the country.
+        assert_eq!(region_code("济南市", None, tree, "region").as_deref(), Ok("370100"));
+        assert_eq!(region_code("山东省", None, tree, "region").as_deref(), Ok("370000"));
+        assert_eq!(region_code("全国", None, tree, "region").as_deref(), Ok("100000"));
         assert_eq!(county("不存在区").as_deref(), Ok("不存在区"), "left for validation to name");
     }
 

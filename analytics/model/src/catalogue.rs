@@ -28,6 +28,12 @@ pub enum Aggregation {
     Model,
     /// Unweighted mean over regions and months (index numbers such as CPI).
     Mean,
+    /// A figure an official body published, entered as it was published (the source
+    /// `official_series`): never computed, rolled up or estimated, so a cell exists only
+    /// where a figure was published, flagged `OFFICIAL` with its citation in the cube.
+    /// `beside` is the project's measure it is drawn beside, and `scale` turns the
+    /// published figure into that measure's unit (万人 → 人: 10 000).
+    Published { beside: &'static str, scale: f64 },
 }
 
 /// Whether larger values are good news; colours and interpretation use it.
@@ -242,6 +248,10 @@ mod cited {
         words("财政部、人社部《就业补助资金管理办法》", "MOF and MOHRSS Measures for the Management of Employment Subsidy Funds");
     pub const STATISTICS: Words =
         words("统计部门发布数（按来源报送）", "Figures published by the statistics bureaus (as the source reports them)");
+    pub const PUBLISHED: Words = words(
+        "人社、统计部门的发布数；发布机构、文件和日期随每个数附注",
+        "Figures the HRSS and statistics departments publish; each figure's publisher, document and date travel with it",
+    );
     pub const MOBILE: Words = words(
         "由运营商信令数据估算，非统计调查；随运营商算法和用户覆盖变化",
         "Estimated from operators' signalling data, not a survey; moves with the operators' methods and coverage",
@@ -274,6 +284,13 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "市场供需 → 供需模型",
         basis: Basis::Proxy { tag: words("平台口径", "platform"), of: words("人社部市场供求分析的求人倍率", "MOHRSS's vacancy-to-seeker ratio"), differs: words("由本平台的需求人数和求职人数计算；季度、年度为各月需求人数之和 ÷ 求职人数之和", "from the platform's vacancies and seekers; a quarter or year is the sum of its months' vacancies ÷ the sum of their seekers") },
         sources: &["job_postings", "job_seekers"]),
+    measure!("official_demand_supply_ratio", "求人倍率（官方发布）", "Vacancy-to-seeker ratio (published)", "", "", SupplyDemand, City,
+        Quarter, Published { beside: "demand_supply_ratio", scale: 1.0 }, Neutral, Open, dims: &[], ytd: false, decimals: 2,
+        def_zh: "公共就业服务机构登记的需求人数 ÷ 求职人数，人社部门季度人力资源市场供求分析的发布数",
+        def_en: "Vacancies ÷ job seekers registered at public employment services, as published in the HRSS departments' quarterly market analysis",
+        lineage: "官方发布数据",
+        basis: Basis::Official { source: PUBLISHED },
+        sources: &["official_series"]),
     measure!("posted_wage", "招聘平均工资", "Average posted wage", "元/月", "CNY/month", SupplyDemand, County, Month,
         Ratio { numerator: "posted_wage_sum", denominator: "vacancies", scale: 1.0 }, HigherIsBetter, Open,
         dims: &[Occupation], ytd: false, decimals: 0,
@@ -371,6 +388,28 @@ pub static MEASURES: &[MeasureDef] = &[
         lineage: "失业登记 + 社保缴纳",
         basis: Basis::Own { method: words("参保就业人数＋登记失业人数，登记失业率的分母", "insured employed + registered unemployed, the rate's denominator") },
         sources: &["unemployment_registrations", "social_insurance"]),
+    measure!("surveyed_unemployment_rate", "城镇调查失业率", "Surveyed urban unemployment rate", "%", "%", Employment, City, Month,
+        Published { beside: "registered_unemployment_rate", scale: 1.0 }, LowerIsBetter, Open, dims: &[], ytd: false, decimals: 1,
+        def_zh: "城镇调查失业人数 ÷（城镇调查就业人数＋城镇调查失业人数），由统计部门的劳动力调查按国际劳工组织的失业标准推算；登记数据不能算出，按发布数录入",
+        def_en: "Surveyed urban unemployed ÷ (surveyed urban employed + unemployed), estimated by the statistics bureaus' labour-force survey on the ILO's definition of unemployment; registers cannot give it, so it is entered as published",
+        lineage: "官方发布数据",
+        basis: Basis::Official { source: words("国家统计局劳动力调查；发布机构、文件和日期随每个数附注", "the NBS labour-force survey; each figure's publisher, document and date travel with it") },
+        sources: &["official_series"]),
+    measure!("official_registered_unemployment_rate", "城镇登记失业率（官方发布）", "Registered unemployment rate (published)", "%", "%",
+        Employment, City, Year, Published { beside: "registered_unemployment_rate", scale: 1.0 }, LowerIsBetter, Open, dims: &[],
+        ytd: false, decimals: 2,
+        def_zh: "城镇登记失业人数 ÷（城镇从业人员＋城镇登记失业人数），人社部门发布的期末数",
+        def_en: "Registered urban unemployed ÷ (urban employment + registered unemployed), the period-end figure the HRSS departments publish",
+        lineage: "官方发布数据",
+        basis: Basis::Official { source: PUBLISHED },
+        sources: &["official_series"]),
+    measure!("official_new_urban_jobs", "城镇新增就业（官方发布）", "New urban jobs (published)", "万人", "10k persons", Employment,
+        City, Year, Published { beside: "new_urban_jobs", scale: 10_000.0 }, HigherIsBetter, Open, dims: &[], ytd: true, decimals: 1,
+        def_zh: "城镇累计新就业人数减去自然减员人数，人社部门统计口径的发布数（全年或1–N月累计）",
+        def_en: "People newly employed in towns minus natural attrition, as the HRSS departments publish it (the year, or year to date)",
+        lineage: "官方发布数据",
+        basis: Basis::Official { source: PUBLISHED },
+        sources: &["official_series"]),
     // 企业用工
     measure!("insured_headcount", "参保职工人数", "Insured employees", "人", "persons", Enterprise, County, Month, Stock,
         HigherIsBetter, PersonCount, dims: &[Industry], ytd: false, decimals: 0,
@@ -661,6 +700,15 @@ pub fn measure(id: &str) -> Option<&'static MeasureDef> {
     MEASURES.iter().find(|m| m.id == id)
 }
 
+/// The official measures published beside `id` (`Aggregation::Published::beside`), each
+/// with the factor that turns its figures into `id`'s unit.
+pub fn published_beside(id: &str) -> impl Iterator<Item = (&'static MeasureDef, f64)> + '_ {
+    MEASURES.iter().filter_map(move |def| match def.aggregation {
+        Aggregation::Published { beside, scale } if beside == id => Some((def, scale)),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,7 +732,29 @@ mod tests {
         ("zones_evaluated", "1", "1 January"),
         ("zones_evaluated", "1月1日", "1 January"),
         ("new_urban_jobs_progress", "1–N", "year-to-date months"),
+        ("official_new_urban_jobs", "1–N", "year-to-date months"),
     ];
+
+    #[test]
+    fn official_series_are_the_published_measures_named_with_their_unit() {
+        let published: Vec<&MeasureDef> = MEASURES.iter().filter(|m| matches!(m.aggregation, Aggregation::Published { .. })).collect();
+        let mut ids: Vec<&str> = published.iter().map(|m| m.id).collect();
+        let mut codes = crate::codes::codes(crate::codes::OFFICIAL_SERIES);
+        ids.sort_unstable();
+        codes.sort_unstable();
+        assert_eq!(ids, codes, "the official series' code list and the published measures differ");
+        for (code, zh, en) in crate::codes::OFFICIAL_SERIES {
+            let m = measure(code).unwrap_or_else(|| panic!("{code} is not a measure"));
+            let Aggregation::Published { beside, .. } = m.aggregation else { panic!("{code} is not published") };
+            let counterpart = measure(beside).unwrap_or_else(|| panic!("{code} stands beside no measure ({beside})"));
+            assert!(!matches!(counterpart.aggregation, Aggregation::Published { .. }), "{code} stands beside a published figure");
+            assert_eq!(m.sources, &["official_series"], "{code}");
+            assert_eq!(m.disclosure, Disclosure::Open, "{code}: published figures are public");
+            assert!(zh.starts_with(m.name_zh.trim_end_matches("（官方发布）")), "{code}: {zh}");
+            assert!(m.unit_zh.is_empty() || zh.ends_with(&format!("（{}）", m.unit_zh)), "{code}: {zh} is typed in {}", m.unit_zh);
+            assert!(m.unit_en.is_empty() || en.ends_with(&format!("({})", m.unit_en)), "{code}: {en}");
+        }
+    }
 
     #[test]
     fn data_readme_documents_these_measures() {

@@ -107,6 +107,16 @@ pub const UNEMPLOYMENT_REASONS: &[CodeEntry] = &[
     ("其他", "其他", "Other"),
 ];
 
+/// The official series a published figure can be entered for (`official_series`): each is
+/// a catalogue measure aggregated as `Published`, named here with the unit its figures are
+/// typed in (a test keeps the two equal).
+pub const OFFICIAL_SERIES: &[CodeEntry] = &[
+    ("surveyed_unemployment_rate", "城镇调查失业率（%）", "Surveyed urban unemployment rate (%)"),
+    ("official_registered_unemployment_rate", "城镇登记失业率·官方发布（%）", "Registered urban unemployment rate, published (%)"),
+    ("official_new_urban_jobs", "城镇新增就业·官方发布（万人）", "New urban jobs, published (10k persons)"),
+    ("official_demand_supply_ratio", "求人倍率·官方发布", "Vacancy-to-seeker ratio, published"),
+];
+
 #[derive(Debug, Clone)]
 pub struct Occupation {
     /// 《职业分类大典》 code, `X-XX-XX-XX`.

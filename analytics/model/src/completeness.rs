@@ -225,7 +225,16 @@ mod tests {
 
     fn month(source: &str, m: Period, missing: Vec<Adcode>, quarantined_in: Vec<Adcode>, unreadable: u64) -> SourceMonth {
         let quarantined = quarantined_in.len() as u64 + unreadable;
-        SourceMonth { source: source.into(), month: m, accepted: 10, quarantined, unreadable, missing, quarantined_in }
+        SourceMonth {
+            source: source.into(),
+            month: m,
+            accepted: 10,
+            quarantined,
+            unreadable,
+            silent: missing.clone(),
+            missing,
+            quarantined_in,
+        }
     }
 
     #[test]

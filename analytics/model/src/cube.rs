@@ -27,7 +27,9 @@ use crate::warning::WarningConfig;
 ///    `INCOMPLETE`, with each source's months in `coverage`.
 /// 6: a source month's incomplete regions are those past the quarantine tolerance, at any
 ///    level (`SourceMonth::quarantined_in`), with the unreadable rows counted apart.
-pub const FORMAT_VERSION: u32 = 6;
+/// 7: official cells (`flags::OFFICIAL`) with their citations (`Cube::citations`); a
+///    source month lists its silent reporting regions (`SourceMonth::silent`).
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Cell flags (bit set).
 pub mod flags {
@@ -42,6 +44,9 @@ pub mod flags {
     /// Computed over incomplete parts: a reporting region within it has rows missing or
     /// quarantined in a month it covers (`completeness::gaps` says which).
     pub const INCOMPLETE: u8 = 16;
+    /// A figure an official body published, entered as published (a `Published` measure);
+    /// its citation is in [`super::Cube::citations`].
+    pub const OFFICIAL: u8 = 32;
     pub const ANY_SUPPRESSED: u8 = SUPPRESSED_PRIMARY | SUPPRESSED_COMPLEMENTARY | SUPPRESSED_DERIVED;
 }
 
@@ -123,6 +128,10 @@ pub struct SourceMonth {
     /// more of whose rows this month were quarantined than the tolerance allows
     /// (`reporting::ReportingConfig::quarantine_tolerance_percent`), ascending.
     pub quarantined_in: Vec<Adcode>,
+    /// Declared reporting regions without an accepted row, ascending (报送情况): for a
+    /// source every region reports every month the same as `missing`; for event records
+    /// none can mean no events.
+    pub silent: Vec<Adcode>,
 }
 
 impl SourceMonth {
@@ -147,6 +156,33 @@ impl SourceMonth {
     /// Whether anything this month is incomplete.
     pub fn is_incomplete(&self) -> bool {
         !self.missing.is_empty() || !self.quarantined_in.is_empty()
+    }
+}
+
+/// Where an official cell's figure was published: the publisher, the document and its
+/// date, so every official number a client shows can say where it comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Citation {
+    pub measure: String,
+    pub region: Adcode,
+    pub period: Period,
+    pub publisher: String,
+    pub document: String,
+    pub published: NaiveDate,
+    pub url: Option<String>,
+    /// How the figure differs from the series' definition, where it does (a scope, a
+    /// rounding), as the source file says.
+    pub note: Option<String>,
+}
+
+impl Citation {
+    /// One line: publisher, document, date (and the note).
+    pub fn describe(&self, lang: crate::lang::Lang) -> String {
+        let note = self.note.as_deref().map_or(String::new(), |n| lang.pick(format!("；{n}"), format!("; {n}")));
+        lang.pick(
+            format!("{}《{}》（{}）{note}", self.publisher, self.document.trim_matches(['《', '》']), self.published),
+            format!("{}, “{}”, {}{note}", self.publisher, self.document.trim_matches(['《', '》']), self.published),
+        )
     }
 }
 
@@ -256,6 +292,8 @@ pub struct Cube {
     pub rules: MeasureRules,
     pub zones: Vec<ZoneStatus>,
     pub evaluations: Vec<PolicyEvaluation>,
+    /// The citations of the official cells, one each.
+    pub citations: Vec<Citation>,
     #[serde(skip)]
     index: FxHashMap<(u16, Adcode, Period, u32), u32>,
     #[serde(skip)]
@@ -312,6 +350,7 @@ impl Cube {
             rules: MeasureRules::default(),
             zones: Vec::new(),
             evaluations: Vec::new(),
+            citations: Vec::new(),
             index: FxHashMap::default(),
             measure_index: FxHashMap::default(),
             dim_index: FxHashMap::default(),
@@ -463,6 +502,33 @@ impl Cube {
         Period::month(self.as_of.year(), self.as_of.month())
     }
 
+    /// The latest figure of an official measure for a period of `kind` that ends within
+    /// the `months_back` months up to `month`: the region's own, else the country's, with
+    /// its citation.
+    pub fn latest_published(
+        &self,
+        measure: &str,
+        region: Adcode,
+        month: Period,
+        kind: PeriodKind,
+        months_back: i32,
+    ) -> Option<(&Citation, f64)> {
+        let end = |p: Period| Period::month(p.year(), p.last_month()).month_index();
+        let window = month.month_index() - months_back..=month.month_index();
+        [region, crate::region::NATIONAL].into_iter().find_map(|at| {
+            self.citations
+                .iter()
+                .filter(|c| c.measure == measure && c.region == at && c.period.kind() == kind && window.contains(&end(c.period)))
+                .max_by_key(|c| end(c.period))
+                .and_then(|c| Some((c, self.total(measure, at, c.period).value()?)))
+        })
+    }
+
+    /// The citation of an official cell.
+    pub fn citation(&self, measure: &str, region: Adcode, period: Period) -> Option<&Citation> {
+        self.citations.iter().find(|c| c.measure == measure && c.region == region && c.period == period)
+    }
+
     pub fn definition(&self, measure: &str) -> Option<&'static MeasureDef> {
         catalogue::measure(measure)
     }
@@ -479,6 +545,7 @@ impl Cube {
             &self.evaluations,
             &self.measures,
             &self.dims,
+            &self.citations,
         ))
         .expect("cells serialize");
         // FNV-1a: stable across platforms and Rust versions, unlike DefaultHasher.
@@ -491,7 +558,8 @@ impl Cube {
     /// one region. Policy evaluations are province-wide and stay whole.
     pub fn slice(&self, region: Adcode) -> Cube {
         let tree = RegionTree::shandong();
-        let within = |r: Adcode| tree.is_within(r, region);
+        // National figures are every region's reference.
+        let within = |r: Adcode| r == crate::region::NATIONAL || tree.is_within(r, region);
         let mut slice = Cube {
             format_version: self.format_version,
             data_version: self.data_version.clone(),
@@ -509,6 +577,7 @@ impl Cube {
             rules: self.rules.clone(),
             zones: self.zones.iter().filter(|z| within(z.county)).cloned().collect(),
             evaluations: self.evaluations.clone(),
+            citations: self.citations.iter().filter(|c| within(c.region)).cloned().collect(),
             index: FxHashMap::default(),
             measure_index: FxHashMap::default(),
             dim_index: FxHashMap::default(),

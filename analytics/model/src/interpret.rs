@@ -6,7 +6,7 @@ use crate::catalogue::{self, Topic};
 use crate::cube::{Cube, Lookup};
 use crate::indicator::alerts_within;
 use crate::lang::Lang;
-use crate::period::Period;
+use crate::period::{Period, PeriodKind};
 use crate::region::{Adcode, Level, RegionTree};
 use crate::warning::{self, events};
 
@@ -219,10 +219,28 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
                 format!("That rate ranks {rank} of {of} {en_level}, lowest first."),
             );
         }
+        let surveyed = w.cube.latest_published("surveyed_unemployment_rate", w.region, month, PeriodKind::Month, PUBLISHED_MONTHS_BACK);
+        if let Some((citation, value)) = surveyed {
+            let (whose_zh, whose_en) = if citation.region == crate::region::NATIONAL { ("全国", "China's ") } else { ("", "The ") };
+            let (period, publisher) = (citation.period, &citation.publisher);
+            w.say(
+                format!(
+                    "{whose_zh}城镇调查失业率最新发布为{value:.1}%（{}，{publisher}发布），为劳动力调查口径，与登记失业率不可直接比较。",
+                    period.label_zh()
+                ),
+                format!(
+                    "{whose_en}surveyed urban unemployment rate, latest published: {value:.1}% ({}, {publisher}); a labour-force survey figure, not comparable with the registered rate.",
+                    period.label_en()
+                ),
+            );
+        }
     }
     anomalies(w, month, &["new_urban_jobs", "unemployment_inflow", "registered_unemployed"]);
     outlook(w, month);
 }
+
+/// How far back a published monthly figure is quoted: older ones are not news.
+pub const PUBLISHED_MONTHS_BACK: i32 = 12;
 
 /// The region's rank among its siblings (the province's cities, a city's counties) by a
 /// measure at a period, 1 for the best by the measure's direction, with how many had a

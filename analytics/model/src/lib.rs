@@ -8,7 +8,7 @@
 //!
 //! Modules from the bottom up: `lang`, `period`, `codes`, `robust` → `region`, `schema`,
 //! `rules` → `catalogue`, `reporting` → `alert` → `warning` → `cube` → `completeness`, `indicator`,
-//! `outlook`, `lifecycle`, `protocol`, `shortage_list` → `interpret`. Nothing imports a module above it.
+//! `outlook`, `lifecycle`, `protocol`, `shortage_list`, `submissions` → `interpret`. Nothing imports a module above it.
 
 pub mod alert;
 pub mod catalogue;
@@ -28,6 +28,7 @@ pub mod robust;
 pub mod rules;
 pub mod schema;
 pub mod shortage_list;
+pub mod submissions;
 pub mod warning;
 
 pub use cube::{Cube, Lookup};

@@ -57,7 +57,7 @@ pub fn observed_months(cube: &Cube) -> Vec<Period> {
     let mut months: Vec<i32> = cube
         .cells
         .iter()
-        .filter(|c| c.period.kind() == PeriodKind::Month && c.flags & flags::ESTIMATED == 0)
+        .filter(|c| c.period.kind() == PeriodKind::Month && c.flags & (flags::ESTIMATED | flags::OFFICIAL) == 0)
         .map(|c| c.period.month_index())
         .collect();
     months.sort_unstable();

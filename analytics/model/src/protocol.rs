@@ -21,6 +21,10 @@ pub const LIFECYCLE_ROUTE: &str = "/api/alerts/lifecycle";
 /// source was last pulled and whether it is late (数据延迟). Why a pull failed only for
 /// an analyst's token (it names the platform's database).
 pub const PULLS_ROUTE: &str = "/api/pulls";
+
+/// 报送情况 (analysts): per source and month who reported, and each source's latest
+/// batches with their outcome (`crate::submissions::Submissions`).
+pub const SUBMISSIONS_ROUTE: &str = "/api/submissions";
 /// The event name of a version announcement.
 pub const VERSION_EVENT: &str = "version";
 

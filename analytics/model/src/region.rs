@@ -11,6 +11,15 @@ pub type Adcode = u32;
 
 pub const PROVINCE: Adcode = 370000;
 
+/// 全国: the country, for the national figures official series compare Shandong's with
+/// (`official_series` only; it is not in the tree and nothing rolls up to it).
+pub const NATIONAL: Adcode = 100000;
+
+/// The national code's name: "全国" / "China".
+pub fn national_name(lang: crate::lang::Lang) -> &'static str {
+    lang.pick("全国", "China")
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {

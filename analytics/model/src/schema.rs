@@ -62,6 +62,11 @@ pub enum Rule {
     Quarter,
     /// `|`-separated service functions, each of [`codes::SERVICE_FUNCTIONS`].
     FunctionList,
+    /// A Shandong region at any level (the province, a city or a county), or the country
+    /// ([`crate::region::NATIONAL`]) for a national figure.
+    Region,
+    /// A period as the cube keys it: `2025-06`, `2025Q2`, `2025` or `2025-01..06` (1–6月累计).
+    PeriodKey,
 }
 
 impl Rule {
@@ -96,9 +101,25 @@ impl Rule {
                 .pick("形如 2025Q1 或 2025年第一季度，不晚于报送当季", "`YYYYQn`, not after the quarter of the day of ingest")
                 .to_string(),
             Rule::FunctionList => lang.pick("服务功能，多个以 | 分隔", "`|`-separated service functions").to_string(),
+            Rule::Region => lang
+                .pick(
+                    "山东省、地级市或县级行政区划代码，可写“370000 山东省”“370100 济南市”；全国数写 100000 全国",
+                    "a Shandong adcode (the province, a city or a county), or 100000 for the country",
+                )
+                .to_string(),
+            Rule::PeriodKey => lang
+                .pick(
+                    "月 2025-06（或 2025年6月）、季 2025Q2（或 2025年第二季度）、年 2025（或 2025年）、累计 2025-01..06（或 2025年1-6月）",
+                    "`2025-06` (month), `2025Q2` (quarter), `2025` (year) or `2025-01..06` (January–June cumulative)",
+                )
+                .to_string(),
         }
     }
 }
+
+/// What a [`Rule::PeriodKey`] value looks like (a regular expression without anchors): a
+/// year, a quarter, a month or a year-to-date span, with months 01–12.
+pub const PERIOD_KEY_PATTERN: &str = r"\d{4}(Q[1-4]|-(0[1-9]|1[0-2])|-01\.\.(0[1-9]|1[0-2]))?";
 
 /// Dates outside this range are rejected as implausible.
 pub const DATE_RANGE: (&str, &str) = ("2015-01-01", "2030-12-31");
@@ -410,6 +431,27 @@ pub const POLICY_ROLLOUTS: SourceSchema = SourceSchema {
     key: &["policy", "county"],
 };
 
+pub const OFFICIAL_SERIES: SourceSchema = SourceSchema {
+    name: "official_series",
+    zh: "官方发布数据",
+    columns: &[
+        col("series", Text, OneOf(codes::OFFICIAL_SERIES), "指标（单位见名称）"),
+        col("region", Int, Region, "地区代码（省、市、县；全国为100000）"),
+        col("period", Text, PeriodKey, "时期"),
+        col("value", Float, Range(0.0, 1e9), "发布数值（按指标单位）"),
+        col("publisher", Text, Any, "发布机构"),
+        col("document", Text, Any, "文件或发布稿名称"),
+        col("published", Date, EventDate, "发布日期"),
+        opt("url", Text, Any, "链接"),
+        opt("note", Text, Any, "说明（如口径差异）"),
+    ],
+    row_rules: &[],
+    partition_date: None,
+    has_person: false,
+    // A figure published again (a revision) replaces the earlier one.
+    key: &["series", "region", "period"],
+};
+
 /// Every source, in build order.
 pub const SOURCES: &[SourceSchema] = &[
     SERVICE_ZONES,
@@ -426,6 +468,7 @@ pub const SOURCES: &[SourceSchema] = &[
     SUBSIDY_DISBURSEMENTS,
     EMPLOYMENT_TARGETS,
     POLICY_ROLLOUTS,
+    OFFICIAL_SERIES,
 ];
 
 pub fn source(name: &str) -> Option<&'static SourceSchema> {
@@ -435,6 +478,12 @@ pub fn source(name: &str) -> Option<&'static SourceSchema> {
 impl SourceSchema {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Whether a data folder may lack the source: published figures are entered where
+    /// there are any, and the cube is complete without them.
+    pub fn optional(&self) -> bool {
+        self.name == OFFICIAL_SERIES.name
     }
 }
 
@@ -480,6 +529,9 @@ pub fn markdown() -> String {
             out += &format!("Partitioned by the year of `{p}`: `{}/year=YYYY/part-0.parquet`.\n\n", s.name);
         } else {
             out += &format!("One file: `{}/part-0.parquet`.\n\n", s.name);
+        }
+        if s.optional() {
+            out += "Optional: a data folder without it builds without published figures (see `data/official/README.md` for the figures the project ships).\n\n";
         }
         out += "| column | type | required | allowed values | 含义 |\n|---|---|---|---|---|\n";
         for c in s.columns {
@@ -536,6 +588,12 @@ pub fn sql_accepts(source: &SourceSchema, today: chrono::NaiveDate) -> String {
                 let one = codes::codes(codes::SERVICE_FUNCTIONS).join("|");
                 Some(format!(r"regexp_full_match({n}, '({one})(\|({one}))*')"))
             }
+            Rule::Region => Some(format!(
+                "({n} in ({}, {}) or {n} in (select adcode from {SQL_CITY_TABLE}) or {n} in (select adcode from {SQL_COUNTY_TABLE}))",
+                crate::region::NATIONAL,
+                crate::region::PROVINCE
+            )),
+            Rule::PeriodKey => Some(format!("regexp_full_match({n}, '{PERIOD_KEY_PATTERN}')")),
         };
         conditions.push(match (c.required, rule) {
             (true, Some(rule)) => format!("{n} is not null and {rule}"),

@@ -162,6 +162,14 @@ fn check_request(server: &Server, query: &IngestQuery, headers: &HeaderMap, who:
     Ok(Request { who, client, schema, file, extension })
 }
 
+/// The day of ingest: the configured one (tests), else today in Beijing.
+pub(crate) fn day_of_ingest(server: &Server) -> ApiResult<chrono::NaiveDate> {
+    match server.config.today {
+        Some(day) => Ok(day),
+        None => validation::day_of_ingest().map_err(|e| ApiError::internal(e.into())),
+    }
+}
+
 /// Audits a refused post by a known caller, and gives the error back.
 fn refused(server: &Server, who: &str, client: &Client, source: &str, file: Option<&str>, error: ApiError) -> ApiError {
     let mut entry = AuditEntry::now(who, "refused", server.published().number).from(client);
@@ -330,10 +338,7 @@ fn validate(server: &Server, request: &Request, upload_path: &Path, upload: &lim
 fn run_validation(server: &Server, request: &Request, upload_path: &Path, work: &Path) -> ApiResult<validation::Reconciliation> {
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let limits = &server.config.limits;
-    let today = match server.config.today {
-        Some(day) => day,
-        None => validation::day_of_ingest().map_err(|e| ApiError::internal(e.into()))?,
-    };
+    let today = day_of_ingest(server)?;
     let mut command = std::process::Command::new(&server.ingest_worker);
     command
         .current_dir(&server.folders.incoming)

@@ -12,6 +12,7 @@
 //! | `POST /api/alerts/lifecycle` | analyst | a step in an alert's life |
 //! | `GET /api/cube/internal` | analyst | the unsuppressed aggregate cube (never person-level rows); audited |
 //! | `GET /api/audit` | analyst | the audit log |
+//! | `GET /api/submissions` | analyst | 报送情况: per source and month who reported, and the latest batches' outcomes |
 //! | `POST /api/ingest?source=S&name=F` | ingest | a batch file (CSV or Parquet): validated like `analytics ingest`, bad rows quarantined, the cube rebuilt and announced |
 //! | `POST /api/admin/rollback/{batch}` | admin | takes a batch out again and rebuilds |
 //!

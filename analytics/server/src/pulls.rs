@@ -25,7 +25,7 @@ use crate::journal::{batch_name, failpoint, Record, Step};
 use crate::proxy::Client;
 use crate::{ApiError, ApiResult, Server};
 use szjy_engine::build::QUARANTINE_DIR;
-use szjy_engine::ingest::{self as validation, IngestContext};
+use szjy_engine::ingest::IngestContext;
 use szjy_engine::keys::PersonHasher;
 use szjy_model::protocol::PullState;
 use szjy_pull::schedule::Schedule;
@@ -198,10 +198,7 @@ fn fetch(server: &Server, source: &str) -> ApiResult<(PullOutcome, PathBuf)> {
     let pulls = server.pulls.as_ref().expect("checked by the caller");
     let spec = pulls.config.source(source).expect("checked by the caller");
     let since = batches::last_watermark(&server.folders.batches, source).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    let today = match server.config.today {
-        Some(day) => day,
-        None => validation::day_of_ingest().map_err(|e| ApiError::internal(e.into()))?,
-    };
+    let today = crate::ingest::day_of_ingest(server)?;
     let context = IngestContext::new(PersonHasher::from_env(), today);
     let work = server.folders.incoming.join(format!("pull-{}.work", crate::ingest::unique()));
     let mut progress = |rows: u64| tracing::info!(source, rows, "streaming");

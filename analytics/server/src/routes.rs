@@ -21,8 +21,9 @@ use crate::stream::updates;
 use crate::versions::numbered_dirs;
 use crate::{ingest, pulls, ApiError, ApiResult, Server, VersionInfo};
 use szjy_model::lifecycle;
-use szjy_model::protocol::{LIFECYCLE_ROUTE, PULLS_ROUTE, UPDATES_ROUTE, VERSION_ROUTE};
+use szjy_model::protocol::{LIFECYCLE_ROUTE, PULLS_ROUTE, SUBMISSIONS_ROUTE, UPDATES_ROUTE, VERSION_ROUTE};
 use szjy_model::region::RegionTree;
+use szjy_model::submissions::{self, BatchOutcome, Submissions};
 
 pub(super) fn router(server: Arc<Server>) -> Router {
     let web = server.config.web.clone();
@@ -35,6 +36,7 @@ pub(super) fn router(server: Arc<Server>) -> Router {
         .route("/api/regions/{adcode}", get(region_slice))
         .route(UPDATES_ROUTE, get(updates))
         .route("/api/audit", get(audit_log))
+        .route(SUBMISSIONS_ROUTE, get(submissions_state))
         .route(LIFECYCLE_ROUTE, get(alert_states).post(alert_action))
         .route("/api/admin/rollback/{batch}", post(ingest::rollback))
         .route("/api/admin/pull/{source}", post(pulls::pull_now))
@@ -133,6 +135,34 @@ async fn internal_cube(
 async fn audit_log(State(server): State<Arc<Server>>, headers: HeaderMap) -> ApiResult<Json<Vec<AuditEntry>>> {
     server.tokens.authorize(&headers, Role::Analyst)?;
     Ok(Json(server.audit.entries()?))
+}
+
+/// 报送情况: per source and month who reported (the published cube's coverage), and each
+/// source's latest uploads and pulls with their outcome (the audit log). Analysts only:
+/// file names and errors are for them.
+async fn submissions_state(State(server): State<Arc<Server>>, headers: HeaderMap) -> ApiResult<Json<Submissions>> {
+    server.tokens.authorize(&headers, Role::Analyst)?;
+    let mut out = submissions::from_cube(&server.published().internal, ingest::day_of_ingest(&server)?);
+    let entries = server.audit.entries()?;
+    for source in out.sources.iter_mut() {
+        source.batches = entries
+            .iter()
+            .rev()
+            .filter(|e| e.source.as_deref() == Some(source.source.as_str()) && matches!(e.action.as_str(), "ingest" | "pull"))
+            .take(submissions::BATCHES_SHOWN)
+            .map(|e| BatchOutcome {
+                at: e.at,
+                action: e.action.clone(),
+                batch: e.batch.clone(),
+                file: e.file.clone(),
+                rows_in: e.rows_in,
+                accepted: e.accepted,
+                quarantined: e.quarantined,
+                error: e.error.clone(),
+            })
+            .collect();
+    }
+    Ok(Json(out))
 }
 
 /// Every alert's lifecycle state. Analysts see who did what and when; without a token

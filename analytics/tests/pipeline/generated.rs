@@ -10,6 +10,7 @@ use szjy_engine::keys::PersonHasher;
 use szjy_engine::models::{subsidy, Sources};
 use szjy_engine::suppress::{additive_relations, additive_relations_of};
 use szjy_model::catalogue::{self, Disclosure};
+use szjy_model::cube::{flags, TOTAL};
 use szjy_model::outlook;
 use szjy_model::period::{Period, PeriodKind};
 use szjy_model::region::{Level, RegionTree};
@@ -66,6 +67,24 @@ fn generated_data_meets_its_manifest() {
     }
     assert_eq!(all, 16 * 70);
     assert!(inside as f64 >= 0.8 * all as f64, "{inside} of {all} city-months in 0.9–1.5");
+
+    // The published figures the demo carries are official cells, each with its citation,
+    // public as they are, and none moved 数据截至 or entered a computed cell.
+    let official: Vec<_> = cube.cells.iter().filter(|c| c.flags & flags::OFFICIAL != 0).collect();
+    assert_eq!(official.len() as u64, manifest.rows["official_series"]);
+    assert_eq!(cube.citations.len(), official.len());
+    for cell in &official {
+        let measure = cube.measure_id(cell);
+        assert!(cube.citation(measure, cell.region, cell.period).is_some(), "{measure} {} {} uncited", cell.region, cell.period);
+        assert!(matches!(
+            szjy_model::catalogue::measure(measure).unwrap().aggregation,
+            szjy_model::catalogue::Aggregation::Published { .. }
+        ));
+        assert_eq!(out.public.get(measure, cell.region, cell.period, TOTAL).value(), cell.value, "{measure}");
+    }
+    assert!(cube.cells.iter().filter(|c| cube.measure_id(c).starts_with("official_")).all(|c| c.flags & flags::OFFICIAL != 0));
+    let national_june = cube.get("surveyed_unemployment_rate", szjy_model::region::NATIONAL, "2025-06".parse().unwrap(), TOTAL);
+    assert_eq!(national_june.value(), Some(5.0), "国家统计局: 6月份，全国城镇调查失业率为5.0%");
 
     // Shortage occupations rank at 求人倍率 2–3 at the province.
     let top = cube

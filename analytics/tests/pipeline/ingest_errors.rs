@@ -483,3 +483,33 @@ fn a_workbook_with_several_sheets_of_a_source_names_them() {
     assert_eq!(workbook::read(&named, schema, None).unwrap().sheet, schema.zh);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A stray value far from the table (XFD1048576) would have the reader lay out 17 billion
+/// cells: the workbook is refused at once, the file, sheet and reach named.
+#[test]
+fn a_workbook_whose_cells_reach_too_far_is_refused_before_it_is_laid_out() {
+    use rust_xlsxwriter::Workbook;
+    let dir = temp_dir("stray-cell");
+    let path = dir.join("目标.xlsx");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("年度目标任务").unwrap();
+    for (c, text) in ["年度", "市代码", "城镇新增就业目标（人）"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *text).unwrap();
+    }
+    sheet.write_number(1, 0, 2025).unwrap();
+    sheet.write_number(1, 1, 370100).unwrap();
+    sheet.write_number(1, 2, 180000).unwrap();
+    sheet.write_string(1_048_575, 16_383, "备注").unwrap();
+    workbook.save(&path).unwrap();
+
+    let Err(error) =
+        ingest::check(&schema::EMPLOYMENT_TARGETS, vec![InputFile::new(path.clone()).unwrap()], &context(&PersonHasher::new(b"k")))
+    else {
+        panic!("a sheet spanning 17 billion cells was read");
+    };
+    let message = error.to_string();
+    assert!(message.contains("目标.xlsx") && message.contains("sheet “年度目标任务”"), "{message}");
+    assert!(message.contains("from A1 to XFD1048576 (17179869184 cells)"), "{message}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -9,6 +9,7 @@ mod generated;
 mod hardening;
 mod ingest_errors;
 mod interpretation;
+mod official;
 mod pull;
 mod server;
 

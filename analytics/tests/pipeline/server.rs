@@ -82,10 +82,14 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     let again = client.get(format!("{base}/api/cube")).header("If-None-Match", etag).send().unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
-    // A region's slice holds that region and what lies within it, nothing else.
+    // A region's slice holds that region and what lies within it, and the country's
+    // published figures (every region's reference), nothing else.
     let qingdao = Cube::from_json(&get("/api/regions/370200").bytes().unwrap(), "slice").unwrap();
     let tree = RegionTree::shandong();
-    assert!(!qingdao.cells.is_empty() && qingdao.cells.iter().all(|c| tree.is_within(c.region, 370200)));
+    let national = |c: &szjy_model::cube::Cell| c.region == szjy_model::region::NATIONAL;
+    assert!(!qingdao.cells.is_empty() && qingdao.cells.iter().all(|c| tree.is_within(c.region, 370200) || national(c)));
+    assert!(qingdao.cells.iter().filter(|c| national(c)).all(|c| c.flags == szjy_model::cube::flags::OFFICIAL));
+    assert!(qingdao.citations.iter().all(|c| c.region == szjy_model::region::NATIONAL), "Shandong's and Jinan's figures stay out");
     assert_eq!(get("/api/regions/123").status(), StatusCode::NOT_FOUND);
 
     // The unsuppressed cube needs an analyst's token.
@@ -177,6 +181,22 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
         "{audit:?}"
     );
     assert!(audit.iter().filter(|e| e.action == "read-internal" && e.who == "ana").count() >= 2, "{audit:?}");
+
+    // 报送情况: analysts only; each dated source's months from the cube, and the source's
+    // batches newest first, the rejected one with its reason.
+    assert_eq!(get(szjy_model::protocol::SUBMISSIONS_ROUTE).status(), StatusCode::UNAUTHORIZED);
+    let submissions: szjy_model::submissions::Submissions =
+        client.get(format!("{base}{}", szjy_model::protocol::SUBMISSIONS_ROUTE)).bearer_auth(ANALYST).send().unwrap().json().unwrap();
+    let registrations = submissions.sources.iter().find(|s| s.source == "employment_registrations").expect("registrations");
+    assert_eq!(registrations.reporters, 136);
+    assert_eq!(registrations.months.len(), szjy_model::submissions::MONTHS_SHOWN);
+    assert!(registrations.months.iter().all(
+        |m| m.reported + m.silent.len() == 136 && m.due >= szjy_model::reporting::release_day(m.month.year(), m.month.last_month(), 0)
+    ));
+    let outcomes: Vec<(Option<u64>, bool)> = registrations.batches.iter().map(|b| (b.accepted, b.rejected())).collect();
+    assert_eq!(outcomes, [(None, true), (Some(40), false)], "{:?}", registrations.batches);
+    assert!(registrations.batches[0].error.as_deref().is_some_and(|e| e.contains("employer_id")));
+    assert!(submissions.sources.iter().filter(|s| s.source != "employment_registrations").all(|s| s.batches.is_empty()));
 
     // Rolling the batch back needs an admin and restores the original content.
     assert_eq!(post(&format!("/api/admin/rollback/{}", report.batch), INGEST, String::new()).status(), StatusCode::FORBIDDEN);

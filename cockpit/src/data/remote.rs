@@ -253,6 +253,36 @@ pub fn post_lifecycle(
     }
 }
 
+/// Reads a JSON document from the server under an analyst's token on a short-lived thread
+/// (asked when a window opens or the cube changes); `done` gets it, or why not.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn get_as_analyst<T: serde::de::DeserializeOwned + Send + 'static>(
+    base: &str,
+    route: &str,
+    token: &str,
+    done: impl FnOnce(Result<T, String>) + Send + 'static,
+) {
+    let url = format!("{}{route}", base.trim_end_matches('/'));
+    let token = token.to_string();
+    let spawned = std::thread::Builder::new().name("cockpit-get".into()).spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+        done(runtime.block_on(async {
+            let response = reqwest::Client::new().get(&url).bearer_auth(&token).send().await.map_err(|e| format!("{url}: {e}"))?;
+            let status = response.status();
+            let bytes = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+            if status.is_success() {
+                serde_json::from_slice(&bytes).map_err(|e| format!("{url}: {e}"))
+            } else {
+                let reason = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| v["error"].as_str().map(str::to_string));
+                Err(reason.unwrap_or_else(|| format!("{url}: {status}")))
+            }
+        }));
+    });
+    if let Err(e) = spawned {
+        bevy::log::error!("the request thread did not start: {e}");
+    }
+}
+
 /// Runs [`follow`] on a thread of its own; events arrive on the returned channel, and
 /// `wake` is called after each (a paced app sleeps until something wakes it).
 #[cfg(not(target_arch = "wasm32"))]

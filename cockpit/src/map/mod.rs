@@ -324,6 +324,7 @@ fn map_overlay(
             (b.2.bounds.width() * b.2.bounds.height()).total_cmp(&(a.2.bounds.width() * a.2.bounds.height())).then(a.0.cmp(b.0))
         });
         let mut labels = Vec::new();
+        let mut owners = Vec::new();
         for (adcode, value, shape) in labelled {
             let (Some(region), Some(at)) = (tree.get(*adcode), to_screen(shape.label.x, shape.label.y)) else { continue };
             // Dark text on light fills, light text on dark ones, with a halo of the other.
@@ -344,10 +345,28 @@ fn map_overlay(
             let lines: Vec<String> = [Some(region.name(lang).to_string()), value.value().map(marked)].into_iter().flatten().collect();
             let label = MapLabel::new(&painter, &lines, font.clone(), at, ink, halo);
             labels.push(label);
+            owners.push((shape, choropleth.fill(value, theme)));
         }
+        // Whether a point of the screen lies on a labelled region of light fill (`None`:
+        // on none, the sea or the background).
+        let light_at = |p: egui::Pos2| {
+            let w = to_world(p)?;
+            let point = geo::Point::new(w.x as f64, w.y as f64);
+            owners
+                .iter()
+                .find(|(shape, _)| geo::Contains::contains(&shape.bounds, &point) && geo::Contains::contains(&shape.shape, &point))
+                .map(|(_, fill)| fill.is_light())
+        };
         let wanted: Vec<egui::Rect> = labels.iter().map(|l| l.rect).collect();
-        for (label, placed) in labels.into_iter().zip(place_labels(&wanted, area.0, &seams.0)) {
+        for ((label, placed), (_, fill)) in labels.into_iter().zip(place_labels(&wanted, area.0, &seams.0)).zip(&owners) {
             if let Some(placed) = placed {
+                // A label whose ink is for its region's fill but which runs onto a fill of
+                // the other lightness or off the map (a narrow region, a small map) stands
+                // on a patch of its region's colour, so it keeps its contrast.
+                let corners = [placed.left_top(), placed.right_top(), placed.left_bottom(), placed.right_bottom()];
+                if corners.iter().any(|&c| light_at(c) != Some(fill.is_light())) {
+                    painter.rect_filled(placed.expand(3.0), 4, fill.egui());
+                }
                 label.paint(&painter, placed.min);
             }
         }

@@ -31,9 +31,18 @@ pub struct Series<'a> {
     pub points: &'a [(Period, Option<f64>)],
     /// The forecast that continues the line past its last point (may be empty).
     pub fan: &'a [ForecastPoint],
+    /// For published figures, each point's citation: such a series is drawn as marked
+    /// points joined by a dashed line, and the tooltip cites the hovered one. Empty for
+    /// the project's own measures.
+    pub citations: &'a [Option<String>],
 }
 
 impl Series<'_> {
+    /// Whether the series is of published figures (drawn marked, cited on hover).
+    pub fn is_published(&self) -> bool {
+        !self.citations.is_empty()
+    }
+
     /// The period at x index `i`: an observed point's, then a forecast month's.
     fn period(&self, i: usize) -> Option<Period> {
         self.points.get(i).map(|p| p.0).or_else(|| self.fan.get(i.checked_sub(self.points.len())?).map(|f| f.period))
@@ -202,6 +211,22 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineCh
             let path: Vec<egui::Pos2> = steps.iter().map(|step| egui::pos2(x_of(step.0), y_of(step.1))).collect();
             painter.extend(egui::Shape::dashed_line(&path, egui::Stroke::new(2.0, color), 6.0, 4.0));
         }
+        if s.is_published() {
+            // Published figures come when they are published: a dashed line joins them
+            // across the months between, and each is marked.
+            let marks: Vec<egui::Pos2> =
+                s.points.iter().enumerate().filter_map(|(i, (_, v))| v.map(|v| egui::pos2(x_of(i), y_of(v)))).collect();
+            if marks.len() >= 2 {
+                painter.extend(egui::Shape::dashed_line(&marks, egui::Stroke::new(1.5, color), 5.0, 4.0));
+            }
+            let size = sizes.axis * 0.32;
+            for at in marks {
+                let diamond =
+                    vec![at + egui::vec2(0.0, -size), at + egui::vec2(size, 0.0), at + egui::vec2(0.0, size), at + egui::vec2(-size, 0.0)];
+                painter.add(egui::Shape::convex_polygon(diamond, color, egui::Stroke::new(1.0, theme.panel.egui())));
+            }
+            continue;
+        }
         // A gap (missing or suppressed month) breaks the line rather than bridging it.
         let mut run: Vec<egui::Pos2> = Vec::new();
         for (i, (_, v)) in s.points.iter().enumerate() {
@@ -236,6 +261,9 @@ pub fn lines(ui: &mut egui::Ui, theme: &Theme, sizes: &TypeScale, chart: &LineCh
                     None => format!("{}：{}", s.name, s.points.get(i).and_then(|p| p.1).map_or("—".to_string(), format)),
                 };
                 ui.label(text);
+                if let Some(citation) = s.citations.get(i).and_then(Option::as_deref) {
+                    ui.label(egui::RichText::new(citation).small().color(theme.text_muted.egui()));
+                }
             }
         });
     }

@@ -88,7 +88,7 @@ fn prepare_contents(
     let mut headlines = Vec::new();
     let mut notes = Vec::new();
     for hero in scene.wall.hero.iter().filter(|_| wall) {
-        let Some(headline) = figures::headline(cube, hero, view.region, view.month, category) else { continue };
+        let Some(headline) = figures::headline(cube, hero, view.region, view.month, category, view.lang) else { continue };
         notes.push(figures::footnotes(&headline, hero, view.month, &cube.rules, view.lang));
         headlines.push(headline);
     }

@@ -157,6 +157,8 @@ pub fn figure_at(cube: &Cube, def: &'static MeasureDef, region: Adcode, period: 
 pub struct Headline {
     pub figure: Figure,
     pub progress: Option<Progress>,
+    /// The latest figure published beside it, where there is one.
+    pub published: Option<PublishedFigure>,
 }
 
 /// Progress towards a yearly target against the calendar (时间进度), both in percent.
@@ -189,6 +191,10 @@ pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, rules: &Measur
     // hidden value has nothing to qualify.
     if let (Some(gaps), Lookup::Value(_)) = (&f.gaps, f.value) {
         notes.push(gaps.describe(lang));
+    }
+    // A published figure beside it is another measure: said apart, with its source.
+    if let Some(published) = &headline.published {
+        notes.push(published.sentence(lang));
     }
     let expected = if hero.year_to_date { month.year_to_date() } else { f.measure.period_at(month) };
     if f.period != expected {
@@ -227,7 +233,7 @@ pub fn footnote_mark(n: usize) -> char {
     char::from_u32(0x2460 + n.min(19) as u32).unwrap_or('*')
 }
 
-pub fn headline(cube: &Cube, hero: &Hero, region: Adcode, month: Period, category: Option<&str>) -> Option<Headline> {
+pub fn headline(cube: &Cube, hero: &Hero, region: Adcode, month: Period, category: Option<&str>, lang: Lang) -> Option<Headline> {
     let def = catalogue::measure(&hero.measure)?;
     let figure = if hero.year_to_date {
         figure_at(cube, def, region, month.year_to_date(), category)
@@ -240,7 +246,8 @@ pub fn headline(cube: &Cube, hero: &Hero, region: Adcode, month: Period, categor
         let done = cube.get(measure, region, period, TOTAL).value()?;
         Some(Progress { done, pace: period.share_of_year() })
     });
-    Some(Headline { figure, progress })
+    let published = published_figure(cube, &hero.measure, region, figure.period, lang);
+    Some(Headline { figure, progress, published })
 }
 
 /// The last `months` months up to `month` (quarters for quarterly measures), oldest first,
@@ -260,6 +267,102 @@ pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: 
     }
     periods.reverse();
     periods.into_iter().map(|p| (p, cube.get(measure, region, p, dim).value())).collect()
+}
+
+/// A series of published figures drawn beside one of the project's measures
+/// (`Aggregation::Published::beside`).
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub measure: &'static MeasureDef,
+    /// Where the figures are for: the view's region, or the country as a reference.
+    pub region: Adcode,
+    /// The official measure's name, "全国" before it for the country's figures.
+    pub name: String,
+    /// At the chart's periods, in the unit of the measure it stands beside.
+    pub points: Vec<(Period, Option<f64>)>,
+    /// Each point's citation (publisher, document, date).
+    pub citations: Vec<Option<String>>,
+}
+
+/// The published figures to draw beside `measure` at `periods`: for each official measure
+/// that stands beside it, the region's own figures where the cube has any, else the
+/// country's; none where no period has a figure.
+pub fn published_beside(cube: &Cube, measure: &str, region: Adcode, periods: &[Period], lang: Lang) -> Vec<Published> {
+    catalogue::published_beside(measure)
+        .filter_map(|(def, scale)| {
+            let has_figures = |at: Adcode| cube.citations.iter().any(|c| c.measure == def.id && c.region == at);
+            let at = [region, szjy_model::region::NATIONAL].into_iter().find(|&at| has_figures(at))?;
+            let points: Vec<(Period, Option<f64>)> =
+                periods.iter().map(|&p| (p, cube.get(def.id, at, p, TOTAL).value().map(|v| v * scale))).collect();
+            if points.iter().all(|(_, v)| v.is_none()) {
+                return None;
+            }
+            let cited: Vec<_> = periods.iter().map(|&p| cube.citation(def.id, at, p)).collect();
+            let citations = cited.iter().map(|c| c.map(|c| c.describe(lang))).collect();
+            // One publisher for every figure shown is named in the legend.
+            let mut publishers = cited.iter().flatten().map(|c| c.publisher.as_str());
+            let first = publishers.next();
+            let publisher = first.filter(|first| publishers.all(|p| p == *first));
+            let name = published_name(def, at, lang);
+            let name = match publisher {
+                Some(publisher) => lang.pick(format!("{name}（{publisher}）"), format!("{name} ({publisher})")),
+                None => name,
+            };
+            Some(Published { measure: def, region: at, name, points, citations })
+        })
+        .collect()
+}
+
+/// An official measure's name for figures of `region`: "全国…" for the country's.
+fn published_name(def: &MeasureDef, region: Adcode, lang: Lang) -> String {
+    if region == szjy_model::region::NATIONAL {
+        let country = szjy_model::region::national_name(lang);
+        lang.pick(format!("{country}{}", def.name(lang)), format!("{country}: {}", def.name(lang)))
+    } else {
+        def.name(lang).to_string()
+    }
+}
+
+/// The latest figure published beside a headline, which a wall says in a footnote
+/// (nobody there can hover a chart).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishedFigure {
+    /// The official measure's name, "全国…" for the country's figure.
+    pub name: String,
+    /// Formatted in its unit: "5.1%".
+    pub value: String,
+    pub period: Period,
+    pub publisher: String,
+}
+
+impl PublishedFigure {
+    /// "全国城镇调查失业率最新发布为5.1%（2025年12月，国家统计局）".
+    pub fn sentence(&self, lang: Lang) -> String {
+        let (name, value, period, publisher) = (&self.name, &self.value, self.period.label(lang), &self.publisher);
+        lang.pick(
+            format!("{name}最新发布为{value}（{period}，{publisher}）"),
+            format!("{name}, latest published: {value} ({period}, {publisher})"),
+        )
+    }
+}
+
+/// The figure published beside `measure` for a headline of `period`: for a month, the
+/// newest monthly figure within [`szjy_model::interpret::PUBLISHED_MONTHS_BACK`] months
+/// (publishers release later than registers close); for a quarter, a year or a
+/// year-to-date, the figure for that very period (1–9月 is no figure for 1–12月). The
+/// region's own, else the country's.
+pub fn published_figure(cube: &Cube, measure: &str, region: Adcode, period: Period, lang: Lang) -> Option<PublishedFigure> {
+    let month = Period::month(period.year(), period.last_month());
+    let back = if period.kind() == PeriodKind::Month { szjy_model::interpret::PUBLISHED_MONTHS_BACK } else { 0 };
+    catalogue::published_beside(measure).find_map(|(def, _)| {
+        let (citation, value) = cube.latest_published(def.id, region, month, period.kind(), back)?;
+        (period.kind() == PeriodKind::Month || citation.period == period).then(|| PublishedFigure {
+            name: published_name(def, citation.region, lang),
+            value: szjy_model::interpret::format_value(def.id, value, lang),
+            period: citation.period,
+            publisher: citation.publisher.clone(),
+        })
+    })
 }
 
 /// One bar of a ranking.
@@ -522,12 +625,12 @@ mod tests {
         c.insert("new_urban_jobs_progress", JINAN, Period::YearToDate { year: 2025, month: 6 }, TOTAL, 55.0, 0);
         let hero =
             Hero { measure: "new_urban_jobs".into(), year_to_date: true, progress: Some("new_urban_jobs_progress".into()), define: false };
-        let h = headline(&c, &hero, JINAN, Period::month(2025, 6), None).unwrap();
+        let h = headline(&c, &hero, JINAN, Period::month(2025, 6), None, Lang::Zh).unwrap();
         assert_eq!((h.figure.value, h.figure.period), (Lookup::Value(600.0), Period::YearToDate { year: 2025, month: 6 }));
         assert_eq!(h.progress, Some(Progress { done: 55.0, pace: 50.0 }));
         // Without a target: no progress, the month's value.
         let month = Hero { measure: "new_urban_jobs".into(), year_to_date: false, progress: None, define: false };
-        let h = headline(&c, &month, JINAN, Period::month(2025, 6), None).unwrap();
+        let h = headline(&c, &month, JINAN, Period::month(2025, 6), None, Lang::Zh).unwrap();
         assert_eq!((h.figure.value, h.progress), (Lookup::Value(120.0), None));
         assert!(footnotes(&h, &month, Period::month(2025, 6), &c.rules, Lang::Zh).is_empty(), "nothing to say");
     }
@@ -551,7 +654,7 @@ mod tests {
         c.cells.last_mut().unwrap().value = None;
         let june = Period::month(2025, 6);
         let hidden = Hero { measure: "registered_unemployed".into(), year_to_date: false, progress: None, define: true };
-        let h = headline(&c, &hidden, JINAN, june, None).unwrap();
+        let h = headline(&c, &hidden, JINAN, june, None, Lang::Zh).unwrap();
         let notes = footnotes(&h, &hidden, june, &c.rules, Lang::Zh);
         let def = catalogue::measure("registered_unemployed").unwrap();
         assert_eq!(
@@ -563,7 +666,7 @@ mod tests {
         );
         // Zone pass rates are yearly: with no 2025 standing the wall shows 2024's and says so.
         let zones = Hero { measure: "zone_pass_rate".into(), year_to_date: false, progress: None, define: false };
-        let h = headline(&c, &zones, JINAN, june, None).unwrap();
+        let h = headline(&c, &zones, JINAN, june, None, Lang::Zh).unwrap();
         assert_eq!(h.figure.period, Period::Year { year: 2024 });
         let name = catalogue::measure("zone_pass_rate").unwrap().name_en;
         assert_eq!(footnotes(&h, &zones, june, &c.rules, Lang::En), vec![format!("{name}: none yet for 2025; showing 2024.")]);
@@ -642,6 +745,7 @@ mod tests {
             unreadable: 0,
             missing: vec![],
             quarantined_in: vec![JINAN, 370102],
+            silent: vec![],
         }];
         assert!(szjy_model::completeness::flag_incomplete(&mut c) > 0);
         let (_, bars) =
@@ -675,5 +779,52 @@ mod tests {
     fn trends_run_oldest_first_with_gaps() {
         let t = trend(&cube(), "new_urban_jobs", JINAN, Period::month(2025, 6), 3, None);
         assert_eq!(t, vec![(Period::month(2025, 4), None), (Period::month(2025, 5), Some(100.0)), (Period::month(2025, 6), Some(120.0))]);
+    }
+
+    fn cite(c: &mut Cube, measure: &str, region: Adcode, period: Period, value: f64) {
+        c.insert(measure, region, period, TOTAL, value, flags::OFFICIAL);
+        c.citations.push(szjy_model::cube::Citation {
+            measure: measure.into(),
+            region,
+            period,
+            publisher: "国家统计局".into(),
+            document: "月度国民经济运行情况".into(),
+            published: NaiveDate::from_ymd_opt(2025, 7, 15).unwrap(),
+            url: None,
+            note: None,
+        });
+    }
+
+    #[test]
+    fn published_figures_stand_beside_their_measure_the_regions_own_first() {
+        let mut c = cube();
+        let national = szjy_model::region::NATIONAL;
+        cite(&mut c, "surveyed_unemployment_rate", national, Period::month(2025, 6), 5.0);
+        cite(&mut c, "official_new_urban_jobs", JINAN, Period::Year { year: 2024 }, 17.4);
+        cite(&mut c, "official_new_urban_jobs", national, Period::Year { year: 2024 }, 1256.0);
+        let months = [Period::month(2025, 5), Period::month(2025, 6)];
+        // Jinan has no surveyed rate of its own: the country's stands beside as a reference.
+        let rate = published_beside(&c, "registered_unemployment_rate", JINAN, &months, Lang::Zh);
+        assert_eq!(rate.len(), 1);
+        assert_eq!((rate[0].region, rate[0].name.as_str()), (national, "全国城镇调查失业率（国家统计局）"));
+        assert_eq!(rate[0].points, vec![(months[0], None), (months[1], Some(5.0))]);
+        assert_eq!(rate[0].citations[0], None);
+        assert!(rate[0].citations[1].as_deref().is_some_and(|c| c.contains("国家统计局") && c.contains("2025-07-15")));
+        // Jinan's own new-jobs figure wins over the country's, in persons (万人 × 10 000).
+        let jobs = published_beside(&c, "new_urban_jobs", JINAN, &[Period::Year { year: 2024 }], Lang::Zh);
+        assert_eq!(jobs[0].region, JINAN);
+        assert!(jobs[0].points[0].1.is_some_and(|v| (v - 174_000.0).abs() < 1e-6), "{:?}", jobs[0].points);
+        // A headline's footnote: the latest monthly figure within a year of the month.
+        let figure = published_figure(&c, "registered_unemployment_rate", JINAN, Period::month(2026, 5), Lang::Zh).expect("a figure");
+        assert_eq!(figure.sentence(Lang::Zh), "全国城镇调查失业率最新发布为5.0%（2025年6月，国家统计局）");
+        assert_eq!(published_figure(&c, "registered_unemployment_rate", JINAN, Period::month(2026, 7), Lang::Zh), None, "13 months on");
+        // A yearly or year-to-date headline takes the figure of its own period only.
+        assert_eq!(published_figure(&c, "new_urban_jobs", JINAN, Period::YearToDate { year: 2025, month: 6 }, Lang::Zh), None);
+        let year = published_figure(&c, "new_urban_jobs", JINAN, Period::Year { year: 2024 }, Lang::Zh).expect("Jinan's 2024");
+        assert_eq!((year.name.as_str(), year.value.as_str()), ("城镇新增就业（官方发布）", "17.4万人"));
+        assert_eq!(published_figure(&c, "new_urban_jobs", JINAN, Period::Year { year: 2025 }, Lang::Zh), None);
+        // Periods without a figure draw nothing.
+        assert!(published_beside(&c, "registered_unemployment_rate", JINAN, &[Period::month(2023, 1)], Lang::Zh).is_empty());
+        assert!(published_beside(&c, "vacancies", JINAN, &months, Lang::Zh).is_empty());
     }
 }

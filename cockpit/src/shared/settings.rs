@@ -40,6 +40,8 @@ pub struct Settings {
     pub analyst_open: bool,
     /// Open the 数据来源 window at start (desktop mode).
     pub sources_open: bool,
+    /// Open the 报送情况 window at start (desktop mode).
+    pub submissions_open: bool,
     /// Run the frame-time and memory benchmark for this many seconds, then exit.
     pub bench_seconds: Option<f32>,
     /// Switch topics this many times (one per frame), print counts, exit.
@@ -80,6 +82,7 @@ impl Settings {
             captures: Vec::new(),
             analyst_open: false,
             sources_open: false,
+            submissions_open: false,
             bench_seconds: None,
             soak_switches: None,
             started: bevy::platform::time::Instant::now(),

@@ -7,6 +7,7 @@
 pub mod employment;
 pub mod enterprise;
 pub mod macro_mobile;
+pub mod official;
 pub mod policy;
 pub mod shortage;
 pub mod subsidy;

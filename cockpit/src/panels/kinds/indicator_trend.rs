@@ -93,7 +93,7 @@ fn show_indicator_trend(ui: &mut egui::Ui, cx: &PanelContext, trend: Option<&Ind
             label: format!("{} {}", szjy_model::interpret::level_word(*level, lang), with_unit(&value.to_string(), &trend.unit, lang)),
         })
         .collect();
-    let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[] }];
+    let series = [chart::Series { name: &trend.name, points: &trend.points, fan: &[], citations: &[] }];
     let height = ui.available_height();
     let unit = if trend.unit.is_empty() { String::new() } else { format!("{}{}", text(lang, "unit"), trend.unit) };
     let chart = chart::LineChart {

@@ -195,8 +195,8 @@ fn group_trends(ui: &mut egui::Ui, cx: &PanelContext, evaluation: Option<&Policy
     let treated: Vec<(Period, Option<f64>)> = e.trends.iter().map(|t| (t.month, t.treated)).collect();
     let comparison: Vec<(Period, Option<f64>)> = e.trends.iter().map(|t| (t.month, t.comparison)).collect();
     let series = [
-        chart::Series { name: text(lang, "treated_counties"), points: &treated, fan: &[] },
-        chart::Series { name: text(lang, "comparison_counties"), points: &comparison, fan: &[] },
+        chart::Series { name: text(lang, "treated_counties"), points: &treated, fan: &[], citations: &[] },
+        chart::Series { name: text(lang, "comparison_counties"), points: &comparison, fan: &[], citations: &[] },
     ];
     ui.horizontal_wrapped(|ui| {
         ui.style_mut().text_styles.insert(egui::TextStyle::Body, egui::FontId::proportional(cx.sizes.small));

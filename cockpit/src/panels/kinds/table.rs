@@ -151,6 +151,7 @@ mod tests {
             unreadable: 0,
             missing: vec![],
             quarantined_in: vec![370100, 370102],
+            silent: vec![],
         }];
         szjy_model::completeness::flag_incomplete(&mut cube);
         let table = prepare(&cube, &super::super::view_at(PROVINCE, june), &["new_urban_jobs".to_string()]);

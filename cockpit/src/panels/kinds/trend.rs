@@ -27,6 +27,8 @@ struct TrendSeries {
     /// The cube's forecast after the last point: only when the view is at the cube's
     /// latest month and shows totals (forecasts are of totals, made at that month).
     fan: Vec<ForecastPoint>,
+    /// Published figures: each point's citation (empty for the project's own measures).
+    citations: Vec<Option<String>>,
 }
 
 pub fn prepare(cube: &Cube, view: &View, measures: &[String], months: u32) -> Trend {
@@ -45,9 +47,21 @@ pub fn prepare(cube: &Cube, view: &View, measures: &[String], months: u32) -> Tr
             } else {
                 Vec::new()
             };
-            Some(TrendSeries { name: filtered_name(def, category, lang), points, fan })
+            Some(TrendSeries { name: filtered_name(def, category, lang), points, fan, citations: Vec::new() })
         })
         .collect();
+    // Published figures stand beside the totals they compare with (they have no breakdown).
+    let periods: Vec<Period> = series.first().map(|s| s.points.iter().map(|p| p.0).collect()).unwrap_or_default();
+    let published: Vec<TrendSeries> = if category.is_some() {
+        Vec::new()
+    } else {
+        measures
+            .iter()
+            .flat_map(|m| figures::published_beside(cube, m, view.region, &periods, lang))
+            .map(|p| TrendSeries { name: p.name, points: p.points, fan: Vec::new(), citations: p.citations })
+            .collect()
+    };
+    let series: Vec<TrendSeries> = series.into_iter().chain(published).collect();
     let last = series.first().and_then(|s| s.points.last()).map(|(p, _)| *p);
     let provenance = szjy_model::catalogue::measure(&measures[0]).zip(last).map(|(def, last)| provenance(def, &cube.rules, last, lang));
     Trend { measure: measures[0].clone(), series, provenance }
@@ -57,7 +71,7 @@ impl PanelBody for Trend {
     fn show(&self, ui: &mut egui::Ui, cx: &PanelContext) {
         let lang = cx.lang();
         let series: Vec<chart::Series> =
-            self.series.iter().map(|s| chart::Series { name: &s.name, points: &s.points, fan: &s.fan }).collect();
+            self.series.iter().map(|s| chart::Series { name: &s.name, points: &s.points, fan: &s.fan, citations: &s.citations }).collect();
         let legend = legend_row(ui, cx, &series);
         if let Some(provenance) = &self.provenance {
             legend.on_hover_text(provenance);
@@ -87,7 +101,9 @@ fn legend_row(ui: &mut egui::Ui, cx: &PanelContext, series: &[chart::Series]) ->
         ui.style_mut().text_styles.insert(egui::TextStyle::Body, egui::FontId::proportional(cx.sizes.small));
         for (k, s) in series.iter().enumerate() {
             let color = cx.theme.series[k % cx.theme.series.len()].egui();
-            legend_item(ui, cx, egui::vec2(14.0, 3.0), color, s.name.to_string());
+            // A published series is drawn as marked points; its swatch is a mark too.
+            let swatch = if s.is_published() { egui::vec2(8.0, 8.0) } else { egui::vec2(14.0, 3.0) };
+            legend_item(ui, cx, swatch, color, s.name.to_string());
         }
         if series.iter().any(|s| !s.fan.is_empty()) {
             legend_item(
