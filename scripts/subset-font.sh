@@ -5,7 +5,8 @@
 # the 通用规范汉字表 (State Council, 2013: the standard list for names of people and places,
 # with 1,467 characters GB2312 lacks, 273 of them outside the basic CJK block, such as 䶮 and
 # 𬌗; assets/fonts/tongyong-guifan-hanzi.txt), so the cockpit ships ~4 MB instead of ~16 MB
-# and renders every name a register can hold without tofu.
+# and renders every name written in the standard list without tofu (rarer GBK characters,
+# such as 頔, are not in it).
 # Needs Debian's fonts-noto-cjk (the source face) and fonttools from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."

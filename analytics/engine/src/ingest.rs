@@ -968,7 +968,7 @@ pub fn load(
     // A source fed only by batches (database pulls, uploads) needs no base files.
     let mut files = match source_files(dir, schema) {
         Err(IngestError::Missing { .. }) if !batch_files.is_empty() => Vec::new(),
-        Err(IngestError::Missing { .. }) if schema.optional() => return Ok(nothing_staged(schema)),
+        Err(IngestError::Missing { .. }) if schema.optional => return Ok(nothing_staged(schema)),
         listed => listed?,
     };
     for path in ignored_files(dir, schema) {

@@ -177,6 +177,8 @@ fn bounded_range<R: std::io::Read + std::io::Seek>(xlsx: &mut calamine::Xlsx<R>,
     let mut reader = xlsx.worksheet_cells_reader(name).map_err(failed)?;
     let mut cells = Vec::new();
     let (mut first, mut last) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+    // Checked as the cells come, so a sheet that spans too much is refused before its
+    // cells fill memory either.
     while let Some(cell) = reader.next_cell().map_err(failed)? {
         let value = Data::from(cell.get_value().clone());
         if matches!(value, Data::Empty) {
@@ -185,16 +187,16 @@ fn bounded_range<R: std::io::Read + std::io::Seek>(xlsx: &mut calamine::Xlsx<R>,
         let (row, column) = cell.get_position();
         first = (first.0.min(row), first.1.min(column));
         last = (last.0.max(row), last.1.max(column));
+        let spanned = (last.0 - first.0 + 1) as u64 * (last.1 - first.1 + 1) as u64;
+        if spanned > MAX_SHEET_CELLS {
+            let at = |(row, column): (u32, u32)| format!("{}{}", column_letters(column as usize), row + 1);
+            return Err(format!(
+                "sheet “{name}”: its cells reach from {} to {} ({spanned} cells), more than a return may span ({MAX_SHEET_CELLS}); delete what lies beyond the table (a stray value far to the right or below it) and send it again",
+                at(first),
+                at(last)
+            ));
+        }
         cells.push(calamine::Cell::new((row, column), value));
-    }
-    let spanned = if cells.is_empty() { 0 } else { (last.0 - first.0 + 1) as u64 * (last.1 - first.1 + 1) as u64 };
-    if spanned > MAX_SHEET_CELLS {
-        let at = |(row, column): (u32, u32)| format!("{}{}", column_letters(column as usize), row + 1);
-        return Err(format!(
-            "sheet “{name}”: its cells reach from {} to {} ({spanned} cells), more than a return may span ({MAX_SHEET_CELLS}); delete what lies beyond the table (a stray value far to the right or below it) and send it again",
-            at(first),
-            at(last)
-        ));
     }
     Ok(calamine::Range::from_sparse(cells))
 }
@@ -368,6 +370,9 @@ fn value_for(schema: &SourceSchema, column: &str, data: &Data, tree: &RegionTree
             "field {column}: a code of 16 or more digits typed as a number keeps only its first 15; format the column as text and type it again"
         ));
     }
+    if matches!(def.rule, Rule::PeriodKey) {
+        return period_cell(data, column).map(Some);
+    }
     let text = match (def.ty, data) {
         (ColumnType::Date, Data::DateTime(d)) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_else(|| cell_text(data)),
         (ColumnType::Date, Data::Float(f)) => serial_date(*f).unwrap_or_else(|| number_text(*f)),
@@ -386,7 +391,6 @@ fn value_for(schema: &SourceSchema, column: &str, data: &Data, tree: &RegionTree
         Rule::City => region_code(&text, Some(Level::City), tree, column)?,
         Rule::Region => region_code(&text, None, tree, column)?,
         Rule::Quarter => quarter_text(&text).unwrap_or(text),
-        Rule::PeriodKey => period_text(&text).unwrap_or(text),
         _ => text,
     };
     Ok((!text.is_empty()).then_some(text))
@@ -469,6 +473,35 @@ fn quarter_text(s: &str) -> Option<String> {
     Some(format!("{year}Q{quarter}"))
 }
 
+/// A period cell as the cube keys it. Excel turns a typed "2025-06" or "2025年6月" into
+/// a date cell: it is that month. A number is a year only when whole: 2025.10 would be
+/// read as 2025.1, so a fraction is refused.
+fn period_cell(data: &Data, column: &str) -> Result<String, String> {
+    let number_refused = || {
+        format!(
+            "field {column}: a period typed as a number ({}) is ambiguous; type it as text, e.g. 2025-10 or 2025年10月",
+            number_text_of(data)
+        )
+    };
+    match data {
+        Data::DateTime(d) => Ok(d.as_datetime().map_or_else(|| cell_text(data), |t| t.format("%Y-%m").to_string())),
+        Data::Float(f) if f.fract() != 0.0 => Err(number_refused()),
+        Data::Float(f) => Ok(number_text(*f)),
+        Data::Int(i) => Ok(i.to_string()),
+        _ => {
+            let text = cell_text(data);
+            Ok(period_text(&text).unwrap_or(text))
+        }
+    }
+}
+
+fn number_text_of(data: &Data) -> String {
+    match data {
+        Data::Float(f) => f.to_string(),
+        other => cell_text(other),
+    }
+}
+
 /// A period as the cube keys it, from a clerk's forms: 2025年6月 or 2025.6 (a month),
 /// 2025年第二季度 (a quarter), 2025年 or 2025年度 (a year), 2025年1-6月 or 2025年1—6月
 /// (year to date); `None` when it is none of these (the key itself passes through).
@@ -479,14 +512,18 @@ fn period_text(s: &str) -> Option<String> {
     }
     let number = |p: &str| -> Option<u32> { p.chars().all(|c| c.is_ascii_digit()).then(|| p.parse().ok()).flatten() };
     let (year, rest) = s.split_once(['年', '-', '/', '.']).unwrap_or((s.as_str(), ""));
-    let year = number(year).filter(|y| (1990..=2100).contains(y))?;
-    let rest = rest.trim_end_matches("累计").trim_end_matches(['月', '度']);
+    let year = number(year).filter(|y| (2000..=2099).contains(y))?;
+    // A span of months is written with 月 (1-6月, 1月至6月); 2025-01-06 is a day.
+    let span = s.contains('月');
+    let rest = rest.trim_end_matches("累计").trim_end_matches(['份', '月', '度']);
     if rest.is_empty() {
         return Some(year.to_string());
     }
     let month = |m: u32| (1..=12).contains(&m).then_some(m);
     match rest.split_once(['-', '—', '–', '~', '至']) {
-        Some((from, to)) if number(from.trim_end_matches('月')) == Some(1) => Some(format!("{year}-01..{:02}", month(number(to)?)?)),
+        Some((from, to)) if span && number(from.trim_end_matches('月')) == Some(1) => {
+            Some(format!("{year}-01..{:02}", month(number(to)?)?))
+        }
         Some(_) => None,
         None => Some(format!("{year}-{:02}", month(number(rest)?)?)),
     }
@@ -697,10 +734,11 @@ mod tests {
             ("2025年1-6月", "2025-01..06"),
             ("2025年1—6月累计", "2025-01..06"),
             ("2025年1月至11月", "2025-01..11"),
+            ("2025年6月份", "2025-06"),
         ] {
             assert_eq!(period_text(typed).as_deref(), Some(key), "{typed}");
         }
-        for odd in ["2025年13月", "2025年3-6月", "六月", "2025-01..06"] {
+        for odd in ["2025年13月", "2025年3-6月", "六月", "2025-01..06", "2025-01-06", "1025年"] {
             assert_eq!(period_text(odd), None, "{odd}");
         }
         assert_eq!(quarter_text("第一季度"), None, "no year, and no panic inside a character");

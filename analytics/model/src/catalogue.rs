@@ -32,8 +32,10 @@ pub enum Aggregation {
     /// `official_series`): never computed, rolled up or estimated, so a cell exists only
     /// where a figure was published, flagged `OFFICIAL` with its citation in the cube.
     /// `beside` is the project's measure it is drawn beside, and `scale` turns the
-    /// published figure into that measure's unit (万人 → 人: 10 000).
-    Published { beside: &'static str, scale: f64 },
+    /// published figure into that measure's unit (万人 → 人: 10 000). `reference`: a region
+    /// without figures of its own is shown those of the nearest region above it that has
+    /// some, or the country's (a rate is a reference for a part; a total is not).
+    Published { beside: &'static str, scale: f64, reference: bool },
 }
 
 /// Whether larger values are good news; colours and interpretation use it.
@@ -285,7 +287,7 @@ pub static MEASURES: &[MeasureDef] = &[
         basis: Basis::Proxy { tag: words("平台口径", "platform"), of: words("人社部市场供求分析的求人倍率", "MOHRSS's vacancy-to-seeker ratio"), differs: words("由本平台的需求人数和求职人数计算；季度、年度为各月需求人数之和 ÷ 求职人数之和", "from the platform's vacancies and seekers; a quarter or year is the sum of its months' vacancies ÷ the sum of their seekers") },
         sources: &["job_postings", "job_seekers"]),
     measure!("official_demand_supply_ratio", "求人倍率（官方发布）", "Vacancy-to-seeker ratio (published)", "", "", SupplyDemand, City,
-        Quarter, Published { beside: "demand_supply_ratio", scale: 1.0 }, Neutral, Open, dims: &[], ytd: false, decimals: 2,
+        Quarter, Published { beside: "demand_supply_ratio", scale: 1.0, reference: true }, Neutral, Open, dims: &[], ytd: false, decimals: 2,
         def_zh: "公共就业服务机构登记的需求人数 ÷ 求职人数，人社部门季度人力资源市场供求分析的发布数",
         def_en: "Vacancies ÷ job seekers registered at public employment services, as published in the HRSS departments' quarterly market analysis",
         lineage: "官方发布数据",
@@ -389,14 +391,14 @@ pub static MEASURES: &[MeasureDef] = &[
         basis: Basis::Own { method: words("参保就业人数＋登记失业人数，登记失业率的分母", "insured employed + registered unemployed, the rate's denominator") },
         sources: &["unemployment_registrations", "social_insurance"]),
     measure!("surveyed_unemployment_rate", "城镇调查失业率", "Surveyed urban unemployment rate", "%", "%", Employment, City, Month,
-        Published { beside: "registered_unemployment_rate", scale: 1.0 }, LowerIsBetter, Open, dims: &[], ytd: false, decimals: 1,
+        Published { beside: "registered_unemployment_rate", scale: 1.0, reference: true }, LowerIsBetter, Open, dims: &[], ytd: false, decimals: 1,
         def_zh: "城镇调查失业人数 ÷（城镇调查就业人数＋城镇调查失业人数），由统计部门的劳动力调查按国际劳工组织的失业标准推算；登记数据不能算出，按发布数录入",
         def_en: "Surveyed urban unemployed ÷ (surveyed urban employed + unemployed), estimated by the statistics bureaus' labour-force survey on the ILO's definition of unemployment; registers cannot give it, so it is entered as published",
         lineage: "官方发布数据",
         basis: Basis::Official { source: words("国家统计局劳动力调查；发布机构、文件和日期随每个数附注", "the NBS labour-force survey; each figure's publisher, document and date travel with it") },
         sources: &["official_series"]),
     measure!("official_registered_unemployment_rate", "城镇登记失业率（官方发布）", "Registered unemployment rate (published)", "%", "%",
-        Employment, City, Year, Published { beside: "registered_unemployment_rate", scale: 1.0 }, LowerIsBetter, Open, dims: &[],
+        Employment, City, Year, Published { beside: "registered_unemployment_rate", scale: 1.0, reference: true }, LowerIsBetter, Open, dims: &[],
         ytd: false, decimals: 2,
         def_zh: "城镇登记失业人数 ÷（城镇从业人员＋城镇登记失业人数），人社部门发布的期末数",
         def_en: "Registered urban unemployed ÷ (urban employment + registered unemployed), the period-end figure the HRSS departments publish",
@@ -404,7 +406,7 @@ pub static MEASURES: &[MeasureDef] = &[
         basis: Basis::Official { source: PUBLISHED },
         sources: &["official_series"]),
     measure!("official_new_urban_jobs", "城镇新增就业（官方发布）", "New urban jobs (published)", "万人", "10k persons", Employment,
-        City, Year, Published { beside: "new_urban_jobs", scale: 10_000.0 }, HigherIsBetter, Open, dims: &[], ytd: true, decimals: 1,
+        City, Year, Published { beside: "new_urban_jobs", scale: 10_000.0, reference: false }, HigherIsBetter, Open, dims: &[], ytd: true, decimals: 1,
         def_zh: "城镇累计新就业人数减去自然减员人数，人社部门统计口径的发布数（全年或1–N月累计）",
         def_en: "People newly employed in towns minus natural attrition, as the HRSS departments publish it (the year, or year to date)",
         lineage: "官方发布数据",
@@ -700,13 +702,9 @@ pub fn measure(id: &str) -> Option<&'static MeasureDef> {
     MEASURES.iter().find(|m| m.id == id)
 }
 
-/// The official measures published beside `id` (`Aggregation::Published::beside`), each
-/// with the factor that turns its figures into `id`'s unit.
-pub fn published_beside(id: &str) -> impl Iterator<Item = (&'static MeasureDef, f64)> + '_ {
-    MEASURES.iter().filter_map(move |def| match def.aggregation {
-        Aggregation::Published { beside, scale } if beside == id => Some((def, scale)),
-        _ => None,
-    })
+/// The official measures published beside `id` (`Aggregation::Published::beside`).
+pub fn published_beside(id: &str) -> impl Iterator<Item = &'static MeasureDef> + '_ {
+    MEASURES.iter().filter(move |def| matches!(def.aggregation, Aggregation::Published { beside, .. } if beside == id))
 }
 
 #[cfg(test)]

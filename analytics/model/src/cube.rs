@@ -86,6 +86,12 @@ impl Cell {
     pub fn is_suppressed(&self) -> bool {
         self.flags & flags::ANY_SUPPRESSED != 0
     }
+
+    /// Whether the cell is of the data's own months: neither a forecast nor a published
+    /// figure (whose months may lie outside the data's).
+    pub fn is_observed(&self) -> bool {
+        self.flags & (flags::ESTIMATED | flags::OFFICIAL) == 0
+    }
 }
 
 /// Which audience a cube is for. (Externally tagged: the binary form cannot read
@@ -500,28 +506,6 @@ impl Cube {
     pub fn latest_month(&self) -> Period {
         use chrono::Datelike;
         Period::month(self.as_of.year(), self.as_of.month())
-    }
-
-    /// The latest figure of an official measure for a period of `kind` that ends within
-    /// the `months_back` months up to `month`: the region's own, else the country's, with
-    /// its citation.
-    pub fn latest_published(
-        &self,
-        measure: &str,
-        region: Adcode,
-        month: Period,
-        kind: PeriodKind,
-        months_back: i32,
-    ) -> Option<(&Citation, f64)> {
-        let end = |p: Period| Period::month(p.year(), p.last_month()).month_index();
-        let window = month.month_index() - months_back..=month.month_index();
-        [region, crate::region::NATIONAL].into_iter().find_map(|at| {
-            self.citations
-                .iter()
-                .filter(|c| c.measure == measure && c.region == at && c.period.kind() == kind && window.contains(&end(c.period)))
-                .max_by_key(|c| end(c.period))
-                .and_then(|c| Some((c, self.total(measure, at, c.period).value()?)))
-        })
     }
 
     /// The citation of an official cell.

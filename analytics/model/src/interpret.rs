@@ -6,7 +6,7 @@ use crate::catalogue::{self, Topic};
 use crate::cube::{Cube, Lookup};
 use crate::indicator::alerts_within;
 use crate::lang::Lang;
-use crate::period::{Period, PeriodKind};
+use crate::period::Period;
 use crate::region::{Adcode, Level, RegionTree};
 use crate::warning::{self, events};
 
@@ -219,19 +219,11 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
                 format!("That rate ranks {rank} of {of} {en_level}, lowest first."),
             );
         }
-        let surveyed = w.cube.latest_published("surveyed_unemployment_rate", w.region, month, PeriodKind::Month, PUBLISHED_MONTHS_BACK);
-        if let Some((citation, value)) = surveyed {
-            let (whose_zh, whose_en) = if citation.region == crate::region::NATIONAL { ("全国", "China's ") } else { ("", "The ") };
-            let (period, publisher) = (citation.period, &citation.publisher);
+        if let Some(published) = crate::published::figure_for(w.cube, "registered_unemployment_rate", w.region, month, w.lang) {
+            let sentence = published_sentence(&published, w.lang);
             w.say(
-                format!(
-                    "{whose_zh}城镇调查失业率最新发布为{value:.1}%（{}，{publisher}发布），为劳动力调查口径，与登记失业率不可直接比较。",
-                    period.label_zh()
-                ),
-                format!(
-                    "{whose_en}surveyed urban unemployment rate, latest published: {value:.1}% ({}, {publisher}); a labour-force survey figure, not comparable with the registered rate.",
-                    period.label_en()
-                ),
+                format!("{sentence}，为劳动力调查口径，与登记失业率不可直接比较。"),
+                format!("{sentence}; a labour-force survey figure, not comparable with the registered rate."),
             );
         }
     }
@@ -239,8 +231,16 @@ fn employment(w: &mut Writer, month: Period, ytd: Period) {
     outlook(w, month);
 }
 
-/// How far back a published monthly figure is quoted: older ones are not news.
-pub const PUBLISHED_MONTHS_BACK: i32 = 12;
+/// "全国城镇调查失业率最新发布为5.1%（2025年12月，国家统计局）": a published figure, its
+/// period and its publisher.
+pub fn published_sentence(figure: &crate::published::PublishedFigure, lang: Lang) -> String {
+    let value = format_value(figure.measure.id, figure.value, lang);
+    let (name, period, publisher) = (&figure.name, figure.period.label(lang), &figure.publisher);
+    lang.pick(
+        format!("{name}最新发布为{value}（{period}，{publisher}）"),
+        format!("{name}, latest published: {value} ({period}, {publisher})"),
+    )
+}
 
 /// The region's rank among its siblings (the province's cities, a city's counties) by a
 /// measure at a period, 1 for the best by the measure's direction, with how many had a

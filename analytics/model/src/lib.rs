@@ -8,7 +8,7 @@
 //!
 //! Modules from the bottom up: `lang`, `period`, `codes`, `robust` → `region`, `schema`,
 //! `rules` → `catalogue`, `reporting` → `alert` → `warning` → `cube` → `completeness`, `indicator`,
-//! `outlook`, `lifecycle`, `protocol`, `shortage_list`, `submissions` → `interpret`. Nothing imports a module above it.
+//! `outlook`, `lifecycle`, `protocol`, `published`, `shortage_list`, `submissions` → `interpret`. Nothing imports a module above it.
 
 pub mod alert;
 pub mod catalogue;
@@ -22,6 +22,7 @@ pub mod lifecycle;
 pub mod outlook;
 pub mod period;
 pub mod protocol;
+pub mod published;
 pub mod region;
 pub mod reporting;
 pub mod robust;

@@ -1,10 +1,10 @@
 //! 形势研判 as the cube carries it: for every region and each forecast measure, the next
-//! [`HORIZON`] months as estimated cells (flag [`flags::ESTIMATED`]), the point forecast
+//! [`HORIZON`] months as estimated cells (flag [`crate::cube::flags::ESTIMATED`]), the point forecast
 //! and the bounds of its 80 % and 95 % prediction intervals, one dimension key each
 //! ([`Band`]). The engine computes them (`szjy_engine::outlook`); clients read them back
 //! with [`read`].
 
-use crate::cube::{flags, Cube};
+use crate::cube::Cube;
 use crate::period::{Period, PeriodKind};
 use crate::region::Adcode;
 
@@ -54,12 +54,8 @@ pub struct ForecastPoint {
 
 /// The months with observed (not estimated) cells, ascending.
 pub fn observed_months(cube: &Cube) -> Vec<Period> {
-    let mut months: Vec<i32> = cube
-        .cells
-        .iter()
-        .filter(|c| c.period.kind() == PeriodKind::Month && c.flags & (flags::ESTIMATED | flags::OFFICIAL) == 0)
-        .map(|c| c.period.month_index())
-        .collect();
+    let mut months: Vec<i32> =
+        cube.cells.iter().filter(|c| c.period.kind() == PeriodKind::Month && c.is_observed()).map(|c| c.period.month_index()).collect();
     months.sort_unstable();
     months.dedup();
     months.into_iter().map(Period::from_month_index).collect()

@@ -118,8 +118,8 @@ impl Rule {
 }
 
 /// What a [`Rule::PeriodKey`] value looks like (a regular expression without anchors): a
-/// year, a quarter, a month or a year-to-date span, with months 01–12.
-pub const PERIOD_KEY_PATTERN: &str = r"\d{4}(Q[1-4]|-(0[1-9]|1[0-2])|-01\.\.(0[1-9]|1[0-2]))?";
+/// year of this century, a quarter, a month or a year-to-date span, with months 01–12.
+pub const PERIOD_KEY_PATTERN: &str = r"20\d{2}(Q[1-4]|-(0[1-9]|1[0-2])|-01\.\.(0[1-9]|1[0-2]))?";
 
 /// Dates outside this range are rejected as implausible.
 pub const DATE_RANGE: (&str, &str) = ("2015-01-01", "2030-12-31");
@@ -164,6 +164,9 @@ pub struct SourceSchema {
     pub partition_date: Option<&'static str>,
     /// Whether raw 18-digit ID numbers may arrive in `person_id` instead of `person_key`.
     pub has_person: bool,
+    /// Whether a data folder may lack the source: published figures are entered where
+    /// there are any, and the cube is complete without them.
+    pub optional: bool,
     /// The row identity: the columns that say which real-world row a row is. Within a
     /// file a second row with the same identity is quarantined as a duplicate; a later
     /// file (a batch, a re-pull) replaces the earlier rows it shares an identity with, so
@@ -198,6 +201,7 @@ pub const SERVICE_TRANSACTIONS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: true,
+    optional: false,
     // A log of services without a transaction number: two identical rows are two visits
     // (one person may be served twice a day). A batch sent twice is still caught whole,
     // by its content hash on the server.
@@ -222,6 +226,7 @@ pub const EMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: true,
+    optional: false,
     key: &["person_key", "date", "county"],
 };
 
@@ -243,6 +248,7 @@ pub const UNEMPLOYMENT_REGISTRATIONS: SourceSchema = SourceSchema {
     row_rules: &[RowRule::NotBefore { later: "end_date", earlier: "start_date" }],
     partition_date: Some("start_date"),
     has_person: true,
+    optional: false,
     key: &["person_key", "start_date", "county"],
 };
 
@@ -262,6 +268,7 @@ pub const SOCIAL_INSURANCE: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("month"),
     has_person: false,
+    optional: false,
     key: &["employer_id", "month"],
 };
 
@@ -283,6 +290,7 @@ pub const JOB_POSTINGS: SourceSchema = SourceSchema {
     row_rules: &[RowRule::NotBelow { upper: "wage_max", lower: "wage_min" }],
     partition_date: Some("date"),
     has_person: false,
+    optional: false,
     key: &["posting_id"],
 };
 
@@ -302,6 +310,7 @@ pub const JOB_SEEKERS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: true,
+    optional: false,
     key: &["person_key", "date", "county"],
 };
 
@@ -321,6 +330,7 @@ pub const MACRO_QUARTERLY: SourceSchema = SourceSchema {
     row_rules: &[RowRule::SumOf { total: "gdp", parts: &["va_primary", "va_secondary", "va_tertiary"] }],
     partition_date: None,
     has_person: false,
+    optional: false,
     key: &["quarter", "city"],
 };
 
@@ -336,6 +346,7 @@ pub const MOBILE_POPULATION: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("month"),
     has_person: false,
+    optional: false,
     key: &["month", "county"],
 };
 
@@ -351,6 +362,7 @@ pub const MOBILE_FLOWS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("month"),
     has_person: false,
+    optional: false,
     key: &["month", "origin_city", "dest_city"],
 };
 
@@ -366,6 +378,7 @@ pub const SUBSIDY_BUDGETS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    optional: false,
     key: &["year", "city", "subsidy_type"],
 };
 
@@ -383,6 +396,7 @@ pub const SUBSIDY_DISBURSEMENTS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: Some("date"),
     has_person: false,
+    optional: false,
     key: &["payment_id"],
 };
 
@@ -400,6 +414,7 @@ pub const SERVICE_ZONES: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    optional: false,
     key: &["zone_id"],
 };
 
@@ -414,6 +429,7 @@ pub const EMPLOYMENT_TARGETS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    optional: false,
     key: &["year", "city"],
 };
 
@@ -428,6 +444,7 @@ pub const POLICY_ROLLOUTS: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    optional: false,
     key: &["policy", "county"],
 };
 
@@ -448,6 +465,7 @@ pub const OFFICIAL_SERIES: SourceSchema = SourceSchema {
     row_rules: &[],
     partition_date: None,
     has_person: false,
+    optional: true,
     // A figure published again (a revision) replaces the earlier one.
     key: &["series", "region", "period"],
 };
@@ -478,12 +496,6 @@ pub fn source(name: &str) -> Option<&'static SourceSchema> {
 impl SourceSchema {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
-    }
-
-    /// Whether a data folder may lack the source: published figures are entered where
-    /// there are any, and the cube is complete without them.
-    pub fn optional(&self) -> bool {
-        self.name == OFFICIAL_SERIES.name
     }
 }
 
@@ -530,7 +542,7 @@ pub fn markdown() -> String {
         } else {
             out += &format!("One file: `{}/part-0.parquet`.\n\n", s.name);
         }
-        if s.optional() {
+        if s.optional {
             out += "Optional: a data folder without it builds without published figures (see `data/official/README.md` for the figures the project ships).\n\n";
         }
         out += "| column | type | required | allowed values | 含义 |\n|---|---|---|---|---|\n";

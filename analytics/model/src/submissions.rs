@@ -66,8 +66,10 @@ pub enum MonthState {
 }
 
 impl MonthSubmissions {
+    /// Late where a region that sends every month did not, or where nobody sent anything
+    /// (no region has no events for a whole month).
     pub fn state(&self, every_month: bool) -> MonthState {
-        match (self.silent.is_empty(), every_month) {
+        match (self.silent.is_empty(), every_month || self.reported == 0) {
             (true, _) => MonthState::Complete,
             (false, true) => MonthState::Late,
             (false, false) => MonthState::Quiet,
@@ -90,7 +92,8 @@ impl MonthSubmissions {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchOutcome {
     pub at: DateTime<Utc>,
-    /// `ingest` (an upload) or `pull`.
+    /// `ingest` (an upload), `pull`, or `refused` (turned away before validation: too
+    /// large, unreadable, sent before).
     pub action: String,
     pub batch: Option<String>,
     pub file: Option<String>,
@@ -99,6 +102,8 @@ pub struct BatchOutcome {
     pub quarantined: Option<u64>,
     /// Why it was refused; none for a batch that landed.
     pub error: Option<String>,
+    /// Landed, then taken out again by an administrator.
+    pub rolled_back: bool,
 }
 
 impl BatchOutcome {
@@ -179,9 +184,12 @@ mod tests {
         assert_eq!(june.due, NaiveDate::from_ymd_opt(2025, 7, 30).unwrap(), "30 days after 30 June");
         assert_eq!(june.silent_names(2, Lang::Zh), "历下区、市中区等3个");
         assert_eq!(mobile.months[0].state(true), MonthState::Complete);
-        // Event records: a county without registrations is quiet, not late.
+        // Event records: a county without registrations is quiet, not late; a month in
+        // which nobody sent any is late.
         let registrations = s.sources.iter().find(|s| s.source == "employment_registrations").unwrap();
         assert_eq!(registrations.months[0].state(registrations.every_month), MonthState::Quiet);
+        let nobody = MonthSubmissions { reported: 0, ..registrations.months[0].clone() };
+        assert_eq!(nobody.state(false), MonthState::Late);
         // Sources without months (undated ones) are not listed.
         assert!(s.sources.iter().all(|s| s.source != "service_zones"));
     }

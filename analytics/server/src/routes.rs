@@ -144,11 +144,13 @@ async fn submissions_state(State(server): State<Arc<Server>>, headers: HeaderMap
     server.tokens.authorize(&headers, Role::Analyst)?;
     let mut out = submissions::from_cube(&server.published().internal, ingest::day_of_ingest(&server)?);
     let entries = server.audit.entries()?;
+    let rolled_back: std::collections::HashSet<&str> =
+        entries.iter().filter(|e| e.action == "rollback" && e.error.is_none()).filter_map(|e| e.batch.as_deref()).collect();
     for source in out.sources.iter_mut() {
         source.batches = entries
             .iter()
             .rev()
-            .filter(|e| e.source.as_deref() == Some(source.source.as_str()) && matches!(e.action.as_str(), "ingest" | "pull"))
+            .filter(|e| e.source.as_deref() == Some(source.source.as_str()) && matches!(e.action.as_str(), "ingest" | "pull" | "refused"))
             .take(submissions::BATCHES_SHOWN)
             .map(|e| BatchOutcome {
                 at: e.at,
@@ -159,6 +161,7 @@ async fn submissions_state(State(server): State<Arc<Server>>, headers: HeaderMap
                 accepted: e.accepted,
                 quarantined: e.quarantined,
                 error: e.error.clone(),
+                rolled_back: e.batch.as_deref().is_some_and(|b| rolled_back.contains(b)),
             })
             .collect();
     }

@@ -38,10 +38,11 @@ fn published_figures_are_checked_like_any_return() {
         "surveyed_unemployment_rate,370000,2025-03,5.2,国家统计局,月报,2027-01-01,,", // 8 published later than today
         "surveyed_unemployment_rate,100000,2025-06,5.1,国家统计局,转载,2025-07-16,,", // 9 same figure twice
         "official_registered_unemployment_rate,370100,2020,2.03,济南市统计局,2020年统计公报,2021-04-02,,年末数", // 10 ok
+        "surveyed_unemployment_rate,370000,1025,5.0,国家统计局,公报,2025-02-28,,", // 11 a typed year
     ];
     std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
     let (rec, accepted) = stage(&path, &dir.join("quarantine"));
-    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (10, 3, 7), "{rec:?}");
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (11, 3, 8), "{rec:?}");
     assert!(rec.balances());
     assert_eq!(texts(&accepted, "period"), ["2025-01..06", "2020", "2025-06"]);
     let quarantine = std::fs::read_to_string(dir.join("quarantine/official_series.csv")).unwrap();
@@ -54,6 +55,7 @@ fn published_figures_are_checked_like_any_return() {
         (7, "field publisher: missing"),
         (8, "field published: '2027-01-01' is outside 2015-01-01–2030-12-31 or after the day of ingest 2026-12-04"),
         (9, "duplicate of row 1 (same series, region, period)"),
+        (11, "field period: '1025' is not a period"),
     ] {
         let line = quarantine
             .lines()
@@ -96,6 +98,8 @@ fn a_clerks_workbook_of_published_figures_reads_its_chinese_periods_and_names() 
         sheet.write_datetime_with_format(r, 6, ExcelDateTime::from_ymd(2025, 7, 15).unwrap(), &date).unwrap();
     }
     // 7: a quarter typed in a way no publisher writes it: quarantined, the cell named.
+    // 8: "2025-05" that Excel made a date cell: that month. 9: 2025.10 as a number:
+    // refused (it reads as 2025.1).
     sheet.write_string(6, 0, "surveyed_unemployment_rate").unwrap();
     sheet.write_string(6, 1, "全国").unwrap();
     sheet.write_string(6, 2, "2025年3-6月").unwrap();
@@ -103,16 +107,31 @@ fn a_clerks_workbook_of_published_figures_reads_its_chinese_periods_and_names() 
     sheet.write_string(6, 4, "国家统计局").unwrap();
     sheet.write_string(6, 5, "发布稿").unwrap();
     sheet.write_string(6, 6, "2025年7月15日").unwrap();
+    for (r, value) in [(7u32, None), (8, Some(2025.10))] {
+        sheet.write_string(r, 0, "surveyed_unemployment_rate").unwrap();
+        sheet.write_string(r, 1, "全国").unwrap();
+        match value {
+            None => sheet.write_datetime_with_format(r, 2, ExcelDateTime::from_ymd(2025, 5, 1).unwrap(), &date).unwrap(),
+            Some(n) => sheet.write_number(r, 2, n).unwrap(),
+        };
+        sheet.write_number(r, 3, 5.0).unwrap();
+        sheet.write_string(r, 4, "国家统计局").unwrap();
+        sheet.write_string(r, 5, "发布稿").unwrap();
+        sheet.write_string(r, 6, "2025-06-16").unwrap();
+    }
     workbook.save(&path).unwrap();
 
     let (rec, accepted) = stage(&path, &dir.join("quarantine"));
-    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (5, 4, 1), "{rec:?}");
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (7, 5, 2), "{rec:?}");
     assert_eq!(texts(&accepted, "series")[..2], ["official_new_urban_jobs", "official_new_urban_jobs"]);
-    assert_eq!(texts(&accepted, "region"), ["370000", "370100", "100000", "100000"]);
-    assert_eq!(texts(&accepted, "period"), ["2025-01..06", "2022", "2024Q3", "2025-06"]);
-    assert_eq!(texts(&accepted, "published"), ["2025-07-15"; 4]);
+    assert_eq!(texts(&accepted, "region"), ["370000", "370100", "100000", "100000", "100000"]);
+    assert_eq!(texts(&accepted, "period"), ["2025-01..06", "2022", "2024Q3", "2025-05", "2025-06"]);
     let quarantine = std::fs::read_to_string(dir.join("quarantine/official_series.csv")).unwrap();
     assert!(quarantine.contains("发布数.xlsx!官方发布数据!C7: field period: '2025年3-6月' is not a period"), "{quarantine}");
+    assert!(
+        quarantine.contains("发布数.xlsx!官方发布数据!C9: field period: a period typed as a number (2025.1) is ambiguous"),
+        "{quarantine}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -206,6 +206,11 @@ fn the_server_publishes_ingests_announces_and_rolls_back() {
     assert_eq!(v3.data_version, v1.data_version, "without the batch the cube is what it was");
     assert_eq!(announced.recv_timeout(Duration::from_secs(60)).unwrap().version, 3);
     assert_eq!(get("/api/versions").json::<Vec<u64>>().unwrap(), [3, 2], "the last two versions are kept");
+    // 报送情况 says the batch was taken out again.
+    let submissions: szjy_model::submissions::Submissions =
+        client.get(format!("{base}{}", szjy_model::protocol::SUBMISSIONS_ROUTE)).bearer_auth(ANALYST).send().unwrap().json().unwrap();
+    let registrations = submissions.sources.iter().find(|s| s.source == "employment_registrations").expect("registrations");
+    assert_eq!(registrations.batches.iter().map(|b| b.rolled_back).collect::<Vec<_>>(), [false, true]);
     // An analyst acknowledges, assigns and closes an alert of the current cube; without
     // a token only its status shows; a step that does not fit its state is refused.
     let current = Cube::from_json(&internal(Some(ANALYST)).bytes().unwrap(), "internal").unwrap();

@@ -400,6 +400,8 @@ fn submissions_window(
 ) -> Result {
     let _cost = crate::shared::profile::own_cost("submissions_window");
     if !state.submissions_open {
+        // Asked again when it opens: a refused upload changes no cube version.
+        state.submissions.asked_for = None;
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use bevy_egui::egui;
 use szjy_model::lang::Lang;
+use szjy_model::period::Period;
 use szjy_model::submissions::{BatchOutcome, MonthState, SourceSubmissions, Submissions};
 
 use crate::shared::text::text;
@@ -33,65 +34,78 @@ pub struct MonthCell {
     pub hover: String,
 }
 
-/// A source's row: its name, its months oldest first, its batches newest first.
+/// A source's row: its name, a cell per column of [`columns`] (none where the source has
+/// no such month: release lags differ), its batches newest first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceRow {
     pub name: String,
-    pub cells: Vec<MonthCell>,
+    pub cells: Vec<Option<MonthCell>>,
     /// Each batch's line and whether it was refused.
     pub batches: Vec<(String, bool)>,
     pub rejected: usize,
 }
 
-/// The rows of the window, in the declarations' order.
-pub fn rows(submissions: &Submissions, lang: Lang) -> Vec<SourceRow> {
-    submissions.sources.iter().map(|s| row(s, lang)).collect()
+/// The months the window's columns show, newest first (as the 数据来源 window lists
+/// months: the month being chased is seen without scrolling): every source's, together.
+pub fn columns(submissions: &Submissions) -> Vec<Period> {
+    let mut months: Vec<Period> = submissions.sources.iter().flat_map(|s| s.months.iter().map(|m| m.month)).collect();
+    months.sort_by_key(|m| std::cmp::Reverse(m.month_index()));
+    months.dedup();
+    months.truncate(szjy_model::submissions::MONTHS_SHOWN);
+    months
 }
 
-fn row(source: &SourceSubmissions, lang: Lang) -> SourceRow {
+/// The rows of the window, in the declarations' order, their cells under `columns`.
+pub fn rows(submissions: &Submissions, columns: &[Period], lang: Lang) -> Vec<SourceRow> {
+    submissions.sources.iter().map(|s| row(s, columns, lang)).collect()
+}
+
+fn row(source: &SourceSubmissions, columns: &[Period], lang: Lang) -> SourceRow {
     let zh = szjy_model::schema::source(&source.source).map_or(source.source.as_str(), |s| s.zh);
-    let cells = source
-        .months
+    let cells = columns
         .iter()
-        .map(|m| {
-            let state = m.state(source.every_month);
-            let label = match state {
-                MonthState::Complete => format!("{}/{}", m.reported, source.reporters),
-                MonthState::Late => lang.pick(format!("缺{}", m.silent.len()), format!("{} late", m.silent.len())),
-                MonthState::Quiet => format!("{}/{}", m.reported, source.reporters),
-            };
-            let silent = match state {
-                MonthState::Complete => String::new(),
-                MonthState::Late => lang.pick(
-                    format!("\n逾期未报：{}", m.silent_names(NAMES_ON_HOVER, lang)),
-                    format!("\nLate: {}", m.silent_names(NAMES_ON_HOVER, lang)),
-                ),
-                MonthState::Quiet => lang.pick(
-                    format!("\n无记录（本月可能无此类事项）：{}", m.silent_names(NAMES_ON_HOVER, lang)),
-                    format!("\nNo records (there may have been none to record): {}", m.silent_names(NAMES_ON_HOVER, lang)),
-                ),
-            };
-            let hover = lang.pick(
-                format!(
-                    "{}：{}个地区中{}个已报送，入库{}条，未通过校验{}条；应报日期{}{silent}",
-                    m.month.label(lang),
-                    source.reporters,
-                    m.reported,
-                    m.accepted,
-                    m.quarantined,
-                    m.due
-                ),
-                format!(
-                    "{}: {} of {} regions reported, {} rows accepted, {} quarantined; due {}{silent}",
-                    m.month.label(lang),
-                    m.reported,
-                    source.reporters,
-                    m.accepted,
-                    m.quarantined,
-                    m.due
-                ),
-            );
-            MonthCell { label, state, hover }
+        .map(|column| source.months.iter().find(|m| m.month == *column))
+        .map(|month| {
+            month.map(|m| {
+                let state = m.state(source.every_month);
+                let label = match state {
+                    MonthState::Complete => format!("{}/{}", m.reported, source.reporters),
+                    MonthState::Late => lang.pick(format!("缺{}", m.silent.len()), format!("{} late", m.silent.len())),
+                    MonthState::Quiet => format!("{}/{}", m.reported, source.reporters),
+                };
+                let silent = match state {
+                    MonthState::Complete => String::new(),
+                    MonthState::Late => lang.pick(
+                        format!("\n逾期未报：{}", m.silent_names(NAMES_ON_HOVER, lang)),
+                        format!("\nLate: {}", m.silent_names(NAMES_ON_HOVER, lang)),
+                    ),
+                    MonthState::Quiet => lang.pick(
+                        format!("\n无记录（本月可能无此类事项）：{}", m.silent_names(NAMES_ON_HOVER, lang)),
+                        format!("\nNo records (there may have been none to record): {}", m.silent_names(NAMES_ON_HOVER, lang)),
+                    ),
+                };
+                let hover = lang.pick(
+                    format!(
+                        "{}：{}个地区中{}个已报送，入库{}条，未通过校验{}条；应报日期{}{silent}",
+                        m.month.label(lang),
+                        source.reporters,
+                        m.reported,
+                        m.accepted,
+                        m.quarantined,
+                        m.due
+                    ),
+                    format!(
+                        "{}: {} of {} regions reported, {} rows accepted, {} quarantined; due {}{silent}",
+                        m.month.label(lang),
+                        m.reported,
+                        source.reporters,
+                        m.accepted,
+                        m.quarantined,
+                        m.due
+                    ),
+                );
+                MonthCell { label, state, hover }
+            })
         })
         .collect();
     SourceRow {
@@ -106,11 +120,12 @@ fn row(source: &SourceSubmissions, lang: Lang) -> SourceRow {
 pub fn batch_line(b: &BatchOutcome, lang: Lang) -> String {
     let at = b.at.with_timezone(&crate::shared::clock::beijing()).format("%m-%d %H:%M");
     let what = b.file.clone().or_else(|| b.batch.clone()).unwrap_or_else(|| b.action.clone());
+    let undone = if b.rolled_back { lang.pick("（已撤回）", " (rolled back)") } else { "" };
     match &b.error {
         Some(error) => lang.pick(format!("{at} {what} 拒收：{error}"), format!("{at} {what} refused: {error}")),
         None => lang.pick(
-            format!("{at} {what} 入库{}条，未通过校验{}条", b.accepted.unwrap_or(0), b.quarantined.unwrap_or(0)),
-            format!("{at} {what}: {} accepted, {} quarantined", b.accepted.unwrap_or(0), b.quarantined.unwrap_or(0)),
+            format!("{at} {what} 入库{}条，未通过校验{}条{undone}", b.accepted.unwrap_or(0), b.quarantined.unwrap_or(0)),
+            format!("{at} {what}: {} accepted, {} quarantined{undone}", b.accepted.unwrap_or(0), b.quarantined.unwrap_or(0)),
         ),
     }
 }
@@ -118,25 +133,22 @@ pub fn batch_line(b: &BatchOutcome, lang: Lang) -> String {
 /// The window's body: the month grid, then the batches (or why there are none).
 pub fn show(ui: &mut egui::Ui, submissions: &Submissions, batches_note: Option<&str>, theme: &Theme, lang: Lang) {
     ui.label(egui::RichText::new(text(lang, "submissions_hint")).small().color(theme.text_muted.egui()));
-    let rows = rows(submissions, lang);
-    // Newest first, as the 数据来源 window lists months: the month being chased is seen
-    // without scrolling.
-    let months: Vec<String> = submissions
-        .sources
-        .iter()
-        .max_by_key(|s| s.months.len())
-        .map(|s| s.months.iter().rev().map(|m| m.month.label(lang)).collect())
-        .unwrap_or_default();
+    let columns = columns(submissions);
+    let rows = rows(submissions, &columns, lang);
     egui::ScrollArea::horizontal().id_salt("submissions-grid").show(ui, |ui| {
         egui::Grid::new("submissions").striped(true).show(ui, |ui| {
             ui.strong(text(lang, "source"));
-            for month in &months {
-                ui.strong(month);
+            for month in &columns {
+                ui.strong(month.label(lang));
             }
             ui.end_row();
             for row in &rows {
                 ui.label(&row.name);
-                for cell in row.cells.iter().rev() {
+                for cell in &row.cells {
+                    let Some(cell) = cell else {
+                        ui.label("");
+                        continue;
+                    };
                     let colour = match cell.state {
                         MonthState::Complete => theme.good.egui(),
                         MonthState::Late => theme.alert_orange.egui(),
@@ -171,7 +183,6 @@ pub fn show(ui: &mut egui::Ui, submissions: &Submissions, batches_note: Option<&
 mod tests {
     use super::*;
     use chrono::NaiveDate;
-    use szjy_model::period::Period;
     use szjy_model::region::Level;
     use szjy_model::submissions::MonthSubmissions;
 
@@ -205,6 +216,7 @@ mod tests {
                         accepted: None,
                         quarantined: None,
                         error: Some("missing column dest_city".into()),
+                        rolled_back: false,
                     },
                     BatchOutcome {
                         at: at("2025-07-18T08:00:00Z"),
@@ -215,17 +227,31 @@ mod tests {
                         accepted: Some(238),
                         quarantined: Some(2),
                         error: None,
+                        rolled_back: true,
                     },
                 ],
             }],
         };
-        let rows = rows(&submissions, Lang::Zh);
+        // A second source whose months run on later: the columns hold every month, newest
+        // first, and each cell stands under its own month.
+        let mut submissions = submissions;
+        let mut later = submissions.sources[0].clone();
+        later.source = "mobile_population".into();
+        later.months = vec![month(6, vec![]), month(7, vec![])];
+        later.batches.clear();
+        submissions.sources.push(later);
+        let columns = columns(&submissions);
+        assert_eq!(columns, [Period::month(2025, 7), Period::month(2025, 6), Period::month(2025, 5)]);
+        let rows = rows(&submissions, &columns, Lang::Zh);
         assert_eq!(rows[0].name, "移动通信·流动矩阵 mobile_flows");
-        assert_eq!(rows[0].cells.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(), ["16/16", "缺2"]);
-        assert_eq!(rows[0].cells[1].state, MonthState::Late);
-        assert!(rows[0].cells[1].hover.contains("逾期未报：济南市、青岛市"), "{}", rows[0].cells[1].hover);
+        let labels = |r: &SourceRow| r.cells.iter().map(|c| c.as_ref().map(|c| c.label.clone())).collect::<Vec<_>>();
+        assert_eq!(labels(&rows[0]), [None, Some("缺2".into()), Some("16/16".into())]);
+        assert_eq!(labels(&rows[1]), [Some("16/16".into()), Some("16/16".into()), None]);
+        let june = rows[0].cells[1].as_ref().unwrap();
+        assert_eq!(june.state, MonthState::Late);
+        assert!(june.hover.contains("逾期未报：济南市、青岛市"), "{}", june.hover);
         assert_eq!(rows[0].rejected, 1);
         assert_eq!(rows[0].batches[0], ("07-20 09:30 流动.xlsx 拒收：missing column dest_city".to_string(), true));
-        assert_eq!(rows[0].batches[1], ("07-18 16:00 流动6月.csv 入库238条，未通过校验2条".to_string(), false));
+        assert_eq!(rows[0].batches[1], ("07-18 16:00 流动6月.csv 入库238条，未通过校验2条（已撤回）".to_string(), false));
     }
 }

@@ -222,34 +222,13 @@ pub fn post_lifecycle(
     action: szjy_model::lifecycle::Action,
     done: impl FnOnce(Result<AlertState, String>) + Send + 'static,
 ) {
-    let url = format!("{}{LIFECYCLE_ROUTE}", base.trim_end_matches('/'));
-    let token = token.to_string();
-    let spawned = std::thread::Builder::new().name("cockpit-lifecycle".into()).spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
-        done(runtime.block_on(async {
-            let mut body = serde_json::to_value(&action).map_err(|e| e.to_string())?;
-            body["alert"] = serde_json::Value::String(alert);
-            let response = reqwest::Client::new()
-                .post(&url)
-                .bearer_auth(&token)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_string())
-                .send()
-                .await
-                .map_err(|e| format!("{url}: {e}"))?;
-            let status = response.status();
-            let bytes = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
-            if status.is_success() {
-                serde_json::from_slice(&bytes).map_err(|e| format!("{url}: {e}"))
-            } else {
-                // The server answers {"error": …}.
-                let reason = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| v["error"].as_str().map(str::to_string));
-                Err(reason.unwrap_or_else(|| format!("{url}: {status}")))
-            }
-        }));
+    let body = serde_json::to_value(&action).map(|mut body| {
+        body["alert"] = serde_json::Value::String(alert);
+        body.to_string()
     });
-    if let Err(e) = spawned {
-        bevy::log::error!("the lifecycle thread did not start: {e}");
+    match body {
+        Ok(body) => as_analyst(base, LIFECYCLE_ROUTE, token, Some(body), done),
+        Err(e) => done(Err(e.to_string())),
     }
 }
 
@@ -262,17 +241,37 @@ pub fn get_as_analyst<T: serde::de::DeserializeOwned + Send + 'static>(
     token: &str,
     done: impl FnOnce(Result<T, String>) + Send + 'static,
 ) {
+    as_analyst(base, route, token, None, done);
+}
+
+/// One request under an analyst's token (a POST of a JSON `body`, else a GET) on a thread
+/// of its own; `done` gets the decoded answer, the server's `{"error": …}`, or why the
+/// request failed.
+#[cfg(not(target_arch = "wasm32"))]
+fn as_analyst<T: serde::de::DeserializeOwned + Send + 'static>(
+    base: &str,
+    route: &str,
+    token: &str,
+    body: Option<String>,
+    done: impl FnOnce(Result<T, String>) + Send + 'static,
+) {
     let url = format!("{}{route}", base.trim_end_matches('/'));
     let token = token.to_string();
-    let spawned = std::thread::Builder::new().name("cockpit-get".into()).spawn(move || {
+    let spawned = std::thread::Builder::new().name("cockpit-request".into()).spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
         done(runtime.block_on(async {
-            let response = reqwest::Client::new().get(&url).bearer_auth(&token).send().await.map_err(|e| format!("{url}: {e}"))?;
+            let client = reqwest::Client::new();
+            let request = match body {
+                Some(body) => client.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body),
+                None => client.get(&url),
+            };
+            let response = request.bearer_auth(&token).send().await.map_err(|e| format!("{url}: {e}"))?;
             let status = response.status();
             let bytes = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
             if status.is_success() {
                 serde_json::from_slice(&bytes).map_err(|e| format!("{url}: {e}"))
             } else {
+                // The server answers {"error": …}.
                 let reason = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| v["error"].as_str().map(str::to_string));
                 Err(reason.unwrap_or_else(|| format!("{url}: {status}")))
             }

@@ -157,8 +157,9 @@ pub fn figure_at(cube: &Cube, def: &'static MeasureDef, region: Adcode, period: 
 pub struct Headline {
     pub figure: Figure,
     pub progress: Option<Progress>,
-    /// The latest figure published beside it, where there is one.
-    pub published: Option<PublishedFigure>,
+    /// The figure published beside it, where there is one (not under a category filter:
+    /// published figures are totals).
+    pub published: Option<szjy_model::published::PublishedFigure>,
 }
 
 /// Progress towards a yearly target against the calendar (时间进度), both in percent.
@@ -194,7 +195,7 @@ pub fn footnotes(headline: &Headline, hero: &Hero, month: Period, rules: &Measur
     }
     // A published figure beside it is another measure: said apart, with its source.
     if let Some(published) = &headline.published {
-        notes.push(published.sentence(lang));
+        notes.push(szjy_model::interpret::published_sentence(published, lang));
     }
     let expected = if hero.year_to_date { month.year_to_date() } else { f.measure.period_at(month) };
     if f.period != expected {
@@ -246,7 +247,10 @@ pub fn headline(cube: &Cube, hero: &Hero, region: Adcode, month: Period, categor
         let done = cube.get(measure, region, period, TOTAL).value()?;
         Some(Progress { done, pace: period.share_of_year() })
     });
-    let published = published_figure(cube, &hero.measure, region, figure.period, lang);
+    let published = applied_category(def, category)
+        .is_none()
+        .then(|| szjy_model::published::figure_for(cube, &hero.measure, region, figure.period, lang))
+        .flatten();
     Some(Headline { figure, progress, published })
 }
 
@@ -285,13 +289,14 @@ pub struct Published {
 }
 
 /// The published figures to draw beside `measure` at `periods`: for each official measure
-/// that stands beside it, the region's own figures where the cube has any, else the
-/// country's; none where no period has a figure.
+/// that stands beside it, the figures of the region `szjy_model::published::source_region`
+/// picks (its own, or for a rate those of the nearest region above it or the country);
+/// none where no period has a figure.
 pub fn published_beside(cube: &Cube, measure: &str, region: Adcode, periods: &[Period], lang: Lang) -> Vec<Published> {
     catalogue::published_beside(measure)
-        .filter_map(|(def, scale)| {
-            let has_figures = |at: Adcode| cube.citations.iter().any(|c| c.measure == def.id && c.region == at);
-            let at = [region, szjy_model::region::NATIONAL].into_iter().find(|&at| has_figures(at))?;
+        .filter_map(|def| {
+            let catalogue::Aggregation::Published { scale, .. } = def.aggregation else { return None };
+            let at = szjy_model::published::source_region(cube, def, region)?;
             let points: Vec<(Period, Option<f64>)> =
                 periods.iter().map(|&p| (p, cube.get(def.id, at, p, TOTAL).value().map(|v| v * scale))).collect();
             if points.iter().all(|(_, v)| v.is_none()) {
@@ -303,7 +308,7 @@ pub fn published_beside(cube: &Cube, measure: &str, region: Adcode, periods: &[P
             let mut publishers = cited.iter().flatten().map(|c| c.publisher.as_str());
             let first = publishers.next();
             let publisher = first.filter(|first| publishers.all(|p| p == *first));
-            let name = published_name(def, at, lang);
+            let name = szjy_model::published::name(def, at, region, lang);
             let name = match publisher {
                 Some(publisher) => lang.pick(format!("{name}（{publisher}）"), format!("{name} ({publisher})")),
                 None => name,
@@ -311,58 +316,6 @@ pub fn published_beside(cube: &Cube, measure: &str, region: Adcode, periods: &[P
             Some(Published { measure: def, region: at, name, points, citations })
         })
         .collect()
-}
-
-/// An official measure's name for figures of `region`: "全国…" for the country's.
-fn published_name(def: &MeasureDef, region: Adcode, lang: Lang) -> String {
-    if region == szjy_model::region::NATIONAL {
-        let country = szjy_model::region::national_name(lang);
-        lang.pick(format!("{country}{}", def.name(lang)), format!("{country}: {}", def.name(lang)))
-    } else {
-        def.name(lang).to_string()
-    }
-}
-
-/// The latest figure published beside a headline, which a wall says in a footnote
-/// (nobody there can hover a chart).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PublishedFigure {
-    /// The official measure's name, "全国…" for the country's figure.
-    pub name: String,
-    /// Formatted in its unit: "5.1%".
-    pub value: String,
-    pub period: Period,
-    pub publisher: String,
-}
-
-impl PublishedFigure {
-    /// "全国城镇调查失业率最新发布为5.1%（2025年12月，国家统计局）".
-    pub fn sentence(&self, lang: Lang) -> String {
-        let (name, value, period, publisher) = (&self.name, &self.value, self.period.label(lang), &self.publisher);
-        lang.pick(
-            format!("{name}最新发布为{value}（{period}，{publisher}）"),
-            format!("{name}, latest published: {value} ({period}, {publisher})"),
-        )
-    }
-}
-
-/// The figure published beside `measure` for a headline of `period`: for a month, the
-/// newest monthly figure within [`szjy_model::interpret::PUBLISHED_MONTHS_BACK`] months
-/// (publishers release later than registers close); for a quarter, a year or a
-/// year-to-date, the figure for that very period (1–9月 is no figure for 1–12月). The
-/// region's own, else the country's.
-pub fn published_figure(cube: &Cube, measure: &str, region: Adcode, period: Period, lang: Lang) -> Option<PublishedFigure> {
-    let month = Period::month(period.year(), period.last_month());
-    let back = if period.kind() == PeriodKind::Month { szjy_model::interpret::PUBLISHED_MONTHS_BACK } else { 0 };
-    catalogue::published_beside(measure).find_map(|(def, _)| {
-        let (citation, value) = cube.latest_published(def.id, region, month, period.kind(), back)?;
-        (period.kind() == PeriodKind::Month || citation.period == period).then(|| PublishedFigure {
-            name: published_name(def, citation.region, lang),
-            value: szjy_model::interpret::format_value(def.id, value, lang),
-            period: citation.period,
-            publisher: citation.publisher.clone(),
-        })
-    })
 }
 
 /// One bar of a ranking.
@@ -814,15 +767,14 @@ mod tests {
         let jobs = published_beside(&c, "new_urban_jobs", JINAN, &[Period::Year { year: 2024 }], Lang::Zh);
         assert_eq!(jobs[0].region, JINAN);
         assert!(jobs[0].points[0].1.is_some_and(|v| (v - 174_000.0).abs() < 1e-6), "{:?}", jobs[0].points);
-        // A headline's footnote: the latest monthly figure within a year of the month.
-        let figure = published_figure(&c, "registered_unemployment_rate", JINAN, Period::month(2026, 5), Lang::Zh).expect("a figure");
-        assert_eq!(figure.sentence(Lang::Zh), "全国城镇调查失业率最新发布为5.0%（2025年6月，国家统计局）");
-        assert_eq!(published_figure(&c, "registered_unemployment_rate", JINAN, Period::month(2026, 7), Lang::Zh), None, "13 months on");
-        // A yearly or year-to-date headline takes the figure of its own period only.
-        assert_eq!(published_figure(&c, "new_urban_jobs", JINAN, Period::YearToDate { year: 2025, month: 6 }, Lang::Zh), None);
-        let year = published_figure(&c, "new_urban_jobs", JINAN, Period::Year { year: 2024 }, Lang::Zh).expect("Jinan's 2024");
-        assert_eq!((year.name.as_str(), year.value.as_str()), ("城镇新增就业（官方发布）", "17.4万人"));
-        assert_eq!(published_figure(&c, "new_urban_jobs", JINAN, Period::Year { year: 2025 }, Lang::Zh), None);
+        // A headline's footnote: the newest monthly figure within a year of the month.
+        let figure = szjy_model::published::figure_for(&c, "registered_unemployment_rate", JINAN, Period::month(2026, 5), Lang::Zh)
+            .expect("a figure");
+        let sentence = szjy_model::interpret::published_sentence(&figure, Lang::Zh);
+        assert_eq!(sentence, "全国城镇调查失业率最新发布为5.0%（2025年6月，国家统计局）");
+        // Jinan's own new-jobs figure of 2024 stands beside its 2024 headline.
+        let year = szjy_model::published::figure_for(&c, "new_urban_jobs", JINAN, Period::Year { year: 2024 }, Lang::Zh).expect("2024");
+        assert_eq!((year.name.as_str(), year.value), ("城镇新增就业（官方发布）", 17.4));
         // Periods without a figure draw nothing.
         assert!(published_beside(&c, "registered_unemployment_rate", JINAN, &[Period::month(2023, 1)], Lang::Zh).is_empty());
         assert!(published_beside(&c, "vacancies", JINAN, &months, Lang::Zh).is_empty());

@@ -59,8 +59,7 @@ impl CubeStore {
 /// The first and last months that have an observed cell (forecast months are not views,
 /// nor are the months of published figures, which may lie outside the data's).
 fn month_range(cube: &Cube) -> Option<(Period, Period)> {
-    use szjy_model::cube::flags;
-    let observed = cube.cells.iter().filter(|c| c.flags & (flags::ESTIMATED | flags::OFFICIAL) == 0);
+    let observed = cube.cells.iter().filter(|c| c.is_observed());
     let months = observed.filter(|c| c.period.kind() == PeriodKind::Month).map(|c| c.period.month_index());
     let (first, last) = months.fold(None, |acc: Option<(i32, i32)>, m| Some(acc.map_or((m, m), |(a, b)| (a.min(m), b.max(m)))))?;
     Some((Period::from_month_index(first), Period::from_month_index(last)))
