@@ -325,6 +325,9 @@ fn run_build(cfg: &build::BuildConfig) -> Result<build::BuildOutput> {
 /// `analytics ingest`: validates files of one source into `<out>/<source>/part-0.parquet`
 /// (the validated form: person keys hashed, which reads back as this source) and
 /// `<out>/quarantine/<source>.csv`.
+/// How many quarantined rows `analytics ingest --json` reports.
+const QUARANTINE_SAMPLE: usize = 20;
+
 fn run_ingest(
     source: &str,
     files: Vec<PathBuf>,
@@ -756,8 +759,17 @@ fn main() -> Result<()> {
             let result = run_ingest(&source, files, &out, names, &limits);
             if json {
                 // One line the server parses; a crash of the reader prints none.
+                // The first quarantined rows (row and reason, never contents) for a
+                // cockpit that validated a return with it.
                 let line = match &result {
-                    Ok(rec) => serde_json::json!({ "reconciliation": rec }),
+                    Ok(rec) => {
+                        let quarantine = out.join(build::QUARANTINE_DIR).join(format!("{}.csv", rec.source));
+                        let sample: Vec<szjy_model::protocol::QuarantinedRow> = ingest::quarantine_sample(&quarantine, QUARANTINE_SAMPLE)
+                            .into_iter()
+                            .map(|(row, reason)| szjy_model::protocol::QuarantinedRow { row, reason })
+                            .collect();
+                        serde_json::json!({ "reconciliation": rec, "quarantine_sample": sample })
+                    }
                     Err(e) => serde_json::json!({ "error": format!("{e:#}") }),
                 };
                 println!("{line}");

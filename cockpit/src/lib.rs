@@ -137,10 +137,15 @@ pub fn app(settings: Settings) -> Result<App, String> {
             analyst::AnalystPlugin {
                 // Desktop only; screenshots show it only when asked to.
                 enabled: settings.mode == Mode::Desktop
-                    && (!settings.capturing() || settings.analyst_open || settings.sources_open || settings.submissions_open),
+                    && (!settings.capturing()
+                        || settings.analyst_open
+                        || settings.sources_open
+                        || settings.submissions_open
+                        || settings.import.is_some()),
                 open_at_start: settings.analyst_open,
                 sources_at_start: settings.sources_open,
                 submissions_at_start: settings.submissions_open,
+                import_at_start: settings.import.clone(),
                 export_dir: settings.data_dir.join("exports"),
             },
             capture::CapturePlugin { cases },

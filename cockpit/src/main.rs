@@ -47,6 +47,10 @@ struct Cli {
     /// Open the 报送情况 window at start (who reported each month, and the batches).
     #[arg(long)]
     submissions: bool,
+    /// Import a return at start and open the 数据来源 window on the result:
+    /// `SOURCE=FILE` (to the server under --token, or validated locally).
+    #[arg(long, value_name = "SOURCE=FILE")]
+    import: Option<String>,
     /// Render one view to this PNG file and exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -183,6 +187,14 @@ fn main() -> std::process::ExitCode {
     settings.analyst_open = cli.analyst;
     settings.sources_open = cli.sources;
     settings.submissions_open = cli.submissions;
+    if let Some(import) = &cli.import {
+        let Some((source, file)) = import.split_once('=') else {
+            eprintln!("--import takes SOURCE=FILE, e.g. employment_targets=目标.xlsx");
+            std::process::exit(2);
+        };
+        settings.import = Some((source.to_string(), PathBuf::from(file)));
+        settings.sources_open = true;
+    }
     settings.bench_seconds = cli.bench;
     settings.soak_switches = cli.soak;
     settings.lang = match cli.lang {

@@ -374,7 +374,7 @@ fn the_cockpit_follows_the_data_server() {
     let server_dir = work_dir().join("server");
     let mut server = Command::new(analytics_bin())
         .args(["serve", "--in", work_dir().join("data").to_str().unwrap(), "--data", server_dir.to_str().unwrap(), "--addr", &addr])
-        .env("SZJY_TOKENS", format!("ana:analyst:{ANALYST_TOKEN}"))
+        .env("SZJY_TOKENS", format!("ana:analyst:{ANALYST_TOKEN},clerk:ingest:{INGEST_TOKEN}"))
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -435,9 +435,39 @@ fn the_cockpit_follows_the_data_server() {
     assert_eq!((state.status, state.acknowledged.map(|s| s.by)), (Status::Acknowledged, Some("ana".to_string())));
     let refused = step(Action::Acknowledge).unwrap_err();
     assert!(refused.contains("already acknowledged"), "{refused}");
+
+    // 导入报表: the cockpit's upload lands a return as a batch under the ingest token, and
+    // the server answers with its counts and the first reason; the same return checked
+    // without a server goes through `analytics ingest`, which adds nothing.
+    let return_file = work_dir().join("目标.csv");
+    std::fs::write(&return_file, "year,city,new_urban_jobs_target\n2025,370100,180000\n2025,371200,1000\n").unwrap();
+    let (send, receive) = std::sync::mpsc::channel();
+    let bytes = std::fs::read(&return_file).unwrap();
+    let query = [("source", "employment_targets"), ("name", "目标.csv")];
+    cockpit::data::remote::post_file(
+        &format!("http://{addr}"),
+        szjy_model::protocol::INGEST_ROUTE,
+        &query,
+        INGEST_TOKEN,
+        bytes,
+        move |answer| {
+            send.send(answer).unwrap();
+        },
+    );
+    let report: szjy_model::protocol::IngestReport = receive.recv_timeout(std::time::Duration::from_secs(300)).unwrap().expect("landed");
+    assert_eq!((report.rows_in, report.accepted, report.quarantined, report.version), (2, 1, 1, 2), "{report:?}");
+    assert!(report.quarantine_sample[0].reason.contains("city"), "{:?}", report.quarantine_sample);
+    let lines =
+        cockpit::analyst::import::outcome_lines(&cockpit::analyst::import::ImportOutcome::Landed(report), szjy_model::lang::Lang::Zh);
+    assert_eq!(lines[1], "读入2行：入库1行，未通过校验1行，替换已有1行", "{lines:?}");
+    let checked = cockpit::analyst::import::check_locally(&analytics_bin(), "employment_targets", &return_file, "目标.csv");
+    let lines = cockpit::analyst::import::outcome_lines(&checked, szjy_model::lang::Lang::Zh);
+    assert_eq!(lines[1], "读入2行：入库1行，未通过校验1行，替换已有0行", "{lines:?}");
+    assert!(lines[2].starts_with("第2行：") && lines[2].contains("city"), "{lines:?}");
 }
 
 const ANALYST_TOKEN: &str = "analyst-token-for-the-cockpit-test";
+const INGEST_TOKEN: &str = "ingest-token-for-the-cockpit-test";
 
 #[test]
 fn two_hundred_topic_switches_leave_no_entities_assets_or_glyphs_behind() {

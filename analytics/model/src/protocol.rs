@@ -22,6 +22,10 @@ pub const LIFECYCLE_ROUTE: &str = "/api/alerts/lifecycle";
 /// an analyst's token (it names the platform's database).
 pub const PULLS_ROUTE: &str = "/api/pulls";
 
+/// A batch upload (ingest token): `?source=S&name=F`, the file as the body; answers an
+/// [`IngestReport`].
+pub const INGEST_ROUTE: &str = "/api/ingest";
+
 /// 报送情况 (analysts): per source and month who reported, and each source's latest
 /// batches with their outcome (`crate::submissions::Submissions`).
 pub const SUBMISSIONS_ROUTE: &str = "/api/submissions";
@@ -146,6 +150,34 @@ impl SseParser {
         }
         events
     }
+}
+
+/// What an ingest answers: the batch's reconciliation, the first quarantined rows
+/// (row number and reason only: never the rows' contents) and the resulting version.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub batch: String,
+    pub source: String,
+    pub file: String,
+    pub rows_in: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub quarantine_sample: Vec<QuarantinedRow>,
+    /// Rows of earlier files and batches that this batch replaced: the same row identity
+    /// ([`crate::schema::SourceSchema::key`]).
+    #[serde(default)]
+    pub replaced: u64,
+    pub version: u64,
+    pub data_version: String,
+    /// The same bytes were ingested before, as `batch`: nothing was added this time.
+    #[serde(default)]
+    pub already_ingested: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QuarantinedRow {
+    pub row: u64,
+    pub reason: String,
 }
 
 #[cfg(test)]

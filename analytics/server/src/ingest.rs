@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::audit::AuditEntry;
 use crate::auth::Role;
@@ -25,35 +25,8 @@ use crate::proxy::Client;
 use crate::{limits, ApiError, ApiResult, Server, VersionInfo};
 use szjy_engine::build::QUARANTINE_DIR;
 use szjy_engine::ingest as validation;
+use szjy_model::protocol::{IngestReport, QuarantinedRow};
 use szjy_model::schema::{self, SourceSchema};
-
-/// What an ingest answers: the batch's reconciliation, the first quarantined rows
-/// (row number and reason only: never the rows' contents) and the resulting version.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct IngestReport {
-    pub batch: String,
-    pub source: String,
-    pub file: String,
-    pub rows_in: u64,
-    pub accepted: u64,
-    pub quarantined: u64,
-    pub quarantine_sample: Vec<QuarantinedRow>,
-    /// Rows of earlier files and batches that this batch replaced: the same row identity
-    /// ([`szjy_model::schema::SourceSchema::key`]).
-    #[serde(default)]
-    pub replaced: u64,
-    pub version: u64,
-    pub data_version: String,
-    /// The same bytes were ingested before, as `batch`: nothing was added this time.
-    #[serde(default)]
-    pub already_ingested: bool,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct QuarantinedRow {
-    pub row: u64,
-    pub reason: String,
-}
 
 #[derive(Deserialize)]
 pub(super) struct IngestQuery {

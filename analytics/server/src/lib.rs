@@ -61,11 +61,11 @@ use tokio::sync::{watch, Mutex};
 pub use audit::AuditEntry;
 pub use auth::{parse_tokens, Role, TokenConfig};
 pub use config::{Limits, LogConfig, ServeConfig};
-pub use ingest::{IngestReport, QuarantinedRow};
 pub use pulls::PullReport;
 use szjy_engine::build::{Reuse, StagedSources};
 use szjy_model::lifecycle;
 pub use szjy_model::protocol::VersionInfo;
+pub use szjy_model::protocol::{IngestReport, QuarantinedRow};
 use versions::{build_version, load_version, newest_version, prune_versions, Published};
 
 pub struct Folders {

@@ -21,7 +21,7 @@ use crate::stream::updates;
 use crate::versions::numbered_dirs;
 use crate::{ingest, pulls, ApiError, ApiResult, Server, VersionInfo};
 use szjy_model::lifecycle;
-use szjy_model::protocol::{LIFECYCLE_ROUTE, PULLS_ROUTE, SUBMISSIONS_ROUTE, UPDATES_ROUTE, VERSION_ROUTE};
+use szjy_model::protocol::{INGEST_ROUTE, LIFECYCLE_ROUTE, PULLS_ROUTE, SUBMISSIONS_ROUTE, UPDATES_ROUTE, VERSION_ROUTE};
 use szjy_model::region::RegionTree;
 use szjy_model::submissions::{self, BatchOutcome, Submissions};
 
@@ -43,7 +43,7 @@ pub(super) fn router(server: Arc<Server>) -> Router {
         .route(PULLS_ROUTE, get(pulls::pull_states))
         .layer(small_bodies)
         // The ingest route streams its body to disk under its own limit.
-        .route("/api/ingest", post(ingest::ingest_batch).layer(DefaultBodyLimit::disable()))
+        .route(INGEST_ROUTE, post(ingest::ingest_batch).layer(DefaultBodyLimit::disable()))
         .layer(axum::middleware::from_fn_with_state(server.clone(), proxy::identify))
         .with_state(server);
     if web.join("index.html").exists() {

@@ -150,3 +150,21 @@ fn the_shipped_figures_are_all_accepted() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A legacy .xls (Excel 97–2003, as WPS and old templates still save) is read the same
+/// way: title and 合计 rows left out, a date cell a date, the bad cell named.
+#[test]
+fn a_legacy_xls_return_is_read_the_same_way() {
+    let dir = temp_dir("official-xls");
+    // Written by xlwt (BIFF8): the sheets 填报说明 and 官方发布数据.
+    let path = dir.join("发布数.xls");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pipeline/data/发布数.xls"), &path).unwrap();
+    let (rec, accepted) = stage(&path, &dir.join("quarantine"));
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (3, 2, 1), "{rec:?}");
+    assert_eq!(texts(&accepted, "region"), ["370000", "100000"]);
+    assert_eq!(texts(&accepted, "period"), ["2025", "2025-06"]);
+    assert_eq!(texts(&accepted, "published"), ["2026-01-23", "2025-07-15"]);
+    let quarantine = std::fs::read_to_string(dir.join("quarantine/official_series.csv")).unwrap();
+    assert!(quarantine.contains("发布数.xls!官方发布数据!C5: field period: '2025年13月' is not a period"), "{quarantine}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

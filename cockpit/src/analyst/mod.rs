@@ -3,6 +3,8 @@
 //! 数据来源 window (sources with their reconciliation, definitions, licences) and the
 //! 报送情况 window (who reported each month, and how the batches fared).
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod import;
 pub mod query;
 pub mod submissions;
 
@@ -38,6 +40,11 @@ struct AnalystState {
     sources_open: bool,
     submissions_open: bool,
     submissions: submissions::SubmissionsFeed,
+    /// 导入报表 in the 数据来源 window, and a return to send at start (`--import`).
+    #[cfg(not(target_arch = "wasm32"))]
+    import: import::ImportForm,
+    #[cfg(not(target_arch = "wasm32"))]
+    import_at_start: Option<(String, PathBuf)>,
     measure: String,
     kind: PeriodKind,
     periods: usize,
@@ -59,6 +66,8 @@ pub struct AnalystPlugin {
     pub sources_at_start: bool,
     /// The 报送情况 window is open at start.
     pub submissions_at_start: bool,
+    /// A return to send at start: (source, file).
+    pub import_at_start: Option<(String, PathBuf)>,
     /// Where exports are written.
     pub export_dir: PathBuf,
 }
@@ -73,6 +82,10 @@ impl Plugin for AnalystPlugin {
             sources_open: self.sources_at_start,
             submissions_open: self.submissions_at_start,
             submissions: submissions::SubmissionsFeed::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            import: import::ImportForm::new(self.export_dir.parent().map_or_else(PathBuf::new, PathBuf::from)),
+            #[cfg(not(target_arch = "wasm32"))]
+            import_at_start: self.import_at_start.clone(),
             measure: "new_urban_jobs".into(),
             kind: PeriodKind::Month,
             periods: 6,
@@ -280,12 +293,21 @@ fn sources_window(
     view: Res<View>,
     store: Res<CubeStore>,
     scenes: Res<Scenes>,
+    themes: Res<Themes>,
+    settings: Res<crate::shared::settings::Settings>,
     mut state: ResMut<AnalystState>,
 ) -> Result {
     let _cost = crate::shared::profile::own_cost("sources_window");
     let ctx = contexts.ctx_mut()?;
     let Some(cube) = store.cube() else { return Ok(()) };
     let lang = view.lang;
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some((source, path)) = state.import_at_start.take() {
+        (state.import.source, state.import.path) = (source, path.display().to_string());
+        import::start(&state.import, &settings);
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = (&themes, &settings);
     let mut open = state.sources_open;
     // As tall as the screen allows: the source tables, the months and the definitions are
     // read together.
@@ -301,6 +323,11 @@ fn sources_window(
             ui.label(format!("data_version {}", cube.data_version));
             if cube.demo_data {
                 ui.label(egui::RichText::new(text(lang, "demo_hint")).strong());
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                ui.heading(text(lang, "import_returns"));
+                import::show(ui, &mut state.import, &settings, &themes.all[view.theme], lang);
             }
             ui.heading(text(lang, "source_tables"));
             egui::Grid::new("sources").striped(true).show(ui, |ui| {

@@ -227,8 +227,25 @@ pub fn post_lifecycle(
         body.to_string()
     });
     match body {
-        Ok(body) => as_analyst(base, LIFECYCLE_ROUTE, token, Some(body), done),
+        Ok(body) => as_analyst(format!("{}{LIFECYCLE_ROUTE}", base.trim_end_matches('/')), token, Payload::Json(body), done),
         Err(e) => done(Err(e.to_string())),
+    }
+}
+
+/// Uploads a file to `route` with `query` under the token (an ingest), on a short-lived
+/// thread; `done` gets the server's answer, or why not.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn post_file<T: serde::de::DeserializeOwned + Send + 'static>(
+    base: &str,
+    route: &str,
+    query: &[(&str, &str)],
+    token: &str,
+    bytes: Vec<u8>,
+    done: impl FnOnce(Result<T, String>) + Send + 'static,
+) {
+    match reqwest::Url::parse_with_params(&format!("{}{route}", base.trim_end_matches('/')), query) {
+        Ok(url) => as_analyst(url.to_string(), token, Payload::File(bytes), done),
+        Err(e) => done(Err(format!("{base}{route}: {e}"))),
     }
 }
 
@@ -241,29 +258,36 @@ pub fn get_as_analyst<T: serde::de::DeserializeOwned + Send + 'static>(
     token: &str,
     done: impl FnOnce(Result<T, String>) + Send + 'static,
 ) {
-    as_analyst(base, route, token, None, done);
+    as_analyst(format!("{}{route}", base.trim_end_matches('/')), token, Payload::None, done);
 }
 
-/// One request under an analyst's token (a POST of a JSON `body`, else a GET) on a thread
-/// of its own; `done` gets the decoded answer, the server's `{"error": …}`, or why the
-/// request failed.
+/// What a request under an analyst's token sends.
+#[cfg(not(target_arch = "wasm32"))]
+enum Payload {
+    None,
+    Json(String),
+    File(Vec<u8>),
+}
+
+/// One request under an analyst's token (a GET, or a POST of JSON or of a file) on a
+/// thread of its own; `done` gets the decoded answer, the server's `{"error": …}`, or why
+/// the request failed.
 #[cfg(not(target_arch = "wasm32"))]
 fn as_analyst<T: serde::de::DeserializeOwned + Send + 'static>(
-    base: &str,
-    route: &str,
+    url: String,
     token: &str,
-    body: Option<String>,
+    payload: Payload,
     done: impl FnOnce(Result<T, String>) + Send + 'static,
 ) {
-    let url = format!("{}{route}", base.trim_end_matches('/'));
     let token = token.to_string();
     let spawned = std::thread::Builder::new().name("cockpit-request".into()).spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
         done(runtime.block_on(async {
             let client = reqwest::Client::new();
-            let request = match body {
-                Some(body) => client.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body),
-                None => client.get(&url),
+            let request = match payload {
+                Payload::None => client.get(&url),
+                Payload::Json(body) => client.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body),
+                Payload::File(bytes) => client.post(&url).header(reqwest::header::CONTENT_TYPE, "application/octet-stream").body(bytes),
             };
             let response = request.bearer_auth(&token).send().await.map_err(|e| format!("{url}: {e}"))?;
             let status = response.status();

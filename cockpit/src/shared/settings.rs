@@ -42,6 +42,8 @@ pub struct Settings {
     pub sources_open: bool,
     /// Open the 报送情况 window at start (desktop mode).
     pub submissions_open: bool,
+    /// A return to import at start (desktop mode): (source, file).
+    pub import: Option<(String, PathBuf)>,
     /// Run the frame-time and memory benchmark for this many seconds, then exit.
     pub bench_seconds: Option<f32>,
     /// Switch topics this many times (one per frame), print counts, exit.
@@ -83,6 +85,7 @@ impl Settings {
             analyst_open: false,
             sources_open: false,
             submissions_open: false,
+            import: None,
             bench_seconds: None,
             soak_switches: None,
             started: bevy::platform::time::Instant::now(),
