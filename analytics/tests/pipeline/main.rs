@@ -24,6 +24,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Holds that each row of `file` is in the quarantine text with its reason.
+pub fn assert_quarantined(quarantine: &str, file: &str, expected: &[(u64, &str)]) {
+    for (row, reason) in expected {
+        let line = quarantine
+            .lines()
+            .find(|l| l.starts_with(&format!("{file},{row},")))
+            .unwrap_or_else(|| panic!("row {row} not quarantined:\n{quarantine}"));
+        assert!(line.contains(reason), "row {row}: expected {reason:?} in {line}");
+    }
+}
+
 /// Every file under a folder, sorted.
 pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -47,22 +47,20 @@ fn published_figures_are_checked_like_any_return() {
     assert_eq!(texts(&accepted, "period"), ["2025-01..06", "2020", "2025-06"]);
     let quarantine = std::fs::read_to_string(dir.join("quarantine/official_series.csv")).unwrap();
     let file = path.display().to_string();
-    for (row, reason) in [
-        (3, "field series: 'unemployment_rate' is not an allowed code"),
-        (4, "field region: '999999' is neither a Shandong adcode nor 100000 (全国)"),
-        (5, "field period: '2025-13' is not a period 2025-06, 2025Q2, 2025 or 2025-01..06"),
-        (6, "field value: '-1.0' is out of range 0–1000000000"),
-        (7, "field publisher: missing"),
-        (8, "field published: '2027-01-01' is outside 2015-01-01–2030-12-31 or after the day of ingest 2026-12-04"),
-        (9, "duplicate of row 1 (same series, region, period)"),
-        (11, "field period: '1025' is not a period"),
-    ] {
-        let line = quarantine
-            .lines()
-            .find(|l| l.starts_with(&format!("{file},{row},")))
-            .unwrap_or_else(|| panic!("row {row} not quarantined:\n{quarantine}"));
-        assert!(line.contains(reason), "row {row}: expected {reason:?} in {line}");
-    }
+    crate::assert_quarantined(
+        &quarantine,
+        &file,
+        &[
+            (3, "field series: 'unemployment_rate' is not an allowed code"),
+            (4, "field region: '999999' is neither a Shandong adcode nor 100000 (全国)"),
+            (5, "field period: '2025-13' is not a period 2025-06, 2025Q2, 2025 or 2025-01..06"),
+            (6, "field value: '-1.0' is out of range 0–1000000000"),
+            (7, "field publisher: missing"),
+            (8, "field published: '2027-01-01' is outside 2015-01-01–2030-12-31 or after the day of ingest 2026-12-04"),
+            (9, "duplicate of row 1 (same series, region, period)"),
+            (11, "field period: '1025' is not a period"),
+        ],
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
