@@ -492,6 +492,15 @@ fn row_rule_check(rule: &RowRule, typed: &HashMap<&str, Expr>) -> Failure {
     let (a, b, message) = match *rule {
         RowRule::NotBefore { later, earlier } => (later, earlier, format!("field {later}: before {earlier}")),
         RowRule::NotBelow { upper, lower } => (upper, lower, format!("field {upper}: below {lower}")),
+        RowRule::RangeBy { value, by, ranges } => {
+            let (v, code) = (typed[value].clone(), typed[by].clone());
+            let outside = |(c, lo, hi): &(&str, f64, f64)| code.clone().eq(lit(*c)).and(v.clone().lt(lit(*lo)).or(v.clone().gt(lit(*hi))));
+            let condition = ranges.iter().map(outside).reduce(|a, b| a.or(b)).expect("a range");
+            let reason = ranges.iter().rev().fold(lit(NULL).cast(DataType::String), |otherwise, range| {
+                when(outside(range)).then(lit(range_reason(value, *range))).otherwise(otherwise)
+            });
+            return Failure::new(condition, reason);
+        }
         RowRule::SumOf { total, parts } => {
             let present = parts.iter().fold(typed[total].clone().is_not_null(), |all, p| all.and(typed[*p].clone().is_not_null()));
             let sum = parts.iter().map(|p| typed[*p].clone()).reduce(|a, b| a + b).expect("a sum has parts");
@@ -501,6 +510,11 @@ fn row_rule_check(rule: &RowRule, typed: &HashMap<&str, Expr>) -> Failure {
     };
     let (a, b) = (typed[a].clone(), typed[b].clone());
     Failure::new(a.clone().is_not_null().and(b.clone().is_not_null()).and(a.lt(b)), lit(message))
+}
+
+/// "field value: outside 0–30, the range of surveyed_unemployment_rate".
+fn range_reason(value: &str, (code, lo, hi): (&str, f64, f64)) -> String {
+    format!("field {value}: outside {lo}–{hi}, the range of {code}")
 }
 
 /// The column holding a person-key column's models' form during validation.

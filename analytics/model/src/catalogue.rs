@@ -751,6 +751,7 @@ mod tests {
             assert!(zh.starts_with(m.name_zh.trim_end_matches("（官方发布）")), "{code}: {zh}");
             assert!(m.unit_zh.is_empty() || zh.ends_with(&format!("（{}）", m.unit_zh)), "{code}: {zh} is typed in {}", m.unit_zh);
             assert!(m.unit_en.is_empty() || en.ends_with(&format!("({})", m.unit_en)), "{code}: {en}");
+            assert!(crate::schema::OFFICIAL_SERIES_RANGES.iter().any(|(c, lo, hi)| c == code && lo < hi), "{code} has no plausible range");
         }
     }
 

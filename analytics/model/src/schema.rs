@@ -143,7 +143,21 @@ pub enum RowRule {
     /// `total` is the sum of `parts` (to within [`SUM_TOLERANCE`]), where all are present:
     /// a breakdown that does not add up to its total would not add up in the cube either.
     SumOf { total: &'static str, parts: &'static [&'static str] },
+    /// `value` within the range its code in `by` allows (code, lowest, highest): one
+    /// column holding figures of several kinds, each plausible in its own unit.
+    RangeBy { value: &'static str, by: &'static str, ranges: &'static [(&'static str, f64, f64)] },
 }
+
+/// The plausible range of each official series' figures, in its unit (codes::OFFICIAL_SERIES):
+/// bounds that catch a slip (a rate typed as 520, new jobs typed in persons where the series
+/// counts 万人), not statistics. Rates in %, new urban jobs in 万人 (China's were 1,267万 in
+/// 2025), the 求人倍率 a ratio.
+pub const OFFICIAL_SERIES_RANGES: &[(&str, f64, f64)] = &[
+    ("surveyed_unemployment_rate", 0.0, 30.0),
+    ("official_registered_unemployment_rate", 0.0, 30.0),
+    ("official_new_urban_jobs", 0.0, 5000.0),
+    ("official_demand_supply_ratio", 0.0, 20.0),
+];
 
 /// How far a total may be from the sum of its parts: floating-point noise, not rounding
 /// (figures published to the cent add up to the cent).
@@ -462,7 +476,7 @@ pub const OFFICIAL_SERIES: SourceSchema = SourceSchema {
         opt("url", Text, Any, "链接"),
         opt("note", Text, Any, "说明（如口径差异）"),
     ],
-    row_rules: &[],
+    row_rules: &[RowRule::RangeBy { value: "value", by: "series", ranges: OFFICIAL_SERIES_RANGES }],
     partition_date: None,
     has_person: false,
     optional: true,
@@ -564,6 +578,10 @@ pub fn markdown() -> String {
                     "\nRow rule: `{total}` = {} (to within {SUM_TOLERANCE}).\n",
                     parts.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(" + ")
                 ),
+                RowRule::RangeBy { value, by, ranges } => format!(
+                    "\nRow rule: `{value}` within the range of its `{by}`: {}.\n",
+                    ranges.iter().map(|(code, lo, hi)| format!("`{code}` {lo}–{hi}")).collect::<Vec<_>>().join(", ")
+                ),
             };
         }
         out += "\n";
@@ -622,6 +640,11 @@ pub fn sql_accepts(source: &SourceSchema, today: chrono::NaiveDate) -> String {
             RowRule::SumOf { total, parts } => {
                 let nulls: Vec<String> = std::iter::once(total).chain(parts.iter().copied()).map(|c| format!("{c} is null")).collect();
                 format!("({} or abs({total} - ({})) <= {SUM_TOLERANCE})", nulls.join(" or "), parts.join(" + "))
+            }
+            RowRule::RangeBy { value, by, ranges } => {
+                let cases: Vec<String> =
+                    ranges.iter().map(|(code, lo, hi)| format!("when {} then {value} between {lo:?} and {hi:?}", quote(code))).collect();
+                format!("({value} is null or {by} is null or case {by} {} else true end)", cases.join(" "))
             }
         });
     }

@@ -39,10 +39,12 @@ fn published_figures_are_checked_like_any_return() {
         "surveyed_unemployment_rate,100000,2025-06,5.1,国家统计局,转载,2025-07-16,,", // 9 same figure twice
         "official_registered_unemployment_rate,370100,2020,2.03,济南市统计局,2020年统计公报,2021-04-02,,年末数", // 10 ok
         "surveyed_unemployment_rate,370000,1025,5.0,国家统计局,公报,2025-02-28,,", // 11 a typed year
+        "surveyed_unemployment_rate,370000,2025-07,520,国家统计局,月报,2025-08-15,,", // 12 a rate typed without its point
+        "official_new_urban_jobs,370000,2024,1249000,山东省统计局,公报,2025-03-01,,", // 13 persons where the series counts 万人
     ];
     std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
     let (rec, accepted) = stage(&path, &dir.join("quarantine"));
-    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (11, 3, 8), "{rec:?}");
+    assert_eq!((rec.rows_in, rec.accepted, rec.quarantined), (13, 3, 10), "{rec:?}");
     assert!(rec.balances());
     assert_eq!(texts(&accepted, "period"), ["2025-01..06", "2020", "2025-06"]);
     let quarantine = std::fs::read_to_string(dir.join("quarantine/official_series.csv")).unwrap();
@@ -59,6 +61,8 @@ fn published_figures_are_checked_like_any_return() {
             (8, "field published: '2027-01-01' is outside 2015-01-01–2030-12-31 or after the day of ingest 2026-12-04"),
             (9, "duplicate of row 1 (same series, region, period)"),
             (11, "field period: '1025' is not a period"),
+            (12, "field value: outside 0–30, the range of surveyed_unemployment_rate"),
+            (13, "field value: outside 0–5000, the range of official_new_urban_jobs"),
         ],
     );
     std::fs::remove_dir_all(dir).unwrap();
