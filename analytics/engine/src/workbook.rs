@@ -477,28 +477,17 @@ fn quarter_text(s: &str) -> Option<String> {
 /// a date cell: it is that month. A number is a year only when whole: 2025.10 would be
 /// read as 2025.1, so a fraction is refused.
 fn period_cell(data: &Data, column: &str) -> Result<String, String> {
-    let number_refused = || {
-        format!(
-            "field {column}: a period typed as a number ({}) is ambiguous; type it as text, e.g. 2025-10 or 2025年10月",
-            number_text_of(data)
-        )
-    };
     match data {
         Data::DateTime(d) => Ok(d.as_datetime().map_or_else(|| cell_text(data), |t| t.format("%Y-%m").to_string())),
-        Data::Float(f) if f.fract() != 0.0 => Err(number_refused()),
+        Data::Float(f) if f.fract() != 0.0 => {
+            Err(format!("field {column}: a period typed as a number ({f}) is ambiguous; type it as text, e.g. 2025-10 or 2025年10月"))
+        }
         Data::Float(f) => Ok(number_text(*f)),
         Data::Int(i) => Ok(i.to_string()),
         _ => {
             let text = cell_text(data);
             Ok(period_text(&text).unwrap_or(text))
         }
-    }
-}
-
-fn number_text_of(data: &Data) -> String {
-    match data {
-        Data::Float(f) => f.to_string(),
-        other => cell_text(other),
     }
 }
 

@@ -27,7 +27,13 @@ pub struct ImportForm {
     pub folder: PathBuf,
     pub outcome: Arc<Mutex<Option<ImportOutcome>>>,
     pub busy: Arc<std::sync::atomic::AtomicBool>,
+    /// The folder's listing and when it was read: read again when the folder changes or
+    /// it is older than [`LISTING_FRESH`], not each frame.
+    listed: Option<(PathBuf, std::time::Instant, Vec<PathBuf>, Vec<PathBuf>)>,
 }
+
+/// How long a folder's listing is shown before it is read again.
+const LISTING_FRESH: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl ImportForm {
     pub fn new(folder: PathBuf) -> Self {
@@ -37,6 +43,7 @@ impl ImportForm {
             folder,
             outcome: Arc::default(),
             busy: Arc::default(),
+            listed: None,
         }
     }
 }
@@ -142,7 +149,12 @@ pub fn show(ui: &mut egui::Ui, form: &mut ImportForm, settings: &Settings, theme
     egui::CollapsingHeader::new(format!("{} {}", text(lang, "import_folder"), form.folder.display())).id_salt("import-folder").show(
         ui,
         |ui| {
-            let (folders, files) = listing(&form.folder);
+            let stale = form.listed.as_ref().is_none_or(|(folder, at, _, _)| *folder != form.folder || at.elapsed() > LISTING_FRESH);
+            if stale {
+                let (folders, files) = listing(&form.folder);
+                form.listed = Some((form.folder.clone(), std::time::Instant::now(), folders, files));
+            }
+            let (_, _, folders, files) = form.listed.clone().expect("read just above");
             egui::ScrollArea::vertical().id_salt("import-listing").max_height(160.0).show(ui, |ui| {
                 if let Some(parent) = form.folder.parent().map(Path::to_path_buf) {
                     if ui.selectable_label(false, "↑ ..").clicked() {

@@ -445,15 +445,19 @@ fn submissions_window(
         });
     }
     let today = clock.beijing().map_or(cube.as_of, |now| now.date_naive());
-    let local = szjy_model::submissions::from_cube(cube, today);
-    let answer = state.submissions.answer.lock().expect("answer lock").clone();
-    let (shown, note) = match (server, answer) {
-        (None, _) => (local, Some(text(lang, "batches_local").to_string())),
-        (Some(_), None) => (local, Some(text(lang, "batches_asking").to_string())),
-        (Some(_), Some(Ok(from_server))) => (from_server, None),
-        (Some(_), Some(Err(why))) => (local, Some(why)),
-    };
     let mut open = state.submissions_open;
+    let feed = &mut state.submissions;
+    if feed.local.as_ref().is_none_or(|(version, day, _)| *version != cube.data_version || *day != today) {
+        feed.local = Some((cube.data_version.clone(), today, szjy_model::submissions::from_cube(cube, today)));
+    }
+    let local = &feed.local.as_ref().expect("read just above").2;
+    let answer = feed.answer.lock().expect("answer lock");
+    let (shown, note) = match (server, answer.as_ref()) {
+        (None, _) => (local, Some(text(lang, "batches_local"))),
+        (Some(_), None) => (local, Some(text(lang, "batches_asking"))),
+        (Some(_), Some(Ok(from_server))) => (from_server, None),
+        (Some(_), Some(Err(why))) => (local, Some(why.as_str())),
+    };
     let height = (ctx.content_rect().height() - 200.0).max(300.0);
     egui::Window::new(text(lang, "submissions"))
         .open(&mut open)
@@ -462,9 +466,10 @@ fn submissions_window(
         .default_pos(egui::pos2(380.0, 120.0))
         .show(ctx, |ui| {
             egui::ScrollArea::vertical().max_height(height).auto_shrink([false, true]).show(ui, |ui| {
-                submissions::show(ui, &shown, note.as_deref(), theme, lang);
+                submissions::show(ui, shown, note, theme, lang);
             });
         });
+    drop(answer);
     state.submissions_open = open;
     Ok(())
 }

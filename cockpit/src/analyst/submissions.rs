@@ -24,6 +24,9 @@ pub struct SubmissionsFeed {
     pub answer: Arc<Mutex<Option<Result<Submissions, String>>>>,
     /// The cube version it was asked for: asked again when the cube changes.
     pub asked_for: Option<String>,
+    /// The months read from the cube on show, for its version and the day they were
+    /// judged on: read again only when either changes, not each frame.
+    pub local: Option<(String, chrono::NaiveDate, Submissions)>,
 }
 
 /// One month's cell: what it says, its state, and what hover adds.

@@ -277,7 +277,6 @@ pub fn trend(cube: &Cube, measure: &str, region: Adcode, month: Period, months: 
 /// (`Aggregation::Published::beside`).
 #[derive(Clone, Debug)]
 pub struct Published {
-    pub measure: &'static MeasureDef,
     /// Where the figures are for: the view's region, or the country as a reference.
     pub region: Adcode,
     /// The official measure's name, "全国" before it for the country's figures.
@@ -313,7 +312,7 @@ pub fn published_beside(cube: &Cube, measure: &str, region: Adcode, periods: &[P
                 Some(publisher) => lang.pick(format!("{name}（{publisher}）"), format!("{name} ({publisher})")),
                 None => name,
             };
-            Some(Published { measure: def, region: at, name, points, citations })
+            Some(Published { region: at, name, points, citations })
         })
         .collect()
 }
